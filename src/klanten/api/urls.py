@@ -1,0 +1,32 @@
+from django.urls import include, path, re_path
+from drf_spectacular.views import (
+    SpectacularJSONAPIView,
+    SpectacularRedocView,
+    SpectacularYAMLAPIView,
+)
+from rest_framework.routers import SimpleRouter
+
+from .viewsets import KlantAuditTrailViewSet, KlantViewSet
+
+router = SimpleRouter(trailing_slash=False)
+router.register("klanten", KlantViewSet, basename="klant")
+
+audittrail_list = KlantAuditTrailViewSet.as_view({"get": "list"})
+audittrail_detail = KlantAuditTrailViewSet.as_view({"get": "retrieve"})
+
+urlpatterns = [
+    path("schema/openapi.yaml", SpectacularYAMLAPIView.as_view(), name="schema-yaml"),
+    path("schema/openapi.json", SpectacularJSONAPIView.as_view(), name="schema-json"),
+    path("schema/", SpectacularRedocView.as_view(url_name="schema-json"), name="schema-redoc"),
+    re_path(
+        r"^klanten/(?P<klant_uuid>[^/]+)/audittrail$",
+        audittrail_list,
+        name="audittrail-list",
+    ),
+    re_path(
+        r"^klanten/(?P<klant_uuid>[^/]+)/audittrail/(?P<uuid>[^/]+)$",
+        audittrail_detail,
+        name="audittrail-detail",
+    ),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,310 @@
+"""The Klant resource and its audit trail (VNG Klanten API 1.0.0)."""
+
+import hashlib
+import uuid as _uuid
+
+from django.db import transaction
+from django.http import Http404
+from django.urls import reverse
+from django.utils.http import parse_etags
+from django_filters.utils import translate_validation
+from notifications_api_common.viewsets import NotificationMixin
+from rest_framework import status, viewsets
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from vng_api_common.audittrails.api.scopes import SCOPE_AUDITTRAILS_LEZEN
+from vng_api_common.audittrails.audits import Audit
+from vng_api_common.audittrails.models import AuditTrail
+from vng_api_common.audittrails.viewsets import AuditTrailMixin
+from vng_api_common.constants import CommonResourceAction
+from vng_api_common.permissions import AuthScopesRequired
+
+from klanten.datamodel import rules, services
+from klanten.datamodel.models import Klant
+
+from .filters import KlantFilter, canonical_parameters, normalize_query
+from .kanalen import KANAAL_KLANTEN
+from .pagination import KlantenPagination
+from .representation import KLANT_LIST_RELATIONS, CamelCaseData, CamelCaseList, klant_data
+from .scopes import (
+    SCOPE_KLANTEN_AANMAKEN,
+    SCOPE_KLANTEN_BIJWERKEN,
+    SCOPE_KLANTEN_LEZEN,
+    SCOPE_KLANTEN_VERWIJDEREN,
+)
+from .serializers import KlantSerializer
+
+AUDIT_KLANTEN = Audit(component_name="kc", main_resource="klant")
+
+
+def parse_uuid(value: str) -> _uuid.UUID:
+    """C3: an unknown or malformed uuid in the path is a 404, never a 400 or 500."""
+    try:
+        return _uuid.UUID(str(value))
+    except ValueError as exc:
+        raise NotFound() from exc
+
+
+class ETagMixin:
+    """C11: a strong ETag over the rendered JSON body, with If-None-Match → 304.
+
+    HEAD is answered by the same code path; Django strips the body.
+    """
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if (
+            request.method in ("GET", "HEAD")
+            and response.status_code == 200
+            and getattr(self, "action", None) == "retrieve"
+        ):
+            response.render()
+            etag = '"%s"' % hashlib.md5(response.content, usedforsecurity=False).hexdigest()
+            response["ETag"] = etag
+            if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
+            if if_none_match:
+                tags = parse_etags(if_none_match)
+                if "*" in tags or etag in tags:
+                    response.status_code = status.HTTP_304_NOT_MODIFIED
+                    response.content = b""
+                    del response["Content-Type"]
+        return response
+
+
+class KlantViewSet(ETagMixin, NotificationMixin, AuditTrailMixin, viewsets.GenericViewSet):
+    """
+    Opvragen en bewerken van KLANTen.
+
+    Een KLANT is een eenvoudige weergave van een NATUURLIJK PERSOON, NIET-NATUURLIJK PERSOON
+    of VESTIGING. Indien de KLANT geverifieerd is mag een relatie gelegd worden met een subject
+    middels het attribuut `subject` of, indien er geen API beschikbaar is voor deze objecten,
+    middels `subjectIdentificatie`.
+
+    list:
+    Alle KLANTen opvragen.
+
+    Alle KLANTen opvragen.
+
+    retrieve:
+    Een specifiek KLANT opvragen.
+
+    Een specifiek KLANT opvragen.
+
+    create:
+    Maak een KLANT aan.
+
+    Maak een KLANT aan.
+
+    update:
+    Werk een KLANT in zijn geheel bij.
+
+    Werk een KLANT in zijn geheel bij.
+
+    partial_update:
+    Werk een KLANT deels bij.
+
+    Werk een KLANT deels bij.
+
+    destroy:
+    Verwijder een KLANT.
+
+    Verwijder een KLANT.
+    """
+
+    queryset = Klant.objects.all()
+    serializer_class = KlantSerializer
+    filterset_class = KlantFilter
+    pagination_class = KlantenPagination
+    lookup_field = "uuid"
+    lookup_value_regex = "[^/]+"
+    permission_classes = (AuthScopesRequired,)
+    required_scopes = {
+        "list": SCOPE_KLANTEN_LEZEN,
+        "retrieve": SCOPE_KLANTEN_LEZEN,
+        "create": SCOPE_KLANTEN_AANMAKEN,
+        "update": SCOPE_KLANTEN_BIJWERKEN,
+        "partial_update": SCOPE_KLANTEN_BIJWERKEN,
+        "destroy": SCOPE_KLANTEN_VERWIJDEREN,
+    }
+    notifications_kanaal = KANAAL_KLANTEN
+    audit = AUDIT_KLANTEN
+    _canonical = canonical_parameters([*KlantFilter.base_filters, "page"])
+
+    def get_queryset(self):
+        return Klant.objects.select_related(*KLANT_LIST_RELATIONS).order_by("-id")
+
+    def get_object(self) -> Klant:
+        key = parse_uuid(self.kwargs[self.lookup_field])
+        try:
+            klant = self.get_queryset().get(uuid=key)
+        except Klant.DoesNotExist as exc:
+            raise Http404 from exc
+        self.check_object_permissions(self.request, klant)
+        return klant
+
+    def collection_url(self) -> str:
+        if not hasattr(self, "_collection_url"):
+            self._collection_url = self.request.build_absolute_uri(reverse("klant-list")) + "/"
+        return self._collection_url
+
+    def represent(self, klant: Klant) -> CamelCaseData:
+        return CamelCaseData(klant_data(klant, self.collection_url()))
+
+    # --- reads -----------------------------------------------------------------------------
+    def list(self, request, *args, **kwargs):
+        params, unknown = normalize_query(request.query_params, self._canonical)
+        if unknown:
+            raise ValidationError(
+                {api_settings.NON_FIELD_ERRORS_KEY: [
+                    f"Onbekende query parameters: {', '.join(sorted(unknown))}"
+                ]},
+                code="unknown-parameters",
+            )
+        params.pop("page", None)
+        filterset = KlantFilter(params, queryset=self.get_queryset(), request=request)
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        page = self.paginate_queryset(filterset.qs)
+        base = self.collection_url()
+        results = CamelCaseList(klant_data(klant, base) for klant in page)
+        return self.get_paginated_response(results)
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(self.represent(self.get_object()))
+
+    # --- writes ----------------------------------------------------------------------------
+    def _save(self, serializer, write):
+        try:
+            klant = write(serializer.validated_data)
+        except services.DuplicateKlantnummer as exc:
+            raise ValidationError(
+                {api_settings.NON_FIELD_ERRORS_KEY: [
+                    "De velden bronorganisatie, klantnummer moeten een unieke set zijn."
+                ]},
+                code="unique",
+            ) from exc
+        except rules.RuleViolation as exc:
+            raise ValidationError(
+                {api_settings.NON_FIELD_ERRORS_KEY: exc.messages}, code=exc.code
+            ) from exc
+        return self.get_queryset().get(pk=klant.pk)
+
+    def _validated(self, data, instance=None, partial=False) -> KlantSerializer:
+        serializer = KlantSerializer(instance, data=data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        self._check_unique_klantnummer(serializer, instance)
+        return serializer
+
+    @staticmethod
+    def _check_unique_klantnummer(serializer, instance):
+        attrs = serializer.validated_data
+        bronorganisatie = attrs.get("bronorganisatie", getattr(instance, "bronorganisatie", None))
+        klantnummer = attrs.get("klantnummer", getattr(instance, "klantnummer", None))
+        if not klantnummer:
+            return
+        clash = Klant.objects.filter(bronorganisatie=bronorganisatie, klantnummer=klantnummer)
+        if instance is not None:
+            clash = clash.exclude(pk=instance.pk)
+        if clash.exists():
+            raise ValidationError(
+                {api_settings.NON_FIELD_ERRORS_KEY: [
+                    "De velden bronorganisatie, klantnummer moeten een unieke set zijn."
+                ]},
+                code="unique",
+            )
+
+    def create(self, request, *args, **kwargs):
+        serializer = self._validated(request.data)
+        with transaction.atomic():
+            klant = self._save(serializer, services.create_klant)
+            data = self.represent(klant)
+            self.create_audittrail(
+                status.HTTP_201_CREATED,
+                CommonResourceAction.create,
+                version_before_edit=None,
+                version_after_edit=data,
+                unique_representation=klant.unique_representation(),
+            )
+            self.notify(status.HTTP_201_CREATED, data, instance=klant)
+        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
+
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        instance = self.get_object()
+        before = self.represent(instance)
+        serializer = self._validated(request.data, instance=instance, partial=partial)
+        with transaction.atomic():
+            klant = self._save(
+                serializer, lambda data: services.update_klant(instance, data, partial=partial)
+            )
+            data = self.represent(klant)
+            self.create_audittrail(
+                status.HTTP_200_OK,
+                CommonResourceAction.partial_update if partial else CommonResourceAction.update,
+                version_before_edit=before,
+                version_after_edit=data,
+                unique_representation=klant.unique_representation(),
+            )
+            self.notify(status.HTTP_200_OK, data, instance=klant)
+        return Response(data)
+
+    def partial_update(self, request, *args, **kwargs):
+        kwargs["partial"] = True
+        return self.update(request, *args, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        instance = self.get_object()
+        data = self.represent(instance)
+        with transaction.atomic():
+            services.delete_klant(instance)
+            # the audit trail of a destroyed klant goes with it (as in the other ZGW APIs)
+            AuditTrail.objects.filter(hoofd_object=data["url"]).delete()
+            self.notify(status.HTTP_204_NO_CONTENT, data, instance=instance)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class KlantAuditTrailViewSet(ETagMixin, viewsets.ReadOnlyModelViewSet):
+    """
+    Opvragen van de audit trail regels.
+
+    list:
+    Alle audit trail regels behorend bij de KLANT.
+
+    Alle audit trail regels behorend bij de KLANT.
+
+    retrieve:
+    Een specifieke audit trail regel opvragen.
+
+    Een specifieke audit trail regel opvragen.
+    """
+
+    from vng_api_common.audittrails.api.serializers import AuditTrailSerializer as _serializer
+
+    serializer_class = _serializer
+    del _serializer
+    lookup_field = "uuid"
+    lookup_value_regex = "[^/]+"
+    pagination_class = None
+    permission_classes = (AuthScopesRequired,)
+    required_scopes = {"list": SCOPE_AUDITTRAILS_LEZEN, "retrieve": SCOPE_AUDITTRAILS_LEZEN}
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return AuditTrail.objects.none()
+        klant_uuid = parse_uuid(self.kwargs["klant_uuid"])
+        if not Klant.objects.filter(uuid=klant_uuid).exists():
+            raise Http404
+        # hoofd_object is the klant's absolute URL; its path ends in the uuid
+        return AuditTrail.objects.filter(
+            hoofd_object__endswith=f"/klanten/{klant_uuid}"
+        ).order_by("aanmaakdatum", "pk")
+
+    def get_object(self):
+        key = parse_uuid(self.kwargs["uuid"])
+        try:
+            trail = self.get_queryset().get(uuid=key)
+        except AuditTrail.DoesNotExist as exc:
+            raise Http404 from exc
+        self.check_object_permissions(self.request, trail)
+        return trail

@@ -1,0 +1,237 @@
+"""Django settings for Klanten. Every value comes from the environment (see docs/configuration.md)."""
+
+from pathlib import Path
+
+from vng_api_common.conf.api import BASE_REST_FRAMEWORK, JWT_SPECTACULAR_SETTINGS
+
+from .env import database_from_env, env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parents[3]
+SRC_DIR = BASE_DIR / "src" / "klanten"
+
+DEBUG = env_bool("DEBUG", False)
+SECRET_KEY = env_str("SECRET_KEY", "")
+if not SECRET_KEY:
+    if DEBUG:
+        SECRET_KEY = "insecure-development-key-do-not-use-in-production"
+    else:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1"] if DEBUG else [])
+USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", False)
+if env_bool("SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "django.contrib.admin",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "solo",
+    "privates",
+    "simple_certmanager",
+    "zgw_consumers",
+    "vng_api_common",
+    "vng_api_common.authorizations",
+    "vng_api_common.audittrails",
+    "notifications_api_common",
+    "django_setup_configuration",
+    "klanten.accounts",
+    "klanten.datamodel",
+    "klanten.api",
+    "klanten.config",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "vng_api_common.authorizations.middleware.AuthMiddleware",
+    "klanten.api.middleware.APIVersionMiddleware",
+]
+
+ROOT_URLCONF = "klanten.urls"
+WSGI_APPLICATION = "klanten.wsgi.application"
+APPEND_SLASH = False
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [SRC_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    }
+]
+
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.postgresql",
+        **database_from_env(),
+        "CONN_MAX_AGE": env_int("DB_CONN_MAX_AGE", 60),
+        "CONN_HEALTH_CHECKS": True,
+        "TEST": {"NAME": env_str("DB_TEST_NAME", "") or None},
+    }
+}
+# AutoField: the Common Ground libraries' migrations were written for it.
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "nl-nl"
+TIME_ZONE = "Europe/Amsterdam"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "static")))
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+MEDIA_URL = "/media/"
+# zgw-consumers stores certificates in a private storage served through sendfile.
+PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "private-media")))
+PRIVATE_MEDIA_URL = "/private-media/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "privates": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": PRIVATE_MEDIA_URL},
+    },
+}
+SENDFILE_BACKEND = "django_sendfile.backends.simple"
+SENDFILE_ROOT = PRIVATE_MEDIA_ROOT
+SENDFILE_URL = PRIVATE_MEDIA_URL
+
+# Security: safe production defaults, relaxed only with DEBUG.
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # the request logger prints the path with its query string; keep it quiet
+        "django.request": {"level": "ERROR"},
+    },
+}
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- REST framework and the ZGW conventions -------------------------------------------
+REST_FRAMEWORK = {
+    **BASE_REST_FRAMEWORK,
+    "DEFAULT_SCHEMA_CLASS": "klanten.api.schema.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": None,
+    "DEFAULT_FILTER_BACKENDS": ("django_filters.rest_framework.DjangoFilterBackend",),
+    "EXCEPTION_HANDLER": "klanten.api.exceptions.exception_handler",
+    "DEFAULT_PERMISSION_CLASSES": ("vng_api_common.permissions.AuthScopesRequired",),
+    "DEFAULT_RENDERER_CLASSES": ("klanten.api.renderers.KlantenJSONRenderer",),
+    "DEFAULT_PARSER_CLASSES": ("djangorestframework_camel_case.parser.CamelCaseJSONParser",),
+    "URL_FORMAT_OVERRIDE": None,
+    "UNAUTHENTICATED_USER": None,
+    "URL_FIELD_NAME": "url",
+}
+
+COMMONGROUND_API_COMMON = {"API_EXCEPTION_CAMELIZE": False}  # done in klanten.api.exceptions
+API_VERSION = "1.0.0"
+SITE_DOMAIN = env_str("SITE_DOMAIN", "localhost:8000")
+IS_HTTPS = env_bool("IS_HTTPS", not DEBUG)
+COMMONGROUND_API_COMMON_GET_DOMAIN = "vng_api_common.utils.get_site_domain"
+TIME_LEEWAY = env_int("JWT_LEEWAY", 0)
+JWT_EXPIRY = env_int("JWT_EXPIRY", 3600)
+ETAG_REPRESENTATION_VERSION = "klanten-1"
+LINK_FETCHER = "requests.get"
+# Outgoing request timeout (seconds) for the subject URL check (kla-002).
+SUBJECT_URL_TIMEOUT = env_int("SUBJECT_URL_TIMEOUT", 10)
+
+SPECTACULAR_SETTINGS = {
+    "DEFAULT_GENERATOR_CLASS": "vng_api_common.generators.OpenAPISchemaGenerator",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/klanten/api/v1",
+    "SCHEMA_PATH_PREFIX_TRIM": True,
+    "SERVERS": [{"url": "/klanten/api/v1"}],
+    "TITLE": "Klanten API",
+    "VERSION": API_VERSION,
+    "DESCRIPTION": "Een API om klanten te registreren en op te vragen (VNG Klanten API 1.0.0).",
+    "CONTACT": {"url": "https://github.com/klanten"},
+    "LICENSE": {"name": "EUPL 1.2", "url": "https://opensource.org/licenses/EUPL-1.2"},
+    "COMPONENT_SPLIT_REQUEST": False,
+    "ENUM_NAME_OVERRIDES": {},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "drf_spectacular.contrib.djangorestframework_camel_case.camelize_serializer_fields",
+    ],
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "TAGS": [{"name": "klanten", "description": "Klanten (VNG Klanten API 1.0.0)"}],
+    **JWT_SPECTACULAR_SETTINGS,
+}
+
+# --- Notifications ---------------------------------------------------------------------
+NOTIFICATIONS_DISABLED = env_bool("NOTIFICATIONS_DISABLED", False)
+NOTIFICATIONS_KANAAL = "klanten"
+NOTIFICATIONS_SOURCE = env_str("NOTIFICATIONS_SOURCE", "klanten")
+# Without a configured Notificaties API, writes still succeed (nothing is sent).
+NOTIFICATIONS_GUARANTEE_DELIVERY = env_bool("NOTIFICATIONS_GUARANTEE_DELIVERY", False)
+LOG_NOTIFICATIONS_IN_DB = env_bool("LOG_NOTIFICATIONS_IN_DB", True)
+NOTIFICATIONS_API_GET_DOMAIN = "notifications_api_common.utils.get_site_domain"
+
+# --- Celery ----------------------------------------------------------------------------
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", "")
+# No broker configured: run tasks in-process (still after the transaction commits).
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not CELERY_BROKER_URL)
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_BROKER_CONNECTION_TIMEOUT = 5
+
+# --- Klanten ---------------------------------------------------------------------------
+# A client secret shorter than this many bytes is warned about.
+MIN_CLIENT_SECRET_LENGTH = 32
+
+SETUP_CONFIGURATION_STEPS = [
+    "zgw_consumers.contrib.setup_configuration.steps.ServiceConfigurationStep",
+    "notifications_api_common.contrib.setup_configuration.steps.NotificationConfigurationStep",
+    "klanten.config.setup_configuration.APIClientsConfigurationStep",
+]
+
+# structlog (used by the Common Ground libraries): standard library logging at LOG_LEVEL
+import logging as _logging  # noqa: E402
+
+import structlog  # noqa: E402
+
+structlog.configure(
+    wrapper_class=structlog.make_filtering_bound_logger(
+        getattr(_logging, env_str("LOG_LEVEL", "INFO").upper(), _logging.INFO)
+    ),
+)

@@ -1,0 +1,62 @@
+from django.db import models
+
+
+class SubjectType(models.TextChoices):
+    natuurlijk_persoon = "natuurlijk_persoon", "Natuurlijk persoon"
+    niet_natuurlijk_persoon = "niet_natuurlijk_persoon", "Niet-natuurlijk persoon"
+    vestiging = "vestiging", "Vestiging"
+
+
+class GeslachtsAanduiding(models.TextChoices):
+    man = "m", "Man"
+    vrouw = "v", "Vrouw"
+    onbekend = "o", "Onbekend"
+
+
+class SoortRechtsvorm(models.TextChoices):
+    besloten_vennootschap = "besloten_vennootschap", "Besloten Vennootschap"
+    cooperatie_europees_economische_samenwerking = (
+        "cooperatie_europees_economische_samenwerking",
+        "Cooperatie, Europees Economische Samenwerking",
+    )
+    europese_cooperatieve_venootschap = (
+        "europese_cooperatieve_venootschap",
+        "Europese Cooperatieve Vennootschap",
+    )
+    europese_naamloze_vennootschap = (
+        "europese_naamloze_vennootschap",
+        "Europese Naamloze Vennootschap",
+    )
+    kerkelijke_organisatie = "kerkelijke_organisatie", "Kerkelijke Organisatie"
+    naamloze_vennootschap = "naamloze_vennootschap", "Naamloze Vennootschap"
+    onderlinge_waarborg_maatschappij = (
+        "onderlinge_waarborg_maatschappij",
+        "Onderlinge Waarborg Maatschappij",
+    )
+    overig_privaatrechtelijke_rechtspersoon = (
+        "overig_privaatrechtelijke_rechtspersoon",
+        "Overig privaatrechtelijke rechtspersoon",
+    )
+    stichting = "stichting", "Stichting"
+    vereniging = "vereniging", "Vereniging"
+    vereniging_van_eigenaars = "vereniging_van_eigenaars", "Vereniging van Eigenaars"
+    publiekrechtelijke_rechtspersoon = (
+        "publiekrechtelijke_rechtspersoon",
+        "Publiekrechtelijke Rechtspersoon",
+    )
+    vennootschap_onder_firma = "vennootschap_onder_firma", "Vennootschap onder Firma"
+    maatschap = "maatschap", "Maatschap"
+    rederij = "rederij", "Rederij"
+    commanditaire_vennootschap = "commanditaire_vennootschap", "Commanditaire vennootschap"
+    kapitaalvennootschap_binnen_eer = (
+        "kapitaalvennootschap_binnen_eer",
+        "Kapitaalvennootschap binnen EER",
+    )
+    overige_buitenlandse_rechtspersoon_vennootschap = (
+        "overige_buitenlandse_rechtspersoon_vennootschap",
+        "Overige buitenlandse rechtspersoon vennootschap",
+    )
+    kapitaalvennootschap_buiten_eer = (
+        "kapitaalvennootschap_buiten_eer",
+        "Kapitaalvennootschap buiten EER",
+    )

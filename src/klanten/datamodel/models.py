@@ -1,0 +1,262 @@
+"""Storage of klantgegevens.
+
+A Klant row holds the contact data; the preferred address and the identification of the
+base-registry subject (one of three kinds) are one-to-one rows keyed by the klant, so a list
+page is a single query with left joins. The nested address groups of an identification
+(``verblijfsadres``, ``subVerblijfBuitenland``) are never filtered on and are kept as JSON.
+"""
+
+import uuid as _uuid
+
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from .constants import GeslachtsAanduiding, SoortRechtsvorm, SubjectType
+
+
+class Klant(models.Model):
+    id = models.BigAutoField(primary_key=True)
+    uuid = models.UUIDField(unique=True, default=_uuid.uuid4, editable=False)
+    bronorganisatie = models.CharField(
+        max_length=9,
+        help_text="Het RSIN van de Niet-natuurlijk persoon zijnde de organisatie die de klant "
+        "heeft gecreeerd. Dit moet een geldig RSIN zijn van 9 nummers en voldoen aan "
+        "https://nl.wikipedia.org/wiki/Burgerservicenummer#11-proef",
+    )
+    klantnummer = models.CharField(
+        max_length=8, help_text="De unieke identificatie van de klant binnen de bronorganisatie."
+    )
+    bedrijfsnaam = models.CharField(
+        max_length=200, blank=True, help_text="De bedrijfsnaam van de klant."
+    )
+    functie = models.CharField(max_length=200, blank=True, help_text="De functie van de klant.")
+    website_url = models.URLField(
+        max_length=1000,
+        blank=True,
+        help_text="Het label of etiket dat aan de specifieke informatie van een webpagina, een "
+        "bestand of een plaatje op internet is toegewezen waar de KLANT in de regel op het "
+        "internet vindbaar is.",
+    )
+    voornaam = models.CharField(
+        max_length=200, blank=True, help_text="De voornaam, voorletters of roepnaam van de klant."
+    )
+    voorvoegsel_achternaam = models.CharField(
+        max_length=10, blank=True, help_text="Het voorvoegsel van de achternaam van de klant."
+    )
+    achternaam = models.CharField(
+        max_length=200, blank=True, help_text="De achternaam van de klant."
+    )
+    telefoonnummer = models.CharField(
+        max_length=20, blank=True, help_text="Het mobiele of vaste telefoonnummer van de klant."
+    )
+    emailadres = models.EmailField(blank=True, help_text="Het e-mail adres van de klant.")
+    subject = models.URLField(
+        max_length=1000, blank=True, help_text="URL-referentie naar een subject"
+    )
+    subject_type = models.CharField(
+        max_length=100,
+        choices=SubjectType.choices,
+        null=True,
+        blank=True,
+        help_text="Type van de `subject`.",
+    )
+    aanmaakkanaal = models.CharField(
+        max_length=50,
+        blank=True,
+        help_text="Het communicatiekanaal waarlangs de klant is aangemaakt.",
+    )
+    aangemaakt_op = models.DateTimeField(auto_now_add=True)
+    gewijzigd_op = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "klant"
+        verbose_name_plural = "klanten"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bronorganisatie", "klantnummer"],
+                name="klant_unieke_klantnummer_per_bronorganisatie",
+            ),
+        ]
+        indexes = [
+            # (filter column, id): filtered list pages come out of the index already ordered
+            models.Index(fields=["subject_type", "id"], name="klant_subject_type_idx"),
+            models.Index(fields=["klantnummer"], name="klant_klantnummer_idx"),
+            models.Index(fields=["bedrijfsnaam"], name="klant_bedrijfsnaam_idx"),
+            models.Index(fields=["functie"], name="klant_functie_idx"),
+            models.Index(fields=["achternaam"], name="klant_achternaam_idx"),
+            models.Index(fields=["telefoonnummer"], name="klant_telefoonnummer_idx"),
+            models.Index(fields=["emailadres"], name="klant_emailadres_idx"),
+            models.Index(fields=["subject"], name="klant_subject_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.unique_representation()
+
+    def unique_representation(self) -> str:
+        return f"{self.bronorganisatie} - {self.klantnummer}"
+
+    @property
+    def subject_identificatie(self):
+        """The identification row matching ``subject_type``, or None."""
+        attr = IDENTIFICATIE_ATTR.get(self.subject_type)
+        if attr is None:
+            return None
+        return getattr(self, attr, None)
+
+
+class KlantAdres(models.Model):
+    klant = models.OneToOneField(
+        Klant, on_delete=models.CASCADE, primary_key=True, related_name="adres"
+    )
+    straatnaam = models.CharField(max_length=100, blank=True)
+    huisnummer = models.IntegerField(
+        null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(99999)]
+    )
+    huisletter = models.CharField(max_length=1, blank=True)
+    huisnummertoevoeging = models.CharField(max_length=4, blank=True)
+    postcode = models.CharField(max_length=7, blank=True)
+    woonplaats_naam = models.CharField(max_length=80, blank=True)
+    landcode = models.CharField(
+        max_length=4,
+        blank=True,
+        help_text="De code, behorende bij de landnaam, zoals opgenomen in de Land/Gebied-tabel "
+        "van de BRP.",
+    )
+
+    class Meta:
+        verbose_name = "adres"
+        verbose_name_plural = "adressen"
+        indexes = [
+            models.Index(fields=["straatnaam"], name="klantadres_straatnaam_idx"),
+            models.Index(fields=["postcode"], name="klantadres_postcode_idx"),
+            models.Index(fields=["woonplaats_naam"], name="klantadres_woonplaats_idx"),
+            models.Index(fields=["landcode"], name="klantadres_landcode_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.straatnaam} {self.huisnummer or ''}".strip()
+
+
+class NatuurlijkPersoon(models.Model):
+    klant = models.OneToOneField(
+        Klant, on_delete=models.CASCADE, primary_key=True, related_name="natuurlijk_persoon"
+    )
+    inp_bsn = models.CharField(
+        max_length=9,
+        blank=True,
+        help_text="Het burgerservicenummer, bedoeld in artikel 1.1 van de Wet algemene "
+        "bepalingen burgerservicenummer.",
+    )
+    anp_identificatie = models.CharField(
+        max_length=17,
+        blank=True,
+        help_text="Het door de gemeente uitgegeven unieke nummer voor een ANDER NATUURLIJK PERSOON",
+    )
+    inp_a_nummer = models.CharField(
+        max_length=10,
+        blank=True,
+        help_text="Het administratienummer van de persoon, bedoeld in de Wet BRP",
+    )
+    geslachtsnaam = models.CharField(max_length=200, blank=True)
+    voorvoegsel_geslachtsnaam = models.CharField(max_length=80, blank=True)
+    voorletters = models.CharField(max_length=20, blank=True)
+    voornamen = models.CharField(max_length=200, blank=True)
+    geslachtsaanduiding = models.CharField(
+        max_length=1, choices=GeslachtsAanduiding.choices, blank=True
+    )
+    geboortedatum = models.CharField(max_length=18, blank=True)
+    verblijfsadres = models.JSONField(null=True, blank=True)
+    sub_verblijf_buitenland = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "natuurlijk persoon"
+        verbose_name_plural = "natuurlijke personen"
+        indexes = [
+            models.Index(fields=["inp_bsn"], name="np_inp_bsn_idx"),
+            models.Index(
+                fields=["anp_identificatie"],
+                name="np_anp_identificatie_idx"),
+            models.Index(
+                fields=["inp_a_nummer"], name="np_inp_a_nummer_idx"),
+        ]
+
+
+class NietNatuurlijkPersoon(models.Model):
+    klant = models.OneToOneField(
+        Klant, on_delete=models.CASCADE, primary_key=True, related_name="niet_natuurlijk_persoon"
+    )
+    inn_nnp_id = models.CharField(
+        max_length=9,
+        blank=True,
+        help_text="Het door een kamer toegekend uniek nummer voor de INGESCHREVEN "
+        "NIET-NATUURLIJK PERSOON",
+    )
+    ann_identificatie = models.CharField(
+        max_length=17,
+        blank=True,
+        help_text="Het door de gemeente uitgegeven unieke nummer voor een ANDER "
+        "NIET-NATUURLIJK PERSOON",
+    )
+    statutaire_naam = models.CharField(max_length=500, blank=True)
+    inn_rechtsvorm = models.CharField(max_length=50, choices=SoortRechtsvorm.choices, blank=True)
+    bezoekadres = models.CharField(max_length=1000, blank=True)
+    sub_verblijf_buitenland = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "niet-natuurlijk persoon"
+        verbose_name_plural = "niet-natuurlijke personen"
+        indexes = [
+            models.Index(
+                fields=["inn_nnp_id"], name="nnp_inn_nnp_id_idx"),
+            models.Index(
+                fields=["ann_identificatie"],
+                name="nnp_ann_identificatie_idx"),
+        ]
+
+
+class Vestiging(models.Model):
+    klant = models.OneToOneField(
+        Klant, on_delete=models.CASCADE, primary_key=True, related_name="vestiging"
+    )
+    vestigings_nummer = models.CharField(
+        max_length=24, blank=True, help_text="Een korte unieke aanduiding van de Vestiging."
+    )
+    handelsnaam = ArrayField(models.CharField(max_length=625), default=list, blank=True)
+    verblijfsadres = models.JSONField(null=True, blank=True)
+    sub_verblijf_buitenland = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "vestiging"
+        verbose_name_plural = "vestigingen"
+        indexes = [
+            models.Index(
+                fields=["vestigings_nummer"],
+                name="vestiging_nummer_idx"),
+        ]
+
+
+class KlantnummerTeller(models.Model):
+    """The last generated klantnummer per bronorganisatie.
+
+    Incremented with a single UPSERT, so concurrent creates serialize on this one row and
+    never hand out the same number.
+    """
+
+    bronorganisatie = models.CharField(max_length=9, primary_key=True)
+    laatste = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "klantnummerteller"
+
+
+IDENTIFICATIE_ATTR = {
+    SubjectType.natuurlijk_persoon: "natuurlijk_persoon",
+    SubjectType.niet_natuurlijk_persoon: "niet_natuurlijk_persoon",
+    SubjectType.vestiging: "vestiging",
+}
+IDENTIFICATIE_MODEL = {
+    SubjectType.natuurlijk_persoon: NatuurlijkPersoon,
+    SubjectType.niet_natuurlijk_persoon: NietNatuurlijkPersoon,
+    SubjectType.vestiging: Vestiging,
+}

@@ -1,0 +1,34 @@
+from django.contrib import admin
+from django.http import HttpResponseRedirect
+from django.urls import include, path
+
+from klanten.api.exceptions import problem_response
+from klanten.api.middleware import API_PREFIX
+
+urlpatterns = [
+    path("", lambda request: HttpResponseRedirect("/klanten/api/v1/schema/")),
+    path("admin/", admin.site.urls),
+    path("klanten/api/v1/", include("klanten.api.urls")),
+    # vng_api_common's error documentation pages (the `type` of a problem+json body)
+    path("ref/", include("vng_api_common.urls")),
+]
+
+
+def handler404(request, exception=None):
+    if request.path.startswith(API_PREFIX):
+        return problem_response(
+            request, 404, "not_found", "Niet gevonden.", "De gevraagde resource bestaat niet."
+        )
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
+
+
+def handler500(request):
+    if request.path.startswith(API_PREFIX):
+        return problem_response(
+            request, 500, "error", "Er is een serverfout opgetreden.", "Internal Server Error"
+        )
+    from django.views.defaults import server_error
+
+    return server_error(request)
