@@ -34,7 +34,9 @@ class KlantFilter(filters.FilterSet):
     bedrijfsnaam = filters.CharFilter(help_text="De bedrijfsnaam van de klant.")
     functie = filters.CharFilter(help_text="De functie van de klant.")
     achternaam = filters.CharFilter(help_text="De achternaam van de klant.")
-    telefoonnummer = filters.CharFilter(help_text="Het mobiele of vaste telefoonnummer van de klant.")
+    telefoonnummer = filters.CharFilter(
+        help_text="Het mobiele of vaste telefoonnummer van de klant."
+    )
     emailadres = filters.CharFilter(help_text="Het e-mail adres van de klant.")
     adres__straatnaam = filters.CharFilter(field_name="adres__straatnaam")
     adres__postcode = filters.CharFilter(field_name="adres__postcode")

@@ -199,8 +199,7 @@ class KlantSerializer(serializers.Serializer):
     adres = KlantAdresSerializer(
         required=False,
         allow_null=True,
-        help_text="Adresgegevens zoals opgegeven door de klant (kan ook een buitenlandsadres "
-        "zijn)",
+        help_text="Adresgegevens zoals opgegeven door de klant (kan ook een buitenlandsadres zijn)",
     )
     subject = serializers.URLField(
         max_length=1000,

@@ -11,8 +11,12 @@ from .viewsets import KlantAuditTrailViewSet, KlantViewSet
 router = SimpleRouter(trailing_slash=False)
 router.register("klanten", KlantViewSet, basename="klant")
 
-audittrail_list = KlantAuditTrailViewSet.as_view({"get": "list"})
-audittrail_detail = KlantAuditTrailViewSet.as_view({"get": "retrieve"})
+audittrail_list = KlantAuditTrailViewSet.as_view(
+    {"get": "list"}, basename="audittrail", detail=False
+)
+audittrail_detail = KlantAuditTrailViewSet.as_view(
+    {"get": "retrieve"}, basename="audittrail", detail=True
+)
 
 urlpatterns = [
     path("schema/openapi.yaml", SpectacularYAMLAPIView.as_view(), name="schema-yaml"),

@@ -60,7 +60,8 @@ class ETagMixin:
             and getattr(self, "action", None) == "retrieve"
         ):
             response.render()
-            etag = '"%s"' % hashlib.md5(response.content, usedforsecurity=False).hexdigest()
+            digest = hashlib.md5(response.content, usedforsecurity=False).hexdigest()
+            etag = f'"{digest}"'
             response["ETag"] = etag
             if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
             if if_none_match:
@@ -156,9 +157,11 @@ class KlantViewSet(ETagMixin, NotificationMixin, AuditTrailMixin, viewsets.Gener
         params, unknown = normalize_query(request.query_params, self._canonical)
         if unknown:
             raise ValidationError(
-                {api_settings.NON_FIELD_ERRORS_KEY: [
-                    f"Onbekende query parameters: {', '.join(sorted(unknown))}"
-                ]},
+                {
+                    api_settings.NON_FIELD_ERRORS_KEY: [
+                        f"Onbekende query parameters: {', '.join(sorted(unknown))}"
+                    ]
+                },
                 code="unknown-parameters",
             )
         params.pop("page", None)
@@ -179,9 +182,11 @@ class KlantViewSet(ETagMixin, NotificationMixin, AuditTrailMixin, viewsets.Gener
             klant = write(serializer.validated_data)
         except services.DuplicateKlantnummer as exc:
             raise ValidationError(
-                {api_settings.NON_FIELD_ERRORS_KEY: [
-                    "De velden bronorganisatie, klantnummer moeten een unieke set zijn."
-                ]},
+                {
+                    api_settings.NON_FIELD_ERRORS_KEY: [
+                        "De velden bronorganisatie, klantnummer moeten een unieke set zijn."
+                    ]
+                },
                 code="unique",
             ) from exc
         except rules.RuleViolation as exc:
@@ -208,9 +213,11 @@ class KlantViewSet(ETagMixin, NotificationMixin, AuditTrailMixin, viewsets.Gener
             clash = clash.exclude(pk=instance.pk)
         if clash.exists():
             raise ValidationError(
-                {api_settings.NON_FIELD_ERRORS_KEY: [
-                    "De velden bronorganisatie, klantnummer moeten een unieke set zijn."
-                ]},
+                {
+                    api_settings.NON_FIELD_ERRORS_KEY: [
+                        "De velden bronorganisatie, klantnummer moeten een unieke set zijn."
+                    ]
+                },
                 code="unique",
             )
 
@@ -286,6 +293,7 @@ class KlantAuditTrailViewSet(ETagMixin, viewsets.ReadOnlyModelViewSet):
     lookup_field = "uuid"
     lookup_value_regex = "[^/]+"
     pagination_class = None
+    basename = "audittrail"
     permission_classes = (AuthScopesRequired,)
     required_scopes = {"list": SCOPE_AUDITTRAILS_LEZEN, "retrieve": SCOPE_AUDITTRAILS_LEZEN}
 
@@ -296,9 +304,9 @@ class KlantAuditTrailViewSet(ETagMixin, viewsets.ReadOnlyModelViewSet):
         if not Klant.objects.filter(uuid=klant_uuid).exists():
             raise Http404
         # hoofd_object is the klant's absolute URL; its path ends in the uuid
-        return AuditTrail.objects.filter(
-            hoofd_object__endswith=f"/klanten/{klant_uuid}"
-        ).order_by("aanmaakdatum", "pk")
+        return AuditTrail.objects.filter(hoofd_object__endswith=f"/klanten/{klant_uuid}").order_by(
+            "aanmaakdatum", "pk"
+        )
 
     def get_object(self):
         key = parse_uuid(self.kwargs["uuid"])

@@ -1,4 +1,4 @@
-"""Django settings for Klanten. Every value comes from the environment (see docs/configuration.md)."""
+"""Django settings for Klanten; every value comes from the environment (docs/configuration.md)."""
 
 from pathlib import Path
 
@@ -59,7 +59,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "vng_api_common.authorizations.middleware.AuthMiddleware",
+    "klanten.api.auth.KlantenAuthMiddleware",
     "klanten.api.middleware.APIVersionMiddleware",
 ]
 
@@ -163,6 +163,7 @@ REST_FRAMEWORK = {
 }
 
 COMMONGROUND_API_COMMON = {"API_EXCEPTION_CAMELIZE": False}  # done in klanten.api.exceptions
+SECURITY_DEFINITION_NAME = "JWT-Claims"
 API_VERSION = "1.0.0"
 SITE_DOMAIN = env_str("SITE_DOMAIN", "localhost:8000")
 IS_HTTPS = env_bool("IS_HTTPS", not DEBUG)

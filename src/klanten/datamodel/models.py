@@ -174,11 +174,8 @@ class NatuurlijkPersoon(models.Model):
         verbose_name_plural = "natuurlijke personen"
         indexes = [
             models.Index(fields=["inp_bsn"], name="np_inp_bsn_idx"),
-            models.Index(
-                fields=["anp_identificatie"],
-                name="np_anp_identificatie_idx"),
-            models.Index(
-                fields=["inp_a_nummer"], name="np_inp_a_nummer_idx"),
+            models.Index(fields=["anp_identificatie"], name="np_anp_identificatie_idx"),
+            models.Index(fields=["inp_a_nummer"], name="np_inp_a_nummer_idx"),
         ]
 
 
@@ -207,11 +204,8 @@ class NietNatuurlijkPersoon(models.Model):
         verbose_name = "niet-natuurlijk persoon"
         verbose_name_plural = "niet-natuurlijke personen"
         indexes = [
-            models.Index(
-                fields=["inn_nnp_id"], name="nnp_inn_nnp_id_idx"),
-            models.Index(
-                fields=["ann_identificatie"],
-                name="nnp_ann_identificatie_idx"),
+            models.Index(fields=["inn_nnp_id"], name="nnp_inn_nnp_id_idx"),
+            models.Index(fields=["ann_identificatie"], name="nnp_ann_identificatie_idx"),
         ]
 
 
@@ -230,9 +224,7 @@ class Vestiging(models.Model):
         verbose_name = "vestiging"
         verbose_name_plural = "vestigingen"
         indexes = [
-            models.Index(
-                fields=["vestigings_nummer"],
-                name="vestiging_nummer_idx"),
+            models.Index(fields=["vestigings_nummer"], name="vestiging_nummer_idx"),
         ]
 
 

@@ -24,7 +24,9 @@ def passes_elfproef(value: str) -> bool:
     """The 11-proef of BSN and RSIN: weights 9..2 and -1 over nine digits."""
     if not _DIGITS9.fullmatch(value):
         return False
-    total = sum(int(digit) * weight for digit, weight in zip(value[:8], range(9, 1, -1), strict=True))
+    total = sum(
+        int(digit) * weight for digit, weight in zip(value[:8], range(9, 1, -1), strict=True)
+    )
     total -= int(value[8])
     return total % 11 == 0
 

@@ -1,0 +1,48 @@
+# Shared by bin/run and bin/test: find Python 3.12 and keep .venv in sync with the lock file.
+# shellcheck shell=bash
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+
+find_python() {
+    local candidate
+    for candidate in "${PYTHON:-}" python3.12 /usr/bin/python3.12 /usr/local/bin/python3.12 \
+        "$HOME"/.pyenv/versions/3.12*/bin/python3.12 /root/.pyenv/versions/3.12*/bin/python3.12; do
+        [ -n "$candidate" ] || continue
+        if "$candidate" -c 'import sys; assert sys.version_info[:2] == (3, 12)' >/dev/null 2>&1; then
+            command -v "$candidate" 2>/dev/null || echo "$candidate"
+            return 0
+        fi
+    done
+    echo "Python 3.12 is required (set PYTHON=/path/to/python3.12)." >&2
+    return 1
+}
+
+ensure_venv() {
+    local lock="$ROOT/requirements/$1.txt" stamp="$VENV/.installed-$1"
+    if [ ! -x "$VENV/bin/python" ]; then
+        local python
+        python="$(find_python)" || exit 1
+        echo "Creating $VENV with $python"
+        "$python" -m venv "$VENV"
+    fi
+    local want
+    want="$(cat "$lock" "$ROOT/pyproject.toml" | sha256sum | cut -d' ' -f1)"
+    if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+        echo "Installing pinned dependencies from requirements/$1.txt"
+        "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$lock" 2>&1 \
+            | grep -v "^WARNING: Location" || true
+        "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -e "$ROOT" \
+            2>&1 | grep -v "^WARNING: Location" || true
+        "$VENV/bin/python" -c "import django, klanten" || { echo "Installation failed" >&2; exit 1; }
+        echo "$want" > "$stamp"
+    fi
+}
+
+port_open() {  # host port
+    "$VENV/bin/python" - "$1" "$2" <<'PY'
+import socket, sys
+s = socket.socket()
+s.settimeout(1)
+sys.exit(0 if s.connect_ex((sys.argv[1], int(sys.argv[2]))) == 0 else 1)
+PY
+}

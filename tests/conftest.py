@@ -1,0 +1,93 @@
+"""Shared fixtures: API clients with ZGW JWTs, and klanten made through the real services."""
+
+import time
+
+import jwt
+import pytest
+from django.test import Client
+
+from klanten.config.clients import APIClient, save_api_client
+from klanten.datamodel import services
+
+SECRET = "a-test-secret-that-is-long-enough-32b"
+BASE = "/klanten/api/v1"
+ALL_SCOPES = (
+    "klanten.lezen",
+    "klanten.aanmaken",
+    "klanten.bijwerken",
+    "klanten.verwijderen",
+    "audittrails.lezen",
+)
+# valid identifiers (11-proef)
+RSIN = "002220647"
+RSIN_2 = "517439943"
+BSN = "111222333"
+BSN_2 = "123456782"
+
+
+def make_token(client_id: str, secret: str = SECRET, **claims) -> str:
+    payload = {"client_id": client_id, "iat": int(time.time()), "iss": client_id, **claims}
+    return jwt.encode(payload, secret, algorithm="HS256")
+
+
+class ApiClient(Client):
+    """Django test client speaking JSON with a bearer token."""
+
+    def __init__(self, token: str | None = None, **defaults):
+        if token:
+            defaults["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+        super().__init__(**defaults)
+
+    def post_json(self, path, data, **extra):
+        return self.post(path, data, content_type="application/json", **extra)
+
+    def put_json(self, path, data, **extra):
+        return self.put(path, data, content_type="application/json", **extra)
+
+    def patch_json(self, path, data, **extra):
+        return self.patch(path, data, content_type="application/json", **extra)
+
+
+@pytest.fixture
+def make_client(db):
+    """``make_client(scopes=(...), all_rights=False, client_id=...)`` → ApiClient."""
+    counter = iter(range(1, 10_000))
+
+    def factory(scopes=ALL_SCOPES, all_rights=False, client_id=None, **claims):
+        client_id = client_id or f"client-{next(counter)}"
+        save_api_client(
+            APIClient(
+                client_id=client_id,
+                secret=SECRET,
+                label=f"Applicatie {client_id}",
+                heeft_alle_autorisaties=all_rights,
+                scopes=tuple(scopes),
+            )
+        )
+        return ApiClient(make_token(client_id, **claims))
+
+    return factory
+
+
+@pytest.fixture
+def api(make_client):
+    """A client holding every Klanten API scope."""
+    return make_client(user_id="medewerker-1", user_representation="Mevrouw Medewerker")
+
+
+@pytest.fixture
+def make_klant(db):
+    """Create a klant through the service layer (snake_case data, like validated input)."""
+
+    def factory(**data):
+        data.setdefault("bronorganisatie", RSIN)
+        if "subject" not in data and "subject_identificatie" not in data:
+            data.setdefault("subject_type", "natuurlijk_persoon")
+            data["subject_identificatie"] = {"inp_bsn": BSN}
+        return services.create_klant(data)
+
+    return factory
+
+
+def klant_url(klant) -> str:
+    return f"http://testserver{BASE}/klanten/{klant.uuid}"
