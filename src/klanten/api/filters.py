@@ -2,7 +2,7 @@
 
 import re
 
-from django import forms
+from django.core.validators import URLValidator
 from django_filters import rest_framework as filters
 
 from klanten.datamodel import rules
@@ -44,7 +44,7 @@ class KlantFilter(filters.FilterSet):
     adres__landcode = filters.CharFilter(field_name="adres__landcode")
     subject = filters.CharFilter(
         field_name="subject",
-        validators=[forms.URLField().run_validators],
+        validators=[URLValidator()],
         help_text="URL-referentie naar een subject",
     )
     subjectType = filters.ChoiceFilter(
