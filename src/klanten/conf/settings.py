@@ -236,3 +236,38 @@ structlog.configure(
         getattr(_logging, env_str("LOG_LEVEL", "INFO").upper(), _logging.INFO)
     ),
 )
+
+# --- Validated klanten (contract section 3) -------------------------------------------------
+# V2: minimum assurance rank (1-4) to validate a klant, per subject type; 0 is refused here.
+KLANTEN_MINIMUM_RANG = {
+    "natuurlijk_persoon": env_int("MIN_RANK_NATUURLIJK_PERSOON", 2),
+    "niet_natuurlijk_persoon": env_int("MIN_RANK_NIET_NATUURLIJK_PERSOON", 2),
+    "vestiging": env_int("MIN_RANK_VESTIGING", 2),
+}
+for _subject_type, _rank in KLANTEN_MINIMUM_RANG.items():
+    if not 1 <= _rank <= 4:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            f"The minimum assurance rank for {_subject_type} must be 1-4 (got {_rank}): "
+            "rank 0 would validate klanten without reliable authentication."
+        )
+# V3: how long before the validation the person may have authenticated
+KLANTEN_MAX_AUTHENTICATIE_LEEFTIJD_MINUTEN = env_int("MAX_AUTHENTICATION_AGE_MINUTES", 60)
+# V5: "reconfirm" (promotion needs the person's confirmation) or "forbid"
+KLANTEN_PROMOTIE_MODUS = env_str("PROMOTION_MODE", "reconfirm")
+if KLANTEN_PROMOTIE_MODUS not in ("reconfirm", "forbid"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("PROMOTION_MODE must be 'reconfirm' or 'forbid'")
+# V7: who sees non-validated klanten: "applicatie" (the registering application, plus
+# klanten.beheer and all rights) or "iedereen" (legacy landscapes)
+KLANTEN_ZICHTBAARHEID_NIET_GEVALIDEERD = env_str("NON_VALIDATED_VISIBILITY", "applicatie")
+if KLANTEN_ZICHTBAARHEID_NIET_GEVALIDEERD not in ("applicatie", "iedereen"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("NON_VALIDATED_VISIBILITY must be 'applicatie' or 'iedereen'")
+# E4: validity of a confirmation link
+KLANTEN_BEVESTIGINGSLINK_GELDIG_UREN = env_int("CONFIRMATION_LINK_VALIDITY_HOURS", 72)
+# Seconds a fetched JWKS of a trusted issuer is cached
+KLANTEN_JWKS_CACHE_SECONDEN = env_int("JWKS_CACHE_SECONDS", 300)

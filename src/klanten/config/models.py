@@ -1,4 +1,8 @@
+from django.core.validators import MaxValueValidator
+from django.db import models
 from vng_api_common.authorizations.models import Applicatie
+
+from klanten.datamodel.constants import Middel
 
 
 class APIClientApplicatie(Applicatie):
@@ -8,3 +12,69 @@ class APIClientApplicatie(Applicatie):
         proxy = True
         verbose_name = "API-client"
         verbose_name_plural = "API-clients"
+
+
+class VertrouwdeUitgever(models.Model):
+    """V4: an OpenID Connect issuer (DigiD/eHerkenning broker) whose signed ID tokens are
+    accepted as evidence. Tokens are verified against its JWKS."""
+
+    naam = models.CharField(max_length=100)
+    issuer = models.CharField(
+        max_length=500, unique=True, help_text="De `iss` claim van de ID tokens."
+    )
+    jwks_url = models.URLField(max_length=1000, help_text="URL van de JSON Web Key Set.")
+    audience = models.CharField(
+        max_length=500, help_text="Verwachte `aud` (de client ID van Klanten bij deze uitgever)."
+    )
+    middel = models.CharField(max_length=50, choices=Middel.choices)
+    niveau_claim = models.CharField(
+        max_length=100, default="acr", help_text="Claim met het betrouwbaarheidsniveau."
+    )
+    bsn_claim = models.CharField(max_length=100, default="bsn", blank=True)
+    kvk_claim = models.CharField(max_length=100, default="kvk", blank=True)
+    vestigingsnummer_claim = models.CharField(max_length=100, blank=True)
+    vertegenwoordigde_claim = models.CharField(
+        max_length=100, blank=True, help_text="Claim met de BSN van wie wordt vertegenwoordigd."
+    )
+    machtiging_claim = models.CharField(
+        max_length=100, blank=True, help_text="Claim met de machtiging (dienst, soort)."
+    )
+    aliassen = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Eigen niveauwaarden van deze uitgever, bv. {"loa3": '
+        '"urn:etoegang:core:assurance-class:loa3"}.',
+    )
+    actief = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = "vertrouwde uitgever"
+        verbose_name_plural = "vertrouwde uitgevers"
+
+    def __str__(self) -> str:
+        return self.naam
+
+    def clean(self):
+        from klanten.datamodel.assurance import validate_aliases
+
+        validate_aliases(self.aliassen or {})
+
+
+class ValidatieRecht(models.Model):
+    """V4: the highest assurance rank an application may assert itself
+    (with scope ``klanten.valideren``)."""
+
+    applicatie = models.OneToOneField(
+        Applicatie, on_delete=models.CASCADE, related_name="validatierecht"
+    )
+    maximale_rang = models.PositiveSmallIntegerField(
+        validators=[MaxValueValidator(4)],
+        help_text="0-4 op de schaal van betrouwbaarheidsniveaus (2 = DigiD Midden).",
+    )
+
+    class Meta:
+        verbose_name = "validatierecht"
+        verbose_name_plural = "validatierechten"
+
+    def __str__(self) -> str:
+        return f"{self.applicatie.label}: rang {self.maximale_rang}"

@@ -60,3 +60,55 @@ class SoortRechtsvorm(models.TextChoices):
         "kapitaalvennootschap_buiten_eer",
         "Kapitaalvennootschap buiten EER",
     )
+
+
+class SleutelType(models.TextChoices):
+    """Kinds of authenticated identity (V3) and klantbeeld keys (E3)."""
+
+    bsn = "bsn", "BSN"
+    rsin = "rsin", "RSIN"
+    kvk = "kvk", "KvK-nummer"
+    vestigingsnummer = "vestigingsnummer", "Vestigingsnummer"
+
+
+class Middel(models.TextChoices):
+    """V3: the means by which the person authenticated."""
+
+    digid = "digid", "DigiD"
+    digid_machtigen = "digid_machtigen", "DigiD Machtigen"
+    eherkenning = "eherkenning", "eHerkenning"
+    eherkenning_bewindvoering = "eherkenning_bewindvoering", "eHerkenning bewindvoering"
+    eidas = "eidas", "eIDAS"
+    balie_identiteitsbewijs = "balie_identiteitsbewijs", "Identiteitsbewijs aan de balie"
+    overig = "overig", "Overig"
+
+
+class ValidatieBron(models.TextChoices):
+    """V4: where the evidence came from."""
+
+    id_token = "id_token", "ID token van een vertrouwde uitgever"
+    applicatie = "applicatie", "Verklaring van een applicatie"
+
+
+class InteractieSoort(models.TextChoices):
+    contactmoment = "contactmoment", "Contactmoment"
+    verzoek = "verzoek", "Verzoek"
+    zaak = "zaak", "Zaak"
+
+
+# E2: the roles a klant can have per kind of interaction (Contactmomenten, Verzoeken and
+# Zaken API standards)
+INTERACTIE_ROLLEN = {
+    InteractieSoort.contactmoment: ("belanghebbende", "gesprekspartner"),
+    InteractieSoort.verzoek: ("belanghebbende", "initiator", "mede_initiator"),
+    InteractieSoort.zaak: (
+        "adviseur",
+        "behandelaar",
+        "belanghebbende",
+        "beslisser",
+        "initiator",
+        "klantcontacter",
+        "zaakcoordinator",
+        "mede_initiator",
+    ),
+}

@@ -11,8 +11,17 @@ import uuid as _uuid
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 
-from .constants import GeslachtsAanduiding, SoortRechtsvorm, SubjectType
+from .constants import (
+    GeslachtsAanduiding,
+    InteractieSoort,
+    Middel,
+    SleutelType,
+    SoortRechtsvorm,
+    SubjectType,
+    ValidatieBron,
+)
 
 
 class Klant(models.Model):
@@ -69,6 +78,31 @@ class Klant(models.Model):
     aangemaakt_op = models.DateTimeField(auto_now_add=True)
     gewijzigd_op = models.DateTimeField(auto_now=True)
 
+    # --- validation (contract section 3) ---------------------------------------------------
+    gevalideerd = models.BooleanField(
+        default=False,
+        help_text="Gekoppeld aan een subject na authenticatie met een voldoende betrouwbaar "
+        "middel (heeft minstens één geaccepteerd bewijs). Gaat nooit terug.",
+    )
+    gevalideerde_sleutel_type = models.CharField(
+        max_length=20, choices=SleutelType.choices, null=True, blank=True
+    )
+    gevalideerde_sleutel = models.CharField(
+        max_length=24,
+        null=True,
+        blank=True,
+        help_text="De geauthenticeerde identificatie (BSN, RSIN, KvK- of vestigingsnummer).",
+    )
+    registratie_rang = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Rang van het bewijs waarmee de klant is gevalideerd."
+    )
+    geregistreerd_door = models.UUIDField(
+        null=True,
+        blank=True,
+        help_text="De applicatie (uuid) die de klant registreerde; bepaalt wie een "
+        "niet-gevalideerde klant mag zien.",
+    )
+
     class Meta:
         verbose_name = "klant"
         verbose_name_plural = "klanten"
@@ -76,6 +110,18 @@ class Klant(models.Model):
             models.UniqueConstraint(
                 fields=["bronorganisatie", "klantnummer"],
                 name="klant_unieke_klantnummer_per_bronorganisatie",
+            ),
+            # V6: at most one validated klant per natural person per organisation
+            models.UniqueConstraint(
+                fields=["bronorganisatie", "gevalideerde_sleutel"],
+                condition=Q(gevalideerd=True, gevalideerde_sleutel_type="bsn"),
+                name="een_gevalideerde_klant_per_bsn",
+            ),
+            # V1: a validated klant always carries the key it was validated for
+            models.CheckConstraint(
+                condition=Q(gevalideerd=False)
+                | Q(gevalideerde_sleutel_type__isnull=False, gevalideerde_sleutel__isnull=False),
+                name="gevalideerde_klant_heeft_sleutel",
             ),
         ]
         indexes = [
@@ -88,6 +134,12 @@ class Klant(models.Model):
             models.Index(fields=["telefoonnummer"], name="klant_telefoonnummer_idx"),
             models.Index(fields=["emailadres"], name="klant_emailadres_idx"),
             models.Index(fields=["subject"], name="klant_subject_idx"),
+            models.Index(
+                fields=["gevalideerde_sleutel_type", "gevalideerde_sleutel"],
+                condition=Q(gevalideerd=True),
+                name="klant_klantbeeld_idx",
+            ),
+            models.Index(fields=["geregistreerd_door", "id"], name="klant_geregistreerd_door_idx"),
         ]
 
     def __str__(self) -> str:
@@ -252,3 +304,105 @@ IDENTIFICATIE_MODEL = {
     SubjectType.niet_natuurlijk_persoon: NietNatuurlijkPersoon,
     SubjectType.vestiging: Vestiging,
 }
+
+
+class Validatie(models.Model):
+    """V3: an evidence record. Append-only: a database trigger refuses any UPDATE."""
+
+    id = models.BigAutoField(primary_key=True)
+    uuid = models.UUIDField(unique=True, default=_uuid.uuid4, editable=False)
+    klant = models.ForeignKey(Klant, on_delete=models.CASCADE, related_name="validaties")
+    gevalideerd_op = models.DateTimeField(help_text="Servertijd van de validatie.")
+    authenticatie_moment = models.DateTimeField()
+    middel = models.CharField(max_length=50, choices=Middel.choices)
+    betrouwbaarheidsniveau = models.CharField(
+        max_length=200, help_text="Het niveau zoals het middel het opgaf."
+    )
+    rang = models.PositiveSmallIntegerField(help_text="Afgeleide rang op de schaal (0-4).")
+    uitgever = models.CharField(max_length=500, help_text="Uitgever van het bewijs.")
+    bron = models.CharField(max_length=20, choices=ValidatieBron.choices)
+    geauthenticeerde_type = models.CharField(max_length=20, choices=SleutelType.choices)
+    geauthenticeerde_identificatie = models.CharField(max_length=24)
+    vertegenwoordigde_type = models.CharField(
+        max_length=20, choices=SleutelType.choices, blank=True
+    )
+    vertegenwoordigde_identificatie = models.CharField(max_length=24, blank=True)
+    machtiging = models.CharField(max_length=200, blank=True)
+    applicatie_id = models.CharField(max_length=100, blank=True)
+    applicatie_weergave = models.CharField(max_length=200, blank=True)
+    medewerker_id = models.CharField(max_length=255, blank=True)
+    medewerker_weergave = models.CharField(max_length=255, blank=True)
+    gegevens_bevestigd = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = "validatie"
+        verbose_name_plural = "validaties"
+        ordering = ("id",)
+
+    def __str__(self) -> str:
+        return f"{self.get_middel_display()} rang {self.rang} ({self.gevalideerd_op:%Y-%m-%d})"
+
+
+class Interactie(models.Model):
+    """E2: a contactmoment, verzoek or zaak in whose context the klant took part."""
+
+    id = models.BigAutoField(primary_key=True)
+    uuid = models.UUIDField(unique=True, default=_uuid.uuid4, editable=False)
+    klant = models.ForeignKey(Klant, on_delete=models.CASCADE, related_name="interacties")
+    soort = models.CharField(max_length=20, choices=InteractieSoort.choices)
+    url = models.URLField(max_length=1000)
+    rol = models.CharField(max_length=50)
+    vernietigingsdatum = models.DateField(null=True, blank=True)
+    aangemaakt_op = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "interactie"
+        verbose_name_plural = "interacties"
+        ordering = ("id",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["klant", "url", "rol"], name="interactie_uniek_per_klant_url_rol"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.soort} ({self.rol})"
+
+
+class KlantbeeldVerzoek(models.Model):
+    """E3: who asked for which klantbeeld, when. The subject is kept as a keyed pseudonym."""
+
+    id = models.BigAutoField(primary_key=True)
+    aangemaakt_op = models.DateTimeField(auto_now_add=True, db_index=True)
+    applicatie_id = models.CharField(max_length=100, blank=True)
+    applicatie_weergave = models.CharField(max_length=200, blank=True)
+    gebruiker_id = models.CharField(max_length=255, blank=True)
+    subject_type = models.CharField(max_length=100, choices=SubjectType.choices)
+    subject_pseudoniem = models.CharField(max_length=64, db_index=True)
+    aantal_klanten = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = "klantbeeldverzoek"
+        verbose_name_plural = "klantbeeldverzoeken"
+
+    def __str__(self) -> str:
+        return f"{self.applicatie_weergave} {self.aangemaakt_op:%Y-%m-%d %H:%M}"
+
+
+class Bevestigingsverzoek(models.Model):
+    """E4: a one-time, expiring confirmation link. Only a hash of the token is stored."""
+
+    id = models.BigAutoField(primary_key=True)
+    klant = models.ForeignKey(Klant, on_delete=models.CASCADE, related_name="bevestigingsverzoeken")
+    token_hash = models.CharField(max_length=64, unique=True)
+    aangemaakt_op = models.DateTimeField(auto_now_add=True)
+    verloopt_op = models.DateTimeField()
+    gebruikt_op = models.DateTimeField(null=True, blank=True)
+    applicatie_id = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = "bevestigingsverzoek"
+        verbose_name_plural = "bevestigingsverzoeken"
+
+    def __str__(self) -> str:
+        return f"bevestigingsverzoek {self.pk}"

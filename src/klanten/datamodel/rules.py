@@ -6,10 +6,13 @@ Serializers, the admin and the services call these; the database constraints in
 """
 
 import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 
-from .constants import SubjectType
+from .assurance import RANK_NATUURLIJK_PERSOON_VIA_EHERKENNING
+from .constants import Middel, SleutelType, SubjectType
 
 
 class RuleViolation(ValidationError):
@@ -88,3 +91,185 @@ def require_subject_type_for_identificatie(subject_type: str | None) -> None:
         raise RuleViolation(
             "Een subjectIdentificatie vereist een subjectType.", code="subject-type-vereist"
         )
+
+
+# --- Validated klanten (contract section 3) ------------------------------------------------
+# A refusal is a RuleViolation with an HTTP meaning: Refused → 403, Conflict → 409.
+
+
+class Refused(RuleViolation):
+    """The evidence is not trusted or not sufficient (HTTP 403)."""
+
+
+class Conflict(RuleViolation):
+    """The request conflicts with the state of the registration (HTTP 409)."""
+
+    def __init__(self, message, code, existing_klant=None):
+        super().__init__(message, code=code)
+        self.existing_klant = existing_klant
+
+
+@dataclass(frozen=True)
+class Identiteit:
+    """An identity as a base registry knows it: ``type`` is a SleutelType value."""
+
+    type: str
+    identificatie: str
+
+
+@dataclass(frozen=True)
+class Bewijs:
+    """V3: evidence whose source (V4) has been verified; ``rang`` was derived by the scale."""
+
+    middel: str
+    betrouwbaarheidsniveau: str
+    rang: int
+    uitgever: str
+    bron: str
+    authenticatie_moment: datetime
+    geauthenticeerde: Identiteit
+    vertegenwoordigde: Identiteit | None = None
+    machtiging: str = ""
+    gegevens_bevestigd: bool = False
+
+
+_SUBJECT_TYPE_VOOR_SLEUTEL = {
+    SleutelType.bsn: SubjectType.natuurlijk_persoon,
+    SleutelType.rsin: SubjectType.niet_natuurlijk_persoon,
+    SleutelType.kvk: SubjectType.niet_natuurlijk_persoon,
+    SleutelType.vestigingsnummer: SubjectType.vestiging,
+}
+_EHERKENNING = (Middel.eherkenning, Middel.eherkenning_bewindvoering)
+
+
+def subject_type_for(identiteit: Identiteit) -> str:
+    return _SUBJECT_TYPE_VOOR_SLEUTEL[identiteit.type]
+
+
+def validate_identiteit(identiteit: Identiteit) -> None:
+    """The identifier of an authenticated identity has the right format for its type."""
+    if identiteit.type == SleutelType.bsn:
+        validate_bsn(identiteit.identificatie)
+    elif identiteit.type == SleutelType.rsin:
+        validate_rsin(identiteit.identificatie)
+    elif identiteit.type == SleutelType.kvk:
+        if not re.fullmatch(r"[0-9]{8}", identiteit.identificatie):
+            raise RuleViolation("Een KvK-nummer bestaat uit 8 cijfers.", code="invalid")
+    elif identiteit.type == SleutelType.vestigingsnummer:
+        if not re.fullmatch(r"[0-9]{12}", identiteit.identificatie):
+            raise RuleViolation("Een vestigingsnummer bestaat uit 12 cijfers.", code="invalid")
+    else:
+        raise RuleViolation("Onbekend soort identificatie.", code="invalid_choice")
+
+
+def validated_identity(bewijs: Bewijs) -> Identiteit:
+    """V4: the subject the evidence validates: the representee when someone acts for another,
+    which needs a mandate."""
+    vertegenwoordigde = bewijs.vertegenwoordigde
+    if vertegenwoordigde is None or vertegenwoordigde == bewijs.geauthenticeerde:
+        return bewijs.geauthenticeerde
+    if not bewijs.machtiging:
+        raise Refused(
+            "Wie namens een ander handelt, heeft een machtiging nodig.", code="machtiging-ontbreekt"
+        )
+    return vertegenwoordigde
+
+
+def require_fresh_authentication(moment: datetime, now: datetime, max_minutes: int) -> None:
+    """V3: the person authenticated at most ``max_minutes`` before, and not in the future."""
+    if moment > now + timedelta(minutes=1):
+        raise Refused(
+            "Het authenticatiemoment ligt in de toekomst.", code="verouderde-authenticatie"
+        )
+    if now - moment > timedelta(minutes=max_minutes):
+        raise Refused(
+            f"De authenticatie is ouder dan {max_minutes} minuten.",
+            code="verouderde-authenticatie",
+        )
+
+
+def require_sufficient_rank(bewijs: Bewijs, subject_type: str, minimum: dict[str, int]) -> None:
+    """V2: the rank meets the configured minimum for the subject type; a natural person
+    represented through eHerkenning needs rank 3."""
+    required = minimum[subject_type]
+    if subject_type == SubjectType.natuurlijk_persoon and bewijs.middel in _EHERKENNING:
+        required = max(required, RANK_NATUURLIJK_PERSOON_VIA_EHERKENNING)
+    if bewijs.rang < required:
+        raise Refused(
+            f"Betrouwbaarheidsniveau te laag: rang {bewijs.rang}, minimaal {required} vereist.",
+            code="onvoldoende-betrouwbaarheidsniveau",
+        )
+
+
+def require_application_may_assert(rang: int, maximale_rang: int | None) -> None:
+    """V4: an application asserts evidence only up to its registered maximum rank."""
+    if maximale_rang is None:
+        raise Refused(
+            "Deze applicatie mag geen authenticaties verklaren.", code="onvertrouwde-bron"
+        )
+    if rang > maximale_rang:
+        raise Refused(
+            f"Deze applicatie mag authenticaties verklaren tot rang {maximale_rang}.",
+            code="rang-boven-validatierecht",
+        )
+
+
+def require_identity_matches(klant_identiteit: Identiteit | None, validated: Identiteit) -> None:
+    """V4/V5: an identifier already on the klant (verified or not) must equal the evidence."""
+    if klant_identiteit is not None and klant_identiteit != validated:
+        raise Refused(
+            "De geauthenticeerde identiteit komt niet overeen met de klant.",
+            code="identiteit-komt-niet-overeen",
+        )
+
+
+def require_compatible_subject_type(klant_subject_type: str | None, subject_type: str) -> None:
+    """V6: a klant has one subject: a natural person is never validated as an organisation."""
+    if klant_subject_type is not None and klant_subject_type != subject_type:
+        raise Refused(
+            "De geauthenticeerde identiteit past niet bij het subjectType van de klant.",
+            code="identiteit-komt-niet-overeen",
+        )
+
+
+def require_promotion_allowed(gevalideerd: bool, mode: str, gegevens_bevestigd: bool) -> None:
+    """V5: a non-validated klant is promoted only when the person confirmed its data, and
+    never in mode ``forbid``."""
+    if gevalideerd:
+        return
+    if mode == "forbid":
+        raise Conflict(
+            "Niet-gevalideerde klanten worden niet gepromoveerd: registreer een nieuwe "
+            "gevalideerde klant.",
+            code="promotie-niet-toegestaan",
+        )
+    if not gegevens_bevestigd:
+        raise Refused(
+            "De persoon moet de gegevens bevestigen (gegevensBevestigd) om de klant te valideren.",
+            code="bevestiging-vereist",
+        )
+
+
+def require_validated_subject_unchanged(
+    gevalideerd: bool, current: Identiteit | None, new: Identiteit | None
+) -> None:
+    """V1: the subject identification of a validated klant cannot be removed or changed
+    (only an administrator can correct it, with a reason)."""
+    if gevalideerd and current != new:
+        raise RuleViolation(
+            "De subjectidentificatie van een gevalideerde klant kan niet worden gewijzigd; "
+            "meld fouten bij de basisregistratie of vraag een beheerder om een correctie.",
+            code="gevalideerd-subject-onwijzigbaar",
+        )
+
+
+def require_reason(reden: str) -> None:
+    """V1: an administrator's correction of a validated subject always has a reason."""
+    if not reden or not reden.strip():
+        raise RuleViolation("Geef een reden voor de correctie.", code="reden-verplicht")
+
+
+def require_not_validated_for_confirmation(gevalideerd: bool) -> None:
+    """E4: a confirmation link is for non-validated klanten only."""
+    if gevalideerd:
+        raise Conflict("Deze klant is al gevalideerd.", code="klant-al-gevalideerd")

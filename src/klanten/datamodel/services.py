@@ -1,14 +1,25 @@
 """Transactional writes of klanten. Callers pass already shape-checked data (snake_case)."""
 
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 from djangorestframework_camel_case.util import camelize
 
 from . import rules
+from .constants import SleutelType, SubjectType
 from .models import (
     IDENTIFICATIE_MODEL,
+    Bevestigingsverzoek,
+    Interactie,
     Klant,
     KlantAdres,
     KlantnummerTeller,
+    Validatie,
 )
 
 KLANT_FIELDS = (
@@ -211,3 +222,273 @@ def update_klant(klant: Klant, data: dict, *, partial: bool) -> Klant:
 @transaction.atomic
 def delete_klant(klant: Klant) -> None:
     klant.delete()
+
+
+# --- Validated klanten (contract sections 2 and 3) -----------------------------------------
+
+
+def klant_identiteit(klant: Klant) -> rules.Identiteit | None:
+    """The subject identifier a klant carries: its validated key, else the (unverified)
+    identifier of its identification, if any."""
+    if klant.gevalideerd:
+        return rules.Identiteit(klant.gevalideerde_sleutel_type, klant.gevalideerde_sleutel)
+    identificatie = klant.subject_identificatie
+    if identificatie is None:
+        return None
+    field, sleutel_type = IDENTIFICATIE_SLEUTEL[klant.subject_type]
+    value = getattr(identificatie, field)
+    return rules.Identiteit(sleutel_type, value) if value else None
+
+
+IDENTIFICATIE_SLEUTEL = {
+    SubjectType.natuurlijk_persoon: ("inp_bsn", SleutelType.bsn),
+    SubjectType.niet_natuurlijk_persoon: ("inn_nnp_id", SleutelType.rsin),
+    SubjectType.vestiging: ("vestigings_nummer", SleutelType.vestigingsnummer),
+}
+
+
+def identiteit_from_data(subject_type: str | None, data: dict | None) -> rules.Identiteit | None:
+    """The identifier in (validated, snake_case) subjectIdentificatie input."""
+    if subject_type not in IDENTIFICATIE_SLEUTEL or not data:
+        return None
+    field, sleutel_type = IDENTIFICATIE_SLEUTEL[subject_type]
+    value = data.get(field)
+    return rules.Identiteit(sleutel_type, value) if value else None
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who registers something: the application and, when known, its employee."""
+
+    applicatie_id: str = ""
+    applicatie_weergave: str = ""
+    medewerker_id: str = ""
+    medewerker_weergave: str = ""
+
+
+def _take_identity_from_evidence(klant: Klant, identiteit: rules.Identiteit) -> None:
+    """V4: a klant without a subject identifier takes it from the evidence."""
+    subject_type = rules.subject_type_for(identiteit)
+    if klant.subject_type is None:
+        klant.subject_type = subject_type
+        klant.save(update_fields=["subject_type", "gewijzigd_op"])
+    model = IDENTIFICATIE_MODEL[subject_type]
+    row = model.objects.filter(klant=klant).first() or model(klant=klant)
+    for field_subject_type, (field, sleutel_type) in IDENTIFICATIE_SLEUTEL.items():
+        if field_subject_type == subject_type and sleutel_type == identiteit.type:
+            setattr(row, field, identiteit.identificatie)
+    row.save()
+
+
+def _existing_validated(klant: Klant, identiteit: rules.Identiteit) -> Klant | None:
+    return (
+        Klant.objects.filter(
+            bronorganisatie=klant.bronorganisatie,
+            gevalideerd=True,
+            gevalideerde_sleutel_type=identiteit.type,
+            gevalideerde_sleutel=identiteit.identificatie,
+        )
+        .exclude(pk=klant.pk)
+        .first()
+    )
+
+
+@transaction.atomic
+def valideer_klant(
+    klant: Klant, bewijs: rules.Bewijs, actor: Actor, *, mode: str | None = None
+) -> Validatie:
+    """E1/V4/V5/V6: record evidence for a klant; validates (promotes) it when it was not.
+
+    Every rule is checked before anything is written; the partial unique index decides
+    races between concurrent validations for one BSN.
+    """
+    mode = mode or settings.KLANTEN_PROMOTIE_MODUS
+    now = timezone.now()
+    klant = Klant.objects.select_for_update().get(pk=klant.pk)
+
+    rules.require_fresh_authentication(
+        bewijs.authenticatie_moment, now, settings.KLANTEN_MAX_AUTHENTICATIE_LEEFTIJD_MINUTEN
+    )
+    identiteit = rules.validated_identity(bewijs)
+    subject_type = rules.subject_type_for(identiteit)
+    rules.require_sufficient_rank(bewijs, subject_type, settings.KLANTEN_MINIMUM_RANG)
+    rules.require_compatible_subject_type(klant.subject_type, subject_type)
+    rules.require_identity_matches(klant_identiteit(klant), identiteit)
+    rules.require_promotion_allowed(klant.gevalideerd, mode, bewijs.gegevens_bevestigd)
+
+    if not klant.gevalideerd:
+        if identiteit.type == SleutelType.bsn:
+            existing = _existing_validated(klant, identiteit)
+            if existing is not None:
+                raise _duplicate(existing)
+        _take_identity_from_evidence(klant, identiteit)
+        klant.gevalideerd = True
+        klant.gevalideerde_sleutel_type = identiteit.type
+        klant.gevalideerde_sleutel = identiteit.identificatie
+        klant.registratie_rang = bewijs.rang
+        try:
+            with transaction.atomic():
+                klant.save()
+        except IntegrityError as exc:
+            if "een_gevalideerde_klant_per_bsn" not in str(exc):
+                raise
+            raise _duplicate(_existing_validated(klant, identiteit)) from exc
+
+    return Validatie.objects.create(
+        klant=klant,
+        gevalideerd_op=now,
+        authenticatie_moment=bewijs.authenticatie_moment,
+        middel=bewijs.middel,
+        betrouwbaarheidsniveau=bewijs.betrouwbaarheidsniveau,
+        rang=bewijs.rang,
+        uitgever=bewijs.uitgever,
+        bron=bewijs.bron,
+        geauthenticeerde_type=bewijs.geauthenticeerde.type,
+        geauthenticeerde_identificatie=bewijs.geauthenticeerde.identificatie,
+        vertegenwoordigde_type=bewijs.vertegenwoordigde.type if bewijs.vertegenwoordigde else "",
+        vertegenwoordigde_identificatie=(
+            bewijs.vertegenwoordigde.identificatie if bewijs.vertegenwoordigde else ""
+        ),
+        machtiging=bewijs.machtiging,
+        applicatie_id=actor.applicatie_id,
+        applicatie_weergave=actor.applicatie_weergave,
+        medewerker_id=actor.medewerker_id,
+        medewerker_weergave=actor.medewerker_weergave,
+        gegevens_bevestigd=bewijs.gegevens_bevestigd,
+    )
+
+
+def _duplicate(existing: Klant | None) -> rules.Conflict:
+    return rules.Conflict(
+        "Er bestaat al een gevalideerde klant voor deze persoon bij deze organisatie.",
+        code="gevalideerde-klant-bestaat",
+        existing_klant=existing,
+    )
+
+
+@transaction.atomic
+def create_gevalideerde_klant(data: dict, bewijs: rules.Bewijs, actor: Actor) -> Klant:
+    """Register a new klant and validate it in one go (the person supplied the data in the
+    authenticated session, so it counts as confirmed)."""
+    klant = create_klant(data)
+    valideer_klant(klant, bewijs, actor, mode="reconfirm")
+    return klant
+
+
+@transaction.atomic
+def corrigeer_subject(
+    klant: Klant,
+    identificatie: dict,
+    reden: str,
+    *,
+    klant_url: str,
+    gebruiker_id: str,
+    gebruiker_weergave: str,
+) -> Klant:
+    """V1: an administrator corrects the subject identification of a validated klant; the
+    reason is mandatory and the change is written to the audit trail."""
+    from vng_api_common.audittrails.models import AuditTrail
+
+    rules.require_reason(reden)
+    klant = Klant.objects.select_for_update().get(pk=klant.pk)
+    before = klant_identiteit(klant)
+    _write_identificatie(klant, identificatie, replace=False)
+    new = identiteit_from_data(klant.subject_type, identificatie)
+    if klant.gevalideerd and new is not None:
+        if new.type == SleutelType.bsn:
+            existing = _existing_validated(klant, new)
+            if existing is not None:
+                raise _duplicate(existing)
+        klant.gevalideerde_sleutel_type = new.type
+        klant.gevalideerde_sleutel = new.identificatie
+        klant.save()
+    AuditTrail.objects.create(
+        bron="kc",
+        actie="correctie_subject",
+        actie_weergave="Subjectidentificatie gecorrigeerd door een beheerder",
+        resultaat=200,
+        hoofd_object=klant_url,
+        resource="klant",
+        resource_url=klant_url,
+        resource_weergave=klant.unique_representation(),
+        gebruikers_id=gebruiker_id,
+        gebruikers_weergave=gebruiker_weergave,
+        toelichting=reden,
+        oud={"sleutelType": before.type if before else None},
+        nieuw={"sleutelType": new.type if new else None},
+    )
+    return klant
+
+
+# --- Interactions (E2) ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_interactie(klant: Klant, *, soort: str, url: str, rol: str, vernietigingsdatum=None):
+    interactie, _created = Interactie.objects.get_or_create(
+        klant=klant,
+        url=url,
+        rol=rol,
+        defaults={"soort": soort, "vernietigingsdatum": vernietigingsdatum},
+    )
+    return interactie
+
+
+# --- Confirmation links (E4) ----------------------------------------------------------------
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def create_bevestigingsverzoek(
+    klant: Klant, applicatie_id: str = ""
+) -> tuple[str, Bevestigingsverzoek]:
+    """A one-time link token for a non-validated klant. Only its hash is stored: the token is
+    returned once."""
+    rules.require_not_validated_for_confirmation(klant.gevalideerd)
+    token = secrets.token_urlsafe(32)
+    verzoek = Bevestigingsverzoek.objects.create(
+        klant=klant,
+        token_hash=_token_hash(token),
+        verloopt_op=timezone.now() + timedelta(hours=settings.KLANTEN_BEVESTIGINGSLINK_GELDIG_UREN),
+        applicatie_id=applicatie_id,
+    )
+    return token, verzoek
+
+
+class LinkUnusable(Exception):
+    """The confirmation link is unknown, expired or already used (``reason``)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def peek_bevestigingsverzoek(token: str) -> Bevestigingsverzoek:
+    """The pending request behind a token (not consumed), or LinkUnusable."""
+    verzoek = (
+        Bevestigingsverzoek.objects.select_related("klant")
+        .filter(token_hash=_token_hash(token))
+        .first()
+    )
+    if verzoek is None:
+        raise LinkUnusable("onbekend")
+    if verzoek.gebruikt_op is not None:
+        raise LinkUnusable("gebruikt")
+    if verzoek.verloopt_op <= timezone.now():
+        raise LinkUnusable("verlopen")
+    return verzoek
+
+
+@transaction.atomic
+def redeem_bevestigingsverzoek(token: str) -> Klant:
+    """Consume a token exactly once (a concurrent second use sees it used)."""
+    verzoek = peek_bevestigingsverzoek(token)
+    updated = Bevestigingsverzoek.objects.filter(pk=verzoek.pk, gebruikt_op__isnull=True).update(
+        gebruikt_op=timezone.now()
+    )
+    if updated != 1:
+        raise LinkUnusable("gebruikt")
+    return verzoek.klant
