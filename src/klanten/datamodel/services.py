@@ -36,6 +36,7 @@ KLANT_FIELDS = (
     "subject",
     "subject_type",
     "aanmaakkanaal",
+    "geregistreerd_door",
 )
 ADRES_DEFAULTS = {
     "straatnaam": "",
@@ -492,3 +493,11 @@ def redeem_bevestigingsverzoek(token: str) -> Klant:
     if updated != 1:
         raise LinkUnusable("gebruikt")
     return verzoek.klant
+
+
+def pseudoniem(identiteit: rules.Identiteit) -> str:
+    """A keyed, non-reversible pseudonym of a subject key, for logs of klantbeeld requests."""
+    from django.utils.crypto import salted_hmac
+
+    value = f"{identiteit.type}:{identiteit.identificatie}"
+    return salted_hmac("klanten.klantbeeld", value, algorithm="sha256").hexdigest()

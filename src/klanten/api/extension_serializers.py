@@ -1,0 +1,164 @@
+"""Input shapes of the extension endpoints (E1-E4). Shape only; rules live in datamodel."""
+
+from rest_framework import serializers
+
+from klanten.datamodel import rules
+from klanten.datamodel.constants import (
+    INTERACTIE_ROLLEN,
+    InteractieSoort,
+    Middel,
+    SleutelType,
+    SubjectType,
+)
+
+from .serializers import KlantSerializer
+from .validators import bsn_validator, rsin_validator
+
+
+class IdentiteitSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=SleutelType.choices)
+    identificatie = serializers.CharField(max_length=24)
+
+    def to_internal_value(self, data):
+        attrs = super().to_internal_value(data)
+        identiteit = rules.Identiteit(attrs["type"], attrs["identificatie"])
+        try:
+            rules.validate_identiteit(identiteit)
+        except rules.RuleViolation as exc:
+            raise serializers.ValidationError(
+                {"identificatie": [serializers.ErrorDetail(exc.messages[0], code=exc.code)]}
+            ) from exc
+        return identiteit
+
+
+class ValidatieSerializer(serializers.Serializer):
+    """E1: evidence. Either ``idToken`` (from a trusted issuer) or an application's assertion
+    (``middel``, ``betrouwbaarheidsniveau``, ``authenticatieMoment``, ``geauthenticeerde``, ...).
+    A rank is never accepted from a client: the server derives it."""
+
+    id_token = serializers.CharField(required=False, help_text="Ondertekend ID token (JWT).")
+    middel = serializers.ChoiceField(choices=Middel.choices, required=False)
+    betrouwbaarheidsniveau = serializers.CharField(
+        max_length=200, required=False, help_text="Het niveau zoals het middel het opgaf."
+    )
+    authenticatie_moment = serializers.DateTimeField(required=False)
+    uitgever = serializers.CharField(max_length=500, required=False, default="")
+    geauthenticeerde = IdentiteitSerializer(required=False)
+    vertegenwoordigde = IdentiteitSerializer(required=False, allow_null=True, default=None)
+    machtiging = serializers.CharField(max_length=200, required=False, default="")
+    gegevens_bevestigd = serializers.BooleanField(
+        default=False, help_text="De persoon heeft de klantgegevens in deze sessie bevestigd."
+    )
+
+    ASSERTION_FIELDS = (
+        "middel",
+        "betrouwbaarheidsniveau",
+        "authenticatie_moment",
+        "geauthenticeerde",
+    )
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict) and ("rang" in data or "rank" in data):
+            raise serializers.ValidationError(
+                {
+                    "rang": [
+                        serializers.ErrorDetail(
+                            "De rang wordt door de server afgeleid en kan niet worden opgegeven.",
+                            code="rang-niet-toegestaan",
+                        )
+                    ]
+                }
+            )
+        return super().to_internal_value(data)
+
+    def validate(self, attrs):
+        if attrs.get("id_token"):
+            extra = [name for name in self.ASSERTION_FIELDS if name in attrs]
+            if extra:
+                raise serializers.ValidationError(
+                    "Geef een idToken óf een verklaring, niet beide.", code="bron-dubbel"
+                )
+            return attrs
+        missing = {
+            name: [serializers.ErrorDetail("Dit veld is vereist.", code="required")]
+            for name in self.ASSERTION_FIELDS
+            if name not in attrs
+        }
+        if missing:
+            raise serializers.ValidationError(missing)
+        return attrs
+
+
+class InteractieSerializer(serializers.Serializer):
+    soort = serializers.ChoiceField(choices=InteractieSoort.choices)
+    url = serializers.URLField(max_length=1000)
+    rol = serializers.CharField(max_length=50)
+    vernietigingsdatum = serializers.DateField(required=False, allow_null=True, default=None)
+
+    def validate(self, attrs):
+        allowed = INTERACTIE_ROLLEN[attrs["soort"]]
+        if attrs["rol"] not in allowed:
+            raise serializers.ValidationError(
+                {
+                    "rol": [
+                        serializers.ErrorDetail(
+                            f"Rol moet een van {', '.join(allowed)} zijn.", code="invalid_choice"
+                        )
+                    ]
+                }
+            )
+        return attrs
+
+
+class KlantbeeldIdentificatieSerializer(serializers.Serializer):
+    inp_bsn = serializers.CharField(max_length=9, required=False, validators=[bsn_validator])
+    inn_nnp_id = serializers.CharField(max_length=9, required=False, validators=[rsin_validator])
+    kvk_nummer = serializers.RegexField(r"^[0-9]{8}$", required=False)
+    vestigings_nummer = serializers.RegexField(r"^[0-9]{12}$", required=False)
+
+
+KLANTBEELD_SLEUTELS = {
+    SubjectType.natuurlijk_persoon: {"inp_bsn": SleutelType.bsn},
+    SubjectType.niet_natuurlijk_persoon: {
+        "inn_nnp_id": SleutelType.rsin,
+        "kvk_nummer": SleutelType.kvk,
+    },
+    SubjectType.vestiging: {"vestigings_nummer": SleutelType.vestigingsnummer},
+}
+
+
+class KlantbeeldSerializer(serializers.Serializer):
+    """E3: the subject key, in the body (never in the URL)."""
+
+    subject_type = serializers.ChoiceField(choices=SubjectType.choices)
+    identificatie = KlantbeeldIdentificatieSerializer()
+    bronorganisatie = serializers.CharField(
+        max_length=9, required=False, validators=[rsin_validator]
+    )
+
+    def validate(self, attrs):
+        keys = KLANTBEELD_SLEUTELS[attrs["subject_type"]]
+        given = {name: value for name, value in attrs["identificatie"].items() if value}
+        usable = [name for name in given if name in keys]
+        if len(given) != 1 or len(usable) != 1:
+            raise serializers.ValidationError(
+                {
+                    "identificatie": [
+                        serializers.ErrorDetail(
+                            "Geef precies één sleutel die past bij het subjectType: "
+                            + ", ".join(keys),
+                            code="invalid-key",
+                        )
+                    ]
+                }
+            )
+        name = usable[0]
+        attrs["sleutel"] = rules.Identiteit(keys[name], given[name])
+        return attrs
+
+
+class GevalideerdeKlantSerializer(serializers.Serializer):
+    """Register a klant and its evidence at once (a person who signed in supplies the data)."""
+
+    klant = KlantSerializer()
+    validatie = ValidatieSerializer()

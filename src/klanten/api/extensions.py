@@ -1,0 +1,372 @@
+"""Extension endpoints beside the standard (contract section 2): validaties (E1), interacties
+(E2), klantbeeld (E3), bevestigingsverzoek (E4) and registering a validated klant at once."""
+
+from django.db import transaction
+from django.http import Http404
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema
+from rest_framework import status, views, viewsets
+from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from vng_api_common.permissions import AuthScopesRequired
+
+from klanten.datamodel import evidence, rules, services
+from klanten.datamodel.models import Interactie, Klant, KlantbeeldVerzoek, Validatie
+
+from . import visibility
+from .extension_serializers import (
+    GevalideerdeKlantSerializer,
+    InteractieSerializer,
+    KlantbeeldSerializer,
+    ValidatieSerializer,
+)
+from .representation import KLANT_LIST_RELATIONS, CamelCaseData, CamelCaseList, klant_data
+from .scopes import (
+    SCOPE_KLANTEN_AANMAKEN,
+    SCOPE_KLANTEN_BIJWERKEN,
+    SCOPE_KLANTEN_KLANTBEELD,
+    SCOPE_KLANTEN_LEZEN,
+    SCOPE_KLANTEN_VALIDEREN,
+)
+
+EXTENSION_TAG = "extensies"
+
+
+class ConflictError(APIException):
+    """409; carries the URL of the existing klant when there is one (V6)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+    def __init__(self, detail, code, existing_url=None):
+        super().__init__(detail, code)
+        self.existing_url = existing_url
+
+
+def collection_url(request) -> str:
+    return request.build_absolute_uri(reverse("klant-list")) + "/"
+
+
+def raise_for_rule(exc: rules.RuleViolation, request, field: str | None = None):
+    """Map a broken rule onto the API: Refused → 403, Conflict → 409, else 400."""
+    message = exc.messages[0]
+    if isinstance(exc, rules.Refused):
+        raise PermissionDenied(message, code=exc.code) from exc
+    if isinstance(exc, rules.Conflict):
+        existing = exc.existing_klant
+        url = f"{collection_url(request)}{existing.uuid}" if existing is not None else None
+        raise ConflictError(message, exc.code, existing_url=url) from exc
+    key = field or api_settings.NON_FIELD_ERRORS_KEY
+    raise ValidationError({key: [message]}, code=exc.code) from exc
+
+
+def actor_for(request) -> services.Actor:
+    applicatie = visibility.requesting_applicatie(request)
+    payload = request.jwt_auth.payload or {}
+    return services.Actor(
+        applicatie_id=str(applicatie.uuid) if applicatie else "",
+        applicatie_weergave=applicatie.label if applicatie else "",
+        medewerker_id=payload.get("user_id") or "",
+        medewerker_weergave=payload.get("user_representation") or "",
+    )
+
+
+def validatie_data(validatie: Validatie, klant_url: str) -> dict:
+    def identiteit(type_, value):
+        return {"type": type_, "identificatie": value} if type_ else None
+
+    return {
+        "uuid": str(validatie.uuid),
+        "klant": klant_url,
+        "gevalideerdOp": validatie.gevalideerd_op.isoformat(),
+        "authenticatieMoment": validatie.authenticatie_moment.isoformat(),
+        "middel": validatie.middel,
+        "betrouwbaarheidsniveau": validatie.betrouwbaarheidsniveau,
+        "rang": validatie.rang,
+        "uitgever": validatie.uitgever,
+        "bron": validatie.bron,
+        "geauthenticeerde": identiteit(
+            validatie.geauthenticeerde_type, validatie.geauthenticeerde_identificatie
+        ),
+        "vertegenwoordigde": identiteit(
+            validatie.vertegenwoordigde_type, validatie.vertegenwoordigde_identificatie
+        ),
+        "machtiging": validatie.machtiging,
+        "applicatie": {"id": validatie.applicatie_id, "weergave": validatie.applicatie_weergave},
+        "medewerker": {"id": validatie.medewerker_id, "weergave": validatie.medewerker_weergave},
+        "gegevensBevestigd": validatie.gegevens_bevestigd,
+    }
+
+
+def interactie_data(interactie: Interactie, klant_url: str) -> dict:
+    return {
+        "url": f"{klant_url}/interacties/{interactie.uuid}",
+        "klant": klant_url,
+        "soort": interactie.soort,
+        "objectUrl": interactie.url,
+        "rol": interactie.rol,
+        "vernietigingsdatum": (
+            interactie.vernietigingsdatum.isoformat() if interactie.vernietigingsdatum else None
+        ),
+    }
+
+
+def bewijs_from_request(request, attrs) -> rules.Bewijs:
+    if attrs.get("id_token"):
+        return evidence.bewijs_from_id_token(
+            attrs["id_token"], gegevens_bevestigd=attrs["gegevens_bevestigd"]
+        )
+    return evidence.bewijs_from_assertion(
+        applicatie=visibility.requesting_applicatie(request),
+        middel=attrs["middel"],
+        betrouwbaarheidsniveau=attrs["betrouwbaarheidsniveau"],
+        authenticatie_moment=attrs["authenticatie_moment"],
+        uitgever=attrs["uitgever"],
+        geauthenticeerde=attrs["geauthenticeerde"],
+        vertegenwoordigde=attrs["vertegenwoordigde"],
+        machtiging=attrs["machtiging"],
+        gegevens_bevestigd=attrs["gegevens_bevestigd"],
+    )
+
+
+class KlantSubresourceMixin:
+    """Resolves ``klant_uuid`` from the path, honouring V7 visibility (invisible → 404)."""
+
+    def get_klant(self, for_update: bool = False) -> Klant:
+        from .viewsets import parse_uuid
+
+        key = parse_uuid(self.kwargs["klant_uuid"])
+        queryset = visibility.visible(Klant.objects.all(), self.request)
+        klant = queryset.filter(uuid=key).first()
+        if klant is None:
+            raise Http404
+        return klant
+
+    def klant_url(self, klant: Klant) -> str:
+        return f"{collection_url(self.request)}{klant.uuid}"
+
+
+@extend_schema(tags=[EXTENSION_TAG])
+class ValidatieViewSet(KlantSubresourceMixin, viewsets.ViewSet):
+    """
+    Validaties (bewijs van authenticatie) van een KLANT (extensie).
+
+    list:
+    Alle validaties van een KLANT.
+
+    Alle bewijsregistraties van een KLANT, oudste eerst. Onveranderlijk.
+
+    create:
+    Valideer een KLANT met bewijs.
+
+    Legt bewijs van authenticatie vast (een ID token van een vertrouwde uitgever of een
+    verklaring van een applicatie met `klanten.valideren`) en valideert (promoveert) de KLANT.
+    """
+
+    permission_classes = (AuthScopesRequired,)
+    required_scopes = {"list": SCOPE_KLANTEN_LEZEN, "create": SCOPE_KLANTEN_VALIDEREN}
+    serializer_class = ValidatieSerializer
+
+    def list(self, request, klant_uuid=None):
+        klant = self.get_klant()
+        url = self.klant_url(klant)
+        return Response(
+            CamelCaseList(validatie_data(v, url) for v in klant.validaties.order_by("id"))
+        )
+
+    def create(self, request, klant_uuid=None):
+        klant = self.get_klant()
+        serializer = ValidatieSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            bewijs = bewijs_from_request(request, serializer.validated_data)
+            validatie = services.valideer_klant(klant, bewijs, actor_for(request))
+        except rules.RuleViolation as exc:
+            raise_for_rule(exc, request)
+        return Response(
+            CamelCaseData(validatie_data(validatie, self.klant_url(klant))),
+            status=status.HTTP_201_CREATED,
+        )
+
+
+@extend_schema(tags=[EXTENSION_TAG])
+class InteractieViewSet(KlantSubresourceMixin, viewsets.ViewSet):
+    """
+    Interacties (contactmomenten, verzoeken, zaken) van een KLANT (extensie).
+
+    list:
+    Alle interacties van een KLANT.
+
+    Alle interacties van een KLANT.
+
+    create:
+    Leg een interactie van een KLANT vast.
+
+    Leg een interactie van een KLANT vast.
+
+    destroy:
+    Verwijder een interactie van een KLANT.
+
+    Verwijder een interactie van een KLANT.
+    """
+
+    permission_classes = (AuthScopesRequired,)
+    required_scopes = {
+        "list": SCOPE_KLANTEN_LEZEN,
+        "create": SCOPE_KLANTEN_BIJWERKEN,
+        "destroy": SCOPE_KLANTEN_BIJWERKEN,
+    }
+    serializer_class = InteractieSerializer
+    lookup_field = "uuid"
+    lookup_value_regex = "[^/]+"
+
+    def list(self, request, klant_uuid=None):
+        klant = self.get_klant()
+        url = self.klant_url(klant)
+        return Response(
+            CamelCaseList(interactie_data(i, url) for i in klant.interacties.order_by("id"))
+        )
+
+    def create(self, request, klant_uuid=None):
+        klant = self.get_klant()
+        serializer = InteractieSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        attrs = serializer.validated_data
+        interactie = services.add_interactie(
+            klant,
+            soort=attrs["soort"],
+            url=attrs["url"],
+            rol=attrs["rol"],
+            vernietigingsdatum=attrs["vernietigingsdatum"],
+        )
+        return Response(
+            CamelCaseData(interactie_data(interactie, self.klant_url(klant))),
+            status=status.HTTP_201_CREATED,
+        )
+
+    def destroy(self, request, klant_uuid=None, uuid=None):
+        from .viewsets import parse_uuid
+
+        klant = self.get_klant()
+        deleted, _ = Interactie.objects.filter(klant=klant, uuid=parse_uuid(uuid)).delete()
+        if not deleted:
+            raise Http404
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(tags=[EXTENSION_TAG], request=KlantbeeldSerializer)
+class KlantbeeldView(views.APIView):
+    """
+    Klantbeeld: de gevalideerde KLANTen van één subject met hun interacties (extensie).
+
+    Alleen gevalideerde klanten, gevonden op de exacte sleutel (BSN, RSIN, KvK- of
+    vestigingsnummer) in de body; nooit een niet-gevalideerde klant. Elk verzoek wordt
+    vastgelegd (wie, wanneer, welk subject als pseudoniem).
+    """
+
+    permission_classes = (AuthScopesRequired,)
+    required_scopes = {"post": SCOPE_KLANTEN_KLANTBEELD}
+
+    def post(self, request):
+        serializer = KlantbeeldSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        attrs = serializer.validated_data
+        sleutel = attrs["sleutel"]
+        queryset = (
+            Klant.objects.filter(
+                gevalideerd=True,
+                gevalideerde_sleutel_type=sleutel.type,
+                gevalideerde_sleutel=sleutel.identificatie,
+            )
+            .select_related(*KLANT_LIST_RELATIONS)
+            .prefetch_related("interacties")
+            .order_by("-id")
+        )
+        if attrs.get("bronorganisatie"):
+            queryset = queryset.filter(bronorganisatie=attrs["bronorganisatie"])
+        base = collection_url(request)
+        klanten = []
+        for klant in queryset:
+            data = klant_data(klant, base)
+            data["interacties"] = [
+                interactie_data(i, data["url"])
+                for i in sorted(klant.interacties.all(), key=lambda i: i.id)
+            ]
+            klanten.append(data)
+        actor = actor_for(request)
+        KlantbeeldVerzoek.objects.create(
+            applicatie_id=actor.applicatie_id,
+            applicatie_weergave=actor.applicatie_weergave,
+            gebruiker_id=actor.medewerker_id,
+            subject_type=attrs["subject_type"],
+            subject_pseudoniem=services.pseudoniem(sleutel),
+            aantal_klanten=len(klanten),
+        )
+        return Response(CamelCaseData(subjectType=attrs["subject_type"], klanten=klanten))
+
+
+@extend_schema(tags=[EXTENSION_TAG], request=None)
+class BevestigingsverzoekView(KlantSubresourceMixin, views.APIView):
+    """
+    Bevestigingslink voor een niet-gevalideerde KLANT (extensie).
+
+    Geeft een eenmalige, verlopende link die de applicatie naar de persoon stuurt; de persoon
+    logt in, bevestigt de gegevens en de KLANT wordt gevalideerd. De link wordt maar één keer
+    getoond.
+    """
+
+    permission_classes = (AuthScopesRequired,)
+    required_scopes = {"post": SCOPE_KLANTEN_BIJWERKEN}
+
+    def post(self, request, klant_uuid=None):
+        klant = self.get_klant()
+        try:
+            token, verzoek = services.create_bevestigingsverzoek(
+                klant, actor_for(request).applicatie_id
+            )
+        except rules.RuleViolation as exc:
+            raise_for_rule(exc, request)
+        link = request.build_absolute_uri(f"/mijn-gegevens/bevestigen/{token}")
+        return Response(
+            CamelCaseData(url=link, verlooptOp=verzoek.verloopt_op.isoformat()),
+            status=status.HTTP_201_CREATED,
+        )
+
+
+@extend_schema(tags=[EXTENSION_TAG], request=GevalideerdeKlantSerializer)
+class GevalideerdeKlantView(views.APIView):
+    """
+    Registreer een gevalideerde KLANT in één keer (extensie).
+
+    Voor een portaal waarin de persoon net is ingelogd (bijvoorbeeld met DigiD) en zelf zijn
+    gegevens opgeeft: KLANT en bewijs worden samen vastgelegd.
+    """
+
+    permission_classes = (AuthScopesRequired,)
+    required_scopes = {"post": SCOPE_KLANTEN_AANMAKEN & SCOPE_KLANTEN_VALIDEREN}
+
+    def post(self, request):
+        serializer = GevalideerdeKlantSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        klant_attrs = dict(serializer.validated_data["klant"])
+        validatie_attrs = serializer.validated_data["validatie"]
+        klant_attrs["geregistreerd_door"] = visibility.requesting_applicatie(request).uuid
+        try:
+            bewijs = bewijs_from_request(request, {**validatie_attrs, "gegevens_bevestigd": True})
+            with transaction.atomic():
+                klant = services.create_gevalideerde_klant(klant_attrs, bewijs, actor_for(request))
+        except rules.RuleViolation as exc:
+            raise_for_rule(exc, request)
+        except services.DuplicateKlantnummer as exc:
+            raise ValidationError(
+                {
+                    api_settings.NON_FIELD_ERRORS_KEY: [
+                        "De velden bronorganisatie, klantnummer moeten een unieke set zijn."
+                    ]
+                },
+                code="unique",
+            ) from exc
+        klant = Klant.objects.select_related(*KLANT_LIST_RELATIONS).get(pk=klant.pk)
+        data = CamelCaseData(klant_data(klant, collection_url(request)))
+        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})

@@ -1,0 +1,202 @@
+"""V4: turning trusted evidence into a :class:`rules.Bewijs`.
+
+Two sources are trusted: a signed ID token from a configured issuer (verified against its
+JWKS: signature, issuer, audience, expiry), or an assertion by an application whose
+registered maximum rank covers the asserted level. Everything else is refused (403).
+"""
+
+import json
+from datetime import UTC, datetime
+
+import jwt
+import requests
+from django.conf import settings
+from django.core.cache import cache
+
+from klanten.config.models import ValidatieRecht, VertrouwdeUitgever
+
+from . import rules
+from .assurance import UnknownAssuranceLevel, resolve_rank
+from .constants import Middel, SleutelType, ValidatieBron
+
+SIGNING_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384"]
+
+
+def _refuse(message: str, code: str) -> rules.Refused:
+    return rules.Refused(message, code=code)
+
+
+def _rank(raw, aliases=None) -> int:
+    try:
+        return resolve_rank(raw, aliases)
+    except UnknownAssuranceLevel as exc:
+        raise _refuse(
+            "Onbekend betrouwbaarheidsniveau.", "onbekend-betrouwbaarheidsniveau"
+        ) from exc
+
+
+def _jwks(uitgever: VertrouwdeUitgever, refresh: bool = False) -> jwt.PyJWKSet:
+    key = f"klanten:jwks:{uitgever.pk}:{uitgever.jwks_url}"
+    data = None if refresh else cache.get(key)
+    if data is None:
+        try:
+            response = requests.get(uitgever.jwks_url, timeout=5)
+            response.raise_for_status()
+            data = response.json()
+        except (requests.RequestException, ValueError) as exc:
+            raise _refuse(
+                "De sleutels van de uitgever zijn niet op te halen.", "uitgever-onbereikbaar"
+            ) from exc
+        cache.set(key, data, settings.KLANTEN_JWKS_CACHE_SECONDEN)
+    try:
+        return jwt.PyJWKSet.from_dict(data)
+    except jwt.PyJWTError as exc:
+        raise _refuse(
+            "De sleutels van de uitgever zijn ongeldig.", "uitgever-onbereikbaar"
+        ) from exc
+
+
+def _signing_key(uitgever: VertrouwdeUitgever, kid: str | None):
+    for refresh in (False, True):  # a key rotation: fetch the set once more
+        keyset = _jwks(uitgever, refresh=refresh)
+        for key in keyset.keys:
+            if kid is None or key.key_id == kid:
+                return key
+    raise _refuse("Het token is niet ondertekend door de uitgever.", "token-handtekening-ongeldig")
+
+
+def _claim(claims: dict, path: str):
+    value = claims
+    for part in path.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def bewijs_from_id_token(token: str, *, gegevens_bevestigd: bool) -> rules.Bewijs:
+    try:
+        unverified = jwt.decode(token, options={"verify_signature": False})
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError as exc:
+        raise _refuse("Het ID token is geen geldig JWT.", "ongeldig-token") from exc
+    issuer = unverified.get("iss")
+    uitgever = VertrouwdeUitgever.objects.filter(issuer=issuer, actief=True).first()
+    if uitgever is None:
+        raise _refuse("Deze uitgever wordt niet vertrouwd.", "onvertrouwde-bron")
+    if header.get("alg") not in SIGNING_ALGORITHMS:
+        raise _refuse(
+            "Het token gebruikt geen toegestaan algoritme.", "token-handtekening-ongeldig"
+        )
+
+    key = _signing_key(uitgever, header.get("kid"))
+    try:
+        claims = jwt.decode(
+            token,
+            key,
+            algorithms=SIGNING_ALGORITHMS,
+            audience=uitgever.audience,
+            issuer=uitgever.issuer,
+            options={"require": ["exp", "iat", "iss", "aud"]},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise _refuse("Het ID token is verlopen.", "token-verlopen") from exc
+    except jwt.InvalidAudienceError as exc:
+        raise _refuse(
+            "Het ID token is niet voor Klanten bestemd.", "token-audience-ongeldig"
+        ) from exc
+    except jwt.InvalidSignatureError as exc:
+        raise _refuse(
+            "De handtekening van het token klopt niet.", "token-handtekening-ongeldig"
+        ) from exc
+    except jwt.PyJWTError as exc:
+        raise _refuse("Het ID token is ongeldig.", "ongeldig-token") from exc
+
+    raw_level = _claim(claims, uitgever.niveau_claim)
+    if raw_level is None:
+        raise _refuse(
+            "Het token bevat geen betrouwbaarheidsniveau.", "onbekend-betrouwbaarheidsniveau"
+        )
+    rang = _rank(raw_level, uitgever.aliassen)
+    auth_time = claims.get("auth_time", claims["iat"])
+    moment = datetime.fromtimestamp(int(auth_time), tz=UTC)
+
+    geauthenticeerde = None
+    for claim, sleutel_type in (
+        (uitgever.bsn_claim, SleutelType.bsn),
+        (uitgever.kvk_claim, SleutelType.kvk),
+        (uitgever.vestigingsnummer_claim, SleutelType.vestigingsnummer),
+    ):
+        value = _claim(claims, claim) if claim else None
+        if value:
+            geauthenticeerde = rules.Identiteit(sleutel_type, str(value))
+            break
+    if geauthenticeerde is None:
+        raise _refuse("Het token bevat geen identificatie.", "identiteit-ontbreekt")
+    vertegenwoordigde = None
+    if uitgever.vertegenwoordigde_claim:
+        value = _claim(claims, uitgever.vertegenwoordigde_claim)
+        if value:
+            vertegenwoordigde = rules.Identiteit(SleutelType.bsn, str(value))
+    machtiging = _claim(claims, uitgever.machtiging_claim) if uitgever.machtiging_claim else None
+    if machtiging is not None and not isinstance(machtiging, str):
+        machtiging = json.dumps(machtiging, sort_keys=True)
+
+    bewijs = rules.Bewijs(
+        middel=uitgever.middel,
+        betrouwbaarheidsniveau=str(raw_level),
+        rang=rang,
+        uitgever=uitgever.issuer,
+        bron=ValidatieBron.id_token,
+        authenticatie_moment=moment,
+        geauthenticeerde=geauthenticeerde,
+        vertegenwoordigde=vertegenwoordigde,
+        machtiging=(machtiging or "")[:200],
+        gegevens_bevestigd=gegevens_bevestigd,
+    )
+    _validate_identities(bewijs)
+    return bewijs
+
+
+def bewijs_from_assertion(
+    *,
+    applicatie,
+    middel: str,
+    betrouwbaarheidsniveau: str,
+    authenticatie_moment: datetime,
+    uitgever: str,
+    geauthenticeerde: rules.Identiteit,
+    vertegenwoordigde: rules.Identiteit | None,
+    machtiging: str,
+    gegevens_bevestigd: bool,
+) -> rules.Bewijs:
+    if middel not in Middel.values:
+        raise rules.RuleViolation("Onbekend middel.", code="invalid_choice")
+    rang = _rank(betrouwbaarheidsniveau)
+    recht = ValidatieRecht.objects.filter(applicatie=applicatie).first() if applicatie else None
+    rules.require_application_may_assert(rang, recht.maximale_rang if recht else None)
+    bewijs = rules.Bewijs(
+        middel=middel,
+        betrouwbaarheidsniveau=betrouwbaarheidsniveau,
+        rang=rang,
+        uitgever=uitgever or (applicatie.label if applicatie else ""),
+        bron=ValidatieBron.applicatie,
+        authenticatie_moment=authenticatie_moment,
+        geauthenticeerde=geauthenticeerde,
+        vertegenwoordigde=vertegenwoordigde,
+        machtiging=machtiging,
+        gegevens_bevestigd=gegevens_bevestigd,
+    )
+    _validate_identities(bewijs)
+    return bewijs
+
+
+def _validate_identities(bewijs: rules.Bewijs) -> None:
+    for identiteit in (bewijs.geauthenticeerde, bewijs.vertegenwoordigde):
+        if identiteit is not None:
+            try:
+                rules.validate_identiteit(identiteit)
+            except rules.RuleViolation as exc:
+                raise _refuse(
+                    "De identificatie in het bewijs is ongeldig.", "identiteit-ongeldig"
+                ) from exc
