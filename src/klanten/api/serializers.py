@@ -230,11 +230,21 @@ class KlantSerializer(serializers.Serializer):
             errors.update(exc.detail)
             attrs = {}
 
+        if "subject_type" in attrs:
+            subject_type = attrs["subject_type"]
+        elif "subject_type" in data and "subject_type" not in errors:
+            # another field failed, so ``attrs`` is empty; the subjectType itself is valid
+            subject_type = self.fields["subject_type"].run_validation(data["subject_type"])
+        else:
+            subject_type = self.instance.subject_type if self.instance else None
+        # C8: checked before the identification is read against the (refused) new type
+        if self.instance is not None and "subject_type" in data and "subject_type" not in errors:
+            try:
+                rules.validate_subject_type_change(self.instance.subject_type, subject_type)
+            except rules.RuleViolation as exc:
+                errors["subject_type"] = [serializers.ErrorDetail(exc.messages[0], code=exc.code)]
+
         if "subject_identificatie" in data and "subject_type" not in errors:
-            if "subject_type" in attrs:
-                subject_type = attrs["subject_type"]
-            else:
-                subject_type = self.instance.subject_type if self.instance else None
             try:
                 attrs["subject_identificatie"] = self._identificatie(
                     subject_type, data["subject_identificatie"]
@@ -260,14 +270,6 @@ class KlantSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         instance = self.instance
-        errors = {}
-        if instance is not None and "subject_type" in self.initial_data:
-            try:
-                rules.validate_subject_type_change(instance.subject_type, attrs.get("subject_type"))
-            except rules.RuleViolation as exc:
-                errors["subject_type"] = serializers.ErrorDetail(exc.messages[0], code=exc.code)
-        if errors:
-            raise serializers.ValidationError(errors)
 
         # C8: the subject must remain findable, by URL or by identification
         subject = attrs.get("subject", instance.subject if instance else "")
