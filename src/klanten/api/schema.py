@@ -61,6 +61,28 @@ class AutoSchema(VNGAutoSchema):
             ),
         ]
 
+    def get_log_headers(self) -> list[OpenApiParameter]:
+        # the library only recognises its own audit trail mixins; the klant writes are audited
+        # by hand (C12) and read these headers as the standard documents them
+        if getattr(self.view, "audit", None) is None or self.method in ("GET", "HEAD"):
+            return []
+        return [
+            OpenApiParameter(
+                name=name,
+                type=str,
+                location=OpenApiParameter.HEADER,
+                required=False,
+                description=description,
+            )
+            for name, description in (
+                (
+                    "X-NLX-Logrecord-ID",
+                    _("Identifier of the request, traceable throughout the network"),
+                ),
+                ("X-Audit-Toelichting", _("Explanation why the request is done")),
+            )
+        ]
+
     def get_location_headers(self) -> list[OpenApiParameter]:
         if not self._is_create_operation():
             return []

@@ -8,8 +8,11 @@ machinery), so ``to_representation`` is not used on the hot read path.
 
 from collections.abc import Mapping
 
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.settings import api_settings
+from vng_api_common.audittrails.api.serializers import AuditTrailSerializer
+from vng_api_common.constants import ComponentTypes
 
 from klanten.datamodel import rules
 from klanten.datamodel.constants import GeslachtsAanduiding, SoortRechtsvorm, SubjectType
@@ -17,6 +20,8 @@ from klanten.datamodel.constants import GeslachtsAanduiding, SoortRechtsvorm, Su
 from .validators import a_nummer_validator, bsn_validator, rsin_validator, validate_subject_url
 
 _MISSING = object()
+# the values of AuditTrail.bron in Klanten API 1.0.0
+STANDARD_BRON = ("ac", "nrc", "zrc", "ztc", "drc", "brc", "cmc", "kc")
 
 
 def _text(max_length: int, **kwargs) -> serializers.CharField:
@@ -75,6 +80,12 @@ class SubVerblijfBuitenlandSerializer(serializers.Serializer):
     sub_adres_buitenland_3 = _text(35)
 
 
+@extend_schema_field({"type": "string", "pattern": r"^[1-9][0-9]{9}$", "maxLength": 10})
+class ANummerField(serializers.RegexField):
+    """Only the A-nummer rule validates (see below); the schema keeps the standard's pattern
+    and maxLength, which DRF-spectacular would otherwise read from the dropped validators."""
+
+
 class NatuurlijkPersoonSerializer(serializers.Serializer):
     inp_bsn = _text(
         9,
@@ -86,7 +97,7 @@ class NatuurlijkPersoonSerializer(serializers.Serializer):
         17,
         help_text="Het door de gemeente uitgegeven unieke nummer voor een ANDER NATUURLIJK PERSOON",
     )
-    inp_a_nummer = serializers.RegexField(
+    inp_a_nummer = ANummerField(
         r"^[1-9][0-9]{9}$",
         max_length=10,
         required=False,
@@ -294,3 +305,18 @@ class KlantSerializer(serializers.Serializer):
             except serializers.ValidationError as exc:
                 raise serializers.ValidationError({"subject": exc.detail}) from exc
         return attrs
+
+
+@extend_schema_serializer(component_name="AuditTrail")
+class KlantAuditTrailSerializer(AuditTrailSerializer):
+    # ``bron`` with the standard's enum: the library's lists more components than Klanten API
+    # 1.0.0 knows (ours is always ``kc``)
+    bron = serializers.ChoiceField(
+        choices=[
+            (value, label) for value, label in ComponentTypes.choices if value in STANDARD_BRON
+        ]
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["bron"].help_text = "De naam van het component waar de wijziging in is gedaan."

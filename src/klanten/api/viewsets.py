@@ -33,7 +33,7 @@ from .scopes import (
     SCOPE_KLANTEN_LEZEN,
     SCOPE_KLANTEN_VERWIJDEREN,
 )
-from .serializers import KlantSerializer
+from .serializers import KlantAuditTrailSerializer, KlantSerializer
 
 AUDIT_KLANTEN = Audit(component_name="kc", main_resource="klant")
 
@@ -286,10 +286,7 @@ class KlantAuditTrailViewSet(ETagMixin, viewsets.ReadOnlyModelViewSet):
     Een specifieke audit trail regel opvragen.
     """
 
-    from vng_api_common.audittrails.api.serializers import AuditTrailSerializer as _serializer
-
-    serializer_class = _serializer
-    del _serializer
+    serializer_class = KlantAuditTrailSerializer
     lookup_field = "uuid"
     lookup_value_regex = "[^/]+"
     pagination_class = None
