@@ -11,6 +11,8 @@ urlpatterns = [
     path("klanten/api/v1/", include("klanten.api.urls")),
     # vng_api_common's error documentation pages (the `type` of a problem+json body)
     path("ref/", include("vng_api_common.urls")),
+    # the kanalen documentation page: the documentatieLink of register_kanalen (C13)
+    path("ref/", include("notifications_api_common.urls")),
 ]
 
 

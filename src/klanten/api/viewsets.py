@@ -65,7 +65,8 @@ class ETagMixin:
             response["ETag"] = etag
             if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
             if if_none_match:
-                tags = parse_etags(if_none_match)
+                # weak comparison (RFC 9110 13.1.2): W/"x" matches "x"
+                tags = [tag.removeprefix("W/") for tag in parse_etags(if_none_match)]
                 if "*" in tags or etag in tags:
                     response.status_code = status.HTTP_304_NOT_MODIFIED
                     response.content = b""
