@@ -18,6 +18,8 @@ ALL_SCOPES = (
     "klanten.verwijderen",
     "audittrails.lezen",
 )
+# the extension scopes (contract E5)
+EXTENSION_SCOPES = ("klanten.valideren", "klanten.klantbeeld", "klanten.beheer")
 # valid identifiers (11-proef)
 RSIN = "002220647"
 RSIN_2 = "517439943"
@@ -71,8 +73,19 @@ def make_client(db):
 
 @pytest.fixture
 def api(make_client):
-    """A client holding every Klanten API scope."""
+    """A client holding every scope of the standard (not the extension scopes)."""
     return make_client(user_id="medewerker-1", user_representation="Mevrouw Medewerker")
+
+
+@pytest.fixture(autouse=True)
+def _visibility(request, settings):
+    """Tests of the standard API run in the legacy visibility mode (every application sees
+    every klant), since their klanten are made without a registering application. Tests of
+    V7 itself are marked ``zichtbaarheid_applicatie`` and run in the default mode."""
+    if request.node.get_closest_marker("zichtbaarheid_applicatie"):
+        settings.KLANTEN_ZICHTBAARHEID_NIET_GEVALIDEERD = "applicatie"
+    else:
+        settings.KLANTEN_ZICHTBAARHEID_NIET_GEVALIDEERD = "iedereen"
 
 
 @pytest.fixture

@@ -55,6 +55,7 @@ EMPTY_KLANT = {
     "adres": None,
     "subject": "",
     "aanmaakkanaal": "",
+    "gevalideerd": False,
 }
 CONTACT = {
     "bedrijfsnaam": "Bakkerij De Korst",
@@ -67,6 +68,7 @@ CONTACT = {
     "emailadres": "jan@example.com",
     "adres": ADRES,
     "aanmaakkanaal": "balie",
+    "gevalideerd": False,
 }
 
 
@@ -172,6 +174,7 @@ def test_create_natuurlijk_persoon_full(api):
             "subjectType": "natuurlijk_persoon",
             "subjectIdentificatie": identificatie,
             "aanmaakkanaal": "balie",
+            "gevalideerd": False,
         },
     )
     adres = KlantAdres.objects.get(klant=klant)
@@ -250,6 +253,7 @@ def test_create_natuurlijk_persoon_fills_defaults_of_nested_groups(api):
                 },
             },
             "aanmaakkanaal": "",
+            "gevalideerd": False,
         },
     )
 
@@ -288,6 +292,7 @@ def test_create_niet_natuurlijk_persoon_minimal(api):
                 "subVerblijfBuitenland": None,
             },
             "aanmaakkanaal": "",
+            "gevalideerd": False,
         },
     )
     assert NietNatuurlijkPersoon.objects.get(klant=klant).inn_nnp_id == RSIN_2
@@ -355,6 +360,7 @@ def test_create_vestiging_minimal(api):
                 "subVerblijfBuitenland": None,
             },
             "aanmaakkanaal": "",
+            "gevalideerd": False,
         },
     )
     assert Vestiging.objects.get(klant=klant).handelsnaam == []
@@ -415,6 +421,7 @@ def test_create_with_subject_url_only(api, requests_mock):
             "subjectType": None,
             "subjectIdentificatie": None,
             "aanmaakkanaal": "",
+            "gevalideerd": False,
         },
     )
     assert klant.subject_type is None
@@ -488,6 +495,7 @@ def test_retrieve_returns_representation_of_service_created_klant(api, make_klan
             "subVerblijfBuitenland": None,
         },
         "aanmaakkanaal": "",
+        "gevalideerd": False,
     }
 
 
@@ -627,6 +635,7 @@ def test_put_replaces_the_whole_klant(api, make_klant):
             "subVerblijfBuitenland": None,
         },
         "aanmaakkanaal": "",
+        "gevalideerd": False,
     }
     assert response.json() == expected
     assert api.get(klant_url(klant)).json() == expected

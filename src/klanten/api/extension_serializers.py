@@ -162,3 +162,57 @@ class GevalideerdeKlantSerializer(serializers.Serializer):
 
     klant = KlantSerializer()
     validatie = ValidatieSerializer()
+
+
+# --- Response shapes (documentation; the views build these dicts directly) -----------------
+
+
+class IdentiteitWeergaveSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=SleutelType.choices)
+    identificatie = serializers.CharField()
+
+
+class PartijWeergaveSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    weergave = serializers.CharField()
+
+
+class ValidatieWeergaveSerializer(serializers.Serializer):
+    uuid = serializers.UUIDField()
+    klant = serializers.URLField()
+    gevalideerd_op = serializers.DateTimeField()
+    authenticatie_moment = serializers.DateTimeField()
+    middel = serializers.ChoiceField(choices=Middel.choices)
+    betrouwbaarheidsniveau = serializers.CharField()
+    rang = serializers.IntegerField(min_value=0, max_value=4)
+    uitgever = serializers.CharField()
+    bron = serializers.CharField()
+    geauthenticeerde = IdentiteitWeergaveSerializer()
+    vertegenwoordigde = IdentiteitWeergaveSerializer(allow_null=True)
+    machtiging = serializers.CharField()
+    applicatie = PartijWeergaveSerializer()
+    medewerker = PartijWeergaveSerializer()
+    gegevens_bevestigd = serializers.BooleanField()
+
+
+class InteractieWeergaveSerializer(serializers.Serializer):
+    url = serializers.URLField()
+    klant = serializers.URLField()
+    soort = serializers.ChoiceField(choices=InteractieSoort.choices)
+    object_url = serializers.URLField()
+    rol = serializers.CharField()
+    vernietigingsdatum = serializers.DateField(allow_null=True)
+
+
+class KlantbeeldKlantSerializer(KlantSerializer):
+    interacties = InteractieWeergaveSerializer(many=True)
+
+
+class KlantbeeldWeergaveSerializer(serializers.Serializer):
+    subject_type = serializers.ChoiceField(choices=SubjectType.choices)
+    klanten = KlantbeeldKlantSerializer(many=True)
+
+
+class BevestigingslinkSerializer(serializers.Serializer):
+    url = serializers.URLField(help_text="Eenmalige link; wordt niet opnieuw getoond.")
+    verloopt_op = serializers.DateTimeField()

@@ -1,7 +1,6 @@
 """Extension endpoints beside the standard (contract section 2): validaties (E1), interacties
 (E2), klantbeeld (E3), bevestigingsverzoek (E4) and registering a validated klant at once."""
 
-from django.db import transaction
 from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
@@ -16,14 +15,16 @@ from klanten.datamodel.models import Interactie, Klant, KlantbeeldVerzoek, Valid
 
 from . import visibility
 from .extension_serializers import (
-    GevalideerdeKlantSerializer,
+    BevestigingslinkSerializer,
     InteractieSerializer,
+    InteractieWeergaveSerializer,
     KlantbeeldSerializer,
+    KlantbeeldWeergaveSerializer,
     ValidatieSerializer,
+    ValidatieWeergaveSerializer,
 )
 from .representation import KLANT_LIST_RELATIONS, CamelCaseData, CamelCaseList, klant_data
 from .scopes import (
-    SCOPE_KLANTEN_AANMAKEN,
     SCOPE_KLANTEN_BIJWERKEN,
     SCOPE_KLANTEN_KLANTBEELD,
     SCOPE_KLANTEN_LEZEN,
@@ -168,6 +169,7 @@ class ValidatieViewSet(KlantSubresourceMixin, viewsets.ViewSet):
     required_scopes = {"list": SCOPE_KLANTEN_LEZEN, "create": SCOPE_KLANTEN_VALIDEREN}
     serializer_class = ValidatieSerializer
 
+    @extend_schema(responses={200: ValidatieWeergaveSerializer(many=True)})
     def list(self, request, klant_uuid=None):
         klant = self.get_klant()
         url = self.klant_url(klant)
@@ -175,6 +177,7 @@ class ValidatieViewSet(KlantSubresourceMixin, viewsets.ViewSet):
             CamelCaseList(validatie_data(v, url) for v in klant.validaties.order_by("id"))
         )
 
+    @extend_schema(request=ValidatieSerializer, responses={201: ValidatieWeergaveSerializer})
     def create(self, request, klant_uuid=None):
         klant = self.get_klant()
         serializer = ValidatieSerializer(data=request.data)
@@ -221,6 +224,7 @@ class InteractieViewSet(KlantSubresourceMixin, viewsets.ViewSet):
     lookup_field = "uuid"
     lookup_value_regex = "[^/]+"
 
+    @extend_schema(responses={200: InteractieWeergaveSerializer(many=True)})
     def list(self, request, klant_uuid=None):
         klant = self.get_klant()
         url = self.klant_url(klant)
@@ -228,6 +232,7 @@ class InteractieViewSet(KlantSubresourceMixin, viewsets.ViewSet):
             CamelCaseList(interactie_data(i, url) for i in klant.interacties.order_by("id"))
         )
 
+    @extend_schema(request=InteractieSerializer, responses={201: InteractieWeergaveSerializer})
     def create(self, request, klant_uuid=None):
         klant = self.get_klant()
         serializer = InteractieSerializer(data=request.data)
@@ -245,6 +250,7 @@ class InteractieViewSet(KlantSubresourceMixin, viewsets.ViewSet):
             status=status.HTTP_201_CREATED,
         )
 
+    @extend_schema(responses={204: None})
     def destroy(self, request, klant_uuid=None, uuid=None):
         from .viewsets import parse_uuid
 
@@ -255,7 +261,7 @@ class InteractieViewSet(KlantSubresourceMixin, viewsets.ViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-@extend_schema(tags=[EXTENSION_TAG], request=KlantbeeldSerializer)
+@extend_schema(tags=[EXTENSION_TAG])
 class KlantbeeldView(views.APIView):
     """
     Klantbeeld: de gevalideerde KLANTen van één subject met hun interacties (extensie).
@@ -268,6 +274,11 @@ class KlantbeeldView(views.APIView):
     permission_classes = (AuthScopesRequired,)
     required_scopes = {"post": SCOPE_KLANTEN_KLANTBEELD}
 
+    @extend_schema(
+        request=KlantbeeldSerializer,
+        responses={200: KlantbeeldWeergaveSerializer},
+        operation_id="klantbeeld_create",
+    )
     def post(self, request):
         serializer = KlantbeeldSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -306,7 +317,7 @@ class KlantbeeldView(views.APIView):
         return Response(CamelCaseData(subjectType=attrs["subject_type"], klanten=klanten))
 
 
-@extend_schema(tags=[EXTENSION_TAG], request=None)
+@extend_schema(tags=[EXTENSION_TAG])
 class BevestigingsverzoekView(KlantSubresourceMixin, views.APIView):
     """
     Bevestigingslink voor een niet-gevalideerde KLANT (extensie).
@@ -319,6 +330,11 @@ class BevestigingsverzoekView(KlantSubresourceMixin, views.APIView):
     permission_classes = (AuthScopesRequired,)
     required_scopes = {"post": SCOPE_KLANTEN_BIJWERKEN}
 
+    @extend_schema(
+        request=None,
+        responses={201: BevestigingslinkSerializer},
+        operation_id="bevestigingsverzoek_create",
+    )
     def post(self, request, klant_uuid=None):
         klant = self.get_klant()
         try:
@@ -332,41 +348,3 @@ class BevestigingsverzoekView(KlantSubresourceMixin, views.APIView):
             CamelCaseData(url=link, verlooptOp=verzoek.verloopt_op.isoformat()),
             status=status.HTTP_201_CREATED,
         )
-
-
-@extend_schema(tags=[EXTENSION_TAG], request=GevalideerdeKlantSerializer)
-class GevalideerdeKlantView(views.APIView):
-    """
-    Registreer een gevalideerde KLANT in één keer (extensie).
-
-    Voor een portaal waarin de persoon net is ingelogd (bijvoorbeeld met DigiD) en zelf zijn
-    gegevens opgeeft: KLANT en bewijs worden samen vastgelegd.
-    """
-
-    permission_classes = (AuthScopesRequired,)
-    required_scopes = {"post": SCOPE_KLANTEN_AANMAKEN & SCOPE_KLANTEN_VALIDEREN}
-
-    def post(self, request):
-        serializer = GevalideerdeKlantSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        klant_attrs = dict(serializer.validated_data["klant"])
-        validatie_attrs = serializer.validated_data["validatie"]
-        klant_attrs["geregistreerd_door"] = visibility.requesting_applicatie(request).uuid
-        try:
-            bewijs = bewijs_from_request(request, {**validatie_attrs, "gegevens_bevestigd": True})
-            with transaction.atomic():
-                klant = services.create_gevalideerde_klant(klant_attrs, bewijs, actor_for(request))
-        except rules.RuleViolation as exc:
-            raise_for_rule(exc, request)
-        except services.DuplicateKlantnummer as exc:
-            raise ValidationError(
-                {
-                    api_settings.NON_FIELD_ERRORS_KEY: [
-                        "De velden bronorganisatie, klantnummer moeten een unieke set zijn."
-                    ]
-                },
-                code="unique",
-            ) from exc
-        klant = Klant.objects.select_related(*KLANT_LIST_RELATIONS).get(pk=klant.pk)
-        data = CamelCaseData(klant_data(klant, collection_url(request)))
-        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})

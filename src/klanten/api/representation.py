@@ -131,4 +131,5 @@ def klant_data(klant: Klant, base_url: str) -> dict:
         "subjectType": klant.subject_type,
         "subjectIdentificatie": subject_identificatie(klant),
         "aanmaakkanaal": klant.aanmaakkanaal,
+        "gevalideerd": klant.gevalideerd,
     }

@@ -228,6 +228,12 @@ class KlantSerializer(serializers.Serializer):
     aanmaakkanaal = _text(
         50, help_text="Het communicatiekanaal waarlangs de klant is aangemaakt (extensie)."
     )
+    gevalideerd = serializers.BooleanField(
+        read_only=True,
+        help_text="Extensie: de klant is na authenticatie met een voldoende betrouwbaar middel "
+        "gekoppeld aan zijn subject (zie /klanten/{uuid}/validaties). Alleen gevalideerde "
+        "klanten zijn betrouwbaar en herbruikbaar.",
+    )
 
     def to_internal_value(self, data):
         if not isinstance(data, Mapping):

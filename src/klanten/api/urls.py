@@ -6,6 +6,7 @@ from drf_spectacular.views import (
 )
 from rest_framework.routers import SimpleRouter
 
+from .extensions import BevestigingsverzoekView, InteractieViewSet, KlantbeeldView, ValidatieViewSet
 from .viewsets import KlantAuditTrailViewSet, KlantViewSet
 
 router = SimpleRouter(trailing_slash=False)
@@ -41,6 +42,33 @@ urlpatterns = [
         r"^klanten/(?P<klant_uuid>[^/]+)/audittrail/(?P<uuid>[^/]+)$",
         audittrail_detail,
         name="audittrail-detail",
+    ),
+    # extensions (contract section 2)
+    re_path(
+        r"^klanten/(?P<klant_uuid>[^/]+)/validaties$",
+        ValidatieViewSet.as_view({"get": "list", "post": "create"}, basename="validatie"),
+        name="validatie-list",
+    ),
+    re_path(
+        r"^klanten/(?P<klant_uuid>[^/]+)/interacties$",
+        InteractieViewSet.as_view({"get": "list", "post": "create"}, basename="interactie"),
+        name="interactie-list",
+    ),
+    re_path(
+        r"^klanten/(?P<klant_uuid>[^/]+)/interacties/(?P<uuid>[^/]+)$",
+        InteractieViewSet.as_view({"delete": "destroy"}, basename="interactie", detail=True),
+        name="interactie-detail",
+    ),
+    re_path(
+        r"^klanten/(?P<klant_uuid>[^/]+)/bevestigingsverzoek$",
+        BevestigingsverzoekView.as_view(),
+        name="bevestigingsverzoek",
+    ),
+    path("klantbeeld", KlantbeeldView.as_view(), name="klantbeeld"),
+    path(
+        "gevalideerde-klanten",
+        KlantViewSet.as_view({"post": "create_gevalideerd"}, basename="klant"),
+        name="gevalideerde-klant-create",
     ),
     path("", include(router.urls)),
 ]

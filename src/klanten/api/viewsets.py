@@ -8,6 +8,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils.http import parse_etags
 from django_filters.utils import translate_validation
+from drf_spectacular.utils import extend_schema
 from notifications_api_common.viewsets import NotificationMixin
 from rest_framework import status, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
@@ -23,6 +24,9 @@ from vng_api_common.permissions import AuthScopesRequired
 from klanten.datamodel import rules, services
 from klanten.datamodel.models import Klant
 
+from . import visibility
+from .extension_serializers import GevalideerdeKlantSerializer
+from .extensions import actor_for, bewijs_from_request, raise_for_rule
 from .filters import KlantFilter, canonical_parameters, normalize_query
 from .kanalen import KANAAL_KLANTEN
 from .pagination import KlantenPagination
@@ -31,6 +35,7 @@ from .scopes import (
     SCOPE_KLANTEN_AANMAKEN,
     SCOPE_KLANTEN_BIJWERKEN,
     SCOPE_KLANTEN_LEZEN,
+    SCOPE_KLANTEN_VALIDEREN,
     SCOPE_KLANTEN_VERWIJDEREN,
 )
 from .serializers import KlantAuditTrailSerializer, KlantSerializer
@@ -128,13 +133,18 @@ class KlantViewSet(ETagMixin, NotificationMixin, AuditTrailMixin, viewsets.Gener
         "update": SCOPE_KLANTEN_BIJWERKEN,
         "partial_update": SCOPE_KLANTEN_BIJWERKEN,
         "destroy": SCOPE_KLANTEN_VERWIJDEREN,
+        "create_gevalideerd": SCOPE_KLANTEN_AANMAKEN & SCOPE_KLANTEN_VALIDEREN,
     }
     notifications_kanaal = KANAAL_KLANTEN
     audit = AUDIT_KLANTEN
     _canonical = canonical_parameters([*KlantFilter.base_filters, "page"])
 
     def get_queryset(self):
-        return Klant.objects.select_related(*KLANT_LIST_RELATIONS).order_by("-id")
+        queryset = Klant.objects.select_related(*KLANT_LIST_RELATIONS).order_by("-id")
+        if getattr(self, "swagger_fake_view", False):
+            return queryset
+        # V7: a non-validated klant only for the application that registered it
+        return visibility.visible(queryset, self.request)
 
     def get_object(self) -> Klant:
         key = parse_uuid(self.kwargs[self.lookup_field])
@@ -179,8 +189,11 @@ class KlantViewSet(ETagMixin, NotificationMixin, AuditTrailMixin, viewsets.Gener
 
     # --- writes ----------------------------------------------------------------------------
     def _save(self, serializer, write):
+        return self._save_data(serializer.validated_data, write)
+
+    def _save_data(self, data, write):
         try:
-            klant = write(serializer.validated_data)
+            klant = write(data)
         except services.DuplicateKlantnummer as exc:
             raise ValidationError(
                 {
@@ -191,10 +204,8 @@ class KlantViewSet(ETagMixin, NotificationMixin, AuditTrailMixin, viewsets.Gener
                 code="unique",
             ) from exc
         except rules.RuleViolation as exc:
-            raise ValidationError(
-                {api_settings.NON_FIELD_ERRORS_KEY: exc.messages}, code=exc.code
-            ) from exc
-        return self.get_queryset().get(pk=klant.pk)
+            raise_for_rule(exc, self.request, field=getattr(exc, "field", None))
+        return Klant.objects.select_related(*KLANT_LIST_RELATIONS).get(pk=klant.pk)
 
     def _validated(self, data, instance=None, partial=False) -> KlantSerializer:
         serializer = KlantSerializer(instance, data=data, partial=partial)
@@ -202,9 +213,12 @@ class KlantViewSet(ETagMixin, NotificationMixin, AuditTrailMixin, viewsets.Gener
         self._check_unique_klantnummer(serializer, instance)
         return serializer
 
+    @classmethod
+    def _check_unique_klantnummer(cls, serializer, instance):
+        cls._check_unique_klantnummer_attrs(serializer.validated_data, instance)
+
     @staticmethod
-    def _check_unique_klantnummer(serializer, instance):
-        attrs = serializer.validated_data
+    def _check_unique_klantnummer_attrs(attrs, instance):
         bronorganisatie = attrs.get("bronorganisatie", getattr(instance, "bronorganisatie", None))
         klantnummer = attrs.get("klantnummer", getattr(instance, "klantnummer", None))
         if not klantnummer:
@@ -222,20 +236,61 @@ class KlantViewSet(ETagMixin, NotificationMixin, AuditTrailMixin, viewsets.Gener
                 code="unique",
             )
 
+    def _created(self, klant: Klant) -> Response:
+        """Audit trail and notification of a new klant (inside the write's transaction)."""
+        data = self.represent(klant)
+        self.create_audittrail(
+            status.HTTP_201_CREATED,
+            CommonResourceAction.create,
+            version_before_edit=None,
+            version_after_edit=data,
+            unique_representation=klant.unique_representation(),
+        )
+        action, self.action = self.action, CommonResourceAction.create
+        self.notify(status.HTTP_201_CREATED, data, instance=klant)
+        self.action = action
+        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
+
+    def _registering_applicatie(self):
+        applicatie = visibility.requesting_applicatie(self.request)
+        return applicatie.uuid if applicatie is not None else None
+
     def create(self, request, *args, **kwargs):
         serializer = self._validated(request.data)
+        data = {**serializer.validated_data, "geregistreerd_door": self._registering_applicatie()}
         with transaction.atomic():
-            klant = self._save(serializer, services.create_klant)
-            data = self.represent(klant)
-            self.create_audittrail(
-                status.HTTP_201_CREATED,
-                CommonResourceAction.create,
-                version_before_edit=None,
-                version_after_edit=data,
-                unique_representation=klant.unique_representation(),
+            klant = self._save_data(data, services.create_klant)
+            return self._created(klant)
+
+    @extend_schema(
+        operation_id="gevalideerde_klant_create",
+        summary="Registreer een gevalideerde KLANT in één keer (extensie).",
+        description="Voor een portaal waarin de persoon net is ingelogd (bijvoorbeeld met "
+        "DigiD) en zelf zijn gegevens opgeeft: KLANT en bewijs worden samen vastgelegd. "
+        "Vereist `klanten.aanmaken` en `klanten.valideren`.",
+        request=GevalideerdeKlantSerializer,
+        responses={201: KlantSerializer},
+        tags=["extensies"],
+    )
+    def create_gevalideerd(self, request, *args, **kwargs):
+        """Register a klant and its evidence at once (extension, see GevalideerdeKlant)."""
+        serializer = GevalideerdeKlantSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        self._check_unique_klantnummer_attrs(serializer.validated_data["klant"], None)
+        data = {
+            **serializer.validated_data["klant"],
+            "geregistreerd_door": self._registering_applicatie(),
+        }
+        validatie = {**serializer.validated_data["validatie"], "gegevens_bevestigd": True}
+        with transaction.atomic():
+            try:
+                bewijs = bewijs_from_request(request, validatie)
+            except rules.RuleViolation as exc:
+                raise_for_rule(exc, request)
+            klant = self._save_data(
+                data, lambda d: services.create_gevalideerde_klant(d, bewijs, actor_for(request))
             )
-            self.notify(status.HTTP_201_CREATED, data, instance=klant)
-        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
+            return self._created(klant)
 
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
@@ -299,7 +354,8 @@ class KlantAuditTrailViewSet(ETagMixin, viewsets.ReadOnlyModelViewSet):
         if getattr(self, "swagger_fake_view", False):
             return AuditTrail.objects.none()
         klant_uuid = parse_uuid(self.kwargs["klant_uuid"])
-        if not Klant.objects.filter(uuid=klant_uuid).exists():
+        klanten = visibility.visible(Klant.objects.filter(uuid=klant_uuid), self.request)
+        if not klanten.exists():
             raise Http404
         # hoofd_object is the klant's absolute URL; its path ends in the uuid
         return AuditTrail.objects.filter(hoofd_object__endswith=f"/klanten/{klant_uuid}").order_by(

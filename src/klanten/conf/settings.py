@@ -195,7 +195,14 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "TAGS": [{"name": "klanten", "description": "Klanten (VNG Klanten API 1.0.0)"}],
+    "TAGS": [
+        {"name": "klanten", "description": "Klanten (VNG Klanten API 1.0.0)"},
+        {
+            "name": "extensies",
+            "description": "Extensies naast de standaard: validaties, interacties, klantbeeld, "
+            "bevestigingslinks en gevalideerde klanten.",
+        },
+    ],
     **JWT_SPECTACULAR_SETTINGS,
 }
 

@@ -15,6 +15,10 @@ KNOWN_SCOPES = (
     "klanten.bijwerken",
     "klanten.verwijderen",
     "audittrails.lezen",
+    # extensions (contract E5)
+    "klanten.valideren",
+    "klanten.klantbeeld",
+    "klanten.beheer",
 )
 
 
