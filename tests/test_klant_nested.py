@@ -230,7 +230,7 @@ def test_put_null_removes_address_group_of_identificatie(api, np_klant, group):
     assert getattr(stored, field) is None
 
 
-def test_put_identificatie_replaces_omitted_fields(api, np_klant):
+def test_put_identificatie_resets_omitted_fields_but_keeps_omitted_groups(api, np_klant):
     response = api.put_json(
         np_klant["url"], _put_body(np_klant, subjectIdentificatie={"inpBsn": BSN_2})
     )
@@ -245,9 +245,11 @@ def test_put_identificatie_replaces_omitted_fields(api, np_klant):
         "voornamen": "",
         "geslachtsaanduiding": "",
         "geboortedatum": "",
-        "verblijfsadres": None,
-        "subVerblijfBuitenland": None,
+        # like ``adres`` on the klant: an omitted group is kept, only null removes it
+        "verblijfsadres": np_klant["subjectIdentificatie"]["verblijfsadres"],
+        "subVerblijfBuitenland": np_klant["subjectIdentificatie"]["subVerblijfBuitenland"],
     }
+    assert response.json()["subjectIdentificatie"]["verblijfsadres"] is not None
 
 
 def test_put_resets_omitted_plain_fields(api, np_klant):

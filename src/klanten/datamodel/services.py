@@ -144,7 +144,10 @@ def _write_identificatie(klant: Klant, data: dict | None, *, replace: bool) -> N
         current = model(klant=klant)
         replace = True
     elif replace:
-        current = model(klant=klant)  # PUT: every field not given goes back to its default
+        # PUT: every plain field not given goes back to its default; address groups not
+        # given are kept, as ``adres`` is on the klant itself
+        kept = {group: getattr(current, group) for group in JSON_GROUPS if hasattr(current, group)}
+        current = model(klant=klant, **{g: v for g, v in kept.items() if g not in data})
     for field, value in data.items():
         if field in JSON_GROUPS:
             if value is None:
@@ -205,6 +208,8 @@ def update_klant(klant: Klant, data: dict, *, partial: bool) -> Klant:
     """
     data = dict(data)
     klant = Klant.objects.select_for_update().get(pk=klant.pk)
+    if klant.gevalideerd and "subject_identificatie" in data:
+        _require_validated_subject_unchanged(klant, data["subject_identificatie"], partial)
     for field in KLANT_FIELDS:
         if field in data:
             setattr(klant, field, data[field])
@@ -218,6 +223,29 @@ def update_klant(klant: Klant, data: dict, *, partial: bool) -> Klant:
         if identificatie is not None or not partial:
             _write_identificatie(klant, identificatie, replace=not partial)
     return klant
+
+
+def _require_validated_subject_unchanged(klant: Klant, data: dict | None, partial: bool) -> None:
+    """V1 for API updates of a validated klant's subjectIdentificatie."""
+    current = klant_identiteit(klant)
+    field, sleutel_type = IDENTIFICATIE_SLEUTEL[klant.subject_type]
+    if data is None:
+        new = current if partial else None  # null: "no change" on PATCH, "remove" on PUT
+    elif sleutel_type != current.type:
+        new = current  # validated by a key (KvK) that the standard representation lacks
+    else:
+        if field in data:
+            value = data[field]
+        elif partial:
+            value = current.identificatie
+        else:
+            value = ""  # PUT resets a field it does not give
+        new = rules.Identiteit(sleutel_type, value) if value else None
+    try:
+        rules.require_validated_subject_unchanged(True, current, new)
+    except rules.RuleViolation as exc:
+        exc.field = "subject_identificatie"
+        raise
 
 
 @transaction.atomic
