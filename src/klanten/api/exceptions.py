@@ -45,6 +45,10 @@ def exception_handler(exc, context):
     if response is None:
         return None
     response.data = _camelize_problem(response.data)
+    existing_url = getattr(exc, "existing_url", None)
+    if existing_url:
+        # V6: a 409 names the validated klant that already exists (an RFC 7807 extension member)
+        response.data["bestaandeKlant"] = existing_url
     # DRF overwrites the Content-Type header with the renderer's media type unless the
     # response itself carries one
     response.content_type = ERROR_CONTENT_TYPE

@@ -3,6 +3,7 @@
 
 from django.http import Http404
 from django.urls import reverse
+from django.utils.timezone import localtime
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, views, viewsets
 from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
@@ -39,6 +40,7 @@ class ConflictError(APIException):
 
     status_code = status.HTTP_409_CONFLICT
     default_code = "conflict"
+    default_detail = "Het verzoek botst met de huidige toestand van de registratie."
 
     def __init__(self, detail, code, existing_url=None):
         super().__init__(detail, code)
@@ -80,8 +82,8 @@ def validatie_data(validatie: Validatie, klant_url: str) -> dict:
     return {
         "uuid": str(validatie.uuid),
         "klant": klant_url,
-        "gevalideerdOp": validatie.gevalideerd_op.isoformat(),
-        "authenticatieMoment": validatie.authenticatie_moment.isoformat(),
+        "gevalideerdOp": localtime(validatie.gevalideerd_op).isoformat(),
+        "authenticatieMoment": localtime(validatie.authenticatie_moment).isoformat(),
         "middel": validatie.middel,
         "betrouwbaarheidsniveau": validatie.betrouwbaarheidsniveau,
         "rang": validatie.rang,
@@ -345,6 +347,6 @@ class BevestigingsverzoekView(KlantSubresourceMixin, views.APIView):
             raise_for_rule(exc, request)
         link = request.build_absolute_uri(f"/mijn-gegevens/bevestigen/{token}")
         return Response(
-            CamelCaseData(url=link, verlooptOp=verzoek.verloopt_op.isoformat()),
+            CamelCaseData(url=link, verlooptOp=localtime(verzoek.verloopt_op).isoformat()),
             status=status.HTTP_201_CREATED,
         )
