@@ -231,6 +231,7 @@ SETUP_CONFIGURATION_STEPS = [
     "zgw_consumers.contrib.setup_configuration.steps.ServiceConfigurationStep",
     "notifications_api_common.contrib.setup_configuration.steps.NotificationConfigurationStep",
     "klanten.config.setup_configuration.APIClientsConfigurationStep",
+    "klanten.config.setup_configuration.VertrouwdeUitgeversConfigurationStep",
 ]
 
 # structlog (used by the Common Ground libraries): standard library logging at LOG_LEVEL
@@ -246,18 +247,21 @@ structlog.configure(
 
 # --- Validated klanten (contract section 3) -------------------------------------------------
 # V2: minimum assurance rank (1-4) to validate a klant, per subject type; 0 is refused here.
+_MIN_RANK_ENV = {
+    "natuurlijk_persoon": "MIN_RANK_NATUURLIJK_PERSOON",
+    "niet_natuurlijk_persoon": "MIN_RANK_NIET_NATUURLIJK_PERSOON",
+    "vestiging": "MIN_RANK_VESTIGING",
+}
 KLANTEN_MINIMUM_RANG = {
-    "natuurlijk_persoon": env_int("MIN_RANK_NATUURLIJK_PERSOON", 2),
-    "niet_natuurlijk_persoon": env_int("MIN_RANK_NIET_NATUURLIJK_PERSOON", 2),
-    "vestiging": env_int("MIN_RANK_VESTIGING", 2),
+    _subject_type: env_int(_name, 2) for _subject_type, _name in _MIN_RANK_ENV.items()
 }
 for _subject_type, _rank in KLANTEN_MINIMUM_RANG.items():
     if not 1 <= _rank <= 4:
         from django.core.exceptions import ImproperlyConfigured
 
         raise ImproperlyConfigured(
-            f"The minimum assurance rank for {_subject_type} must be 1-4 (got {_rank}): "
-            "rank 0 would validate klanten without reliable authentication."
+            f"{_MIN_RANK_ENV[_subject_type]} must be 1-4 (got {_rank}): rank 0 would validate "
+            "klanten without reliable authentication."
         )
 # V3: how long before the validation the person may have authenticated
 KLANTEN_MAX_AUTHENTICATIE_LEEFTIJD_MINUTEN = env_int("MAX_AUTHENTICATION_AGE_MINUTES", 60)

@@ -1,15 +1,22 @@
-"""API clients in the admin: client id, label, all rights or scopes; the secret is shown once."""
+"""API clients in the admin: client id, label, all rights or scopes, the maximum assurance rank
+they may assert (V4); the secret is shown once. Trusted issuers of ID tokens (V4)."""
 
+import json
 import secrets
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from vng_api_common.authorizations.models import Applicatie
 from vng_api_common.constants import ComponentTypes
 from vng_api_common.models import JWTSecret
 
-from .clients import KNOWN_SCOPES, APIClient, save_api_client, secret_is_short
-from .models import APIClientApplicatie
+from klanten.datamodel.assurance import CANONICAL_RANKS, validate_aliases
+
+from .clients import KNOWN_SCOPES, RANK_LABELS, APIClient, save_api_client, secret_is_short
+from .models import APIClientApplicatie, ValidatieRecht, VertrouwdeUitgever
+
+SCOPE_VALIDEREN = "klanten.valideren"
 
 
 class APIClientForm(forms.ModelForm):
@@ -18,7 +25,19 @@ class APIClientForm(forms.ModelForm):
         choices=[(scope, scope) for scope in KNOWN_SCOPES],
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Niet nodig wanneer de applicatie alle autorisaties heeft.",
+        help_text="Niet nodig wanneer de applicatie alle autorisaties heeft. De extensies: "
+        "klanten.valideren (bewijs van authenticatie aanleveren), klanten.klantbeeld "
+        "(klantbeeld opvragen), klanten.beheer (alle niet-gevalideerde klanten zien).",
+    )
+    maximale_rang = forms.TypedChoiceField(
+        label="Maximale rang",
+        choices=[("", "— mag geen authenticaties verklaren —"), *RANK_LABELS.items()],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text="Het hoogste betrouwbaarheidsniveau waarvan deze applicatie zelf mag verklaren "
+        "dat een persoon ermee inlogde (met scope klanten.valideren). Leeg: de applicatie mag "
+        "geen bewijs verklaren; ID tokens van vertrouwde uitgevers kan zij wel doorgeven.",
     )
     secret = forms.CharField(
         required=False,
@@ -38,6 +57,8 @@ class APIClientForm(forms.ModelForm):
             self.fields["client_id"].disabled = True
             autorisatie = self.instance.autorisaties.filter(component=ComponentTypes.kc).first()
             self.fields["scopes"].initial = autorisatie.scopes if autorisatie else []
+            recht = ValidatieRecht.objects.filter(applicatie=self.instance).first()
+            self.fields["maximale_rang"].initial = recht.maximale_rang if recht else ""
 
     def clean_client_id(self):
         client_id = self.cleaned_data["client_id"]
@@ -58,9 +79,22 @@ class APIClientForm(forms.ModelForm):
 @admin.register(APIClientApplicatie)
 class APIClientAdmin(admin.ModelAdmin):
     form = APIClientForm
-    list_display = ("label", "client_id", "heeft_alle_autorisaties", "scope_list")
+    list_display = (
+        "label",
+        "client_id",
+        "heeft_alle_autorisaties",
+        "scope_list",
+        "maximale_rang",
+    )
     search_fields = ("label", "client_ids")
-    fields = ("client_id", "label", "heeft_alle_autorisaties", "scopes", "secret")
+    fields = (
+        "client_id",
+        "label",
+        "heeft_alle_autorisaties",
+        "scopes",
+        "maximale_rang",
+        "secret",
+    )
 
     @admin.display(description="Client ID")
     def client_id(self, obj):
@@ -77,8 +111,18 @@ class APIClientAdmin(admin.ModelAdmin):
             for scope in autorisatie.scopes
         )
 
+    @admin.display(description="Maximale rang")
+    def maximale_rang(self, obj):
+        recht = getattr(obj, "validatierecht", None)
+        return recht.maximale_rang if recht is not None else "-"
+
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("autorisaties")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("validatierecht")
+            .prefetch_related("autorisaties")
+        )
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
@@ -102,8 +146,19 @@ class APIClientAdmin(admin.ModelAdmin):
                 label=data["label"],
                 heeft_alle_autorisaties=data["heeft_alle_autorisaties"],
                 scopes=tuple(data.get("scopes") or ()),
+                maximale_rang=data.get("maximale_rang"),
             )
         )
+        if (
+            data.get("maximale_rang") is not None
+            and not data["heeft_alle_autorisaties"]
+            and SCOPE_VALIDEREN not in (data.get("scopes") or ())
+        ):
+            messages.warning(
+                request,
+                "Een maximale rang heeft pas effect met de scope klanten.valideren (of alle "
+                "autorisaties).",
+            )
         obj.pk = applicatie.pk
         obj.uuid = applicatie.uuid
         obj.client_ids = applicatie.client_ids
@@ -117,3 +172,65 @@ class APIClientAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         pass  # scopes are saved by save_api_client
+
+
+class VertrouwdeUitgeverForm(forms.ModelForm):
+    jwks_url = forms.URLField(
+        max_length=1000,
+        assume_scheme="https",
+        label="JWKS URL",
+        help_text=VertrouwdeUitgever._meta.get_field("jwks_url").help_text,
+    )
+
+    class Meta:
+        model = VertrouwdeUitgever
+        fields = "__all__"
+
+    def clean_aliassen(self):
+        """V2: aliases map the issuer's own values onto canonical values of the scale."""
+        aliassen = self.cleaned_data.get("aliassen")
+        if aliassen in (None, ""):
+            return {}
+        if not isinstance(aliassen, dict) or not all(
+            isinstance(key, str) and isinstance(value, str) for key, value in aliassen.items()
+        ):
+            raise forms.ValidationError(
+                'Geef een JSON-object van teksten, bv. {"loa3": '
+                '"urn:etoegang:core:assurance-class:loa3"}.',
+                code="invalid",
+            )
+        validate_aliases(aliassen)
+        return aliassen
+
+
+@admin.register(VertrouwdeUitgever)
+class VertrouwdeUitgeverAdmin(admin.ModelAdmin):
+    """V4: the issuers (DigiD/eHerkenning brokers) whose signed ID tokens are evidence."""
+
+    form = VertrouwdeUitgeverForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    list_display = ("naam", "issuer", "middel", "audience", "actief")
+    list_filter = ("middel", "actief")
+    search_fields = ("naam", "issuer", "audience")
+    readonly_fields = ("bekende_niveaus",)
+    fieldsets = (
+        (None, {"fields": ("naam", "issuer", "jwks_url", "audience", "middel", "actief")}),
+        (
+            "Claims",
+            {
+                "fields": (
+                    "niveau_claim",
+                    "bsn_claim",
+                    "kvk_claim",
+                    "vestigingsnummer_claim",
+                    "vertegenwoordigde_claim",
+                    "machtiging_claim",
+                )
+            },
+        ),
+        ("Betrouwbaarheidsniveaus", {"fields": ("aliassen", "bekende_niveaus")}),
+    )
+
+    @admin.display(description="Bekende niveaus (alias-doelen)")
+    def bekende_niveaus(self, obj):
+        return json.dumps(CANONICAL_RANKS, indent=2)

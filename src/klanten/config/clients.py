@@ -9,6 +9,8 @@ from vng_api_common.authorizations.models import Applicatie, Autorisatie
 from vng_api_common.constants import ComponentTypes
 from vng_api_common.models import JWTSecret
 
+from .models import ValidatieRecht
+
 KNOWN_SCOPES = (
     "klanten.lezen",
     "klanten.aanmaken",
@@ -20,6 +22,16 @@ KNOWN_SCOPES = (
     "klanten.klantbeeld",
     "klanten.beheer",
 )
+
+
+# V2/V4: what each rank means, for choosing an application's maximum assurance rank.
+RANK_LABELS = {
+    0: "0 – geen / eHerkenning EH1",
+    1: "1 – DigiD Basis, eHerkenning EH2, eIDAS laag",
+    2: "2 – DigiD Midden, eHerkenning EH2+",
+    3: "3 – DigiD Substantieel, eHerkenning EH3, eIDAS substantieel",
+    4: "4 – DigiD Hoog, eHerkenning EH4, eIDAS hoog",
+}
 
 
 class ShortSecretWarning(UserWarning):
@@ -37,14 +49,39 @@ class APIClient:
     label: str
     heeft_alle_autorisaties: bool = False
     scopes: tuple[str, ...] = ()
+    # V4: the highest assurance rank (0-4) this application may assert itself with scope
+    # klanten.valideren; None: it may not assert evidence at all
+    maximale_rang: int | None = None
+
+
+def validate_maximale_rang(value: int | None) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 4:
+        raise ValueError(f"Maximale rang moet 0-4 zijn (of leeg), niet {value!r}.")
+
+
+def save_validatierecht(applicatie: Applicatie, maximale_rang: int | None) -> None:
+    """Create, update or (for None) delete the application's right to assert evidence."""
+    validate_maximale_rang(maximale_rang)
+    if maximale_rang is None:
+        ValidatieRecht.objects.filter(applicatie=applicatie).delete()
+    else:
+        ValidatieRecht.objects.update_or_create(
+            applicatie=applicatie, defaults={"maximale_rang": maximale_rang}
+        )
 
 
 @transaction.atomic
 def save_api_client(client: APIClient) -> Applicatie:
-    """Create or update one API client (idempotent, keyed by client id)."""
+    """Create or update one API client (idempotent, keyed by client id).
+
+    Scopes and the maximum assurance rank are replaced: a client saved without
+    ``maximale_rang`` loses its right to assert evidence."""
     unknown = set(client.scopes) - set(KNOWN_SCOPES)
     if unknown:
         raise ValueError(f"Onbekende scopes: {', '.join(sorted(unknown))}")
+    validate_maximale_rang(client.maximale_rang)
     if secret_is_short(client.secret):
         warnings.warn(
             f"Het secret van client {client.client_id!r} is korter dan "
@@ -66,4 +103,5 @@ def save_api_client(client: APIClient) -> Applicatie:
         Autorisatie.objects.create(
             applicatie=applicatie, component=ComponentTypes.kc, scopes=list(client.scopes)
         )
+    save_validatierecht(applicatie, client.maximale_rang)
     return applicatie
