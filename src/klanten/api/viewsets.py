@@ -29,6 +29,7 @@ from .extension_serializers import GevalideerdeKlantSerializer
 from .extensions import actor_for, bewijs_from_request, raise_for_rule
 from .filters import KlantFilter, canonical_parameters, normalize_query
 from .kanalen import KANAAL_KLANTEN
+from .notify import notificeer
 from .pagination import KlantenPagination
 from .representation import KLANT_LIST_RELATIONS, CamelCaseData, CamelCaseList, klant_data
 from .scopes import (
@@ -246,9 +247,13 @@ class KlantViewSet(ETagMixin, NotificationMixin, AuditTrailMixin, viewsets.Gener
             version_after_edit=data,
             unique_representation=klant.unique_representation(),
         )
-        action, self.action = self.action, CommonResourceAction.create
-        self.notify(status.HTTP_201_CREATED, data, instance=klant)
-        self.action = action
+        notificeer(
+            CommonResourceAction.create,
+            data,
+            klant,
+            request=self.request,
+            status_code=status.HTTP_201_CREATED,
+        )
         return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
 
     def _registering_applicatie(self):
@@ -309,7 +314,12 @@ class KlantViewSet(ETagMixin, NotificationMixin, AuditTrailMixin, viewsets.Gener
                 version_after_edit=data,
                 unique_representation=klant.unique_representation(),
             )
-            self.notify(status.HTTP_200_OK, data, instance=klant)
+            notificeer(
+                CommonResourceAction.partial_update if partial else CommonResourceAction.update,
+                data,
+                klant,
+                request=self.request,
+            )
         return Response(data)
 
     def partial_update(self, request, *args, **kwargs):
@@ -323,7 +333,13 @@ class KlantViewSet(ETagMixin, NotificationMixin, AuditTrailMixin, viewsets.Gener
             services.delete_klant(instance)
             # the audit trail of a destroyed klant goes with it (as in the other ZGW APIs)
             AuditTrail.objects.filter(hoofd_object=data["url"]).delete()
-            self.notify(status.HTTP_204_NO_CONTENT, data, instance=instance)
+            notificeer(
+                CommonResourceAction.destroy,
+                data,
+                instance,
+                request=self.request,
+                status_code=status.HTTP_204_NO_CONTENT,
+            )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

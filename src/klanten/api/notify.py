@@ -1,0 +1,99 @@
+"""Audit trail records (C12) and notifications (C13) of klant writes.
+
+Shared by the API viewsets and the resident pages ("Mijn klantgegevens"), so that a klant
+changed by the person themselves produces the same ``create`` / ``partial_update`` /
+``destroy`` notification and the same audit trail record as a change through the API.
+"""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from notifications_api_common.viewsets import NotificationMixin
+from vng_api_common.audittrails.models import AuditTrail
+from vng_api_common.constants import CommonResourceAction
+
+from klanten.datamodel.models import Klant
+
+from .kanalen import KANAAL_KLANTEN
+from .representation import KLANT_LIST_RELATIONS, CamelCaseData, klant_data
+
+AUDIT_BRON = "kc"
+_ACTIE_WEERGAVE = dict(zip(CommonResourceAction.names, CommonResourceAction.labels, strict=True))
+
+
+def collection_url(request) -> str:
+    """The absolute URL of the klanten collection, ending in a slash."""
+    return request.build_absolute_uri(reverse("klant-list")) + "/"
+
+
+def representatie(klant: Klant, request) -> CamelCaseData:
+    """The API representation of a klant (as stored now), for audit records and
+    notifications outside the API viewsets."""
+    klant = Klant.objects.select_related(*KLANT_LIST_RELATIONS).get(pk=klant.pk)
+    return CamelCaseData(klant_data(klant, collection_url(request)))
+
+
+@dataclass(frozen=True)
+class AuditActor:
+    """Who made a change, as the audit trail shows it."""
+
+    applicatie_id: str
+    applicatie_weergave: str
+    gebruikers_id: str = ""
+    gebruikers_weergave: str = ""
+    toelichting: str = ""
+    logrecord_id: str = ""
+
+
+def schrijf_audittrail(
+    actie: str,
+    *,
+    oud: dict | None,
+    nieuw: dict | None,
+    resource_weergave: str,
+    actor: AuditActor,
+    resultaat: int = 200,
+) -> AuditTrail:
+    """C12: one audit trail record of a klant (``oud``/``nieuw`` are API representations)."""
+    data = nieuw or oud
+    return AuditTrail.objects.create(
+        bron=AUDIT_BRON,
+        logrecord_id=actor.logrecord_id,
+        applicatie_id=actor.applicatie_id,
+        applicatie_weergave=actor.applicatie_weergave,
+        actie=actie,
+        actie_weergave=_ACTIE_WEERGAVE.get(actie, ""),
+        gebruikers_id=actor.gebruikers_id,
+        gebruikers_weergave=actor.gebruikers_weergave,
+        resultaat=resultaat,
+        hoofd_object=data["url"],
+        resource="klant",
+        resource_url=data["url"],
+        toelichting=actor.toelichting,
+        resource_weergave=resource_weergave,
+        oud=oud,
+        nieuw=nieuw,
+    )
+
+
+class _KlantNotifier(NotificationMixin):
+    """The notifications-api-common machinery for one klant write, outside a viewset."""
+
+    def __init__(self, request, actie: str):
+        self.request = request
+        self.action = actie
+
+    def get_kanaal(self):
+        return KANAAL_KLANTEN
+
+    def get_queryset(self):
+        return Klant.objects.all()
+
+
+def notificeer(
+    actie: str, data: dict, klant: Klant, *, request=None, status_code: int = 200
+) -> None:
+    """C13: the notification of a klant write (``create``, ``update``, ``partial_update``,
+    ``destroy``), sent after the transaction commits. ``data`` is the API representation;
+    the message carries its URL and the kenmerk ``subjectType`` only."""
+    _KlantNotifier(request, actie).notify(status_code, data, instance=klant)
