@@ -133,6 +133,16 @@ def bewijs_from_request(request, attrs) -> rules.Bewijs:
     )
 
 
+class UnsupportedMethodFirstMixin:
+    """An unsupported method is a 405 before any scope check (as on the viewsets), not a 403
+    for a client that lacks a scope for a method that does not exist."""
+
+    def check_permissions(self, request):
+        if not hasattr(self, request.method.lower()):
+            self.http_method_not_allowed(request)
+        super().check_permissions(request)
+
+
 class KlantSubresourceMixin:
     """Resolves ``klant_uuid`` from the path, honouring V7 visibility (invisible → 404)."""
 
@@ -264,7 +274,7 @@ class InteractieViewSet(KlantSubresourceMixin, viewsets.ViewSet):
 
 
 @extend_schema(tags=[EXTENSION_TAG])
-class KlantbeeldView(views.APIView):
+class KlantbeeldView(UnsupportedMethodFirstMixin, views.APIView):
     """
     Klantbeeld: de gevalideerde KLANTen van één subject met hun interacties (extensie).
 
@@ -320,7 +330,7 @@ class KlantbeeldView(views.APIView):
 
 
 @extend_schema(tags=[EXTENSION_TAG])
-class BevestigingsverzoekView(KlantSubresourceMixin, views.APIView):
+class BevestigingsverzoekView(UnsupportedMethodFirstMixin, KlantSubresourceMixin, views.APIView):
     """
     Bevestigingslink voor een niet-gevalideerde KLANT (extensie).
 

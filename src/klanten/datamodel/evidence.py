@@ -47,8 +47,16 @@ def _jwks(uitgever: VertrouwdeUitgever, refresh: bool = False) -> jwt.PyJWKSet:
             raise _refuse(
                 "De sleutels van de uitgever zijn niet op te halen.", "uitgever-onbereikbaar"
             ) from exc
+        keyset = _keyset(data)  # only a usable key set is cached
         cache.set(key, data, settings.KLANTEN_JWKS_CACHE_SECONDEN)
+        return keyset
+    return _keyset(data)
+
+
+def _keyset(data) -> jwt.PyJWKSet:
     try:
+        if not isinstance(data, dict):
+            raise jwt.PyJWKSetError("The JWK Set is not a JSON object")
         return jwt.PyJWKSet.from_dict(data)
     except jwt.PyJWTError as exc:
         raise _refuse(
@@ -66,6 +74,10 @@ def _signing_key(uitgever: VertrouwdeUitgever, kid: str | None):
 
 
 def _claim(claims: dict, path: str):
+    """A claim by its name (which may contain dots, as eHerkenning's
+    ``urn:etoegang:1.9:...`` do) or else by a dotted path into nested objects."""
+    if path in claims:
+        return claims[path]
     value = claims
     for part in path.split("."):
         if not isinstance(value, dict) or part not in value:
@@ -81,7 +93,9 @@ def bewijs_from_id_token(token: str, *, gegevens_bevestigd: bool) -> rules.Bewij
     except jwt.PyJWTError as exc:
         raise _refuse("Het ID token is geen geldig JWT.", "ongeldig-token") from exc
     issuer = unverified.get("iss")
-    uitgever = VertrouwdeUitgever.objects.filter(issuer=issuer, actief=True).first()
+    uitgever = None
+    if isinstance(issuer, str) and issuer and "\x00" not in issuer:
+        uitgever = VertrouwdeUitgever.objects.filter(issuer=issuer, actief=True).first()
     if uitgever is None:
         raise _refuse("Deze uitgever wordt niet vertrouwd.", "onvertrouwde-bron")
     if header.get("alg") not in SIGNING_ALGORITHMS:
@@ -119,7 +133,12 @@ def bewijs_from_id_token(token: str, *, gegevens_bevestigd: bool) -> rules.Bewij
         )
     rang = _rank(raw_level, uitgever.aliassen)
     auth_time = claims.get("auth_time", claims["iat"])
-    moment = datetime.fromtimestamp(int(auth_time), tz=UTC)
+    try:
+        if isinstance(auth_time, bool) or not isinstance(auth_time, int | float):
+            raise TypeError(auth_time)
+        moment = datetime.fromtimestamp(int(auth_time), tz=UTC)
+    except (TypeError, ValueError, OverflowError, OSError) as exc:
+        raise _refuse("Het ID token heeft een ongeldige auth_time.", "ongeldig-token") from exc
 
     geauthenticeerde = None
     for claim, sleutel_type in (
