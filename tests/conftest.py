@@ -9,6 +9,8 @@ from django.test import Client
 from klanten.config.clients import APIClient, save_api_client
 from klanten.datamodel import services
 
+from .oidc_fixtures import oidc_provider  # noqa: F401  (the OpenID Connect test provider)
+
 SECRET = "a-test-secret-that-is-long-enough-32b"
 BASE = "/klanten/api/v1"
 ALL_SCOPES = (

@@ -7,7 +7,10 @@ from klanten.api.middleware import API_PREFIX
 
 urlpatterns = [
     path("", lambda request: HttpResponseRedirect("/klanten/api/v1/schema/")),
+    # staff sign-in (OIDC, break-glass password + 2FA) and residents' "Mijn klantgegevens"
+    path("", include("klanten.accounts.urls")),
     path("admin/", admin.site.urls),
+    path("mijn-gegevens/", include("klanten.mijn.urls")),
     path("klanten/api/v1/", include("klanten.api.urls")),
     # vng_api_common's error documentation pages (the `type` of a problem+json body)
     path("ref/", include("vng_api_common.urls")),

@@ -282,3 +282,54 @@ if KLANTEN_ZICHTBAARHEID_NIET_GEVALIDEERD not in ("applicatie", "iedereen"):
 KLANTEN_BEVESTIGINGSLINK_GELDIG_UREN = env_int("CONFIRMATION_LINK_VALIDITY_HOURS", 72)
 # Seconds a fetched JWKS of a trusted issuer is cached
 KLANTEN_JWKS_CACHE_SECONDEN = env_int("JWKS_CACHE_SECONDS", 300)
+
+# --- Sign-in: staff into the admin, residents into "Mijn klantgegevens" (docs/sign-in.md) ----
+INSTALLED_APPS += [
+    "django_jsonform",
+    "django_otp",
+    "django_otp.plugins.otp_static",
+    "django_otp.plugins.otp_totp",
+    "two_factor",
+    "two_factor.plugins.webauthn",
+    "maykin_2fa",
+    "mozilla_django_oidc",
+    "mozilla_django_oidc_db",
+    "klanten.mijn",
+]
+# maykin-2fa: the admin needs a verified user (OTP, or a backend on the bypass list below)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "maykin_2fa.middleware.OTPMiddleware",
+)
+# Password logins (break-glass superuser, with two-factor authentication) can be switched off.
+ADMIN_PASSWORD_LOGIN = env_bool("ADMIN_PASSWORD_LOGIN", True)
+AUTHENTICATION_BACKENDS = [
+    "mozilla_django_oidc_db.backends.OIDCAuthenticationBackend",
+    *(["django.contrib.auth.backends.ModelBackend"] if ADMIN_PASSWORD_LOGIN else []),
+]
+LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "/admin/"
+# the organisation's OpenID provider enforces its own multi-factor authentication
+MAYKIN_2FA_ALLOW_MFA_BYPASS_BACKENDS = [
+    "mozilla_django_oidc_db.backends.OIDCAuthenticationBackend"
+]
+TWO_FACTOR_PATCH_ADMIN = False
+TWO_FACTOR_WEBAUTHN_RP_NAME = "Klanten (beheer)"
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Klanten")
+# mozilla-django-oidc(-db): both configurations live in the database (admin, YAML)
+OIDC_AUTHENTICATE_CLASS = "mozilla_django_oidc_db.views.OIDCAuthenticationRequestView"
+OIDC_CALLBACK_CLASS = "mozilla_django_oidc_db.views.OIDCCallbackView"
+OIDC_STORE_ID_TOKEN = True  # the id_token_hint of the logout at the provider
+OIDC_USE_PKCE = env_bool("OIDC_USE_PKCE", True)
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10)
+# Sessions (admin and residents): lifetime of the cookie; residents have shorter limits below
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
+SESSION_COOKIE_SAMESITE = "Lax"  # the provider's redirect back is a top-level GET
+# "Mijn klantgegevens": the organisation (RSIN) whose klanten residents see and register
+MIJN_GEGEVENS_BRONORGANISATIE = env_str("MIJN_GEGEVENS_BRONORGANISATIE", "")
+MIJN_GEGEVENS_SESSIE_INACTIEF_MINUTEN = env_int("MIJN_GEGEVENS_SESSION_IDLE_MINUTES", 15)
+MIJN_GEGEVENS_SESSIE_MAX_MINUTEN = env_int("MIJN_GEGEVENS_SESSION_MAX_MINUTES", 60)
+SETUP_CONFIGURATION_STEPS += [
+    "mozilla_django_oidc_db.setup_configuration.steps.AdminOIDCConfigurationStep",
+    "klanten.mijn.setup_configuration.MijnGegevensOIDCConfigurationStep",
+]
