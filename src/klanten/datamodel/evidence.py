@@ -65,7 +65,11 @@ def _keyset(data) -> jwt.PyJWKSet:
 
 
 def _signing_key(uitgever: VertrouwdeUitgever, kid: str | None):
-    for refresh in (False, True):  # a key rotation: fetch the set once more
+    # a key rotation: fetch the set once more, but at most once a minute per issuer, so
+    # tokens with made-up key ids cannot make us hammer the issuer
+    for refresh in (False, True):
+        if refresh and not cache.add(f"klanten:jwks-refetch:{uitgever.pk}", True, 60):
+            break
         keyset = _jwks(uitgever, refresh=refresh)
         for key in keyset.keys:
             if kid is None or key.key_id == kid:

@@ -454,7 +454,8 @@ def corrigeer_subject(
 
 @transaction.atomic
 def add_interactie(klant: Klant, *, soort: str, url: str, rol: str, vernietigingsdatum=None):
-    interactie, _created = Interactie.objects.get_or_create(
+    """E2: record (or, for the same URL and role, update) an interaction of a klant."""
+    interactie, _created = Interactie.objects.update_or_create(
         klant=klant,
         url=url,
         rol=rol,
