@@ -4,7 +4,8 @@
 // whoever opens the authorization endpoint is signed in as the "next login" a test chose
 // through the control endpoint:
 //
-//   POST /__test/next-login  {"sub": "...", "acr": "...", "claims": {...}, "authTime": 1700000000}
+//   POST /__test/next-login  {"sub": "...", "acr": "...", "claims": {...}, "authTime": 1700000000,
+//                             "userinfoOnly": ["bsn"]}
 //   GET  /__test/next-login  → the current choice
 //   GET  /__test/health      → 200 when the provider is up
 //
@@ -95,8 +96,12 @@ function start(issuer, server) {
     conformIdTokenClaims: false,
     findAccount: async (ctx, sub) => ({
       accountId: sub,
-      async claims() {
-        const claims = nextLogin.sub === sub ? nextLogin.claims : {};
+      async claims(use) {
+        const claims = { ...(nextLogin.sub === sub ? nextLogin.claims : {}) };
+        // claims a test wants at the userinfo endpoint only
+        if (use === 'id_token') {
+          for (const name of nextLogin.userinfoOnly || []) delete claims[name];
+        }
         return { ...claims, sub };
       },
     }),
@@ -209,6 +214,7 @@ function start(issuer, server) {
           acr: body.acr,
           amr: body.amr,
           authTime: body.authTime,
+          userinfoOnly: body.userinfoOnly || [],
           claims: body.claims || {},
         };
         json(res, 200, nextLogin);

@@ -12,6 +12,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ImproperlyConfigured, SuspiciousOperation
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from mozilla_django_oidc_db.models import UserInformationClaimsSources
 from mozilla_django_oidc_db.plugins import AnonymousUserOIDCPlugin
 from mozilla_django_oidc_db.registry import register
 from mozilla_django_oidc_db.views import (
@@ -111,7 +112,10 @@ class MijnGegevensOIDCPlugin(AnonymousUserOIDCPlugin):
         config = self.get_config()
         opties = self.opties()
         userinfo = None
-        if not _has_identifier(payload, opties):
+        if (
+            config.userinfo_claims_source == UserInformationClaimsSources.userinfo_endpoint
+            and not _has_identifier(payload, opties)
+        ):
             userinfo = _userinfo(config, access_token)
         context = authenticatie_context(
             payload, userinfo, opties, client_id=config.oidc_rp_client_id
