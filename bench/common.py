@@ -1,0 +1,78 @@
+"""Shared helpers of the benchmark scripts (never imported by the product or its tests)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+BENCH_DIR = Path(__file__).resolve().parent
+ROOT = BENCH_DIR.parent
+VENV_BIN = ROOT / ".venv" / "bin"
+PYTHON = str(VENV_BIN / "python") if (VENV_BIN / "python").exists() else sys.executable
+DEFAULT_DATABASE_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/klanten_bench"
+)
+
+
+def conninfo(database_url: str, dbname: str | None = None) -> dict:
+    """psycopg connection keywords from a postgres:// URL (optionally another database)."""
+    parsed = urlparse(database_url)
+    if parsed.scheme not in ("postgres", "postgresql"):
+        raise SystemExit(f"not a postgres:// URL: {database_url}")
+    info = {
+        "dbname": dbname or unquote(parsed.path.lstrip("/")) or "klanten_bench",
+        "user": unquote(parsed.username or "postgres"),
+        "host": parsed.hostname or "127.0.0.1",
+        "port": parsed.port or 5432,
+    }
+    if parsed.password:
+        info["password"] = unquote(parsed.password)
+    if info["host"] not in ("127.0.0.1", "localhost", "::1"):
+        raise SystemExit("the benchmark only talks to a PostgreSQL server on loopback")
+    return info
+
+
+def ensure_database(database_url: str) -> bool:
+    """Create the database when it does not exist; True when it was created."""
+    import psycopg
+
+    info = conninfo(database_url)
+    with psycopg.connect(**{**info, "dbname": "postgres"}, autocommit=True) as conn:
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [info["dbname"]]
+        ).fetchone()
+        if exists:
+            return False
+        conn.execute(f'CREATE DATABASE "{info["dbname"]}"')
+        return True
+
+
+def django_env(database_url: str, **extra: str) -> dict:
+    """Environment of a Django process (manage.py, gunicorn) with the production settings
+    plus the bench-only URLconf, on the bench database."""
+    env = dict(os.environ)
+    env.pop("DB_NAME", None)
+    env.update(
+        {
+            "DATABASE_URL": database_url,
+            "DJANGO_SETTINGS_MODULE": "benchsettings",
+            "PYTHONPATH": os.pathsep.join([str(BENCH_DIR), str(ROOT / "src")]),
+            "DEBUG": "false",
+            "SECRET_KEY": env.get("BENCH_SECRET_KEY", "bench-" + os.urandom(24).hex()),
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    env.update(extra)
+    return env
+
+
+def manage(database_url: str, *args: str, check: bool = True, **kwargs):
+    return subprocess.run(
+        [PYTHON, str(ROOT / "manage.py"), *args],
+        env=django_env(database_url),
+        cwd=ROOT,
+        check=check,
+        **kwargs,
+    )

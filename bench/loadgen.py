@@ -1,0 +1,211 @@
+"""A small closed-loop asyncio HTTP load generator (aiohttp), run as its own process.
+
+``loadgen.py --base-url URL --scenario NAME --inputs FILE --concurrency C --duration S
+--warmup W`` keeps C requests in flight for W + S seconds and prints one JSON object with
+the numbers of the last S seconds: completed requests, req/s, latency percentiles (ms) and
+errors (an unexpected status or a failed request). Bounded in time: it stops by itself after
+W + S seconds plus at most the request timeout.
+
+The API client's JWT is made here from ``BENCH_CLIENT_ID`` / ``BENCH_CLIENT_SECRET``.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import sys
+import time
+
+import aiohttp
+import jwt
+
+API = "/klanten/api/v1"
+REQUEST_TIMEOUT_S = 30
+
+
+def elfproef_bsn(rng: random.Random) -> str:
+    while True:
+        digits = [rng.randrange(10) for _ in range(8)]
+        check = sum(d * w for d, w in zip(digits, range(9, 1, -1), strict=True)) % 11
+        if check < 10:
+            return "".join(map(str, digits)) + str(check)
+
+
+def make_token() -> str:
+    client_id = os.environ["BENCH_CLIENT_ID"]
+    payload = {
+        "client_id": client_id,
+        "iss": client_id,
+        "iat": int(time.time()),
+        "user_id": "bench",
+        "user_representation": "Benchmark",
+    }
+    return jwt.encode(payload, os.environ["BENCH_CLIENT_SECRET"], algorithm="HS256")
+
+
+def scenario_requests(name: str, inputs: dict, rng: random.Random):
+    """A function returning (method, path, json body or None, expected status)."""
+    if name in ("constant", "constant_end"):
+        return lambda: ("GET", "/bench/constant", None, 200)
+    if name == "constant_auth":
+        return lambda: ("GET", "/bench/constant-auth", None, 200)
+    if name == "detail":
+        uuids = inputs["uuids"]
+        return lambda: ("GET", f"{API}/klanten/{rng.choice(uuids)}", None, 200)
+    if name == "list_bsn":
+        bsns = inputs["bsns"]
+        return lambda: (
+            "GET",
+            f"{API}/klanten?subjectNatuurlijkPersoon__inpBsn={rng.choice(bsns)}",
+            None,
+            200,
+        )
+    if name == "list_first_page":
+        return lambda: ("GET", f"{API}/klanten", None, 200)
+    if name == "list_achternaam":
+        names = inputs["achternamen"]
+
+        def achternaam():
+            from urllib.parse import quote
+
+            return ("GET", f"{API}/klanten?achternaam={quote(rng.choice(names))}", None, 200)
+
+        return achternaam
+    if name == "klantbeeld":
+        bsns = inputs["validated_bsns"]
+        return lambda: (
+            "POST",
+            f"{API}/klantbeeld",
+            {"subjectType": "natuurlijk_persoon", "identificatie": {"inpBsn": rng.choice(bsns)}},
+            200,
+        )
+    if name == "create":
+        bronnen = inputs["bronorganisaties"]
+
+        def create():
+            bsn = elfproef_bsn(rng)
+            body = {
+                "bronorganisatie": rng.choice(bronnen),
+                "voornaam": "Bench",
+                "voorvoegselAchternaam": "van",
+                "achternaam": "Belastingtest",
+                "telefoonnummer": "06-12345678",
+                "emailadres": "bench@example.nl",
+                "aanmaakkanaal": "bench",
+                "adres": {
+                    "straatnaam": "Teststraat",
+                    "huisnummer": rng.randrange(1, 300),
+                    "postcode": "1234 AB",
+                    "woonplaatsnaam": "Utrecht",
+                    "landcode": "6030",
+                },
+                "subjectType": "natuurlijk_persoon",
+                "subjectIdentificatie": {
+                    "inpBsn": bsn,
+                    "geslachtsnaam": "Belastingtest",
+                    "voorvoegselGeslachtsnaam": "van",
+                    "voornamen": "Bench",
+                    "geslachtsaanduiding": "o",
+                },
+            }
+            return ("POST", f"{API}/klanten", body, 201)
+
+        return create
+    raise SystemExit(f"unknown scenario {name}")
+
+
+def percentile(sorted_values: list[float], p: float) -> float | None:
+    if not sorted_values:
+        return None
+    k = min(len(sorted_values) - 1, max(0, round(p / 100 * (len(sorted_values) - 1))))
+    return sorted_values[k]
+
+
+async def run(args) -> dict:
+    rng = random.Random(args.seed)
+    with open(args.inputs) as fh:
+        inputs = json.load(fh)
+    next_request = scenario_requests(args.scenario, inputs, rng)
+    headers = {"Accept": "application/json", "Authorization": f"Bearer {make_token()}"}
+    latencies: list[float] = []
+    statuses: dict[str, int] = {}
+    error_samples: list[str] = []
+    bytes_in = 0
+    loop_start = time.perf_counter()
+    measure_from = loop_start + args.warmup
+    stop_at = measure_from + args.duration
+    timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S)
+    connector = aiohttp.TCPConnector(limit=args.concurrency, ttl_dns_cache=None)
+
+    async with aiohttp.ClientSession(
+        base_url=args.base_url, headers=headers, timeout=timeout, connector=connector
+    ) as session:
+
+        async def worker():
+            nonlocal bytes_in
+            while time.perf_counter() < stop_at:
+                method, path, body, expected = next_request()
+                started = time.perf_counter()
+                status = "exception"
+                try:
+                    async with session.request(method, path, json=body) as response:
+                        content = await response.read()
+                        status = str(response.status)
+                except (aiohttp.ClientError, TimeoutError) as exc:
+                    content = repr(exc).encode()
+                ended = time.perf_counter()
+                if measure_from <= ended <= stop_at:
+                    latencies.append((ended - started) * 1000)
+                    bytes_in += len(content)
+                    statuses[status] = statuses.get(status, 0) + 1
+                    if status != str(expected) and len(error_samples) < 3:
+                        error_samples.append(f"{method} {path} -> {status}: {content[:300]!r}")
+
+        await asyncio.gather(*(worker() for _ in range(args.concurrency)))
+
+    expected = str(next_request()[3])
+    latencies.sort()
+    completed = len(latencies)
+    errors = completed - statuses.get(expected, 0)
+    return {
+        "scenario": args.scenario,
+        "concurrency": args.concurrency,
+        "duration_s": args.duration,
+        "warmup_s": args.warmup,
+        "completed": completed,
+        "rps": round(completed / args.duration, 1),
+        "p50_ms": round(percentile(latencies, 50) or 0, 2),
+        "p90_ms": round(percentile(latencies, 90) or 0, 2),
+        "p99_ms": round(percentile(latencies, 99) or 0, 2),
+        "max_ms": round(latencies[-1], 2) if latencies else None,
+        "mean_ms": round(sum(latencies) / completed, 2) if completed else None,
+        "errors": errors,
+        "statuses": statuses,
+        "error_samples": error_samples,
+        "mean_response_bytes": round(bytes_in / completed) if completed else 0,
+    }
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--base-url", required=True)
+    parser.add_argument("--scenario", required=True)
+    parser.add_argument("--inputs", required=True)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--duration", type=float, default=10)
+    parser.add_argument("--warmup", type=float, default=3)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    if not args.base_url.startswith(("http://127.", "http://localhost", "http://[::1]")):
+        parser.error("the load generator only targets loopback addresses")
+    if not 0 < args.duration <= 3600 or not 0 <= args.warmup <= 600:
+        parser.error("duration must be in (0, 3600] s and warm-up in [0, 600] s")
+    result = asyncio.run(run(args))
+    json.dump(result, sys.stdout)
+    print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,747 @@
+"""Serve the production settings with gunicorn and measure every scenario; see README.md.
+
+Steps: sample inputs from the seeded database; create (or update) the API client
+``bench-load`` with all rights through ``save_api_client``; start gunicorn (``klanten.wsgi``,
+a fixed number of workers) on a free loopback port with the bench settings; run each scenario
+from a separate load-generator process (bench/loadgen.py) for a fixed time after a warm-up,
+reading the workers' RSS and the CPU time of the workers and of PostgreSQL around it; count
+queries per request in-process (bench/querycount.py); run pgbench select-only against the
+same PostgreSQL; write ``bench/results/<timestamp>.json`` and ``.md``; stop the server and
+delete the klanten the create scenario made (``--keep-created`` keeps them).
+"""
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import re
+import resource
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import datetime
+from pathlib import Path
+
+import psycopg
+from common import BENCH_DIR, DEFAULT_DATABASE_URL, PYTHON, ROOT, VENV_BIN, conninfo, django_env
+
+SCENARIOS = {
+    # name: (label, kind); kind "read"/"write" for the targets
+    "constant": ("floor: constant JSON (DRF APIView, no auth)", "floor"),
+    "constant_auth": ("floor + JWT auth (constant JSON, klanten.lezen)", "floor"),
+    "detail": ("(1) klant detail by uuid", "read"),
+    "list_bsn": ("(2) list ?subjectNatuurlijkPersoon__inpBsn=", "read"),
+    "list_first_page": ("(3) list, first page, unfiltered", "read"),
+    "list_achternaam": ("(4) list ?achternaam=", "read"),
+    "create": ("(5) create klant (POST /klanten)", "write"),
+    "klantbeeld": ("(6) klantbeeld by BSN (POST /klantbeeld)", "read"),
+    "constant_end": ("floor again, at the end (drift check)", "floor"),
+}
+DEFAULT_ORDER = (
+    "constant,constant_auth,detail,list_bsn,list_first_page,list_achternaam,klantbeeld,create,"
+    "constant_end"
+)
+P99_TARGET_MS = 100
+P99_TARGET_SCENARIOS = ("detail", "list_bsn", "klantbeeld")
+CLIENT_ID = "bench-load"
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --- /proc readings ---------------------------------------------------------------------------
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            return [int(p) for p in fh.read().split()]
+    except OSError:
+        return []
+
+
+def rss_mib(pid: int) -> float | None:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
+
+
+def cpu_seconds(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime + stime
+    except (OSError, IndexError):
+        return 0.0
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds all cores spent not idle (from /proc/stat)."""
+    with open("/proc/stat") as fh:
+        fields = [int(v) for v in fh.readline().split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return (sum(fields[:8]) - idle) / CLK_TCK
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU time of every process named postgres (the server and its backends)."""
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/comm") as fh:
+                if fh.read().strip() != "postgres":
+                    continue
+        except OSError:
+            continue
+        total += cpu_seconds(int(entry))
+    return total
+
+
+def machine() -> dict:
+    model = ""
+    with contextlib.suppress(OSError), open("/proc/cpuinfo") as fh:
+        for line in fh:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    mem = ""
+    with contextlib.suppress(OSError), open("/proc/meminfo") as fh:
+        mem = f"{int(fh.readline().split()[1]) / 1024 / 1024:.1f} GiB"
+    return {
+        "cpu": model,
+        "cores": os.cpu_count(),
+        "memory": mem,
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+    }
+
+
+def git_state() -> dict:
+    def git(*args):
+        out = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+        return out.stdout.strip()
+
+    changed = git("status", "--porcelain", "--", "src")
+    return {
+        "commit": git("rev-parse", "--short", "HEAD"),
+        "src_uncommitted_files": len(changed.splitlines()) if changed else 0,
+    }
+
+
+# --- setup ------------------------------------------------------------------------------------
+def sample_inputs(database_url: str, size: int) -> dict:
+    with psycopg.connect(**conninfo(database_url)) as conn:
+        count = conn.execute("SELECT count(*) FROM datamodel_klant").fetchone()[0]
+        if count == 0:
+            raise SystemExit("the bench database has no klanten: run bench/seed first")
+
+        def column(sql):
+            return [row[0] for row in conn.execute(sql, [size]).fetchall()]
+
+        # ORDER BY random() reads the whole table once: fine for a sample of a few thousand
+        inputs = {
+            "klanten": count,
+            "uuids": [
+                str(u)
+                for u in column("SELECT uuid FROM datamodel_klant ORDER BY random() LIMIT %s")
+            ],
+            "bsns": column(
+                "SELECT inp_bsn FROM datamodel_natuurlijkpersoon WHERE inp_bsn <> '' "
+                "ORDER BY random() LIMIT %s"
+            ),
+            "achternamen": column(
+                "SELECT achternaam FROM datamodel_klant WHERE achternaam <> '' "
+                "ORDER BY random() LIMIT %s"
+            ),
+            "validated_bsns": column(
+                "SELECT gevalideerde_sleutel FROM datamodel_klant WHERE gevalideerd "
+                "AND gevalideerde_sleutel_type = 'bsn' ORDER BY random() LIMIT %s"
+            ),
+            "bronorganisaties": [
+                row[0]
+                for row in conn.execute(
+                    "SELECT bronorganisatie FROM datamodel_klantnummerteller ORDER BY 1"
+                ).fetchall()
+            ]
+            or ["123456708"],
+        }
+        achternaam_matches = conn.execute(
+            "SELECT avg(n), max(n) FROM (SELECT count(*) AS n FROM datamodel_klant "
+            "WHERE achternaam = ANY(%s) GROUP BY achternaam) t",
+            [inputs["achternamen"][:200]],
+        ).fetchone()
+        inputs["achternaam_matches_avg_max"] = [
+            float(achternaam_matches[0] or 0),
+            int(achternaam_matches[1] or 0),
+        ]
+    return inputs
+
+
+CREATE_CLIENT = """
+import warnings
+from klanten.config.clients import APIClient, save_api_client
+warnings.simplefilter("ignore")
+app = save_api_client(APIClient(client_id={client_id!r}, secret={secret!r},
+                      label="Benchmark load generator", heeft_alle_autorisaties=True))
+print(app.uuid)
+"""
+
+
+def create_client(database_url: str, secret: str) -> str:
+    code = CREATE_CLIENT.format(client_id=CLIENT_ID, secret=secret)
+    out = subprocess.run(
+        [PYTHON, str(ROOT / "manage.py"), "shell", "-c", code],
+        env=django_env(database_url),
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return out.stdout.strip().splitlines()[-1]
+
+
+class Server:
+    def __init__(self, database_url, workers, worker_class, threads, max_requests, workdir):
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.workdir = workdir
+        gunicorn_conf = ROOT / "src" / "klanten" / "conf" / "gunicorn.py"
+        cmd = [str(VENV_BIN / "gunicorn")]
+        if gunicorn_conf.exists():
+            # the product's own gunicorn configuration (structured access log, metrics
+            # hooks, timeouts); the options below override it
+            cmd += ["-c", "python:klanten.conf.gunicorn"]
+            self.config = "klanten.conf.gunicorn"
+        else:
+            # as in the Dockerfile's command: access log without query strings
+            cmd += [
+                "--timeout",
+                "60",
+                "--no-control-socket",
+                "--access-logformat",
+                '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',
+            ]
+            self.config = "Dockerfile flags"
+        cmd += [
+            "klanten.wsgi",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            worker_class,
+            # a steady state to measure: no worker recycling after N requests (the product's
+            # config recycles them; --max-requests N to measure that too)
+            "--max-requests",
+            str(max_requests),
+            "--access-logfile",
+            str(workdir / "access.log"),
+            "--error-logfile",
+            str(workdir / "gunicorn.log"),
+        ]
+        if worker_class == "gthread":
+            cmd += ["--threads", str(threads)]
+        self.cmd = cmd
+        self.env = django_env(database_url)
+        self.proc = subprocess.Popen(cmd, env=self.env, cwd=ROOT, start_new_session=True)
+
+    def wait_ready(self, timeout=60):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"gunicorn exited; see {self.workdir / 'gunicorn.log'}")
+            try:
+                with urllib.request.urlopen(self.base_url + "/bench/constant", timeout=2) as r:
+                    if r.status == 200 and len(self.workers()) >= 1:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.3)
+        raise SystemExit("gunicorn did not become ready")
+
+    def workers(self) -> list[int]:
+        return children(self.proc.pid)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def run_scenario(server, name, args, inputs_path, env) -> dict:
+    workers = server.workers()
+    cpu_before = {pid: cpu_seconds(pid) for pid in workers}
+    pg_before = postgres_cpu_seconds()
+    master_before = cpu_seconds(server.proc.pid)
+    load_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    busy_before = machine_busy_seconds()
+    t0 = time.perf_counter()
+    out = subprocess.run(
+        [
+            PYTHON,
+            str(BENCH_DIR / "loadgen.py"),
+            "--base-url",
+            server.base_url,
+            "--scenario",
+            name,
+            "--inputs",
+            str(inputs_path),
+            "--concurrency",
+            str(args.concurrency),
+            "--duration",
+            str(args.duration),
+            "--warmup",
+            str(args.warmup),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=args.duration + args.warmup + 120,
+    )
+    wall = time.perf_counter() - t0
+    busy = machine_busy_seconds() - busy_before
+    load_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    load_cpu = (load_after.ru_utime + load_after.ru_stime) - (
+        load_before.ru_utime + load_before.ru_stime
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"loadgen failed for {name}:\n{out.stderr}")
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    workers_after = server.workers()
+    # CPU over warm-up + measurement; per request uses the whole window's request rate
+    worker_cpu = sum(cpu_seconds(pid) - cpu_before.get(pid, 0.0) for pid in workers_after)
+    # backends that exited take their CPU time with them: never below zero
+    pg_cpu = max(0.0, postgres_cpu_seconds() - pg_before)
+    approx_requests = result["rps"] * (args.duration + args.warmup) or 1
+    result["worker_rss_mib"] = [rss_mib(pid) for pid in workers_after]
+    result["worker_restarts"] = len(set(workers_after) - set(workers))
+    result["cpu_ms_per_request"] = {
+        "workers": round(worker_cpu * 1000 / approx_requests, 2),
+        "postgres": round(pg_cpu * 1000 / approx_requests, 2),
+    }
+    result["cpu_utilisation"] = {
+        "workers": round(worker_cpu / wall, 2),
+        "postgres": round(pg_cpu / wall, 2),
+        "loadgen": round(load_cpu / wall, 2),
+        "machine": round(busy / wall, 2),
+    }
+    # everything else on the machine: the kernel's share of loopback TCP, the gunicorn master,
+    # and other processes (another test run on a shared machine shows up here)
+    u = result["cpu_utilisation"]
+    master = cpu_seconds(server.proc.pid) - master_before
+    u["other"] = round(max(0.0, (busy - worker_cpu - pg_cpu - load_cpu - master) / wall), 2)
+    return result
+
+
+def pgbench(args, workdir) -> dict:
+    exe = shutil.which("pgbench")
+    if not exe:
+        return {"skipped": "pgbench not found (apt-get install postgresql-client)"}
+    info = conninfo(args.database_url)
+    dbname = args.pgbench_database
+    base = ["-h", info["host"], "-p", str(info["port"]), "-U", info["user"]]
+    env = dict(os.environ)
+    if info.get("password"):
+        env["PGPASSWORD"] = info["password"]
+    with psycopg.connect(**{**info, "dbname": "postgres"}, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [dbname]).fetchone():
+            conn.execute(f'CREATE DATABASE "{dbname}"')
+    with psycopg.connect(**{**info, "dbname": dbname}) as conn:
+        scale = None
+        with contextlib.suppress(psycopg.Error):
+            scale = conn.execute("SELECT count(*) FROM pgbench_branches").fetchone()[0]
+    if scale != args.pgbench_scale:
+        log(f"  pgbench -i -s {args.pgbench_scale} {dbname}")
+        subprocess.run(
+            [exe, "-i", "-q", "-s", str(args.pgbench_scale), *base, dbname],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+    common = ["-S", "-n", "-c", str(args.concurrency), "-j", str(min(args.concurrency, 2))]
+    subprocess.run(
+        [exe, *common, "-T", str(max(1, round(args.warmup))), *base, dbname],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    logdir = workdir / "pgbench"
+    logdir.mkdir()
+    out = subprocess.run(
+        [
+            exe,
+            *common,
+            "-T",
+            str(max(1, round(args.duration))),
+            "--log",
+            f"--log-prefix={logdir}/pgbench",
+            *base,
+            dbname,
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=workdir,
+    )
+    tps = float(re.search(r"tps = ([0-9.]+)", out.stdout).group(1))
+    latencies = []
+    for path in logdir.iterdir():
+        with open(path) as fh:
+            for line in fh:
+                parts = line.split()
+                if len(parts) >= 3:
+                    latencies.append(int(parts[2]) / 1000)
+    latencies.sort()
+
+    def pct(p):
+        return round(latencies[min(len(latencies) - 1, round(p / 100 * (len(latencies) - 1)))], 3)
+
+    failed = re.search(r"number of failed transactions: (\d+)", out.stdout)
+    return {
+        "scenario": "pgbench",
+        "mode": f"select-only (-S), scale {args.pgbench_scale}, -c {args.concurrency}, simple "
+        "protocol, persistent connections",
+        "rps": round(tps, 1),
+        "p50_ms": pct(50),
+        "p99_ms": pct(99),
+        "errors": int(failed.group(1)) if failed else 0,
+        "completed": len(latencies),
+    }
+
+
+# --- report -----------------------------------------------------------------------------------
+def fmt(value, digits=1):
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def busy(util: dict | None) -> str:
+    if not util:
+        return "–"
+    return (
+        f"{util['workers']:.2f}+{util['postgres']:.2f}+{util.get('loadgen', 0):.2f}"
+        f"+{util.get('other', 0):.2f}"
+    )
+
+
+def markdown(report: dict) -> str:
+    cfg = report["config"]
+    m = report["machine"]
+    lines = [
+        f"### Klanten benchmark, {report['klanten']:,} klanten ({report['started']})",
+        "",
+        f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory']}; Python {m['python']}; "
+        f"{report['postgres']}. Code: {report['code']['commit']} "
+        f"({report['code']['src_uncommitted_files']} uncommitted files in src/). Server: "
+        f"gunicorn `klanten.wsgi` ({cfg.get('gunicorn_config')}), {cfg['workers']} "
+        f"{cfg['worker_class']} workers, max-requests {cfg['max_requests']}, production "
+        "settings (DEBUG off), on 127.0.0.1; load: "
+        f"aiohttp closed loop, concurrency {cfg['concurrency']}, {cfg['warmup']} s warm-up + "
+        f"{cfg['duration']} s per scenario, from a separate process on the same machine. "
+        "Queries: Django statements per request, measured in-process (CaptureQueriesContext), "
+        "plus the health-check `SELECT 1` and commits it does not see.",
+        "",
+        "| scenario | req/s | × floor | p50 ms | p99 ms | errors | queries/req | "
+        "worker CPU ms/req | PG CPU ms/req | cores busy: workers+PG+load+other | "
+        "worker RSS MiB | target |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|",
+    ]
+    for name, row in report["scenarios"].items():
+        q = report["queries"].get(name, {})
+        queries = "–"
+        if q:
+            queries = fmt(q["queries"], 1)
+            extra = []
+            if q.get("health_checks"):
+                extra.append(f"+{q['health_checks']:g} ping")
+            if q.get("commits"):
+                extra.append(f"+{q['commits']:g} commit")
+            if extra:
+                queries += " (" + ", ".join(extra) + ")"
+        rss = row.get("worker_rss_mib") or []
+        lines.append(
+            "| "
+            + " | ".join(
+                [
+                    SCENARIOS.get(name, (name,))[0],
+                    fmt(row["rps"]),
+                    fmt(row.get("ratio_to_floor"), 2),
+                    fmt(row["p50_ms"]),
+                    fmt(row["p99_ms"]),
+                    fmt(row["errors"]),
+                    queries,
+                    fmt(row.get("cpu_ms_per_request", {}).get("workers"), 2),
+                    fmt(row.get("cpu_ms_per_request", {}).get("postgres"), 2),
+                    busy(row.get("cpu_utilisation")),
+                    " / ".join(fmt(r, 0) for r in rss) or "–",
+                    row.get("target", ""),
+                ]
+            )
+            + " |"
+        )
+    pg = report.get("pgbench", {})
+    if "rps" in pg:
+        lines.append(
+            f"| floor: pgbench {pg['mode']} | {fmt(pg['rps'])} | "
+            f"{fmt(pg.get('ratio_to_floor'), 2)} | {fmt(pg['p50_ms'], 2)} | "
+            f"{fmt(pg['p99_ms'], 2)} | {pg['errors']} | 1 | – | – | – | – | |"
+        )
+    elif pg:
+        lines.append(f"| floor: pgbench | {pg.get('skipped', '')} | | | | | | | | | | |")
+    lines += [
+        "",
+        "× floor: req/s divided by the constant-JSON floor's req/s. Targets: reads ≥ 0.50 × "
+        f"floor; p99 < {P99_TARGET_MS} ms for (1), (2), (6) at 1 M klanten; zero errors. "
+        f"Achternaam sample: on average {report['inputs_info']['achternaam_matches_avg']:,.0f} "
+        f"matching klanten per name (max {report['inputs_info']['achternaam_matches_max']:,}).",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def evaluate(report: dict) -> None:
+    floor = report["scenarios"].get("constant", {}).get("rps")
+    at_scale = report["klanten"] >= 1_000_000
+    for name, row in report["scenarios"].items():
+        row["ratio_to_floor"] = round(row["rps"] / floor, 3) if floor else None
+        kind = SCENARIOS.get(name, ("", ""))[1]
+        misses = []
+        if row["errors"]:
+            misses.append("errors")
+        if kind == "read" and row["ratio_to_floor"] is not None and row["ratio_to_floor"] < 0.5:
+            misses.append("< 50 % floor")
+        if name in P99_TARGET_SCENARIOS and row["p99_ms"] >= P99_TARGET_MS:
+            misses.append(f"p99 ≥ {P99_TARGET_MS} ms" + ("" if at_scale else " (target at 1 M)"))
+        if kind in ("read", "write"):
+            row["target"] = "MISS: " + ", ".join(misses) if misses else "ok"
+    pg = report.get("pgbench")
+    if pg and "rps" in pg and floor:
+        pg["ratio_to_floor"] = round(pg["rps"] / floor, 3)
+
+
+def cleanup(database_url: str, applicatie_uuid: str) -> dict:
+    """Delete what the run wrote: klanten made by the create scenario (aanmaakkanaal
+    'bench'), their rows, the audit trail and the klantbeeld log."""
+    with psycopg.connect(**conninfo(database_url)) as conn:
+        ids = "SELECT id FROM datamodel_klant WHERE aanmaakkanaal = 'bench'"
+        deleted = {}
+        for table in (
+            "datamodel_klantadres",
+            "datamodel_natuurlijkpersoon",
+            "datamodel_nietnatuurlijkpersoon",
+            "datamodel_vestiging",
+            "datamodel_validatie",
+            "datamodel_interactie",
+            "datamodel_bevestigingsverzoek",
+        ):
+            deleted[table] = conn.execute(f"DELETE FROM {table} WHERE klant_id IN ({ids})").rowcount
+        deleted["datamodel_klant"] = conn.execute(
+            "DELETE FROM datamodel_klant WHERE aanmaakkanaal = 'bench'"
+        ).rowcount
+        deleted["audittrails_audittrail"] = conn.execute(
+            "DELETE FROM audittrails_audittrail"
+        ).rowcount
+        deleted["datamodel_klantbeeldverzoek"] = conn.execute(
+            "DELETE FROM datamodel_klantbeeldverzoek WHERE applicatie_id = %s", [applicatie_uuid]
+        ).rowcount
+    return deleted
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument("--worker-class", default="sync", choices=("sync", "gthread"))
+    parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
+    parser.add_argument(
+        "--max-requests", type=int, default=0, help="recycle workers after N requests (0: never)"
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run each scenario N times and keep the run with the least CPU used by others",
+    )
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--duration", type=float, default=10, help="seconds measured")
+    parser.add_argument("--warmup", type=float, default=3, help="seconds of warm-up")
+    parser.add_argument("--scenarios", default=DEFAULT_ORDER, help="comma separated")
+    parser.add_argument("--no-pgbench", action="store_true")
+    parser.add_argument("--pgbench-database", default="klanten_bench_pgbench")
+    parser.add_argument("--pgbench-scale", type=int, default=10)
+    parser.add_argument("--samples", type=int, default=1000, help="inputs sampled per kind")
+    parser.add_argument("--profile", action="store_true", help="pyinstrument reports")
+    parser.add_argument("--keep-created", action="store_true")
+    parser.add_argument("--out", default=str(BENCH_DIR / "results"))
+    parser.add_argument("--label", default="", help="suffix of the result file names")
+    args = parser.parse_args(argv)
+    names = [n.strip() for n in args.scenarios.split(",") if n.strip()]
+    unknown = [n for n in names if n not in SCENARIOS]
+    if unknown:
+        parser.error(f"unknown scenarios: {', '.join(unknown)}; known: {', '.join(SCENARIOS)}")
+    if not 0 < args.duration <= 600 or not 0 <= args.warmup <= 120:
+        parser.error("--duration must be in (0, 600] and --warmup in [0, 120]")
+
+    started = datetime.now().astimezone()
+    stamp = started.strftime("%Y%m%dT%H%M%S") + (f"-{args.label}" if args.label else "")
+    outdir = Path(args.out)
+    outdir.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix="klanten-bench-"))
+
+    log(f"sampling inputs from {conninfo(args.database_url)['dbname']}")
+    inputs = sample_inputs(args.database_url, args.samples)
+    inputs_path = workdir / "inputs.json"
+    inputs_path.write_text(json.dumps(inputs))
+    log(f"  {inputs['klanten']:,} klanten")
+
+    secret = secrets.token_hex(32)
+    applicatie = create_client(args.database_url, secret)
+    client_env = {**os.environ, "BENCH_CLIENT_ID": CLIENT_ID, "BENCH_CLIENT_SECRET": secret}
+    with psycopg.connect(**conninfo(args.database_url)) as conn:
+        pg_version = conn.execute("SHOW server_version").fetchone()[0]
+
+    report = {
+        "started": started.isoformat(timespec="seconds"),
+        "klanten": inputs["klanten"],
+        "database": conninfo(args.database_url)["dbname"],
+        "postgres": f"PostgreSQL {pg_version.split()[0]}",
+        "machine": machine(),
+        "code": git_state(),
+        "config": {
+            "workers": args.workers,
+            "worker_class": args.worker_class,
+            "threads": args.threads if args.worker_class == "gthread" else None,
+            "max_requests": args.max_requests,
+            "concurrency": args.concurrency,
+            "duration": args.duration,
+            "warmup": args.warmup,
+            "load_client": "bench/loadgen.py (asyncio + aiohttp, closed loop)",
+        },
+        "inputs_info": {
+            "achternaam_matches_avg": inputs["achternaam_matches_avg_max"][0],
+            "achternaam_matches_max": inputs["achternaam_matches_avg_max"][1],
+        },
+        "scenarios": {},
+        "queries": {},
+    }
+
+    server = Server(
+        args.database_url,
+        args.workers,
+        args.worker_class,
+        args.threads,
+        args.max_requests,
+        workdir,
+    )
+    try:
+        server.wait_ready()
+        report["config"]["gunicorn_config"] = server.config
+        report["config"]["gunicorn_cmd"] = " ".join(server.cmd[1:])
+        log(f"gunicorn ({server.config}) on {server.base_url}, workers {server.workers()}")
+        report["worker_rss_mib_idle"] = [rss_mib(p) for p in server.workers()]
+        for name in names:
+            attempts = []
+            for attempt in range(args.repeat):
+                log(
+                    f"scenario {name} ({attempt + 1}/{args.repeat}): {args.warmup:g} s warm-up"
+                    f" + {args.duration:g} s"
+                )
+                row = run_scenario(server, name, args, inputs_path, client_env)
+                attempts.append(row)
+                u = row["cpu_utilisation"]
+                log(
+                    f"  {row['rps']:,.1f} req/s  p50 {row['p50_ms']:.1f} ms  p99 "
+                    f"{row['p99_ms']:.1f} ms  errors {row['errors']}  statuses {row['statuses']}"
+                    f"  RSS {row['worker_rss_mib']} MiB  other CPU {u['other']:.2f} cores"
+                )
+                for sample in row["error_samples"]:
+                    log(f"    {sample}")
+            # the attempt least disturbed by other processes on the machine
+            row = min(attempts, key=lambda r: r["cpu_utilisation"]["other"])
+            row["attempts_rps"] = [a["rps"] for a in attempts]
+            report["scenarios"][name] = row
+    finally:
+        server.stop()
+
+    log("queries per request (in-process)")
+    qc_cmd = [
+        PYTHON,
+        str(BENCH_DIR / "querycount.py"),
+        "--inputs",
+        str(inputs_path),
+        "--scenarios",
+        ",".join(names),
+    ]
+    if args.profile:
+        profile_dir = outdir / f"{stamp}-profiles"
+        profile_dir.mkdir(exist_ok=True)
+        qc_cmd += ["--profile", str(profile_dir)]
+    qc = subprocess.run(
+        qc_cmd,
+        env={
+            **django_env(args.database_url),
+            **{k: client_env[k] for k in ("BENCH_CLIENT_ID", "BENCH_CLIENT_SECRET")},
+        },
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    if qc.returncode == 0:
+        report["queries"] = json.loads(qc.stdout.strip().splitlines()[-1])
+        for name, q in report["queries"].items():
+            log(f"  {name}: {q['queries']} queries, {q['sql_ms']} ms SQL, statuses {q['statuses']}")
+    else:
+        log(f"  querycount failed:\n{qc.stderr[-3000:]}")
+
+    if not args.no_pgbench:
+        log("pgbench select-only")
+        report["pgbench"] = pgbench(args, workdir)
+        log(f"  {report['pgbench']}")
+
+    if not args.keep_created:
+        report["cleanup"] = cleanup(args.database_url, applicatie)
+
+    evaluate(report)
+    json_path = outdir / f"{stamp}.json"
+    md_path = outdir / f"{stamp}.md"
+    json_path.write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    md_path.write_text(markdown(report))
+    shutil.rmtree(workdir, ignore_errors=True)
+    log("")
+    log(markdown(report))
+    log(f"wrote {json_path} and {md_path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
