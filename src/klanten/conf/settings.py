@@ -310,9 +310,7 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "/admin/"
 # the organisation's OpenID provider enforces its own multi-factor authentication
-MAYKIN_2FA_ALLOW_MFA_BYPASS_BACKENDS = [
-    "mozilla_django_oidc_db.backends.OIDCAuthenticationBackend"
-]
+MAYKIN_2FA_ALLOW_MFA_BYPASS_BACKENDS = ["mozilla_django_oidc_db.backends.OIDCAuthenticationBackend"]
 TWO_FACTOR_PATCH_ADMIN = False
 TWO_FACTOR_WEBAUTHN_RP_NAME = "Klanten (beheer)"
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Klanten")
