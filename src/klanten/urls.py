@@ -11,6 +11,8 @@ urlpatterns = [
     path("", include("klanten.accounts.urls")),
     path("admin/", admin.site.urls),
     path("mijn-gegevens/", include("klanten.mijn.urls")),
+    # /health/live, /health/ready, /metrics (served by klanten.health.middleware first)
+    path("", include("klanten.health.urls")),
     path("klanten/api/v1/", include("klanten.api.urls")),
     # vng_api_common's error documentation pages (the `type` of a problem+json body)
     path("ref/", include("vng_api_common.urls")),

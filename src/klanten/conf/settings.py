@@ -5,6 +5,7 @@ from pathlib import Path
 from vng_api_common.conf.api import BASE_REST_FRAMEWORK, JWT_SPECTACULAR_SETTINGS
 
 from .env import database_from_env, env_bool, env_int, env_list, env_str
+from .logging import configure_structlog, logging_config
 
 BASE_DIR = Path(__file__).resolve().parents[3]
 SRC_DIR = BASE_DIR / "src" / "klanten"
@@ -49,10 +50,18 @@ INSTALLED_APPS = [
     "klanten.datamodel",
     "klanten.api",
     "klanten.config",
+    "klanten.health",
 ]
 
 MIDDLEWARE = [
+    # request id + structured request log, metrics, and /health/* and /metrics answered
+    # before the host check (probes and scrapers use the pod address as host)
+    "klanten.health.middleware.RequestIdMiddleware",
+    "klanten.health.middleware.MetricsMiddleware",
+    "klanten.health.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "klanten.health.middleware.StaticFilesMiddleware",
+    "klanten.health.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -88,6 +97,7 @@ DATABASES = {
         **database_from_env(),
         "CONN_MAX_AGE": env_int("DB_CONN_MAX_AGE", 60),
         "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": {"connect_timeout": env_int("DB_CONNECT_TIMEOUT", 5)},
         "TEST": {"NAME": env_str("DB_TEST_NAME", "") or None},
     }
 }
@@ -116,7 +126,8 @@ PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "private-
 PRIVATE_MEDIA_URL = "/private-media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # collectstatic also writes compressed copies; WhiteNoise serves them (docs/deployment.md)
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
     "privates": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": PRIVATE_MEDIA_URL},
@@ -133,17 +144,31 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {
-        # the request logger prints the path with its query string; keep it quiet
-        "django.request": {"level": "ERROR"},
-    },
-}
+# --- Deployment: HTTPS, logs, metrics (docs/deployment.md) ----------------------------
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_REFERRER_POLICY = "same-origin"
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# Content-Security-Policy of the HTML pages (admin, schema page); the API answers JSON.
+CONTENT_SECURITY_POLICY = env_str(
+    "CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; worker-src 'self' blob:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'",
+)
+
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
+# json: one JSON object per line (production); console: readable lines (development)
+LOG_FORMAT = env_str("LOG_FORMAT", "console" if DEBUG else "json")
+# one structured line per request from Django (gunicorn writes the access log already)
+LOG_REQUESTS = env_bool("LOG_REQUESTS", False)
+LOGGING = logging_config(LOG_LEVEL, LOG_FORMAT)
+
+METRICS_ENABLED = env_bool("METRICS_ENABLED", True)
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -222,6 +247,9 @@ CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", "")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not CELERY_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_BROKER_CONNECTION_TIMEOUT = 5
+CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", 2)
+# keep the structured logging of the LOGGING setting in the worker
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- Klanten ---------------------------------------------------------------------------
 # A client secret shorter than this many bytes is warned about.
@@ -234,16 +262,8 @@ SETUP_CONFIGURATION_STEPS = [
     "klanten.config.setup_configuration.VertrouwdeUitgeversConfigurationStep",
 ]
 
-# structlog (used by the Common Ground libraries): standard library logging at LOG_LEVEL
-import logging as _logging  # noqa: E402
-
-import structlog  # noqa: E402
-
-structlog.configure(
-    wrapper_class=structlog.make_filtering_bound_logger(
-        getattr(_logging, env_str("LOG_LEVEL", "INFO").upper(), _logging.INFO)
-    ),
-)
+# structlog (ours and the Common Ground libraries'): through the LOGGING handlers above
+configure_structlog(LOG_LEVEL)
 
 # --- Validated klanten (contract section 3) -------------------------------------------------
 # V2: minimum assurance rank (1-4) to validate a klant, per subject type; 0 is refused here.

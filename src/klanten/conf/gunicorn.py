@@ -1,0 +1,107 @@
+"""gunicorn configuration of the web process: ``gunicorn -c python:klanten.conf.gunicorn
+klanten.wsgi``. Every value can be changed with an environment variable
+(docs/configuration.md); the defaults suit a container with 1-2 CPUs and 1 GiB of memory.
+
+The access log is one JSON line per request through the same redacting formatter as the
+application logs: the query string is logged with its values redacted, and the request id
+comes from the ``X-Request-ID`` response header that the application sets.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import tempfile
+
+from gunicorn.glogging import Logger
+
+from klanten.conf.env import env_bool, env_int, env_str
+
+bind = env_str("GUNICORN_BIND", "0.0.0.0:8000")
+workers = env_int("GUNICORN_WORKERS", 3)
+# more than 1: the gthread worker, with this many threads per worker process
+threads = env_int("GUNICORN_THREADS", 1)
+# a worker silent for this long is killed and replaced (a stuck request)
+timeout = env_int("GUNICORN_TIMEOUT", 60)
+graceful_timeout = env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+# behind a load balancer that keeps connections open
+keepalive = env_int("GUNICORN_KEEPALIVE", 5)
+# workers are replaced after this many requests (bounded memory growth); 0: never
+max_requests = env_int("GUNICORN_MAX_REQUESTS", 1000)
+max_requests_jitter = env_int("GUNICORN_MAX_REQUESTS_JITTER", 100)
+# proxies whose X-Forwarded-* headers gunicorn trusts (Django has its own settings)
+forwarded_allow_ips = env_str("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# the heartbeat files of the workers in memory, not on a (possibly read-only) disk
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# no control socket (gunicornc): it would need a writable home directory
+control_socket_disable = True
+proc_name = "klanten"
+
+accesslog = "-" if env_bool("GUNICORN_ACCESS_LOG", True) else None
+errorlog = "-"
+loglevel = env_str("LOG_LEVEL", "INFO").lower()
+logger_class = "klanten.conf.gunicorn.StructuredLogger"
+
+
+def on_starting(server):
+    """Prometheus metrics of all worker processes: each writes its samples into the directory
+    PROMETHEUS_MULTIPROC_DIR, the /metrics view adds them up. Set here, in the master before
+    the workers start (and import prometheus_client); samples of an earlier run are removed."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not directory:
+        directory = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(
+            prefix="klanten-metrics-"
+        )
+    os.makedirs(directory, exist_ok=True)
+    for path in glob.glob(os.path.join(directory, "*.db")):
+        os.remove(path)
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+class StructuredLogger(Logger):
+    """gunicorn's logger with JSON lines through the redacting formatter of the application."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        from klanten.conf.logging import make_formatter
+
+        formatter = make_formatter(env_str("LOG_FORMAT", "json"))
+        for log in (self.error_log, self.access_log):
+            for handler in log.handlers:
+                handler.setFormatter(formatter)
+
+    def access(self, resp, req, environ, request_time):
+        if not self.access_log_enabled:
+            return
+        from klanten.conf.logging import redact_query_string, redact_text
+
+        try:
+            status = resp.status
+            if isinstance(status, str):
+                status = status.split(None, 1)[0]
+            headers = resp.headers.items() if hasattr(resp.headers, "items") else resp.headers
+            request_id = next(
+                (value for name, value in headers if name.lower() == "x-request-id"), None
+            )
+            self.access_log.info(
+                "request",
+                extra={
+                    "method": environ.get("REQUEST_METHOD"),
+                    "path": redact_text(environ.get("PATH_INFO", "")),
+                    "query": redact_query_string(environ.get("QUERY_STRING", "")),
+                    "status": int(status) if str(status).isdigit() else status,
+                    "bytes": getattr(resp, "sent", None),
+                    "duration_ms": round(request_time.total_seconds() * 1000, 1),
+                    "request_id": request_id,
+                    "remote_addr": environ.get("REMOTE_ADDR"),
+                    "user_agent": environ.get("HTTP_USER_AGENT"),
+                    "protocol": environ.get("SERVER_PROTOCOL"),
+                },
+            )
+        except Exception:
+            self.exception("Could not write the access log line")

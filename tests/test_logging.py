@@ -1,0 +1,210 @@
+"""Structured logs: JSON lines, the request id, and no identifiers (BSN, RSIN, KvK, e-mail,
+phone, names) in any of them, the access logs of query strings included."""
+
+import io
+import json
+import logging
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+import structlog
+from django.test import Client, RequestFactory
+
+from klanten.conf.logging import (
+    REDACTED,
+    make_formatter,
+    redact_query_string,
+    redact_text,
+    redact_value,
+)
+
+from .conftest import BASE
+
+BSN = "111222333"
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        (f"GET /klanten?subjectNatuurlijkPersoon__inpBsn={BSN}", BSN),
+        ("rsin 002220647 klopt niet", "002220647"),
+        ("kvk-nummer: 12345678", "12345678"),
+        ("vestiging 000012345678", "000012345678"),
+        ("mail jan.jansen@example.nl please", "jan.jansen@example.nl"),
+        ("mail jan.jansen%40example.nl", "jan.jansen%40example.nl"),
+        ("bel 06-12345678", "06-12345678"),
+        ("bel 0612345678", "0612345678"),
+        ("bel +31 6 12345678", "+31 6 12345678"),
+        ("bel 020 123 4567", "020 123 4567"),
+        ("/klanten?geslachtsnaam=Jansen&voornamen=Jan", "Jansen"),
+        ("/klanten?voornamen=Jan%20Piet&page=2", "Jan%20Piet"),
+        (f"/klanten?inpBsn%3D{BSN}", BSN),
+        (f"Key (bsn)=({BSN}) already exists.", BSN),
+    ],
+)
+def test_redact_text(text, secret):
+    redacted = redact_text(text)
+    assert secret not in redacted
+    assert REDACTED in redacted
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "/klanten/api/v1/klanten/3f2a0b1c-1234-4abc-8def-123456789012",
+        "request_id=9d5ed678-fe57-4cca-b0a8-24d2e2a1b2c3",
+        "duration 12.5 ms, status 200, port 5432",
+        "/klanten/api/v1/klanten?page=2&ordering=-klantnummer",
+    ],
+)
+def test_redaction_keeps_what_identifies_nobody(text):
+    assert redact_text(text) == text
+
+
+def test_redact_query_string():
+    assert redact_query_string(f"subjectNatuurlijkPersoon__inpBsn={BSN}&page=3") == (
+        f"subjectNatuurlijkPersoon__inpBsn={REDACTED}&page=3"
+    )
+    assert redact_query_string("") == ""
+
+
+def test_redact_structured_values():
+    value = {
+        "subjectIdentificatie": {"inpBsn": BSN},
+        "emailadres": "a@example.nl",
+        "geslachtsnaam": "Jansen",
+        "klantnummer": "K-1",
+        "count": 3,
+        "numbers": [BSN, 123456789],
+        "nested": {"telefoonnummer": "0612345678", "status": "ok"},
+    }
+    redacted = redact_value(value)
+    text = json.dumps(redacted)
+    for secret in (BSN, "123456789", "a@example.nl", "Jansen", "0612345678"):
+        assert secret not in text
+    assert redacted["klantnummer"] == "K-1"
+    assert redacted["count"] == 3
+    assert redacted["nested"]["status"] == "ok"
+
+
+def _capture(logger_name: str, log_format: str = "json"):
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(make_formatter(log_format))
+    logger = logging.getLogger(logger_name)
+    logger.addHandler(handler)
+    return stream, lambda: logger.removeHandler(handler)
+
+
+def test_structlog_events_are_json_with_request_id_and_redacted():
+    stream, done = _capture("klanten.test")
+    try:
+        structlog.contextvars.bind_contextvars(request_id="req-12345678")
+        structlog.get_logger("klanten.test").warning(
+            "klant %s niet gevonden", BSN, inp_bsn=BSN, emailadres="a@example.nl", klant="K-1"
+        )
+    finally:
+        structlog.contextvars.clear_contextvars()
+        done()
+    line = json.loads(stream.getvalue())
+    assert line["event"] == f"klant {REDACTED} niet gevonden"
+    assert line["inp_bsn"] == REDACTED
+    assert line["emailadres"] == REDACTED
+    assert line["klant"] == "K-1"
+    assert line["request_id"] == "req-12345678"
+    assert line["level"] == "warning"
+    assert line["logger"] == "klanten.test"
+    assert "timestamp" in line
+
+
+def test_standard_library_records_are_redacted_too():
+    stream, done = _capture("klanten.stdlib")
+    try:
+        try:
+            raise ValueError(f"duplicate bsn {BSN}")
+        except ValueError:
+            logging.getLogger("klanten.stdlib").exception(
+                "failed for %s", "jan@example.nl", extra={"telefoon": "0612345678"}
+            )
+    finally:
+        done()
+    output = stream.getvalue()
+    line = json.loads(output)
+    assert line["event"] == f"failed for {REDACTED}"
+    assert line["telefoon"] == REDACTED
+    assert "ValueError" in line["exception"]
+    for secret in (BSN, "jan@example.nl", "0612345678"):
+        assert secret not in output
+
+
+def test_django_request_log_has_no_query_string():
+    """django.request passes the request in ``extra``; its repr has the full path."""
+    stream, done = _capture("django.request")
+    request = RequestFactory().get(f"/klanten/api/v1/klanten?inpBsn={BSN}&geslachtsnaam=Jansen")
+    try:
+        logging.getLogger("django.request").warning(
+            "Not Found: %s", request.path, extra={"status_code": 404, "request": request}
+        )
+    finally:
+        done()
+    line = json.loads(stream.getvalue())
+    assert line["request"] == "GET /klanten/api/v1/klanten"
+    assert BSN not in stream.getvalue() and "Jansen" not in stream.getvalue()
+
+
+def test_console_format_is_redacted_too():
+    stream, done = _capture("klanten.console", "console")
+    try:
+        logging.getLogger("klanten.console").info("zoek %s", f"?inpBsn={BSN}")
+    finally:
+        done()
+    assert BSN not in stream.getvalue()
+    assert REDACTED in stream.getvalue()
+
+
+def test_request_log_of_django(db, settings, caplog):
+    settings.LOG_REQUESTS = True
+    with caplog.at_level(logging.INFO, logger="klanten.request"):
+        response = Client().get(
+            f"{BASE}/klanten", {"subjectNatuurlijkPersoon__inpBsn": BSN, "page": "2"}
+        )
+    records = [r for r in caplog.records if r.name == "klanten.request"]
+    assert len(records) == 1
+    event = records[0].msg  # structlog's event dict
+    assert event["route"] == "klant-list"
+    assert event["query"] == f"subjectNatuurlijkPersoon__inpBsn={REDACTED}&page=2"
+    assert event["status"] == response.status_code
+    assert event["request_id"] == response["X-Request-ID"]
+
+
+def test_gunicorn_access_log_line():
+    from gunicorn.config import Config
+
+    from klanten.conf.gunicorn import StructuredLogger
+
+    config = Config()
+    config.set("accesslog", "-")
+    logger = StructuredLogger(config)
+    stream = io.StringIO()
+    for handler in logger.access_log.handlers:
+        handler.setStream(stream)
+    response = SimpleNamespace(
+        status="200 OK", headers=[("X-Request-ID", "req-abcdef12")], sent=123
+    )
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/klanten/api/v1/klanten",
+        "QUERY_STRING": f"subjectNatuurlijkPersoon__inpBsn={BSN}&emailadres=a%40example.nl",
+        "REMOTE_ADDR": "10.0.0.1",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_USER_AGENT": "curl/8",
+    }
+    logger.access(response, None, environ, timedelta(milliseconds=12))
+    line = json.loads(stream.getvalue())
+    assert line["logger"] == "gunicorn.access"
+    assert line["status"] == 200
+    assert line["request_id"] == "req-abcdef12"
+    assert line["query"] == (f"subjectNatuurlijkPersoon__inpBsn={REDACTED}&emailadres={REDACTED}")
+    assert line["duration_ms"] == 12.0
+    assert BSN not in stream.getvalue()
