@@ -376,3 +376,13 @@ def test_promotion_forbidden_mode(client, op, make_klant, settings):
     klant.refresh_from_db()
     assert not klant.gevalideerd
     assert Bevestigingsverzoek.objects.get().gebruikt_op is None
+
+
+def test_admin_finds_a_persons_actions_by_bsn_without_storing_it(client, op, admin_client):
+    sign_in(client, op)
+    client.post("/mijn-gegevens/registreren", FORM)
+    klant_uuid = str(Klant.objects.get().uuid)
+    assert klant_uuid in admin_client.get("/admin/mijn/gebeurtenis/", {"q": BSN}).content.decode()
+    other = admin_client.get("/admin/mijn/gebeurtenis/", {"q": BSN_2}).content.decode()
+    assert klant_uuid not in other
+    assert not Gebeurtenis.objects.filter(pseudoniem__contains=BSN).exists()

@@ -32,6 +32,11 @@ DEFAULT_OPTIONS = {
 }
 
 
+def pseudoniem(sleutel_type: str, sleutel: str) -> str:
+    """A keyed, non-reversible pseudonym of a person's identifier for the audit log."""
+    return salted_hmac("klanten.mijn", f"{sleutel_type}:{sleutel}", algorithm="sha256").hexdigest()
+
+
 class AanmeldingGeweigerd(Exception):
     """The sign-in cannot be accepted; ``code`` names the reason (shown and audited)."""
 
@@ -104,8 +109,7 @@ class AuthenticatieContext:
 
     @property
     def pseudoniem(self) -> str:
-        value = f"{self.sleutel_type}:{self.sleutel}"
-        return salted_hmac("klanten.mijn", value, algorithm="sha256").hexdigest()
+        return pseudoniem(self.sleutel_type, self.sleutel)
 
     @property
     def minimum_rang(self) -> int:
