@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from klanten.api.exceptions import camel_field_path as camelize_name
 from klanten.datamodel import rules
 from klanten.datamodel.constants import (
     INTERACTIE_ROLLEN,
@@ -146,7 +147,7 @@ class KlantbeeldSerializer(serializers.Serializer):
                     "identificatie": [
                         serializers.ErrorDetail(
                             "Geef precies één sleutel die past bij het subjectType: "
-                            + ", ".join(keys),
+                            + ", ".join(camelize_name(name) for name in keys),
                             code="invalid-key",
                         )
                     ]

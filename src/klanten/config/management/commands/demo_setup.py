@@ -15,9 +15,15 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from klanten.config.clients import APIClient, save_api_client
+from klanten.config.models import ValidatieRecht
 
 CLIENT_ID = "klanten-demo"
 LABEL = "Klanten demo (bin/run)"
+
+
+def existing_maximale_rang(client_id: str) -> int | None:
+    recht = ValidatieRecht.objects.filter(applicatie__client_ids__contains=[client_id]).first()
+    return recht.maximale_rang if recht else None
 
 
 def read_or_create_secret(path: Path) -> str:
@@ -76,7 +82,14 @@ class Command(BaseCommand):
             )
         secret = read_or_create_secret(Path(options["secret_file"]))
         save_api_client(
-            APIClient(client_id=CLIENT_ID, secret=secret, label=LABEL, heeft_alle_autorisaties=True)
+            APIClient(
+                client_id=CLIENT_ID,
+                secret=secret,
+                label=LABEL,
+                heeft_alle_autorisaties=True,
+                # keep a maximum assurance rank a developer gave the demo client in the admin
+                maximale_rang=existing_maximale_rang(CLIENT_ID),
+            )
         )
         token = make_token(CLIENT_ID, secret, "demo", "Demo gebruiker")
         url = f"{options['base_url'].rstrip('/')}/klanten/api/v1/klanten"
