@@ -41,6 +41,7 @@ BSN = "111222333"
         ("/klanten?voornamen=Jan%20Piet&page=2", "Jan%20Piet"),
         (f"/klanten?inpBsn%3D{BSN}", BSN),
         (f"Key (bsn)=({BSN}) already exists.", BSN),
+        ("GET /mijn-gegevens/bevestigen/Zm9vYmFyLXRva2VuLTEyMw HTTP/1.1", "Zm9vYmFyLXRva2VuLTEyMw"),
     ],
 )
 def test_redact_text(text, secret):

@@ -63,6 +63,8 @@ _PHONE = re.compile(
     r"(?<![\w+])(?:(?:\+|00|%2[Bb])\d{1,3}[\s-]?(?:\(0\))?[\s-]?[1-9](?:[\s-]?\d){6,10}"
     r"|0[1-9](?:[\s-]?\d){8})(?![\w])"
 )
+# the one-time token of a confirmation link (E4, P2) in a path
+_CONFIRMATION_TOKEN = re.compile(r"(/mijn-gegevens/bevestigen/)[^/?#\s\"'<>]+")
 # 8-12 digits, not part of a word, a UUID or a longer number; also right after a %-escape.
 _NUMBER = re.compile(r"(?:(?<![0-9A-Za-z-])|(?<=%[0-9A-Fa-f]{2}))\d{8,12}(?![0-9A-Za-z-])")
 
@@ -84,6 +86,7 @@ def redact_text(text: str) -> str:
     if not text:
         return text
     text = _QUERY_PARAMETER.sub(_redact_query_parameter, text)
+    text = _CONFIRMATION_TOKEN.sub(rf"\g<1>{REDACTED}", text)
     text = _EMAIL.sub(REDACTED, text)
     text = _PHONE.sub(REDACTED, text)
     return _NUMBER.sub(REDACTED, text)
