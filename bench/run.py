@@ -50,6 +50,7 @@ DEFAULT_ORDER = (
 )
 P99_TARGET_MS = 100
 P99_TARGET_SCENARIOS = ("detail", "list_bsn", "klantbeeld")
+FIRST_PAGE_GROWTH = 1.5  # the unfiltered first page at 1 M at most 1.5× its latency at 10 k
 CLIENT_ID = "bench-load"
 
 
@@ -103,20 +104,30 @@ def machine_busy_seconds() -> float:
     return (sum(fields[:8]) - idle) / CLK_TCK
 
 
-def postgres_cpu_seconds() -> float:
-    """CPU time of every process named postgres (the server and its backends)."""
-    total = 0.0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/comm") as fh:
-                if fh.read().strip() != "postgres":
-                    continue
-        except OSError:
-            continue
-        total += cpu_seconds(int(entry))
-    return total
+class PostgresCPU:
+    """CPU time of the PostgreSQL backends serving the bench database (pg_stat_activity):
+    other databases on the same server (another test run) are not counted. Backends that
+    exit during a scenario, such as parallel query workers, take their CPU time with them, so
+    this is a lower bound."""
+
+    def __init__(self, database_url: str):
+        info = conninfo(database_url)
+        self.dbname = info["dbname"]
+        self.conn = psycopg.connect(**info, autocommit=True)
+
+    def sample(self) -> dict[int, float]:
+        pids = self.conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [self.dbname],
+        ).fetchall()
+        return {pid: cpu_seconds(pid) for (pid,) in pids}
+
+    @staticmethod
+    def used(before: dict[int, float], after: dict[int, float]) -> float:
+        return sum(max(0.0, cpu - before.get(pid, 0.0)) for pid, cpu in after.items())
+
+    def close(self):
+        self.conn.close()
 
 
 def machine() -> dict:
@@ -294,10 +305,10 @@ class Server:
                 self.proc.wait()
 
 
-def run_scenario(server, name, args, inputs_path, env) -> dict:
+def run_scenario(server, name, args, inputs_path, env, pg: PostgresCPU) -> dict:
     workers = server.workers()
     cpu_before = {pid: cpu_seconds(pid) for pid in workers}
-    pg_before = postgres_cpu_seconds()
+    pg_before = pg.sample()
     master_before = cpu_seconds(server.proc.pid)
     load_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     busy_before = machine_busy_seconds()
@@ -336,8 +347,7 @@ def run_scenario(server, name, args, inputs_path, env) -> dict:
     workers_after = server.workers()
     # CPU over warm-up + measurement; per request uses the whole window's request rate
     worker_cpu = sum(cpu_seconds(pid) - cpu_before.get(pid, 0.0) for pid in workers_after)
-    # backends that exited take their CPU time with them: never below zero
-    pg_cpu = max(0.0, postgres_cpu_seconds() - pg_before)
+    pg_cpu = pg.used(pg_before, pg.sample())
     approx_requests = result["rps"] * (args.duration + args.warmup) or 1
     result["worker_rss_mib"] = [rss_mib(pid) for pid in workers_after]
     result["worker_restarts"] = len(set(workers_after) - set(workers))
@@ -471,10 +481,10 @@ def markdown(report: dict) -> str:
         "Queries: Django statements per request, measured in-process (CaptureQueriesContext), "
         "plus the health-check `SELECT 1` and commits it does not see.",
         "",
-        "| scenario | req/s | × floor | p50 ms | p99 ms | errors | queries/req | "
+        "| scenario | req/s | × floor | p50 ms | p99 ms | p50 × baseline | errors | queries/req | "
         "worker CPU ms/req | PG CPU ms/req | cores busy: workers+PG+load+other | "
         "worker RSS MiB | target |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|",
     ]
     for name, row in report["scenarios"].items():
         q = report["queries"].get(name, {})
@@ -498,6 +508,7 @@ def markdown(report: dict) -> str:
                     fmt(row.get("ratio_to_floor"), 2),
                     fmt(row["p50_ms"]),
                     fmt(row["p99_ms"]),
+                    fmt(row.get("p50_vs_baseline"), 2),
                     fmt(row["errors"]),
                     queries,
                     fmt(row.get("cpu_ms_per_request", {}).get("workers"), 2),
@@ -514,25 +525,37 @@ def markdown(report: dict) -> str:
         lines.append(
             f"| floor: pgbench {pg['mode']} | {fmt(pg['rps'])} | "
             f"{fmt(pg.get('ratio_to_floor'), 2)} | {fmt(pg['p50_ms'], 2)} | "
-            f"{fmt(pg['p99_ms'], 2)} | {pg['errors']} | 1 | – | – | – | – | |"
+            f"{fmt(pg['p99_ms'], 2)} | – | {pg['errors']} | 1 | – | – | – | – | |"
         )
     elif pg:
-        lines.append(f"| floor: pgbench | {pg.get('skipped', '')} | | | | | | | | | | |")
+        lines.append(f"| floor: pgbench | {pg.get('skipped', '')} | | | | | | | | | | | |")
     lines += [
         "",
-        "× floor: req/s divided by the constant-JSON floor's req/s. Targets: reads ≥ 0.50 × "
-        f"floor; p99 < {P99_TARGET_MS} ms for (1), (2), (6) at 1 M klanten; zero errors. "
+        "× floor: req/s divided by the constant-JSON floor's req/s. p50 × baseline: p50 "
+        "divided by the same scenario's p50 in the `--baseline` run"
+        + (f" ({report['baseline']['klanten']:,} klanten)" if report.get("baseline") else "")
+        + ". Targets: reads ≥ 0.50 × floor; p99 < "
+        f"{P99_TARGET_MS} ms for (1), (2), (6) at 1 M klanten; first unfiltered page at 1 M ≤ "
+        f"{FIRST_PAGE_GROWTH}× its 10 k latency; zero errors. CPU per request: gunicorn workers "
+        "(from /proc) and the PostgreSQL backends of the bench database (lower bound: parallel "
+        "query workers exit before they are read). Cores busy: workers + PostgreSQL + load "
+        "generator + other (the kernel's loopback TCP, and any other process on the machine: "
+        "high values mean a disturbed run; with `--repeat` the least disturbed run is kept). "
         f"Achternaam sample: on average {report['inputs_info']['achternaam_matches_avg']:,.0f} "
         f"matching klanten per name (max {report['inputs_info']['achternaam_matches_max']:,}).",
     ]
     return "\n".join(lines) + "\n"
 
 
-def evaluate(report: dict) -> None:
+def evaluate(report: dict, baseline: dict | None = None) -> None:
     floor = report["scenarios"].get("constant", {}).get("rps")
     at_scale = report["klanten"] >= 1_000_000
     for name, row in report["scenarios"].items():
         row["ratio_to_floor"] = round(row["rps"] / floor, 3) if floor else None
+        base = (baseline or {}).get("scenarios", {}).get(name)
+        if base and base.get("p50_ms"):
+            row["p50_vs_baseline"] = round(row["p50_ms"] / base["p50_ms"], 2)
+            row["p99_vs_baseline"] = round(row["p99_ms"] / base["p99_ms"], 2)
         kind = SCENARIOS.get(name, ("", ""))[1]
         misses = []
         if row["errors"]:
@@ -541,6 +564,14 @@ def evaluate(report: dict) -> None:
             misses.append("< 50 % floor")
         if name in P99_TARGET_SCENARIOS and row["p99_ms"] >= P99_TARGET_MS:
             misses.append(f"p99 ≥ {P99_TARGET_MS} ms" + ("" if at_scale else " (target at 1 M)"))
+        if (
+            name == "list_first_page"
+            and row.get("p50_vs_baseline", 0) > FIRST_PAGE_GROWTH
+            and report["klanten"] > baseline["klanten"]
+        ):
+            misses.append(
+                f"p50 {row['p50_vs_baseline']:.1f}× the {baseline['klanten']:,}-klanten run"
+            )
         if kind in ("read", "write"):
             row["target"] = "MISS: " + ", ".join(misses) if misses else "ok"
     pg = report.get("pgbench")
@@ -601,6 +632,11 @@ def main(argv=None) -> int:
     parser.add_argument("--samples", type=int, default=1000, help="inputs sampled per kind")
     parser.add_argument("--profile", action="store_true", help="pyinstrument reports")
     parser.add_argument("--keep-created", action="store_true")
+    parser.add_argument(
+        "--baseline",
+        help="an earlier result JSON (e.g. at 10,000 klanten): adds the p50 ratio per scenario "
+        "and checks the first-page growth target",
+    )
     parser.add_argument("--out", default=str(BENCH_DIR / "results"))
     parser.add_argument("--label", default="", help="suffix of the result file names")
     args = parser.parse_args(argv)
@@ -662,6 +698,7 @@ def main(argv=None) -> int:
         args.max_requests,
         workdir,
     )
+    pg_cpu = PostgresCPU(args.database_url)
     try:
         server.wait_ready()
         report["config"]["gunicorn_config"] = server.config
@@ -675,7 +712,7 @@ def main(argv=None) -> int:
                     f"scenario {name} ({attempt + 1}/{args.repeat}): {args.warmup:g} s warm-up"
                     f" + {args.duration:g} s"
                 )
-                row = run_scenario(server, name, args, inputs_path, client_env)
+                row = run_scenario(server, name, args, inputs_path, client_env, pg_cpu)
                 attempts.append(row)
                 u = row["cpu_utilisation"]
                 log(
@@ -691,6 +728,7 @@ def main(argv=None) -> int:
             report["scenarios"][name] = row
     finally:
         server.stop()
+        pg_cpu.close()
 
     log("queries per request (in-process)")
     qc_cmd = [
@@ -731,7 +769,11 @@ def main(argv=None) -> int:
     if not args.keep_created:
         report["cleanup"] = cleanup(args.database_url, applicatie)
 
-    evaluate(report)
+    baseline = None
+    if args.baseline:
+        baseline = json.loads(Path(args.baseline).read_text())
+        report["baseline"] = {"file": args.baseline, "klanten": baseline["klanten"]}
+    evaluate(report, baseline)
     json_path = outdir / f"{stamp}.json"
     md_path = outdir / f"{stamp}.md"
     json_path.write_text(json.dumps(report, indent=2, ensure_ascii=False))
