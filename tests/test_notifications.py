@@ -16,6 +16,9 @@ from notifications_api_common.models import (
 from zgw_consumers.constants import APITypes, AuthTypes
 from zgw_consumers.models import Service
 
+from klanten.background import outbox
+from klanten.background.models import UitgaandeNotificatie
+from klanten.background.tasks import verstuur_notificaties
 from klanten.datamodel.models import Klant
 
 from .conftest import BASE, BSN, RSIN
@@ -213,11 +216,16 @@ def test_sent_only_after_commit(nrc, api, django_capture_on_commit_callbacks):
     assert response.status_code == 201
     assert len(callbacks) == 1
     assert sent(nrc) == []
-    # the message is kept until delivered
+    # the message is kept in the outbox, written with the klant, until delivered
+    row = UitgaandeNotificatie.objects.get()
+    assert row.status == "te_versturen"
+    assert row.bericht == expected(response.json()["url"], "create")
     assert FailedNotification.objects.count() == 0
     with freeze_time(NOW):
         callbacks[0]()
     assert sent(nrc) == [expected(response.json()["url"], "create")]
+    row.refresh_from_db()
+    assert row.status == "afgeleverd"
     assert FailedNotification.objects.count() == 0
 
 
@@ -245,6 +253,17 @@ def test_zgw_auth_towards_the_notificaties_api(db, requests_mock, write):
 
 
 # --- delivery failures ------------------------------------------------------------------
+# Without a broker (as here) a write makes one attempt right after its commit; retries are
+# made by the outbox's periodic task (klanten.background), after the backoff of the admin's
+# Notificaties configuration: retry_backoff * base_factor ** (attempt - 1) = 25 s, 100 s, ...
+
+
+def drain_at(moment):
+    """The periodic task, run at ``moment``."""
+    with freeze_time(moment):
+        verstuur_notificaties()
+
+
 def test_failed_delivery_is_retried(db, requests_mock, write):
     configure()
     requests_mock.post(
@@ -253,9 +272,22 @@ def test_failed_delivery_is_retried(db, requests_mock, write):
     response = write("post", f"{BASE}/klanten", PERSONAL)
     assert response.status_code == 201
     url = response.json()["url"]
+    # one attempt in the request, never inline retries
+    assert sent(requests_mock) == [expected(url, "create")]
+    row = UitgaandeNotificatie.objects.get()
+    assert (row.status, row.pogingen, row.laatste_fout) == ("te_versturen", 1, "HTTP 500: kapot")
+    # not before the backoff has passed
+    drain_at("2024-03-01T10:00:24Z")
+    assert len(sent(requests_mock)) == 1
+    drain_at("2024-03-01T10:00:25Z")
     assert sent(requests_mock) == [expected(url, "create")] * 2
+    row.refresh_from_db()
+    assert (row.status, row.pogingen) == ("afgeleverd", 2)
     assert not FailedNotification.objects.exists()
     assert not NotificationResponse.objects.exists()
+    # delivered: never sent again
+    drain_at("2024-03-02T10:00:00Z")
+    assert len(sent(requests_mock)) == 2
 
 
 def test_connection_errors_are_retried(db, requests_mock, write):
@@ -266,28 +298,46 @@ def test_connection_errors_are_retried(db, requests_mock, write):
     )
     response = write("post", f"{BASE}/klanten", PERSONAL)
     assert response.status_code == 201
+    assert len(sent(requests_mock)) == 1
+    assert UitgaandeNotificatie.objects.get().laatste_fout == "ConnectionError: geen verbinding"
+    drain_at("2024-03-01T10:01:00Z")
     assert len(sent(requests_mock)) == 2
+    assert UitgaandeNotificatie.objects.get().status == "afgeleverd"
     assert not FailedNotification.objects.exists()
 
 
 def test_undeliverable_notification_is_kept(db, requests_mock, write):
-    configure()  # at most 2 retries
+    configure()  # at most 2 retries: 3 attempts
     requests_mock.post(NOTIFICATIES, status_code=503, text="onderhoud")
     response = write("post", f"{BASE}/klanten", PERSONAL)
     # the write itself succeeded
     assert response.status_code == 201
     url = response.json()["url"]
+    drain_at("2024-03-01T10:00:25Z")  # attempt 2, after 25 s
+    drain_at("2024-03-01T10:02:04Z")  # too early: the next backoff is 100 s
+    drain_at("2024-03-01T10:02:05Z")  # attempt 3, the last
+    drain_at("2024-03-02T10:00:00Z")  # nothing more
     assert sent(requests_mock) == [expected(url, "create")] * 3
-    failed = FailedNotification.objects.get()
-    assert failed.message == expected(url, "create")
-    attempts = list(
-        NotificationResponse.objects.filter(failed_notification=failed)
-        .order_by("attempt")
-        .values_list("attempt", "response_status", "exception")
+    failed = UitgaandeNotificatie.objects.get()
+    assert failed.bericht == expected(url, "create")
+    assert (failed.status, failed.pogingen, failed.laatste_fout) == (
+        "mislukt",
+        3,
+        "HTTP 503: onderhoud",
     )
-    assert attempts == [(1, 503, "onderhoud"), (2, 503, "onderhoud"), (3, 503, "onderhoud")]
     for value in PERSONAL_STRINGS:
-        assert value not in json.dumps(failed.message)
+        assert value not in json.dumps(failed.bericht)
+    # the library's store is not used: the outbox is the one place
+    assert not FailedNotification.objects.exists()
+
+    # sent again from the admin's action, once the Notificaties API is back
+    requests_mock.post(NOTIFICATIES, status_code=201, json={})
+    with freeze_time("2024-03-02T10:00:00Z"):
+        assert outbox.opnieuw_versturen([failed.pk]) == 1
+        verstuur_notificaties()
+    failed.refresh_from_db()
+    assert (failed.status, failed.pogingen) == ("afgeleverd", 1)
+    assert sent(requests_mock) == [expected(url, "create")] * 4
 
 
 # --- kanaal registration -----------------------------------------------------------------

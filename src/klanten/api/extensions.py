@@ -250,13 +250,16 @@ class InteractieViewSet(KlantSubresourceMixin, viewsets.ViewSet):
         serializer = InteractieSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         attrs = serializer.validated_data
-        interactie = services.add_interactie(
-            klant,
-            soort=attrs["soort"],
-            url=attrs["url"],
-            rol=attrs["rol"],
-            vernietigingsdatum=attrs["vernietigingsdatum"],
-        )
+        try:
+            interactie = services.add_interactie(
+                klant,
+                soort=attrs["soort"],
+                url=attrs["url"],
+                rol=attrs["rol"],
+                vernietigingsdatum=attrs["vernietigingsdatum"],
+            )
+        except Klant.DoesNotExist as exc:  # deleted meanwhile (e.g. its retention ended)
+            raise Http404 from exc
         return Response(
             CamelCaseData(interactie_data(interactie, self.klant_url(klant))),
             status=status.HTTP_201_CREATED,
@@ -267,8 +270,7 @@ class InteractieViewSet(KlantSubresourceMixin, viewsets.ViewSet):
         from .viewsets import parse_uuid
 
         klant = self.get_klant()
-        deleted, _ = Interactie.objects.filter(klant=klant, uuid=parse_uuid(uuid)).delete()
-        if not deleted:
+        if not services.verwijder_interactie(klant, parse_uuid(uuid)):
             raise Http404
         return Response(status=status.HTTP_204_NO_CONTENT)
 

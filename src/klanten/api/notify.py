@@ -1,17 +1,23 @@
 """Audit trail records (C12) and notifications (C13) of klant writes.
 
-Shared by the API viewsets and the resident pages ("Mijn klantgegevens"), so that a klant
-changed by the person themselves produces the same ``create`` / ``partial_update`` /
-``destroy`` notification and the same audit trail record as a change through the API.
+Shared by the API viewsets, the resident pages ("Mijn klantgegevens") and the destruction
+task, so that a klant changed by the person themselves or destroyed because its retention
+ended produces the same ``create`` / ``partial_update`` / ``destroy`` notification as a change
+through the API. A notification is put in the outbox (``klanten.background.outbox``) in the
+write's own transaction and sent after the commit.
 """
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.urls import reverse
+from notifications_api_common.models import NotificationsConfig
+from notifications_api_common.settings import get_setting
 from notifications_api_common.viewsets import NotificationMixin
 from vng_api_common.audittrails.models import AuditTrail
 from vng_api_common.constants import CommonResourceAction
 
+from klanten.background import outbox
 from klanten.datamodel.models import Klant
 
 from .kanalen import KANAAL_KLANTEN
@@ -89,11 +95,44 @@ class _KlantNotifier(NotificationMixin):
     def get_queryset(self):
         return Klant.objects.all()
 
+    def _message(self, data, instance=None):
+        # the library would publish a task on commit; the outbox is written in this
+        # transaction instead, and sent after the commit
+        outbox.plaats(self.construct_message(data, instance=instance))
+
 
 def notificeer(
     actie: str, data: dict, klant: Klant, *, request=None, status_code: int = 200
 ) -> None:
     """C13: the notification of a klant write (``create``, ``update``, ``partial_update``,
-    ``destroy``), sent after the transaction commits. ``data`` is the API representation;
-    the message carries its URL and the kenmerk ``subjectType`` only."""
+    ``destroy``), stored in the write's transaction and sent after it commits. ``data`` is
+    the API representation; the message carries its URL and the kenmerk ``subjectType``
+    only."""
     _KlantNotifier(request, actie).notify(status_code, data, instance=klant)
+
+
+def klant_url_zonder_request(klant: Klant) -> str:
+    """The URL of a klant where no request is at hand (the background tasks): built from
+    ``SITE_DOMAIN`` and ``IS_HTTPS``."""
+    scheme = "https" if settings.IS_HTTPS else "http"
+    path = reverse("klant-detail", kwargs={"uuid": klant.uuid})
+    return f"{scheme}://{settings.SITE_DOMAIN}{path}"
+
+
+def notificeer_vernietigingen(klanten: list[Klant]) -> int:
+    """R2: the ``destroy`` notifications of klanten destroyed by the retention task, the same
+    message as a delete through the API (URL and kenmerk only), stored in the caller's
+    transaction. Returns how many were stored."""
+    if get_setting("NOTIFICATIONS_DISABLED") or not klanten:
+        return 0
+    if NotificationsConfig.get_client() is None:
+        if get_setting("NOTIFICATIONS_GUARANTEE_DELIVERY"):
+            raise RuntimeError("Notifications API configuration is broken or absent.")
+        return 0
+    notifier = _KlantNotifier(None, CommonResourceAction.destroy)
+    berichten = [
+        notifier.construct_message({"url": klant_url_zonder_request(klant)}, instance=klant)
+        for klant in klanten
+    ]
+    outbox.plaats_meerdere(berichten)
+    return len(berichten)

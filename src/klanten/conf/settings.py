@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from celery.schedules import crontab
 from vng_api_common.conf.api import BASE_REST_FRAMEWORK, JWT_SPECTACULAR_SETTINGS
 
 from .env import database_from_env, env_bool, env_int, env_list, env_str
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
     "klanten.api",
     "klanten.config",
     "klanten.health",
+    "klanten.background",
 ]
 
 MIDDLEWARE = [
@@ -237,8 +239,15 @@ NOTIFICATIONS_KANAAL = "klanten"
 NOTIFICATIONS_SOURCE = env_str("NOTIFICATIONS_SOURCE", "klanten")
 # Without a configured Notificaties API, writes still succeed (nothing is sent).
 NOTIFICATIONS_GUARANTEE_DELIVERY = env_bool("NOTIFICATIONS_GUARANTEE_DELIVERY", False)
-LOG_NOTIFICATIONS_IN_DB = env_bool("LOG_NOTIFICATIONS_IN_DB", True)
+# Klanten keeps every notification in its own outbox (klanten.background), written in the
+# transaction of the klant change; the library's store of failed notifications is not used.
+LOG_NOTIFICATIONS_IN_DB = False
 NOTIFICATIONS_API_GET_DOMAIN = "notifications_api_common.utils.get_site_domain"
+# Seconds between two runs of the periodic task that sends what is due in the outbox (first
+# attempts missed because the broker was down, and retries after their backoff).
+NOTIFICATIONS_OUTBOX_INTERVAL = env_int("NOTIFICATIONS_OUTBOX_INTERVAL", 30)
+# Delivered notifications stay visible in the admin this many days, then they are removed.
+NOTIFICATIONS_KEEP_DELIVERED_DAYS = env_int("NOTIFICATIONS_KEEP_DELIVERED_DAYS", 7)
 
 # --- Celery ----------------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")
@@ -247,9 +256,22 @@ CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", "")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not CELERY_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_BROKER_CONNECTION_TIMEOUT = 5
+# The web process publishes a "send now" task after a write commits; when the broker does not
+# answer within this many seconds it gives up (the outbox keeps the notification for the
+# periodic task): a broker outage never fails or holds up a write.
+CELERY_PUBLISH_TIMEOUT = env_int("CELERY_PUBLISH_TIMEOUT", 2)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Redis: give up on a connection attempt, and on a broker that stopped answering without
+    # closing the connection, instead of waiting forever
+    "socket_connect_timeout": CELERY_PUBLISH_TIMEOUT,
+    "socket_timeout": 10,
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", 2)
 # keep the structured logging of the LOGGING setting in the worker
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TIMEZONE = "Europe/Amsterdam"
 
 # --- Klanten ---------------------------------------------------------------------------
 # A client secret shorter than this many bytes is warned about.
@@ -351,3 +373,48 @@ SETUP_CONFIGURATION_STEPS += [
     "mozilla_django_oidc_db.setup_configuration.steps.AdminOIDCConfigurationStep",
     "klanten.mijn.setup_configuration.MijnGegevensOIDCConfigurationStep",
 ]
+
+# --- Retention (contract section 4, docs/background.md) ---------------------------------------
+# R1: a non-validated klant whose interactions give no destruction date is kept this many days
+# (counted from the registration of the context); one without any interaction this many days.
+KLANTEN_BEWAARTERMIJN_DAGEN = env_int("RETENTION_PERIOD_DAYS", 365)
+KLANTEN_RESPIJT_ZONDER_INTERACTIE_DAGEN = env_int("RETENTION_GRACE_DAYS", 30)
+if KLANTEN_BEWAARTERMIJN_DAGEN < 1 or KLANTEN_RESPIJT_ZONDER_INTERACTIE_DAGEN < 0:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "RETENTION_PERIOD_DAYS must be at least 1 and RETENTION_GRACE_DAYS at least 0"
+    )
+# R2: the daily destruction task (Celery beat); off: the schedule runs but destroys nothing
+KLANTEN_VERNIETIGING_AAN = env_bool("RETENTION_ENABLED", True)
+KLANTEN_VERNIETIGING_BATCH = env_int("RETENTION_BATCH_SIZE", 200)
+_RETENTION_RUN_TIME = env_str("RETENTION_RUN_TIME", "02:30")
+try:
+    _run_hour, _run_minute = (int(part) for part in _RETENTION_RUN_TIME.split(":"))
+    if not (0 <= _run_hour <= 23 and 0 <= _run_minute <= 59):
+        raise ValueError
+except ValueError:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"RETENTION_RUN_TIME must be HH:MM (24 hours), got {_RETENTION_RUN_TIME!r}"
+    ) from None
+
+# The periodic tasks, defined in code (not django-celery-beat): they are part of the product,
+# versioned and reviewed with it, and beat needs no database tables or admin (docs/background.md).
+CELERY_BEAT_SCHEDULE = {
+    "vernietig-klanten": {
+        "task": "klanten.background.tasks.vernietig_klanten",
+        "schedule": crontab(hour=_run_hour, minute=_run_minute),
+    },
+    "verstuur-notificaties": {
+        "task": "klanten.background.tasks.verstuur_notificaties",
+        "schedule": NOTIFICATIONS_OUTBOX_INTERVAL,
+        # a run missed while the broker was down is not worth queueing up
+        "options": {"expires": NOTIFICATIONS_OUTBOX_INTERVAL},
+    },
+    "ruim-notificaties-op": {
+        "task": "klanten.background.tasks.ruim_notificaties_op",
+        "schedule": crontab(hour=_run_hour, minute=(_run_minute + 15) % 60),
+    },
+}

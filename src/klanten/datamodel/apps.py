@@ -6,3 +6,6 @@ class DatamodelConfig(AppConfig):
     label = "datamodel"
     verbose_name = "Klantgegevens"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import signals  # noqa: F401  (R1: destruction dates follow interactions)

@@ -112,3 +112,11 @@ INTERACTIE_ROLLEN = {
         "mede_initiator",
     ),
 }
+
+
+class VernietigingsGrond(models.TextChoices):
+    """R1: why a non-validated klant has the destruction date it has."""
+
+    interactie = "interactie", "Vernietigingsdatum van een interactie"
+    bewaartermijn = "bewaartermijn", "Bewaartermijn na registratie verstreken"
+    geen_interactie = "geen_interactie", "Geen interactie binnen de respijtperiode"

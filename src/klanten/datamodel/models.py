@@ -103,6 +103,15 @@ class Klant(models.Model):
         "niet-gevalideerde klant mag zien.",
     )
 
+    # --- retention (contract section 4) -----------------------------------------------------
+    vernietigingsdatum = models.DateField(
+        null=True,
+        blank=True,
+        help_text="R1: vanaf deze datum wordt een niet-gevalideerde klant automatisch "
+        "vernietigd (afgeleid van de interacties en de bewaartermijn); leeg voor een "
+        "gevalideerde klant, die nooit automatisch wordt vernietigd.",
+    )
+
     class Meta:
         verbose_name = "klant"
         verbose_name_plural = "klanten"
@@ -140,6 +149,12 @@ class Klant(models.Model):
                 name="klant_klantbeeld_idx",
             ),
             models.Index(fields=["geregistreerd_door", "id"], name="klant_geregistreerd_door_idx"),
+            # R2: the daily destruction task finds what is due without reading the rest
+            models.Index(
+                fields=["vernietigingsdatum", "id"],
+                condition=Q(gevalideerd=False, vernietigingsdatum__isnull=False),
+                name="klant_te_vernietigen_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -6,13 +6,14 @@ Serializers, the admin and the services call these; the database constraints in
 """
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 
 from .assurance import RANK_NATUURLIJK_PERSOON_VIA_EHERKENNING
-from .constants import Middel, SleutelType, SubjectType
+from .constants import Middel, SleutelType, SubjectType, VernietigingsGrond
 
 
 class RuleViolation(ValidationError):
@@ -273,3 +274,69 @@ def require_not_validated_for_confirmation(gevalideerd: bool) -> None:
     """E4: a confirmation link is for non-validated klanten only."""
     if gevalideerd:
         raise Conflict("Deze klant is al gevalideerd.", code="klant-al-gevalideerd")
+
+
+# --- Retention (contract section 4) ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Vernietiging:
+    """R1: the date from which a non-validated klant is destroyed, and why."""
+
+    datum: date
+    grond: str
+
+
+@dataclass(frozen=True)
+class InteractieTermijn:
+    """What R1 needs of one interaction: its own destruction date (if the source system gave
+    one) and the day it was registered here."""
+
+    vernietigingsdatum: date | None
+    geregistreerd_op: date
+
+
+def vernietiging_van_interactie(
+    interactie: InteractieTermijn, klant_aangemaakt_op: date, bewaartermijn: timedelta
+) -> Vernietiging:
+    """R1 for one interaction: its ``vernietigingsdatum`` when given; otherwise the default
+    period counted from when the context began (the interaction's registration, never before
+    the klant's creation), so that a new contact does not make old data due at once."""
+    if interactie.vernietigingsdatum is not None:
+        return Vernietiging(interactie.vernietigingsdatum, VernietigingsGrond.interactie)
+    begin = max(klant_aangemaakt_op, interactie.geregistreerd_op)
+    return Vernietiging(begin + bewaartermijn, VernietigingsGrond.bewaartermijn)
+
+
+def vernietiging(
+    *,
+    gevalideerd: bool,
+    aangemaakt_op: date,
+    interacties: Iterable[InteractieTermijn],
+    bewaartermijn: timedelta,
+    respijt_zonder_interactie: timedelta,
+) -> Vernietiging | None:
+    """R1/R3: when a klant is destroyed automatically; None for a validated klant (never).
+
+    A non-validated klant without any interaction is due ``respijt_zonder_interactie`` after
+    its creation; one with interactions lives as long as its longest-living context: the
+    latest of the interactions' dates (see :func:`vernietiging_van_interactie`).
+    """
+    if gevalideerd:
+        return None
+    termijnen = [
+        vernietiging_van_interactie(interactie, aangemaakt_op, bewaartermijn)
+        for interactie in interacties
+    ]
+    if not termijnen:
+        return Vernietiging(
+            aangemaakt_op + respijt_zonder_interactie, VernietigingsGrond.geen_interactie
+        )
+    # the latest date wins; on a tie the explicit date of the source system is the reason
+    return max(termijnen, key=lambda v: (v.datum, v.grond == VernietigingsGrond.interactie))
+
+
+def is_te_vernietigen(gevalideerd: bool, vernietigingsdatum: date | None, vandaag: date) -> bool:
+    """R2/R3: a non-validated klant is destroyed on or after its destruction date; a validated
+    klant never."""
+    return not gevalideerd and vernietigingsdatum is not None and vernietigingsdatum <= vandaag

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from djangorestframework_camel_case.util import camelize
 
@@ -191,6 +192,10 @@ def create_klant(data: dict) -> Klant:
     klant = Klant(**{f: v for f, v in data.items() if f in KLANT_FIELDS})
     if not klant.klantnummer:
         klant.klantnummer = next_klantnummer(klant.bronorganisatie)
+    # R1: a new klant has no interactions yet (no extra query needed)
+    klant.vernietigingsdatum = _vernietigingsdatum(
+        gevalideerd=False, aangemaakt_op=timezone.localdate(), interacties=()
+    )
     _save(klant)
     if adres is not None:
         _write_adres(klant, adres, replace=True)
@@ -355,6 +360,7 @@ def valideer_klant(
         klant.gevalideerde_sleutel_type = identiteit.type
         klant.gevalideerde_sleutel = identiteit.identificatie
         klant.registratie_rang = bewijs.rang
+        klant.vernietigingsdatum = None  # R3: never destroyed automatically
         try:
             with transaction.atomic():
                 klant.save()
@@ -454,7 +460,14 @@ def corrigeer_subject(
 
 @transaction.atomic
 def add_interactie(klant: Klant, *, soort: str, url: str, rol: str, vernietigingsdatum=None):
-    """E2: record (or, for the same URL and role, update) an interaction of a klant."""
+    """E2: record (or, for the same URL and role, update) an interaction of a klant; the
+    klant's destruction date follows (R1, ``signals.py``).
+
+    The klant row is locked first, so the destruction task never destroys a klant while an
+    interaction that extends its life is being added (it skips locked rows and re-derives the
+    date of what it locks). Raises ``Klant.DoesNotExist`` when the klant is gone.
+    """
+    klant = Klant.objects.select_for_update().get(pk=klant.pk)
     interactie, _created = Interactie.objects.update_or_create(
         klant=klant,
         url=url,
@@ -462,6 +475,110 @@ def add_interactie(klant: Klant, *, soort: str, url: str, rol: str, vernietiging
         defaults={"soort": soort, "vernietigingsdatum": vernietigingsdatum},
     )
     return interactie
+
+
+@transaction.atomic
+def verwijder_interactie(klant: Klant, uuid) -> bool:
+    """E2: remove an interaction of a klant (False when it has no such interaction); the
+    klant's destruction date follows (R1, ``signals.py``)."""
+    klant = Klant.objects.select_for_update().filter(pk=klant.pk).first()
+    if klant is None:
+        return False
+    deleted, _ = Interactie.objects.filter(klant=klant, uuid=uuid).delete()
+    return bool(deleted)
+
+
+# --- Retention (contract section 4) -----------------------------------------------------------
+
+
+def _vernietigingsdatum(**kwargs):
+    vernietiging = vernietiging_volgens_regels(**kwargs)
+    return vernietiging.datum if vernietiging else None
+
+
+def vernietiging_volgens_regels(
+    *, gevalideerd: bool, aangemaakt_op, interacties
+) -> rules.Vernietiging | None:
+    """R1 with the configured periods. ``aangemaakt_op`` is a date; ``interacties`` are
+    ``(vernietigingsdatum, aangemaakt_op)`` pairs (date or None, aware datetime)."""
+    return rules.vernietiging(
+        gevalideerd=gevalideerd,
+        aangemaakt_op=aangemaakt_op,
+        interacties=[
+            rules.InteractieTermijn(datum, timezone.localdate(geregistreerd))
+            for datum, geregistreerd in interacties
+        ],
+        bewaartermijn=timedelta(days=settings.KLANTEN_BEWAARTERMIJN_DAGEN),
+        respijt_zonder_interactie=timedelta(days=settings.KLANTEN_RESPIJT_ZONDER_INTERACTIE_DAGEN),
+    )
+
+
+def vernietiging_van(klant: Klant, interacties=None) -> rules.Vernietiging | None:
+    """R1 for a stored klant; ``interacties`` as for :func:`vernietiging_volgens_regels`,
+    read from the database when not given."""
+    if interacties is None:
+        interacties = Interactie.objects.filter(klant_id=klant.pk).values_list(
+            "vernietigingsdatum", "aangemaakt_op"
+        )
+    return vernietiging_volgens_regels(
+        gevalideerd=klant.gevalideerd,
+        aangemaakt_op=timezone.localdate(klant.aangemaakt_op),
+        interacties=interacties,
+    )
+
+
+def werk_vernietigingsdatum_bij(klant: Klant, interacties=None):
+    """R1: derive the destruction date of a klant again and store it when it changed (a
+    validated klant has none). Returns the date."""
+    vernietiging = vernietiging_van(klant, interacties)
+    datum = vernietiging.datum if vernietiging else None
+    if klant.vernietigingsdatum != datum:
+        Klant.objects.filter(pk=klant.pk).update(vernietigingsdatum=datum)
+        klant.vernietigingsdatum = datum
+    return datum
+
+
+def herbereken_vernietigingsdata(batch_size: int = 1000) -> int:
+    """R1 after a change of the retention settings: derive every non-validated klant's
+    destruction date again. Returns how many changed."""
+    changed = 0
+    last_id = 0
+    while True:
+        with transaction.atomic():
+            klanten = list(
+                Klant.objects.select_for_update()
+                .filter(gevalideerd=False, id__gt=last_id)
+                .only("id", "gevalideerd", "aangemaakt_op", "vernietigingsdatum")
+                .order_by("id")[:batch_size]
+            )
+            if not klanten:
+                return changed
+            last_id = klanten[-1].id
+            per_klant: dict[int, list] = {k.id: [] for k in klanten}
+            for klant_id, datum, aangemaakt in Interactie.objects.filter(
+                klant_id__in=per_klant
+            ).values_list("klant_id", "vernietigingsdatum", "aangemaakt_op"):
+                per_klant[klant_id].append((datum, aangemaakt))
+            for klant in klanten:
+                before = klant.vernietigingsdatum
+                if werk_vernietigingsdatum_bij(klant, per_klant[klant.id]) != before:
+                    changed += 1
+
+
+def verwijder_klanten(klant_ids) -> None:
+    """Delete klanten with everything that hangs off them, their API audit trail included
+    (it holds their data; as a delete through the API does)."""
+    from vng_api_common.audittrails.models import AuditTrail
+
+    uuids = list(Klant.objects.filter(pk__in=klant_ids).values_list("uuid", flat=True))
+    if not uuids:
+        return
+    # hoofd_object is the klant's absolute URL, whose host depends on the request
+    condition = Q()
+    for uuid in uuids:
+        condition |= Q(hoofd_object__endswith=f"/klanten/{uuid}")
+    AuditTrail.objects.filter(condition).delete()
+    Klant.objects.filter(pk__in=klant_ids).delete()
 
 
 # --- Confirmation links (E4) ----------------------------------------------------------------

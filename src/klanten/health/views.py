@@ -1,4 +1,4 @@
-"""``/health/live``, ``/health/ready`` and ``/metrics``.
+"""``/health/live``, ``/health/ready``, ``/health/background`` and ``/metrics``.
 
 They are served by :class:`klanten.health.middleware.HealthCheckMiddleware` before the host
 check, the authentication and the sessions (kubelet and Prometheus use the pod address as host
@@ -34,6 +34,17 @@ def ready(request):
     return _json({"status": "ok" if ok else "unavailable", "checks": results}, 200 if ok else 503)
 
 
+def background(request):
+    """The background side for monitoring: the last successful destruction run (R2) and the
+    notifications not yet delivered (C13). Always 200 while the database answers; ``status``
+    is ``warning`` with the ``problems`` when something needs attention."""
+    from klanten.background.status import achtergrond_status
+
+    if not checks.check_database()[0]:
+        return _json({"status": "unavailable", "problems": ["database"]}, 503)
+    return _json(achtergrond_status())
+
+
 def metrics_view(request):
     if not settings.METRICS_ENABLED:
         return HttpResponse(status=404)
@@ -54,5 +65,6 @@ def metrics_view(request):
 ENDPOINTS = {
     "/health/live": (live, "health-live"),
     "/health/ready": (ready, "health-ready"),
+    "/health/background": (background, "health-background"),
     "/metrics": (metrics_view, "metrics"),
 }

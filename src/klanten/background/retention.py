@@ -1,0 +1,162 @@
+"""R2/R3: the destruction of non-validated klanten whose retention ended.
+
+Run daily by Celery beat (``tasks.vernietig_klanten``) and by hand with ``manage.py
+vernietig_klanten``. Klanten are destroyed in batches, each batch in its own transaction:
+
+1. lock a batch of klanten that are due by their stored ``vernietigingsdatum``
+   (``SELECT ... FOR UPDATE SKIP LOCKED``: a second run at the same time takes other klanten,
+   and a klant being changed right now is left for the next batch or run);
+2. derive each one's destruction date again from its current data (R1): the stored date is
+   kept in sync by the services, but a validated klant (R3), a new interaction or changed
+   settings always win; a klant that turns out not to be due gets its date corrected;
+3. for the rest, in the same transaction: the ``destroy`` notifications go into the outbox,
+   a tombstone (uuid, date, reason) is written and the klanten are deleted with everything
+   that hangs off them (addresses, identification, interactions, links, audit trail).
+
+Running it again destroys nothing twice: what is gone is not found any more.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import structlog
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from klanten.api.notify import notificeer_vernietigingen
+from klanten.datamodel import rules, services
+from klanten.datamodel.models import Interactie, Klant
+
+from .models import RunStatus, VernietigdeKlant, Vernietigingsrun
+
+logger = structlog.stdlib.get_logger(__name__)
+
+
+def te_vernietigen(vandaag: date):
+    """The klanten due by their stored destruction date (never a validated klant)."""
+    return Klant.objects.filter(gevalideerd=False, vernietigingsdatum__lte=vandaag)
+
+
+def _interacties_per_klant(klant_ids) -> dict[int, list]:
+    per_klant: dict[int, list] = {pk: [] for pk in klant_ids}
+    rows = Interactie.objects.filter(klant_id__in=per_klant).values_list(
+        "klant_id", "vernietigingsdatum", "aangemaakt_op"
+    )
+    for klant_id, datum, aangemaakt in rows:
+        per_klant[klant_id].append((datum, aangemaakt))
+    return per_klant
+
+
+def beoordeel(klanten: list[Klant], vandaag: date) -> list[tuple[Klant, rules.Vernietiging]]:
+    """The klanten of ``klanten`` that are due now by their current data, with the reason."""
+    per_klant = _interacties_per_klant([k.pk for k in klanten])
+    due = []
+    for klant in klanten:
+        vernietiging = services.vernietiging_van(klant, per_klant[klant.pk])
+        datum = vernietiging.datum if vernietiging else None
+        if rules.is_te_vernietigen(klant.gevalideerd, datum, vandaag):
+            due.append((klant, vernietiging))
+    return due
+
+
+def vernietig_batch(vandaag: date, batch_size: int) -> tuple[int, int]:
+    """Destroy one batch. Returns (klanten looked at, klanten destroyed); (0, 0) when nothing
+    is due (or everything due is locked by someone else)."""
+    with transaction.atomic():
+        klanten = list(
+            te_vernietigen(vandaag)
+            .select_for_update(skip_locked=True)
+            .order_by("vernietigingsdatum", "id")[:batch_size]
+        )
+        if not klanten:
+            return 0, 0
+        due = beoordeel(klanten, vandaag)
+        due_ids = {klant.pk for klant, _ in due}
+        for klant in klanten:
+            if klant.pk not in due_ids:
+                # stale stored date (validated meanwhile, new interaction, settings changed)
+                services.werk_vernietigingsdatum_bij(klant)
+        if due:
+            notificeer_vernietigingen([klant for klant, _ in due])
+            VernietigdeKlant.objects.bulk_create(
+                [
+                    VernietigdeKlant(
+                        uuid=klant.uuid,
+                        vernietigd_op=timezone.now(),
+                        vernietigingsdatum=vernietiging.datum,
+                        grond=vernietiging.grond,
+                    )
+                    for klant, vernietiging in due
+                ],
+                ignore_conflicts=True,
+            )
+            services.verwijder_klanten(due_ids)
+        return len(klanten), len(due)
+
+
+@dataclass
+class Voorbeeld:
+    """What a run would destroy now (``--dry-run``): uuids and reasons only."""
+
+    uuids: list[str] = field(default_factory=list)
+    per_grond: dict[str, int] = field(default_factory=dict)
+
+
+def voorbeeld(vandaag: date | None = None, chunk: int = 1000) -> Voorbeeld:
+    """The klanten a run would destroy now; reads only, changes nothing."""
+    vandaag = vandaag or timezone.localdate()
+    result = Voorbeeld()
+    last = (date.min, 0)
+    while True:
+        klanten = list(
+            te_vernietigen(vandaag)
+            .exclude(vernietigingsdatum__lt=last[0])
+            .exclude(vernietigingsdatum=last[0], id__lte=last[1])
+            .order_by("vernietigingsdatum", "id")[:chunk]
+        )
+        if not klanten:
+            return result
+        last = (klanten[-1].vernietigingsdatum, klanten[-1].id)
+        for klant, vernietiging in beoordeel(klanten, vandaag):
+            result.uuids.append(str(klant.uuid))
+            result.per_grond[vernietiging.grond] = result.per_grond.get(vernietiging.grond, 0) + 1
+
+
+def voer_uit(
+    *, handmatig: bool = False, batch_size: int | None = None, vandaag: date | None = None
+) -> Vernietigingsrun:
+    """One destruction run: batches until nothing is due. Recorded as a ``Vernietigingsrun``
+    (for the admin and ``/health/background``); an error marks the run failed and is raised."""
+    batch_size = batch_size or settings.KLANTEN_VERNIETIGING_BATCH
+    vandaag = vandaag or timezone.localdate()
+    run = Vernietigingsrun.objects.create(handmatig=handmatig)
+    logger.info("retention_run_started", run_id=run.pk, handmatig=handmatig)
+    try:
+        while True:
+            gezien, vernietigd = vernietig_batch(vandaag, batch_size)
+            if not gezien:
+                break
+            run.aantal_vernietigd += vernietigd
+            Vernietigingsrun.objects.filter(pk=run.pk).update(
+                aantal_vernietigd=run.aantal_vernietigd
+            )
+    except Exception as exc:
+        run.status = RunStatus.mislukt
+        run.fout = type(exc).__name__
+        run.beeindigd_op = timezone.now()
+        run.save(update_fields=["status", "fout", "beeindigd_op", "aantal_vernietigd"])
+        logger.error(
+            "retention_run_failed",
+            run_id=run.pk,
+            error=type(exc).__name__,
+            vernietigd=run.aantal_vernietigd,
+        )
+        raise
+    run.status = RunStatus.geslaagd
+    run.beeindigd_op = timezone.now()
+    run.save(update_fields=["status", "beeindigd_op", "aantal_vernietigd"])
+    logger.info("retention_run_finished", run_id=run.pk, vernietigd=run.aantal_vernietigd)
+    return run

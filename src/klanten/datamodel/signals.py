@@ -1,0 +1,34 @@
+"""R1: the stored destruction date follows every write of an interaction, whichever way it
+is made (the API's services, the admin's inlines, a shell), and a klant created outside
+``services.create_klant`` (the admin) gets one too. The derivation is ``rules.vernietiging``;
+the write is ``services.werk_vernietigingsdatum_bij``."""
+
+from django.db.models import QuerySet
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from . import services
+from .models import Interactie, Klant
+
+
+@receiver(post_save, sender=Klant, dispatch_uid="klant_vernietigingsdatum")
+def klant_opgeslagen(sender, instance: Klant, created, raw=False, **kwargs):
+    # services.create_klant sets the date itself; valideer_klant clears it (R3)
+    if created and not raw and not instance.gevalideerd and instance.vernietigingsdatum is None:
+        services.werk_vernietigingsdatum_bij(instance)
+
+
+@receiver(post_save, sender=Interactie, dispatch_uid="interactie_opgeslagen_vernietigingsdatum")
+def interactie_opgeslagen(sender, instance: Interactie, raw=False, **kwargs):
+    if not raw:
+        services.werk_vernietigingsdatum_bij(instance.klant)
+
+
+@receiver(post_delete, sender=Interactie, dispatch_uid="interactie_verwijderd_vernietigingsdatum")
+def interactie_verwijderd(sender, instance: Interactie, origin=None, **kwargs):
+    # the interactions of a klant that is itself being deleted: nothing to keep in sync
+    if isinstance(origin, Klant) or (isinstance(origin, QuerySet) and origin.model is Klant):
+        return
+    klant = Klant.objects.filter(pk=instance.klant_id).first()
+    if klant is not None:
+        services.werk_vernietigingsdatum_bij(klant)
