@@ -337,6 +337,8 @@ INSTALLED_APPS += [
     "mozilla_django_oidc",
     "mozilla_django_oidc_db",
     "klanten.mijn",
+    # groups of data managers, their access log, the settings overview (docs/admin.md)
+    "klanten.beheer",
 ]
 # maykin-2fa: the admin needs a verified user (OTP, or a backend on the bypass list below)
 MIDDLEWARE.insert(

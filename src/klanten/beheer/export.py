@@ -1,0 +1,166 @@
+"""Privacy requests (AVG inzage): everything Klanten stores about a klant, as JSON.
+
+Per klant: its API representation (contact data, address, subject identification), the
+registration details (validated key, rank, registering application), the evidence records,
+the interactions, the confirmation links (never the token), the audit trail with its
+before/after versions, who requested a klantbeeld for its subject, the resident's own actions
+in Mijn klantgegevens, and the data managers' views and exports of it.
+"""
+
+import json
+from datetime import datetime
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Q
+from django.utils import timezone
+from vng_api_common.audittrails.models import AuditTrail
+from vng_api_common.authorizations.models import Applicatie
+
+from klanten.api.notify import collection_url
+from klanten.api.representation import KLANT_LIST_RELATIONS, klant_data
+from klanten.datamodel import services
+from klanten.datamodel.models import Klant, KlantbeeldVerzoek
+from klanten.mijn.context import pseudoniem as mijn_pseudoniem
+from klanten.mijn.models import Gebeurtenis
+
+from .log import gebruiker_weergave
+from .models import BeheerGebeurtenis
+
+FORMAAT = "klanten-export-1"
+
+
+def _values(queryset, fields: tuple[str, ...]) -> list[dict]:
+    return [
+        {_camel(field): getattr(obj, field) for field in fields} for obj in queryset.order_by("pk")
+    ]
+
+
+def _camel(name: str) -> str:
+    first, *rest = name.split("_")
+    return first + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+VALIDATIE_FIELDS = (
+    "uuid",
+    "gevalideerd_op",
+    "authenticatie_moment",
+    "middel",
+    "betrouwbaarheidsniveau",
+    "rang",
+    "uitgever",
+    "bron",
+    "geauthenticeerde_type",
+    "geauthenticeerde_identificatie",
+    "vertegenwoordigde_type",
+    "vertegenwoordigde_identificatie",
+    "machtiging",
+    "applicatie_id",
+    "applicatie_weergave",
+    "medewerker_id",
+    "medewerker_weergave",
+    "gegevens_bevestigd",
+)
+INTERACTIE_FIELDS = ("uuid", "soort", "url", "rol", "vernietigingsdatum", "aangemaakt_op")
+BEVESTIGINGSVERZOEK_FIELDS = ("aangemaakt_op", "verloopt_op", "gebruikt_op", "applicatie_id")
+AUDITTRAIL_FIELDS = (
+    "uuid",
+    "aanmaakdatum",
+    "bron",
+    "actie",
+    "actie_weergave",
+    "resultaat",
+    "applicatie_id",
+    "applicatie_weergave",
+    "gebruikers_id",
+    "gebruikers_weergave",
+    "toelichting",
+    "resource",
+    "resource_url",
+    "resource_weergave",
+    "oud",
+    "nieuw",
+)
+KLANTBEELD_FIELDS = (
+    "aangemaakt_op",
+    "applicatie_id",
+    "applicatie_weergave",
+    "gebruiker_id",
+    "aantal_klanten",
+)
+MIJN_FIELDS = ("tijdstip", "actie", "reden", "middel", "rang", "uitgever")
+BEHEER_FIELDS = ("tijdstip", "actie", "gebruiker", "gebruiker_weergave", "toelichting")
+
+
+def audittrail(klant: Klant):
+    """The audit trail rows of a klant (its hoofd_object is the klant's API URL)."""
+    return AuditTrail.objects.filter(hoofd_object__endswith=f"/klanten/{klant.uuid}").order_by(
+        "aanmaakdatum", "pk"
+    )
+
+
+def _registratie(klant: Klant) -> dict:
+    applicatie = None
+    if klant.geregistreerd_door:
+        applicatie = Applicatie.objects.filter(uuid=klant.geregistreerd_door).first()
+    return {
+        "uuid": klant.uuid,
+        "aangemaaktOp": klant.aangemaakt_op,
+        "gewijzigdOp": klant.gewijzigd_op,
+        "gevalideerd": klant.gevalideerd,
+        "gevalideerdeSleutelType": klant.gevalideerde_sleutel_type,
+        "gevalideerdeSleutel": klant.gevalideerde_sleutel,
+        "registratieRang": klant.registratie_rang,
+        "geregistreerdDoor": {
+            "uuid": klant.geregistreerd_door,
+            "label": applicatie.label if applicatie else "",
+        }
+        if klant.geregistreerd_door
+        else None,
+    }
+
+
+def klant_export(klant: Klant, request) -> dict:
+    klant = Klant.objects.select_related(*KLANT_LIST_RELATIONS).get(pk=klant.pk)
+    identiteit = services.klant_identiteit(klant)
+    klantbeeld = KlantbeeldVerzoek.objects.none()
+    mijn = Q(klant_uuid=klant.uuid)
+    if identiteit is not None and klant.gevalideerd:
+        klantbeeld = KlantbeeldVerzoek.objects.filter(
+            subject_pseudoniem=services.pseudoniem(identiteit)
+        )
+        mijn |= Q(pseudoniem=mijn_pseudoniem(identiteit.type, identiteit.identificatie))
+    return {
+        "klant": klant_data(klant, collection_url(request)),
+        "registratie": _registratie(klant),
+        "validaties": _values(klant.validaties.all(), VALIDATIE_FIELDS),
+        "interacties": _values(klant.interacties.all(), INTERACTIE_FIELDS),
+        "bevestigingsverzoeken": _values(
+            klant.bevestigingsverzoeken.all(), BEVESTIGINGSVERZOEK_FIELDS
+        ),
+        "audittrail": [
+            {_camel(field): getattr(row, field) for field in AUDITTRAIL_FIELDS}
+            for row in audittrail(klant)
+        ],
+        "klantbeeldverzoeken": _values(klantbeeld, KLANTBEELD_FIELDS),
+        "mijnKlantgegevensLog": _values(Gebeurtenis.objects.filter(mijn), MIJN_FIELDS),
+        "beheerLog": _values(
+            BeheerGebeurtenis.objects.filter(klant_uuid=klant.uuid), BEHEER_FIELDS
+        ),
+    }
+
+
+def export(klanten, request, *, now: datetime | None = None) -> dict:
+    return {
+        "formaat": FORMAAT,
+        "exportdatum": now or timezone.now(),
+        "geexporteerdDoor": {
+            "gebruikersnaam": request.user.get_username(),
+            "weergave": gebruiker_weergave(request.user),
+        },
+        "aantal": len(klanten),
+        "klanten": [klant_export(klant, request) for klant in klanten],
+    }
+
+
+def dumps(data: dict) -> str:
+    return json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)

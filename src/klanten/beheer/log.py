@@ -1,0 +1,33 @@
+"""Record what a data manager viewed, exported or destroyed (who, when, which klant)."""
+
+import logging
+
+from .models import BeheerActie, BeheerGebeurtenis
+
+logger = logging.getLogger("klanten.beheer")
+
+
+def gebruiker_weergave(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def leg_vast(actie: str, request, klant, *, toelichting: str = "") -> BeheerGebeurtenis:
+    """One log record per klant. The log line carries the klant's uuid, never its data."""
+    gebeurtenis = BeheerGebeurtenis.objects.create(
+        actie=actie,
+        gebruiker=request.user.get_username(),
+        gebruiker_weergave=gebruiker_weergave(request.user),
+        klant_uuid=klant.uuid,
+        klant_weergave=klant.unique_representation()[:40],
+        toelichting=toelichting[:500],
+    )
+    logger.info(
+        "beheer actie=%s gebruiker=%s klant=%s",
+        actie,
+        request.user.get_username(),
+        klant.uuid,
+    )
+    return gebeurtenis
+
+
+__all__ = ["BeheerActie", "leg_vast"]
