@@ -8,8 +8,12 @@ import re
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.db import IntegrityError
+from notifications_api_common.models import NotificationsConfig
 from vng_api_common.audittrails.models import AuditTrail
+from zgw_consumers.constants import APITypes, AuthTypes
+from zgw_consumers.models import Service
 
+from klanten.background.models import UitgaandeNotificatie, VernietigdeKlant
 from klanten.beheer.groups import BEHEERDER, RAADPLEGER, ensure_groups
 from klanten.beheer.models import BeheerGebeurtenis
 from klanten.datamodel import rules
@@ -557,12 +561,22 @@ def test_export_from_the_detail_page(beheerder_client, make_klant):
 # --- privacy requests: destruction --------------------------------------------------------------
 
 
-def test_destroy_asks_confirmation_and_a_reason(beheerder_client, make_klant, monkeypatch):
-    sent = []
-    monkeypatch.setattr(
-        "klanten.beheer.vernietiging.notificeer",
-        lambda actie, data, klant, **kw: sent.append((actie, data["url"])),
+@pytest.fixture
+def nrc(db):
+    """A configured Notificaties API: destroy notifications go into the outbox."""
+    service = Service.objects.create(
+        label="Notificaties API",
+        slug="notificaties",
+        api_type=APITypes.nrc,
+        api_root="https://notificaties.example/api/v1/",
+        auth_type=AuthTypes.no_auth,
     )
+    config = NotificationsConfig.get_solo()
+    config.notifications_api_service = service
+    config.save()
+
+
+def test_destroy_asks_confirmation_and_a_reason(beheerder_client, make_klant, nrc):
     klant = _klant(make_klant)
     Interactie.objects.create(klant=klant, soort="zaak", url="https://z.example/1", rol="initiator")
     AuditTrail.objects.create(
@@ -585,6 +599,7 @@ def test_destroy_asks_confirmation_and_a_reason(beheerder_client, make_klant, mo
     )
     assert no_reason.status_code == 200
     assert Klant.objects.filter(pk=klant.pk).exists()
+    assert not UitgaandeNotificatie.objects.exists()
 
     done = beheerder_client.post(
         KLANTEN_ADMIN,
@@ -600,13 +615,21 @@ def test_destroy_asks_confirmation_and_a_reason(beheerder_client, make_klant, mo
     assert not Interactie.objects.exists()
     assert not AuditTrail.objects.exists()
     assert Klant.objects.filter(pk=ander.pk).exists()
-    assert sent == [("destroy", f"http://testserver{BASE}/klanten/{klant.uuid}")]
-    grafsteen = BeheerGebeurtenis.objects.get(actie="vernietiging")
-    assert grafsteen.klant_uuid == klant.uuid and grafsteen.toelichting == "AVG-verzoek Z-2024-17"
+    # the destroy notification (URL and kenmerk only), in the outbox with the deletion
+    [notificatie] = UitgaandeNotificatie.objects.all()
+    assert notificatie.actie == "destroy"
+    assert notificatie.resource_url.endswith(f"/klanten/api/v1/klanten/{klant.uuid}")
+    assert notificatie.bericht["kenmerken"] == {"subjectType": "natuurlijk_persoon"}
+    assert BSN not in json.dumps(notificatie.bericht)
+    # the tombstone: uuid, moment, date and ground; the data manager's log keeps the reason
+    grafsteen = VernietigdeKlant.objects.get()
+    assert grafsteen.uuid == klant.uuid and grafsteen.grond == "privacyverzoek"
+    log = BeheerGebeurtenis.objects.get(actie="vernietiging")
+    assert log.klant_uuid == klant.uuid and log.toelichting == "AVG-verzoek Z-2024-17"
+    assert log.gebruiker == "beheerder"
 
 
-def test_destroy_from_the_detail_page(beheerder_client, make_klant, monkeypatch):
-    monkeypatch.setattr("klanten.beheer.vernietiging.notificeer", lambda *a, **kw: None)
+def test_destroy_from_the_detail_page(beheerder_client, make_klant, nrc):
     klant = valideer(_klant(make_klant), rules.Identiteit("bsn", BSN))
     url = f"{KLANTEN_ADMIN}{klant.pk}/delete/"
     page = _page(beheerder_client.get(url))
@@ -614,3 +637,14 @@ def test_destroy_from_the_detail_page(beheerder_client, make_klant, monkeypatch)
     response = beheerder_client.post(url, {"post": "yes", "reden": "Verzoek van de persoon"})
     assert response.status_code == 302
     assert not Klant.objects.exists()
+    assert VernietigdeKlant.objects.get().uuid == klant.uuid
+    assert UitgaandeNotificatie.objects.get().actie == "destroy"
+
+
+def test_detail_shows_until_when_the_klant_is_kept(beheerder_client, make_klant):
+    klant = _klant(make_klant)
+    page = _page(beheerder_client.get(f"{KLANTEN_ADMIN}{klant.pk}/change/"))
+    assert "automatisch vernietigd (geen interactie binnen de respijtperiode)" in page
+    valideer(klant, rules.Identiteit("bsn", BSN))
+    page = _page(beheerder_client.get(f"{KLANTEN_ADMIN}{klant.pk}/change/"))
+    assert "Gevalideerd: wordt nooit automatisch vernietigd" in page

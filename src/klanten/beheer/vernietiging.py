@@ -1,20 +1,27 @@
 """Destruction of a klant for a privacy request (R3: data managers destroy through the admin).
 
-As a destruction by the retention rules: the klant and everything hanging off it (its API
-audit trail included) are deleted, the ``destroy`` notification is sent and a tombstone
-without personal data remains; the data manager's log records who did it and why.
+The same steps as a destruction by the retention rules (``klanten.background.retention``), on
+the same building blocks and in one transaction: the ``destroy`` notification goes into the
+outbox (``notificeer_vernietigingen``), a tombstone without personal data is written
+(``VernietigdeKlant``: uuid, moment, date, ground ``privacyverzoek``) and the klant is deleted
+with everything that hangs off it, its API audit trail included
+(``services.verwijder_klanten``). The data manager's log records who did it and why.
 """
 
 from django import forms
 from django.db import transaction
-from vng_api_common.audittrails.models import AuditTrail
-from vng_api_common.constants import CommonResourceAction
+from django.utils import timezone
 
-from klanten.api.notify import notificeer, representatie
+from klanten.api.notify import notificeer_vernietigingen
+from klanten.background.models import VernietigdeKlant
 from klanten.datamodel import services
 from klanten.datamodel.models import Klant
 
 from .log import BeheerActie, leg_vast
+
+# the ground of the tombstone of a klant destroyed on request (the retention task writes the
+# grounds of klanten.datamodel.constants.VernietigingsGrond)
+GROND_PRIVACYVERZOEK = "privacyverzoek"
 
 
 class VernietigForm(forms.Form):
@@ -33,12 +40,29 @@ class VernietigForm(forms.Form):
 
 
 @transaction.atomic
-def vernietig(klant: Klant, request, reden: str) -> None:
-    klant = Klant.objects.select_for_update().filter(pk=klant.pk).first()
-    if klant is None:
-        return  # destroyed meanwhile (retention task, another data manager)
-    data = representatie(klant, request)
-    leg_vast(BeheerActie.vernietiging, request, klant, toelichting=reden)
-    services.delete_klant(klant)
-    AuditTrail.objects.filter(hoofd_object__endswith=f"/klanten/{klant.uuid}").delete()
-    notificeer(CommonResourceAction.destroy, data, klant, request=request, status_code=204)
+def vernietig(klanten: list[Klant], request, reden: str) -> int:
+    """Destroy ``klanten``; returns how many were destroyed (one destroyed meanwhile, by the
+    retention task or another data manager, is skipped)."""
+    locked = list(
+        Klant.objects.select_for_update().filter(pk__in=[k.pk for k in klanten]).order_by("pk")
+    )
+    if not locked:
+        return 0
+    now = timezone.now()
+    for klant in locked:
+        leg_vast(BeheerActie.vernietiging, request, klant, toelichting=reden)
+    notificeer_vernietigingen(locked)
+    VernietigdeKlant.objects.bulk_create(
+        [
+            VernietigdeKlant(
+                uuid=klant.uuid,
+                vernietigd_op=now,
+                vernietigingsdatum=timezone.localdate(now),
+                grond=GROND_PRIVACYVERZOEK,
+            )
+            for klant in locked
+        ],
+        ignore_conflicts=True,
+    )
+    services.verwijder_klanten([klant.pk for klant in locked])
+    return len(locked)

@@ -47,7 +47,7 @@ from klanten.beheer.log import BeheerActie, gebruiker_weergave, leg_vast
 from klanten.beheer.maskering import mag_volledig_zien, maskeer
 
 from . import rules, services
-from .constants import INTERACTIE_ROLLEN, SleutelType, SubjectType
+from .constants import INTERACTIE_ROLLEN, SleutelType, SubjectType, VernietigingsGrond
 from .models import (
     Interactie,
     Klant,
@@ -538,6 +538,7 @@ class KlantAdmin(admin.ModelAdmin):
         "registratie_rang",
         "geregistreerd_door",
         "subject_correctie",
+        "bewaren",
     )
     fieldsets = (
         (None, {"fields": ("bronorganisatie", "klantnummer", "subject_type", "subject")}),
@@ -571,7 +572,10 @@ class KlantAdmin(admin.ModelAdmin):
                 )
             },
         ),
-        ("Registratie", {"fields": ("uuid", "aangemaakt_op", "gewijzigd_op", "toelichting")}),
+        (
+            "Registratie",
+            {"fields": ("uuid", "aangemaakt_op", "gewijzigd_op", "bewaren", "toelichting")},
+        ),
     )
     change_form_template = "admin/datamodel/klant/change_form.html"
 
@@ -675,6 +679,24 @@ class KlantAdmin(admin.ModelAdmin):
             "Niet gevalideerd: er is geen bewijs van authenticatie vastgelegd. De klant wordt "
             "gevalideerd wanneer de persoon inlogt met een voldoende betrouwbaar middel en de "
             "gegevens bevestigt (bijvoorbeeld via een bevestigingslink)."
+        )
+
+    @admin.display(description="Bewaren")
+    def bewaren(self, obj):
+        """R1/R3: until when a klant is kept, and why."""
+        if obj is None or obj.pk is None:
+            return "-"
+        if obj.gevalideerd:
+            return (
+                "Gevalideerd: wordt nooit automatisch vernietigd (alleen op verzoek, door de "
+                "persoon zelf of hier)."
+            )
+        vernietiging = services.vernietiging_van(obj)
+        if vernietiging is None:
+            return "-"
+        return (
+            f"Wordt vanaf {vernietiging.datum:%d-%m-%Y} automatisch vernietigd "
+            f"({VernietigingsGrond(vernietiging.grond).label.lower()})."
         )
 
     @admin.display(description="Subjectidentificatie corrigeren")
@@ -815,13 +837,11 @@ class KlantAdmin(admin.ModelAdmin):
         klanten = list(queryset.select_related(*self.list_select_related).order_by("pk"))
         form = vernietiging.VernietigForm(request.POST if request.POST.get("post") else None)
         if request.POST.get("post") and form.is_valid():
-            reden = form.cleaned_data["reden"]
-            for klant in klanten:
-                vernietiging.vernietig(klant, request, reden)
+            aantal = vernietiging.vernietig(klanten, request, form.cleaned_data["reden"])
             self.message_user(
                 request,
-                f"{len(klanten)} klant(en) vernietigd. De notificaties zijn verstuurd; van "
-                "elke klant blijft alleen een grafsteen zonder persoonsgegevens over.",
+                f"{aantal} klant(en) vernietigd. De notificaties zijn verstuurd; van elke "
+                "klant blijft alleen een grafsteen zonder persoonsgegevens over.",
                 messages.SUCCESS,
             )
             return HttpResponseRedirect(reverse("admin:datamodel_klant_changelist"))
