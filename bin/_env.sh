@@ -46,3 +46,35 @@ s.settimeout(1)
 sys.exit(0 if s.connect_ex((sys.argv[1], int(sys.argv[2]))) == 0 else 1)
 PY
 }
+
+# bin/run, bin/worker, bin/beat: development settings (DEBUG on, local hosts, the secret key
+# kept in var/secret-key).
+dev_env() {
+    export DEBUG=true ALLOWED_HOSTS="127.0.0.1,localhost"
+    export SITE_DOMAIN="${SITE_DOMAIN:-127.0.0.1:${PORT:-8000}}"
+    mkdir -p "$ROOT/var"
+    if [ ! -s "$ROOT/var/secret-key" ]; then
+        (umask 077 && "$VENV/bin/python" -c 'import secrets; print(secrets.token_urlsafe(50))' \
+            >"$ROOT/var/secret-key")
+    fi
+    SECRET_KEY="$(cat "$ROOT/var/secret-key")"
+    export SECRET_KEY
+}
+
+# bin/worker, bin/beat started on their own: without DATABASE_URL or DB_HOST, use the embedded
+# PostgreSQL of bin/run (var/postgres) when it is running.
+dev_database() {
+    if [ -n "${DATABASE_URL:-}" ] || [ -n "${DB_HOST:-}" ]; then
+        return 0
+    fi
+    if ! "$VENV/bin/python" "$ROOT/bin/embedded_postgres.py" status --data "$ROOT/var/postgres" \
+        >/dev/null 2>&1; then
+        echo "No DATABASE_URL or DB_HOST, and the embedded PostgreSQL of bin/run is not" \
+            "running: start bin/run first, or set DB_HOST." >&2
+        exit 1
+    fi
+    local pg_env
+    pg_env="$("$VENV/bin/python" "$ROOT/bin/embedded_postgres.py" start --data "$ROOT/var/postgres" \
+        --port "${EMBEDDED_PG_PORT:-54320}" --find-free-port 2>/dev/null)"
+    eval "$pg_env"
+}

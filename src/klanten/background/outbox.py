@@ -143,11 +143,7 @@ def verstuur(
     """Send the due notifications (only ``ids`` when given), oldest first; each row at most
     once per call. Every row is sent in its own transaction while it is locked."""
     resultaat = Resultaat()
-    client = NotificationsConfig.get_client()
-    if client is None:
-        logger.warning("notifications_client_unavailable")
-        return resultaat
-    config = NotificationsConfig.get_solo()
+    client = config = None
     started = time.monotonic()
     seen: set[int] = set()
     while True:
@@ -161,6 +157,13 @@ def verstuur(
         )
         if not batch:
             return resultaat
+        if client is None:
+            # only now: the periodic task finds nothing to send most of the time
+            client = NotificationsConfig.get_client()
+            if client is None:
+                logger.warning("notifications_client_unavailable", te_versturen=len(batch))
+                return resultaat
+            config = NotificationsConfig.get_solo()
         for pk in batch:
             if limit is not None and len(seen) >= limit:
                 return resultaat

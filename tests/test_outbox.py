@@ -1,0 +1,308 @@
+"""C13 delivery guarantees: the notification outbox (klanten.background.outbox) without a real
+worker. The end-to-end behaviour with Redis and a Celery worker: test_background_integration."""
+
+import socket
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from django.db import connection, transaction
+from django.utils import timezone
+from freezegun import freeze_time
+from notifications_api_common.models import NotificationsConfig
+
+from klanten.background import outbox
+from klanten.background.models import UitgaandeNotificatie
+from klanten.background.tasks import ruim_notificaties_op, verstuur_notificaties
+from klanten.celery import app as celery_app
+
+from .conftest import BASE
+from .test_notifications import NOTIFICATIES, PERSONAL, configure, expected, sent
+
+NOW = "2024-03-01T10:00:00Z"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def broker_down(settings):
+    """A broker is configured (not eager) but nothing listens on its port."""
+    old = (celery_app.conf.broker_url, celery_app.conf.task_always_eager)
+    celery_app.conf.broker_url = f"redis://127.0.0.1:{free_port()}/0"
+    celery_app.conf.task_always_eager = False
+    celery_app.pool.force_close_all()
+    celery_app._pool = None
+    yield
+    celery_app.pool.force_close_all()
+    celery_app._pool = None
+    celery_app.conf.broker_url, celery_app.conf.task_always_eager = old
+
+
+def message(pk_url="https://klanten.example/klanten/api/v1/klanten/1", actie="create"):
+    return {**expected(pk_url, actie), "aanmaakdatum": "2024-03-01T11:00:00+01:00"}
+
+
+def test_backoff_follows_the_admin_configuration(db):
+    config = NotificationsConfig.get_solo()
+    # the defaults a fresh installation gets (migration background 0002)
+    assert (
+        config.notification_delivery_max_retries,
+        config.notification_delivery_retry_backoff,
+        config.notification_delivery_base_factor,
+        config.notification_delivery_retry_backoff_max,
+    ) == (7, 25, 4, 52000)
+    waits = [outbox.backoff(config, poging) for poging in range(1, 9)]
+    assert waits == [25, 100, 400, 1600, 6400, 25600, 52000, 52000]
+
+
+def test_write_succeeds_when_the_broker_is_unreachable(
+    broker_down, api, requests_mock, django_capture_on_commit_callbacks
+):
+    configure()
+    requests_mock.post(NOTIFICATIES, status_code=201, json={})
+    started = time.monotonic()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = api.post_json(f"{BASE}/klanten", PERSONAL)
+    assert response.status_code == 201
+    assert len(callbacks) == 1
+    assert time.monotonic() - started < 5
+    # nothing sent from the request; the notification waits in the outbox
+    assert sent(requests_mock) == []
+    row = UitgaandeNotificatie.objects.get()
+    assert (row.status, row.pogingen) == ("te_versturen", 0)
+    # the periodic task (once a worker and the broker are back) delivers it
+    assert verstuur_notificaties() == 1
+    assert sent(requests_mock) == [row.bericht]
+    row.refresh_from_db()
+    assert row.status == "afgeleverd"
+
+
+def test_nothing_depends_on_the_after_commit_step(
+    api, requests_mock, django_capture_on_commit_callbacks
+):
+    """The request process dies right after the commit: the periodic task sends it."""
+    configure()
+    requests_mock.post(NOTIFICATIES, status_code=201, json={})
+    with django_capture_on_commit_callbacks(execute=False):
+        response = api.post_json(f"{BASE}/klanten", PERSONAL)
+    assert response.status_code == 201
+    assert sent(requests_mock) == []
+    verstuur_notificaties()
+    assert [m["actie"] for m in sent(requests_mock)] == ["create"]
+
+
+def test_a_failing_after_commit_step_never_fails_the_write(
+    api, requests_mock, monkeypatch, django_capture_on_commit_callbacks
+):
+    configure()
+
+    def kapot(*args, **kwargs):
+        raise RuntimeError("onverwacht")
+
+    monkeypatch.setattr(outbox, "verstuur", kapot)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post_json(f"{BASE}/klanten", PERSONAL)
+    assert response.status_code == 201
+    assert UitgaandeNotificatie.objects.get().status == "te_versturen"
+
+
+def test_a_rolled_back_write_leaves_nothing(db, requests_mock):
+    configure()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        outbox.plaats(message())
+        raise RuntimeError
+    assert not UitgaandeNotificatie.objects.exists()
+
+
+def test_without_broker_a_delivery_catches_up_on_due_retries(db, requests_mock):
+    configure()
+    requests_mock.post(NOTIFICATIES, status_code=201, json={})
+    with freeze_time(NOW):
+        earlier = [
+            UitgaandeNotificatie.objects.create(
+                bericht=message(actie="update"), pogingen=1, volgende_poging=timezone.now()
+            )
+            for _ in range(3)
+        ]
+        later = UitgaandeNotificatie.objects.create(
+            bericht=message(actie="update"),
+            pogingen=1,
+            volgende_poging=timezone.now() + timedelta(hours=1),
+        )
+        new = UitgaandeNotificatie.objects.create(bericht=message())
+        outbox.na_commit([new.pk])
+    assert len(sent(requests_mock)) == 4
+    statuses = dict(UitgaandeNotificatie.objects.values_list("pk", "status"))
+    assert {statuses[r.pk] for r in [*earlier, new]} == {"afgeleverd"}
+    assert statuses[later.pk] == "te_versturen"  # its backoff has not passed
+
+
+def test_without_broker_a_failed_first_attempt_stops_there(db, requests_mock):
+    configure()
+    requests_mock.post(NOTIFICATIES, status_code=500)
+    with freeze_time(NOW):
+        UitgaandeNotificatie.objects.create(bericht=message(actie="update"), pogingen=1)
+        new = UitgaandeNotificatie.objects.create(bericht=message())
+        outbox.na_commit([new.pk])
+    # one attempt, for the write's own notification only
+    assert len(requests_mock.request_history) == 1
+
+
+def test_disabled_or_unconfigured_notifications_store_nothing(api, settings):
+    settings.NOTIFICATIONS_DISABLED = True
+    configure()
+    assert api.post_json(f"{BASE}/klanten", PERSONAL).status_code == 201
+    assert not UitgaandeNotificatie.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_being_sent_is_not_sent_again(requests_mock):
+    configure()
+    requests_mock.post(NOTIFICATIES, status_code=201, json={})
+    row = UitgaandeNotificatie.objects.create(bericht=message())
+    holding, release = threading.Event(), threading.Event()
+
+    def other_sender():
+        try:
+            with transaction.atomic():
+                UitgaandeNotificatie.objects.select_for_update().get(pk=row.pk)
+                holding.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=other_sender)
+    thread.start()
+    try:
+        assert holding.wait(timeout=10)
+        started = time.monotonic()
+        assert outbox.verstuur().afgeleverd == 0  # skipped, not waited for
+        assert time.monotonic() - started < 5
+    finally:
+        release.set()
+        thread.join(timeout=30)
+    assert outbox.verstuur().afgeleverd == 1
+    assert outbox.verstuur().afgeleverd == 0
+    assert len(sent(requests_mock)) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_senders_send_each_notification_once(requests_mock):
+    configure()
+    requests_mock.post(NOTIFICATIES, status_code=201, json={})
+    rows = [
+        UitgaandeNotificatie.objects.create(bericht=message(f"https://k.example/klanten/{i}"))
+        for i in range(30)
+    ]
+    barrier = threading.Barrier(3)
+    errors = []
+
+    def sender():
+        try:
+            barrier.wait(timeout=10)
+            outbox.verstuur()
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sender) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors
+    posted = [m["resourceUrl"] for m in sent(requests_mock)]
+    assert sorted(posted) == sorted(r.bericht["resourceUrl"] for r in rows)
+    assert set(UitgaandeNotificatie.objects.values_list("status", flat=True)) == {"afgeleverd"}
+
+
+def test_clean_up_of_delivered_notifications(db, settings):
+    settings.NOTIFICATIONS_KEEP_DELIVERED_DAYS = 7
+    with freeze_time(NOW):
+        now = timezone.now()
+        old = UitgaandeNotificatie.objects.create(
+            bericht=message(), status="afgeleverd", afgeleverd_op=now - timedelta(days=8)
+        )
+        recent = UitgaandeNotificatie.objects.create(
+            bericht=message(), status="afgeleverd", afgeleverd_op=now - timedelta(days=6)
+        )
+        failed = UitgaandeNotificatie.objects.create(
+            bericht=message(), status="mislukt", aangemaakt_op=now - timedelta(days=60)
+        )
+        assert ruim_notificaties_op() == 1
+    remaining = set(UitgaandeNotificatie.objects.values_list("pk", flat=True))
+    assert remaining == {recent.pk, failed.pk}
+    assert old.pk not in remaining
+
+
+def test_health_counts_undelivered_notifications(client, db):
+    with freeze_time(NOW):
+        now = timezone.now()
+        UitgaandeNotificatie.objects.create(bericht=message(), volgende_poging=now)
+        UitgaandeNotificatie.objects.create(
+            bericht=message(), volgende_poging=now - timedelta(minutes=30)
+        )
+        UitgaandeNotificatie.objects.create(bericht=message(), status="mislukt", pogingen=8)
+        UitgaandeNotificatie.objects.create(bericht=message(), status="afgeleverd")
+        response = client.get("/health/background", HTTP_HOST="10.1.2.3:8000")
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
+    body = response.json()
+    assert body["status"] == "warning"
+    assert body["problems"] == ["notifications_failed", "notifications_overdue"]
+    assert body["notifications"] == {
+        "undelivered": 3,
+        "pending": 2,
+        "overdue": 1,
+        "failed": 1,
+        "oldest_undelivered": "2024-03-01T11:00:00+01:00",
+    }
+    assert body["destruction"] == {
+        "last_success": None,
+        "last_success_destroyed": None,
+        "last_run": None,
+    }
+
+
+@pytest.fixture
+def admin_client(client, django_user_model):
+    user = django_user_model.objects.create_superuser("beheer", "beheer@example.com", "x")
+    client.force_login(user)
+    return client
+
+
+def test_admin_shows_the_outbox_and_resends_failed_notifications(admin_client, requests_mock):
+    configure()
+    requests_mock.post(NOTIFICATIES, status_code=201, json={})
+    failed = UitgaandeNotificatie.objects.create(
+        bericht=message(), status="mislukt", pogingen=8, laatste_fout="HTTP 503: onderhoud"
+    )
+    delivered = UitgaandeNotificatie.objects.create(bericht=message(), status="afgeleverd")
+    url = "/admin/background/uitgaandenotificatie/"
+    html = admin_client.get(url).content.decode()
+    assert 'Niet afgeleverde notificaties: <span id="onafgeleverd">1</span>' in html
+    assert "HTTP 503: onderhoud" in html
+    assert "Opnieuw versturen" in html
+    assert admin_client.get(f"{url}{failed.pk}/change/").status_code == 200
+
+    response = admin_client.post(
+        url,
+        {"action": "opnieuw_versturen", "_selected_action": [failed.pk, delivered.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "1 notificatie(s) worden opnieuw verstuurd." in text
+    assert "1 al afgeleverde notificatie(s) overgeslagen." in text
+    failed.refresh_from_db()
+    assert (failed.status, failed.pogingen) == ("te_versturen", 0)
+    verstuur_notificaties()
+    failed.refresh_from_db()
+    assert failed.status == "afgeleverd"
+    assert len(sent(requests_mock)) == 1  # the delivered one was not sent again
