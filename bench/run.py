@@ -12,6 +12,7 @@ delete the klanten the create scenario made (``--keep-created`` keeps them).
 
 import argparse
 import contextlib
+import hashlib
 import json
 import os
 import platform
@@ -30,7 +31,16 @@ from datetime import datetime
 from pathlib import Path
 
 import psycopg
-from common import BENCH_DIR, DEFAULT_DATABASE_URL, PYTHON, ROOT, VENV_BIN, conninfo, django_env
+from common import (
+    BENCH_DIR,
+    DEFAULT_DATABASE_URL,
+    PYTHON,
+    ROOT,
+    VENV_BIN,
+    conninfo,
+    django_env,
+    manage,
+)
 
 SCENARIOS = {
     # name: (label, kind); kind "read"/"write" for the targets
@@ -150,15 +160,38 @@ def machine() -> dict:
 
 
 def git_state() -> dict:
+    """The code under test: commit, uncommitted files in src/ and a fingerprint of both (to
+    notice when src/ changes while a run is going)."""
+
     def git(*args):
         out = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
         return out.stdout.strip()
 
+    head = git("rev-parse", "--short", "HEAD")
     changed = git("status", "--porcelain", "--", "src")
+    diff = git("diff", "HEAD", "--", "src")
+    fingerprint = hashlib.sha256("\n".join((head, changed, diff)).encode()).hexdigest()[:12]
     return {
-        "commit": git("rev-parse", "--short", "HEAD"),
+        "commit": head,
         "src_uncommitted_files": len(changed.splitlines()) if changed else 0,
+        "fingerprint": fingerprint,
     }
+
+
+def check_migrations(database_url: str, migrate: bool) -> None:
+    """The bench database must have the schema of the code under test."""
+    pending = manage(
+        database_url, "migrate", "--check", check=False, capture_output=True, text=True
+    )
+    if pending.returncode == 0:
+        return
+    if not migrate:
+        raise SystemExit(
+            "the bench database lacks migrations of the code under test: run bench/seed again "
+            "(it empties the tables first, so data migrations are instant) or pass --migrate"
+        )
+    log("applying the missing migrations (--migrate)")
+    manage(database_url, "migrate", "--verbosity", "0", capture_output=True)
 
 
 # --- setup ------------------------------------------------------------------------------------
@@ -472,7 +505,13 @@ def markdown(report: dict) -> str:
         "",
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory']}; Python {m['python']}; "
         f"{report['postgres']}. Code: {report['code']['commit']} "
-        f"({report['code']['src_uncommitted_files']} uncommitted files in src/). Server: "
+        f"({report['code']['src_uncommitted_files']} uncommitted files in src/"
+        + (
+            "; WARNING: src/ changed during the run"
+            if report["code"].get("changed_during_run")
+            else ""
+        )
+        + "). Server: "
         f"gunicorn `klanten.wsgi` ({cfg.get('gunicorn_config')}), {cfg['workers']} "
         f"{cfg['worker_class']} workers, max-requests {cfg['max_requests']}, production "
         "settings (DEBUG off), on 127.0.0.1; load: "
@@ -498,6 +537,8 @@ def markdown(report: dict) -> str:
                 extra.append(f"+{q['commits']:g} commit")
             if extra:
                 queries += " (" + ", ".join(extra) + ")"
+            if q.get("statuses") != [q.get("expected_status")]:
+                queries += f" ⚠ status {q.get('statuses')}"
         rss = row.get("worker_rss_mib") or []
         lines.append(
             "| "
@@ -633,6 +674,9 @@ def main(argv=None) -> int:
     parser.add_argument("--profile", action="store_true", help="pyinstrument reports")
     parser.add_argument("--keep-created", action="store_true")
     parser.add_argument(
+        "--migrate", action="store_true", help="apply missing migrations to the bench database"
+    )
+    parser.add_argument(
         "--baseline",
         help="an earlier result JSON (e.g. at 10,000 klanten): adds the p50 ratio per scenario "
         "and checks the first-page growth target",
@@ -653,6 +697,7 @@ def main(argv=None) -> int:
     outdir.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="klanten-bench-"))
 
+    check_migrations(args.database_url, args.migrate)
     log(f"sampling inputs from {conninfo(args.database_url)['dbname']}")
     inputs = sample_inputs(args.database_url, args.samples)
     inputs_path = workdir / "inputs.json"
@@ -769,6 +814,10 @@ def main(argv=None) -> int:
     if not args.keep_created:
         report["cleanup"] = cleanup(args.database_url, applicatie)
 
+    code_after = git_state()
+    if code_after["fingerprint"] != report["code"]["fingerprint"]:
+        report["code"]["changed_during_run"] = code_after
+        log(f"WARNING: src/ changed during the run: {report['code']} -> {code_after}")
     baseline = None
     if args.baseline:
         baseline = json.loads(Path(args.baseline).read_text())

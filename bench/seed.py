@@ -26,14 +26,24 @@ then the tables are VACUUM ANALYZEd as autovacuum would have done in production.
 
 import argparse
 import json
+import os
 import random
 import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import psycopg
-from common import DEFAULT_DATABASE_URL, conninfo, ensure_database, manage
+from common import (
+    BENCH_DIR,
+    DEFAULT_DATABASE_URL,
+    ROOT,
+    conninfo,
+    django_env,
+    ensure_database,
+    manage,
+)
 
 # --- identifiers -----------------------------------------------------------------------------
 WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2)
@@ -266,8 +276,9 @@ CHUNK = 2000  # rows per COPY write
 
 
 class Generator:
-    def __init__(self, count: int, seed: int):
+    def __init__(self, count: int, seed: int, retention=None):
         self.count = count
+        self.retention = retention
         self.rng = random.Random(seed)
         self.now = datetime(2026, 11, 1, tzinfo=UTC)
         self.achternamen = _split(ACHTERNAMEN)
@@ -292,6 +303,24 @@ class Generator:
         self.stats = dict.fromkeys(
             ("klanten", "natuurlijk_persoon", "niet_natuurlijk_persoon", "vestiging"), 0
         ) | {"gevalideerd": 0, "adressen": 0, "validaties": 0, "interacties": 0}
+
+    def retention_column(self, gevalideerd, aangemaakt, termijnen) -> tuple[str, ...]:
+        """Klant.vernietigingsdatum (R1) when the code under test has it, computed with the
+        product's own rule; nothing otherwise."""
+        if self.retention is None:
+            return ()
+        rules, bewaartermijn, respijt, tz = self.retention
+        uitkomst = rules.vernietiging(
+            gevalideerd=gevalideerd,
+            aangemaakt_op=aangemaakt.astimezone(tz).date(),
+            interacties=[
+                rules.InteractieTermijn(datum, geregistreerd.astimezone(tz).date())
+                for datum, geregistreerd in termijnen
+            ],
+            bewaartermijn=bewaartermijn,
+            respijt_zonder_interactie=respijt,
+        )
+        return (NULL if uitkomst is None else uitkomst.datum.isoformat(),)
 
     # --- small helpers
     def uuid(self) -> str:
@@ -522,10 +551,18 @@ class Generator:
             )
             self.stats["adressen"] += 1
 
+        termijnen = []
         if rng.random() < (0.25 if gevalideerd else 0.10):
             for _ in range(rng.randrange(1, 4)):
                 soort = rng.choice(("contactmoment", "verzoek", "zaak"))
                 self.interactie_id += 1
+                geregistreerd = aangemaakt + (self.now - aangemaakt) * rng.random()
+                datum = (
+                    (self.now + timedelta(days=rng.randrange(365, 3650))).date()
+                    if rng.random() < 0.5
+                    else None
+                )
+                termijnen.append((datum, geregistreerd))
                 out["datamodel_interactie"].append(
                     "\t".join(
                         (
@@ -535,10 +572,8 @@ class Generator:
                             soort,
                             INTERACTIE_BASE[soort] + self.uuid(),
                             rng.choice(ROLLEN[soort]),
-                            (self.now + timedelta(days=rng.randrange(365, 3650))).date().isoformat()
-                            if rng.random() < 0.5
-                            else NULL,
-                            self.moment(3 * 365).isoformat(),
+                            datum.isoformat() if datum else NULL,
+                            geregistreerd.isoformat(),
                         )
                     )
                 )
@@ -569,6 +604,7 @@ class Generator:
                     sleutel,
                     rang,
                     geregistreerd_door,
+                    *self.retention_column(gevalideerd, aangemaakt, termijnen),
                 )
             )
         )
@@ -604,9 +640,70 @@ def log(message: str) -> None:
     print(message, flush=True)
 
 
+def load_retention(database_url: str):
+    """The product's R1 rule and settings (klanten.datamodel.rules.vernietiging), when the
+    code under test has them."""
+    os.environ.update(django_env(database_url))
+    for path in (str(ROOT / "src"), str(BENCH_DIR)):
+        if path not in sys.path:
+            sys.path.insert(0, path)
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    from klanten.datamodel import rules
+
+    if not hasattr(rules, "vernietiging"):
+        return None
+    return (
+        rules,
+        timedelta(days=settings.KLANTEN_BEWAARTERMIJN_DAGEN),
+        timedelta(days=settings.KLANTEN_RESPIJT_ZONDER_INTERACTIE_DAGEN),
+        ZoneInfo(settings.TIME_ZONE),
+    )
+
+
+def check_columns(conn, columns: dict[str, str]) -> None:
+    """Stop when the schema has a NOT NULL column without default that the seed does not
+    fill (the models changed since this seeder was written)."""
+    missing = []
+    for table, listed in columns.items():
+        names = {c.strip() for c in listed.split(",")}
+        for (column,) in conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
+            "AND is_nullable = 'NO' AND column_default IS NULL",
+            [table],
+        ).fetchall():
+            if column not in names:
+                missing.append(f"{table}.{column}")
+    if missing:
+        raise SystemExit(
+            "the schema has NOT NULL columns the seeder does not fill: "
+            + ", ".join(missing)
+            + " (update bench/seed.py)"
+        )
+
+
 def seed(database_url: str, count: int, random_seed: int, keep_indexes: bool, batch: int) -> dict:
-    gen = Generator(count, random_seed)
     info = conninfo(database_url)
+    columns = dict(COLUMNS)
+    with psycopg.connect(**info) as conn:
+        klant_columns = {
+            row[0]
+            for row in conn.execute(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_name = 'datamodel_klant'"
+            ).fetchall()
+        }
+        retention = None
+        if "vernietigingsdatum" in klant_columns:
+            retention = load_retention(database_url)
+            if retention is None:
+                raise SystemExit("datamodel_klant.vernietigingsdatum without rules.vernietiging")
+            columns["datamodel_klant"] += ", vernietigingsdatum"
+        check_columns(conn, columns)
+    gen = Generator(count, random_seed, retention)
     timings: dict[str, float] = {}
     rows_per_table = dict.fromkeys(TABLES, 0)
     started = time.perf_counter()
@@ -644,7 +741,7 @@ def seed(database_url: str, count: int, random_seed: int, keep_indexes: bool, ba
                 rows = out[table]
                 if not rows:
                     continue
-                with conn.cursor().copy(f"COPY {table} ({COLUMNS[table]}) FROM STDIN") as copy:
+                with conn.cursor().copy(f"COPY {table} ({columns[table]}) FROM STDIN") as copy:
                     for i in range(0, len(rows), CHUNK):
                         copy.write("\n".join(rows[i : i + CHUNK]) + "\n")
                 rows_per_table[table] += len(rows)
@@ -708,6 +805,7 @@ def seed(database_url: str, count: int, random_seed: int, keep_indexes: bool, ba
         "klanten_per_s_total": round(count / total),
         "table_bytes": sizes,
         "indexes_rebuilt": len(dropped),
+        "vernietigingsdatum": retention is not None,
     }
 
 
@@ -743,6 +841,18 @@ def main(argv=None) -> int:
 
     if ensure_database(args.database_url):
         log(f"created database {dbname}")
+    else:
+        # empty first: data migrations of the code under test then have no rows to walk
+        with psycopg.connect(**conninfo(args.database_url)) as conn:
+            existing = [
+                row[0]
+                for row in conn.execute(
+                    "SELECT tablename FROM pg_tables WHERE tablename = ANY(%s)",
+                    [[*TABLES, "datamodel_bevestigingsverzoek", "datamodel_klantbeeldverzoek"]],
+                ).fetchall()
+            ]
+            if existing:
+                conn.execute(f"TRUNCATE {', '.join(existing)} RESTART IDENTITY CASCADE")
     if not args.no_migrate:
         log(f"migrating {dbname}")
         t = time.perf_counter()
