@@ -3,26 +3,15 @@ the POST body of an unchanged change page."""
 
 from datetime import timedelta
 
-import pytest
 from django.contrib.auth.models import Group
-from django.core.cache import cache
 from django.utils import timezone
 
-from klanten.beheer.groups import BEHEERDER, RAADPLEGER
 from klanten.datamodel import rules, services
 from klanten.datamodel.models import Klant
 
 KLANTEN_ADMIN = "/admin/datamodel/klant/"
 DIGID_MIDDEN = "urn:oasis:names:tc:SAML:2.0:ac:classes:MobileTwoFactorContract"
 EH2PLUS = "urn:etoegang:core:assurance-class:loa2plus"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Filter choices are cached; every test starts without them."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def staff_user(django_user_model, username: str, *groups: str):
@@ -34,28 +23,6 @@ def staff_user(django_user_model, username: str, *groups: str):
     for group in groups:
         user.groups.add(Group.objects.get(name=group))
     return user
-
-
-@pytest.fixture
-def beheerder(django_user_model):
-    return staff_user(django_user_model, "beheerder", BEHEERDER)
-
-
-@pytest.fixture
-def raadpleger(django_user_model):
-    return staff_user(django_user_model, "raadpleger", RAADPLEGER)
-
-
-@pytest.fixture
-def beheerder_client(client, beheerder):
-    client.force_login(beheerder)
-    return client
-
-
-@pytest.fixture
-def raadpleger_client(client, raadpleger):
-    client.force_login(raadpleger)
-    return client
 
 
 def valideer(klant: Klant, identiteit: rules.Identiteit, *, middel="digid", niveau=DIGID_MIDDEN):

@@ -14,7 +14,8 @@ from klanten.beheer.models import BeheerGebeurtenis
 
 from .admin_helpers import staff_user
 
-pytest_plugins = ("tests.admin_helpers",)  # fixtures: beheerder_client, raadpleger_client
+pytest_plugins = ("tests.admin_fixtures",)  # fixtures: beheerder_client, raadpleger_client
+pytestmark = pytest.mark.usefixtures("fresh_cache")
 
 INSTELLINGEN = "/admin/beheer/instellingen/"
 NRC = "https://notificaties.example/api/v1/"

@@ -29,7 +29,8 @@ from .admin_helpers import (
 )
 from .conftest import BASE, BSN, BSN_2, RSIN, RSIN_2, ApiClient, make_token
 
-pytest_plugins = ("tests.admin_helpers",)  # fixtures: beheerder_client, raadpleger_client
+pytest_plugins = ("tests.admin_fixtures",)  # fixtures: beheerder_client, raadpleger_client
+pytestmark = pytest.mark.usefixtures("fresh_cache")
 
 KVK = "69599084"
 VESTIGING = "000038509504"
@@ -648,3 +649,30 @@ def test_detail_shows_until_when_the_klant_is_kept(beheerder_client, make_klant)
     valideer(klant, rules.Identiteit("bsn", BSN))
     page = _page(beheerder_client.get(f"{KLANTEN_ADMIN}{klant.pk}/change/"))
     assert "Gevalideerd: wordt nooit automatisch vernietigd" in page
+
+
+def test_address_groups_have_the_api_shape(beheerder_client, make_klant):
+    klant = _klant(make_klant)
+    change_url = f"{KLANTEN_ADMIN}{klant.pk}/change/"
+    data = change_form_data(beheerder_client.get(change_url))
+    data["natuurlijk_persoon-0-verblijfsadres"] = json.dumps({"straat": "Dorpsstraat"})
+    refused = beheerder_client.post(change_url, data)
+    assert refused.status_code == 200
+    assert "Onbekende sleutels: straat" in _page(refused)
+    data["natuurlijk_persoon-0-verblijfsadres"] = json.dumps({"aoaHuisnummer": "zeven"})
+    assert "aoaHuisnummer" in _page(beheerder_client.post(change_url, data))
+    data["natuurlijk_persoon-0-verblijfsadres"] = json.dumps(
+        {"aoaIdentificatie": "0344200000123456", "gorOpenbareRuimteNaam": "Domplein"}
+    )
+    assert beheerder_client.post(change_url, data).status_code == 302
+    verblijfsadres = NatuurlijkPersoon.objects.get(klant=klant).verblijfsadres
+    assert verblijfsadres["gorOpenbareRuimteNaam"] == "Domplein"
+    assert verblijfsadres["aoaHuisnummer"] is None  # every key of the standard present
+    api = ApiClient(make_token("lezer"))
+    from klanten.config.clients import APIClient, save_api_client
+
+    from .conftest import SECRET
+
+    save_api_client(APIClient("lezer", SECRET, "Lezer", heeft_alle_autorisaties=True))
+    body = api.get(f"{BASE}/klanten/{klant.uuid}").json()
+    assert body["subjectIdentificatie"]["verblijfsadres"]["gorOpenbareRuimteNaam"] == "Domplein"

@@ -27,6 +27,7 @@ class BeheerGebeurtenisAdmin(admin.ModelAdmin):
     search_help_text = "Zoek op gebruikersnaam, klant-uuid of 'bronorganisatie - klantnummer'."
     date_hierarchy = "tijdstip"
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
 
     def has_add_permission(self, request):
         return False

@@ -30,9 +30,11 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from djangorestframework_camel_case.util import camelize, underscoreize
 from vng_api_common.constants import CommonResourceAction
 
 from klanten.api.notify import AuditActor, notificeer, representatie, schrijf_audittrail
+from klanten.api.serializers import SubVerblijfBuitenlandSerializer, VerblijfsAdresSerializer
 from klanten.api.validators import subject_url_responds
 from klanten.beheer import export as beheer_export
 from klanten.beheer import vernietiging
@@ -57,6 +59,14 @@ from .models import (
     Validatie,
     Vestiging,
 )
+
+_JSON_GROEPEN = {
+    "verblijfsadres": (VerblijfsAdresSerializer, services.VERBLIJFSADRES_DEFAULTS),
+    "sub_verblijf_buitenland": (
+        SubVerblijfBuitenlandSerializer,
+        services.SUB_VERBLIJF_BUITENLAND_DEFAULTS,
+    ),
+}
 
 # forms.URLField: the scheme added to a URL typed without one (Django 6 default)
 URL_OVERRIDES = {models.URLField: {"assume_scheme": "https"}}
@@ -84,7 +94,8 @@ class KlantAdresInline(admin.StackedInline):
 
 
 class IdentificatieForm(forms.ModelForm):
-    """The identifier formats the API checks (C9)."""
+    """The identifier formats the API checks (C9) and, for the address groups kept as JSON,
+    the API's shape: an object with the standard's keys (unknown keys refused)."""
 
     field_rules: dict = {}
 
@@ -96,7 +107,38 @@ class IdentificatieForm(forms.ModelForm):
                     _rule_error(rule, cleaned[field])
                 except forms.ValidationError as exc:
                     self.add_error(field, exc)
+        for field, (serializer_class, defaults) in _JSON_GROEPEN.items():
+            if field in cleaned:
+                try:
+                    cleaned[field] = _json_groep(cleaned[field], serializer_class, defaults)
+                except forms.ValidationError as exc:
+                    self.add_error(field, exc)
         return cleaned
+
+
+def _json_groep(value, serializer_class, defaults):
+    """An address group as the API stores it (camelCase, every key present), or None."""
+    if value in (None, {}, ""):
+        return None
+    if not isinstance(value, dict):
+        raise forms.ValidationError("Geef een JSON-object (of laat leeg).", code="invalid")
+    onbekend = set(value) - set(defaults)
+    if onbekend:
+        raise forms.ValidationError(
+            f"Onbekende sleutels: {', '.join(sorted(onbekend))}. Toegestaan: "
+            f"{', '.join(defaults)}.",
+            code="invalid",
+        )
+    serializer = serializer_class(data=underscoreize(value))
+    if not serializer.is_valid():
+        raise forms.ValidationError(
+            "; ".join(
+                f"{camelize({name: None}).popitem()[0]}: {errors[0]}"
+                for name, errors in serializer.errors.items()
+            ),
+            code="invalid",
+        )
+    return {**defaults, **camelize(dict(serializer.validated_data))}
 
 
 class NatuurlijkPersoonForm(IdentificatieForm):
@@ -187,6 +229,19 @@ def _masked_display(field: str, label: str):
 class NatuurlijkPersoonInline(IdentificatieInline):
     model = NatuurlijkPersoon
     form = NatuurlijkPersoonForm
+    fields = (
+        "inp_bsn",
+        "anp_identificatie",
+        "inp_a_nummer",
+        "geslachtsnaam",
+        "voorvoegsel_geslachtsnaam",
+        "voorletters",
+        "voornamen",
+        "geslachtsaanduiding",
+        "geboortedatum",
+        "verblijfsadres",
+        "sub_verblijf_buitenland",
+    )
     key_field = "inp_bsn"
     subject_type = SubjectType.natuurlijk_persoon
     identifier_fields = ("inp_bsn", "anp_identificatie", "inp_a_nummer")
@@ -198,6 +253,14 @@ class NatuurlijkPersoonInline(IdentificatieInline):
 class NietNatuurlijkPersoonInline(IdentificatieInline):
     model = NietNatuurlijkPersoon
     form = NietNatuurlijkPersoonForm
+    fields = (
+        "inn_nnp_id",
+        "ann_identificatie",
+        "statutaire_naam",
+        "inn_rechtsvorm",
+        "bezoekadres",
+        "sub_verblijf_buitenland",
+    )
     key_field = "inn_nnp_id"
     subject_type = SubjectType.niet_natuurlijk_persoon
     identifier_fields = ("inn_nnp_id", "ann_identificatie")
@@ -207,6 +270,7 @@ class NietNatuurlijkPersoonInline(IdentificatieInline):
 
 class VestigingInline(IdentificatieInline):
     model = Vestiging
+    fields = ("vestigings_nummer", "handelsnaam", "verblijfsadres", "sub_verblijf_buitenland")
     key_field = "vestigings_nummer"
     subject_type = SubjectType.vestiging
     identifier_fields = ("vestigings_nummer",)
@@ -524,6 +588,7 @@ class KlantAdmin(admin.ModelAdmin):
     list_per_page = 50
     paginator = BegrensdeTellingPaginator
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # a count per filter choice would read every row
     actions = ("exporteer_json", "vernietig")
     formfield_overrides = URL_OVERRIDES
     readonly_fields = (
@@ -727,7 +792,9 @@ class KlantAdmin(admin.ModelAdmin):
         return [
             {
                 "regel": regel,
-                "gewijzigd": ", ".join(_gewijzigde_velden(regel.oud or {}, regel.nieuw or {})),
+                "gewijzigd": "(aangemaakt)"
+                if regel.oud is None
+                else ", ".join(_gewijzigde_velden(regel.oud, regel.nieuw or {})),
             }
             for regel in beheer_export.audittrail(klant)
         ]
