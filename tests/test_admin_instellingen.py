@@ -62,6 +62,7 @@ def test_settings_are_shown_read_only(superuser_client, settings):
     assert "PROMOTION_MODE" in page and "Verboden: een niet-gevalideerde klant" in page
     assert "RETENTION_PERIOD_DAYS" in page
     assert "Notificaties API" in page and "niet ingesteld" in page
+    assert "0 te versturen (0 achterstallig), 0 mislukt" in page
     # the only inputs are the kanaal buttons
     inputs = re.findall(r'<input[^>]*name="([^"]+)"', page)
     assert set(inputs) <= {"csrfmiddlewaretoken", "controleer", "registreer"}
@@ -143,3 +144,30 @@ def test_access_log_is_read_only(beheerder_client, make_klant):
     )
     searched = beheerder_client.get(f"/admin/beheer/beheergebeurtenis/?q={klant.uuid}")
     assert len(searched.context["cl"].result_list) == 1
+
+
+def test_api_client_secret_can_be_replaced(superuser_client):
+    from django.contrib.messages import get_messages
+    from vng_api_common.authorizations.models import Applicatie
+    from vng_api_common.models import JWTSecret
+
+    clients = "/admin/klanten_config/apiclientapplicatie/"
+    add = superuser_client.get(f"{clients}add/").content.decode()
+    assert 'name="nieuw_secret"' not in add  # a new client always gets a fresh secret
+    superuser_client.post(
+        f"{clients}add/",
+        {"client_id": "portaal", "label": "Portaal", "scopes": ["klanten.lezen"], "secret": ""},
+    )
+    oud = JWTSecret.objects.get(identifier="portaal").secret
+    applicatie = Applicatie.objects.get(client_ids__contains=["portaal"])
+    change = f"{clients}{applicatie.pk}/change/"
+    assert 'name="nieuw_secret"' in superuser_client.get(change).content.decode()
+    body = {"label": "Portaal", "scopes": ["klanten.lezen"], "secret": ""}
+    superuser_client.post(change, body)
+    assert JWTSecret.objects.get(identifier="portaal").secret == oud  # kept
+    response = superuser_client.post(change, {**body, "nieuw_secret": "on"}, follow=True)
+    nieuw = JWTSecret.objects.get(identifier="portaal").secret
+    assert nieuw != oud and len(nieuw) >= 32
+    messages = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any(nieuw in m and "niet opnieuw getoond" in m for m in messages)
+    assert nieuw not in superuser_client.get(change).content.decode()

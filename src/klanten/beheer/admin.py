@@ -8,6 +8,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from notifications_api_common.models import NotificationsConfig
 
+from klanten.background.status import achtergrond_status
 from klanten.config.clients import RANK_LABELS
 from klanten.config.models import APIClientApplicatie, VertrouwdeUitgever
 from klanten.datamodel.constants import SubjectType
@@ -124,6 +125,7 @@ def bewaar_instellingen() -> list[dict]:
 def notificatie_instellingen() -> list[dict]:
     config = NotificationsConfig.get_solo()
     service = config.notifications_api_service
+    uitgaand = achtergrond_status()["notifications"]
     return [
         _instelling(
             "Notificaties uitgeschakeld",
@@ -138,6 +140,13 @@ def notificatie_instellingen() -> list[dict]:
         ),
         _instelling("Kanaal", "", kanaal.KANAAL_KLANTEN.label, "Kenmerk: subjectType."),
         _instelling("Bron (source)", "NOTIFICATIONS_SOURCE", settings.NOTIFICATIONS_SOURCE),
+        _instelling(
+            "Nog niet afgeleverd",
+            "",
+            f"{uitgaand['pending']} te versturen ({uitgaand['overdue']} achterstallig), "
+            f"{uitgaand['failed']} mislukt",
+            "Notificaties wachten in de outbox tot de Notificaties API ze aanneemt.",
+        ),
     ]
 
 

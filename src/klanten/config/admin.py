@@ -45,6 +45,12 @@ class APIClientForm(forms.ModelForm):
         help_text="Laat leeg om een sterk secret te laten genereren (alleen bij aanmaken wordt "
         "het getoond). Bij wijzigen: leeg laten houdt het huidige secret.",
     )
+    nieuw_secret = forms.BooleanField(
+        required=False,
+        label="Nieuw secret genereren",
+        help_text="Vervangt het huidige secret door een nieuw, sterk secret, dat één keer wordt "
+        "getoond. De applicatie moet daarna het nieuwe secret gebruiken.",
+    )
 
     class Meta:
         model = APIClientApplicatie
@@ -94,7 +100,14 @@ class APIClientAdmin(admin.ModelAdmin):
         "scopes",
         "maximale_rang",
         "secret",
+        "nieuw_secret",
     )
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is None:  # a new client gets a generated secret anyway
+            return [f for f in fields if f != "nieuw_secret"]
+        return fields
 
     @admin.display(description="Client ID")
     def client_id(self, obj):
@@ -130,7 +143,7 @@ class APIClientAdmin(admin.ModelAdmin):
         secret = data.get("secret") or ""
         generated = False
         if not secret:
-            if change:
+            if change and not data.get("nieuw_secret"):
                 secret = JWTSecret.objects.get(identifier=client_id).secret
             else:
                 secret = secrets.token_urlsafe(48)
