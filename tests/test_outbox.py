@@ -6,6 +6,7 @@ import threading
 import time
 from datetime import timedelta
 
+import kombu.pools
 import pytest
 from django.db import connection, transaction
 from django.utils import timezone
@@ -19,6 +20,13 @@ from klanten.celery import app as celery_app
 
 from .conftest import BASE
 from .test_notifications import NOTIFICATIES, PERSONAL, configure, expected, sent
+
+
+def reset_pool():
+    """Celery keeps a pool of broker connections per URL (kombu's global pools)."""
+    kombu.pools.reset()
+    celery_app._pool = None
+
 
 NOW = "2024-03-01T10:00:00Z"
 
@@ -35,11 +43,9 @@ def broker_down(settings):
     old = (celery_app.conf.broker_url, celery_app.conf.task_always_eager)
     celery_app.conf.broker_url = f"redis://127.0.0.1:{free_port()}/0"
     celery_app.conf.task_always_eager = False
-    celery_app.pool.force_close_all()
-    celery_app._pool = None
+    reset_pool()
     yield
-    celery_app.pool.force_close_all()
-    celery_app._pool = None
+    reset_pool()
     celery_app.conf.broker_url, celery_app.conf.task_always_eager = old
 
 
@@ -61,7 +67,7 @@ def test_backoff_follows_the_admin_configuration(db):
 
 
 def test_write_succeeds_when_the_broker_is_unreachable(
-    broker_down, api, requests_mock, django_capture_on_commit_callbacks
+    broker_down, api, requests_mock, django_capture_on_commit_callbacks, caplog
 ):
     configure()
     requests_mock.post(NOTIFICATIES, status_code=201, json={})
@@ -71,6 +77,9 @@ def test_write_succeeds_when_the_broker_is_unreachable(
     assert response.status_code == 201
     assert len(callbacks) == 1
     assert time.monotonic() - started < 5
+    # the broker was tried (and refused the connection)
+    assert "notification_enqueue_failed" in caplog.text
+    assert "Connection refused" in caplog.text
     # nothing sent from the request; the notification waits in the outbox
     assert sent(requests_mock) == []
     row = UitgaandeNotificatie.objects.get()

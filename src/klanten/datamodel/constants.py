@@ -115,8 +115,11 @@ INTERACTIE_ROLLEN = {
 
 
 class VernietigingsGrond(models.TextChoices):
-    """R1: why a non-validated klant has the destruction date it has."""
+    """R1: why a non-validated klant has the destruction date it has; on a tombstone (R2), why
+    the klant was destroyed."""
 
     interactie = "interactie", "Vernietigingsdatum van een interactie"
     bewaartermijn = "bewaartermijn", "Bewaartermijn na registratie verstreken"
     geen_interactie = "geen_interactie", "Geen interactie binnen de respijtperiode"
+    # not a rule of R1: a data manager destroyed the klant on request (klanten.beheer)
+    privacyverzoek = "privacyverzoek", "Privacyverzoek (vernietigd door een beheerder)"
