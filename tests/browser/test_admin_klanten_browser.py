@@ -44,6 +44,10 @@ def sign_in(page, web, oidc_provider, username: str, group: str, name: tuple[str
     page.set_viewport_size({"width": 1440, "height": 900})  # the admin's lists are wide
 
 
+def scroll_to(page, selector: str) -> None:
+    page.locator(selector).first.evaluate("el => el.scrollIntoView({block: 'start'})")
+
+
 def klanten():
     """A validated klant with evidence, an interaction and an audit trail, a non-validated
     klant and a few others to fill the list."""
@@ -155,7 +159,13 @@ def test_beheerder_searches_opens_exports_and_destroys(web, oidc_provider, page,
     assert trail.get_by_text("Nieuw adres doorgegeven").is_visible()
     assert trail.get_by_text("Zaaksysteem").first.is_visible()
     assert trail.get_by_role("cell", name="emailadres", exact=True).is_visible()
-    screenshot(page, "admin-klant-detail")
+    screenshot(page, "admin-klant-detail", full_page=False)
+    scroll_to(page, "fieldset:has(.field-validatie_uitleg)")
+    screenshot(page, "admin-klant-validatie", full_page=False)
+    scroll_to(page, "#validaties-group")
+    screenshot(page, "admin-klant-bewijs", full_page=False)
+    scroll_to(page, "#interacties-group")
+    screenshot(page, "admin-klant-audittrail", full_page=False)
 
     # export it
     with page.expect_download() as download:
@@ -215,7 +225,8 @@ def test_raadpleger_cannot_change_anything(web, oidc_provider, page, screenshot)
     assert page.get_by_text("*****2333").first.is_visible()
     assert page.locator("#validaties-group").get_by_text("DigiD").first.is_visible()
     assert page.locator("#audittrail").get_by_text("Zaaksysteem").first.is_visible()
-    screenshot(page, "admin-klant-raadpleger")
+    scroll_to(page, "#natuurlijk_persoon-group")
+    screenshot(page, "admin-klant-raadpleger", full_page=False)
     assert not BeheerGebeurtenis.objects.exists()
 
     # direct URLs are refused
@@ -225,6 +236,7 @@ def test_raadpleger_cannot_change_anything(web, oidc_provider, page, screenshot)
     assert Klant.objects.filter(pk=los.pk).exists()
 
 
+@pytest.mark.zichtbaarheid_applicatie  # the default settings, for the screenshot
 def test_functional_administrator_sees_the_settings(web, oidc_provider, page, screenshot):
     sign_in(page, web, oidc_provider, "medewerker-1", "klanten-superbeheer", ("Eva", "Smits"))
     page.goto(f"{web.url}/admin/beheer/instellingen/")

@@ -59,6 +59,8 @@ ZICHTBAARHEID = {
 
 
 def _instelling(naam: str, env: str, waarde, uitleg: str = "") -> dict:
+    if isinstance(waarde, bool):
+        waarde = "ja" if waarde else "nee"
     return {"naam": naam, "env": env, "waarde": waarde, "uitleg": uitleg}
 
 
@@ -128,9 +130,7 @@ def notificatie_instellingen() -> list[dict]:
     uitgaand = achtergrond_status()["notifications"]
     return [
         _instelling(
-            "Notificaties uitgeschakeld",
-            "NOTIFICATIONS_DISABLED",
-            "ja" if settings.NOTIFICATIONS_DISABLED else "nee",
+            "Notificaties uitgeschakeld", "NOTIFICATIONS_DISABLED", settings.NOTIFICATIONS_DISABLED
         ),
         _instelling(
             "Notificaties API",

@@ -188,6 +188,7 @@ class IdentificatieInline(admin.StackedInline):
     extra = 0
     max_num = 1
     formset = IdentificatieFormSet
+    template = "admin/datamodel/klant/identificatie_inline.html"
     form = IdentificatieForm
     key_field: str = ""
     identifier_fields: tuple[str, ...] = ()
