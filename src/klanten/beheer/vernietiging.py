@@ -15,13 +15,13 @@ from django.utils import timezone
 from klanten.api.notify import notificeer_vernietigingen
 from klanten.background.models import VernietigdeKlant
 from klanten.datamodel import services
+from klanten.datamodel.constants import VernietigingsGrond
 from klanten.datamodel.models import Klant
 
 from .log import BeheerActie, leg_vast
 
-# the ground of the tombstone of a klant destroyed on request (the retention task writes the
-# grounds of klanten.datamodel.constants.VernietigingsGrond)
-GROND_PRIVACYVERZOEK = "privacyverzoek"
+# the ground on the tombstone of a klant destroyed on request
+GROND_PRIVACYVERZOEK = VernietigingsGrond.privacyverzoek
 
 
 class VernietigForm(forms.Form):
