@@ -315,3 +315,15 @@ def test_admin_shows_the_outbox_and_resends_failed_notifications(admin_client, r
     failed.refresh_from_db()
     assert failed.status == "afgeleverd"
     assert len(sent(requests_mock)) == 1  # the delivered one was not sent again
+
+
+def test_resending_needs_the_change_permission(client, django_user_model, db):
+    from django.contrib.auth.models import Permission
+
+    user = django_user_model.objects.create_user("kijker", password="x", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_uitgaandenotificatie"))
+    client.force_login(user)
+    url = "/admin/background/uitgaandenotificatie/"
+    assert "opnieuw_versturen" not in client.get(url).content.decode()
+    user.user_permissions.add(Permission.objects.get(codename="change_uitgaandenotificatie"))
+    assert "opnieuw_versturen" in client.get(url).content.decode()

@@ -61,9 +61,13 @@ class UitgaandeNotificatieAdmin(ReadOnlyAdmin):
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
 
+    def has_resend_permission(self, request):
+        # the rows are read-only; sending again is what "change" allows here
+        return request.user.has_perm("background.change_uitgaandenotificatie")
+
     @admin.action(
         description="Opnieuw versturen (niet afgeleverde notificaties, met nieuwe pogingen)",
-        permissions=("view",),
+        permissions=("resend",),
     )
     def opnieuw_versturen(self, request, queryset):
         total = queryset.count()
