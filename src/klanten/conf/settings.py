@@ -271,7 +271,7 @@ CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", 2)
 # keep the structured logging of the LOGGING setting in the worker
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_TIMEZONE = "Europe/Amsterdam"
+CELERY_TIMEZONE = TIME_ZONE
 
 # --- Klanten ---------------------------------------------------------------------------
 # A client secret shorter than this many bytes is warned about.
