@@ -188,10 +188,12 @@ def check_migrations(database_url: str, migrate: bool) -> None:
     if not migrate:
         raise SystemExit(
             "the bench database lacks migrations of the code under test: run bench/seed again "
-            "(it empties the tables first, so data migrations are instant) or pass --migrate"
+            "(it empties the tables first, so data migrations are instant) or drop --no-migrate"
         )
-    log("applying the missing migrations (--migrate)")
+    log("applying the missing migrations of the code under test")
+    started = time.perf_counter()
     manage(database_url, "migrate", "--verbosity", "0", capture_output=True)
+    log(f"  migrated in {time.perf_counter() - started:.1f} s")
 
 
 # --- setup ------------------------------------------------------------------------------------
@@ -674,7 +676,10 @@ def main(argv=None) -> int:
     parser.add_argument("--profile", action="store_true", help="pyinstrument reports")
     parser.add_argument("--keep-created", action="store_true")
     parser.add_argument(
-        "--migrate", action="store_true", help="apply missing migrations to the bench database"
+        "--no-migrate",
+        dest="migrate",
+        action="store_false",
+        help="stop instead of applying missing migrations to the bench database",
     )
     parser.add_argument(
         "--baseline",
