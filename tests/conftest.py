@@ -80,6 +80,17 @@ def api(make_client):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_auth_cache():
+    """Each test starts with an empty per-process authorization cache (tests reuse client
+    ids, and rolled-back applications must not linger)."""
+    from klanten.api.auth import auth_cache
+
+    auth_cache.clear()
+    yield
+    auth_cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _visibility(request, settings):
     """Tests of the standard API run in the legacy visibility mode (every application sees
     every klant), since their klanten are made without a registering application. Tests of

@@ -197,6 +197,9 @@ IS_HTTPS = env_bool("IS_HTTPS", not DEBUG)
 COMMONGROUND_API_COMMON_GET_DOMAIN = "vng_api_common.utils.get_site_domain"
 TIME_LEEWAY = env_int("JWT_LEEWAY", 0)
 JWT_EXPIRY = env_int("JWT_EXPIRY", 3600)
+# Seconds a process keeps verified tokens and a client's scopes (0 = no cache); changes made in
+# another process take effect within this time.
+AUTH_CACHE_SECONDS = env_int("AUTH_CACHE_SECONDS", 30)
 ETAG_REPRESENTATION_VERSION = "klanten-1"
 LINK_FETCHER = "requests.get"
 # Outgoing request timeout (seconds) for the subject URL check (kla-002).
