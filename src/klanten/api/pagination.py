@@ -1,16 +1,79 @@
+"""C10 pagination: 100 per page, ``{count, next, previous, results}``, 404 beyond the last page.
+
+The exact ``count`` is obtained without a ``count(*)`` whenever possible: a page that is not
+full tells the count itself; an unfiltered list sums the klant counter (KlantTeller, kept
+exact by database triggers); only a full page of a filtered list counts its (indexed) matches.
+"""
+
+from django.db.models import Q, QuerySet, Sum
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from klanten.datamodel.models import KlantTeller
 
 from .representation import CamelCaseData
+
+
+def unfiltered_count(request) -> int:
+    """The number of klanten visible to this request (V7), from the counter rows."""
+    from . import visibility
+
+    counters = KlantTeller.objects.all()
+    if not visibility.sees_all_non_validated(request):
+        applicatie = visibility.requesting_applicatie(request)
+        condition = Q(gevalideerd=True)
+        if applicatie is not None:
+            condition |= Q(geregistreerd_door=applicatie.uuid)
+        counters = counters.filter(condition)
+    return counters.aggregate(total=Sum("aantal"))["total"] or 0
 
 
 class KlantenPagination(PageNumberPagination):
     page_size = 100
 
+    def paginate_queryset(self, queryset: QuerySet, request, view=None, *, filtered=True):
+        raw = request.query_params.get(self.page_query_param, "1")
+        try:
+            number = int(raw)
+        except (TypeError, ValueError):
+            number = 0
+        if number < 1:
+            raise NotFound("Ongeldige pagina.")
+        offset = (number - 1) * self.page_size
+        rows = list(queryset[offset : offset + self.page_size])
+        if not rows and number > 1:
+            raise NotFound("Ongeldige pagina.")
+        if len(rows) < self.page_size:
+            count = offset + len(rows)
+        elif filtered:
+            count = queryset.count()
+        else:
+            count = unfiltered_count(request)
+        self.request = request
+        self.number = number
+        self.count = count
+        return rows
+
+    def get_next_link(self):
+        if self.number * self.page_size >= self.count:
+            return None
+        url = self.request.build_absolute_uri()
+        return replace_query_param(url, self.page_query_param, self.number + 1)
+
+    def get_previous_link(self):
+        if self.number <= 1:
+            return None
+        url = self.request.build_absolute_uri()
+        if self.number == 2:
+            return remove_query_param(url, self.page_query_param)
+        return replace_query_param(url, self.page_query_param, self.number - 1)
+
     def get_paginated_response(self, data):
         return Response(
             CamelCaseData(
-                count=self.page.paginator.count,
+                count=self.count,
                 next=self.get_next_link(),
                 previous=self.get_previous_link(),
                 results=data,

@@ -180,7 +180,8 @@ class KlantViewSet(ETagMixin, NotificationMixin, AuditTrailMixin, viewsets.Gener
         filterset = KlantFilter(params, queryset=self.get_queryset(), request=request)
         if not filterset.is_valid():
             raise translate_validation(filterset.errors)
-        page = self.paginate_queryset(filterset.qs)
+        filtered = any(value not in (None, "") for value in filterset.form.cleaned_data.values())
+        page = self.paginator.paginate_queryset(filterset.qs, request, self, filtered=filtered)
         base = self.collection_url()
         results = CamelCaseList(klant_data(klant, base) for klant in page)
         return self.get_paginated_response(results)

@@ -421,3 +421,31 @@ class Bevestigingsverzoek(models.Model):
 
     def __str__(self) -> str:
         return f"bevestigingsverzoek {self.pk}"
+
+
+# the "no registering application" key of the klant counter
+GEEN_APPLICATIE = _uuid.UUID(int=0)
+
+
+class KlantTeller(models.Model):
+    """An exact count of klanten per (gevalideerd, registering application), spread over a few
+    shard rows so concurrent writes do not queue on one row. Maintained by statement-level
+    database triggers (migration 0006), so an unfiltered list page never counts a million rows:
+    its ``count`` is the sum of a handful of rows."""
+
+    id = models.BigAutoField(primary_key=True)
+    gevalideerd = models.BooleanField()
+    geregistreerd_door = models.UUIDField(default=GEEN_APPLICATIE)
+    shard = models.PositiveSmallIntegerField()
+    aantal = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "klantteller"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["gevalideerd", "geregistreerd_door", "shard"], name="klantteller_uniek"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.gevalideerd}/{self.geregistreerd_door}: {self.aantal}"
