@@ -1,15 +1,23 @@
+import orjson
 from djangorestframework_camel_case.render import CamelCaseJSONRenderer
 
 from .representation import CamelCaseData, CamelCaseList
 
 
 class KlantenJSONRenderer(CamelCaseJSONRenderer):
-    """JSON renderer that skips the (recursive, costly) camelization when the view already
-    produced camelCase data."""
+    """JSON renderer for the API.
+
+    Data the views built in camelCase already (klanten, lists, extension resources) is
+    serialized directly with orjson: no recursive camelization and a fast encoder. Everything
+    else (errors, audit trails) goes through the camelCase renderer as usual.
+    """
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if isinstance(data, CamelCaseData | CamelCaseList):
-            return super(CamelCaseJSONRenderer, self).render(
-                data, accepted_media_type, renderer_context
+            # the same escaping as DRF's encoder, for JSON embedded in HTML/JS
+            return (
+                orjson.dumps(data)
+                .replace("\u2028".encode(), b"\\u2028")
+                .replace("\u2029".encode(), b"\\u2029")
             )
         return super().render(data, accepted_media_type, renderer_context)
