@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -10,9 +11,33 @@ BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 VENV_BIN = ROOT / ".venv" / "bin"
 PYTHON = str(VENV_BIN / "python") if (VENV_BIN / "python").exists() else sys.executable
+# The code under test: the working tree, or a snapshot of a commit (use_code)
+CODE = {"root": ROOT, "ref": None}
 DEFAULT_DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/klanten_bench"
 )
+
+
+def use_code(ref: str | None) -> Path:
+    """Test the code of commit ``ref`` instead of the working tree: ``git archive`` its
+    manage.py and src/ into a temporary directory (nothing in the repository changes) and
+    run every Django process from there."""
+    if not ref:
+        return ROOT
+    commit = subprocess.run(
+        ["git", "rev-parse", "--verify", f"{ref}^{{commit}}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    dest = Path(tempfile.mkdtemp(prefix=f"klanten-code-{commit[:8]}-"))
+    archive = subprocess.run(
+        ["git", "archive", commit, "manage.py", "src"], cwd=ROOT, capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    CODE.update(root=dest, ref=commit)
+    return dest
 
 
 def conninfo(database_url: str, dbname: str | None = None) -> dict:
@@ -57,7 +82,7 @@ def django_env(database_url: str, **extra: str) -> dict:
         {
             "DATABASE_URL": database_url,
             "DJANGO_SETTINGS_MODULE": "benchsettings",
-            "PYTHONPATH": os.pathsep.join([str(BENCH_DIR), str(ROOT / "src")]),
+            "PYTHONPATH": os.pathsep.join([str(BENCH_DIR), str(CODE["root"] / "src")]),
             "DEBUG": "false",
             "SECRET_KEY": env.get("BENCH_SECRET_KEY", "bench-" + os.urandom(24).hex()),
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -70,9 +95,9 @@ def django_env(database_url: str, **extra: str) -> dict:
 
 def manage(database_url: str, *args: str, check: bool = True, **kwargs):
     return subprocess.run(
-        [PYTHON, str(ROOT / "manage.py"), *args],
+        [PYTHON, str(CODE["root"] / "manage.py"), *args],
         env=django_env(database_url),
-        cwd=ROOT,
+        cwd=CODE["root"],
         check=check,
         **kwargs,
     )

@@ -33,6 +33,7 @@ from pathlib import Path
 import psycopg
 from common import (
     BENCH_DIR,
+    CODE,
     DEFAULT_DATABASE_URL,
     PYTHON,
     ROOT,
@@ -40,6 +41,7 @@ from common import (
     conninfo,
     django_env,
     manage,
+    use_code,
 )
 
 SCENARIOS = {
@@ -167,6 +169,13 @@ def git_state() -> dict:
         out = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
         return out.stdout.strip()
 
+    if CODE["ref"]:
+        return {
+            "commit": CODE["ref"][:7],
+            "src_uncommitted_files": 0,
+            "fingerprint": CODE["ref"][:12],
+            "snapshot": str(CODE["root"]),
+        }
     head = git("rev-parse", "--short", "HEAD")
     changed = git("status", "--porcelain", "--", "src")
     diff = git("diff", "HEAD", "--", "src")
@@ -258,9 +267,9 @@ print(app.uuid)
 def create_client(database_url: str, secret: str) -> str:
     code = CREATE_CLIENT.format(client_id=CLIENT_ID, secret=secret)
     out = subprocess.run(
-        [PYTHON, str(ROOT / "manage.py"), "shell", "-c", code],
+        [PYTHON, str(CODE["root"] / "manage.py"), "shell", "-c", code],
         env=django_env(database_url),
-        cwd=ROOT,
+        cwd=CODE["root"],
         check=True,
         capture_output=True,
         text=True,
@@ -273,7 +282,7 @@ class Server:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.workdir = workdir
-        gunicorn_conf = ROOT / "src" / "klanten" / "conf" / "gunicorn.py"
+        gunicorn_conf = CODE["root"] / "src" / "klanten" / "conf" / "gunicorn.py"
         cmd = [str(VENV_BIN / "gunicorn")]
         if gunicorn_conf.exists():
             # the product's own gunicorn configuration (structured access log, metrics
@@ -311,7 +320,7 @@ class Server:
             cmd += ["--threads", str(threads)]
         self.cmd = cmd
         self.env = django_env(database_url)
-        self.proc = subprocess.Popen(cmd, env=self.env, cwd=ROOT, start_new_session=True)
+        self.proc = subprocess.Popen(cmd, env=self.env, cwd=CODE["root"], start_new_session=True)
 
     def wait_ready(self, timeout=60):
         deadline = time.time() + timeout
@@ -676,6 +685,12 @@ def main(argv=None) -> int:
     parser.add_argument("--profile", action="store_true", help="pyinstrument reports")
     parser.add_argument("--keep-created", action="store_true")
     parser.add_argument(
+        "--code",
+        metavar="REF",
+        help="serve the code of this commit (git archive into a temporary directory, no "
+        "checkout) instead of the working tree; seed its database with the same --code",
+    )
+    parser.add_argument(
         "--no-migrate",
         dest="migrate",
         action="store_false",
@@ -702,6 +717,8 @@ def main(argv=None) -> int:
     outdir.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="klanten-bench-"))
 
+    if args.code:
+        log(f"code under test: {args.code} in {use_code(args.code)}")
     check_migrations(args.database_url, args.migrate)
     log(f"sampling inputs from {conninfo(args.database_url)['dbname']}")
     inputs = sample_inputs(args.database_url, args.samples)
@@ -799,7 +816,7 @@ def main(argv=None) -> int:
             **django_env(args.database_url),
             **{k: client_env[k] for k in ("BENCH_CLIENT_ID", "BENCH_CLIENT_SECRET")},
         },
-        cwd=ROOT,
+        cwd=CODE["root"],
         capture_output=True,
         text=True,
         timeout=900,
@@ -833,6 +850,8 @@ def main(argv=None) -> int:
     json_path.write_text(json.dumps(report, indent=2, ensure_ascii=False))
     md_path.write_text(markdown(report))
     shutil.rmtree(workdir, ignore_errors=True)
+    if CODE["ref"]:
+        shutil.rmtree(CODE["root"], ignore_errors=True)
     log("")
     log(markdown(report))
     log(f"wrote {json_path} and {md_path}")

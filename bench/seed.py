@@ -28,6 +28,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import sys
 import time
 import uuid
@@ -37,12 +38,13 @@ from zoneinfo import ZoneInfo
 import psycopg
 from common import (
     BENCH_DIR,
+    CODE,
     DEFAULT_DATABASE_URL,
-    ROOT,
     conninfo,
     django_env,
     ensure_database,
     manage,
+    use_code,
 )
 
 # --- identifiers -----------------------------------------------------------------------------
@@ -644,7 +646,7 @@ def load_retention(database_url: str):
     """The product's R1 rule and settings (klanten.datamodel.rules.vernietiging), when the
     code under test has them."""
     os.environ.update(django_env(database_url))
-    for path in (str(ROOT / "src"), str(BENCH_DIR)):
+    for path in (str(CODE["root"] / "src"), str(BENCH_DIR)):
         if path not in sys.path:
             sys.path.insert(0, path)
     import django
@@ -830,6 +832,18 @@ def main(argv=None) -> int:
         help="allow a database whose name does not contain 'bench' (its klanten are deleted)",
     )
     parser.add_argument("--no-migrate", action="store_true", help="skip manage.py migrate")
+    parser.add_argument(
+        "--recreate",
+        action="store_true",
+        help="drop and create the database first (its schema then is exactly that of the code "
+        "under test: migrations of newer code are not left behind)",
+    )
+    parser.add_argument(
+        "--code",
+        metavar="REF",
+        help="migrate with the code of this commit (git archive, no checkout) instead of the "
+        "working tree; use the same --code for bench/run",
+    )
     args = parser.parse_args(argv)
     if args.count < 1:
         parser.error("--count must be at least 1")
@@ -839,6 +853,13 @@ def main(argv=None) -> int:
     if "bench" not in dbname and not args.force:
         parser.error(f"refusing to empty database {dbname!r}: its name lacks 'bench' (--force)")
 
+    if args.code:
+        log(f"code under test: {args.code} in {use_code(args.code)}")
+    if args.recreate:
+        info = conninfo(args.database_url)
+        with psycopg.connect(**{**info, "dbname": "postgres"}, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+        log(f"dropped database {dbname}")
     if ensure_database(args.database_url):
         log(f"created database {dbname}")
     else:
@@ -862,6 +883,8 @@ def main(argv=None) -> int:
     log(f"seeding {args.count:,} klanten into {dbname} (seed {args.seed})")
     result = seed(args.database_url, args.count, args.seed, args.keep_indexes, args.batch)
     log(json.dumps(result, indent=2))
+    if CODE["ref"]:
+        shutil.rmtree(CODE["root"], ignore_errors=True)
     rows = sum(result["rows"].values())
     log(
         f"seeded {args.count:,} klanten / {rows:,} rows in {result['total_s']:.1f} s: "
