@@ -31,7 +31,14 @@ from .filters import KlantFilter, canonical_parameters, normalize_query
 from .kanalen import KANAAL_KLANTEN
 from .notify import notificeer
 from .pagination import KlantenPagination
-from .representation import KLANT_LIST_RELATIONS, CamelCaseData, CamelCaseList, klant_data
+from .representation import (
+    KLANT_LIST_RELATIONS,
+    CamelCaseData,
+    CamelCaseList,
+    klant_data,
+    row_data,
+    rows,
+)
 from .scopes import (
     SCOPE_KLANTEN_AANMAKEN,
     SCOPE_KLANTEN_BIJWERKEN,
@@ -181,13 +188,20 @@ class KlantViewSet(ETagMixin, NotificationMixin, AuditTrailMixin, viewsets.Gener
         if not filterset.is_valid():
             raise translate_validation(filterset.errors)
         filtered = any(value not in (None, "") for value in filterset.form.cleaned_data.values())
-        page = self.paginator.paginate_queryset(filterset.qs, request, self, filtered=filtered)
+        page = self.paginator.paginate_queryset(
+            rows(filterset.qs), request, self, filtered=filtered
+        )
         base = self.collection_url()
-        results = CamelCaseList(klant_data(klant, base) for klant in page)
+        results = CamelCaseList(row_data(row, base) for row in page)
         return self.get_paginated_response(results)
 
     def retrieve(self, request, *args, **kwargs):
-        return Response(self.represent(self.get_object()))
+        key = parse_uuid(self.kwargs[self.lookup_field])
+        row = rows(self.get_queryset().filter(uuid=key)).first()
+        if row is None:
+            raise Http404
+        self.check_object_permissions(request, None)
+        return Response(CamelCaseData(row_data(row, self.collection_url())))
 
     # --- writes ----------------------------------------------------------------------------
     def _save(self, serializer, write):
