@@ -105,3 +105,37 @@ def normalize_query(params, canonical: dict[str, str]) -> tuple[dict[str, str], 
         else:
             normalized[target] = params.get(name)
     return normalized, unknown
+
+
+class FilterError(Exception):
+    """Invalid filter values; ``errors`` maps parameter names to Django ValidationErrors."""
+
+    def __init__(self, errors: dict):
+        super().__init__(errors)
+        self.errors = errors
+
+
+# one FilterSet whose (stateless) form fields validate every request's values: building a
+# FilterSet per request deep-copies all its filters, which costs more than the query itself
+_PROTOTYPE = KlantFilter()
+FILTER_LOOKUPS = {name: f.field_name for name, f in _PROTOTYPE.filters.items()}
+
+
+def clean_filters(params: dict[str, str]) -> dict[str, str]:
+    """Validate canonical filter values exactly as KlantFilter's form would; return the
+    non-empty ones keyed by their canonical name."""
+    from django.core.exceptions import ValidationError
+
+    cleaned: dict[str, str] = {}
+    errors: dict = {}
+    for name, raw in params.items():
+        try:
+            value = _PROTOTYPE.filters[name].field.clean(raw)
+        except ValidationError as exc:
+            errors[name] = exc
+            continue
+        if value not in (None, ""):
+            cleaned[name] = value
+    if errors:
+        raise FilterError(errors)
+    return cleaned

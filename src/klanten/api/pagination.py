@@ -5,7 +5,7 @@ full tells the count itself; an unfiltered list sums the klant counter (KlantTel
 exact by database triggers); only a full page of a filtered list counts its (indexed) matches.
 """
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Q, Sum
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -33,7 +33,9 @@ def unfiltered_count(request) -> int:
 class KlantenPagination(PageNumberPagination):
     page_size = 100
 
-    def paginate_queryset(self, queryset: QuerySet, request, view=None, *, filtered=True):
+    def paginate(self, request, fetch, count, *, filtered: bool) -> list:
+        """The requested page's rows: ``fetch(limit, offset)`` reads them, ``count()`` counts
+        all matches of a filtered list (called only for a full page)."""
         raw = request.query_params.get(self.page_query_param, "1")
         try:
             number = int(raw)
@@ -42,18 +44,18 @@ class KlantenPagination(PageNumberPagination):
         if number < 1:
             raise NotFound("Ongeldige pagina.")
         offset = (number - 1) * self.page_size
-        rows = list(queryset[offset : offset + self.page_size])
+        rows = fetch(self.page_size, offset)
         if not rows and number > 1:
             raise NotFound("Ongeldige pagina.")
         if len(rows) < self.page_size:
-            count = offset + len(rows)
+            total = offset + len(rows)
         elif filtered:
-            count = queryset.count()
+            total = count()
         else:
-            count = unfiltered_count(request)
+            total = unfiltered_count(request)
         self.request = request
         self.number = number
-        self.count = count
+        self.count = total
         return rows
 
     def get_next_link(self):

@@ -7,11 +7,10 @@ from django.db import transaction
 from django.http import Http404
 from django.urls import reverse
 from django.utils.http import parse_etags
-from django_filters.utils import translate_validation
 from drf_spectacular.utils import extend_schema
 from notifications_api_common.viewsets import NotificationMixin
 from rest_framework import status, viewsets
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import ErrorDetail, NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from vng_api_common.audittrails.api.scopes import SCOPE_AUDITTRAILS_LEZEN
@@ -24,10 +23,17 @@ from vng_api_common.permissions import AuthScopesRequired
 from klanten.datamodel import rules, services
 from klanten.datamodel.models import Klant
 
-from . import visibility
+from . import readsql, visibility
 from .extension_serializers import GevalideerdeKlantSerializer
 from .extensions import actor_for, bewijs_from_request, raise_for_rule
-from .filters import KlantFilter, canonical_parameters, normalize_query
+from .filters import (
+    FILTER_LOOKUPS,
+    FilterError,
+    KlantFilter,
+    canonical_parameters,
+    clean_filters,
+    normalize_query,
+)
 from .kanalen import KANAAL_KLANTEN
 from .notify import notificeer
 from .pagination import KlantenPagination
@@ -37,7 +43,6 @@ from .representation import (
     CamelCaseList,
     klant_data,
     row_data,
-    rows,
 )
 from .scopes import (
     SCOPE_KLANTEN_AANMAKEN,
@@ -184,12 +189,24 @@ class KlantViewSet(ETagMixin, NotificationMixin, AuditTrailMixin, viewsets.Gener
                 code="unknown-parameters",
             )
         params.pop("page", None)
-        filterset = KlantFilter(params, queryset=self.get_queryset(), request=request)
-        if not filterset.is_valid():
-            raise translate_validation(filterset.errors)
-        filtered = any(value not in (None, "") for value in filterset.form.cleaned_data.values())
-        page = self.paginator.paginate_queryset(
-            rows(filterset.qs), request, self, filtered=filtered
+        try:
+            values = clean_filters(params)
+        except FilterError as exc:
+            raise ValidationError(
+                {
+                    name: [
+                        ErrorDetail(message, code=error.code)
+                        for error, message in zip(err.error_list, err.messages, strict=True)
+                    ]
+                    for name, err in exc.errors.items()
+                }
+            ) from exc
+        lookups = {name: FILTER_LOOKUPS[name] for name in values}
+        page = self.paginator.paginate(
+            request,
+            lambda limit, offset: readsql.list_rows(request, lookups, values, limit, offset),
+            lambda: readsql.list_count(request, lookups, values),
+            filtered=bool(values),
         )
         base = self.collection_url()
         results = CamelCaseList(row_data(row, base) for row in page)
@@ -197,7 +214,7 @@ class KlantViewSet(ETagMixin, NotificationMixin, AuditTrailMixin, viewsets.Gener
 
     def retrieve(self, request, *args, **kwargs):
         key = parse_uuid(self.kwargs[self.lookup_field])
-        row = rows(self.get_queryset().filter(uuid=key)).first()
+        row = readsql.detail_row(request, key)
         if row is None:
             raise Http404
         self.check_object_permissions(request, None)
