@@ -136,13 +136,13 @@ class Klant(models.Model):
         indexes = [
             # (filter column, id): filtered list pages come out of the index already ordered
             models.Index(fields=["subject_type", "id"], name="klant_subject_type_idx"),
-            models.Index(fields=["klantnummer"], name="klant_klantnummer_idx"),
-            models.Index(fields=["bedrijfsnaam"], name="klant_bedrijfsnaam_idx"),
-            models.Index(fields=["functie"], name="klant_functie_idx"),
-            models.Index(fields=["achternaam"], name="klant_achternaam_idx"),
-            models.Index(fields=["telefoonnummer"], name="klant_telefoonnummer_idx"),
-            models.Index(fields=["emailadres"], name="klant_emailadres_idx"),
-            models.Index(fields=["subject"], name="klant_subject_idx"),
+            models.Index(fields=["klantnummer", "id"], name="klant_klantnummer_id_idx"),
+            models.Index(fields=["bedrijfsnaam", "id"], name="klant_bedrijfsnaam_id_idx"),
+            models.Index(fields=["functie", "id"], name="klant_functie_id_idx"),
+            models.Index(fields=["achternaam", "id"], name="klant_achternaam_id_idx"),
+            models.Index(fields=["telefoonnummer", "id"], name="klant_telefoonnummer_id_idx"),
+            models.Index(fields=["emailadres", "id"], name="klant_emailadres_id_idx"),
+            models.Index(fields=["subject", "id"], name="klant_subject_id_idx"),
             models.Index(
                 fields=["gevalideerde_sleutel_type", "gevalideerde_sleutel"],
                 condition=Q(gevalideerd=True),
@@ -195,10 +195,10 @@ class KlantAdres(models.Model):
         verbose_name = "adres"
         verbose_name_plural = "adressen"
         indexes = [
-            models.Index(fields=["straatnaam"], name="klantadres_straatnaam_idx"),
-            models.Index(fields=["postcode"], name="klantadres_postcode_idx"),
-            models.Index(fields=["woonplaats_naam"], name="klantadres_woonplaats_idx"),
-            models.Index(fields=["landcode"], name="klantadres_landcode_idx"),
+            models.Index(fields=["straatnaam", "klant"], name="klantadres_straatnaam_k_idx"),
+            models.Index(fields=["postcode", "klant"], name="klantadres_postcode_k_idx"),
+            models.Index(fields=["woonplaats_naam", "klant"], name="klantadres_woonplaats_k_idx"),
+            models.Index(fields=["landcode", "klant"], name="klantadres_landcode_k_idx"),
         ]
 
     def __str__(self) -> str:
