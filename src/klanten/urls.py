@@ -31,6 +31,21 @@ def handler404(request, exception=None):
     return page_not_found(request, exception)
 
 
+def handler400(request, exception=None):
+    # a request Django refuses before the API sees it (e.g. too many query parameters)
+    if request.path.startswith(API_PREFIX):
+        return problem_response(
+            request,
+            400,
+            "bad_request",
+            "Ongeldig verzoek.",
+            "Het verzoek kan niet worden verwerkt (te groot of misvormd).",
+        )
+    from django.views.defaults import bad_request
+
+    return bad_request(request, exception)
+
+
 def handler500(request):
     if request.path.startswith(API_PREFIX):
         return problem_response(

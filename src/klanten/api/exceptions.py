@@ -3,8 +3,11 @@
 import re
 import uuid
 
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import JsonResponse
 from djangorestframework_camel_case.util import camelize_re, underscore_to_camel
+from rest_framework.exceptions import ParseError
+from rest_framework.settings import api_settings
 from vng_api_common.exception_handling import (
     ERROR_CONTENT_TYPE,
 )
@@ -40,11 +43,34 @@ def _camelize_problem(data: dict) -> CamelCaseData:
     return body
 
 
+def _as_api_exception(exc):
+    """P3: request errors Django raises while DRF reads the request are a 4xx, not a 500: a body
+    over DATA_UPLOAD_MAX_MEMORY_SIZE (413), too many query parameters and the like (400)."""
+    from .parsers import RequestTooLarge
+
+    if isinstance(exc, RequestDataTooBig):
+        return RequestTooLarge()
+    if isinstance(exc, SuspiciousOperation):
+        return ParseError("Het verzoek kan niet worden verwerkt (te groot of misvormd).")
+    return exc
+
+
 def exception_handler(exc, context):
+    exc = _as_api_exception(exc)
     response = vng_exception_handler(exc, context)
     if response is None:
         return None
     response.data = _camelize_problem(response.data)
+    if response.status_code == 400 and "invalidParams" not in response.data:
+        # C3: every 400 has invalidParams (the ValidatieFout schema requires it), also a body
+        # that is no JSON at all (ParseError)
+        response.data["invalidParams"] = [
+            {
+                "name": camel_field_path(api_settings.NON_FIELD_ERRORS_KEY),
+                "code": response.data.get("code", "invalid"),
+                "reason": response.data.get("detail", ""),
+            }
+        ]
     existing_url = getattr(exc, "existing_url", None)
     if existing_url:
         # V6: a 409 names the validated klant that already exists (an RFC 7807 extension member)
@@ -55,15 +81,30 @@ def exception_handler(exc, context):
     return response
 
 
-def problem_response(request, status: int, code: str, title: str, detail: str) -> JsonResponse:
-    """A problem+json answer for errors raised outside DRF (URL resolving, crashes)."""
+def problem_response(
+    request, status: int, code: str, title: str, detail: str, invalid_params=None
+) -> JsonResponse:
+    """A problem+json answer for errors raised outside DRF (URL resolving, crashes, request
+    limits). A 400 always has ``invalidParams`` (C3)."""
+    try:
+        type_ = request.build_absolute_uri(f"/ref/fouten/{code}/")
+    except SuspiciousOperation:  # a Host header that is not allowed: no absolute URL
+        type_ = f"/ref/fouten/{code}/"
     body = {
-        "type": request.build_absolute_uri(f"/ref/fouten/{code}/"),
+        "type": type_,
         "code": code,
         "title": title,
         "status": status,
         "detail": detail,
         "instance": f"urn:uuid:{uuid.uuid4()}",
     }
+    if status == 400:
+        body["invalidParams"] = invalid_params or [
+            {
+                "name": camel_field_path(api_settings.NON_FIELD_ERRORS_KEY),
+                "code": code,
+                "reason": detail,
+            }
+        ]
     response = JsonResponse(body, status=status, content_type=ERROR_CONTENT_TYPE)
     return response

@@ -1,4 +1,8 @@
+from urllib.parse import unquote_to_bytes
+
 from django.conf import settings
+
+from .exceptions import problem_response
 
 API_PREFIX = "/klanten/api/"
 
@@ -14,3 +18,84 @@ class APIVersionMiddleware:
         if request.path.startswith(API_PREFIX):
             response["API-version"] = settings.API_VERSION
         return response
+
+
+# The longest query string the API reads (gunicorn refuses request lines over 4094 bytes by
+# default anyway): no combination of filters needs more.
+MAX_QUERY_STRING = 4096
+
+
+class RequestLimitsMiddleware:
+    """P3: request forms that would otherwise reach the database or the parsers, refused as
+    problem+json before any work (innermost middleware, so that the answer still gets
+    ``API-version``):
+
+    - a query string over ``MAX_QUERY_STRING`` bytes: 414;
+    - a query string that is not UTF-8 (raw or percent-encoded): 400, rather than filtering on
+      replacement characters;
+    - a ``Content-Length`` over ``DATA_UPLOAD_MAX_MEMORY_SIZE``: 413, before the body is read;
+    - a header value with a NUL character (PostgreSQL cannot store it, e.g. in the audit
+      trail's ``X-Audit-Toelichting``): 400.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith(API_PREFIX):
+            refused = self.refuse(request)
+            if refused is not None:
+                return refused
+        return self.get_response(request)
+
+    @staticmethod
+    def refuse(request):
+        meta = request.META
+        query_string = meta.get("QUERY_STRING", "")
+        if len(query_string) > MAX_QUERY_STRING:
+            return problem_response(
+                request,
+                414,
+                "uri_too_long",
+                "De URI is te lang.",
+                f"De query string is langer dan {MAX_QUERY_STRING} bytes.",
+            )
+        try:
+            # WSGI hands the raw bytes over as latin-1
+            unquote_to_bytes(query_string.encode("latin-1")).decode("utf-8")
+        except UnicodeError:
+            return problem_response(
+                request,
+                400,
+                "invalid_encoding",
+                "Ongeldige query string.",
+                "De query string is geen geldige UTF-8.",
+            )
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        try:
+            length = int(meta.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if limit is not None and length > limit:
+            return problem_response(
+                request,
+                413,
+                "request_too_large",
+                "De request body is te groot.",
+                f"De request body is groter dan het maximum van {limit} bytes.",
+            )
+        for key, value in meta.items():
+            if key.startswith("HTTP_") and isinstance(value, str) and "\x00" in value:
+                name = "-".join(part.capitalize() for part in key[5:].split("_"))
+                reason = "Null-tekens zijn niet toegestaan."
+                return problem_response(
+                    request,
+                    400,
+                    "null_characters_not_allowed",
+                    "Ongeldige header.",
+                    f"De header {name} bevat een null-teken.",
+                    invalid_params=[
+                        {"name": name, "code": "null_characters_not_allowed", "reason": reason}
+                    ],
+                )
+        return None

@@ -4,7 +4,10 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter
+from rest_framework import exceptions, status
+from vng_api_common.schema import DEFAULT_ACTION_ERRORS
 from vng_api_common.schema import AutoSchema as VNGAutoSchema
+from vng_api_common.serializers import FoutSerializer, ValidatieFoutSerializer
 
 from klanten.datamodel.constants import SubjectType
 
@@ -18,7 +21,74 @@ _IDENTIFICATIE_COMPONENTS = {
 }
 
 
+# the action whose error responses an extension operation (no viewset action, or responses
+# given with @extend_schema) documents, by HTTP method
+_EXTENSION_ERROR_ACTION = {"GET": "list", "POST": "create", "DELETE": "destroy"}
+
+
 class AutoSchema(VNGAutoSchema):
+    def _resolve_path_parameters(self, variables):
+        """uuid path parameters as the standard types them (``format: uuid``), not as the
+        lookup regex (found by fuzzing: the schema allowed any string without a slash)."""
+        parameters = super()._resolve_path_parameters(variables)
+        for parameter in parameters:
+            name = parameter["name"]
+            if name == "uuid" or name.endswith("_uuid"):
+                parameter["schema"] = {"type": "string", "format": "uuid"}
+                if not parameter.get("description"):
+                    parameter["description"] = (
+                        "Unieke identificatie van de audit regel."
+                        if name == "uuid" and "/audittrail/" in self.path
+                        else "Unieke resource identifier (UUID4)"
+                    )
+        return parameters
+
+    def _get_response_bodies(self, direction="response"):
+        """Document the error responses an operation really gives (found by fuzzing).
+
+        The library derives them from the viewset action, which the extension operations
+        (APIViews, or responses given with ``@extend_schema``) bypass: they got only their success
+        response. They get the errors of the corresponding standard action, plus 404 when the path
+        names a klant. The klant list answers 404 for a page out of range and the audit trail
+        list for an unknown klant (C3). The request limits (P3, klanten.api.middleware): 413 for
+        a body over the maximum size on an operation with a body, 414 for a query string over
+        the maximum length on the list with filters."""
+        bodies = super()._get_response_bodies(direction)
+        if any(code.startswith("4") for code in bodies):
+            codes = set()
+            if getattr(self.view, "action", None) == "list" and (
+                "{" in self.path or getattr(self.view, "pagination_class", None) is not None
+            ):
+                codes.add(exceptions.NotFound.status_code)
+        else:
+            action = _EXTENSION_ERROR_ACTION.get(self.method)
+            if action is None:
+                return bodies
+            klasses = list(DEFAULT_ACTION_ERRORS[action])
+            if "{" in self.path:
+                klasses.append(exceptions.NotFound)
+            codes = {klass.status_code for klass in klasses}
+        if self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None:
+            codes.add(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+        if getattr(self.view, "action", None) == "list" and getattr(
+            self.view, "filterset_class", None
+        ):
+            codes.add(status.HTTP_414_REQUEST_URI_TOO_LONG)
+        if self.get_cache_headers():
+            # C11: If-None-Match with a matching ETag gives 304 without a body
+            bodies.setdefault("304", {"description": "Not modified"})
+        for code in sorted(codes):
+            if str(code) not in bodies:
+                serializer = (
+                    ValidatieFoutSerializer
+                    if code == exceptions.ValidationError.status_code
+                    else FoutSerializer
+                )
+                bodies[str(code)] = self._get_response_for_code(
+                    serializer, str(code), direction=direction
+                )
+        return dict(sorted(bodies.items()))
+
     def get_cache_headers(self) -> list[OpenApiParameter]:
         if self.method not in ("GET", "HEAD") or getattr(self.view, "action", None) != "retrieve":
             return []
@@ -60,6 +130,12 @@ class AutoSchema(VNGAutoSchema):
                 ),
             ),
         ]
+
+    def get_content_type_headers(self) -> list[OpenApiParameter]:
+        # an operation without a request body (bevestigingsverzoek) needs no Content-Type
+        if self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is None:
+            return []
+        return super().get_content_type_headers()
 
     def get_log_headers(self) -> list[OpenApiParameter]:
         # the library only recognises its own audit trail mixins; the klant writes are audited

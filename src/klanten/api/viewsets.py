@@ -25,7 +25,7 @@ from klanten.datamodel.models import Klant
 
 from . import readsql, visibility
 from .extension_serializers import GevalideerdeKlantSerializer
-from .extensions import actor_for, bewijs_from_request, raise_for_rule
+from .extensions import ContentTypeRequiredMixin, actor_for, bewijs_from_request, raise_for_rule
 from .filters import (
     FILTER_LOOKUPS,
     FilterError,
@@ -92,7 +92,13 @@ class ETagMixin:
         return response
 
 
-class KlantViewSet(ETagMixin, NotificationMixin, AuditTrailMixin, viewsets.GenericViewSet):
+class KlantViewSet(
+    ContentTypeRequiredMixin,
+    ETagMixin,
+    NotificationMixin,
+    AuditTrailMixin,
+    viewsets.GenericViewSet,
+):
     """
     Opvragen en bewerken van KLANTen.
 

@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "klanten.api.auth.KlantenAuthMiddleware",
     "klanten.api.middleware.APIVersionMiddleware",
+    # innermost: request limits of the API (P3), answered with API-version
+    "klanten.api.middleware.RequestLimitsMiddleware",
 ]
 
 ROOT_URLCONF = "klanten.urls"
@@ -183,11 +185,16 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "klanten.api.exceptions.exception_handler",
     "DEFAULT_PERMISSION_CLASSES": ("vng_api_common.permissions.AuthScopesRequired",),
     "DEFAULT_RENDERER_CLASSES": ("klanten.api.renderers.KlantenJSONRenderer",),
-    "DEFAULT_PARSER_CLASSES": ("djangorestframework_camel_case.parser.CamelCaseJSONParser",),
+    # camelCase JSON with bounded size and nesting (klanten.api.parsers)
+    "DEFAULT_PARSER_CLASSES": ("klanten.api.parsers.KlantenJSONParser",),
     "URL_FORMAT_OVERRIDE": None,
     "UNAUTHENTICATED_USER": None,
     "URL_FIELD_NAME": "url",
 }
+
+# The largest request body read into memory (also for the API, whose parser enforces it with
+# a 413): a klant is a few kilobytes of JSON (P3: bad input never yields a 500).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 
 COMMONGROUND_API_COMMON = {"API_EXCEPTION_CAMELIZE": False}  # done in klanten.api.exceptions
 SECURITY_DEFINITION_NAME = "JWT-Claims"
