@@ -128,15 +128,19 @@ def _json_group(current: dict | None, data: dict, defaults: dict, replace: bool)
     return base
 
 
-def _write_identificatie(klant: Klant, data: dict | None, *, replace: bool) -> None:
+def _write_identificatie(
+    klant: Klant, data: dict | None, *, replace: bool, new: bool = False
+) -> None:
+    """``new``: the klant was inserted in this transaction, so it has no rows to look up."""
     model = IDENTIFICATIE_MODEL.get(klant.subject_type)
-    # a klant has at most one identification: drop any row of another kind
-    for other_type, other_model in IDENTIFICATIE_MODEL.items():
-        if other_type != klant.subject_type:
-            other_model.objects.filter(klant=klant).delete()
+    if not new:
+        # a klant has at most one identification: drop any row of another kind
+        for other_type, other_model in IDENTIFICATIE_MODEL.items():
+            if other_type != klant.subject_type:
+                other_model.objects.filter(klant=klant).delete()
     if model is None:
         return
-    current = model.objects.filter(klant=klant).first()
+    current = None if new else model.objects.filter(klant=klant).first()
     if data is None:
         if current is not None:
             current.delete()
@@ -158,20 +162,20 @@ def _write_identificatie(klant: Klant, data: dict | None, *, replace: bool) -> N
                 setattr(current, field, _json_group(existing, value, JSON_GROUPS[field], replace))
         else:
             setattr(current, field, value)
-    current.save()
+    current.save(force_insert=new)
 
 
-def _write_adres(klant: Klant, data: dict | None, *, replace: bool) -> None:
+def _write_adres(klant: Klant, data: dict | None, *, replace: bool, new: bool = False) -> None:
     if data is None:
         KlantAdres.objects.filter(klant=klant).delete()
         return
     values = {("woonplaats_naam" if k == "woonplaatsnaam" else k): v for k, v in data.items()}
-    current = KlantAdres.objects.filter(klant=klant).first()
+    current = None if new else KlantAdres.objects.filter(klant=klant).first()
     if current is None or replace:
         current = KlantAdres(klant=klant, **ADRES_DEFAULTS)
     for field, value in values.items():
         setattr(current, field, value)
-    current.save()
+    current.save(force_insert=new)
 
 
 def _save(klant: Klant) -> None:
@@ -198,9 +202,9 @@ def create_klant(data: dict) -> Klant:
     )
     _save(klant)
     if adres is not None:
-        _write_adres(klant, adres, replace=True)
+        _write_adres(klant, adres, replace=True, new=True)
     if identificatie is not None:
-        _write_identificatie(klant, identificatie, replace=True)
+        _write_identificatie(klant, identificatie, replace=True, new=True)
     return klant
 
 
