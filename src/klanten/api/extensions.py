@@ -29,7 +29,7 @@ from .extension_serializers import (
     ValidatieSerializer,
     ValidatieWeergaveSerializer,
 )
-from .representation import KLANT_LIST_RELATIONS, CamelCaseData, CamelCaseList, klant_data
+from .representation import COLUMNS, CamelCaseData, CamelCaseList, row_data
 from .scopes import (
     SCOPE_KLANTEN_BIJWERKEN,
     SCOPE_KLANTEN_KLANTBEELD,
@@ -322,26 +322,24 @@ class KlantbeeldView(ContentTypeRequiredMixin, UnsupportedMethodFirstMixin, view
         serializer.is_valid(raise_exception=True)
         attrs = serializer.validated_data
         sleutel = attrs["sleutel"]
-        queryset = (
-            Klant.objects.filter(
-                gevalideerd=True,
-                gevalideerde_sleutel_type=sleutel.type,
-                gevalideerde_sleutel=sleutel.identificatie,
-            )
-            .select_related(*KLANT_LIST_RELATIONS)
-            .prefetch_related("interacties")
-            .order_by("-id")
-        )
+        queryset = Klant.objects.filter(
+            gevalideerd=True,
+            gevalideerde_sleutel_type=sleutel.type,
+            gevalideerde_sleutel=sleutel.identificatie,
+        ).order_by("-id")
         if attrs.get("bronorganisatie"):
             queryset = queryset.filter(bronorganisatie=attrs["bronorganisatie"])
         base = collection_url(request)
+        # (id, *representation row) per klant, then all their interactions in one query
+        found = list(queryset.values_list("id", *COLUMNS))
+        interacties: dict[int, list] = {row[0]: [] for row in found}
+        if interacties:
+            for interactie in Interactie.objects.filter(klant_id__in=interacties).order_by("id"):
+                interacties[interactie.klant_id].append(interactie)
         klanten = []
-        for klant in queryset:
-            data = klant_data(klant, base)
-            data["interacties"] = [
-                interactie_data(i, data["url"])
-                for i in sorted(klant.interacties.all(), key=lambda i: i.id)
-            ]
+        for klant_id, *row in found:
+            data = row_data(row, base)
+            data["interacties"] = [interactie_data(i, data["url"]) for i in interacties[klant_id]]
             klanten.append(data)
         actor = actor_for(request)
         KlantbeeldVerzoek.objects.create(

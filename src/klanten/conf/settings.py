@@ -100,7 +100,10 @@ DATABASES = {
         "ENGINE": "django.db.backends.postgresql",
         **database_from_env(),
         "CONN_MAX_AGE": env_int("DB_CONN_MAX_AGE", 60),
-        "CONN_HEALTH_CHECKS": True,
+        # a "SELECT 1" before each request's first query; off by default because it is about
+        # half of a detail read's database time (a connection broken by a database restart
+        # then fails one request per worker, after which Django replaces it)
+        "CONN_HEALTH_CHECKS": env_bool("DB_CONN_HEALTH_CHECKS", False),
         "OPTIONS": {"connect_timeout": env_int("DB_CONNECT_TIMEOUT", 5)},
         "TEST": {"NAME": env_str("DB_TEST_NAME", "") or None},
     }
