@@ -19,7 +19,7 @@ from vng_api_common.permissions import AuthScopesRequired
 from klanten.datamodel import evidence, rules, services
 from klanten.datamodel.models import Interactie, Klant, KlantbeeldVerzoek, Validatie
 
-from . import visibility
+from . import readsql, visibility
 from .extension_serializers import (
     BevestigingslinkSerializer,
     InteractieSerializer,
@@ -29,7 +29,7 @@ from .extension_serializers import (
     ValidatieSerializer,
     ValidatieWeergaveSerializer,
 )
-from .representation import COLUMNS, CamelCaseData, CamelCaseList, row_data
+from .representation import CamelCaseData, CamelCaseList, row_data
 from .scopes import (
     SCOPE_KLANTEN_BIJWERKEN,
     SCOPE_KLANTEN_KLANTBEELD,
@@ -322,16 +322,11 @@ class KlantbeeldView(ContentTypeRequiredMixin, UnsupportedMethodFirstMixin, view
         serializer.is_valid(raise_exception=True)
         attrs = serializer.validated_data
         sleutel = attrs["sleutel"]
-        queryset = Klant.objects.filter(
-            gevalideerd=True,
-            gevalideerde_sleutel_type=sleutel.type,
-            gevalideerde_sleutel=sleutel.identificatie,
-        ).order_by("-id")
-        if attrs.get("bronorganisatie"):
-            queryset = queryset.filter(bronorganisatie=attrs["bronorganisatie"])
         base = collection_url(request)
         # (id, *representation row) per klant, then all their interactions in one query
-        found = list(queryset.values_list("id", *COLUMNS))
+        found = readsql.klantbeeld_rows(
+            sleutel.type, sleutel.identificatie, attrs.get("bronorganisatie") or None
+        )
         interacties: dict[int, list] = {row[0]: [] for row in found}
         if interacties:
             for interactie in Interactie.objects.filter(klant_id__in=interacties).order_by("id"):

@@ -148,3 +148,28 @@ def list_count(request, lookups: dict[str, str], values: dict) -> int:
     )
     params = _params(order, {**values, "__applicatie": applicatie})
     return _execute(f"SELECT count(*) FROM ({sql}) AS klanten", params)[0][0]
+
+
+def klantbeeld_rows(sleutel_type: str, sleutel: str, bronorganisatie: str | None) -> list[tuple]:
+    """(id, *representation row) of the validated klanten with this exact subject key (V8)."""
+    names = ("__sleutel_type", "__sleutel", "__bronorganisatie" if bronorganisatie else None)
+
+    def build(marks):
+        queryset = Klant.objects.filter(
+            gevalideerd=True,
+            gevalideerde_sleutel_type=marks["__sleutel_type"],
+            gevalideerde_sleutel=marks["__sleutel"],
+        )
+        if bronorganisatie:
+            queryset = queryset.filter(bronorganisatie=marks["__bronorganisatie"])
+        return queryset.order_by("-id").values_list("id", *COLUMNS)
+
+    sql, order = _compile(("klantbeeld", names), build)
+    values = {
+        "__sleutel_type": sleutel_type,
+        "__sleutel": sleutel,
+        "__bronorganisatie": bronorganisatie,
+    }
+    found = _execute(sql, _params(order, values))
+    # the JSON columns sit one further right here, behind the id
+    return [(row[0], *_decode([row[1:]])[0]) for row in found]
