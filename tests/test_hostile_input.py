@@ -9,7 +9,7 @@ Behaviour, as tested here:
 - invalid UTF-8: in the body 400 ``parse_error``, in the query string (raw or
   percent-encoded) 400 ``invalid_encoding``, in the path 404 (an unknown uuid, C3);
 - a query string over 4096 bytes: 414 ``uri_too_long``; more than Django's 1000 parameters
-  within that: 400;
+  within that: 400; a page number beyond any possible offset: 404 (C3);
 - unknown fields in a body, at any level: ignored (not stored, not echoed), as DRF does and
   the standard's clients expect (they may send fields of newer versions);
 - a NUL character, which PostgreSQL cannot store in text, in any text field of any request
@@ -276,6 +276,13 @@ def test_more_parameters_than_django_reads_is_400(api, klant):
     query = "&".join("a=" for _ in range(1200))  # under 4096 bytes, over 1000 fields
     assert len(query) < 4096
     assert_problem(api.get(f"{BASE}/klanten", QUERY_STRING=query), 400)
+
+
+@pytest.mark.parametrize("page", [str(2**63 // 100 + 2), "1" + "0" * 30, "9" * 5000])
+def test_page_number_beyond_any_offset_is_404(api, klant, page):
+    """Found by fuzzing: an OFFSET beyond PostgreSQL's bigint was a 500."""
+    response = api.get(f"{BASE}/klanten", QUERY_STRING=f"page={page}"[:4096])
+    assert_problem(response, 404, "not_found")
 
 
 def test_long_filter_value_within_the_limit_is_no_error(api, klant):

@@ -15,6 +15,8 @@ from klanten.datamodel.models import KlantTeller
 
 from .representation import CamelCaseData
 
+_MAX_OFFSET = 2**63 - 1
+
 
 def unfiltered_count(request) -> int:
     """The number of klanten visible to this request (V7), from the counter rows."""
@@ -41,9 +43,10 @@ class KlantenPagination(PageNumberPagination):
             number = int(raw)
         except (TypeError, ValueError):
             number = 0
-        if number < 1:
-            raise NotFound("Ongeldige pagina.")
         offset = (number - 1) * self.page_size
+        # beyond PostgreSQL's bigint OFFSET no page can exist (found by fuzzing: a 500)
+        if number < 1 or offset > _MAX_OFFSET:
+            raise NotFound("Ongeldige pagina.")
         rows = fetch(self.page_size, offset)
         if not rows and number > 1:
             raise NotFound("Ongeldige pagina.")
