@@ -18,6 +18,7 @@ from klanten.datamodel import rules, services
 from klanten.datamodel.admin import ValidatieInline
 from klanten.datamodel.models import Interactie, Klant, Validatie
 
+from .admin_helpers import change_form_data
 from .conftest import BASE, BSN, BSN_2, RSIN, ApiClient, make_token
 
 CLIENTS = "/admin/klanten_config/apiclientapplicatie/"
@@ -268,35 +269,6 @@ def _validated_klant(make_klant, inp_bsn=BSN, **data) -> Klant:
     return klant
 
 
-def _change_form_data(response) -> dict:
-    """The POST body the change page would send unchanged (main form and every inline)."""
-    data = {}
-
-    def add(form):
-        for name, field in form.fields.items():
-            if field.disabled:
-                continue
-            value = form[name].value()
-            key = form.add_prefix(name)
-            if value is None:
-                continue
-            if isinstance(value, bool):
-                if value:
-                    data[key] = "on"
-            elif isinstance(value, list | tuple):
-                data[key] = list(value)
-            else:
-                data[key] = value
-
-    add(response.context["adminform"].form)
-    for inline in response.context["inline_admin_formsets"]:
-        formset = inline.formset
-        add(formset.management_form)
-        for form in formset.forms:
-            add(form)
-    return data
-
-
 def test_klant_changelist_shows_and_filters_gevalideerd(admin_client, make_klant):
     validated = _validated_klant(make_klant, achternaam="Vanderberg")
     make_klant(achternaam="Losseklant", subject_identificatie={"inp_bsn": BSN_2})
@@ -336,7 +308,7 @@ def test_posting_evidence_fields_through_the_admin_changes_nothing(admin_client,
     klant = _validated_klant(make_klant)
     validatie = klant.validaties.get()
     change_url = f"{KLANTEN_ADMIN}{klant.pk}/change/"
-    data = _change_form_data(admin_client.get(change_url))
+    data = change_form_data(admin_client.get(change_url))
     data.update(
         {
             "validaties-0-id": str(validatie.pk),
@@ -365,7 +337,7 @@ def test_validated_klant_key_and_state_are_read_only(admin_client, make_klant):
     assert 'name="subject_type"' not in page
     assert "corrigeer-subject" in page
 
-    data = _change_form_data(response)
+    data = change_form_data(response)
     data.update(
         {
             "natuurlijk_persoon-0-inp_bsn": BSN_2,
@@ -390,7 +362,7 @@ def test_non_validated_klant_identification_stays_editable(admin_client, make_kl
     response = admin_client.get(change_url)
     assert 'name="natuurlijk_persoon-0-inp_bsn"' in response.content.decode()
     assert "corrigeer-subject" not in response.content.decode()
-    data = _change_form_data(response)
+    data = change_form_data(response)
     data["natuurlijk_persoon-0-inp_bsn"] = BSN_2
     assert admin_client.post(change_url, data).status_code == 302
     klant.refresh_from_db()
@@ -406,7 +378,7 @@ def test_interactions_inline_adds_and_checks_roles(admin_client, make_klant):
     change_url = f"{KLANTEN_ADMIN}{klant.pk}/change/"
     response = admin_client.get(change_url)
     assert "https://zaken.example.nl/zaken/1" in response.content.decode()
-    base = _change_form_data(response)
+    base = change_form_data(response)
 
     def post_new(rol):
         data = dict(base)
