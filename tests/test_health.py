@@ -102,9 +102,7 @@ def test_ready_checks_the_broker_when_configured(db, settings):
 
 
 def test_ready_with_a_reachable_broker(db, settings):
-    with socket.socket() as s:
-        if s.connect_ex(("127.0.0.1", 6379)) != 0:
-            pytest.skip("no Redis on 127.0.0.1:6379")
+    # the machine's Redis: bin/test starts it, or stops with a clear message when it cannot
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:6379/0"
     settings.CELERY_TASK_ALWAYS_EAGER = False
     response = Client().get("/health/ready")
