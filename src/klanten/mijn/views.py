@@ -328,15 +328,7 @@ def wijzigen(request, context, uuid):
             with transaction.atomic():
                 oud = representatie(klant, request)
                 klant = services.update_klant(klant, form.klant_data(), partial=True)
-                nieuw = representatie(klant, request)
-                schrijf_audittrail(
-                    CommonResourceAction.partial_update,
-                    oud=oud,
-                    nieuw=nieuw,
-                    resource_weergave=klant.unique_representation(),
-                    actor=audit_actor(context),
-                )
-                notificeer(CommonResourceAction.partial_update, nieuw, klant, request=request)
+                _record_partial_update(request, context, klant, oud)
                 audit.leg_vast(Actie.wijzigen, context, klant=klant)
         except rules.RuleViolation as exc:
             return weigering(request, context, exc, klant=klant)
@@ -435,15 +427,7 @@ def _bevestigen(request, context, token, verzoek):
                 services.valideer_klant(
                     klant, context.bewijs(gegevens_bevestigd=True), service_actor()
                 )
-                nieuw = representatie(klant, request)
-                schrijf_audittrail(
-                    CommonResourceAction.partial_update,
-                    oud=oud,
-                    nieuw=nieuw,
-                    resource_weergave=klant.unique_representation(),
-                    actor=audit_actor(context),
-                )
-                notificeer(CommonResourceAction.partial_update, nieuw, klant, request=request)
+                _record_partial_update(request, context, klant, oud)
                 audit.leg_vast(Actie.bevestigen, context, klant=klant)
         except services.LinkUnusable as exc:
             return _link_ongeldig(request, exc.reason, context)
@@ -459,3 +443,16 @@ def _bevestigen(request, context, token, verzoek):
         "mijn/bevestigen.html",
         {"context": context, "form": form, "klant": klant, "organisatie": organisatie},
     )
+
+
+def _record_partial_update(request, context, klant, oud: dict) -> None:
+    """Audit trail and notification of a resident's change, as an API PATCH records them."""
+    nieuw = representatie(klant, request)
+    schrijf_audittrail(
+        CommonResourceAction.partial_update,
+        oud=oud,
+        nieuw=nieuw,
+        resource_weergave=klant.unique_representation(),
+        actor=audit_actor(context),
+    )
+    notificeer(CommonResourceAction.partial_update, nieuw, klant, request=request)
