@@ -1,8 +1,11 @@
-"""ZGW JWT authorization for this component (``kc``).
+"""ZGW JWT authorization for the APIs of this service: Klanten (component ``kc``) and
+Contactmomenten (``cmc``).
 
 Builds on vng_api_common's token checks (client lookup, HS256 signature, ``iat``/expiry, ZGW
-error codes) but reads an application's scopes always for the Klanten component, without
-consulting the Autorisaties API configuration singleton per request.
+error codes) but reads an application's scopes for the component of the API the request is
+for (by its path, ``klanten.api.middleware.API_COMPONENTS``), without consulting the
+Autorisaties API configuration singleton per request. One application may hold scopes for
+several components (one Autorisatie per component).
 
 A per-process cache keeps verified tokens and what a client id resolves to (its applications
 and their scopes) for ``AUTH_CACHE_SECONDS``: a read then costs no authorization queries. Any
@@ -20,6 +23,8 @@ from vng_api_common.authorizations.middleware import AuthMiddleware, JWTAuth
 from vng_api_common.authorizations.models import Applicatie, Autorisatie
 from vng_api_common.constants import ComponentTypes
 from vng_api_common.models import JWTSecret
+
+from .middleware import component_for_path
 
 COMPONENT = ComponentTypes.kc
 _MAX_TOKENS = 10_000
@@ -88,6 +93,11 @@ for _model in (JWTSecret, Applicatie, Autorisatie):
 
 
 class KlantenJWTAuth(JWTAuth):
+    def __init__(self, encoded: str | None, component: str | None = None):
+        super().__init__(encoded)
+        # the component whose scopes count: the API the request is for
+        self.component = component or COMPONENT
+
     @property
     def payload(self):
         if self.encoded is None:
@@ -120,24 +130,30 @@ class KlantenJWTAuth(JWTAuth):
             self._applicaties = applicaties
         return self._applicaties
 
-    def scopes(self) -> set[str] | None:
-        """The scopes granted for this component; None means all rights."""
+    def scopes(self, component: str | None = None) -> set[str] | None:
+        """The scopes granted for ``component`` (default: the Klanten API's, whichever API the
+        request is for); None means all rights."""
+        component = component or COMPONENT
         if not hasattr(self, "_scopes"):
+            self._scopes = {}
+        if component not in self._scopes:
             granted: set[str] | None = set()
             for applicatie in self.applicaties:
                 if applicatie.heeft_alle_autorisaties:
                     granted = None
                     break
                 for autorisatie in applicatie.autorisaties.all():
-                    if autorisatie.component == COMPONENT:
+                    if autorisatie.component == component:
                         granted.update(autorisatie.scopes)
-            self._scopes = granted
-        return self._scopes
+            self._scopes[component] = granted
+        return self._scopes[component]
 
     def has_auth(self, scopes, component=None, **fields) -> bool:
+        """Whether the request holds ``scopes`` for ``component`` (default: the component of
+        the API the request is for)."""
         if scopes is None:
             return False
-        granted = self.scopes()
+        granted = self.scopes(component or self.component)
         if granted is None:
             return bool(self.applicaties)
         return scopes.is_contained_in(list(granted))
@@ -148,4 +164,4 @@ class KlantenAuthMiddleware(AuthMiddleware):
         authorization = request.META.get(self.header, "")
         prefix = f"{self.auth_type} "
         encoded = authorization[len(prefix) :] if authorization.startswith(prefix) else None
-        request.jwt_auth = KlantenJWTAuth(encoded)
+        request.jwt_auth = KlantenJWTAuth(encoded, component_for_path(request.path))

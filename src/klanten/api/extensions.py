@@ -174,7 +174,10 @@ class KlantSubresourceMixin:
         from .viewsets import parse_uuid
 
         key = parse_uuid(self.kwargs["klant_uuid"])
-        queryset = visibility.visible(Klant.objects.all(), self.request)
+        # V7: a read also sees the klanten of the application's contactmomenten
+        queryset = visibility.visible(
+            Klant.objects.all(), self.request, per_uuid=self.request.method in ("GET", "HEAD")
+        )
         klant = queryset.filter(uuid=key).first()
         if klant is None:
             raise Http404

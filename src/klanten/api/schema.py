@@ -26,6 +26,12 @@ _IDENTIFICATIE_COMPONENTS = {
 _EXTENSION_ERROR_ACTION = {"GET": "list", "POST": "create", "DELETE": "destroy"}
 
 
+def alleen_klanten(endpoints, **kwargs):
+    """drf-spectacular preprocessing hook: the Klanten API's endpoints only (this service also
+    serves the Contactmomenten API, with a schema of its own)."""
+    return [endpoint for endpoint in endpoints if endpoint[0].startswith("/klanten/api/v1/")]
+
+
 class AutoSchema(VNGAutoSchema):
     def _resolve_path_parameters(self, variables):
         """uuid path parameters as the standard types them (``format: uuid``), not as the
@@ -165,7 +171,7 @@ class AutoSchema(VNGAutoSchema):
         return super().get_location_headers()
 
     def get_tags(self) -> list[str]:
-        return ["klanten"]
+        return list(getattr(self.view, "schema_tags", ("klanten",)))
 
 
 class KlantSerializerExtension(OpenApiSerializerExtension):

@@ -408,7 +408,9 @@ class KlantAuditTrailViewSet(ETagMixin, viewsets.ReadOnlyModelViewSet):
         if getattr(self, "swagger_fake_view", False):
             return AuditTrail.objects.none()
         klant_uuid = parse_uuid(self.kwargs["klant_uuid"])
-        klanten = visibility.visible(Klant.objects.filter(uuid=klant_uuid), self.request)
+        klanten = visibility.visible(
+            Klant.objects.filter(uuid=klant_uuid), self.request, per_uuid=True
+        )
         if not klanten.exists():
             raise Http404
         # hoofd_object is the klant's absolute URL; its path ends in the uuid

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "klanten.accounts",
     "klanten.datamodel",
     "klanten.api",
+    "klanten.contactmomenten",
     "klanten.config",
     "klanten.health",
     "klanten.background",
@@ -228,6 +229,9 @@ SPECTACULAR_SETTINGS = {
     "LICENSE": {"name": "EUPL 1.2", "url": "https://opensource.org/licenses/EUPL-1.2"},
     "COMPONENT_SPLIT_REQUEST": False,
     "ENUM_NAME_OVERRIDES": {},
+    # one schema per API: this one the Klanten API's endpoints only (the Contactmomenten API's
+    # schema: klanten.contactmomenten.schema)
+    "PREPROCESSING_HOOKS": ["klanten.api.schema.alleen_klanten"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "drf_spectacular.contrib.djangorestframework_camel_case.camelize_serializer_fields",

@@ -128,10 +128,21 @@ class Klantcontact(models.Model):
             models.Index(fields=["kanaal", "id"], name="klantcontact_kanaal_idx"),
             models.Index(fields=["bronorganisatie", "id"], name="klantcontact_bronorg_idx"),
             models.Index(fields=["geregistreerd_door", "id"], name="klantcontact_registr_idx"),
+            models.Index(fields=["medewerker_url", "id"], name="klantcontact_medewerker_idx"),
         ]
 
     def __str__(self) -> str:
         return f"{self.kanaal or 'contact'} {self.plaatsgevonden_op:%Y-%m-%d %H:%M}"
+
+
+class Contactmoment(Klantcontact):
+    """A klantcontact under the Contactmomenten API's name: notifications name their resource
+    after the model (``contactmoment``), and the admin lists contactmomenten on their own."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "contactmoment"
+        verbose_name_plural = "contactmomenten"
 
 
 class Actor(models.Model):

@@ -517,13 +517,33 @@ def vernietiging_volgens_regels(
     )
 
 
+def interactie_termijnen(klant_ids) -> dict[int, list]:
+    """R1: per klant id the ``(vernietigingsdatum, registered)`` pairs of its interactions: its
+    E2 interactions (registered when they were recorded here) and the klantcontacten it took
+    part in as a betrokkene (registered when the contact took place), in one query."""
+    from .klantcontacten import Betrokkene
+
+    per_klant: dict[int, list] = {pk: [] for pk in klant_ids}
+    if not per_klant:
+        return per_klant
+    interacties = Interactie.objects.filter(klant_id__in=per_klant).values_list(
+        "klant_id", "vernietigingsdatum", "aangemaakt_op"
+    )
+    betrokkenheden = Betrokkene.objects.filter(klant_id__in=per_klant).values_list(
+        "klant_id", "vernietigingsdatum", "klantcontact__plaatsgevonden_op"
+    )
+    for klant_id, datum, geregistreerd in interacties.union(betrokkenheden, all=True):
+        per_klant[klant_id].append((datum, geregistreerd))
+    return per_klant
+
+
 def vernietiging_van(klant: Klant, interacties=None) -> rules.Vernietiging | None:
     """R1 for a stored klant; ``interacties`` as for :func:`vernietiging_volgens_regels`,
-    read from the database when not given."""
+    read from the database when not given (:func:`interactie_termijnen`)."""
+    if klant.gevalideerd:
+        return None  # R3
     if interacties is None:
-        interacties = Interactie.objects.filter(klant_id=klant.pk).values_list(
-            "vernietigingsdatum", "aangemaakt_op"
-        )
+        interacties = interactie_termijnen([klant.pk])[klant.pk]
     return vernietiging_volgens_regels(
         gevalideerd=klant.gevalideerd,
         aangemaakt_op=timezone.localdate(klant.aangemaakt_op),
@@ -558,11 +578,7 @@ def herbereken_vernietigingsdata(batch_size: int = 1000) -> int:
             if not klanten:
                 return changed
             last_id = klanten[-1].id
-            per_klant: dict[int, list] = {k.id: [] for k in klanten}
-            for klant_id, datum, aangemaakt in Interactie.objects.filter(
-                klant_id__in=per_klant
-            ).values_list("klant_id", "vernietigingsdatum", "aangemaakt_op"):
-                per_klant[klant_id].append((datum, aangemaakt))
+            per_klant = interactie_termijnen([k.id for k in klanten])
             for klant in klanten:
                 before = klant.vernietigingsdatum
                 if werk_vernietigingsdatum_bij(klant, per_klant[klant.id]) != before:
@@ -570,9 +586,14 @@ def herbereken_vernietigingsdata(batch_size: int = 1000) -> int:
 
 
 def verwijder_klanten(klant_ids) -> None:
-    """Delete klanten with everything that hangs off them, their API audit trail included
-    (it holds their data; as a delete through the API does)."""
+    """Destroy klanten with everything that hangs off them, their API audit trail included
+    (it holds their data; as a delete through the API does), and their part in klantcontacten:
+    their betrokkenen go (the klantcontact itself stays, with its tekst, without them), unlike
+    a delete through an API, which keeps the betrokkene's own snapshot (K9)."""
     from vng_api_common.audittrails.models import AuditTrail
+
+    from .contacten import verwijder_betrokkenen
+    from .klantcontacten import Betrokkene
 
     uuids = list(Klant.objects.filter(pk__in=klant_ids).values_list("uuid", flat=True))
     if not uuids:
@@ -582,6 +603,7 @@ def verwijder_klanten(klant_ids) -> None:
     for uuid in uuids:
         condition |= Q(hoofd_object__endswith=f"/klanten/{uuid}")
     AuditTrail.objects.filter(condition).delete()
+    verwijder_betrokkenen(Betrokkene.objects.filter(klant_id__in=klant_ids))
     Klant.objects.filter(pk__in=klant_ids).delete()
 
 

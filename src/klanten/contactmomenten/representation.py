@@ -1,0 +1,195 @@
+"""The JSON representations of the Contactmomenten API, built from flat database rows.
+
+As for klanten (``klanten.api.representation``): reads select one flat row per resource with
+``values_list`` and turn it into the standard's shape with plain indexing; writes read their
+row back the same way, so there is one representation. Keys are camelCase already and every
+key of the standard is always present.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import (
+    Case,
+    CharField,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import JSONObject
+from django.urls import reverse
+from django.utils.timezone import localtime
+
+from klanten.datamodel.contacten import (
+    CONTACTMOMENT_ROL_VOOR_ROL,
+    IS_KLANTCONTACTMOMENT,
+)
+from klanten.datamodel.klantcontacten import (
+    ActorKlantcontact,
+    Betrokkene,
+    Klantcontact,
+    Onderwerpobject,
+    SoortActor,
+)
+
+
+@dataclass(frozen=True)
+class Basis:
+    """The absolute collection URLs (ending in a slash) of one request."""
+
+    contactmomenten: str
+    klantcontactmomenten: str
+    objectcontactmomenten: str
+    klanten: str
+
+    @classmethod
+    def voor(cls, request) -> "Basis":
+        def url(name: str) -> str:
+            return request.build_absolute_uri(reverse(name)) + "/"
+
+        return cls(
+            contactmomenten=url("contactmoment-list"),
+            klantcontactmomenten=url("klantcontactmoment-list"),
+            objectcontactmomenten=url("objectcontactmoment-list"),
+            klanten=url("klant-list"),
+        )
+
+
+def datetime_data(value) -> str | None:
+    """A date-time as DRF renders it: in the current time zone, ``Z`` for UTC."""
+    if value is None:
+        return None
+    text = localtime(value).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+# --- contactmoment ----------------------------------------------------------------------------
+
+MEDEWERKER = Subquery(
+    ActorKlantcontact.objects.filter(
+        klantcontact=OuterRef("pk"), actor__soort_actor=SoortActor.medewerker
+    )
+    .order_by("id")
+    .values(
+        json=JSONObject(
+            identificatie="actor__object_id",
+            achternaam="actor__achternaam",
+            voorletters="actor__voorletters",
+            voorvoegselAchternaam="actor__voorvoegsel_achternaam",
+        )
+    )[:1]
+)
+
+# one flat row per contactmoment (the medewerker as one JSON column)
+CONTACTMOMENT_KOLOMMEN = (
+    "uuid",  # 0
+    "vorig_klantcontact__uuid",
+    "volgend_klantcontact__uuid",
+    "bronorganisatie",
+    "plaatsgevonden_op",
+    "kanaal",  # 5
+    "voorkeurskanaal",
+    "taal",
+    "inhoud",
+    "onderwerp_links",
+    "initiatiefnemer",  # 10
+    "medewerker_url",
+    "medewerker",
+)
+
+
+def contactmomenten(queryset: QuerySet | None = None) -> QuerySet:
+    """The representation rows of a klantcontact queryset (its filters and order kept)."""
+    if queryset is None:
+        queryset = Klantcontact.objects.all()
+    return queryset.annotate(medewerker=MEDEWERKER).values_list(*CONTACTMOMENT_KOLOMMEN)
+
+
+def contactmoment_data(row, basis: Basis) -> dict:
+    base = basis.contactmomenten
+    return {
+        "url": f"{base}{row[0]}",
+        "vorigContactmoment": f"{base}{row[1]}" if row[1] else None,
+        "volgendContactmoment": f"{base}{row[2]}" if row[2] else None,
+        "bronorganisatie": row[3],
+        "registratiedatum": datetime_data(row[4]),
+        "kanaal": row[5],
+        "voorkeurskanaal": row[6],
+        "voorkeurstaal": row[7],
+        "tekst": row[8],
+        "onderwerpLinks": list(row[9]),
+        "initiatiefnemer": row[10],
+        "medewerker": row[11],
+        "medewerkerIdentificatie": row[12],
+    }
+
+
+def unique_representation(data: dict) -> str:
+    """``resourceWeergave`` of a contactmoment in the audit trail, as the reference
+    implementation writes it: bronorganisatie, the last segment of the medewerker URL, when
+    and through which kanaal."""
+    medewerker = (data["medewerker"] or "").rstrip("/").rsplit("/", 1)[-1]
+    return (
+        f"{data['bronorganisatie']} {medewerker} at {data['registratiedatum']} via {data['kanaal']}"
+    )[:200]
+
+
+# --- klantcontactmoment -----------------------------------------------------------------------
+
+# the Contactmomenten role: stored, or derived from the Klantinteracties role
+CONTACTMOMENT_ROL = Case(
+    When(~Q(klantcontactmoment_rol=""), then=F("klantcontactmoment_rol")),
+    *(When(rol=rol, then=Value(cm)) for rol, cm in CONTACTMOMENT_ROL_VOOR_ROL.items()),
+    default=Value(""),
+    output_field=CharField(),
+)
+KLANTCONTACTMOMENT_KOLOMMEN = ("uuid", "klantcontact__uuid", "klant__uuid", "klant_url", "cm_rol")
+
+
+def klantcontactmomenten(queryset: QuerySet | None = None) -> QuerySet:
+    """Betrokkenen that are klantcontactmomenten (with a klant here or elsewhere), as rows."""
+    if queryset is None:
+        queryset = Betrokkene.objects.all()
+    return (
+        queryset.filter(IS_KLANTCONTACTMOMENT)
+        .annotate(cm_rol=CONTACTMOMENT_ROL)
+        .values_list(*KLANTCONTACTMOMENT_KOLOMMEN)
+    )
+
+
+def klant_url(klant_uuid, klant_url_elders: str, basis: Basis) -> str:
+    return f"{basis.klanten}{klant_uuid}" if klant_uuid else klant_url_elders
+
+
+def klantcontactmoment_data(row, basis: Basis) -> dict:
+    return {
+        "url": f"{basis.klantcontactmomenten}{row[0]}",
+        "contactmoment": f"{basis.contactmomenten}{row[1]}",
+        "klant": klant_url(row[2], row[3], basis),
+        "rol": row[4],
+    }
+
+
+# --- objectcontactmoment ----------------------------------------------------------------------
+
+IS_OBJECTCONTACTMOMENT = Q(klantcontact__isnull=False) & ~Q(object_url="")
+OBJECTCONTACTMOMENT_KOLOMMEN = ("uuid", "klantcontact__uuid", "object_url", "object_type")
+
+
+def objectcontactmomenten(queryset: QuerySet | None = None) -> QuerySet:
+    """Onderwerpobjecten that are objectcontactmomenten (an object URL), as rows."""
+    if queryset is None:
+        queryset = Onderwerpobject.objects.all()
+    return queryset.filter(IS_OBJECTCONTACTMOMENT).values_list(*OBJECTCONTACTMOMENT_KOLOMMEN)
+
+
+def objectcontactmoment_data(row, basis: Basis) -> dict:
+    return {
+        "url": f"{basis.objectcontactmomenten}{row[0]}",
+        "contactmoment": f"{basis.contactmomenten}{row[1]}",
+        "object": row[2],
+        "objectType": row[3],
+    }
