@@ -32,13 +32,13 @@ def haal_op(url: str, *, params: dict | None = None, json: bool = False) -> Antw
     timeout = settings.SUBJECT_URL_TIMEOUT
     try:
         service = Service.get_service(url)
-        if service is not None:
-            with build_client(service) as client:
-                response = client.get(url, params=params, timeout=timeout, stream=True)
-        else:
-            response = requests.get(url, params=params, timeout=timeout, stream=True)
-        with response:
-            body = response.raw.read(MAX_BYTES + 1, decode_content=True)
+        session = build_client(service) if service is not None else requests.Session()
+        with session:
+            response = session.get(
+                url, params=params, timeout=timeout, stream=True, allow_redirects=False
+            )
+            with response:
+                body = response.raw.read(MAX_BYTES + 1, decode_content=True)
     except (requests.RequestException, ValueError, OSError) as exc:
         raise Onbereikbaar(type(exc).__name__) from exc
     if len(body) > MAX_BYTES:
