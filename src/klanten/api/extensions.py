@@ -1,6 +1,7 @@
 """Extension endpoints beside the standard (contract section 2): validaties (E1), interacties
 (E2), klantbeeld (E3), bevestigingsverzoek (E4) and registering a validated klant at once."""
 
+from django.db import transaction
 from django.http import Http404
 from django.urls import reverse
 from django.utils.timezone import localtime
@@ -8,18 +9,28 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status, views, viewsets
 from rest_framework.exceptions import (
     APIException,
+    ErrorDetail,
     PermissionDenied,
     UnsupportedMediaType,
     ValidationError,
 )
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
+from vng_api_common.constants import CommonResourceAction
 from vng_api_common.permissions import AuthScopesRequired
 
-from klanten.datamodel import evidence, rules, services
-from klanten.datamodel.models import Interactie, Klant, KlantbeeldVerzoek, Validatie
+from klanten.datamodel import contacten, evidence, rules, services
+from klanten.datamodel.constants import InteractieSoort
+from klanten.datamodel.models import (
+    Betrokkene,
+    Interactie,
+    Klant,
+    KlantbeeldVerzoek,
+    Klantcontact,
+    Validatie,
+)
 
-from . import readsql, visibility
+from . import interacties, readsql, visibility
 from .extension_serializers import (
     BevestigingslinkSerializer,
     InteractieSerializer,
@@ -266,10 +277,24 @@ class InteractieViewSet(ContentTypeRequiredMixin, KlantSubresourceMixin, viewset
     @extend_schema(responses={200: InteractieWeergaveSerializer(many=True)})
     def list(self, request, klant_uuid=None):
         klant = self.get_klant()
-        url = self.klant_url(klant)
-        return Response(
-            CamelCaseList(interactie_data(i, url) for i in klant.interacties.order_by("id"))
-        )
+        return Response(CamelCaseList(interacties.van_klant(klant, self.klant_url(klant), request)))
+
+    def _contactmoment(self, attrs):
+        """The contactmoment of this service an interaction of soort contactmoment names, or
+        None for a URL elsewhere (400 for a URL of this service that names none)."""
+        from klanten.contactmomenten import verwijzingen
+
+        if attrs["soort"] != InteractieSoort.contactmoment:
+            return None
+        key = verwijzingen.contactmoment_uuid(attrs["url"], self.request)
+        if key is None:
+            return None
+        klantcontact = Klantcontact.objects.filter(uuid=key).first()
+        if klantcontact is None:
+            raise ValidationError(
+                {"url": [ErrorDetail("Het contactmoment bestaat niet.", code="does_not_exist")]}
+            )
+        return klantcontact
 
     @extend_schema(request=InteractieSerializer, responses={201: InteractieWeergaveSerializer})
     def create(self, request, klant_uuid=None):
@@ -277,6 +302,11 @@ class InteractieViewSet(ContentTypeRequiredMixin, KlantSubresourceMixin, viewset
         serializer = InteractieSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         attrs = serializer.validated_data
+        klantcontact = self._contactmoment(attrs)
+        url = self.klant_url(klant)
+        if klantcontact is not None:
+            # a contactmoment of this service: the klant's part in it is a klantcontactmoment
+            return self._create_betrokkene(klant, klantcontact, attrs, url)
         try:
             interactie = services.add_interactie(
                 klant,
@@ -288,17 +318,62 @@ class InteractieViewSet(ContentTypeRequiredMixin, KlantSubresourceMixin, viewset
         except Klant.DoesNotExist as exc:  # deleted meanwhile (e.g. its retention ended)
             raise Http404 from exc
         return Response(
-            CamelCaseData(interactie_data(interactie, self.klant_url(klant))),
-            status=status.HTTP_201_CREATED,
+            CamelCaseData(interactie_data(interactie, url)), status=status.HTTP_201_CREATED
         )
+
+    def _create_betrokkene(self, klant, klantcontact, attrs, url):
+        from klanten.contactmomenten import vastleggen
+
+        applicatie = visibility.requesting_applicatie(self.request)
+        with transaction.atomic():
+            try:
+                betrokkene, created = contacten.add_betrokkene(
+                    klantcontact,
+                    klant=klant,
+                    klantcontactmoment_rol=attrs["rol"],
+                    bij_bestaand="bijwerken",
+                    vernietigingsdatum=attrs["vernietigingsdatum"],
+                    geregistreerd_door=applicatie.uuid if applicatie else None,
+                )
+            except (Klant.DoesNotExist, Klantcontact.DoesNotExist) as exc:
+                raise Http404 from exc
+            if created:
+                vastleggen.klantcontactmoment(self.request, betrokkene, CommonResourceAction.create)
+        data = {
+            "url": f"{url}/interacties/{betrokkene.uuid}",
+            "klant": url,
+            "soort": InteractieSoort.contactmoment,
+            "objectUrl": attrs["url"],
+            "rol": attrs["rol"],
+            "vernietigingsdatum": (
+                betrokkene.vernietigingsdatum.isoformat() if betrokkene.vernietigingsdatum else None
+            ),
+        }
+        return Response(CamelCaseData(data), status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={204: None})
     def destroy(self, request, klant_uuid=None, uuid=None):
+        from klanten.contactmomenten import vastleggen
+
         from .viewsets import parse_uuid
 
         klant = self.get_klant()
-        if not services.verwijder_interactie(klant, parse_uuid(uuid)):
+        key = parse_uuid(uuid)
+        if services.verwijder_interactie(klant, key):
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        # the klant's part in a contactmoment of this service (a klantcontactmoment)
+        betrokkene = Betrokkene.objects.filter(klant=klant, uuid=key).first()
+        if betrokkene is None:
             raise Http404
+        with transaction.atomic():
+            oud = vastleggen.klantcontactmoment_data(self.request, betrokkene)
+            try:
+                contacten.remove_betrokkene(betrokkene)
+            except Betrokkene.DoesNotExist as exc:
+                raise Http404 from exc
+            vastleggen.klantcontactmoment(
+                self.request, betrokkene, CommonResourceAction.destroy, oud=oud
+            )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -325,19 +400,25 @@ class KlantbeeldView(ContentTypeRequiredMixin, UnsupportedMethodFirstMixin, view
         serializer.is_valid(raise_exception=True)
         attrs = serializer.validated_data
         sleutel = attrs["sleutel"]
+        from klanten.contactmomenten.representation import Basis, klantbeeld_contactmomenten
+
         base = collection_url(request)
-        # (id, *representation row) per klant, then all their interactions in one query
+        # (id, *representation row) per klant, then all their interactions in one query and
+        # the contactmomenten they took part in in one more
         found = readsql.klantbeeld_rows(
             sleutel.type, sleutel.identificatie, attrs.get("bronorganisatie") or None
         )
-        interacties: dict[int, list] = {row[0]: [] for row in found}
-        if interacties:
-            for interactie in Interactie.objects.filter(klant_id__in=interacties).order_by("id"):
-                interacties[interactie.klant_id].append(interactie)
+        ids = [row[0] for row in found]
+        per_klant = interacties.rijen(ids)
+        contactmomenten = klantbeeld_contactmomenten(ids, Basis.voor(request))
+        cm_base = interacties.contactmomenten_url(request)
         klanten = []
         for klant_id, *row in found:
             data = row_data(row, base)
-            data["interacties"] = [interactie_data(i, data["url"]) for i in interacties[klant_id]]
+            data["interacties"] = [
+                interacties.data(rij, data["url"], cm_base) for rij in per_klant[klant_id]
+            ]
+            data["contactmomenten"] = contactmomenten[klant_id]
             klanten.append(data)
         actor = actor_for(request)
         KlantbeeldVerzoek.objects.create(

@@ -8,6 +8,7 @@ key of the standard is always present.
 
 from dataclasses import dataclass
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import (
     Case,
     CharField,
@@ -68,20 +69,27 @@ def datetime_data(value) -> str | None:
 
 # --- contactmoment ----------------------------------------------------------------------------
 
-MEDEWERKER = Subquery(
-    ActorKlantcontact.objects.filter(
-        klantcontact=OuterRef("pk"), actor__soort_actor=SoortActor.medewerker
-    )
-    .order_by("id")
-    .values(
-        json=JSONObject(
-            identificatie="actor__object_id",
-            achternaam="actor__achternaam",
-            voorletters="actor__voorletters",
-            voorvoegselAchternaam="actor__voorvoegsel_achternaam",
+
+def medewerker(klantcontact_ref: str = "pk") -> Subquery:
+    """The medewerkerIdentificatie of the klantcontact ``OuterRef(klantcontact_ref)``: its first
+    link to an actor of soort medewerker, as one JSON value (or NULL)."""
+    return Subquery(
+        ActorKlantcontact.objects.filter(
+            klantcontact=OuterRef(klantcontact_ref), actor__soort_actor=SoortActor.medewerker
         )
-    )[:1]
-)
+        .order_by("id")
+        .values(
+            json=JSONObject(
+                identificatie="actor__object_id",
+                achternaam="actor__achternaam",
+                voorletters="actor__voorletters",
+                voorvoegselAchternaam="actor__voorvoegsel_achternaam",
+            )
+        )[:1]
+    )
+
+
+MEDEWERKER = medewerker()
 
 # one flat row per contactmoment (the medewerker as one JSON column)
 CONTACTMOMENT_KOLOMMEN = (
@@ -193,3 +201,47 @@ def objectcontactmoment_data(row, basis: Basis) -> dict:
         "object": row[2],
         "objectType": row[3],
     }
+
+
+# --- the contactmomenten in a klantbeeld ---------------------------------------------------------
+
+
+def objecten(klantcontact_ref: str) -> ArraySubquery:
+    """The objectcontactmomenten (object URL and type) of a klantcontact, as a JSON array."""
+    return ArraySubquery(
+        Onderwerpobject.objects.filter(klantcontact=OuterRef(klantcontact_ref))
+        .exclude(object_url="")
+        .order_by("id")
+        .values(json=JSONObject(object="object_url", objectType="object_type"))
+    )
+
+
+def klantbeeld_contactmomenten(klant_ids, basis: Basis) -> dict[int, list[dict]]:
+    """Per klant id the contactmomenten it took part in, newest first, each the ContactMoment
+    representation with the klant's ``rollen`` in it and its ``objecten`` (the
+    objectcontactmomenten: a zaak), in one query."""
+    per_klant: dict[int, list[dict]] = {pk: [] for pk in klant_ids}
+    if not per_klant:
+        return per_klant
+    kolommen = [f"klantcontact__{kolom}" for kolom in CONTACTMOMENT_KOLOMMEN[:-1]]
+    rows = (
+        Betrokkene.objects.filter(klant_id__in=per_klant)
+        .annotate(
+            cm_rol=CONTACTMOMENT_ROL,
+            cm_medewerker=medewerker("klantcontact_id"),
+            cm_objecten=objecten("klantcontact_id"),
+        )
+        .order_by("klant_id", "-klantcontact__plaatsgevonden_op", "-klantcontact_id", "id")
+        .values_list("klant_id", "cm_rol", "cm_objecten", *kolommen, "cm_medewerker")
+    )
+    gezien: dict[tuple, dict] = {}
+    for klant_id, rol, gekoppeld, *row in rows:
+        key = (klant_id, row[0])
+        entry = gezien.get(key)
+        if entry is None:
+            entry = {**contactmoment_data(row, basis), "rollen": [], "objecten": gekoppeld}
+            gezien[key] = entry
+            per_klant[klant_id].append(entry)
+        if rol and rol not in entry["rollen"]:
+            entry["rollen"].append(rol)
+    return per_klant
