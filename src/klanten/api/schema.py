@@ -76,6 +76,12 @@ class AutoSchema(VNGAutoSchema):
             codes = {klass.status_code for klass in klasses}
         if self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None:
             codes.add(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+        # errors of an action the library does not know of (a refused delete: 400)
+        codes.update(
+            getattr(self.view, "schema_extra_errors", {}).get(
+                getattr(self.view, "action", None), ()
+            )
+        )
         if getattr(self.view, "action", None) == "list" and getattr(
             self.view, "filterset_class", None
         ):

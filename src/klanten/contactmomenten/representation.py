@@ -7,6 +7,7 @@ key of the standard is always present.
 """
 
 from dataclasses import dataclass
+from datetime import UTC
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import (
@@ -63,7 +64,12 @@ def datetime_data(value) -> str | None:
     """A date-time as DRF renders it: in the current time zone, ``Z`` for UTC."""
     if value is None:
         return None
-    text = localtime(value).isoformat()
+    local = localtime(value)
+    if local.utcoffset().total_seconds() % 60:
+        # a local mean time of the distant past (Amsterdam +00:19:32) is no RFC 3339 offset
+        # (found by fuzzing): UTC instead
+        local = value.astimezone(UTC)
+    text = local.isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
