@@ -13,7 +13,7 @@ from klanten.config.clients import RANK_LABELS
 from klanten.config.models import APIClientApplicatie, VertrouwdeUitgever
 from klanten.datamodel.constants import SubjectType
 
-from . import kanaal
+from . import contactmomenten, kanaal  # noqa: F401  (contactmomenten registers its admin)
 from .models import BeheerGebeurtenis, Instellingen
 
 

@@ -686,7 +686,15 @@ class KlantAdmin(admin.ModelAdmin):
             if obj is not None and obj.subject_type in IDENTIFICATIE_INLINES
             else list(IDENTIFICATIE_INLINES.values())
         )
-        return (KlantAdresInline, *identificatie, ValidatieInline, InteractieInline)
+        from klanten.beheer.contactmomenten import ContactmomentInline
+
+        return (
+            KlantAdresInline,
+            *identificatie,
+            ValidatieInline,
+            InteractieInline,
+            ContactmomentInline,
+        )
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
