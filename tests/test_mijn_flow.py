@@ -154,8 +154,13 @@ def test_notifications_for_resident_writes(
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/mijn-gegevens/registreren", FORM)
     klant = Klant.objects.get()
+    # saving the form unchanged changes nothing: no audit record, no notification
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(f"/mijn-gegevens/{klant.uuid}/wijzigen", FORM)
+        assert client.post(f"/mijn-gegevens/{klant.uuid}/wijzigen", FORM).status_code == 302
+    assert AuditTrail.objects.filter(actie="partial_update").count() == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/mijn-gegevens/{klant.uuid}/wijzigen", {**FORM, "achternaam": "Dijkstra"})
+    assert AuditTrail.objects.filter(actie="partial_update").count() == 1
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/mijn-gegevens/{klant.uuid}/verwijderen")
     sent = [r.json() for r in requests_mock.request_history if r.url == f"{nrc}notificaties"]

@@ -1,5 +1,6 @@
-"""C13 delivery guarantees: the notification outbox (klanten.background.outbox) without a real
-worker. The end-to-end behaviour with Redis and a Celery worker: test_background_integration."""
+"""C13 delivery guarantees: the notification outbox and its delivery (klanten.notificaties)
+without a real worker. The end-to-end behaviour with Redis and a Celery worker:
+test_background_integration."""
 
 import socket
 import threading
@@ -13,10 +14,10 @@ from django.utils import timezone
 from freezegun import freeze_time
 from notifications_api_common.models import NotificationsConfig
 
-from klanten.background import outbox
 from klanten.background.models import UitgaandeNotificatie
 from klanten.background.tasks import ruim_notificaties_op, verstuur_notificaties
 from klanten.celery import app as celery_app
+from klanten.notificaties import bezorging, outbox
 
 from .conftest import BASE
 from .test_notifications import NOTIFICATIES, PERSONAL, configure, expected, sent
@@ -62,7 +63,7 @@ def test_backoff_follows_the_admin_configuration(db):
         config.notification_delivery_base_factor,
         config.notification_delivery_retry_backoff_max,
     ) == (7, 25, 4, 52000)
-    waits = [outbox.backoff(config, poging) for poging in range(1, 9)]
+    waits = [bezorging.backoff(config, poging) for poging in range(1, 9)]
     assert waits == [25, 100, 400, 1600, 6400, 25600, 52000, 52000]
 
 
@@ -77,7 +78,8 @@ def test_write_succeeds_when_the_broker_is_unreachable(
     assert response.status_code == 201
     assert len(callbacks) == 1
     assert time.monotonic() - started < 5
-    # the broker was tried (and refused the connection)
+    # the broker was tried by the publisher thread (and refused the connection)
+    assert outbox.publisher.wait(10)
     assert "notification_enqueue_failed" in caplog.text
     assert "Connection refused" in caplog.text
     # nothing sent from the request; the notification waits in the outbox
@@ -113,7 +115,7 @@ def test_a_failing_after_commit_step_never_fails_the_write(
     def kapot(*args, **kwargs):
         raise RuntimeError("onverwacht")
 
-    monkeypatch.setattr(outbox, "verstuur", kapot)
+    monkeypatch.setattr(bezorging, "verstuur", kapot)
     with django_capture_on_commit_callbacks(execute=True):
         response = api.post_json(f"{BASE}/klanten", PERSONAL)
     assert response.status_code == 201
@@ -190,13 +192,13 @@ def test_a_row_being_sent_is_not_sent_again(requests_mock):
     try:
         assert holding.wait(timeout=10)
         started = time.monotonic()
-        assert outbox.verstuur().afgeleverd == 0  # skipped, not waited for
+        assert bezorging.verstuur().afgeleverd == 0  # skipped, not waited for
         assert time.monotonic() - started < 5
     finally:
         release.set()
         thread.join(timeout=30)
-    assert outbox.verstuur().afgeleverd == 1
-    assert outbox.verstuur().afgeleverd == 0
+    assert bezorging.verstuur().afgeleverd == 1
+    assert bezorging.verstuur().afgeleverd == 0
     assert len(sent(requests_mock)) == 1
 
 
@@ -214,7 +216,7 @@ def test_concurrent_senders_send_each_notification_once(requests_mock):
     def sender():
         try:
             barrier.wait(timeout=10)
-            outbox.verstuur()
+            bezorging.verstuur()
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:

@@ -9,6 +9,7 @@ from vng_api_common.audittrails.models import AuditTrail
 
 from klanten.datamodel import rules, services
 from klanten.datamodel.models import Klant, NatuurlijkPersoon, Validatie
+from klanten.datamodel.wijzigingen import Actor, Herkomst
 
 from .conftest import BSN, BSN_2, RSIN, klant_url
 from .validatie_helpers import (
@@ -333,9 +334,10 @@ def _corrigeer(klant, reden, inp_bsn=BSN_2):
         klant,
         {"inp_bsn": inp_bsn},
         reden,
-        klant_url=klant_url(klant),
-        gebruiker_id="beheerder-1",
-        gebruiker_weergave="Beheerder Een",
+        herkomst=Herkomst(
+            Actor(gebruikers_id="beheerder-1", gebruikers_weergave="Beheerder Een"),
+            klant_url(klant).removesuffix(str(klant.uuid)),
+        ),
     )
 
 
