@@ -306,6 +306,12 @@ def test_confirmation_link_promotes_the_klant(client, op, make_klant):
     assert klant.validaties.get().gegevens_bevestigd
     assert Bevestigingsverzoek.objects.get().gebruikt_op is not None
     assert Gebeurtenis.objects.filter(actie="bevestigen", klant_uuid=klant.uuid).exists()
+    # one audit record of the change and the promotion together (item 6 of issue 11)
+    [trail] = AuditTrail.objects.all()
+    assert trail.actie == "partial_update"
+    assert (trail.oud["gevalideerd"], trail.nieuw["gevalideerd"]) == (False, True)
+    assert (trail.oud["achternaam"], trail.nieuw["achternaam"]) == ("Jansen", "Janssen")
+    assert trail.applicatie_id == "mijn-gegevens"
     # the link works once
     response = client.get(f"/mijn-gegevens/bevestigen/{token}")
     assert response.status_code == 410
