@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import date
 
 import pytest
-from django.db import connections
+from django.db import DataError, connections
 from notifications_api_common.models import NotificationsConfig
 from vng_api_common.audittrails.models import AuditTrail
 from zgw_consumers.constants import APITypes, AuthTypes
@@ -19,7 +19,7 @@ from zgw_consumers.models import Service
 
 from klanten.background import retention
 from klanten.background.models import UitgaandeNotificatie
-from klanten.datamodel import rules
+from klanten.datamodel import rules, transactions
 from klanten.datamodel.models import (
     Bevestigingsverzoek,
     Interactie,
@@ -215,3 +215,40 @@ def test_delete_racing_the_retention_run(balie, settings):
         assert (status(deleted), run.aantal_vernietigd) in {(204, 0), (404, 1)}
         assert_nothing_left_of(klant["url"], changed=False)
     assert_no_orphans()
+
+
+def test_a_transaction_postgresql_cancels_is_run_again(make_klant):
+    """Where PostgreSQL still cancels a transaction (here a real deadlock: two writes lock two
+    klanten in opposite orders), the write transaction is run again instead of failing (it
+    was a 503 before)."""
+    first, second = make_klant(), make_klant()
+    both_hold_one = threading.Barrier(2)
+    attempts = {"a": 0, "b": 0}
+
+    def write(name, one, other):
+        def work():
+            attempts[name] += 1
+            Klant.objects.select_for_update().get(pk=one.pk)
+            if attempts[name] == 1:
+                both_hold_one.wait(timeout=10)
+            Klant.objects.select_for_update().get(pk=other.pk)
+            return name
+
+        return lambda: transactions.uitvoeren(work)
+
+    results = race(write("a", first, second), write("b", second, first))
+    assert sorted(results) == ["a", "b"]
+    # one of the two was cancelled by PostgreSQL's deadlock detection and ran again
+    assert sorted(attempts.values()) == [1, 2]
+
+
+def test_other_database_errors_are_not_retried(make_klant):
+    calls = []
+
+    def work():
+        calls.append(1)
+        Klant.objects.create(bronorganisatie="x" * 20, klantnummer="1")  # too long: DataError
+
+    with pytest.raises(DataError):
+        transactions.uitvoeren(work)
+    assert calls == [1]
