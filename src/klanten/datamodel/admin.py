@@ -708,7 +708,9 @@ class KlantAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         fields = super().get_readonly_fields(request, obj)
         if obj is not None and obj.subject_type is not None:
-            return (*fields, "subject_type")  # C8: never changes once set
+            fields = (*fields, "subject_type")  # C8: never changes once set
+        if obj is not None and obj.gevalideerd:
+            fields = (*fields, "subject")  # V1: only by the correction, with a reason
         return fields
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -945,14 +947,18 @@ class KlantAdmin(admin.ModelAdmin):
             )
             return redirect("admin:datamodel_klant_change", klant.pk)
         field, sleutel_type = _SLEUTELS[klant.subject_type]
-        form = CorrectieForm(request.POST or None, sleutel_type=sleutel_type)
+        form = CorrectieForm(
+            request.POST or None, sleutel_type=sleutel_type, huidig_subject=klant.subject
+        )
         if request.method == "POST" and form.is_valid():
+            identificatie = form.cleaned_data["identificatie"]
             try:
                 services.corrigeer_subject(
                     klant,
-                    {field: form.cleaned_data["identificatie"]},
+                    {field: identificatie} if identificatie else None,
                     form.cleaned_data["reden"],
                     herkomst=herkomst(request),
+                    subject=form.cleaned_data["subject"],
                 )
             except Klant.DoesNotExist:
                 messages.error(request, "Deze klant bestaat niet meer.")
@@ -973,27 +979,53 @@ class KlantAdmin(admin.ModelAdmin):
 
 
 class CorrectieForm(forms.Form):
-    """V1: an administrator corrects the subject identifier of a validated klant."""
+    """V1: an administrator corrects the subject identifier and/or the subject URL of a
+    validated klant (the only way to change either), with a reason."""
 
-    identificatie = forms.CharField(max_length=24, label="Nieuwe identificatie")
+    identificatie = forms.CharField(
+        max_length=24,
+        required=False,
+        label="Nieuwe identificatie",
+        help_text="Leeg laten: de identificatie blijft zoals ze is.",
+    )
+    subject = forms.URLField(
+        max_length=1000,
+        required=False,
+        assume_scheme="https",
+        label="Subject (URL)",
+        help_text="De URL van het subject in de basisregistratie; leeg: geen URL.",
+    )
     reden = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         label="Reden",
         help_text="Verplicht; wordt in de audit trail vastgelegd.",
     )
 
-    def __init__(self, *args, sleutel_type: str, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args, sleutel_type: str, huidig_subject: str = "", **kwargs):
+        super().__init__(*args, initial={"subject": huidig_subject}, **kwargs)
         self.sleutel_type = sleutel_type
+        self.huidig_subject = huidig_subject
         self.fields["identificatie"].label = f"Nieuw {SleutelType(sleutel_type).label}"
 
     def clean_identificatie(self):
         value = self.cleaned_data["identificatie"].strip()
+        if not value:
+            return ""
         try:
             rules.validate_identiteit(rules.Identiteit(self.sleutel_type, value))
         except rules.RuleViolation as exc:
             raise forms.ValidationError(exc.messages[0], code=exc.code) from exc
         return value
+
+    def clean_subject(self):
+        subject = self.cleaned_data["subject"]
+        # C7 (kla-002): a new subject URL must answer
+        if subject and subject != self.huidig_subject and not subject_url_responds(subject):
+            raise forms.ValidationError(
+                "De subject-URL is ongeldig of niet bereikbaar (HTTP 200 verwacht).",
+                code="bad-url",
+            )
+        return subject
 
     def clean_reden(self):
         reden = self.cleaned_data["reden"]
@@ -1002,6 +1034,18 @@ class CorrectieForm(forms.Form):
         except rules.RuleViolation as exc:
             raise forms.ValidationError(exc.messages[0], code=exc.code) from exc
         return reden.strip()
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            not self.errors
+            and not cleaned.get("identificatie")
+            and cleaned.get("subject") == self.huidig_subject
+        ):
+            raise forms.ValidationError(
+                "Geef een nieuwe identificatie of een nieuw subject op.", code="niets-gewijzigd"
+            )
+        return cleaned
 
 
 _SLEUTELS = services.IDENTIFICATIE_SLEUTEL

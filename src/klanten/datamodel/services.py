@@ -600,25 +600,36 @@ def bevestig_klant(
 
 @schrijfactie
 def corrigeer_subject(
-    klant: Klant, identificatie: dict, reden: str, *, herkomst: Herkomst
+    klant: Klant,
+    identificatie: dict | None,
+    reden: str,
+    *,
+    herkomst: Herkomst,
+    subject: str | None = None,
 ) -> Klant:
-    """V1: an administrator corrects the subject identification of a validated klant; the
-    reason is mandatory, and the change is recorded (audit action ``correctie_subject``, which
-    names the kind of key but not the identifiers, and a ``partial_update`` notification)."""
+    """V1: an administrator corrects the subject identification and/or the ``subject`` URL
+    of a validated klant (the only way to change either); the reason is mandatory, and the
+    change is recorded (audit action ``correctie_subject``, which names the kind of key but
+    not the identifiers or the URL, and a ``partial_update`` notification)."""
     rules.require_reason(reden)
     klant = wijzigingen.vergrendel(klant.pk)
     oud = representatie(klant, herkomst.basis_url)
     before = klant_identiteit(klant)
-    _write_identificatie(klant, identificatie, replace=False)
-    new = identiteit_from_data(klant.subject_type, identificatie)
-    if klant.gevalideerd and new is not None:
-        if new.type == SleutelType.bsn:
-            existing = _existing_validated(klant, new)
-            if existing is not None:
-                raise _duplicate(existing)
-        klant.gevalideerde_sleutel_type = new.type
-        klant.gevalideerde_sleutel = new.identificatie
-        klant.save()
+    new = before
+    if identificatie is not None:
+        _write_identificatie(klant, identificatie, replace=False)
+        new = identiteit_from_data(klant.subject_type, identificatie)
+        if klant.gevalideerd and new is not None:
+            if new.type == SleutelType.bsn:
+                existing = _existing_validated(klant, new)
+                if existing is not None:
+                    raise _duplicate(existing)
+            klant.gevalideerde_sleutel_type = new.type
+            klant.gevalideerde_sleutel = new.identificatie
+    subject_gewijzigd = subject is not None and subject != klant.subject
+    if subject_gewijzigd:
+        klant.subject = subject
+    klant.save()
     wijzigingen.leg_correctie_vast(
         klant,
         oud=oud,
@@ -627,6 +638,7 @@ def corrigeer_subject(
         reden=reden,
         sleutel_type_oud=before.type if before else None,
         sleutel_type_nieuw=new.type if new else None,
+        subject_gewijzigd=subject_gewijzigd,
     )
     return klant
 

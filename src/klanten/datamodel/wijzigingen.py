@@ -149,11 +149,13 @@ def leg_correctie_vast(
     reden: str,
     sleutel_type_oud: str | None,
     sleutel_type_nieuw: str | None,
+    subject_gewijzigd: bool = False,
 ) -> bool:
     """V1: an administrator's correction of a validated klant's subject: an audit record of
     its own action (``correctie_subject``, the reason as ``toelichting``; ``oud``/``nieuw``
-    name the kind of key only, never the identifiers) and the ``partial_update``
-    notification. Nothing when the representation did not change."""
+    name the kind of key and whether the subject URL changed, never the identifiers or the
+    URL) and the ``partial_update`` notification. Nothing when the representation did not
+    change."""
     if oud == nieuw:
         return False
     audit.schrijf(
@@ -165,7 +167,7 @@ def leg_correctie_vast(
         hoofd_object=nieuw["url"],
         weergave=klant.unique_representation(),
         oud={"sleutelType": sleutel_type_oud},
-        nieuw={"sleutelType": sleutel_type_nieuw},
+        nieuw={"sleutelType": sleutel_type_nieuw, "subjectGewijzigd": subject_gewijzigd},
         actor=herkomst.actor,
         toelichting=reden,
     )
