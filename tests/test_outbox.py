@@ -329,3 +329,77 @@ def test_resending_needs_the_change_permission(client, django_user_model, db):
     assert "opnieuw_versturen" not in client.get(url).content.decode()
     user.user_permissions.add(Permission.objects.get(codename="change_uitgaandenotificatie"))
     assert "opnieuw_versturen" in client.get(url).content.decode()
+
+
+class _SlowNotificaties:
+    """A Notificaties API on 127.0.0.1 that stores every notification, then answers 201; the
+    first answer comes after ``delay`` seconds."""
+
+    def __init__(self, delay: float):
+        import json
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.received: list[dict] = []
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                stub.received.append(json.loads(self.rfile.read(length)))
+                if len(stub.received) == 1:
+                    time.sleep(delay)
+                self.send_response(201)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.api_root = f"http://127.0.0.1:{self.server.server_address[1]}/api/v1/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.parametrize(("timeout", "sent"), [(1, 2), (3, 1)])
+def test_a_notificaties_api_slower_than_the_timeout_gets_the_notification_again(
+    db, settings, timeout, sent
+):
+    """Item 10 of issue 11: the delivery timeout is NOTIFICATIONS_DELIVERY_TIMEOUT. An answer
+    later than that is a failed attempt although the Notificaties API stored the
+    notification, so the retry sends it again: at least once (docs/background.md)."""
+    from zgw_consumers.constants import APITypes, AuthTypes
+    from zgw_consumers.models import Service
+
+    settings.NOTIFICATIONS_DELIVERY_TIMEOUT = timeout
+    stub = _SlowNotificaties(delay=1.5)
+    try:
+        service = Service.objects.create(
+            label="Trage NRC",
+            slug="trage-nrc",
+            api_type=APITypes.nrc,
+            api_root=stub.api_root,
+            auth_type=AuthTypes.no_auth,
+            timeout=30,  # the service's own timeout is not the one used
+        )
+        config = NotificationsConfig.get_solo()
+        config.notifications_api_service = service
+        config.save()
+        row = UitgaandeNotificatie.objects.create(bericht=message())
+        bezorging.verstuur()
+        row.refresh_from_db()
+        if sent == 2:
+            assert (row.status, row.pogingen) == ("te_versturen", 1)
+            assert row.laatste_fout.startswith("ReadTimeout")
+            UitgaandeNotificatie.objects.filter(pk=row.pk).update(volgende_poging=timezone.now())
+            bezorging.verstuur()
+            row.refresh_from_db()
+        assert (row.status, row.pogingen) == ("afgeleverd", sent)
+        assert stub.received == [row.bericht] * sent
+    finally:
+        stub.close()
