@@ -325,3 +325,9 @@ def test_delete_keeps_one_record_of_the_deletion_without_personal_data(
     assert AuditTrail.objects.count() == 2
     assert Klant.objects.count() == 1
     assert api.get(url).status_code == 404
+
+
+def test_an_over_long_logrecord_header_never_fails_the_write(api):
+    response = api.post_json(f"{BASE}/klanten", CREATE_BODY, HTTP_X_NLX_LOGRECORD_ID="x" * 300)
+    assert response.status_code == 201, response.content
+    assert AuditTrail.objects.get().logrecord_id == "x" * 255

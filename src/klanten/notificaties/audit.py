@@ -47,16 +47,18 @@ def record(
     actie_weergave: str | None = None,
     toelichting: str | None = None,
 ) -> AuditTrail:
-    """An unsaved audit trail record (``bron`` is the component: ``kc``, ``cmc``, ...)."""
+    """An unsaved audit trail record (``bron`` is the component: ``kc``, ``cmc``, ...). What
+    the actor's request sent (headers, token claims) is cut to the columns' lengths: an
+    over-long value never fails the write it records."""
     return AuditTrail(
         bron=bron,
-        logrecord_id=actor.logrecord_id,
-        applicatie_id=actor.applicatie_id,
-        applicatie_weergave=actor.applicatie_weergave,
+        logrecord_id=actor.logrecord_id[:255],
+        applicatie_id=actor.applicatie_id[:100],
+        applicatie_weergave=actor.applicatie_weergave[:200],
         actie=actie,
         actie_weergave=ACTIE_WEERGAVE.get(actie, "") if actie_weergave is None else actie_weergave,
-        gebruikers_id=actor.gebruikers_id,
-        gebruikers_weergave=actor.gebruikers_weergave,
+        gebruikers_id=actor.gebruikers_id[:255],
+        gebruikers_weergave=actor.gebruikers_weergave[:255],
         resultaat=RESULTAAT.get(actie, 200) if resultaat is None else resultaat,
         hoofd_object=hoofd_object,
         resource=resource,
