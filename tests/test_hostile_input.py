@@ -512,12 +512,12 @@ def test_a_write_failing_at_its_last_statement_leaves_nothing(
     """The database refuses the write's last step (the notification in the outbox, after the
     klant, its address, subject identification, evidence and audit trail record): a 500
     problem+json, and the whole write is rolled back."""
-    from klanten.api import viewsets
+    from klanten.notificaties import wijziging
 
     def refuse(*args, **kwargs):
         raise DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes")
 
-    monkeypatch.setattr(viewsets, "notificeer", refuse)
+    monkeypatch.setattr(wijziging, "notificeer", refuse)
     body = copy.deepcopy(WRITES[method, path])
     if method == "put":
         body["adres"]["straatnaam"] = "Nieuwe straat"

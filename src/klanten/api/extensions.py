@@ -2,7 +2,6 @@
 (E2), klantbeeld (E3), bevestigingsverzoek (E4) and registering a validated klant at once."""
 
 from django.http import Http404
-from django.urls import reverse
 from django.utils.timezone import localtime
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, views, viewsets
@@ -18,6 +17,7 @@ from vng_api_common.permissions import AuthScopesRequired
 
 from klanten.datamodel import evidence, rules, services
 from klanten.datamodel.models import Interactie, Klant, KlantbeeldVerzoek, Validatie
+from klanten.datamodel.representation import row_data
 
 from . import readsql, visibility
 from .extension_serializers import (
@@ -29,7 +29,8 @@ from .extension_serializers import (
     ValidatieSerializer,
     ValidatieWeergaveSerializer,
 )
-from .representation import CamelCaseData, CamelCaseList, row_data
+from .representation import CamelCaseData, CamelCaseList
+from .request_context import collection_url, herkomst, parse_uuid
 from .scopes import (
     SCOPE_KLANTEN_BIJWERKEN,
     SCOPE_KLANTEN_KLANTBEELD,
@@ -50,10 +51,6 @@ class ConflictError(APIException):
     def __init__(self, detail, code, existing_url=None):
         super().__init__(detail, code)
         self.existing_url = existing_url
-
-
-def collection_url(request) -> str:
-    return request.build_absolute_uri(reverse("klant-list")) + "/"
 
 
 def raise_for_rule(exc: rules.RuleViolation, request, field: str | None = None):
@@ -170,9 +167,7 @@ class ContentTypeRequiredMixin:
 class KlantSubresourceMixin:
     """Resolves ``klant_uuid`` from the path, honouring V7 visibility (invisible → 404)."""
 
-    def get_klant(self, for_update: bool = False) -> Klant:
-        from .viewsets import parse_uuid
-
+    def get_klant(self) -> Klant:
         key = parse_uuid(self.kwargs["klant_uuid"])
         queryset = visibility.visible(Klant.objects.all(), self.request)
         klant = queryset.filter(uuid=key).first()
@@ -220,7 +215,9 @@ class ValidatieViewSet(ContentTypeRequiredMixin, KlantSubresourceMixin, viewsets
         serializer.is_valid(raise_exception=True)
         try:
             bewijs = bewijs_from_request(request, serializer.validated_data)
-            validatie = services.valideer_klant(klant, bewijs, actor_for(request))
+            validatie = services.valideer_klant(
+                klant, bewijs, actor_for(request), herkomst=herkomst(request)
+            )
         except rules.RuleViolation as exc:
             raise_for_rule(exc, request)
         return Response(
@@ -291,8 +288,6 @@ class InteractieViewSet(ContentTypeRequiredMixin, KlantSubresourceMixin, viewset
 
     @extend_schema(responses={204: None})
     def destroy(self, request, klant_uuid=None, uuid=None):
-        from .viewsets import parse_uuid
-
         klant = self.get_klant()
         if not services.verwijder_interactie(klant, parse_uuid(uuid)):
             raise Http404

@@ -261,6 +261,10 @@ NOTIFICATIONS_API_GET_DOMAIN = "notifications_api_common.utils.get_site_domain"
 NOTIFICATIONS_OUTBOX_INTERVAL = env_int("NOTIFICATIONS_OUTBOX_INTERVAL", 30)
 # Delivered notifications stay visible in the admin this many days, then they are removed.
 NOTIFICATIONS_KEEP_DELIVERED_DAYS = env_int("NOTIFICATIONS_KEEP_DELIVERED_DAYS", 7)
+# Seconds a delivery attempt waits to connect and for each read of the answer of the
+# Notificaties API; an answer that comes later counts as a failed attempt, which is retried
+# (delivery is at least once: docs/background.md).
+NOTIFICATIONS_DELIVERY_TIMEOUT = env_int("NOTIFICATIONS_DELIVERY_TIMEOUT", 10)
 
 # --- Celery ----------------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")
@@ -269,9 +273,9 @@ CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", "")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not CELERY_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_BROKER_CONNECTION_TIMEOUT = 5
-# The web process publishes a "send now" task after a write commits; when the broker does not
-# answer within this many seconds it gives up (the outbox keeps the notification for the
-# periodic task): a broker outage never fails or holds up a write.
+# After a write commits, a thread of the web process publishes a "send now" task (the request
+# itself never waits on the broker); when the broker does not answer within this many seconds
+# the thread gives up (the outbox keeps the notification for the periodic task).
 CELERY_PUBLISH_TIMEOUT = env_int("CELERY_PUBLISH_TIMEOUT", 2)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Redis: give up on a connection attempt, and on a broker that stopped answering without

@@ -264,6 +264,17 @@ def require_validated_subject_unchanged(
         )
 
 
+def require_validated_subject_url_unchanged(gevalideerd: bool, current: str, new: str) -> None:
+    """V1: the ``subject`` URL of a validated klant cannot be repointed or emptied either
+    (the same code as its identification; only an administrator corrects it, with a reason)."""
+    if gevalideerd and current != new:
+        raise RuleViolation(
+            "Het subject van een gevalideerde klant kan niet worden gewijzigd; meld fouten bij "
+            "de basisregistratie of vraag een beheerder om een correctie.",
+            code="gevalideerd-subject-onwijzigbaar",
+        )
+
+
 def require_reason(reden: str) -> None:
     """V1: an administrator's correction of a validated subject always has a reason."""
     if not reden or not reden.strip():
