@@ -207,6 +207,13 @@ IS_HTTPS = env_bool("IS_HTTPS", not DEBUG)
 COMMONGROUND_API_COMMON_GET_DOMAIN = "vng_api_common.utils.get_site_domain"
 TIME_LEEWAY = env_int("JWT_LEEWAY", 0)
 JWT_EXPIRY = env_int("JWT_EXPIRY", 3600)
+# Seconds a client JWT's iat may lie in the future (the client's clock running ahead); a token
+# issued further ahead is refused, as it would stay valid for as long as its issuer wished.
+JWT_CLOCK_SKEW = env_int("JWT_CLOCK_SKEW", 60)
+if JWT_CLOCK_SKEW < 0:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("JWT_CLOCK_SKEW must be at least 0 seconds")
 # Seconds a process keeps verified tokens and a client's scopes (0 = no cache); changes made in
 # another process take effect within this time.
 AUTH_CACHE_SECONDS = env_int("AUTH_CACHE_SECONDS", 30)
