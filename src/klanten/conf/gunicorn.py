@@ -78,7 +78,7 @@ class StructuredLogger(Logger):
     def access(self, resp, req, environ, request_time):
         if not self.access_log_enabled:
             return
-        from klanten.conf.logging import redact_query_string, redact_text
+        from klanten.conf.logging import redact_path, redact_query_string
 
         try:
             status = resp.status
@@ -92,7 +92,7 @@ class StructuredLogger(Logger):
                 "request",
                 extra={
                     "method": environ.get("REQUEST_METHOD"),
-                    "path": redact_text(environ.get("PATH_INFO", "")),
+                    "path": redact_path(environ.get("PATH_INFO", "")),
                     "query": redact_query_string(environ.get("QUERY_STRING", "")),
                     "status": int(status) if str(status).isdigit() else status,
                     "bytes": getattr(resp, "sent", None),
