@@ -190,6 +190,8 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ("klanten.api.renderers.KlantenJSONRenderer",),
     # camelCase JSON with bounded size and nesting (klanten.api.parsers)
     "DEFAULT_PARSER_CLASSES": ("klanten.api.parsers.KlantenJSONParser",),
+    # a request body's Content-Type must name a media type, not a wildcard (415)
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "klanten.api.parsers.KlantenContentNegotiation",
     "URL_FORMAT_OVERRIDE": None,
     "UNAUTHENTICATED_USER": None,
     "URL_FIELD_NAME": "url",
