@@ -221,8 +221,18 @@ if JWT_CLOCK_SKEW < 0:
 AUTH_CACHE_SECONDS = env_int("AUTH_CACHE_SECONDS", 30)
 ETAG_REPRESENTATION_VERSION = "klanten-1"
 LINK_FETCHER = "requests.get"
-# Outgoing request timeout (seconds) for the subject URL check (kla-002).
-SUBJECT_URL_TIMEOUT = env_int("SUBJECT_URL_TIMEOUT", 10)
+# Outbound calls (klanten.outbound): the total deadline in seconds of one call (name lookup,
+# connecting, sending, and reading the whole answer), and the largest answer read.
+OUTBOUND_DEADLINE = env_int("OUTBOUND_DEADLINE", 5)
+OUTBOUND_MAX_RESPONSE_BYTES = env_int("OUTBOUND_MAX_RESPONSE_BYTES", 1024 * 1024)
+# The total deadline in seconds of the subject URL check (kla-002), an outbound call.
+SUBJECT_URL_TIMEOUT = env_int("SUBJECT_URL_TIMEOUT", 5)
+if min(OUTBOUND_DEADLINE, SUBJECT_URL_TIMEOUT, OUTBOUND_MAX_RESPONSE_BYTES) < 1:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "OUTBOUND_DEADLINE, SUBJECT_URL_TIMEOUT and OUTBOUND_MAX_RESPONSE_BYTES must be at least 1"
+    )
 
 SPECTACULAR_SETTINGS = {
     "DEFAULT_GENERATOR_CLASS": "vng_api_common.generators.OpenAPISchemaGenerator",
