@@ -246,10 +246,16 @@ SPECTACULAR_SETTINGS = {
     "CONTACT": {"url": "https://github.com/klanten"},
     "LICENSE": {"name": "EUPL 1.2", "url": "https://opensource.org/licenses/EUPL-1.2"},
     "COMPONENT_SPLIT_REQUEST": False,
+    # read-only fields (url, gevalideerd) are not "required": one component serves requests
+    # and responses (as in the standard), and a generated client must be able to make a Klant
+    # without them
+    "COMPONENT_NO_READ_ONLY_REQUIRED": True,
     "ENUM_NAME_OVERRIDES": {},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "drf_spectacular.contrib.djangorestframework_camel_case.camelize_serializer_fields",
+        # no default a generated client would send in place of an absent field (PATCH)
+        "klanten.api.schema.remove_request_defaults",
     ],
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_DIST": "SIDECAR",
