@@ -428,3 +428,18 @@ def test_read_only_fields_are_not_required(ours):
         for prop in schema.get("required", []):
             assert not schema["properties"][prop].get("readOnly"), (name, prop)
     assert ours["components"]["schemas"]["Klant"]["required"] == ["bronorganisatie"]
+
+
+def test_the_extension_fields_are_documented_as_present(standard, ours):
+    """Every property our Klant has beyond the standard's is described in conformance.md as
+    part of the representation (``gevalideerd`` was still "planned ... not present yet")."""
+    conformance = (ROOT / "docs" / "conformance.md").read_text()
+    extensions = set(ours["components"]["schemas"]["Klant"]["properties"]) - set(
+        standard["components"]["schemas"]["Klant"]["properties"]
+    )
+    assert extensions == {"aanmaakkanaal", "gevalideerd"}
+    section = conformance[conformance.index("**Extension fields") :].split("\n- ", 1)[0]
+    for name in extensions:
+        assert f"`{name}`" in section, name
+    assert "are part of the Klant representation" in section
+    assert not re.search(r"planned|not present yet", conformance)
