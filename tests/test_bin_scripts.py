@@ -4,6 +4,7 @@ skipped silently, and the migrations check needs no database of its own."""
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from .processes import ROOT
@@ -79,3 +80,22 @@ def test_the_migrations_check_prints_no_warning_without_the_database(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No changes detected" in result.stdout
     assert "Warning" not in result.stderr, result.stderr
+
+
+def test_a_management_command_prints_no_library_warning_at_start():
+    """Every start (bin/run runs migrate, demo_setup and runserver) printed vng_api_common's
+    ``incomplete_serializer_mapping`` warning: the Autorisaties API's serializers were imported
+    by the token check, which now imports them only when it consults that API."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env["DJANGO_SETTINGS_MODULE"] = "klanten.conf.test"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "incomplete_serializer_mapping" not in result.stdout + result.stderr
+    assert "[warning" not in result.stdout + result.stderr
