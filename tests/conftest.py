@@ -35,12 +35,27 @@ def make_token(client_id: str, secret: str = SECRET, **claims) -> str:
 
 
 class ApiClient(Client):
-    """Django test client speaking JSON with a bearer token."""
+    """Django test client speaking JSON with a bearer token.
 
-    def __init__(self, token: str | None = None, **defaults):
+    With ``mint`` (a function making a token for the current time), it makes a new token when
+    the clock was moved (freezegun) before its token's ``iat`` or towards its expiry, as a real
+    client mints its tokens by its own clock: the server refuses a token issued in the future
+    (``JWT_CLOCK_SKEW``) as it refuses an expired one. Tests of expiry use a fixed token."""
+
+    def __init__(self, token: str | None = None, *, mint=None, **defaults):
         if token:
             defaults["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+        self._mint = mint
+        self._issued_at = time.time()
         super().__init__(**defaults)
+
+    def request(self, **request):
+        if self._mint is not None and not (
+            self._issued_at - 30 <= time.time() <= self._issued_at + 1800
+        ):
+            self.defaults["HTTP_AUTHORIZATION"] = f"Bearer {self._mint()}"
+            self._issued_at = time.time()
+        return super().request(**request)
 
     def post_json(self, path, data, **extra):
         return self.post(path, data, content_type="application/json", **extra)
@@ -68,7 +83,9 @@ def make_client(db):
                 scopes=tuple(scopes),
             )
         )
-        return ApiClient(make_token(client_id, **claims))
+        return ApiClient(
+            make_token(client_id, **claims), mint=lambda: make_token(client_id, **claims)
+        )
 
     return factory
 
