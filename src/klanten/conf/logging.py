@@ -110,7 +110,7 @@ KNOWN_QUERY_PARAMETERS = frozenset(
 _SAFE_QUERY_VALUE = re.compile(
     r"[0-9]{1,6}|natuurlijk_persoon|niet_natuurlijk_persoon|vestiging|true|false"
 )
-# kept for compatibility: the parameters whose (safe) values are logged
+# The parameters whose values are logged when they are one of those (normalised names).
 SAFE_QUERY_PARAMETERS = frozenset({"page", "p", "subjecttype", "gevalideerd"})
 
 _QUERY_PARAMETER = re.compile(r"(?P<sep>[?&;])(?P<key>[^=&;#?\s\"'<>]+)=(?P<value>[^&;#\s\"'<>]*)")
