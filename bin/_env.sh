@@ -78,3 +78,44 @@ dev_database() {
         --port "${EMBEDDED_PG_PORT:-54320}" --find-free-port 2>/dev/null)"
     eval "$pg_env"
 }
+
+# bin/test: the VNG standard's schema that tests/test_schema_conformance.py compares
+# docs/openapi.yaml with: KLANTEN_STANDARD_OAS, or the copy in shared/standard next to this
+# checkout (or next to the folder of a worktree). Without it that comparison is skipped: say so,
+# and how to enable it.
+find_standard_oas() {
+    local name="klanten-api-1.0.0-openapi.yaml" candidate
+    if [ -n "${KLANTEN_STANDARD_OAS:-}" ]; then
+        if [ -f "$KLANTEN_STANDARD_OAS" ]; then
+            export KLANTEN_STANDARD_OAS
+            echo "== standard schema: $KLANTEN_STANDARD_OAS"
+            return 0
+        fi
+        echo "NOTE: KLANTEN_STANDARD_OAS=$KLANTEN_STANDARD_OAS is not a file: the comparison of" \
+            "docs/openapi.yaml with the standard (tests/test_schema_conformance.py) is SKIPPED."
+        return 0
+    fi
+    for candidate in "$ROOT/../shared/standard/$name" "$ROOT/../../shared/standard/$name"; do
+        if [ -f "$candidate" ]; then
+            KLANTEN_STANDARD_OAS="$(cd "$(dirname "$candidate")" && pwd)/$name"
+            export KLANTEN_STANDARD_OAS
+            echo "== standard schema: $KLANTEN_STANDARD_OAS"
+            return 0
+        fi
+    done
+    echo "NOTE: the comparison of docs/openapi.yaml with the VNG Klanten API 1.0.0 standard" \
+        "(tests/test_schema_conformance.py) is SKIPPED: $name was not found in ../shared/standard." \
+        "To run it: KLANTEN_STANDARD_OAS=/path/to/$name bin/test (the standard's OpenAPI" \
+        "schema, published by VNG Realisatie in its klanten-api repository)."
+}
+
+# bin/test: makemigrations --check reads the migration history of a database. It reads that of
+# PostgreSQL's maintenance database "postgres", which always exists (DB_NAME need not: pytest
+# creates its own test_<DB_NAME>); with DATABASE_URL, that database.
+check_migrations() {
+    if [ -n "${DATABASE_URL:-}" ]; then
+        "$VENV/bin/python" "$ROOT/manage.py" makemigrations --check --dry-run
+    else
+        DB_NAME=postgres "$VENV/bin/python" "$ROOT/manage.py" makemigrations --check --dry-run
+    fi
+}

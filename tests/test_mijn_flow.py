@@ -69,6 +69,20 @@ def test_authorization_request_asks_for_openid_with_pkce_state_and_nonce(client,
     assert {"state", "nonce", "code_challenge"} <= set(query)
 
 
+@pytest.mark.parametrize("niveau", ["\u00b2", "\u0663", "x"])
+def test_a_niveau_of_other_than_ascii_digits_is_ignored(client, op, niveau):
+    """``"²".isdigit()`` is true but ``int("²")`` fails, and ``int("٣")`` is 3: only ASCII
+    digits are a rank."""
+    configure_oidc(op, mijn_options={"acr_values": {"3": DIGID_SUBSTANTIEEL}})
+    response = client.get(
+        "/mijn-gegevens/inloggen", {"volgende": "/mijn-gegevens/", "niveau": niveau}
+    )
+    assert response.status_code == 302
+    assert "acr_values" not in parse_qs(urlparse(response["Location"]).query)
+    response = client.get("/mijn-gegevens/inloggen", {"volgende": "/mijn-gegevens/", "niveau": "3"})
+    assert parse_qs(urlparse(response["Location"]).query)["acr_values"] == [DIGID_SUBSTANTIEEL]
+
+
 def test_register_view_edit_delete(client, op, django_capture_on_commit_callbacks):
     response = sign_in(client, op)
     assert response.status_code == 302

@@ -84,6 +84,10 @@ def exception_handler(exc, context):
     # DRF overwrites the Content-Type header with the renderer's media type unless the
     # response itself carries one
     response.content_type = ERROR_CONTENT_TYPE
+    if response.status_code < 500:
+        # vng_api_common logged it (api.handled_exception, with the code and the names of the
+        # invalid parameters): django.request need not log it again
+        response._has_been_logged = True
     return response
 
 

@@ -190,6 +190,8 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ("klanten.api.renderers.KlantenJSONRenderer",),
     # camelCase JSON with bounded size and nesting (klanten.api.parsers)
     "DEFAULT_PARSER_CLASSES": ("klanten.api.parsers.KlantenJSONParser",),
+    # a request body's Content-Type must name a media type, not a wildcard (415)
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "klanten.api.parsers.KlantenContentNegotiation",
     "URL_FORMAT_OVERRIDE": None,
     "UNAUTHENTICATED_USER": None,
     "URL_FIELD_NAME": "url",
@@ -207,13 +209,30 @@ IS_HTTPS = env_bool("IS_HTTPS", not DEBUG)
 COMMONGROUND_API_COMMON_GET_DOMAIN = "vng_api_common.utils.get_site_domain"
 TIME_LEEWAY = env_int("JWT_LEEWAY", 0)
 JWT_EXPIRY = env_int("JWT_EXPIRY", 3600)
+# Seconds a client JWT's iat may lie in the future (the client's clock running ahead); a token
+# issued further ahead is refused, as it would stay valid for as long as its issuer wished.
+JWT_CLOCK_SKEW = env_int("JWT_CLOCK_SKEW", 60)
+if JWT_CLOCK_SKEW < 0:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("JWT_CLOCK_SKEW must be at least 0 seconds")
 # Seconds a process keeps verified tokens and a client's scopes (0 = no cache); changes made in
 # another process take effect within this time.
 AUTH_CACHE_SECONDS = env_int("AUTH_CACHE_SECONDS", 30)
 ETAG_REPRESENTATION_VERSION = "klanten-1"
 LINK_FETCHER = "requests.get"
-# Outgoing request timeout (seconds) for the subject URL check (kla-002).
-SUBJECT_URL_TIMEOUT = env_int("SUBJECT_URL_TIMEOUT", 10)
+# Outbound calls (klanten.outbound): the total deadline in seconds of one call (name lookup,
+# connecting, sending, and reading the whole answer), and the largest answer read.
+OUTBOUND_DEADLINE = env_int("OUTBOUND_DEADLINE", 5)
+OUTBOUND_MAX_RESPONSE_BYTES = env_int("OUTBOUND_MAX_RESPONSE_BYTES", 1024 * 1024)
+# The total deadline in seconds of the subject URL check (kla-002), an outbound call.
+SUBJECT_URL_TIMEOUT = env_int("SUBJECT_URL_TIMEOUT", 5)
+if min(OUTBOUND_DEADLINE, SUBJECT_URL_TIMEOUT, OUTBOUND_MAX_RESPONSE_BYTES) < 1:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "OUTBOUND_DEADLINE, SUBJECT_URL_TIMEOUT and OUTBOUND_MAX_RESPONSE_BYTES must be at least 1"
+    )
 
 SPECTACULAR_SETTINGS = {
     "DEFAULT_GENERATOR_CLASS": "vng_api_common.generators.OpenAPISchemaGenerator",
@@ -227,10 +246,16 @@ SPECTACULAR_SETTINGS = {
     "CONTACT": {"url": "https://github.com/klanten"},
     "LICENSE": {"name": "EUPL 1.2", "url": "https://opensource.org/licenses/EUPL-1.2"},
     "COMPONENT_SPLIT_REQUEST": False,
+    # read-only fields (url, gevalideerd) are not "required": one component serves requests
+    # and responses (as in the standard), and a generated client must be able to make a Klant
+    # without them
+    "COMPONENT_NO_READ_ONLY_REQUIRED": True,
     "ENUM_NAME_OVERRIDES": {},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "drf_spectacular.contrib.djangorestframework_camel_case.camelize_serializer_fields",
+        # no default a generated client would send in place of an absent field (PATCH)
+        "klanten.api.schema.remove_request_defaults",
     ],
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_DIST": "SIDECAR",

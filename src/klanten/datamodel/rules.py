@@ -25,8 +25,9 @@ _A_NUMMER = re.compile(r"[1-9][0-9]{9}")
 
 
 def passes_elfproef(value: str) -> bool:
-    """The 11-proef of BSN and RSIN: weights 9..2 and -1 over nine digits."""
-    if not _DIGITS9.fullmatch(value):
+    """The 11-proef of BSN and RSIN: weights 9..2 and -1 over nine digits. ``000000000``
+    passes the sum but is no number anyone has."""
+    if not _DIGITS9.fullmatch(value) or value == "000000000":
         return False
     total = sum(
         int(digit) * weight for digit, weight in zip(value[:8], range(9, 1, -1), strict=True)

@@ -195,7 +195,7 @@ def inloggen(request):
     if request.GET.get("opnieuw"):
         request.session[OPNIEUW_SESSION_KEY] = True
     niveau = request.GET.get("niveau", "")
-    if niveau.isdigit():
+    if niveau.isascii() and niveau.isdigit():
         request.session[NIVEAU_SESSION_KEY] = int(niveau)
     try:
         return mijn_gegevens_init_view(request, return_url=volgende)
