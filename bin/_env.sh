@@ -78,3 +78,54 @@ dev_database() {
         --port "${EMBEDDED_PG_PORT:-54320}" --find-free-port 2>/dev/null)"
     eval "$pg_env"
 }
+
+# bin/test: the VNG standard's schema that tests/test_schema_conformance.py compares
+# docs/openapi.yaml with: KLANTEN_STANDARD_OAS, or the copy in shared/standard next to this
+# checkout (or next to the folder of a worktree). Without it that comparison is skipped: say so,
+# and how to enable it.
+find_standard_oas() {  # every standard's schema: KLANTEN_STANDARD_OAS, CONTACTMOMENTEN_STANDARD_OAS
+    _find_standard_oas KLANTEN_STANDARD_OAS klanten-api-1.0.0-openapi.yaml \
+        docs/openapi.yaml tests/test_schema_conformance.py "VNG Klanten API 1.0.0" klanten-api
+    _find_standard_oas CONTACTMOMENTEN_STANDARD_OAS contactmomenten-api-1.0.0-openapi.yaml \
+        docs/openapi-contactmomenten.yaml tests/test_schema_conformance_contactmomenten.py \
+        "VNG Contactmomenten API 1.0.0" contactmomenten-api
+}
+
+# variable, file name, our schema, its test, the standard's name, its VNG repository: export
+# the variable when the file is found, else print a visible note that the comparison is skipped
+_find_standard_oas() {
+    local var="$1" name="$2" ours="$3" test="$4" label="$5" repository="$6" candidate value
+    value="${!var:-}"
+    if [ -n "$value" ]; then
+        if [ -f "$value" ]; then
+            export "${var?}"
+            echo "== standard schema: $value"
+            return 0
+        fi
+        echo "NOTE: $var=$value is not a file: the comparison of $ours with the standard" \
+            "($test) is SKIPPED."
+        return 0
+    fi
+    for candidate in "$ROOT/../shared/standard/$name" "$ROOT/../../shared/standard/$name"; do
+        if [ -f "$candidate" ]; then
+            printf -v "$var" '%s' "$(cd "$(dirname "$candidate")" && pwd)/$name"
+            export "${var?}"
+            echo "== standard schema: ${!var}"
+            return 0
+        fi
+    done
+    echo "NOTE: the comparison of $ours with the $label standard ($test) is SKIPPED: $name" \
+        "was not found in ../shared/standard. To run it: $var=/path/to/$name bin/test (the" \
+        "standard's OpenAPI schema, published by VNG Realisatie in its $repository repository)."
+}
+
+# bin/test: makemigrations --check reads the migration history of a database. It reads that of
+# PostgreSQL's maintenance database "postgres", which always exists (DB_NAME need not: pytest
+# creates its own test_<DB_NAME>); with DATABASE_URL, that database.
+check_migrations() {
+    if [ -n "${DATABASE_URL:-}" ]; then
+        "$VENV/bin/python" "$ROOT/manage.py" makemigrations --check --dry-run
+    else
+        DB_NAME=postgres "$VENV/bin/python" "$ROOT/manage.py" makemigrations --check --dry-run
+    fi
+}

@@ -452,3 +452,37 @@ def test_correction_is_only_for_validated_klanten(admin_client, make_klant):
     assert response.status_code == 302
     klant.refresh_from_db()
     assert klant.natuurlijk_persoon.inp_bsn == BSN
+
+
+def test_the_subject_url_of_a_validated_klant_changes_only_by_a_correction(
+    admin_client, make_klant, requests_mock
+):
+    """Item 10 of issue 11 (V1): the change form shows a validated klant's subject URL
+    read-only; the correction form changes it, with a reason, audited without the URL."""
+    subject = "https://brp.example.com/ingeschrevenpersonen/1"
+    ander = "https://brp.example.com/ingeschrevenpersonen/2"
+    requests_mock.get(ander, status_code=200)
+    klant = _validated_klant(make_klant, subject=subject)
+    change_url = f"{KLANTEN_ADMIN}{klant.pk}/change/"
+    response = admin_client.get(change_url)
+    assert 'name="subject"' not in response.content.decode()
+    data = change_form_data(response)
+    data.update({"subject": ander, "achternaam": "Nieuw"})
+    assert admin_client.post(change_url, data).status_code == 302
+    klant.refresh_from_db()
+    assert (klant.subject, klant.achternaam) == (subject, "Nieuw")
+
+    url = f"{KLANTEN_ADMIN}{klant.pk}/corrigeer-subject/"
+    form = admin_client.get(url)
+    assert f'value="{subject}"' in form.content.decode()
+    unchanged = admin_client.post(url, {"subject": subject, "reden": "Niets"})
+    assert unchanged.status_code == 200
+    assert unchanged.context["form"].non_field_errors()
+    done = admin_client.post(url, {"identificatie": "", "subject": ander, "reden": "Verwisseld"})
+    assert done.status_code == 302
+    klant.refresh_from_db()
+    assert (klant.subject, klant.gevalideerde_sleutel) == (ander, BSN)
+    trail = AuditTrail.objects.get(actie="correctie_subject")
+    assert trail.toelichting == "Verwisseld"
+    assert trail.nieuw == {"sleutelType": "bsn", "subjectGewijzigd": True}
+    assert "brp.example.com" not in json.dumps([trail.oud, trail.nieuw])

@@ -1,5 +1,6 @@
 """C12: the audit trail of a klant."""
 
+import json
 import uuid
 
 import pytest
@@ -276,7 +277,12 @@ def test_trails_are_per_klant(api, history):
     assert api.get(_trail_url(history["url"], theirs[0]["uuid"])).status_code == 404
 
 
-def test_delete_removes_only_that_klants_trail(api, history):
+def test_delete_keeps_one_record_of_the_deletion_without_personal_data(
+    api, make_client, history, applicatie
+):
+    """Item 7 of issue 11: the trail with personal data goes, the record of the deletion stays
+    (who, when, the URL), readable through both audit trail endpoints."""
+    url = history["url"]
     other = api.post_json(
         f"{BASE}/klanten",
         {
@@ -286,7 +292,42 @@ def test_delete_removes_only_that_klants_trail(api, history):
         },
     )
     assert other.status_code == 201
-    assert api.delete(history["url"]).status_code == 204
-    assert api.get(_trail_url(history["url"])).status_code == 404
-    assert list(AuditTrail.objects.values_list("hoofd_object", flat=True)) == [other.json()["url"]]
+    with freeze_time("2024-03-04T10:00:00Z"):
+        deleted = api.delete(url, HTTP_X_AUDIT_TOELICHTING="Op verzoek van de klant")
+    assert deleted.status_code == 204
+
+    response = api.get(_trail_url(url))
+    assert response.status_code == 200
+    [record] = response.json()
+    trail = AuditTrail.objects.get(hoofd_object=url)
+    assert record == _expected(
+        url,
+        applicatie,
+        trail,
+        actie="destroy",
+        actieWeergave="Object verwijderd",
+        resultaat=204,
+        toelichting="Op verzoek van de klant",
+        aanmaakdatum="2024-03-04T11:00:00+01:00",
+        resourceWeergave=f"{RSIN} - verwijderde klant",
+        wijzigingen={"oud": {"url": url, "gevalideerd": False}, "nieuw": None},
+    )
+    for personal in (BSN, "Jansen", "jan@example.nl", "Dorpsstraat", "0301234567"):
+        assert personal not in json.dumps(record)
+    detail = api.get(_trail_url(url, record["uuid"]))
+    assert detail.status_code == 200
+    assert detail.json() == record
+    # the scope is still required
+    reader = make_client(scopes=["klanten.lezen"])
+    assert reader.get(_trail_url(url)).status_code == 403
+    # the other klant's trail is untouched; the klant itself is gone
+    assert AuditTrail.objects.filter(hoofd_object=other.json()["url"]).count() == 1
+    assert AuditTrail.objects.count() == 2
     assert Klant.objects.count() == 1
+    assert api.get(url).status_code == 404
+
+
+def test_an_over_long_logrecord_header_never_fails_the_write(api):
+    response = api.post_json(f"{BASE}/klanten", CREATE_BODY, HTTP_X_NLX_LOGRECORD_ID="x" * 300)
+    assert response.status_code == 201, response.content
+    assert AuditTrail.objects.get().logrecord_id == "x" * 255

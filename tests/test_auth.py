@@ -1,9 +1,12 @@
 """C4: ZGW JWT authorisation: token checks and the scope of every operation."""
 
+import logging
 import time
 
 import jwt
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from vng_api_common.audittrails.models import AuditTrail
 from vng_api_common.authorizations.models import Applicatie, Autorisatie
 from vng_api_common.constants import ComponentTypes
@@ -107,7 +110,90 @@ def test_exp_in_the_past(known):
 
 def test_non_numeric_iat(known):
     token = make_token("known", iat="gisteren")
-    assert_forbidden(ApiClient(token).get(f"{BASE}/klanten"), "permission_denied")
+    assert_forbidden(ApiClient(token).get(f"{BASE}/klanten"), "jwt-invalid-iat-claim")
+
+
+@pytest.mark.parametrize("iat", [[1], {"t": 1}, True, 10**30, -(10**30), 1e300, "1" * 40], ids=repr)
+def test_iat_that_is_no_numeric_date(known, iat):
+    token = make_token("known", iat=iat)
+    assert_forbidden(ApiClient(token).get(f"{BASE}/klanten"), "jwt-invalid-iat-claim")
+
+
+@pytest.mark.parametrize("ahead", [600, 365 * 24 * 3600])
+def test_iat_in_the_future_is_refused(known, ahead):
+    token = make_token("known", iat=int(time.time()) + ahead)
+    body = assert_forbidden(ApiClient(token).get(f"{BASE}/klanten"), "jwt-not-yet-valid")
+    assert "toekomst" in body["detail"]
+
+
+def test_iat_within_the_clock_skew_is_accepted(known, settings):
+    assert settings.JWT_CLOCK_SKEW == 60
+    token = make_token("known", iat=int(time.time()) + 50)
+    assert ApiClient(token).get(f"{BASE}/klanten").status_code == 200
+    settings.JWT_CLOCK_SKEW = 10
+    token = make_token("known", iat=int(time.time()) + 50, user_id="other")
+    assert_forbidden(ApiClient(token).get(f"{BASE}/klanten"), "jwt-not-yet-valid")
+
+
+def test_a_future_iat_is_logged_without_claim_values(known, caplog):
+    token = make_token(
+        "known", iat=int(time.time()) + 600, user_id="m-991", user_representation="Xanthippe Q"
+    )
+    with caplog.at_level(logging.DEBUG):
+        assert_forbidden(ApiClient(token).get(f"{BASE}/klanten"), "jwt-not-yet-valid")
+    events = [r.msg for r in caplog.records if isinstance(r.msg, dict)]
+    warning = next(e for e in events if e.get("event") == "jwt_not_yet_valid")
+    assert warning["client_id"] == "known"
+    text = caplog.text + repr(events)
+    for value in ("m-991", "Xanthippe", str(int(time.time()) + 600)[:6]):
+        assert value not in text
+
+
+@pytest.mark.parametrize("client_id", ["kno\x00wn", "\x00", ["known"], {"id": "known"}, 7, ""])
+def test_client_id_that_cannot_be_a_client_is_refused_first(known, client_id):
+    # refused before the secret is looked up (a NUL cannot even be sent to PostgreSQL)
+    token = _raw({"client_id": client_id, "iat": int(time.time())})
+    with CaptureQueriesContext(connection) as queries:
+        response = ApiClient(token).get(f"{BASE}/klanten")
+    assert_forbidden(response, "invalid-client-identifier")
+    assert len(queries) == 0
+
+
+@pytest.mark.parametrize("claim", ["user_id", "user_representation"])
+@pytest.mark.parametrize(
+    "value",
+    ["x" * 256, ["medewerker"], {"id": 1}, 12, "a\x00b"],
+    ids=["long", "list", "obj", "int", "nul"],
+)
+def test_user_claims_that_cannot_be_recorded_are_refused(known, claim, value):
+    token = make_token("known", **{claim: value})
+    client = ApiClient(token)
+    response = client.post_json(
+        f"{BASE}/klanten",
+        {
+            "bronorganisatie": RSIN,
+            "subjectType": "natuurlijk_persoon",
+            "subjectIdentificatie": {"inpBsn": BSN},
+        },
+    )
+    assert_forbidden(response, f"jwt-invalid-{claim}-claim")
+    assert not Klant.objects.exists()
+    assert_forbidden(client.get(f"{BASE}/klanten"), f"jwt-invalid-{claim}-claim")
+
+
+def test_user_claims_of_255_characters_are_recorded(known):
+    token = make_token("known", user_id="i" * 255, user_representation="r" * 255)
+    response = ApiClient(token).post_json(
+        f"{BASE}/klanten",
+        {
+            "bronorganisatie": RSIN,
+            "subjectType": "natuurlijk_persoon",
+            "subjectIdentificatie": {"inpBsn": BSN},
+        },
+    )
+    assert response.status_code == 201, response.content
+    trail = AuditTrail.objects.get()
+    assert (trail.gebruikers_id, trail.gebruikers_weergave) == ("i" * 255, "r" * 255)
 
 
 def test_unsigned_token_is_refused(known):

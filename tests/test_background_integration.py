@@ -11,6 +11,7 @@ task; the worker sends. Every wait is bounded.
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -377,3 +378,31 @@ def test_a_failing_notificaties_api_is_retried_until_delivered(background, api, 
     assert bodies[0] == bodies[1] == bodies[2]
     row = UitgaandeNotificatie.objects.get(resource_url=url)
     assert (row.status, row.pogingen) == ("afgeleverd", 3)
+
+
+def test_a_hanging_redis_never_holds_up_a_write(background, api, redis_server, celery_processes):
+    """Item 5 of issue 11: a Redis that hangs (SIGSTOP: connections are accepted, nothing is
+    answered) is worse than one that is down. The request never talks to the broker (a thread
+    publishes after the commit), so every write answers at once; the notifications are
+    delivered once Redis answers again."""
+    body = {key: value for key, value in PERSONAL.items() if key != "klantnummer"}
+    first = create_klant(api)  # Redis answers: the publisher holds a connection to it
+    assert_delivered_once(background, first)
+    redis_server.process.send_signal(signal.SIGSTOP)
+    urls = []
+    try:
+        for _ in range(2):
+            started = time.monotonic()
+            response = api.post_json(f"{BASE}/klanten", body)
+            took = time.monotonic() - started
+            assert response.status_code == 201, response.content
+            assert took < 2, f"a write waited {took:.1f} s for a hanging broker"
+            urls.append(response.json()["url"])
+    finally:
+        redis_server.process.send_signal(signal.SIGCONT)
+    try:
+        for url in urls:
+            assert_delivered_once(background, url)
+    except AssertionError:
+        print(report(celery_processes))
+        raise

@@ -302,6 +302,17 @@ def test_gunicorn_with_the_production_settings(db, demo_client_cleanup, tmp_path
         # an identifier in the path: a 404 that django.request logs
         status, _, _ = _get(f"{server.base}/klanten/api/v1/klanten/{BSN}")
         assert status in (403, 404)
+        status, _, _ = _get(f"{server.base}/{BSN}/Xanthippe")
+        assert status == 404
+        # names in paths, rejected values and unknown parameter names (issue 11)
+        auth = {"Authorization": f"Bearer {token}"}
+        status, _, _ = _get(f"{server.base}/klanten/api/v1/klanten/Xanthippe", auth)
+        assert status == 404
+        status, _, _ = _get(
+            f"{server.base}/klanten/api/v1/klanten?subjectType=Xanthippe%20Quisquilia&Jansen=1",
+            auth,
+        )
+        assert status == 400
         # the other host names are refused
         status, _, _ = _get(f"{server.base}/klanten/api/v1/klanten", {"Host": "evil.example"})
         assert status == 400
@@ -330,8 +341,14 @@ def test_gunicorn_with_the_production_settings(db, demo_client_cleanup, tmp_path
     assert any(
         "[redacted]" in e.get("event", "") for e in events if e["logger"] == "django.request"
     )
-    for secret in (BSN, "jan.jansen", "0612345678"):
+    for secret in (BSN, "jan.jansen", "0612345678", "Xanthippe", "Quisquilia", "Jansen"):
         assert secret not in log, [line for line in log.splitlines() if secret in line]
+    # each refused API request once: the API's line with its code (not also django.request)
+    handled = [e for e in events if e.get("event") == "api.handled_exception"]
+    assert sorted(e["status"] for e in handled) == [400, 403, 404], handled
+    assert [e["request"] for e in events if e["logger"] == "django.request"] == [
+        "GET /[redacted]/[redacted]"
+    ]
 
 
 def test_ready_fails_when_the_database_is_unreachable(tmp_path):

@@ -9,7 +9,12 @@ Behaviour, as tested here:
 - invalid UTF-8: in the body 400 ``parse_error``, in the query string (raw or
   percent-encoded) 400 ``invalid_encoding``, in the path 404 (an unknown uuid, C3);
 - a query string over 4096 bytes: 414 ``uri_too_long``; more than Django's 1000 parameters
-  within that: 400; a page number beyond any possible offset: 404 (C3);
+  within that: 400; a page number beyond any possible offset, or not of ASCII digits
+  (``page=١``): 404 (C3);
+- more than 100 header fields, or one over 8190 bytes: 431 ``header_fields_too_large``; gunicorn
+  (with our configuration) leaves these limits and the 414 to the application;
+- a wildcard ``Content-Type`` (``*/*``) on a write: 415;
+- the all-zero BSN or RSIN ``000000000`` (it passes the 11-proef's sum): 400 ``invalid``;
 - unknown fields in a body, at any level: ignored (not stored, not echoed), as DRF does and
   the standard's clients expect (they may send fields of newer versions);
 - a NUL character, which PostgreSQL cannot store in text, in any text field of any request
@@ -496,6 +501,133 @@ def test_nul_in_a_header_is_400(api, header):
     assert _state() == before
 
 
+# --- issue 11: wildcard media types, all-zero identifiers, non-ASCII numbers, header limits -----
+@pytest.mark.parametrize("content_type", ["*/*", "application/*", "*/json", "*/*; charset=utf-8"])
+@pytest.mark.parametrize(("method", "path"), list(WRITES))
+def test_a_wildcard_content_type_is_415(api, klant, method, path, content_type):
+    """A Content-Type must name the body's media type; ``*/*`` is no JSON."""
+    before = _state()
+    response = getattr(api, method)(
+        _url(path, klant), json.dumps(WRITES[(method, path)]), content_type=content_type
+    )
+    assert_problem(response, 415, "unsupported_media_type")
+    assert _state() == before
+
+
+@pytest.mark.parametrize(
+    ("field", "body"),
+    [
+        ("subjectIdentificatie.inpBsn", {**KLANT, "subjectIdentificatie": {"inpBsn": "000000000"}}),
+        ("bronorganisatie", {**KLANT, "bronorganisatie": "000000000"}),
+        (
+            "subjectIdentificatie.innNnpId",
+            {
+                **KLANT,
+                "subjectType": "niet_natuurlijk_persoon",
+                "subjectIdentificatie": {"innNnpId": "000000000"},
+            },
+        ),
+    ],
+)
+def test_an_all_zero_bsn_or_rsin_is_refused(api, field, body):
+    """``000000000`` passes the 11-proef's sum but is nobody's number (C9)."""
+    problem = assert_problem(api.post_json(f"{BASE}/klanten", body), 400)
+    assert {"name": field, "code": "invalid"} in [
+        {"name": p["name"], "code": p["code"]} for p in problem["invalidParams"]
+    ]
+    assert not Klant.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "bronorganisatie",
+        "subjectNatuurlijkPersoon__inpBsn",
+        "subjectNietNatuurlijkPersoon__innNnpId",
+    ],
+)
+def test_an_all_zero_bsn_or_rsin_filter_is_refused(api, name):
+    problem = assert_problem(api.get(f"{BASE}/klanten", {name: "000000000"}), 400)
+    assert problem["invalidParams"][0]["code"] == "invalid"
+
+
+@pytest.mark.parametrize("page", ["\u0661", "\u0662", "\u00b2", "+1", " 1", "1_0", "\uff11"])
+def test_a_page_number_of_other_than_ascii_digits_is_404(api, klant, page):
+    """``int()`` reads ``١`` (Arabic-Indic one) as 1: only ASCII digits are a page number."""
+    assert_problem(api.get(f"{BASE}/klanten", {"page": page}), 404, "not_found")
+    assert api.get(f"{BASE}/klanten", {"page": "01"}).status_code == 200
+
+
+def test_headers_over_the_limits_are_431(api, klant):
+    many = {f"HTTP_X_EXTRA_{i}": "x" for i in range(101)}
+    assert_problem(api.get(f"{BASE}/klanten", **many), 431, "header_fields_too_large")
+    long = {"HTTP_X_EXTRA": "x" * 8200}
+    assert_problem(api.get(f"{BASE}/klanten", **long), 431, "header_fields_too_large")
+    before = _state()
+    response = api.post(
+        f"{BASE}/klanten", json.dumps(KLANT), content_type="application/json", **long
+    )
+    assert_problem(response, 431, "header_fields_too_large")
+    assert _state() == before
+    # within the limits
+    fine = {f"HTTP_X_EXTRA_{i}": "x" for i in range(80)}
+    assert api.get(f"{BASE}/klanten", HTTP_X_EXTRA="x" * 8000, **fine).status_code == 200
+
+
+def test_gunicorn_leaves_the_request_limits_to_the_application(db, tmp_path):
+    """gunicorn with our configuration: a request over the application's limits gets the
+    application's problem+json 414/431 (gunicorn's own limits lie above them)."""
+    import http.client
+
+    from .processes import VENV_BIN, Process, clean_env, database_env, free_port
+
+    port = free_port()
+    env = clean_env(
+        DEBUG="false",
+        GUNICORN_BIND=f"127.0.0.1:{port}",
+        GUNICORN_WORKERS="1",
+        GUNICORN_ACCESS_LOG="false",
+        PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"),
+        **database_env(),
+    )
+    command = [str(VENV_BIN / "gunicorn"), "-c", "python:klanten.conf.gunicorn", "klanten.wsgi"]
+    server = Process(command, env, tmp_path / "gunicorn.log", port)
+
+    def request(target: str, headers: dict) -> tuple[int, str, bytes]:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+        try:
+            connection.putrequest("GET", target, skip_accept_encoding=True)
+            for name, value in headers.items():
+                connection.putheader(name, value)
+            connection.endheaders()
+            response = connection.getresponse()
+            return response.status, response.getheader("Content-Type", ""), response.read()
+        finally:
+            connection.close()
+
+    try:
+        server.wait_until_listening()
+        target = f"{BASE}/klanten?achternaam={'a' * 5000}"
+        assert len(f"GET {target} HTTP/1.1") > 4094  # gunicorn's default limit
+        results = [
+            request(target, {}),
+            request(f"{BASE}/klanten", {"X-Extra": "x" * 9000}),
+            request(f"{BASE}/klanten", {f"X-Extra-{i}": "x" for i in range(110)}),
+            request(f"{BASE}/klanten", {}),
+        ]
+    finally:
+        log = server.stop()
+    statuses = [(status, content_type) for status, content_type, _ in results]
+    assert statuses == [
+        (414, "application/problem+json"),
+        (431, "application/problem+json"),
+        (431, "application/problem+json"),
+        (403, "application/problem+json"),
+    ], log[-3000:]
+    assert json.loads(results[0][2])["code"] == "uri_too_long"
+    assert json.loads(results[1][2])["code"] == "header_fields_too_large"
+
+
 # --- nothing half-written ----------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("method", "path"),
@@ -512,12 +644,12 @@ def test_a_write_failing_at_its_last_statement_leaves_nothing(
     """The database refuses the write's last step (the notification in the outbox, after the
     klant, its address, subject identification, evidence and audit trail record): a 500
     problem+json, and the whole write is rolled back."""
-    from klanten.api import viewsets
+    from klanten.notificaties import wijziging
 
     def refuse(*args, **kwargs):
         raise DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes")
 
-    monkeypatch.setattr(viewsets, "notificeer", refuse)
+    monkeypatch.setattr(wijziging, "notificeer", refuse)
     body = copy.deepcopy(WRITES[method, path])
     if method == "put":
         body["adres"]["straatnaam"] = "Nieuwe straat"

@@ -63,8 +63,9 @@ def test_create_with_subject_answering_200(api, requests_mock):
     assert requests_mock.call_count == 1
     assert requests_mock.request_history[0].method == "GET"
     assert requests_mock.request_history[0].url == SUBJECT
-    # a bounded timeout
-    assert requests_mock.request_history[0].timeout == settings.SUBJECT_URL_TIMEOUT
+    # bounded by the check's total deadline (tests/test_outbound.py: the deadline itself)
+    connect, read = requests_mock.request_history[0].timeout
+    assert 0 < connect == read <= settings.SUBJECT_URL_TIMEOUT
     assert 0 < settings.SUBJECT_URL_TIMEOUT <= 30
 
 

@@ -4,6 +4,7 @@ import threading
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from klanten.datamodel import services
 from klanten.datamodel.models import Klant
@@ -116,6 +117,49 @@ def test_non_numeric_client_numbers_do_not_disturb_generation(api):
     _create(api, klantnummer="ABC-12")
     _create(api, klantnummer="K9")
     assert _create(api)["klantnummer"] == "1"
+
+
+def test_a_chosen_number_at_the_top_does_not_exhaust_generation(api, make_client):
+    """Item 8 of issue 11: one klant with klantnummer 99999999 in an organisation without a
+    counter yet; later creates without a klantnummer, by any application, still get one."""
+    assert _create(api, klantnummer="99999999")["klantnummer"] == "99999999"
+    assert _create(api)["klantnummer"] == "1"
+    assert _create(make_client())["klantnummer"] == "2"
+    # and once the counter runs, a chosen top number changes nothing either
+    assert _create(api, klantnummer="99999998")["klantnummer"] == "99999998"
+    assert [_create(api)["klantnummer"] for _ in range(2)] == ["3", "4"]
+
+
+def test_imported_numbers_are_continued_and_an_outlier_ignored(make_klant):
+    for number in ("1", "2", "3", "99999999"):
+        make_klant(klantnummer=number)
+    assert make_klant().klantnummer == "4"
+
+
+def test_generation_near_the_top_continues_at_the_lowest_free_number(make_klant):
+    for number in ("1", "2", "4", "99999998"):
+        make_klant(klantnummer=number)
+    # the counter continues after the highest number in use (an import)...
+    assert make_klant().klantnummer == "99999999"
+    # ...and past 99999999 at the lowest number nobody carries
+    assert [make_klant().klantnummer for _ in range(3)] == ["3", "5", "6"]
+
+
+def test_all_numbers_taken_is_klantnummer_uitgeput(make_klant, monkeypatch):
+    make_klant(klantnummer="99999999")
+    monkeypatch.setattr(services, "_KLANTNUMMER_MAX", 3)
+    make_klant(klantnummer="2")
+    assert [make_klant().klantnummer for _ in range(2)] == ["1", "3"]
+    with pytest.raises(services.rules.RuleViolation) as excinfo:
+        make_klant()
+    assert excinfo.value.code == "klantnummer-uitgeput"
+
+
+def test_generation_is_one_statement_in_the_normal_case(make_klant):
+    make_klant()
+    with CaptureQueriesContext(connection) as queries:
+        assert services.next_klantnummer(RSIN) == "2"
+    assert len(queries.captured_queries) == 1
 
 
 def test_given_klantnummer_is_kept(api):

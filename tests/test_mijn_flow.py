@@ -69,6 +69,20 @@ def test_authorization_request_asks_for_openid_with_pkce_state_and_nonce(client,
     assert {"state", "nonce", "code_challenge"} <= set(query)
 
 
+@pytest.mark.parametrize("niveau", ["\u00b2", "\u0663", "x"])
+def test_a_niveau_of_other_than_ascii_digits_is_ignored(client, op, niveau):
+    """``"²".isdigit()`` is true but ``int("²")`` fails, and ``int("٣")`` is 3: only ASCII
+    digits are a rank."""
+    configure_oidc(op, mijn_options={"acr_values": {"3": DIGID_SUBSTANTIEEL}})
+    response = client.get(
+        "/mijn-gegevens/inloggen", {"volgende": "/mijn-gegevens/", "niveau": niveau}
+    )
+    assert response.status_code == 302
+    assert "acr_values" not in parse_qs(urlparse(response["Location"]).query)
+    response = client.get("/mijn-gegevens/inloggen", {"volgende": "/mijn-gegevens/", "niveau": "3"})
+    assert parse_qs(urlparse(response["Location"]).query)["acr_values"] == [DIGID_SUBSTANTIEEL]
+
+
 def test_register_view_edit_delete(client, op, django_capture_on_commit_callbacks):
     response = sign_in(client, op)
     assert response.status_code == 302
@@ -154,8 +168,13 @@ def test_notifications_for_resident_writes(
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/mijn-gegevens/registreren", FORM)
     klant = Klant.objects.get()
+    # saving the form unchanged changes nothing: no audit record, no notification
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(f"/mijn-gegevens/{klant.uuid}/wijzigen", FORM)
+        assert client.post(f"/mijn-gegevens/{klant.uuid}/wijzigen", FORM).status_code == 302
+    assert AuditTrail.objects.filter(actie="partial_update").count() == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/mijn-gegevens/{klant.uuid}/wijzigen", {**FORM, "achternaam": "Dijkstra"})
+    assert AuditTrail.objects.filter(actie="partial_update").count() == 1
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/mijn-gegevens/{klant.uuid}/verwijderen")
     sent = [r.json() for r in requests_mock.request_history if r.url == f"{nrc}notificaties"]
@@ -301,6 +320,12 @@ def test_confirmation_link_promotes_the_klant(client, op, make_klant):
     assert klant.validaties.get().gegevens_bevestigd
     assert Bevestigingsverzoek.objects.get().gebruikt_op is not None
     assert Gebeurtenis.objects.filter(actie="bevestigen", klant_uuid=klant.uuid).exists()
+    # one audit record of the change and the promotion together (item 6 of issue 11)
+    [trail] = AuditTrail.objects.all()
+    assert trail.actie == "partial_update"
+    assert (trail.oud["gevalideerd"], trail.nieuw["gevalideerd"]) == (False, True)
+    assert (trail.oud["achternaam"], trail.nieuw["achternaam"]) == ("Jansen", "Janssen")
+    assert trail.applicatie_id == "mijn-gegevens"
     # the link works once
     response = client.get(f"/mijn-gegevens/bevestigen/{token}")
     assert response.status_code == 410

@@ -1,5 +1,6 @@
-"""C13 delivery guarantees: the notification outbox (klanten.background.outbox) without a real
-worker. The end-to-end behaviour with Redis and a Celery worker: test_background_integration."""
+"""C13 delivery guarantees: the notification outbox and its delivery (klanten.notificaties)
+without a real worker. The end-to-end behaviour with Redis and a Celery worker:
+test_background_integration."""
 
 import socket
 import threading
@@ -13,10 +14,10 @@ from django.utils import timezone
 from freezegun import freeze_time
 from notifications_api_common.models import NotificationsConfig
 
-from klanten.background import outbox
 from klanten.background.models import UitgaandeNotificatie
 from klanten.background.tasks import ruim_notificaties_op, verstuur_notificaties
 from klanten.celery import app as celery_app
+from klanten.notificaties import bezorging, outbox
 
 from .conftest import BASE
 from .test_notifications import NOTIFICATIES, PERSONAL, configure, expected, sent
@@ -62,7 +63,7 @@ def test_backoff_follows_the_admin_configuration(db):
         config.notification_delivery_base_factor,
         config.notification_delivery_retry_backoff_max,
     ) == (7, 25, 4, 52000)
-    waits = [outbox.backoff(config, poging) for poging in range(1, 9)]
+    waits = [bezorging.backoff(config, poging) for poging in range(1, 9)]
     assert waits == [25, 100, 400, 1600, 6400, 25600, 52000, 52000]
 
 
@@ -77,7 +78,8 @@ def test_write_succeeds_when_the_broker_is_unreachable(
     assert response.status_code == 201
     assert len(callbacks) == 1
     assert time.monotonic() - started < 5
-    # the broker was tried (and refused the connection)
+    # the broker was tried by the publisher thread (and refused the connection)
+    assert outbox.publisher.wait(10)
     assert "notification_enqueue_failed" in caplog.text
     assert "Connection refused" in caplog.text
     # nothing sent from the request; the notification waits in the outbox
@@ -113,7 +115,7 @@ def test_a_failing_after_commit_step_never_fails_the_write(
     def kapot(*args, **kwargs):
         raise RuntimeError("onverwacht")
 
-    monkeypatch.setattr(outbox, "verstuur", kapot)
+    monkeypatch.setattr(bezorging, "verstuur", kapot)
     with django_capture_on_commit_callbacks(execute=True):
         response = api.post_json(f"{BASE}/klanten", PERSONAL)
     assert response.status_code == 201
@@ -190,13 +192,13 @@ def test_a_row_being_sent_is_not_sent_again(requests_mock):
     try:
         assert holding.wait(timeout=10)
         started = time.monotonic()
-        assert outbox.verstuur().afgeleverd == 0  # skipped, not waited for
+        assert bezorging.verstuur().afgeleverd == 0  # skipped, not waited for
         assert time.monotonic() - started < 5
     finally:
         release.set()
         thread.join(timeout=30)
-    assert outbox.verstuur().afgeleverd == 1
-    assert outbox.verstuur().afgeleverd == 0
+    assert bezorging.verstuur().afgeleverd == 1
+    assert bezorging.verstuur().afgeleverd == 0
     assert len(sent(requests_mock)) == 1
 
 
@@ -214,7 +216,7 @@ def test_concurrent_senders_send_each_notification_once(requests_mock):
     def sender():
         try:
             barrier.wait(timeout=10)
-            outbox.verstuur()
+            bezorging.verstuur()
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:
@@ -327,3 +329,77 @@ def test_resending_needs_the_change_permission(client, django_user_model, db):
     assert "opnieuw_versturen" not in client.get(url).content.decode()
     user.user_permissions.add(Permission.objects.get(codename="change_uitgaandenotificatie"))
     assert "opnieuw_versturen" in client.get(url).content.decode()
+
+
+class _SlowNotificaties:
+    """A Notificaties API on 127.0.0.1 that stores every notification, then answers 201; the
+    first answer comes after ``delay`` seconds."""
+
+    def __init__(self, delay: float):
+        import json
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.received: list[dict] = []
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                stub.received.append(json.loads(self.rfile.read(length)))
+                if len(stub.received) == 1:
+                    time.sleep(delay)
+                self.send_response(201)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.api_root = f"http://127.0.0.1:{self.server.server_address[1]}/api/v1/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.parametrize(("timeout", "sent"), [(1, 2), (3, 1)])
+def test_a_notificaties_api_slower_than_the_timeout_gets_the_notification_again(
+    db, settings, timeout, sent
+):
+    """Item 10 of issue 11: the delivery timeout is NOTIFICATIONS_DELIVERY_TIMEOUT. An answer
+    later than that is a failed attempt although the Notificaties API stored the
+    notification, so the retry sends it again: at least once (docs/background.md)."""
+    from zgw_consumers.constants import APITypes, AuthTypes
+    from zgw_consumers.models import Service
+
+    settings.NOTIFICATIONS_DELIVERY_TIMEOUT = timeout
+    stub = _SlowNotificaties(delay=1.5)
+    try:
+        service = Service.objects.create(
+            label="Trage NRC",
+            slug="trage-nrc",
+            api_type=APITypes.nrc,
+            api_root=stub.api_root,
+            auth_type=AuthTypes.no_auth,
+            timeout=30,  # the service's own timeout is not the one used
+        )
+        config = NotificationsConfig.get_solo()
+        config.notifications_api_service = service
+        config.save()
+        row = UitgaandeNotificatie.objects.create(bericht=message())
+        bezorging.verstuur()
+        row.refresh_from_db()
+        if sent == 2:
+            assert (row.status, row.pogingen) == ("te_versturen", 1)
+            assert row.laatste_fout.startswith("ReadTimeout")
+            UitgaandeNotificatie.objects.filter(pk=row.pk).update(volgende_poging=timezone.now())
+            bezorging.verstuur()
+            row.refresh_from_db()
+        assert (row.status, row.pogingen) == ("afgeleverd", sent)
+        assert stub.received == [row.bericht] * sent
+    finally:
+        stub.close()

@@ -9,6 +9,7 @@ from vng_api_common.audittrails.models import AuditTrail
 
 from klanten.datamodel import rules, services
 from klanten.datamodel.models import Klant, NatuurlijkPersoon, Validatie
+from klanten.datamodel.wijzigingen import Actor, Herkomst
 
 from .conftest import BSN, BSN_2, RSIN, klant_url
 from .validatie_helpers import (
@@ -260,6 +261,57 @@ def test_put_cannot_remove_the_identification_of_a_validated_klant(
     assert gevalideerd.subject == ""
 
 
+SUBJECT = "https://brp.example.com/ingeschrevenpersonen/1"
+ANDER_SUBJECT = "https://brp.example.com/ingeschrevenpersonen/2"
+
+
+@pytest.fixture
+def met_subject(balie, make_klant, requests_mock):
+    """A klant validated with DigiD Midden that refers to its subject by URL as well."""
+    requests_mock.get(SUBJECT, status_code=200)
+    requests_mock.get(ANDER_SUBJECT, status_code=200)
+    klant = np_klant(make_klant, subject=SUBJECT, voornaam="Jan", emailadres="jan@example.com")
+    response = balie.post_json(validatie_url(klant), assertion(niveau=DIGID_MIDDEN))
+    assert response.status_code == 201, response.content
+    return klant
+
+
+@pytest.mark.parametrize("subject", [ANDER_SUBJECT, ""], ids=["ander", "leeg"])
+def test_patch_cannot_repoint_or_empty_the_subject_of_a_validated_klant(
+    balie, met_subject, subject
+):
+    """Item 10 of issue 11: the subject URL is protected as the BSN is (V1)."""
+    response = balie.patch_json(f"{KLANTEN}/{met_subject.uuid}", {"subject": subject})
+    assert invalid_params(response) == [("subject", "gevalideerd-subject-onwijzigbaar")]
+    met_subject.refresh_from_db()
+    assert met_subject.subject == SUBJECT
+
+
+@pytest.mark.parametrize(
+    "changes", [{"subject": ANDER_SUBJECT}, {"subject": ""}], ids=["ander", "leeg"]
+)
+def test_put_cannot_repoint_or_empty_the_subject_of_a_validated_klant(balie, met_subject, changes):
+    response = balie.put_json(f"{KLANTEN}/{met_subject.uuid}", _put_body(**changes))
+    assert invalid_params(response) == [("subject", "gevalideerd-subject-onwijzigbaar")]
+    met_subject.refresh_from_db()
+    assert met_subject.subject == SUBJECT
+
+
+def test_the_same_subject_url_is_no_change(balie, met_subject):
+    response = balie.put_json(
+        f"{KLANTEN}/{met_subject.uuid}", _put_body(subject=SUBJECT, voornaam="Johan")
+    )
+    assert response.status_code == 200, response.content
+    assert (response.json()["subject"], response.json()["voornaam"]) == (SUBJECT, "Johan")
+
+
+def test_the_subject_of_a_non_validated_klant_can_change(balie, klant, requests_mock):
+    requests_mock.get(ANDER_SUBJECT, status_code=200)
+    response = balie.patch_json(f"{KLANTEN}/{klant.uuid}", {"subject": ANDER_SUBJECT})
+    assert response.status_code == 200, response.content
+    assert response.json()["subject"] == ANDER_SUBJECT
+
+
 def test_a_refused_change_changes_nothing_else(balie, gevalideerd):
     response = balie.patch_json(
         f"{KLANTEN}/{gevalideerd.uuid}",
@@ -333,9 +385,10 @@ def _corrigeer(klant, reden, inp_bsn=BSN_2):
         klant,
         {"inp_bsn": inp_bsn},
         reden,
-        klant_url=klant_url(klant),
-        gebruiker_id="beheerder-1",
-        gebruiker_weergave="Beheerder Een",
+        herkomst=Herkomst(
+            Actor(gebruikers_id="beheerder-1", gebruikers_weergave="Beheerder Een"),
+            klant_url(klant).removesuffix(str(klant.uuid)),
+        ),
     )
 
 

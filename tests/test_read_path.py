@@ -4,8 +4,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from klanten.api import readsql
-from klanten.api.representation import klant_data
 from klanten.datamodel.models import Klant
+from klanten.datamodel.representation import klant_data
 
 from .conftest import BASE, BSN, RSIN_2
 

@@ -404,7 +404,7 @@ def test_the_11_proef_accepts_valid_numbers(value):
     assert rules.passes_elfproef(value)
 
 
-@pytest.mark.parametrize("value", ["111222334", "12345678", "abcdefghi", ""])
+@pytest.mark.parametrize("value", ["111222334", "12345678", "abcdefghi", "", "000000000"])
 def test_the_11_proef_refuses_invalid_numbers(value):
     assert not rules.passes_elfproef(value)
 

@@ -375,3 +375,72 @@ def test_the_comparison_notices_a_difference(standard, ours):
     assert "Klant.bronorganisatie: required in the standard" in _schema_differences(
         standard, broken
     )
+
+
+# --- generated clients (issue 11, item 1) -----------------------------------------------------
+def _keys(value) -> set[str]:
+    found = set()
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            found |= set(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
+@pytest.mark.parametrize("source", ["served", "committed"])
+def test_no_request_component_carries_a_default(ours, source):
+    """A generated client sends a ``default`` for every field its user left out; a PATCH
+    does not apply defaults, so such a client would blank the fields it did not mean to
+    touch (openapi-python-client filled in ``""`` for the names)."""
+    from klanten.api.schema import request_components
+
+    doc = ours if source == "served" else yaml.safe_load((ROOT / "docs/openapi.yaml").read_text())
+    schemas = doc["components"]["schemas"]
+    names = request_components(doc)
+    assert {
+        "Klant",
+        "PatchedKlant",
+        "KlantAdres",
+        "NatuurlijkPersoon",
+        "NietNatuurlijkPersoon",
+        "Vestiging",
+        "VerblijfsAdres",
+        "SubVerblijfBuitenland",
+        "natuurlijk_persoon",
+        "subject_identificatie_NatuurlijkPersoon",
+        "Validatie",
+        "Interactie",
+        "GevalideerdeKlant",
+        "Klantbeeld",
+    } <= names
+    assert {name for name in schemas if name.startswith("Patched")} <= names
+    with_default = sorted(name for name in names if "default" in _keys(schemas[name]))
+    assert with_default == []
+
+
+def test_read_only_fields_are_not_required(ours):
+    """One component serves requests and responses: a required read-only field would have to
+    be sent (a generated constructor demands ``url`` and ``gevalideerd``)."""
+    for name, schema in ours["components"]["schemas"].items():
+        for prop in schema.get("required", []):
+            assert not schema["properties"][prop].get("readOnly"), (name, prop)
+    assert ours["components"]["schemas"]["Klant"]["required"] == ["bronorganisatie"]
+
+
+def test_the_extension_fields_are_documented_as_present(standard, ours):
+    """Every property our Klant has beyond the standard's is described in conformance.md as
+    part of the representation (``gevalideerd`` was still "planned ... not present yet")."""
+    conformance = (ROOT / "docs" / "conformance.md").read_text()
+    extensions = set(ours["components"]["schemas"]["Klant"]["properties"]) - set(
+        standard["components"]["schemas"]["Klant"]["properties"]
+    )
+    assert extensions == {"aanmaakkanaal", "gevalideerd"}
+    section = conformance[conformance.index("**Extension fields") :].split("\n- ", 1)[0]
+    for name in extensions:
+        assert f"`{name}`" in section, name
+    assert "are part of the Klant representation" in section
+    assert not re.search(r"planned|not present yet", conformance)

@@ -258,3 +258,40 @@ def test_iedereen_setting_does_not_grant_scopes(apps, registered, settings, make
     schrijver = make_client(scopes=("klanten.aanmaken",))
     response = schrijver.get(path(registered))
     assert response.status_code == 403
+
+
+# --- the record of a deletion (item 7 of issue 11) ---------------------------------------------
+
+
+def deletion_record(client, klant: Klant):
+    response = client.get(path(klant, "/audittrail"))
+    if response.status_code != 200:
+        return response.status_code
+    [record] = response.json()
+    assert client.get(path(klant, f"/audittrail/{record['uuid']}")).json() == record
+    return record["actie"]
+
+
+def test_the_deletion_of_a_non_validated_klant_stays_in_its_context(apps, registered):
+    assert apps["a"].delete(path(registered)).status_code == 204
+    # the application that deleted it (through the API: the one that registered it, V7) and
+    # those that see every non-validated klant read the record of the deletion; another
+    # application gets the same 404 as for an unknown klant
+    assert deletion_record(apps["a"], registered) == "destroy"
+    assert deletion_record(apps["beheer"], registered) == "destroy"
+    assert deletion_record(apps["alles"], registered) == "destroy"
+    assert deletion_record(apps["b"], registered) == 404
+    hidden = apps["b"].get(path(registered, "/audittrail")).json()
+    unknown = apps["b"].get(f"{BASE}/klanten/{uuid.uuid4()}/audittrail").json()
+    assert {**hidden, "instance": ""} == {**unknown, "instance": ""}
+
+
+def test_the_deletion_of_a_validated_klant_is_readable_by_every_auditor(apps, registered):
+    valideer(registered)
+    assert apps["beheer"].delete(path(registered)).status_code == 204
+    assert deletion_record(apps["b"], registered) == "destroy"
+    reader = apps["b"].get(path(registered, "/audittrail")).json()[0]
+    assert reader["wijzigingen"] == {
+        "oud": {"url": f"http://testserver{path(registered)}", "gevalideerd": True},
+        "nieuw": None,
+    }

@@ -6,7 +6,7 @@ import uuid
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import JsonResponse
 from djangorestframework_camel_case.util import camelize_re, underscore_to_camel
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.settings import api_settings
 from vng_api_common.exception_handling import (
     ERROR_CONTENT_TYPE,
@@ -14,6 +14,8 @@ from vng_api_common.exception_handling import (
 from vng_api_common.exception_handling import (
     exception_handler as vng_exception_handler,
 )
+
+from klanten.datamodel.models import Klant
 
 from .representation import CamelCaseData
 
@@ -45,9 +47,13 @@ def _camelize_problem(data: dict) -> CamelCaseData:
 
 def _as_api_exception(exc):
     """P3: request errors Django raises while DRF reads the request are a 4xx, not a 500: a body
-    over DATA_UPLOAD_MAX_MEMORY_SIZE (413), too many query parameters and the like (400)."""
+    over DATA_UPLOAD_MAX_MEMORY_SIZE (413), too many query parameters and the like (400). A
+    write whose klant is gone by the time it locks the row (``Klant.DoesNotExist`` from the
+    services, e.g. deleted a moment earlier) is a 404, as for an unknown klant."""
     from .parsers import RequestTooLarge
 
+    if isinstance(exc, Klant.DoesNotExist):
+        return NotFound()
     if isinstance(exc, RequestDataTooBig):
         return RequestTooLarge()
     if isinstance(exc, SuspiciousOperation):
@@ -78,6 +84,10 @@ def exception_handler(exc, context):
     # DRF overwrites the Content-Type header with the renderer's media type unless the
     # response itself carries one
     response.content_type = ERROR_CONTENT_TYPE
+    if response.status_code < 500:
+        # vng_api_common logged it (api.handled_exception, with the code and the names of the
+        # invalid parameters): django.request need not log it again
+        response._has_been_logged = True
     return response
 
 

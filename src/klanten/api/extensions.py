@@ -3,7 +3,6 @@
 
 from django.db import transaction
 from django.http import Http404
-from django.urls import reverse
 from django.utils.timezone import localtime
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, views, viewsets
@@ -29,6 +28,7 @@ from klanten.datamodel.models import (
     Klantcontact,
     Validatie,
 )
+from klanten.datamodel.representation import row_data
 
 from . import interacties, readsql, visibility
 from .extension_serializers import (
@@ -40,7 +40,8 @@ from .extension_serializers import (
     ValidatieSerializer,
     ValidatieWeergaveSerializer,
 )
-from .representation import CamelCaseData, CamelCaseList, row_data
+from .representation import CamelCaseData, CamelCaseList
+from .request_context import collection_url, herkomst, parse_uuid
 from .scopes import (
     SCOPE_KLANTEN_BIJWERKEN,
     SCOPE_KLANTEN_KLANTBEELD,
@@ -61,10 +62,6 @@ class ConflictError(APIException):
     def __init__(self, detail, code, existing_url=None):
         super().__init__(detail, code)
         self.existing_url = existing_url
-
-
-def collection_url(request) -> str:
-    return request.build_absolute_uri(reverse("klant-list")) + "/"
 
 
 def raise_for_rule(exc: rules.RuleViolation, request, field: str | None = None):
@@ -181,9 +178,7 @@ class ContentTypeRequiredMixin:
 class KlantSubresourceMixin:
     """Resolves ``klant_uuid`` from the path, honouring V7 visibility (invisible → 404)."""
 
-    def get_klant(self, for_update: bool = False) -> Klant:
-        from .viewsets import parse_uuid
-
+    def get_klant(self) -> Klant:
         key = parse_uuid(self.kwargs["klant_uuid"])
         # V7: a read also sees the klanten of the application's contactmomenten
         queryset = visibility.visible(
@@ -234,7 +229,9 @@ class ValidatieViewSet(ContentTypeRequiredMixin, KlantSubresourceMixin, viewsets
         serializer.is_valid(raise_exception=True)
         try:
             bewijs = bewijs_from_request(request, serializer.validated_data)
-            validatie = services.valideer_klant(klant, bewijs, actor_for(request))
+            validatie = services.valideer_klant(
+                klant, bewijs, actor_for(request), herkomst=herkomst(request)
+            )
         except rules.RuleViolation as exc:
             raise_for_rule(exc, request)
         return Response(
@@ -354,8 +351,6 @@ class InteractieViewSet(ContentTypeRequiredMixin, KlantSubresourceMixin, viewset
     @extend_schema(responses={204: None})
     def destroy(self, request, klant_uuid=None, uuid=None):
         from klanten.contactmomenten import vastleggen
-
-        from .viewsets import parse_uuid
 
         klant = self.get_klant()
         key = parse_uuid(uuid)

@@ -3,6 +3,9 @@ from urllib.parse import unquote_to_bytes
 from django.conf import settings
 from vng_api_common.constants import ComponentTypes
 
+# the request limits (gunicorn's own lie above them: klanten.conf.gunicorn)
+from klanten.conf.limits import MAX_HEADER_FIELD_SIZE, MAX_HEADER_FIELDS, MAX_QUERY_STRING
+
 from .exceptions import problem_response
 
 # the APIs this service serves: path prefix → the component (Autorisatie.component) whose
@@ -34,17 +37,14 @@ class APIVersionMiddleware:
         return response
 
 
-# The longest query string the API reads (gunicorn refuses request lines over 4094 bytes by
-# default anyway): no combination of filters needs more.
-MAX_QUERY_STRING = 4096
-
-
 class RequestLimitsMiddleware:
     """P3: request forms that would otherwise reach the database or the parsers, refused as
     problem+json before any work (innermost middleware, so that the answer still gets
     ``API-version``):
 
     - a query string over ``MAX_QUERY_STRING`` bytes: 414;
+    - more than ``MAX_HEADER_FIELDS`` header fields, or one over ``MAX_HEADER_FIELD_SIZE``
+      bytes: 431;
     - a query string that is not UTF-8 (raw or percent-encoded): 400, rather than filtering on
       replacement characters;
     - a ``Content-Length`` over ``DATA_UPLOAD_MAX_MEMORY_SIZE``: 413, before the body is read;
@@ -73,6 +73,22 @@ class RequestLimitsMiddleware:
                 "uri_too_long",
                 "De URI is te lang.",
                 f"De query string is langer dan {MAX_QUERY_STRING} bytes.",
+            )
+        headers = [
+            (key[5:] if key.startswith("HTTP_") else key, value)
+            for key, value in meta.items()
+            if key.startswith("HTTP_") or (key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value)
+        ]
+        if len(headers) > MAX_HEADER_FIELDS or any(
+            len(name) + 2 + len(str(value)) > MAX_HEADER_FIELD_SIZE for name, value in headers
+        ):
+            return problem_response(
+                request,
+                431,
+                "header_fields_too_large",
+                "De headers zijn te groot.",
+                f"Het verzoek heeft meer dan {MAX_HEADER_FIELDS} headers, of een header groter "
+                f"dan {MAX_HEADER_FIELD_SIZE} bytes.",
             )
         try:
             # WSGI hands the raw bytes over as latin-1

@@ -39,10 +39,8 @@ class KlantenPagination(PageNumberPagination):
         """The requested page's rows: ``fetch(limit, offset)`` reads them, ``count()`` counts
         all matches of a filtered list (called only for a full page)."""
         raw = request.query_params.get(self.page_query_param, "1")
-        try:
-            number = int(raw)
-        except (TypeError, ValueError):
-            number = 0
+        # ASCII digits only: int() also reads "١", " 2", "+2" and "1_0"
+        number = int(raw) if raw.isascii() and raw.isdigit() else 0
         offset = (number - 1) * self.page_size
         # beyond PostgreSQL's bigint OFFSET no page can exist (found by fuzzing: a 500)
         if number < 1 or offset > _MAX_OFFSET:

@@ -10,6 +10,10 @@ Beside the camelCase parser it replaces, it refuses with a clean 4xx, never a 50
 - the non-JSON constants ``NaN``, ``Infinity`` and ``-Infinity`` (400), as DRF's strict JSON.
 
 Invalid UTF-8 and malformed JSON are a 400 ``parse_error`` as before.
+
+:class:`KlantenContentNegotiation` reads a body only when its ``Content-Type`` names a media
+type: a wildcard (``*/*``, ``application/*``) is a 415 like any other unsupported type, rather
+than "anything goes, so JSON".
 """
 
 import json
@@ -19,6 +23,7 @@ from djangorestframework_camel_case.parser import CamelCaseJSONParser
 from djangorestframework_camel_case.util import underscoreize
 from rest_framework import status
 from rest_framework.exceptions import APIException, ParseError
+from rest_framework.negotiation import DefaultContentNegotiation
 
 MAX_DEPTH = 32
 
@@ -67,3 +72,11 @@ class KlantenJSONParser(CamelCaseJSONParser):
         if _too_deep(data, MAX_DEPTH):
             raise ParseError(f"JSON parse error - meer dan {MAX_DEPTH} niveaus genest.")
         return underscoreize(data, **self.json_underscoreize)
+
+
+class KlantenContentNegotiation(DefaultContentNegotiation):
+    def select_parser(self, request, parsers):
+        media_type = (request.content_type or "").split(";", 1)[0]
+        if "*" in media_type:
+            return None  # a 415
+        return super().select_parser(request, parsers)

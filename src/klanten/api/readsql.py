@@ -15,8 +15,7 @@ from django.db import connection
 from django.db.models import Q
 
 from klanten.datamodel.models import Klant
-
-from .representation import COLUMNS
+from klanten.datamodel.representation import COLUMNS
 
 _cache: dict[tuple, tuple[str, tuple]] = {}
 _lock = threading.Lock()

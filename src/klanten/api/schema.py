@@ -216,3 +216,72 @@ class KlantSerializerExtension(OpenApiSerializerExtension):
             )
             auto_schema.registry.register_on_missing(variant)
         return schema
+
+
+def _references(schema) -> set[str]:
+    """The names of the components ``schema`` refers to (directly)."""
+    found: set[str] = set()
+    stack = [schema]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            ref = value.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+                found.add(ref.removeprefix("#/components/schemas/"))
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return found
+
+
+def request_components(result: dict) -> set[str]:
+    """Every component a request body uses, directly or through other components (and the
+    variants of a discriminated component)."""
+    schemas = result.get("components", {}).get("schemas", {})
+    pending: set[str] = set()
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            if isinstance(operation, dict) and "requestBody" in operation:
+                pending |= _references(operation["requestBody"])
+    # a discriminator's variants refer to the component, not the other way round
+    variants = {
+        name: {parent for parent in _references(schema.get("allOf", [])) if parent in schemas}
+        for name, schema in schemas.items()
+    }
+    seen: set[str] = set()
+    while pending:
+        name = pending.pop()
+        if name in seen or name not in schemas:
+            continue
+        seen.add(name)
+        pending |= _references(schemas[name])
+        pending |= {variant for variant, parents in variants.items() if name in parents}
+    return seen
+
+
+def _drop_defaults(schema) -> None:
+    stack = [schema]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            value.pop("default", None)
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+
+
+def remove_request_defaults(result, generator, request, public):
+    """drf-spectacular postprocessing hook: no ``default`` in a component a request uses.
+
+    A ``default`` tells a generated client to send that value when its user leaves the field
+    out (openapi-python-client does). The server applies a serializer field's default itself
+    on a create and a full update, but a partial update (PATCH) leaves absent fields alone, also
+    in the nested groups it merges: a client that sent the schema's ``""`` for every field its
+    user did not set would blank the klant's names with every PATCH. One component serves every
+    direction (as in the standard), so the defaults go everywhere a request can reach; the
+    descriptions say what an absent field becomes.
+    """
+    schemas = result.get("components", {}).get("schemas", {})
+    for name in request_components(result):
+        _drop_defaults(schemas[name])
+    return result

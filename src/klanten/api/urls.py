@@ -7,6 +7,7 @@ from drf_spectacular.views import (
 from rest_framework.routers import SimpleRouter
 
 from .extensions import BevestigingsverzoekView, InteractieViewSet, KlantbeeldView, ValidatieViewSet
+from .root import APIRootView
 from .viewsets import KlantAuditTrailViewSet, KlantViewSet
 
 router = SimpleRouter(trailing_slash=False)
@@ -22,6 +23,7 @@ audittrail_detail = KlantAuditTrailViewSet.as_view(
 # unversioned schema views: otherwise drf-spectacular writes ``1.0.0 (1)`` as info.version and
 # the served schema differs from docs/openapi.yaml
 urlpatterns = [
+    path("", APIRootView.as_view(), name="api-root"),
     path(
         "schema/openapi.yaml",
         SpectacularYAMLAPIView.as_view(versioning_class=None),

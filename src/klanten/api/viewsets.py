@@ -1,27 +1,27 @@
 """The Klant resource and its audit trail (VNG Klanten API 1.0.0)."""
 
 import hashlib
-import uuid as _uuid
 
-from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
-from django.urls import reverse
 from django.utils.http import parse_etags
 from drf_spectacular.utils import extend_schema
 from notifications_api_common.viewsets import NotificationMixin
 from rest_framework import status, viewsets
-from rest_framework.exceptions import ErrorDetail, NotFound, ValidationError
+from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from vng_api_common.audittrails.api.scopes import SCOPE_AUDITTRAILS_LEZEN
 from vng_api_common.audittrails.audits import Audit
 from vng_api_common.audittrails.models import AuditTrail
-from vng_api_common.audittrails.viewsets import AuditTrailMixin
 from vng_api_common.constants import CommonResourceAction
 from vng_api_common.permissions import AuthScopesRequired
 
 from klanten.datamodel import rules, services
 from klanten.datamodel.models import Klant
+from klanten.datamodel.representation import KLANT_LIST_RELATIONS, klant_data, row_data
+from klanten.datamodel.wijzigingen import KANAAL_KLANTEN
+from klanten.notificaties.audit import van_object
 
 from . import readsql, visibility
 from .extension_serializers import GevalideerdeKlantSerializer
@@ -34,16 +34,9 @@ from .filters import (
     clean_filters,
     normalize_query,
 )
-from .kanalen import KANAAL_KLANTEN
-from .notify import notificeer
 from .pagination import KlantenPagination
-from .representation import (
-    KLANT_LIST_RELATIONS,
-    CamelCaseData,
-    CamelCaseList,
-    klant_data,
-    row_data,
-)
+from .representation import CamelCaseData, CamelCaseList
+from .request_context import collection_url, herkomst, parse_uuid
 from .scopes import (
     SCOPE_KLANTEN_AANMAKEN,
     SCOPE_KLANTEN_BIJWERKEN,
@@ -54,14 +47,6 @@ from .scopes import (
 from .serializers import KlantAuditTrailSerializer, KlantSerializer
 
 AUDIT_KLANTEN = Audit(component_name="kc", main_resource="klant")
-
-
-def parse_uuid(value: str) -> _uuid.UUID:
-    """C3: an unknown or malformed uuid in the path is a 404, never a 400 or 500."""
-    try:
-        return _uuid.UUID(str(value))
-    except ValueError as exc:
-        raise NotFound() from exc
 
 
 class ETagMixin:
@@ -96,7 +81,6 @@ class KlantViewSet(
     ContentTypeRequiredMixin,
     ETagMixin,
     NotificationMixin,
-    AuditTrailMixin,
     viewsets.GenericViewSet,
 ):
     """
@@ -154,6 +138,9 @@ class KlantViewSet(
         "destroy": SCOPE_KLANTEN_VERWIJDEREN,
         "create_gevalideerd": SCOPE_KLANTEN_AANMAKEN & SCOPE_KLANTEN_VALIDEREN,
     }
+    # the kanaal's documentation lists the actions of this viewset (NotificationMixin), and the
+    # schema documents the audit headers of its writes (``audit``, api/schema.py); the audit
+    # trail and the notifications themselves are written by the services
     notifications_kanaal = KANAAL_KLANTEN
     audit = AUDIT_KLANTEN
     _canonical = canonical_parameters([*KlantFilter.base_filters, "page"])
@@ -176,7 +163,7 @@ class KlantViewSet(
 
     def collection_url(self) -> str:
         if not hasattr(self, "_collection_url"):
-            self._collection_url = self.request.build_absolute_uri(reverse("klant-list")) + "/"
+            self._collection_url = collection_url(self.request)
         return self._collection_url
 
     def represent(self, klant: Klant) -> CamelCaseData:
@@ -227,12 +214,11 @@ class KlantViewSet(
         return Response(CamelCaseData(row_data(row, self.collection_url())))
 
     # --- writes ----------------------------------------------------------------------------
-    def _save(self, serializer, write):
-        return self._save_data(serializer.validated_data, write)
-
-    def _save_data(self, data, write):
+    # The services lock the klant row first, answer Klant.DoesNotExist (404) when it is gone,
+    # and record the change (audit trail and notification) in the same transaction.
+    def _write(self, write) -> Klant:
         try:
-            klant = write(data)
+            return write()
         except services.DuplicateKlantnummer as exc:
             raise ValidationError(
                 {
@@ -244,17 +230,12 @@ class KlantViewSet(
             ) from exc
         except rules.RuleViolation as exc:
             raise_for_rule(exc, self.request, field=getattr(exc, "field", None))
-        return Klant.objects.select_related(*KLANT_LIST_RELATIONS).get(pk=klant.pk)
 
     def _validated(self, data, instance=None, partial=False) -> KlantSerializer:
         serializer = KlantSerializer(instance, data=data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        self._check_unique_klantnummer(serializer, instance)
+        self._check_unique_klantnummer_attrs(serializer.validated_data, instance)
         return serializer
-
-    @classmethod
-    def _check_unique_klantnummer(cls, serializer, instance):
-        cls._check_unique_klantnummer_attrs(serializer.validated_data, instance)
 
     @staticmethod
     def _check_unique_klantnummer_attrs(attrs, instance):
@@ -262,6 +243,11 @@ class KlantViewSet(
         klantnummer = attrs.get("klantnummer", getattr(instance, "klantnummer", None))
         if not klantnummer:
             return
+        if instance is not None and (bronorganisatie, klantnummer) == (
+            instance.bronorganisatie,
+            instance.klantnummer,
+        ):
+            return  # its own
         clash = Klant.objects.filter(bronorganisatie=bronorganisatie, klantnummer=klantnummer)
         if instance is not None:
             clash = clash.exclude(pk=instance.pk)
@@ -276,22 +262,7 @@ class KlantViewSet(
             )
 
     def _created(self, klant: Klant) -> Response:
-        """Audit trail and notification of a new klant (inside the write's transaction)."""
         data = self.represent(klant)
-        self.create_audittrail(
-            status.HTTP_201_CREATED,
-            CommonResourceAction.create,
-            version_before_edit=None,
-            version_after_edit=data,
-            unique_representation=klant.unique_representation(),
-        )
-        notificeer(
-            CommonResourceAction.create,
-            data,
-            klant,
-            request=self.request,
-            status_code=status.HTTP_201_CREATED,
-        )
         return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
 
     def _registering_applicatie(self):
@@ -301,9 +272,8 @@ class KlantViewSet(
     def create(self, request, *args, **kwargs):
         serializer = self._validated(request.data)
         data = {**serializer.validated_data, "geregistreerd_door": self._registering_applicatie()}
-        with transaction.atomic():
-            klant = self._save_data(data, services.create_klant)
-            return self._created(klant)
+        klant = self._write(lambda: services.create_klant(data, herkomst=herkomst(request)))
+        return self._created(klant)
 
     @extend_schema(
         operation_id="gevalideerde_klant_create",
@@ -325,40 +295,27 @@ class KlantViewSet(
             "geregistreerd_door": self._registering_applicatie(),
         }
         validatie = {**serializer.validated_data["validatie"], "gegevens_bevestigd": True}
-        with transaction.atomic():
-            try:
-                bewijs = bewijs_from_request(request, validatie)
-            except rules.RuleViolation as exc:
-                raise_for_rule(exc, request)
-            klant = self._save_data(
-                data, lambda d: services.create_gevalideerde_klant(d, bewijs, actor_for(request))
+        try:
+            bewijs = bewijs_from_request(request, validatie)
+        except rules.RuleViolation as exc:
+            raise_for_rule(exc, request)
+        klant = self._write(
+            lambda: services.create_gevalideerde_klant(
+                data, bewijs, actor_for(request), herkomst=herkomst(request)
             )
-            return self._created(klant)
+        )
+        return self._created(klant)
 
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
         instance = self.get_object()
-        before = self.represent(instance)
         serializer = self._validated(request.data, instance=instance, partial=partial)
-        with transaction.atomic():
-            klant = self._save(
-                serializer, lambda data: services.update_klant(instance, data, partial=partial)
+        klant = self._write(
+            lambda: services.update_klant(
+                instance, serializer.validated_data, partial=partial, herkomst=herkomst(request)
             )
-            data = self.represent(klant)
-            self.create_audittrail(
-                status.HTTP_200_OK,
-                CommonResourceAction.partial_update if partial else CommonResourceAction.update,
-                version_before_edit=before,
-                version_after_edit=data,
-                unique_representation=klant.unique_representation(),
-            )
-            notificeer(
-                CommonResourceAction.partial_update if partial else CommonResourceAction.update,
-                data,
-                klant,
-                request=self.request,
-            )
-        return Response(data)
+        )
+        return Response(self.represent(klant))
 
     def partial_update(self, request, *args, **kwargs):
         kwargs["partial"] = True
@@ -366,18 +323,8 @@ class KlantViewSet(
 
     def destroy(self, request, *args, **kwargs):
         instance = self.get_object()
-        data = self.represent(instance)
-        with transaction.atomic():
-            services.delete_klant(instance)
-            # the audit trail of a destroyed klant goes with it (as in the other ZGW APIs)
-            AuditTrail.objects.filter(hoofd_object=data["url"]).delete()
-            notificeer(
-                CommonResourceAction.destroy,
-                data,
-                instance,
-                request=self.request,
-                status_code=status.HTTP_204_NO_CONTENT,
-            )
+        # its audit trail goes with it (it holds its data); one record of the deletion stays
+        services.delete_klant(instance, herkomst=herkomst(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -408,15 +355,30 @@ class KlantAuditTrailViewSet(ETagMixin, viewsets.ReadOnlyModelViewSet):
         if getattr(self, "swagger_fake_view", False):
             return AuditTrail.objects.none()
         klant_uuid = parse_uuid(self.kwargs["klant_uuid"])
-        klanten = visibility.visible(
-            Klant.objects.filter(uuid=klant_uuid), self.request, per_uuid=True
-        )
-        if not klanten.exists():
-            raise Http404
         # hoofd_object is the klant's absolute URL; its path ends in the uuid
-        return AuditTrail.objects.filter(hoofd_object__endswith=f"/klanten/{klant_uuid}").order_by(
-            "aanmaakdatum", "pk"
-        )
+        trail = van_object(f"/klanten/{klant_uuid}")
+        klanten = Klant.objects.filter(uuid=klant_uuid)
+        # V7: a read by uuid also sees the klanten of the application's contactmomenten
+        if visibility.visible(klanten, self.request, per_uuid=True).exists():
+            return trail
+        if klanten.exists():
+            raise Http404  # V7: invisible, the same answer as for an unknown klant
+        return self._deleted(trail)
+
+    def _deleted(self, trail):
+        """A deleted klant: only the record of its deletion is left (no personal data). V7 as
+        far as it can still be checked: the deletion of a non-validated klant is shown to the
+        application that deleted it and to those that see every non-validated klant."""
+        deletion = trail.filter(actie=CommonResourceAction.destroy)
+        if not visibility.sees_all_non_validated(self.request):
+            condition = Q(oud__gevalideerd=True)
+            applicatie = visibility.requesting_applicatie(self.request)
+            if applicatie is not None:
+                condition |= Q(applicatie_id=str(applicatie.uuid))
+            deletion = deletion.filter(condition)
+        if not deletion.exists():
+            raise Http404
+        return deletion
 
     def get_object(self):
         key = parse_uuid(self.kwargs["uuid"])

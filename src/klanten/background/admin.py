@@ -5,7 +5,8 @@ the same status summary as ``/health/background``."""
 from django.contrib import admin, messages
 from django.utils.text import Truncator
 
-from . import outbox
+from klanten.notificaties import outbox
+
 from .models import UitgaandeNotificatie, VernietigdeKlant, Vernietigingsrun
 from .status import achtergrond_status
 

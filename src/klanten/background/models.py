@@ -1,4 +1,5 @@
-"""The notification outbox, the tombstones of destroyed klanten and the destruction runs.
+"""The tombstones of destroyed klanten and the destruction runs, and (defined in
+``klanten.notificaties.models``, registered here) the notification outbox.
 
 None of these tables holds personal data: a notification carries URLs and the kenmerk
 ``subjectType`` only (C13, P1), a tombstone the uuid, the date and the reason (R2).
@@ -9,56 +10,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from klanten.datamodel.constants import VernietigingsGrond
+from klanten.notificaties.models import NotificatieStatus, UitgaandeNotificatie
 
-
-class NotificatieStatus(models.TextChoices):
-    te_versturen = "te_versturen", "Te versturen"
-    afgeleverd = "afgeleverd", "Afgeleverd"
-    mislukt = "mislukt", "Mislukt (maximum aantal pogingen bereikt)"
-
-
-class UitgaandeNotificatie(models.Model):
-    """One notification to the Notificaties API, written in the same transaction as the klant
-    change it reports (transactional outbox) and sent after the commit."""
-
-    id = models.BigAutoField(primary_key=True)
-    aangemaakt_op = models.DateTimeField(default=timezone.now)
-    bericht = models.JSONField(help_text="Het bericht zoals het wordt verstuurd.")
-    actie = models.CharField(max_length=30)
-    resource_url = models.URLField(max_length=1000)
-    status = models.CharField(
-        max_length=20, choices=NotificatieStatus.choices, default=NotificatieStatus.te_versturen
-    )
-    pogingen = models.PositiveIntegerField(default=0)
-    volgende_poging = models.DateTimeField(
-        default=timezone.now, help_text="Niet eerder versturen dan dit moment (backoff)."
-    )
-    laatste_poging_op = models.DateTimeField(null=True, blank=True)
-    laatste_fout = models.CharField(max_length=1000, blank=True)
-    afgeleverd_op = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = "uitgaande notificatie"
-        verbose_name_plural = "uitgaande notificaties"
-        indexes = [
-            # the periodic task: what is due, oldest first
-            models.Index(
-                fields=["volgende_poging", "id"],
-                condition=Q(status="te_versturen"),
-                name="notificatie_te_versturen_idx",
-            ),
-            models.Index(
-                fields=["id"], condition=Q(status="mislukt"), name="notificatie_mislukt_idx"
-            ),
-            models.Index(
-                fields=["afgeleverd_op"],
-                condition=Q(status="afgeleverd"),
-                name="notificatie_afgeleverd_idx",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.actie} {self.resource_url}"
+__all__ = ["NotificatieStatus", "UitgaandeNotificatie", "VernietigdeKlant", "Vernietigingsrun"]
 
 
 class VernietigdeKlant(models.Model):

@@ -9,9 +9,10 @@ vernietig_klanten``. Klanten are destroyed in batches, each batch in its own tra
 2. derive each one's destruction date again from its current data (R1): the stored date is
    kept in sync by the services, but a validated klant (R3), a new interaction or changed
    settings always win; a klant that turns out not to be due gets its date corrected;
-3. for the rest, in the same transaction: the ``destroy`` notifications go into the outbox,
-   a tombstone (uuid, date, reason) is written and the klanten are deleted with everything
-   that hangs off them (addresses, identification, interactions, links, audit trail).
+3. for the rest, in the same transaction: a tombstone (uuid, date, reason) is written and the
+   klanten are deleted with everything that hangs off them (addresses, identification,
+   interactions, links, audit trail), leaving one audit record of each deletion (no personal
+   data; the reason as ``toelichting``) and a ``destroy`` notification each.
 
 Running it again destroys nothing twice: what is gone is not found any more.
 """
@@ -26,13 +27,17 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from klanten.api.notify import notificeer_vernietigingen
 from klanten.datamodel import contacten, rules, services
+from klanten.datamodel.constants import VernietigingsGrond
 from klanten.datamodel.models import Betrokkene, Klant
+from klanten.datamodel.wijzigingen import Herkomst
 
 from .models import RunStatus, VernietigdeKlant, Vernietigingsrun
 
 logger = structlog.stdlib.get_logger(__name__)
+
+# the application named in the audit records of the destructions
+BEWAARTERMIJN = "Klanten (bewaartermijn)"
 
 
 def te_vernietigen(vandaag: date):
@@ -70,7 +75,6 @@ def vernietig_batch(vandaag: date, batch_size: int) -> tuple[int, int]:
                 # stale stored date (validated meanwhile, new interaction, settings changed)
                 services.werk_vernietigingsdatum_bij(klant)
         if due:
-            notificeer_vernietigingen([klant for klant, _ in due])
             VernietigdeKlant.objects.bulk_create(
                 [
                     VernietigdeKlant(
@@ -83,7 +87,15 @@ def vernietig_batch(vandaag: date, batch_size: int) -> tuple[int, int]:
                 ],
                 ignore_conflicts=True,
             )
-            services.verwijder_klanten(due_ids)
+            services.verwijder_klanten(
+                [klant for klant, _ in due],
+                Herkomst.systeem(BEWAARTERMIJN),
+                {
+                    klant.pk: f"Vernietigd (R2): {VernietigingsGrond(vernietiging.grond).label}"
+                    for klant, vernietiging in due
+                },
+                vernietiging=True,
+            )
         return len(klanten), len(due)
 
 

@@ -4,7 +4,10 @@ import structlog
 from celery import shared_task
 from django.conf import settings
 
-from . import outbox, retention
+from klanten.notificaties import bezorging
+from klanten.notificaties.outbox import TAAK
+
+from . import retention
 
 logger = structlog.stdlib.get_logger(__name__)
 
@@ -12,10 +15,10 @@ logger = structlog.stdlib.get_logger(__name__)
 OUTBOX_MAX_SECONDS = 300
 
 
-@shared_task(name="klanten.background.tasks.verstuur_notificaties", ignore_result=True)
+@shared_task(name=TAAK, ignore_result=True)
 def verstuur_notificaties(ids: list[int] | None = None) -> int:
     """C13: send what is due in the outbox (only ``ids`` when given: right after a write)."""
-    resultaat = outbox.verstuur(ids=ids, max_seconds=OUTBOX_MAX_SECONDS)
+    resultaat = bezorging.verstuur(ids=ids, max_seconds=OUTBOX_MAX_SECONDS)
     if resultaat.ids:
         logger.info(
             "notifications_sent", afgeleverd=resultaat.afgeleverd, mislukt=resultaat.mislukt
@@ -35,4 +38,4 @@ def vernietig_klanten() -> int:
 @shared_task(name="klanten.background.tasks.ruim_notificaties_op", ignore_result=True)
 def ruim_notificaties_op() -> int:
     """Remove delivered notifications older than NOTIFICATIONS_KEEP_DELIVERED_DAYS."""
-    return outbox.ruim_op()
+    return bezorging.ruim_op()

@@ -12,16 +12,16 @@ from datetime import datetime
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
-from vng_api_common.audittrails.models import AuditTrail
 from vng_api_common.authorizations.models import Applicatie
 
-from klanten.api.notify import collection_url
-from klanten.api.representation import KLANT_LIST_RELATIONS, klant_data
 from klanten.datamodel import services
 from klanten.datamodel.models import Klant, KlantbeeldVerzoek
+from klanten.datamodel.representation import KLANT_LIST_RELATIONS, klant_data
 from klanten.mijn.context import pseudoniem as mijn_pseudoniem
 from klanten.mijn.models import Gebeurtenis
+from klanten.notificaties import audit
 
 from .log import gebruiker_weergave
 from .models import BeheerGebeurtenis
@@ -93,9 +93,11 @@ BEHEER_FIELDS = ("tijdstip", "actie", "gebruiker", "gebruiker_weergave", "toelic
 
 def audittrail(klant: Klant):
     """The audit trail rows of a klant (its hoofd_object is the klant's API URL)."""
-    return AuditTrail.objects.filter(hoofd_object__endswith=f"/klanten/{klant.uuid}").order_by(
-        "aanmaakdatum", "pk"
-    )
+    return audit.van_object(f"/klanten/{klant.uuid}")
+
+
+def _collection_url(request) -> str:
+    return request.build_absolute_uri(reverse("klant-list")) + "/"
 
 
 def _registratie(klant: Klant) -> dict:
@@ -130,7 +132,7 @@ def klant_export(klant: Klant, request) -> dict:
         )
         mijn |= Q(pseudoniem=mijn_pseudoniem(identiteit.type, identiteit.identificatie))
     return {
-        "klant": klant_data(klant, collection_url(request)),
+        "klant": klant_data(klant, _collection_url(request)),
         "registratie": _registratie(klant),
         "validaties": _values(klant.validaties.all(), VALIDATIE_FIELDS),
         "interacties": _values(klant.interacties.all(), INTERACTIE_FIELDS),

@@ -10,7 +10,7 @@ from notifications_api_common.management.commands.register_kanalen import (
 )
 from notifications_api_common.models import NotificationsConfig
 
-from klanten.api.kanalen import KANAAL_KLANTEN
+from klanten.datamodel.wijzigingen import KANAAL_KLANTEN
 
 
 @dataclass

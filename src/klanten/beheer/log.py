@@ -2,13 +2,34 @@
 
 import logging
 
+from django.urls import reverse
+
+from klanten.datamodel.wijzigingen import Actor, Herkomst
+
 from .models import BeheerActie, BeheerGebeurtenis
 
 logger = logging.getLogger("klanten.beheer")
 
+# the application named in the audit trail for changes made in the admin
+BEHEEROMGEVING = "Beheeromgeving Klanten"
+
 
 def gebruiker_weergave(user) -> str:
     return user.get_full_name() or user.get_username()
+
+
+def herkomst(request, toelichting: str = "") -> Herkomst:
+    """A change made in the admin, as the klant's audit trail shows it (the data manager, the
+    reason given), with the klant's API URL."""
+    return Herkomst(
+        Actor(
+            applicatie_weergave=BEHEEROMGEVING,
+            gebruikers_id=request.user.get_username(),
+            gebruikers_weergave=gebruiker_weergave(request.user),
+            toelichting=toelichting,
+        ),
+        request.build_absolute_uri(reverse("klant-list")) + "/",
+    )
 
 
 def leg_vast(actie: str, request, klant, *, toelichting: str = "") -> BeheerGebeurtenis:
@@ -30,4 +51,4 @@ def leg_vast(actie: str, request, klant, *, toelichting: str = "") -> BeheerGebe
     return gebeurtenis
 
 
-__all__ = ["BeheerActie", "leg_vast"]
+__all__ = ["BEHEEROMGEVING", "BeheerActie", "herkomst", "leg_vast"]

@@ -1,24 +1,24 @@
 """Destruction of a klant for a privacy request (R3: data managers destroy through the admin).
 
 The same steps as a destruction by the retention rules (``klanten.background.retention``), on
-the same building blocks and in one transaction: the ``destroy`` notification goes into the
-outbox (``notificeer_vernietigingen``), a tombstone without personal data is written
-(``VernietigdeKlant``: uuid, moment, date, ground ``privacyverzoek``) and the klant is deleted
-with everything that hangs off it, its API audit trail included
-(``services.verwijder_klanten``). The data manager's log records who did it and why.
+the same building blocks and in one transaction: the klant rows are locked first, a tombstone
+without personal data is written (``VernietigdeKlant``: uuid, moment, date, ground
+``privacyverzoek``) and the klant is deleted with everything that hangs off it, its API audit
+trail included, leaving one audit record of the deletion (the data manager, the reason) and a
+``destroy`` notification (``services.verwijder_klanten``). The data manager's log records who
+did it and why.
 """
 
 from django import forms
-from django.db import transaction
 from django.utils import timezone
 
-from klanten.api.notify import notificeer_vernietigingen
 from klanten.background.models import VernietigdeKlant
 from klanten.datamodel import services
 from klanten.datamodel.constants import VernietigingsGrond
 from klanten.datamodel.models import Klant
+from klanten.datamodel.transactions import schrijfactie
 
-from .log import BeheerActie, leg_vast
+from .log import BeheerActie, herkomst, leg_vast
 
 # the ground on the tombstone of a klant destroyed on request
 GROND_PRIVACYVERZOEK = VernietigingsGrond.privacyverzoek
@@ -39,7 +39,7 @@ class VernietigForm(forms.Form):
         return reden
 
 
-@transaction.atomic
+@schrijfactie
 def vernietig(klanten: list[Klant], request, reden: str) -> int:
     """Destroy ``klanten``; returns how many were destroyed (one destroyed meanwhile, by the
     retention task or another data manager, is skipped)."""
@@ -51,7 +51,6 @@ def vernietig(klanten: list[Klant], request, reden: str) -> int:
     now = timezone.now()
     for klant in locked:
         leg_vast(BeheerActie.vernietiging, request, klant, toelichting=reden)
-    notificeer_vernietigingen(locked)
     VernietigdeKlant.objects.bulk_create(
         [
             VernietigdeKlant(
@@ -64,5 +63,5 @@ def vernietig(klanten: list[Klant], request, reden: str) -> int:
         ],
         ignore_conflicts=True,
     )
-    services.verwijder_klanten([klant.pk for klant in locked])
+    services.verwijder_klanten(locked, herkomst(request, toelichting=reden), vernietiging=True)
     return len(locked)

@@ -16,6 +16,11 @@ import tempfile
 from gunicorn.glogging import Logger
 
 from klanten.conf.env import env_bool, env_int, env_str
+from klanten.conf.limits import (
+    GUNICORN_LIMIT_REQUEST_FIELD_SIZE,
+    GUNICORN_LIMIT_REQUEST_FIELDS,
+    GUNICORN_LIMIT_REQUEST_LINE,
+)
 
 bind = env_str("GUNICORN_BIND", "0.0.0.0:8000")
 workers = env_int("GUNICORN_WORKERS", 3)
@@ -31,6 +36,11 @@ max_requests = env_int("GUNICORN_MAX_REQUESTS", 1000)
 max_requests_jitter = env_int("GUNICORN_MAX_REQUESTS_JITTER", 100)
 # proxies whose X-Forwarded-* headers gunicorn trusts (Django has its own settings)
 forwarded_allow_ips = env_str("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn's own request limits lie above the application's (klanten.conf.limits), so that a
+# request over the application's limits gets its problem+json 414/431, not gunicorn's plain one
+limit_request_line = GUNICORN_LIMIT_REQUEST_LINE
+limit_request_fields = GUNICORN_LIMIT_REQUEST_FIELDS
+limit_request_field_size = GUNICORN_LIMIT_REQUEST_FIELD_SIZE
 # the heartbeat files of the workers in memory, not on a (possibly read-only) disk
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 # no control socket (gunicornc): it would need a writable home directory
@@ -78,7 +88,7 @@ class StructuredLogger(Logger):
     def access(self, resp, req, environ, request_time):
         if not self.access_log_enabled:
             return
-        from klanten.conf.logging import redact_query_string, redact_text
+        from klanten.conf.logging import redact_path, redact_query_string
 
         try:
             status = resp.status
@@ -92,7 +102,7 @@ class StructuredLogger(Logger):
                 "request",
                 extra={
                     "method": environ.get("REQUEST_METHOD"),
-                    "path": redact_text(environ.get("PATH_INFO", "")),
+                    "path": redact_path(environ.get("PATH_INFO", "")),
                     "query": redact_query_string(environ.get("QUERY_STRING", "")),
                     "status": int(status) if str(status).isdigit() else status,
                     "bytes": getattr(resp, "sent", None),

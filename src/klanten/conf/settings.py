@@ -191,6 +191,8 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ("klanten.api.renderers.KlantenJSONRenderer",),
     # camelCase JSON with bounded size and nesting (klanten.api.parsers)
     "DEFAULT_PARSER_CLASSES": ("klanten.api.parsers.KlantenJSONParser",),
+    # a request body's Content-Type must name a media type, not a wildcard (415)
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "klanten.api.parsers.KlantenContentNegotiation",
     "URL_FORMAT_OVERRIDE": None,
     "UNAUTHENTICATED_USER": None,
     "URL_FIELD_NAME": "url",
@@ -208,13 +210,30 @@ IS_HTTPS = env_bool("IS_HTTPS", not DEBUG)
 COMMONGROUND_API_COMMON_GET_DOMAIN = "vng_api_common.utils.get_site_domain"
 TIME_LEEWAY = env_int("JWT_LEEWAY", 0)
 JWT_EXPIRY = env_int("JWT_EXPIRY", 3600)
+# Seconds a client JWT's iat may lie in the future (the client's clock running ahead); a token
+# issued further ahead is refused, as it would stay valid for as long as its issuer wished.
+JWT_CLOCK_SKEW = env_int("JWT_CLOCK_SKEW", 60)
+if JWT_CLOCK_SKEW < 0:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("JWT_CLOCK_SKEW must be at least 0 seconds")
 # Seconds a process keeps verified tokens and a client's scopes (0 = no cache); changes made in
 # another process take effect within this time.
 AUTH_CACHE_SECONDS = env_int("AUTH_CACHE_SECONDS", 30)
 ETAG_REPRESENTATION_VERSION = "klanten-1"
 LINK_FETCHER = "requests.get"
-# Outgoing request timeout (seconds) for the subject URL check (kla-002).
-SUBJECT_URL_TIMEOUT = env_int("SUBJECT_URL_TIMEOUT", 10)
+# Outbound calls (klanten.outbound): the total deadline in seconds of one call (name lookup,
+# connecting, sending, and reading the whole answer), and the largest answer read.
+OUTBOUND_DEADLINE = env_int("OUTBOUND_DEADLINE", 5)
+OUTBOUND_MAX_RESPONSE_BYTES = env_int("OUTBOUND_MAX_RESPONSE_BYTES", 1024 * 1024)
+# The total deadline in seconds of the subject URL check (kla-002), an outbound call.
+SUBJECT_URL_TIMEOUT = env_int("SUBJECT_URL_TIMEOUT", 5)
+if min(OUTBOUND_DEADLINE, SUBJECT_URL_TIMEOUT, OUTBOUND_MAX_RESPONSE_BYTES) < 1:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "OUTBOUND_DEADLINE, SUBJECT_URL_TIMEOUT and OUTBOUND_MAX_RESPONSE_BYTES must be at least 1"
+    )
 
 SPECTACULAR_SETTINGS = {
     "DEFAULT_GENERATOR_CLASS": "vng_api_common.generators.OpenAPISchemaGenerator",
@@ -228,6 +247,10 @@ SPECTACULAR_SETTINGS = {
     "CONTACT": {"url": "https://github.com/klanten"},
     "LICENSE": {"name": "EUPL 1.2", "url": "https://opensource.org/licenses/EUPL-1.2"},
     "COMPONENT_SPLIT_REQUEST": False,
+    # read-only fields (url, gevalideerd) are not "required": one component serves requests
+    # and responses (as in the standard), and a generated client must be able to make a Klant
+    # without them
+    "COMPONENT_NO_READ_ONLY_REQUIRED": True,
     "ENUM_NAME_OVERRIDES": {},
     # one schema per API: this one the Klanten API's endpoints only (the Contactmomenten API's
     # schema: klanten.contactmomenten.schema)
@@ -235,6 +258,8 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "drf_spectacular.contrib.djangorestframework_camel_case.camelize_serializer_fields",
+        # no default a generated client would send in place of an absent field (PATCH)
+        "klanten.api.schema.remove_request_defaults",
     ],
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -265,6 +290,10 @@ NOTIFICATIONS_API_GET_DOMAIN = "notifications_api_common.utils.get_site_domain"
 NOTIFICATIONS_OUTBOX_INTERVAL = env_int("NOTIFICATIONS_OUTBOX_INTERVAL", 30)
 # Delivered notifications stay visible in the admin this many days, then they are removed.
 NOTIFICATIONS_KEEP_DELIVERED_DAYS = env_int("NOTIFICATIONS_KEEP_DELIVERED_DAYS", 7)
+# Seconds a delivery attempt waits to connect and for each read of the answer of the
+# Notificaties API; an answer that comes later counts as a failed attempt, which is retried
+# (delivery is at least once: docs/background.md).
+NOTIFICATIONS_DELIVERY_TIMEOUT = env_int("NOTIFICATIONS_DELIVERY_TIMEOUT", 10)
 
 # --- Celery ----------------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")
@@ -273,9 +302,9 @@ CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", "")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not CELERY_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_BROKER_CONNECTION_TIMEOUT = 5
-# The web process publishes a "send now" task after a write commits; when the broker does not
-# answer within this many seconds it gives up (the outbox keeps the notification for the
-# periodic task): a broker outage never fails or holds up a write.
+# After a write commits, a thread of the web process publishes a "send now" task (the request
+# itself never waits on the broker); when the broker does not answer within this many seconds
+# the thread gives up (the outbox keeps the notification for the periodic task).
 CELERY_PUBLISH_TIMEOUT = env_int("CELERY_PUBLISH_TIMEOUT", 2)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Redis: give up on a connection attempt, and on a broker that stopped answering without

@@ -23,7 +23,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db import DatabaseError, IntegrityError, models, transaction
+from django.db import DatabaseError, IntegrityError, connection, models
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -33,7 +33,6 @@ from django.utils.html import format_html
 from djangorestframework_camel_case.util import camelize, underscoreize
 from vng_api_common.constants import CommonResourceAction
 
-from klanten.api.notify import AuditActor, notificeer, representatie, schrijf_audittrail
 from klanten.api.serializers import SubVerblijfBuitenlandSerializer, VerblijfsAdresSerializer
 from klanten.api.validators import subject_url_responds
 from klanten.beheer import export as beheer_export
@@ -45,10 +44,10 @@ from klanten.beheer.lijst import (
     identificatie_zoekterm,
     zoek_op_identificatie,
 )
-from klanten.beheer.log import BeheerActie, gebruiker_weergave, leg_vast
+from klanten.beheer.log import BeheerActie, herkomst, leg_vast
 from klanten.beheer.maskering import mag_volledig_zien, maskeer
 
-from . import rules, services
+from . import rules, services, wijzigingen
 from .constants import INTERACTIE_ROLLEN, SleutelType, SubjectType, VernietigingsGrond
 from .models import (
     Interactie,
@@ -59,19 +58,16 @@ from .models import (
     Validatie,
     Vestiging,
 )
+from .representation import SUB_VERBLIJF_BUITENLAND_DEFAULTS, VERBLIJFSADRES_DEFAULTS
+from .transactions import uitvoeren
 
 _JSON_GROEPEN = {
-    "verblijfsadres": (VerblijfsAdresSerializer, services.VERBLIJFSADRES_DEFAULTS),
-    "sub_verblijf_buitenland": (
-        SubVerblijfBuitenlandSerializer,
-        services.SUB_VERBLIJF_BUITENLAND_DEFAULTS,
-    ),
+    "verblijfsadres": (VerblijfsAdresSerializer, VERBLIJFSADRES_DEFAULTS),
+    "sub_verblijf_buitenland": (SubVerblijfBuitenlandSerializer, SUB_VERBLIJF_BUITENLAND_DEFAULTS),
 }
 
 # forms.URLField: the scheme added to a URL typed without one (Django 6 default)
 URL_OVERRIDES = {models.URLField: {"assume_scheme": "https"}}
-# the application named in the audit trail for changes made in the admin
-BEHEEROMGEVING = "Beheeromgeving Klanten"
 
 
 def _rule_error(rule, value):
@@ -720,7 +716,9 @@ class KlantAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         fields = super().get_readonly_fields(request, obj)
         if obj is not None and obj.subject_type is not None:
-            return (*fields, "subject_type")  # C8: never changes once set
+            fields = (*fields, "subject_type")  # C8: never changes once set
+        if obj is not None and obj.gevalideerd:
+            fields = (*fields, "subject")  # V1: only by the correction, with a reason
         return fields
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -809,9 +807,22 @@ class KlantAdmin(admin.ModelAdmin):
         ]
 
     # --- saving: the API's rules, audit trail and notification -----------------------------
+    def get_object(self, request, object_id, from_field=None):
+        """On a save the klant row is locked first (the lock order of every write), before
+        the form reads it; a klant deleted meanwhile is not found (and never re-created)."""
+        if request.method != "POST" or not connection.in_atomic_block:
+            return super().get_object(request, object_id, from_field)
+        queryset = self.get_queryset(request).select_for_update(of=("self",))
+        field = Klant._meta.pk if from_field is None else Klant._meta.get_field(from_field)
+        try:
+            return queryset.get(**{field.name: field.to_python(object_id)})
+        except (Klant.DoesNotExist, forms.ValidationError, ValueError):
+            return None
+
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
+            # a transaction PostgreSQL cancels (deadlock) is run again
+            return uitvoeren(super().changeform_view, request, object_id, form_url, extra_context)
         except (IntegrityError, DatabaseError, rules.RuleViolation) as exc:
             # the database (constraint, trigger) or a rule refused what the form let through,
             # e.g. a concurrent save: everything was rolled back; show the form with the error
@@ -822,8 +833,11 @@ class KlantAdmin(admin.ModelAdmin):
             return super().changeform_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
+        door = herkomst(request, toelichting=form.cleaned_data.get("toelichting", ""))
+        request._klanten_herkomst = door
+        # the stored representation (the row is locked, see get_object), before the change
         request._klanten_oud = (
-            representatie(Klant.objects.get(pk=obj.pk), request) if change else None
+            wijzigingen.representatie(wijzigingen.lees(obj.pk), door.basis_url) if change else None
         )
         if not obj.klantnummer:
             obj.klantnummer = services.next_klantnummer(obj.bronorganisatie)
@@ -831,29 +845,17 @@ class KlantAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        if change and not form.has_changed() and not any(f.has_changed() for f in formsets):
-            return
-        klant = form.instance
-        nieuw = representatie(klant, request)
-        oud = getattr(request, "_klanten_oud", None)
-        actie = CommonResourceAction.update if change else CommonResourceAction.create
-        if change and oud == nieuw:
-            return
-        schrijf_audittrail(
-            actie,
-            oud=oud,
-            nieuw=nieuw,
-            resource_weergave=klant.unique_representation(),
-            actor=AuditActor(
-                applicatie_id="",
-                applicatie_weergave=BEHEEROMGEVING,
-                gebruikers_id=request.user.get_username(),
-                gebruikers_weergave=gebruiker_weergave(request.user),
-                toelichting=form.cleaned_data.get("toelichting", ""),
-            ),
-            resultaat=200 if change else 201,
+        # the same record as an API write: one audit record and one notification, nothing
+        # when the representation did not change
+        door = request._klanten_herkomst
+        klant = wijzigingen.lees(form.instance.pk)
+        wijzigingen.leg_vast(
+            CommonResourceAction.update if change else CommonResourceAction.create,
+            klant,
+            oud=request._klanten_oud,
+            nieuw=wijzigingen.representatie(klant, door.basis_url),
+            herkomst=door,
         )
-        notificeer(actie, nieuw, klant, request=request, status_code=200 if change else 201)
 
     # --- privacy requests: export -----------------------------------------------------------
     @admin.action(description="Exporteren als JSON (privacyverzoek)", permissions=["exporteer"])
@@ -953,21 +955,22 @@ class KlantAdmin(admin.ModelAdmin):
             )
             return redirect("admin:datamodel_klant_change", klant.pk)
         field, sleutel_type = _SLEUTELS[klant.subject_type]
-        form = CorrectieForm(request.POST or None, sleutel_type=sleutel_type)
+        form = CorrectieForm(
+            request.POST or None, sleutel_type=sleutel_type, huidig_subject=klant.subject
+        )
         if request.method == "POST" and form.is_valid():
-            klant_url = request.build_absolute_uri(
-                reverse("klant-detail", kwargs={"uuid": klant.uuid})
-            )
+            identificatie = form.cleaned_data["identificatie"]
             try:
-                with transaction.atomic():
-                    services.corrigeer_subject(
-                        klant,
-                        {field: form.cleaned_data["identificatie"]},
-                        form.cleaned_data["reden"],
-                        klant_url=klant_url,
-                        gebruiker_id=request.user.get_username(),
-                        gebruiker_weergave=gebruiker_weergave(request.user),
-                    )
+                services.corrigeer_subject(
+                    klant,
+                    {field: identificatie} if identificatie else None,
+                    form.cleaned_data["reden"],
+                    herkomst=herkomst(request),
+                    subject=form.cleaned_data["subject"],
+                )
+            except Klant.DoesNotExist:
+                messages.error(request, "Deze klant bestaat niet meer.")
+                return redirect("admin:datamodel_klant_changelist")
             except rules.RuleViolation as exc:
                 form.add_error("identificatie", exc.messages[0])
             else:
@@ -984,27 +987,53 @@ class KlantAdmin(admin.ModelAdmin):
 
 
 class CorrectieForm(forms.Form):
-    """V1: an administrator corrects the subject identifier of a validated klant."""
+    """V1: an administrator corrects the subject identifier and/or the subject URL of a
+    validated klant (the only way to change either), with a reason."""
 
-    identificatie = forms.CharField(max_length=24, label="Nieuwe identificatie")
+    identificatie = forms.CharField(
+        max_length=24,
+        required=False,
+        label="Nieuwe identificatie",
+        help_text="Leeg laten: de identificatie blijft zoals ze is.",
+    )
+    subject = forms.URLField(
+        max_length=1000,
+        required=False,
+        assume_scheme="https",
+        label="Subject (URL)",
+        help_text="De URL van het subject in de basisregistratie; leeg: geen URL.",
+    )
     reden = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         label="Reden",
         help_text="Verplicht; wordt in de audit trail vastgelegd.",
     )
 
-    def __init__(self, *args, sleutel_type: str, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args, sleutel_type: str, huidig_subject: str = "", **kwargs):
+        super().__init__(*args, initial={"subject": huidig_subject}, **kwargs)
         self.sleutel_type = sleutel_type
+        self.huidig_subject = huidig_subject
         self.fields["identificatie"].label = f"Nieuw {SleutelType(sleutel_type).label}"
 
     def clean_identificatie(self):
         value = self.cleaned_data["identificatie"].strip()
+        if not value:
+            return ""
         try:
             rules.validate_identiteit(rules.Identiteit(self.sleutel_type, value))
         except rules.RuleViolation as exc:
             raise forms.ValidationError(exc.messages[0], code=exc.code) from exc
         return value
+
+    def clean_subject(self):
+        subject = self.cleaned_data["subject"]
+        # C7 (kla-002): a new subject URL must answer
+        if subject and subject != self.huidig_subject and not subject_url_responds(subject):
+            raise forms.ValidationError(
+                "De subject-URL is ongeldig of niet bereikbaar (HTTP 200 verwacht).",
+                code="bad-url",
+            )
+        return subject
 
     def clean_reden(self):
         reden = self.cleaned_data["reden"]
@@ -1013,6 +1042,18 @@ class CorrectieForm(forms.Form):
         except rules.RuleViolation as exc:
             raise forms.ValidationError(exc.messages[0], code=exc.code) from exc
         return reden.strip()
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            not self.errors
+            and not cleaned.get("identificatie")
+            and cleaned.get("subject") == self.huidig_subject
+        ):
+            raise forms.ValidationError(
+                "Geef een nieuwe identificatie of een nieuw subject op.", code="niets-gewijzigd"
+            )
+        return cleaned
 
 
 _SLEUTELS = services.IDENTIFICATIE_SLEUTEL

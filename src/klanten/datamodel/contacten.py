@@ -299,12 +299,11 @@ def update_klantcontact(
 ) -> Klantcontact:
     """Change the given columns (``data``), and the medewerker and previous klantcontact when
     given (None removes them). When the date changes, the retention date of the klanten that
-    took part follows (R1)."""
-    from . import services
-
+    took part follows (R1, ``signals.py``): their rows are locked first."""
     data = _velden(data, KLANTCONTACT_VELDEN)
     datum_wijzigt = "plaatsgevonden_op" in data
-    klanten = _klanten_van(klantcontact.pk) if datum_wijzigt else []
+    if datum_wijzigt:
+        _klanten_van(klantcontact.pk)
     klantcontact = Klantcontact.objects.select_for_update().get(pk=klantcontact.pk)
     for field, value in data.items():
         setattr(klantcontact, field, value)
@@ -315,9 +314,6 @@ def update_klantcontact(
     _save(klantcontact)
     if medewerker is not ONGEWIJZIGD:
         _zet_medewerker(klantcontact, medewerker)
-    for klant in klanten:
-        if not klant.gevalideerd:
-            services.werk_vernietigingsdatum_bij(klant)
     return klantcontact
 
 
@@ -475,7 +471,7 @@ def remove_onderwerpobject(onderwerpobject: Onderwerpobject) -> None:
 # --- retention -----------------------------------------------------------------------------------
 
 
-def verwijder_betrokkenen(betrokkenen) -> int:
+def verwijder_betrokkenen(betrokkenen, herkomst=None) -> int:
     """Destroy betrokkenen (a queryset) with the digital addresses only they held (an address
     that is also a partij's stays with the partij). Returns how many betrokkenen went. The
     caller holds the locks (retention: the klant rows)."""

@@ -25,8 +25,9 @@ _A_NUMMER = re.compile(r"[1-9][0-9]{9}")
 
 
 def passes_elfproef(value: str) -> bool:
-    """The 11-proef of BSN and RSIN: weights 9..2 and -1 over nine digits."""
-    if not _DIGITS9.fullmatch(value):
+    """The 11-proef of BSN and RSIN: weights 9..2 and -1 over nine digits. ``000000000``
+    passes the sum but is no number anyone has."""
+    if not _DIGITS9.fullmatch(value) or value == "000000000":
         return False
     total = sum(
         int(digit) * weight for digit, weight in zip(value[:8], range(9, 1, -1), strict=True)
@@ -260,6 +261,17 @@ def require_validated_subject_unchanged(
         raise RuleViolation(
             "De subjectidentificatie van een gevalideerde klant kan niet worden gewijzigd; "
             "meld fouten bij de basisregistratie of vraag een beheerder om een correctie.",
+            code="gevalideerd-subject-onwijzigbaar",
+        )
+
+
+def require_validated_subject_url_unchanged(gevalideerd: bool, current: str, new: str) -> None:
+    """V1: the ``subject`` URL of a validated klant cannot be repointed or emptied either
+    (the same code as its identification; only an administrator corrects it, with a reason)."""
+    if gevalideerd and current != new:
+        raise RuleViolation(
+            "Het subject van een gevalideerde klant kan niet worden gewijzigd; meld fouten bij "
+            "de basisregistratie of vraag een beheerder om een correctie.",
             code="gevalideerd-subject-onwijzigbaar",
         )
 

@@ -1,4 +1,17 @@
-"""Transactional writes of klanten. Callers pass already shape-checked data (snake_case)."""
+"""Transactional writes of klanten. Callers pass already shape-checked data (snake_case).
+
+Every write here
+
+- is a write transaction (``transactions.schrijfactie``): run again when PostgreSQL cancels
+  it (deadlock, serialization failure), as the outermost transaction;
+- locks the klant row first (``wijzigingen.vergrendel``), before it reads or writes anything
+  that hangs off the klant (one lock order everywhere), and raises ``Klant.DoesNotExist`` when
+  the klant is gone (the API answers 404);
+- given a ``herkomst`` (every path on behalf of someone: the API, the resident pages, the
+  admin, the background tasks), records the change through ``wijzigingen``: one audit record
+  and one notification when the klant's representation changed, nothing when it did not.
+  Without one (tests, a shell) nothing is recorded.
+"""
 
 import hashlib
 import secrets
@@ -7,13 +20,16 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from djangorestframework_camel_case.util import camelize
+from vng_api_common.constants import CommonResourceAction
 
-from . import rules
+from klanten.notificaties import audit
+
+from . import rules, wijzigingen
 from .constants import SleutelType, SubjectType
 from .models import (
+    IDENTIFICATIE_ATTR,
     IDENTIFICATIE_MODEL,
     Bevestigingsverzoek,
     Interactie,
@@ -22,6 +38,9 @@ from .models import (
     KlantnummerTeller,
     Validatie,
 )
+from .representation import ADRES_DEFAULTS, JSON_GROUPS, KLANT_LIST_RELATIONS
+from .transactions import schrijfactie
+from .wijzigingen import Herkomst, representatie
 
 KLANT_FIELDS = (
     "bronorganisatie",
@@ -39,87 +58,91 @@ KLANT_FIELDS = (
     "aanmaakkanaal",
     "geregistreerd_door",
 )
-ADRES_DEFAULTS = {
-    "straatnaam": "",
-    "huisnummer": None,
-    "huisletter": "",
-    "huisnummertoevoeging": "",
-    "postcode": "",
-    "woonplaats_naam": "",
-    "landcode": "",
-}
-# Nested address groups of an identification are stored as JSON in their API (camelCase) shape.
-VERBLIJFSADRES_DEFAULTS = {
-    "aoaIdentificatie": "",
-    "wplWoonplaatsNaam": "",
-    "gorOpenbareRuimteNaam": "",
-    "aoaPostcode": "",
-    "aoaHuisnummer": None,
-    "aoaHuisletter": "",
-    "aoaHuisnummertoevoeging": "",
-    "inpLocatiebeschrijving": "",
-}
-SUB_VERBLIJF_BUITENLAND_DEFAULTS = {
-    "lndLandcode": "",
-    "lndLandnaam": "",
-    "subAdresBuitenland1": "",
-    "subAdresBuitenland2": "",
-    "subAdresBuitenland3": "",
-}
-JSON_GROUPS = {
-    "verblijfsadres": VERBLIJFSADRES_DEFAULTS,
-    "sub_verblijf_buitenland": SUB_VERBLIJF_BUITENLAND_DEFAULTS,
-}
 
 
 class DuplicateKlantnummer(Exception):
     """The (bronorganisatie, klantnummer) pair is taken."""
 
 
+# --- klantnummers (C5) ------------------------------------------------------------------------
+
 _KLANTNUMMER_MAX = 99_999_999
+# numbers tried in one statement past the last one generated (skipping those clients chose)
+_VENSTER = 64
+_TELLER = KlantnummerTeller._meta.db_table
+_KLANT = Klant._meta.db_table
+_BEZET = (
+    f"EXISTS (SELECT 1 FROM {_KLANT} k WHERE k.bronorganisatie = %(bron)s "
+    "AND k.klantnummer = {nummer}::text)"
+)
+# the next number after the last one generated that no klant of the organisation carries
+# (within the window; past it the loop asks again), and whether the number returned is taken
+_VOLGENDE = (
+    f"UPDATE {_TELLER} SET laatste = COALESCE(("
+    "SELECT n FROM generate_series(laatste + 1, laatste + %(venster)s) AS n "
+    f"WHERE NOT {_BEZET.format(nummer='n')} ORDER BY n LIMIT 1"
+    "), laatste + %(venster)s) "
+    f"WHERE bronorganisatie = %(bron)s RETURNING laatste, {_BEZET.format(nummer='laatste')}"
+)
+# the first number of an organisation: after the highest numeric klantnummer in use (imported
+# klanten keep their numbers); a concurrent first create takes the next one
+_EERSTE = (
+    f"INSERT INTO {_TELLER} (bronorganisatie, laatste) "
+    f"SELECT %(bron)s, COALESCE(MAX(klantnummer::bigint), 0) + 1 FROM {_KLANT} "
+    "WHERE bronorganisatie = %(bron)s AND klantnummer ~ '^[0-9]{1,8}$' "
+    f"ON CONFLICT (bronorganisatie) DO UPDATE SET laatste = {_TELLER}.laatste + 1 "
+    f"RETURNING laatste, {_BEZET.format(nummer=f'{_TELLER}.laatste')}"
+)
+# past 99999999 (a client chose a number near the top): the lowest number no klant carries
+_LAAGSTE_VRIJE = (
+    f"UPDATE {_TELLER} SET laatste = (SELECT MIN(vrij) FROM ("
+    f"SELECT 1 AS vrij WHERE NOT {_BEZET.format(nummer='1')} "
+    f"UNION ALL SELECT k.klantnummer::bigint + 1 FROM {_KLANT} k "
+    "WHERE k.bronorganisatie = %(bron)s AND k.klantnummer ~ '^[1-9][0-9]{0,7}$' "
+    "AND NOT EXISTS (SELECT 1 FROM "
+    f"{_KLANT} n WHERE n.bronorganisatie = %(bron)s "
+    "AND n.klantnummer = (k.klantnummer::bigint + 1)::text)"
+    ") AS kandidaten) WHERE bronorganisatie = %(bron)s RETURNING laatste"
+)
 
 
 def next_klantnummer(bronorganisatie: str) -> str:
     """C5: the next free numeric klantnummer of a bronorganisatie.
 
-    One UPDATE (or, the first time, an UPSERT seeded with the highest numeric klantnummer in
-    use) on the counter row; its row lock serializes concurrent creates until commit.
-    Numbers that clients chose themselves are skipped.
+    One statement in the normal case: an UPDATE of the organisation's counter row that skips
+    the numbers clients chose themselves (its row lock serializes concurrent creates until
+    commit). The first time, the counter starts after the highest numeric klantnummer in use.
+    A number a client chose can never exhaust the generated ones: past 99999999 the counter
+    continues at the lowest free number; only when all 99999999 are taken is the answer
+    ``klantnummer-uitgeput``.
     """
-    table = KlantnummerTeller._meta.db_table
-    klant_table = Klant._meta.db_table
+    params = {"bron": bronorganisatie, "venster": _VENSTER}
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET laatste = laatste + 1 WHERE bronorganisatie = %s "
-            "RETURNING laatste",
-            [bronorganisatie],
-        )
+        cursor.execute(_VOLGENDE, params)
         row = cursor.fetchone()
         if row is None:
-            cursor.execute(
-                f"INSERT INTO {table} (bronorganisatie, laatste) "
-                f"SELECT %s, COALESCE(MAX(klantnummer::bigint), 0) + 1 FROM {klant_table} "
-                "WHERE bronorganisatie = %s AND klantnummer ~ '^[0-9]{1,8}$' "
-                f"ON CONFLICT (bronorganisatie) DO UPDATE SET laatste = {table}.laatste + 1 "
-                "RETURNING laatste",
-                [bronorganisatie, bronorganisatie],
-            )
+            cursor.execute(_EERSTE, params)
             row = cursor.fetchone()
-        number = row[0]
-        while Klant.objects.filter(
-            bronorganisatie=bronorganisatie, klantnummer=str(number)
-        ).exists():
-            cursor.execute(
-                f"UPDATE {table} SET laatste = laatste + 1 WHERE bronorganisatie = %s "
-                "RETURNING laatste",
-                [bronorganisatie],
-            )
-            number = cursor.fetchone()[0]
-    if number > _KLANTNUMMER_MAX:
+        nummer, bezet = row
+        opnieuw_van_voren = False
+        while bezet or nummer > _KLANTNUMMER_MAX:
+            if nummer > _KLANTNUMMER_MAX:
+                if opnieuw_van_voren:
+                    break
+                opnieuw_van_voren = True
+                cursor.execute(_LAAGSTE_VRIJE, params)
+                nummer, bezet = cursor.fetchone()[0], False
+            else:
+                cursor.execute(_VOLGENDE, params)
+                nummer, bezet = cursor.fetchone()
+    if nummer > _KLANTNUMMER_MAX:
         raise rules.RuleViolation(
             "De klantnummers van deze bronorganisatie zijn op.", code="klantnummer-uitgeput"
         )
-    return str(number)
+    return str(nummer)
+
+
+# --- the klant and the rows that hang off it -----------------------------------------------
 
 
 def _json_group(current: dict | None, data: dict, defaults: dict, replace: bool) -> dict:
@@ -128,24 +151,42 @@ def _json_group(current: dict | None, data: dict, defaults: dict, replace: bool)
     return base
 
 
-def _write_identificatie(
-    klant: Klant, data: dict | None, *, replace: bool, new: bool = False
-) -> None:
-    """``new``: the klant was inserted in this transaction, so it has no rows to look up."""
+_ONBEKEND = object()
+
+
+def _relatie(klant: Klant, attr: str):
+    """A one-to-one row of the klant (address, identification): from what was loaded with it
+    (``wijzigingen.vergrendel``), else read."""
+    field = Klant._meta.get_field(attr)
+    cached = field.get_cached_value(klant, default=_ONBEKEND)
+    if cached is not _ONBEKEND:
+        return cached
+    return field.related_model.objects.filter(klant=klant).first()
+
+
+def _onthoud(klant: Klant, attr: str, row) -> None:
+    Klant._meta.get_field(attr).set_cached_value(klant, row)
+
+
+def _write_identificatie(klant: Klant, data: dict | None, *, replace: bool) -> None:
     model = IDENTIFICATIE_MODEL.get(klant.subject_type)
-    if not new:
-        # a klant has at most one identification: drop any row of another kind
-        for other_type, other_model in IDENTIFICATIE_MODEL.items():
-            if other_type != klant.subject_type:
-                other_model.objects.filter(klant=klant).delete()
+    # a klant has at most one identification: drop any row of another kind
+    for other_type, attr in IDENTIFICATIE_ATTR.items():
+        if other_type != klant.subject_type:
+            if _relatie(klant, attr) is not None:
+                IDENTIFICATIE_MODEL[other_type].objects.filter(klant=klant).delete()
+            _onthoud(klant, attr, None)
     if model is None:
         return
-    current = None if new else model.objects.filter(klant=klant).first()
+    attr = IDENTIFICATIE_ATTR[klant.subject_type]
+    current = _relatie(klant, attr)
     if data is None:
         if current is not None:
             current.delete()
+        _onthoud(klant, attr, None)
         return
-    if current is None:
+    new = current is None
+    if new:
         current = model(klant=klant)
         replace = True
     elif replace:
@@ -163,33 +204,40 @@ def _write_identificatie(
         else:
             setattr(current, field, value)
     current.save(force_insert=new)
+    _onthoud(klant, attr, current)
 
 
-def _write_adres(klant: Klant, data: dict | None, *, replace: bool, new: bool = False) -> None:
+def _write_adres(klant: Klant, data: dict | None, *, replace: bool) -> None:
+    current = _relatie(klant, "adres")
     if data is None:
-        KlantAdres.objects.filter(klant=klant).delete()
+        if current is not None:
+            KlantAdres.objects.filter(klant=klant).delete()
+        _onthoud(klant, "adres", None)
         return
     values = {("woonplaats_naam" if k == "woonplaatsnaam" else k): v for k, v in data.items()}
-    current = None if new else KlantAdres.objects.filter(klant=klant).first()
-    if current is None or replace:
+    new = current is None
+    if new or replace:
         current = KlantAdres(klant=klant, **ADRES_DEFAULTS)
     for field, value in values.items():
         setattr(current, field, value)
     current.save(force_insert=new)
+    _onthoud(klant, "adres", current)
 
 
-def _save(klant: Klant) -> None:
+def _opslaan(klant: Klant, **kwargs) -> None:
+    """Save the klant row; a klantnummer taken meanwhile is :class:`DuplicateKlantnummer`
+    (the write transaction is rolled back with it)."""
     try:
-        with transaction.atomic():
-            klant.save()
+        klant.save(**kwargs)
     except IntegrityError as exc:
         if "klant_unieke_klantnummer_per_bronorganisatie" in str(exc):
             raise DuplicateKlantnummer from exc
         raise
 
 
-@transaction.atomic
-def create_klant(data: dict) -> Klant:
+def _maak(data: dict) -> Klant:
+    """Insert a klant with its address and identification; every relation of its
+    representation is known afterwards (no query to represent it)."""
     data = dict(data)
     adres = data.pop("adres", None)
     identificatie = data.pop("subject_identificatie", None)
@@ -200,38 +248,73 @@ def create_klant(data: dict) -> Klant:
     klant.vernietigingsdatum = _vernietigingsdatum(
         gevalideerd=False, aangemaakt_op=timezone.localdate(), interacties=()
     )
-    _save(klant)
+    _opslaan(klant, force_insert=True)
+    for attr in KLANT_LIST_RELATIONS:
+        _onthoud(klant, attr, None)
     if adres is not None:
-        _write_adres(klant, adres, replace=True, new=True)
+        _write_adres(klant, adres, replace=True)
     if identificatie is not None:
-        _write_identificatie(klant, identificatie, replace=True, new=True)
+        _write_identificatie(klant, identificatie, replace=True)
     return klant
 
 
-@transaction.atomic
-def update_klant(klant: Klant, data: dict, *, partial: bool) -> Klant:
+@schrijfactie
+def create_klant(data: dict, *, herkomst: Herkomst | None = None) -> Klant:
+    klant = _maak(data)
+    if herkomst is not None:
+        wijzigingen.leg_vast(
+            CommonResourceAction.create,
+            klant,
+            oud=None,
+            nieuw=representatie(klant, herkomst.basis_url),
+            herkomst=herkomst,
+        )
+    return klant
+
+
+@schrijfactie
+def update_klant(
+    klant: Klant, data: dict, *, partial: bool, herkomst: Herkomst | None = None
+) -> Klant:
     """PUT (``partial=False``) replaces what is given; PATCH merges into what is stored.
 
     Nested groups are upserted; an explicit null removes ``adres`` and the address groups,
-    while ``subjectIdentificatie: null`` removes the identification on PUT only.
+    while ``subjectIdentificatie: null`` removes the identification on PUT only. Returns the
+    klant with the rows of its representation loaded.
     """
-    data = dict(data)
-    klant = Klant.objects.select_for_update().get(pk=klant.pk)
-    if klant.gevalideerd and "subject_identificatie" in data:
-        _require_validated_subject_unchanged(klant, data["subject_identificatie"], partial)
+    klant = wijzigingen.vergrendel(klant.pk)
+    oud = representatie(klant, herkomst.basis_url) if herkomst else None
+    _wijzig(klant, data, partial=partial)
+    if herkomst is not None:
+        wijzigingen.leg_vast(
+            CommonResourceAction.update if not partial else CommonResourceAction.partial_update,
+            klant,
+            oud=oud,
+            nieuw=representatie(klant, herkomst.basis_url),
+            herkomst=herkomst,
+        )
+    return klant
+
+
+def _wijzig(klant: Klant, data: dict, *, partial: bool) -> None:
+    """Apply an update to a locked klant (its relations loaded)."""
+    if klant.gevalideerd:
+        if "subject_identificatie" in data:
+            _require_validated_subject_unchanged(klant, data["subject_identificatie"], partial)
+        if "subject" in data:
+            _require_validated_subject_url_unchanged(klant, data["subject"] or "")
     for field in KLANT_FIELDS:
         if field in data:
             setattr(klant, field, data[field])
     if not klant.klantnummer:
         klant.klantnummer = next_klantnummer(klant.bronorganisatie)
-    _save(klant)
+    _opslaan(klant)
     if "adres" in data:
         _write_adres(klant, data["adres"], replace=not partial)
     if "subject_identificatie" in data:
         identificatie = data["subject_identificatie"]
         if identificatie is not None or not partial:
             _write_identificatie(klant, identificatie, replace=not partial)
-    return klant
 
 
 def _require_validated_subject_unchanged(klant: Klant, data: dict | None, partial: bool) -> None:
@@ -257,9 +340,56 @@ def _require_validated_subject_unchanged(klant: Klant, data: dict | None, partia
         raise
 
 
-@transaction.atomic
-def delete_klant(klant: Klant) -> None:
-    klant.delete()
+def _require_validated_subject_url_unchanged(klant: Klant, subject: str) -> None:
+    """V1 for the ``subject`` URL of a validated klant: repointing or emptying it is refused
+    like a change of its BSN (only an administrator corrects it, with a reason)."""
+    try:
+        rules.require_validated_subject_url_unchanged(True, klant.subject or "", subject)
+    except rules.RuleViolation as exc:
+        exc.field = "subject"
+        raise
+
+
+@schrijfactie
+def delete_klant(klant: Klant, *, herkomst: Herkomst | None = None) -> None:
+    """Delete a klant with everything that hangs off it. Its row is locked before the cascade
+    is collected, so no write adds a row to it meanwhile (``Klant.DoesNotExist`` when it is
+    gone)."""
+    klant = Klant.objects.select_for_update().get(pk=klant.pk)
+    verwijder_klanten([klant], herkomst)
+
+
+def verwijder_klanten(
+    klanten: list[Klant],
+    herkomst: Herkomst | None = None,
+    toelichtingen: dict | None = None,
+    *,
+    vernietiging: bool = False,
+) -> None:
+    """Delete klanten the caller has locked, with everything that hangs off them. Their API
+    audit trail goes with them (it holds their data); with a ``herkomst`` one record of each
+    deletion stays, without personal data, and each gets a ``destroy`` notification
+    (``toelichtingen``: a reason per klant pk for those records).
+
+    A ``vernietiging`` (retention, R2; a privacy request) also destroys their part in
+    klantcontacten: their betrokkenen (klantcontactmomenten) go, each with its own audit record
+    and notification, while the klantcontact stays with its tekst. A delete through an API
+    keeps the betrokkenen without the klant, with their own snapshot (K9)."""
+    if not klanten:
+        return
+    if vernietiging:
+        from .contacten import verwijder_betrokkenen
+        from .klantcontacten import Betrokkene
+
+        verwijder_betrokkenen(
+            Betrokkene.objects.filter(klant_id__in=[klant.pk for klant in klanten]), herkomst
+        )
+    if herkomst is not None:
+        wijzigingen.leg_vernietigingen_vast(klanten, herkomst, toelichtingen)
+    else:
+        basis = wijzigingen.basis_url_zonder_request()
+        audit.verwijder_van_objecten(wijzigingen.klant_url(k, basis) for k in klanten)
+    Klant.objects.filter(pk__in=[klant.pk for klant in klanten]).delete()
 
 
 # --- Validated klanten (contract sections 2 and 3) -----------------------------------------
@@ -296,7 +426,7 @@ def identiteit_from_data(subject_type: str | None, data: dict | None) -> rules.I
 
 @dataclass(frozen=True)
 class Actor:
-    """Who registers something: the application and, when known, its employee."""
+    """Who registers evidence: the application and, when known, its employee."""
 
     applicatie_id: str = ""
     applicatie_weergave: str = ""
@@ -311,11 +441,16 @@ def _take_identity_from_evidence(klant: Klant, identiteit: rules.Identiteit) -> 
         klant.subject_type = subject_type
         klant.save(update_fields=["subject_type", "gewijzigd_op"])
     model = IDENTIFICATIE_MODEL[subject_type]
-    row = model.objects.filter(klant=klant).first() or model(klant=klant)
+    attr = IDENTIFICATIE_ATTR[subject_type]
+    row = _relatie(klant, attr)
+    new = row is None
+    if new:
+        row = model(klant=klant)
     for field_subject_type, (field, sleutel_type) in IDENTIFICATIE_SLEUTEL.items():
         if field_subject_type == subject_type and sleutel_type == identiteit.type:
             setattr(row, field, identiteit.identificatie)
-    row.save()
+    row.save(force_insert=new)
+    _onthoud(klant, attr, row)
 
 
 def _existing_validated(klant: Klant, identiteit: rules.Identiteit) -> Klant | None:
@@ -331,19 +466,46 @@ def _existing_validated(klant: Klant, identiteit: rules.Identiteit) -> Klant | N
     )
 
 
-@transaction.atomic
+# the audit trail's name for a change of a klant by evidence (V4, V5)
+ACTIE_WEERGAVE_VALIDATIE = "Gevalideerd met bewijs van authenticatie"
+
+
+@schrijfactie
 def valideer_klant(
-    klant: Klant, bewijs: rules.Bewijs, actor: Actor, *, mode: str | None = None
+    klant: Klant,
+    bewijs: rules.Bewijs,
+    actor: Actor,
+    *,
+    mode: str | None = None,
+    herkomst: Herkomst | None = None,
 ) -> Validatie:
     """E1/V4/V5/V6: record evidence for a klant; validates (promotes) it when it was not.
 
     Every rule is checked before anything is written; the partial unique index decides
-    races between concurrent validations for one BSN.
+    races between concurrent validations for one BSN. A promotion changes the klant's
+    representation (``gevalideerd``, and ``subjectType`` and the identification when it had
+    none), so it is recorded as a ``partial_update``; more evidence for a validated klant
+    changes nothing and records nothing.
     """
+    klant = wijzigingen.vergrendel(klant.pk)
+    oud = representatie(klant, herkomst.basis_url) if herkomst else None
+    validatie = _valideer(klant, bewijs, actor, mode=mode)
+    if herkomst is not None:
+        wijzigingen.leg_vast(
+            CommonResourceAction.partial_update,
+            klant,
+            oud=oud,
+            nieuw=representatie(klant, herkomst.basis_url),
+            herkomst=herkomst,
+            actie_weergave=ACTIE_WEERGAVE_VALIDATIE,
+        )
+    return validatie
+
+
+def _valideer(klant: Klant, bewijs: rules.Bewijs, actor: Actor, *, mode: str | None) -> Validatie:
+    """Validate a locked (or just created) klant."""
     mode = mode or settings.KLANTEN_PROMOTIE_MODUS
     now = timezone.now()
-    klant = Klant.objects.select_for_update().get(pk=klant.pk)
-
     rules.require_fresh_authentication(
         bewijs.authenticatie_moment, now, settings.KLANTEN_MAX_AUTHENTICATIE_LEEFTIJD_MINUTEN
     )
@@ -405,56 +567,94 @@ def _duplicate(existing: Klant | None) -> rules.Conflict:
     )
 
 
-@transaction.atomic
-def create_gevalideerde_klant(data: dict, bewijs: rules.Bewijs, actor: Actor) -> Klant:
+@schrijfactie
+def create_gevalideerde_klant(
+    data: dict, bewijs: rules.Bewijs, actor: Actor, *, herkomst: Herkomst | None = None
+) -> Klant:
     """Register a new klant and validate it in one go (the person supplied the data in the
-    authenticated session, so it counts as confirmed)."""
-    klant = create_klant(data)
-    valideer_klant(klant, bewijs, actor, mode="reconfirm")
+    authenticated session, so it counts as confirmed): one ``create`` record, of the
+    validated klant."""
+    klant = _maak(data)
+    _valideer(klant, bewijs, actor, mode="reconfirm")
+    if herkomst is not None:
+        wijzigingen.leg_vast(
+            CommonResourceAction.create,
+            klant,
+            oud=None,
+            nieuw=representatie(klant, herkomst.basis_url),
+            herkomst=herkomst,
+        )
     return klant
 
 
-@transaction.atomic
+@schrijfactie
+def bevestig_klant(
+    token: str, data: dict, bewijs: rules.Bewijs, actor: Actor, *, herkomst: Herkomst
+) -> Klant:
+    """E4/V5: the person behind a confirmation link confirms (and corrects) the klant's data:
+    the link is used up, the data changed and the klant validated in one transaction, recorded
+    as one ``partial_update``. The klant row is locked before the link."""
+    verzoek = peek_bevestigingsverzoek(token)
+    try:
+        klant = wijzigingen.vergrendel(verzoek.klant_id)
+    except Klant.DoesNotExist as exc:  # deleted meanwhile, and its links with it
+        raise LinkUnusable("onbekend") from exc
+    _redeem(verzoek)
+    oud = representatie(klant, herkomst.basis_url)
+    _wijzig(klant, data, partial=True)
+    _valideer(klant, bewijs, actor, mode=None)
+    wijzigingen.leg_vast(
+        CommonResourceAction.partial_update,
+        klant,
+        oud=oud,
+        nieuw=representatie(klant, herkomst.basis_url),
+        herkomst=herkomst,
+        actie_weergave=ACTIE_WEERGAVE_VALIDATIE,
+    )
+    return klant
+
+
+@schrijfactie
 def corrigeer_subject(
     klant: Klant,
-    identificatie: dict,
+    identificatie: dict | None,
     reden: str,
     *,
-    klant_url: str,
-    gebruiker_id: str,
-    gebruiker_weergave: str,
+    herkomst: Herkomst,
+    subject: str | None = None,
 ) -> Klant:
-    """V1: an administrator corrects the subject identification of a validated klant; the
-    reason is mandatory and the change is written to the audit trail."""
-    from vng_api_common.audittrails.models import AuditTrail
-
+    """V1: an administrator corrects the subject identification and/or the ``subject`` URL
+    of a validated klant (the only way to change either); the reason is mandatory, and the
+    change is recorded (audit action ``correctie_subject``, which names the kind of key but
+    not the identifiers or the URL, and a ``partial_update`` notification)."""
     rules.require_reason(reden)
-    klant = Klant.objects.select_for_update().get(pk=klant.pk)
+    klant = wijzigingen.vergrendel(klant.pk)
+    oud = representatie(klant, herkomst.basis_url)
     before = klant_identiteit(klant)
-    _write_identificatie(klant, identificatie, replace=False)
-    new = identiteit_from_data(klant.subject_type, identificatie)
-    if klant.gevalideerd and new is not None:
-        if new.type == SleutelType.bsn:
-            existing = _existing_validated(klant, new)
-            if existing is not None:
-                raise _duplicate(existing)
-        klant.gevalideerde_sleutel_type = new.type
-        klant.gevalideerde_sleutel = new.identificatie
-        klant.save()
-    AuditTrail.objects.create(
-        bron="kc",
-        actie="correctie_subject",
-        actie_weergave="Subjectidentificatie gecorrigeerd door een beheerder",
-        resultaat=200,
-        hoofd_object=klant_url,
-        resource="klant",
-        resource_url=klant_url,
-        resource_weergave=klant.unique_representation(),
-        gebruikers_id=gebruiker_id,
-        gebruikers_weergave=gebruiker_weergave,
-        toelichting=reden,
-        oud={"sleutelType": before.type if before else None},
-        nieuw={"sleutelType": new.type if new else None},
+    new = before
+    if identificatie is not None:
+        _write_identificatie(klant, identificatie, replace=False)
+        new = identiteit_from_data(klant.subject_type, identificatie)
+        if klant.gevalideerd and new is not None:
+            if new.type == SleutelType.bsn:
+                existing = _existing_validated(klant, new)
+                if existing is not None:
+                    raise _duplicate(existing)
+            klant.gevalideerde_sleutel_type = new.type
+            klant.gevalideerde_sleutel = new.identificatie
+    subject_gewijzigd = subject is not None and subject != klant.subject
+    if subject_gewijzigd:
+        klant.subject = subject
+    klant.save()
+    wijzigingen.leg_correctie_vast(
+        klant,
+        oud=oud,
+        nieuw=representatie(klant, herkomst.basis_url),
+        herkomst=herkomst,
+        reden=reden,
+        sleutel_type_oud=before.type if before else None,
+        sleutel_type_nieuw=new.type if new else None,
+        subject_gewijzigd=subject_gewijzigd,
     )
     return klant
 
@@ -462,14 +662,16 @@ def corrigeer_subject(
 # --- Interactions (E2) ------------------------------------------------------------------------
 
 
-@transaction.atomic
+@schrijfactie
 def add_interactie(klant: Klant, *, soort: str, url: str, rol: str, vernietigingsdatum=None):
     """E2: record (or, for the same URL and role, update) an interaction of a klant; the
     klant's destruction date follows (R1, ``signals.py``).
 
-    The klant row is locked first, so the destruction task never destroys a klant while an
-    interaction that extends its life is being added (it skips locked rows and re-derives the
-    date of what it locks). Raises ``Klant.DoesNotExist`` when the klant is gone.
+    The klant row is locked first, so a delete never collects its cascade while an
+    interaction is added, and the destruction task never destroys a klant while an interaction
+    that extends its life is being added (it skips locked rows and re-derives the date of what
+    it locks). Raises ``Klant.DoesNotExist`` when the klant is gone. An interaction is not part
+    of the klant's representation: nothing is recorded.
     """
     klant = Klant.objects.select_for_update().get(pk=klant.pk)
     interactie, _created = Interactie.objects.update_or_create(
@@ -481,13 +683,12 @@ def add_interactie(klant: Klant, *, soort: str, url: str, rol: str, vernietiging
     return interactie
 
 
-@transaction.atomic
+@schrijfactie
 def verwijder_interactie(klant: Klant, uuid) -> bool:
     """E2: remove an interaction of a klant (False when it has no such interaction); the
-    klant's destruction date follows (R1, ``signals.py``)."""
-    klant = Klant.objects.select_for_update().filter(pk=klant.pk).first()
-    if klant is None:
-        return False
+    klant's destruction date follows (R1, ``signals.py``). Raises ``Klant.DoesNotExist`` when
+    the klant is gone."""
+    klant = Klant.objects.select_for_update().get(pk=klant.pk)
     deleted, _ = Interactie.objects.filter(klant=klant, uuid=uuid).delete()
     return bool(deleted)
 
@@ -585,28 +786,6 @@ def herbereken_vernietigingsdata(batch_size: int = 1000) -> int:
                     changed += 1
 
 
-def verwijder_klanten(klant_ids) -> None:
-    """Destroy klanten with everything that hangs off them, their API audit trail included
-    (it holds their data; as a delete through the API does), and their part in klantcontacten:
-    their betrokkenen go (the klantcontact itself stays, with its tekst, without them), unlike
-    a delete through an API, which keeps the betrokkene's own snapshot (K9)."""
-    from vng_api_common.audittrails.models import AuditTrail
-
-    from .contacten import verwijder_betrokkenen
-    from .klantcontacten import Betrokkene
-
-    uuids = list(Klant.objects.filter(pk__in=klant_ids).values_list("uuid", flat=True))
-    if not uuids:
-        return
-    # hoofd_object is the klant's absolute URL, whose host depends on the request
-    condition = Q()
-    for uuid in uuids:
-        condition |= Q(hoofd_object__endswith=f"/klanten/{uuid}")
-    AuditTrail.objects.filter(condition).delete()
-    verwijder_betrokkenen(Betrokkene.objects.filter(klant_id__in=klant_ids))
-    Klant.objects.filter(pk__in=klant_ids).delete()
-
-
 # --- Confirmation links (E4) ----------------------------------------------------------------
 
 
@@ -614,12 +793,13 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-@transaction.atomic
+@schrijfactie
 def create_bevestigingsverzoek(
     klant: Klant, applicatie_id: str = ""
 ) -> tuple[str, Bevestigingsverzoek]:
-    """A one-time link token for a non-validated klant. Only its hash is stored: the token is
-    returned once."""
+    """A one-time link token for a non-validated klant (locked first: ``Klant.DoesNotExist``
+    when it is gone). Only its hash is stored: the token is returned once."""
+    klant = Klant.objects.select_for_update().get(pk=klant.pk)
     rules.require_not_validated_for_confirmation(klant.gevalideerd)
     token = secrets.token_urlsafe(32)
     verzoek = Bevestigingsverzoek.objects.create(
@@ -655,16 +835,25 @@ def peek_bevestigingsverzoek(token: str) -> Bevestigingsverzoek:
     return verzoek
 
 
-@transaction.atomic
+@schrijfactie
 def redeem_bevestigingsverzoek(token: str) -> Klant:
-    """Consume a token exactly once (a concurrent second use sees it used)."""
+    """Consume a token exactly once (a concurrent second use sees it used); the klant row is
+    locked first."""
     verzoek = peek_bevestigingsverzoek(token)
+    try:
+        klant = Klant.objects.select_for_update().get(pk=verzoek.klant_id)
+    except Klant.DoesNotExist as exc:  # deleted meanwhile, and its links with it
+        raise LinkUnusable("onbekend") from exc
+    _redeem(verzoek)
+    return klant
+
+
+def _redeem(verzoek: Bevestigingsverzoek) -> None:
     updated = Bevestigingsverzoek.objects.filter(pk=verzoek.pk, gebruikt_op__isnull=True).update(
         gebruikt_op=timezone.now()
     )
     if updated != 1:
         raise LinkUnusable("gebruikt")
-    return verzoek.klant
 
 
 def pseudoniem(identiteit: rules.Identiteit) -> str:

@@ -9,7 +9,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from . import services
-from .models import Betrokkene, Interactie, Klant
+from .models import Betrokkene, Interactie, Klant, Klantcontact
 
 
 @receiver(post_save, sender=Klant, dispatch_uid="klant_vernietigingsdatum")
@@ -51,4 +51,15 @@ def betrokkene_verwijderd(sender, instance: Betrokkene, origin=None, **kwargs):
         return
     klant = Klant.objects.filter(pk=instance.klant_id).first()
     if klant is not None:
+        services.werk_vernietigingsdatum_bij(klant)
+
+
+@receiver(post_save, sender=Klantcontact, dispatch_uid="klantcontact_opgeslagen_vernietigingsdatum")
+def klantcontact_opgeslagen(sender, instance: Klantcontact, created, raw=False, **kwargs):
+    """The date of a contact counts for the klanten that took part (R1)."""
+    if created or raw:
+        return  # nobody took part yet
+    for klant in Klant.objects.filter(
+        gevalideerd=False, betrokkenheden__klantcontact=instance
+    ).distinct():
         services.werk_vernietigingsdatum_bij(klant)

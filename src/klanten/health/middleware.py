@@ -12,7 +12,7 @@ import structlog
 from django.conf import settings
 from whitenoise.middleware import WhiteNoiseMiddleware
 
-from klanten.conf.logging import redact_query_string, redact_text
+from klanten.conf.logging import redact_path, redact_query_string
 
 from . import metrics
 from .views import ENDPOINTS
@@ -46,7 +46,7 @@ class RequestIdMiddleware:
                 request_logger.info(
                     "request",
                     method=request.method,
-                    path=redact_text(request.path),
+                    path=redact_path(request.path),
                     query=redact_query_string(request.META.get("QUERY_STRING", "")),
                     route=metrics.route_label(request),
                     status=response.status_code,

@@ -7,7 +7,6 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,12 +15,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from mozilla_django_oidc_db.exceptions import OIDCProviderOutage
 from mozilla_django_oidc_db.models import OIDCClient
-from vng_api_common.audittrails.models import AuditTrail
-from vng_api_common.constants import CommonResourceAction
 
-from klanten.api.notify import AuditActor, notificeer, representatie, schrijf_audittrail
 from klanten.datamodel import rules, services
 from klanten.datamodel.models import Klant
+from klanten.datamodel.transactions import uitvoeren
+from klanten.datamodel.wijzigingen import Actor, Herkomst
 
 from . import audit
 from .context import AuthenticatieContext, SessieVerlopen, huidige_context, wis
@@ -73,13 +71,19 @@ def inlog_url(volgende: str = PREFIX, *, niveau: int | None = None, opnieuw=Fals
     return f"{reverse('mijn:inloggen')}?{urlencode(params)}"
 
 
-def audit_actor(context: AuthenticatieContext) -> AuditActor:
-    return AuditActor(
+def audit_actor(context: AuthenticatieContext) -> Actor:
+    return Actor(
         applicatie_id=APPLICATIE_ID,
         applicatie_weergave=APPLICATIE_WEERGAVE,
         gebruikers_id=f"pseudoniem:{context.pseudoniem[:40]}",
         gebruikers_weergave=f"De klant zelf ({context.middel}, rang {context.rang})",
     )
+
+
+def herkomst(request, context: AuthenticatieContext) -> Herkomst:
+    """The resident's writes are recorded as the API's are (audit trail, notification), with
+    the klant's API URL."""
+    return Herkomst(audit_actor(context), request.build_absolute_uri(reverse("klant-list")) + "/")
 
 
 def service_actor() -> services.Actor:
@@ -191,7 +195,7 @@ def inloggen(request):
     if request.GET.get("opnieuw"):
         request.session[OPNIEUW_SESSION_KEY] = True
     niveau = request.GET.get("niveau", "")
-    if niveau.isdigit():
+    if niveau.isascii() and niveau.isdigit():
         request.session[NIVEAU_SESSION_KEY] = int(niveau)
     try:
         return mijn_gegevens_init_view(request, return_url=volgende)
@@ -285,22 +289,15 @@ def registreren(request, context):
             "aanmaakkanaal": AANMAAKKANAAL,
         }
         bewijs = context.bewijs(gegevens_bevestigd=True)
+
+        def registreer():
+            klant = services.create_gevalideerde_klant(
+                data, bewijs, service_actor(), herkomst=herkomst(request, context)
+            )
+            audit.leg_vast(Actie.registreren, context, klant=klant)
+
         try:
-            with transaction.atomic():
-                klant = services.create_gevalideerde_klant(data, bewijs, service_actor())
-                nieuw = representatie(klant, request)
-                schrijf_audittrail(
-                    CommonResourceAction.create,
-                    oud=None,
-                    nieuw=nieuw,
-                    resource_weergave=klant.unique_representation(),
-                    actor=audit_actor(context),
-                    resultaat=201,
-                )
-                notificeer(
-                    CommonResourceAction.create, nieuw, klant, request=request, status_code=201
-                )
-                audit.leg_vast(Actie.registreren, context, klant=klant)
+            uitvoeren(registreer)
         except rules.RuleViolation as exc:
             return weigering(request, context, exc)
         messages.success(request, "Uw gegevens zijn vastgelegd.")
@@ -324,12 +321,17 @@ def wijzigen(request, context, uuid):
         request.POST or None, organisatie=organisatie, initial=KlantgegevensForm.initial_for(klant)
     )
     if request.method == "POST" and form.is_valid():
+
+        def wijzig():
+            gewijzigd = services.update_klant(
+                klant, form.klant_data(), partial=True, herkomst=herkomst(request, context)
+            )
+            audit.leg_vast(Actie.wijzigen, context, klant=gewijzigd)
+
         try:
-            with transaction.atomic():
-                oud = representatie(klant, request)
-                klant = services.update_klant(klant, form.klant_data(), partial=True)
-                _record_partial_update(request, context, klant, oud)
-                audit.leg_vast(Actie.wijzigen, context, klant=klant)
+            uitvoeren(wijzig)
+        except Klant.DoesNotExist as exc:  # deleted meanwhile
+            raise Http404 from exc
         except rules.RuleViolation as exc:
             return weigering(request, context, exc, klant=klant)
         messages.success(request, "Uw wijzigingen zijn opgeslagen.")
@@ -349,13 +351,17 @@ def verwijderen(request, context, uuid):
     if context.rang < vereist:
         return hoger_niveau(request, context, vereist, request.path)
     if request.method == "POST":
-        with transaction.atomic():
-            data = representatie(klant, request)
-            services.delete_klant(klant)
-            # as the API does: the audit trail goes with the klant (our own log keeps the fact)
-            AuditTrail.objects.filter(hoofd_object=data["url"]).delete()
-            notificeer(CommonResourceAction.destroy, data, klant, request=request, status_code=204)
+
+        def verwijder():
+            # as the API does: the audit trail goes with the klant, the record of its
+            # deletion stays (and our own log keeps the fact)
+            services.delete_klant(klant, herkomst=herkomst(request, context))
             audit.leg_vast(Actie.verwijderen, context, klant=klant)
+
+        try:
+            uitvoeren(verwijder)
+        except Klant.DoesNotExist as exc:  # deleted meanwhile
+            raise Http404 from exc
         messages.success(request, "Uw gegevens zijn verwijderd.")
         return redirect("mijn:overzicht")
     return render(request, "mijn/verwijderen.html", {"context": context, "klant": klant})
@@ -419,16 +425,20 @@ def _bevestigen(request, context, token, verzoek):
         request.POST or None, organisatie=organisatie, initial=BevestigForm.initial_for(klant)
     )
     if request.method == "POST" and form.is_valid():
+
+        def bevestig():
+            bevestigd = services.bevestig_klant(
+                token,
+                form.klant_data(),
+                context.bewijs(gegevens_bevestigd=True),
+                service_actor(),
+                herkomst=herkomst(request, context),
+            )
+            audit.leg_vast(Actie.bevestigen, context, klant=bevestigd)
+            return bevestigd
+
         try:
-            with transaction.atomic():
-                services.redeem_bevestigingsverzoek(token)
-                oud = representatie(klant, request)
-                klant = services.update_klant(klant, form.klant_data(), partial=True)
-                services.valideer_klant(
-                    klant, context.bewijs(gegevens_bevestigd=True), service_actor()
-                )
-                _record_partial_update(request, context, klant, oud)
-                audit.leg_vast(Actie.bevestigen, context, klant=klant)
+            klant = uitvoeren(bevestig)
         except services.LinkUnusable as exc:
             return _link_ongeldig(request, exc.reason, context)
         except rules.RuleViolation as exc:
@@ -443,16 +453,3 @@ def _bevestigen(request, context, token, verzoek):
         "mijn/bevestigen.html",
         {"context": context, "form": form, "klant": klant, "organisatie": organisatie},
     )
-
-
-def _record_partial_update(request, context, klant, oud: dict) -> None:
-    """Audit trail and notification of a resident's change, as an API PATCH records them."""
-    nieuw = representatie(klant, request)
-    schrijf_audittrail(
-        CommonResourceAction.partial_update,
-        oud=oud,
-        nieuw=nieuw,
-        resource_weergave=klant.unique_representation(),
-        actor=audit_actor(context),
-    )
-    notificeer(CommonResourceAction.partial_update, nieuw, klant, request=request)

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from klanten.background import outbox
+from klanten.notificaties import bezorging
 
 
 class Command(BaseCommand):
@@ -12,7 +12,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        resultaat = outbox.verstuur()
+        resultaat = bezorging.verstuur()
         self.stdout.write(
             f"{resultaat.afgeleverd} afgeleverd, {resultaat.mislukt} mislukte poging(en)."
         )

@@ -1,24 +1,23 @@
-"""The transactional outbox of the notifications (C13).
+"""The delivery of the outbox to the Notificaties API (C13).
 
-A klant write puts its notification in the ``UitgaandeNotificatie`` table, in the same
-database transaction as the change itself: either both are stored or neither is. Nothing
-else happens inside the request. After the commit:
-
-- with a broker, the web process publishes a ``verstuur_notificaties`` task for the new rows
-  (a short connection timeout, no retries: when the broker is down the request simply
-  continues); a worker sends them;
-- without a broker (``CELERY_TASK_ALWAYS_EAGER``) the web process makes one attempt itself;
-  retries never run inside a request.
-
-Whatever was not delivered then (broker down, worker gone, Notificaties API failing) is sent
-by the periodic task (Celery beat, every ``NOTIFICATIONS_OUTBOX_INTERVAL`` seconds) or by
-``manage.py verstuur_notificaties``, with exponential backoff between attempts and at most
-``max_retries + 1`` attempts (both from the admin's Notificaties configuration), after which
-the row is marked failed and can be sent again from the admin.
+The periodic task (Celery beat, every ``NOTIFICATIONS_OUTBOX_INTERVAL`` seconds), the task a
+write publishes for its own rows and ``manage.py verstuur_notificaties`` all call
+:func:`verstuur`: it sends the due rows oldest first, with exponential backoff between the
+attempts of a row and at most ``max_retries + 1`` attempts (both from the admin's Notificaties
+configuration), after which the row is marked failed and can be sent again from the admin.
 
 Every sender takes a row with ``SELECT ... FOR UPDATE SKIP LOCKED`` and keeps the lock while
-it posts and records the result, so two senders never send the same row; only a sender that
-dies between the POST and its commit leaves the row to be sent again (at least once).
+it posts and records the result, so two senders never send the same row at the same time.
+
+Delivery is **at least once**. A notification reaches the Notificaties API more than once
+only when an attempt that the Notificaties API did accept is recorded as failed, and so is
+retried after its backoff:
+
+- the Notificaties API answered later than ``NOTIFICATIONS_DELIVERY_TIMEOUT`` seconds
+  (connect or read timeout), or the connection broke after the request was sent, or it
+  answered an error status although it stored the notification;
+- the sender died (or lost its database connection) between the POST and the commit of its
+  result.
 """
 
 from __future__ import annotations
@@ -26,7 +25,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import partial
 
 import requests
 import structlog
@@ -36,86 +34,13 @@ from django.utils import timezone
 from notifications_api_common.exponential_backoff import get_exponential_backoff_interval
 from notifications_api_common.models import NotificationsConfig
 
-from klanten.celery import app as celery_app
-
 from .models import NotificatieStatus, UitgaandeNotificatie
 
 logger = structlog.stdlib.get_logger(__name__)
 
-# Without a broker, a write whose own notification was delivered also sends at most this many
-# other due notifications (retries of earlier ones), so a broker-less installation catches up.
-EAGER_INHAALSLAG = 20
 # Candidates read per query while draining.
 BATCH = 100
 ERROR_LENGTH = 500
-
-
-# --- writing -----------------------------------------------------------------------------------
-
-
-def _row(bericht: dict) -> UitgaandeNotificatie:
-    return UitgaandeNotificatie(
-        bericht=bericht,
-        actie=str(bericht.get("actie", ""))[:30],
-        resource_url=str(bericht.get("resourceUrl", ""))[:1000],
-    )
-
-
-def plaats(bericht: dict) -> UitgaandeNotificatie:
-    """Put a notification in the outbox (in the caller's transaction); it is sent after the
-    commit. A rolled-back write leaves nothing behind."""
-    row = _row(bericht)
-    row.save()
-    transaction.on_commit(partial(na_commit, [row.pk]), robust=True)
-    return row
-
-
-def plaats_meerdere(berichten: list[dict]) -> list[UitgaandeNotificatie]:
-    """:func:`plaats` for many notifications at once (one insert, one task)."""
-    if not berichten:
-        return []
-    rows = UitgaandeNotificatie.objects.bulk_create([_row(b) for b in berichten])
-    transaction.on_commit(partial(na_commit, [row.pk for row in rows]), robust=True)
-    return rows
-
-
-# --- right after the commit ------------------------------------------------------------------
-
-
-def na_commit(ids: list[int]) -> None:
-    """Start sending ``ids``: in this process without a broker (one attempt), otherwise by
-    publishing a task. Never raises: the write has been committed, and the outbox keeps the
-    notification for the periodic task whatever happens here."""
-    try:
-        if celery_app.conf.task_always_eager:
-            resultaat = verstuur(ids=ids)
-            if resultaat.afgeleverd and not resultaat.mislukt:
-                verstuur(limit=EAGER_INHAALSLAG)
-        else:
-            publiceer(ids)
-    except Exception as exc:
-        logger.warning(
-            "notification_enqueue_failed",
-            notificatie_ids=ids,
-            error=type(exc).__name__,
-            detail=str(exc)[:200],
-        )
-
-
-def publiceer(ids: list[int]) -> None:
-    """Ask a worker to send ``ids`` now. Gives up after ``CELERY_PUBLISH_TIMEOUT`` seconds
-    without retrying (raises), so a broker outage never holds up a request for long."""
-    from .tasks import verstuur_notificaties
-
-    timeout = settings.CELERY_PUBLISH_TIMEOUT
-    with celery_app.pool.acquire(block=True, timeout=timeout) as connection:
-        connection.ensure_connection(
-            max_retries=1, interval_start=0, interval_step=0, interval_max=0, timeout=timeout
-        )
-        verstuur_notificaties.apply_async(args=(ids,), connection=connection, retry=False)
-
-
-# --- sending -----------------------------------------------------------------------------------
 
 
 @dataclass
@@ -228,9 +153,12 @@ def _verstuur_een(client, config: NotificationsConfig, pk: int) -> bool | None:
 
 
 def _post(client, bericht: dict) -> str | None:
-    """POST one notification; None when delivered, else a short description of the error."""
+    """POST one notification; None when delivered, else a short description of the error.
+    The connection and each read give up after ``NOTIFICATIONS_DELIVERY_TIMEOUT`` seconds."""
     try:
-        response = client.post("notificaties", json=bericht)
+        response = client.post(
+            "notificaties", json=bericht, timeout=settings.NOTIFICATIONS_DELIVERY_TIMEOUT
+        )
     except requests.RequestException as exc:
         return f"{type(exc).__name__}: {exc}"
     except Exception as exc:  # e.g. building the client's credentials
@@ -238,29 +166,6 @@ def _post(client, bericht: dict) -> str | None:
     if response.status_code >= 400:
         return f"HTTP {response.status_code}: {response.text[:300]}"
     return None
-
-
-# --- the admin and the periodic clean-up -------------------------------------------------------
-
-
-def opnieuw_versturen(ids) -> int:
-    """Send notifications again (the admin's action): not-yet-delivered rows start over with
-    a fresh number of attempts, right away. Delivered rows are left alone (no duplicates)."""
-    with transaction.atomic():
-        pks = list(
-            UitgaandeNotificatie.objects.select_for_update()
-            .filter(pk__in=ids)
-            .exclude(status=NotificatieStatus.afgeleverd)
-            .values_list("pk", flat=True)
-        )
-        UitgaandeNotificatie.objects.filter(pk__in=pks).update(
-            status=NotificatieStatus.te_versturen,
-            pogingen=0,
-            volgende_poging=timezone.now(),
-        )
-        if pks:
-            transaction.on_commit(partial(na_commit, pks), robust=True)
-    return len(pks)
 
 
 def ruim_op() -> int:

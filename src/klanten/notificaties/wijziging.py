@@ -1,0 +1,162 @@
+"""Record a change: one audit trail record and one notification, for any resource of any API.
+
+What is recorded is described by a :class:`Resource` (kanaal, resource name, audit ``bron``,
+kenmerken), so the Klanten API (kanaal ``klanten``, bron ``kc``), the Contactmomenten API
+(``contactmomenten``, ``cmc``) and Klantinteracties (``partijen``, ``klantcontacten``,
+``internetaken``) use the same functions with their own resources::
+
+    KLANT = Resource(kanaal="klanten", resource="klant", bron="kc", kenmerken=("subjectType",))
+    leg_vast(KLANT, "partial_update", oud=voor, nieuw=na, weergave="002220647 - 12", actor=actor)
+
+``oud`` and ``nieuw`` are the API representations before and after the change (camelCase
+keys, ``url`` included); a change whose representations are equal records nothing. Everything
+is written in the caller's transaction: a rolled-back change leaves neither a record nor a
+notification, and the notification is sent only after the commit (``outbox``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from vng_api_common.audittrails.models import AuditTrail
+from vng_api_common.constants import CommonResourceAction
+
+from . import audit, berichten, outbox
+from .audit import Actor
+
+__all__ = ["Actor", "Resource", "Verwijdering", "leg_vast", "leg_verwijderingen_vast"]
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A kind of resource whose changes are recorded.
+
+    ``kenmerken`` are keys of the representation whose values the notification carries (never
+    personal data); ``hoofd_object`` the key holding the URL of the main object for a
+    sub-resource (``None``: the resource is its own main object).
+    """
+
+    kanaal: str
+    resource: str
+    bron: str
+    kenmerken: tuple[str, ...] = ()
+    hoofd_object: str | None = None
+
+    def hoofd_object_url(self, data: dict) -> str:
+        return data[self.hoofd_object] if self.hoofd_object else data["url"]
+
+    def kenmerken_van(self, data: dict) -> dict:
+        return {kenmerk: data.get(kenmerk) for kenmerk in self.kenmerken}
+
+
+def notificeer(resource: Resource, actie: str, data: dict, kenmerken: dict | None = None) -> bool:
+    """Only the notification of a change (its audit record written otherwise): into the
+    outbox, sent after the commit. False when notifications are off or not configured."""
+    if not berichten.aan():
+        return False
+    outbox.plaats(
+        berichten.bericht(
+            kanaal=resource.kanaal,
+            resource=resource.resource,
+            actie=actie,
+            resource_url=data["url"],
+            hoofd_object=resource.hoofd_object_url(data),
+            kenmerken=resource.kenmerken_van(data) if kenmerken is None else kenmerken,
+        )
+    )
+    return True
+
+
+def leg_vast(
+    resource: Resource,
+    actie: str,
+    *,
+    oud: dict | None,
+    nieuw: dict | None,
+    weergave: str,
+    actor: Actor,
+    resultaat: int | None = None,
+    actie_weergave: str | None = None,
+) -> bool:
+    """Record one change (``create``: ``oud`` is None; ``update``/``partial_update``: both):
+    one audit trail record with both representations and one notification. When ``oud`` and
+    ``nieuw`` are equal nothing is recorded; returns whether something was."""
+    if oud is not None and nieuw is not None and oud == nieuw:
+        return False
+    data = nieuw if nieuw is not None else oud
+    audit.schrijf(
+        bron=resource.bron,
+        resource=resource.resource,
+        actie=actie,
+        resource_url=data["url"],
+        hoofd_object=resource.hoofd_object_url(data),
+        weergave=weergave,
+        oud=oud,
+        nieuw=nieuw,
+        actor=actor,
+        resultaat=resultaat,
+        actie_weergave=actie_weergave,
+    )
+    notificeer(resource, actie, data)
+    return True
+
+
+@dataclass(frozen=True)
+class Verwijdering:
+    """One deleted object: ``oud`` holds at least its ``url`` and the resource's kenmerken;
+    ``weergave`` names it without personal data."""
+
+    oud: dict
+    weergave: str
+    toelichting: str | None = None
+
+
+def leg_verwijderingen_vast(
+    resource: Resource,
+    verwijderingen: Sequence[Verwijdering],
+    *,
+    actor: Actor,
+    bewaard: tuple[str, ...] = ("url",),
+) -> None:
+    """Record the deletion of main objects: their earlier audit trail goes (it holds their
+    data), one record of the deletion stays (``destroy``; who, when, the URL; ``oud`` keeps only
+    the keys in ``bewaard``, which must hold no personal data; ``nieuw`` empty), and one
+    ``destroy`` notification each. In the caller's transaction, a few statements for any
+    number of objects."""
+    if not verwijderingen:
+        return
+    if resource.hoofd_object is None:
+        audit.verwijder_van_objecten(v.oud["url"] for v in verwijderingen)
+    actie = CommonResourceAction.destroy
+    AuditTrail.objects.bulk_create(
+        [
+            audit.record(
+                bron=resource.bron,
+                resource=resource.resource,
+                actie=actie,
+                resource_url=v.oud["url"],
+                hoofd_object=resource.hoofd_object_url(v.oud),
+                weergave=v.weergave,
+                oud={key: v.oud[key] for key in bewaard if key in v.oud},
+                nieuw=None,
+                actor=actor,
+                toelichting=v.toelichting,
+            )
+            for v in verwijderingen
+        ]
+    )
+    if berichten.aan():
+        outbox.plaats_meerdere(
+            [
+                berichten.bericht(
+                    kanaal=resource.kanaal,
+                    resource=resource.resource,
+                    actie=actie,
+                    resource_url=v.oud["url"],
+                    hoofd_object=resource.hoofd_object_url(v.oud),
+                    kenmerken=resource.kenmerken_van(v.oud),
+                )
+                for v in verwijderingen
+            ]
+        )
