@@ -1,7 +1,6 @@
 """Extension endpoints beside the standard (contract section 2): validaties (E1), interacties
 (E2), klantbeeld (E3), bevestigingsverzoek (E4) and registering a validated klant at once."""
 
-from django.db import transaction
 from django.http import Http404
 from django.utils.timezone import localtime
 from drf_spectacular.utils import extend_schema
@@ -15,7 +14,6 @@ from rest_framework.exceptions import (
 )
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
-from vng_api_common.constants import CommonResourceAction
 from vng_api_common.permissions import AuthScopesRequired
 
 from klanten.datamodel import contacten, evidence, rules, services
@@ -319,23 +317,20 @@ class InteractieViewSet(ContentTypeRequiredMixin, KlantSubresourceMixin, viewset
         )
 
     def _create_betrokkene(self, klant, klantcontact, attrs, url):
-        from klanten.contactmomenten import vastleggen
-
         applicatie = visibility.requesting_applicatie(self.request)
-        with transaction.atomic():
-            try:
-                betrokkene, created = contacten.add_betrokkene(
-                    klantcontact,
-                    klant=klant,
-                    klantcontactmoment_rol=attrs["rol"],
-                    bij_bestaand="bijwerken",
-                    vernietigingsdatum=attrs["vernietigingsdatum"],
-                    geregistreerd_door=applicatie.uuid if applicatie else None,
-                )
-            except (Klant.DoesNotExist, Klantcontact.DoesNotExist) as exc:
-                raise Http404 from exc
-            if created:
-                vastleggen.klantcontactmoment(self.request, betrokkene, CommonResourceAction.create)
+        try:
+            # recorded as a klantcontactmoment of the Contactmomenten API (audit, notification)
+            betrokkene, _created = contacten.add_betrokkene(
+                klantcontact,
+                klant=klant,
+                klantcontactmoment_rol=attrs["rol"],
+                bij_bestaand="bijwerken",
+                vernietigingsdatum=attrs["vernietigingsdatum"],
+                geregistreerd_door=applicatie.uuid if applicatie else None,
+                herkomst=herkomst(self.request),
+            )
+        except (Klant.DoesNotExist, Klantcontact.DoesNotExist) as exc:
+            raise Http404 from exc
         data = {
             "url": f"{url}/interacties/{betrokkene.uuid}",
             "klant": url,
@@ -350,8 +345,6 @@ class InteractieViewSet(ContentTypeRequiredMixin, KlantSubresourceMixin, viewset
 
     @extend_schema(responses={204: None})
     def destroy(self, request, klant_uuid=None, uuid=None):
-        from klanten.contactmomenten import vastleggen
-
         klant = self.get_klant()
         key = parse_uuid(uuid)
         if services.verwijder_interactie(klant, key):
@@ -360,15 +353,10 @@ class InteractieViewSet(ContentTypeRequiredMixin, KlantSubresourceMixin, viewset
         betrokkene = Betrokkene.objects.filter(klant=klant, uuid=key).first()
         if betrokkene is None:
             raise Http404
-        with transaction.atomic():
-            oud = vastleggen.klantcontactmoment_data(self.request, betrokkene)
-            try:
-                contacten.remove_betrokkene(betrokkene)
-            except Betrokkene.DoesNotExist as exc:
-                raise Http404 from exc
-            vastleggen.klantcontactmoment(
-                self.request, betrokkene, CommonResourceAction.destroy, oud=oud
-            )
+        try:
+            contacten.remove_betrokkene(betrokkene, herkomst=herkomst(request))
+        except Betrokkene.DoesNotExist as exc:
+            raise Http404 from exc
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -395,7 +383,7 @@ class KlantbeeldView(ContentTypeRequiredMixin, UnsupportedMethodFirstMixin, view
         serializer.is_valid(raise_exception=True)
         attrs = serializer.validated_data
         sleutel = attrs["sleutel"]
-        from klanten.contactmomenten.representation import Basis, klantbeeld_contactmomenten
+        from klanten.datamodel.contactrepresentatie import Basis, klantbeeld_contactmomenten
 
         base = collection_url(request)
         # (id, *representation row) per klant, then all their interactions in one query and

@@ -26,7 +26,7 @@ def contactmomenten_url(request) -> str:
 
 def rijen(klant_ids) -> dict[int, list[tuple]]:
     """Per klant id its interaction rows, oldest first, in one query."""
-    from klanten.contactmomenten.representation import CONTACTMOMENT_ROL
+    from klanten.datamodel.contactrepresentatie import CONTACTMOMENT_ROL
 
     per_klant: dict[int, list[tuple]] = {pk: [] for pk in klant_ids}
     if not per_klant:

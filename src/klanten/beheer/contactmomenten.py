@@ -17,9 +17,13 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from klanten.contactmomenten.representation import medewerker as medewerker_subquery
-from klanten.datamodel.contacten import contactmoment_rol
-from klanten.datamodel.klantcontacten import Betrokkene, Contactmoment, Onderwerpobject
+from klanten.datamodel.contactrepresentatie import medewerker as medewerker_subquery
+from klanten.datamodel.klantcontacten import (
+    Betrokkene,
+    Contactmoment,
+    Onderwerpobject,
+    contactmoment_rol,
+)
 
 from .lijst import BegrensdeTellingPaginator, GecachteWaardenFilter
 

@@ -10,4 +10,7 @@ class ContactmomentenConfig(AppConfig):
     verbose_name = "Contactmomenten API"
 
     def ready(self):
-        from . import kanalen, schema  # noqa: F401  (registers the kanaal and schema extensions)
+        # the kanaal (register_kanalen) and the schema extensions
+        from klanten.datamodel import contactwijzigingen  # noqa: F401
+
+        from . import schema  # noqa: F401

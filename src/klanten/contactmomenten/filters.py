@@ -19,8 +19,8 @@ from drf_spectacular.utils import extend_schema_field
 
 from klanten.api.filters import FilterError, canonical_parameters
 from klanten.datamodel import rules
-from klanten.datamodel.contacten import IS_KLANTCONTACTMOMENT, met_contactmoment_rol
 from klanten.datamodel.klantcontacten import (
+    IS_KLANTCONTACTMOMENT,
     ActorKlantcontact,
     Betrokkene,
     Initiatiefnemer,
@@ -29,6 +29,7 @@ from klanten.datamodel.klantcontacten import (
     ObjectType,
     Onderwerpobject,
     SoortActor,
+    met_contactmoment_rol,
 )
 
 from . import verwijzingen

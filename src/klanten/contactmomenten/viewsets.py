@@ -2,7 +2,7 @@
 klantcontactmomenten and objectcontactmomenten, over klantcontacten, betrokkenen and
 onderwerpobjecten (docs/store.md)."""
 
-from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 from rest_framework import status, viewsets
 from rest_framework.exceptions import ErrorDetail, ValidationError
@@ -18,14 +18,11 @@ from klanten.api.extensions import ContentTypeRequiredMixin
 from klanten.api.filters import FilterError, normalize_query
 from klanten.api.pagination import KlantenPagination
 from klanten.api.representation import CamelCaseData, CamelCaseList
+from klanten.api.request_context import herkomst, parse_uuid
 from klanten.api.serializers import KlantAuditTrailSerializer
-from klanten.api.viewsets import ETagMixin, parse_uuid
+from klanten.api.viewsets import ETagMixin
 from klanten.datamodel import contacten, rules
-from klanten.datamodel.klantcontacten import Betrokkene, Klantcontact, Onderwerpobject
-from klanten.datamodel.models import Klant
-
-from . import filters, vastleggen, verwijzingen, zaken
-from .representation import (
+from klanten.datamodel.contactrepresentatie import (
     Basis,
     contactmoment_data,
     contactmomenten,
@@ -34,6 +31,17 @@ from .representation import (
     objectcontactmoment_data,
     objectcontactmomenten,
 )
+from klanten.datamodel.contactwijzigingen import CONTACTMOMENT
+from klanten.datamodel.klantcontacten import (
+    IS_KLANTCONTACTMOMENT,
+    Betrokkene,
+    Klantcontact,
+    Onderwerpobject,
+)
+from klanten.datamodel.models import Klant
+from klanten.notificaties.audit import van_object
+
+from . import filters, verwijzingen, zaken
 from .scopes import (
     SCOPE_CONTACTMOMENTEN_AANMAKEN,
     SCOPE_CONTACTMOMENTEN_BIJWERKEN,
@@ -51,6 +59,11 @@ NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
 
 def fout(veld: str, message: str, code: str) -> ValidationError:
     return ValidationError({veld: [ErrorDetail(message, code=code)]})
+
+
+def geen_contactmoment() -> ValidationError:
+    """The contactmoment of a relation was deleted meanwhile."""
+    return fout("contactmoment", "Het contactmoment bestaat niet.", "does_not_exist")
 
 
 class ContactmomentenPagination(KlantenPagination):
@@ -203,7 +216,7 @@ class ContactMomentViewSet(ContactmomentenViewSet):
         "partial_update": SCOPE_CONTACTMOMENTEN_BIJWERKEN,
         "destroy": SCOPE_CONTACTMOMENTEN_VERWIJDEREN,
     }
-    audit = vastleggen  # documents X-Audit-Toelichting and X-NLX-Logrecord-ID (schema)
+    audit = CONTACTMOMENT  # documents X-Audit-Toelichting and X-NLX-Logrecord-ID (schema)
 
     def represent(self, klantcontact: Klantcontact) -> CamelCaseData:
         return self.one(
@@ -255,19 +268,16 @@ class ContactMomentViewSet(ContactmomentenViewSet):
         )
         data = {_KOLOMMEN[k]: v for k, v in attrs.items() if k in _KOLOMMEN}
         data["geregistreerd_door"] = self.registering_applicatie()
-        with transaction.atomic():
-            klantcontact = self._write(
-                lambda: contacten.create_klantcontact(
-                    data,
-                    medewerker=medewerker,
-                    vorig=None if vorig is contacten.ONGEWIJZIGD else vorig,
-                )
+        # the service records the change (audit trail, notification) in its transaction
+        klantcontact = self._write(
+            lambda: contacten.create_klantcontact(
+                data,
+                medewerker=medewerker,
+                vorig=None if vorig is contacten.ONGEWIJZIGD else vorig,
+                herkomst=herkomst(request),
             )
-            nieuw = self.represent(klantcontact)
-            vastleggen.contactmoment(
-                request, CommonResourceAction.create, oud=None, nieuw=nieuw, status=201
-            )
-        return self.created(nieuw)
+        )
+        return self.created(self.represent(klantcontact))
 
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
@@ -292,25 +302,25 @@ class ContactMomentViewSet(ContactmomentenViewSet):
             )
         )
         data = {_KOLOMMEN[k]: v for k, v in attrs.items() if k in _KOLOMMEN}
-        actie = CommonResourceAction.partial_update if partial else CommonResourceAction.update
-        with transaction.atomic():
-            oud = self.represent(instance)
-            try:
-                klantcontact = self._write(
-                    lambda: contacten.update_klantcontact(
-                        instance, data, medewerker=medewerker, vorig=vorig
-                    )
+        try:
+            # recorded by the service; a change of nothing records nothing
+            klantcontact = self._write(
+                lambda: contacten.update_klantcontact(
+                    instance,
+                    data,
+                    medewerker=medewerker,
+                    vorig=vorig,
+                    partial=partial,
+                    herkomst=herkomst(request),
                 )
-            except Klantcontact.DoesNotExist as exc:
-                if exc.args == ("vorig",):
-                    raise fout(
-                        "vorigContactmoment", "Het contactmoment bestaat niet.", "does_not_exist"
-                    ) from exc
-                raise Http404 from exc
-            nieuw = self.represent(klantcontact)
-            if nieuw != oud:  # a change of nothing is not recorded
-                vastleggen.contactmoment(request, actie, oud=oud, nieuw=nieuw, status=200)
-        return Response(nieuw)
+            )
+        except Klantcontact.DoesNotExist as exc:
+            if exc.args == ("vorig",):
+                raise fout(
+                    "vorigContactmoment", "Het contactmoment bestaat niet.", "does_not_exist"
+                ) from exc
+            raise Http404 from exc
+        return Response(self.represent(klantcontact))
 
     def partial_update(self, request, *args, **kwargs):
         kwargs["partial"] = True
@@ -318,15 +328,11 @@ class ContactMomentViewSet(ContactmomentenViewSet):
 
     def destroy(self, request, *args, **kwargs):
         instance = self.get_object()
-        with transaction.atomic():
-            oud = self.represent(instance)
-            try:
-                contacten.delete_klantcontact(instance)
-            except Klantcontact.DoesNotExist as exc:
-                raise Http404 from exc
-            vastleggen.contactmoment(
-                request, CommonResourceAction.destroy, oud=oud, nieuw=None, status=204
-            )
+        try:
+            # its audit trail goes with it; one record of the deletion stays
+            contacten.delete_klantcontact(instance, herkomst=herkomst(request))
+        except Klantcontact.DoesNotExist as exc:
+            raise Http404 from exc
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -358,12 +364,17 @@ class ContactMomentAuditTrailViewSet(ETagMixin, viewsets.ReadOnlyModelViewSet):
         if getattr(self, "swagger_fake_view", False):
             return AuditTrail.objects.none()
         key = parse_uuid(self.kwargs["contactmoment_uuid"])
-        if not Klantcontact.objects.filter(uuid=key).exists():
-            raise Http404
         # hoofd_object is the contactmoment's absolute URL; its path ends in the uuid
-        return AuditTrail.objects.filter(
-            bron=vastleggen.AUDIT_BRON, hoofd_object__endswith=f"/contactmomenten/{key}"
-        ).order_by("aanmaakdatum", "pk")
+        trail = van_object(f"/contactmomenten/{key}").filter(bron=CONTACTMOMENT.bron)
+        if Klantcontact.objects.filter(uuid=key).exists():
+            return trail
+        # a deleted contactmoment: the record of its deletion is left (no tekst)
+        deletion = trail.filter(
+            Q(actie=CommonResourceAction.destroy) & Q(resource=CONTACTMOMENT.resource)
+        )
+        if not deletion.exists():
+            raise Http404
+        return deletion
 
     def get_object(self):
         key = parse_uuid(self.kwargs["uuid"])
@@ -463,55 +474,41 @@ class KlantContactMomentViewSet(ContactmomentenViewSet):
         attrs = serializer.validated_data
         klantcontact = self.contactmoment_voor(attrs["contactmoment"], "contactmoment")
         klant, klant_url = self._klant(attrs["klant"])
-        with transaction.atomic():
-            try:
-                betrokkene, _ = contacten.add_betrokkene(
-                    klantcontact,
-                    klant=klant,
-                    klant_url=klant_url,
-                    klantcontactmoment_rol=attrs["rol"],
-                    geregistreerd_door=self.registering_applicatie(),
-                )
-            except contacten.Bestaat as exc:
-                raise fout(
-                    NON_FIELD,
-                    "De velden contactmoment, klant, rol moeten een unieke set zijn.",
-                    "unique",
-                ) from exc
-            except Klant.DoesNotExist as exc:
-                raise fout("klant", "De klant bestaat niet.", "bad-url") from exc
-            except Klantcontact.DoesNotExist as exc:
-                raise fout(
-                    "contactmoment", "Het contactmoment bestaat niet.", "does_not_exist"
-                ) from exc
-            nieuw = self.represent(betrokkene)
-            vastleggen.relatie(
-                request,
-                "klantcontactmoment",
-                CommonResourceAction.create,
-                oud=None,
-                nieuw=nieuw,
-                status=201,
+        try:
+            betrokkene, _ = contacten.add_betrokkene(
+                klantcontact,
+                klant=klant,
+                klant_url=klant_url,
+                klantcontactmoment_rol=attrs["rol"],
+                geregistreerd_door=self.registering_applicatie(),
+                herkomst=herkomst(request),
             )
-        return self.created(nieuw)
+        except contacten.Bestaat as exc:
+            raise fout(
+                NON_FIELD,
+                "De velden contactmoment, klant, rol moeten een unieke set zijn.",
+                "unique",
+            ) from exc
+        except Klant.DoesNotExist as exc:
+            raise fout("klant", "De klant bestaat niet.", "bad-url") from exc
+        except Klantcontact.DoesNotExist as exc:
+            raise fout(
+                "contactmoment", "Het contactmoment bestaat niet.", "does_not_exist"
+            ) from exc
+        return self.created(self.represent(betrokkene))
 
     def destroy(self, request, *args, **kwargs):
-        rows = klantcontactmomenten(Betrokkene.objects.filter(uuid=self.key()))
-        oud = self.one(rows, klantcontactmoment_data)
-        betrokkene = Betrokkene.objects.filter(uuid=self.key()).first()
-        with transaction.atomic():
-            try:
-                contacten.remove_betrokkene(betrokkene)
-            except Betrokkene.DoesNotExist as exc:
-                raise Http404 from exc
-            vastleggen.relatie(
-                request,
-                "klantcontactmoment",
-                CommonResourceAction.destroy,
-                oud=oud,
-                nieuw=None,
-                status=204,
-            )
+        betrokkene = (
+            Betrokkene.objects.filter(IS_KLANTCONTACTMOMENT, uuid=self.key())
+            .only("id", "klantcontact_id")
+            .first()
+        )
+        if betrokkene is None:
+            raise Http404
+        try:
+            contacten.remove_betrokkene(betrokkene, herkomst=herkomst(request))
+        except Betrokkene.DoesNotExist as exc:
+            raise Http404 from exc
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -610,29 +607,20 @@ class ObjectContactMomentViewSet(ContactmomentenViewSet):
                 "Zaken API.",
                 "inconsistent-relation",
             )
-        with transaction.atomic():
-            try:
-                onderwerpobject = contacten.add_onderwerpobject(
-                    klantcontact,
-                    geregistreerd_door=self.registering_applicatie(),
-                    **contacten.zaak_velden(attrs["object"], attrs["object_type"]),
-                )
-            except contacten.Bestaat as exc:
-                raise unique from exc
-            except Klantcontact.DoesNotExist as exc:
-                raise fout(
-                    "contactmoment", "Het contactmoment bestaat niet.", "does_not_exist"
-                ) from exc
-            nieuw = self.represent(onderwerpobject)
-            vastleggen.relatie(
-                request,
-                "objectcontactmoment",
-                CommonResourceAction.create,
-                oud=None,
-                nieuw=nieuw,
-                status=201,
+        try:
+            onderwerpobject = contacten.add_onderwerpobject(
+                klantcontact,
+                geregistreerd_door=self.registering_applicatie(),
+                herkomst=herkomst(request),
+                **contacten.zaak_velden(attrs["object"], attrs["object_type"]),
             )
-        return self.created(nieuw)
+        except contacten.Bestaat as exc:
+            raise unique from exc
+        except Klantcontact.DoesNotExist as exc:
+            raise fout(
+                "contactmoment", "Het contactmoment bestaat niet.", "does_not_exist"
+            ) from exc
+        return self.created(self.represent(onderwerpobject))
 
     def destroy(self, request, *args, **kwargs):
         onderwerpobject = (
@@ -644,7 +632,6 @@ class ObjectContactMomentViewSet(ContactmomentenViewSet):
         )
         if onderwerpobject is None:
             raise Http404
-        oud = self.represent(onderwerpobject)
         try:
             bestaat = zaken.zaak_kent_contactmoment(
                 onderwerpobject.object_url, onderwerpobject.klantcontact.uuid
@@ -657,17 +644,8 @@ class ObjectContactMomentViewSet(ContactmomentenViewSet):
                 "De relatie bestaat nog in de Zaken API; deze relatie kan niet worden verwijderd.",
                 "remote-relation-exists",
             )
-        with transaction.atomic():
-            try:
-                contacten.remove_onderwerpobject(onderwerpobject)
-            except Onderwerpobject.DoesNotExist as exc:
-                raise Http404 from exc
-            vastleggen.relatie(
-                request,
-                "objectcontactmoment",
-                CommonResourceAction.destroy,
-                oud=oud,
-                nieuw=None,
-                status=204,
-            )
+        try:
+            contacten.remove_onderwerpobject(onderwerpobject, herkomst=herkomst(request))
+        except Onderwerpobject.DoesNotExist as exc:
+            raise Http404 from exc
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -6,28 +6,38 @@ through these functions, so each rule is enforced once (``docs/store.md``). Call
 already shape-checked data (snake_case column names, model instances for references); nothing
 here knows about requests or URLs.
 
-Locks, in one order: the klant rows involved (by id), then the klantcontact, then the rows that
-hang off it; changes of a ``vorig_klantcontact`` chain are serialized by one transaction-level
-advisory lock taken after those. A row that is gone raises its model's ``DoesNotExist`` (the
-API answers 404).
+Every write is a write transaction (``transactions.schrijfactie``: run again when PostgreSQL
+cancels it). Locks, in one order: the klant rows involved (by id), then the klantcontact, then
+the rows that hang off it; changes of a ``vorig_klantcontact`` chain are serialized by one
+transaction-level advisory lock taken after those. A row that is gone raises its model's
+``DoesNotExist`` (the API answers 404).
+
+A write made on behalf of someone (``herkomst``, see ``wijzigingen.Herkomst``) is recorded in
+its transaction (``contactwijzigingen``): the Contactmomenten API's audit trail and
+notifications, whichever API or path made it; a change of nothing records nothing.
 """
 
 from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
+from vng_api_common.constants import CommonResourceAction
 
-from . import rules
+from . import contactwijzigingen, rules
+from .contactrepresentatie import Basis, klantcontactmoment_data, klantcontactmomenten_met_contact
 from .klantcontacten import (
+    ROL_VOOR_CONTACTMOMENT_ROL,
     Actor,
     ActorKlantcontact,
     Betrokkene,
-    BetrokkeneRol,
     Klantcontact,
-    KlantcontactmomentRol,
     Onderwerpobject,
     SoortActor,
+    contactmoment_rol,
+    met_contactmoment_rol,
 )
+from .transactions import schrijfactie
+from .wijzigingen import Herkomst
 
 # the columns a client may write (through any API); everything else is kept by the services
 KLANTCONTACT_VELDEN = (
@@ -72,13 +82,6 @@ ONDERWERPOBJECT_VELDEN = (
     "object_type",
     "geregistreerd_door",
 )
-
-# a Contactmomenten role and the Klantinteracties role of the same betrokkene (docs/store.md)
-ROL_VOOR_CONTACTMOMENT_ROL = {
-    KlantcontactmomentRol.belanghebbende: BetrokkeneRol.klant,
-    KlantcontactmomentRol.gesprekspartner: BetrokkeneRol.vertegenwoordiger,
-}
-CONTACTMOMENT_ROL_VOOR_ROL = {rol: cm for cm, rol in ROL_VOOR_CONTACTMOMENT_ROL.items()}
 
 # how an actor for a Contactmomenten medewerkerIdentificatie is identified (the codes KISS
 # uses for employees registered by hand)
@@ -271,12 +274,13 @@ def _save(klantcontact: Klantcontact, **kwargs) -> None:
         rules.require_vorig_vrij(-1, klantcontact.pk)
 
 
-@transaction.atomic
+@schrijfactie
 def create_klantcontact(
     data: dict,
     *,
     medewerker: MedewerkerIdentificatie | None = None,
     vorig: Klantcontact | None = None,
+    herkomst: Herkomst | None = None,
 ) -> Klantcontact:
     """A new klantcontact. ``data`` holds columns of ``KLANTCONTACT_VELDEN``; ``medewerker``
     becomes its first medewerker, ``vorig`` its previous klantcontact (locally: a
@@ -286,25 +290,35 @@ def create_klantcontact(
     _save(klantcontact, force_insert=True)
     if medewerker is not None:
         _zet_medewerker(klantcontact, medewerker)
+    if herkomst is not None:
+        nieuw = contactwijzigingen.contactmoment(klantcontact, Basis.van_herkomst(herkomst))
+        contactwijzigingen.leg_contactmoment_vast(
+            CommonResourceAction.create, oud=None, nieuw=nieuw, herkomst=herkomst
+        )
     return klantcontact
 
 
-@transaction.atomic
+@schrijfactie
 def update_klantcontact(
     klantcontact: Klantcontact,
     data: dict,
     *,
     medewerker=ONGEWIJZIGD,
     vorig=ONGEWIJZIGD,
+    partial: bool = True,
+    herkomst: Herkomst | None = None,
 ) -> Klantcontact:
     """Change the given columns (``data``), and the medewerker and previous klantcontact when
-    given (None removes them). When the date changes, the retention date of the klanten that
+    given (None removes them); ``partial``: a partial update (PATCH) rather than an update
+    (PUT), for the audit trail. When the date changes, the retention date of the klanten that
     took part follows (R1, ``signals.py``): their rows are locked first."""
     data = _velden(data, KLANTCONTACT_VELDEN)
-    datum_wijzigt = "plaatsgevonden_op" in data
-    if datum_wijzigt:
+    if "plaatsgevonden_op" in data:
         _klanten_van(klantcontact.pk)
     klantcontact = Klantcontact.objects.select_for_update().get(pk=klantcontact.pk)
+    if herkomst is not None:
+        basis = Basis.van_herkomst(herkomst)
+        oud = contactwijzigingen.contactmoment(klantcontact, basis)
     for field, value in data.items():
         setattr(klantcontact, field, value)
     if vorig is not ONGEWIJZIGD and (
@@ -314,42 +328,34 @@ def update_klantcontact(
     _save(klantcontact)
     if medewerker is not ONGEWIJZIGD:
         _zet_medewerker(klantcontact, medewerker)
+    if herkomst is not None:
+        contactwijzigingen.leg_contactmoment_vast(
+            CommonResourceAction.partial_update if partial else CommonResourceAction.update,
+            oud=oud,
+            nieuw=contactwijzigingen.contactmoment(klantcontact, basis),
+            herkomst=herkomst,
+        )
     return klantcontact
 
 
-@transaction.atomic
-def delete_klantcontact(klantcontact: Klantcontact) -> None:
+@schrijfactie
+def delete_klantcontact(klantcontact: Klantcontact, *, herkomst: Herkomst | None = None) -> None:
     """Remove a klantcontact with its betrokkenen, onderwerpobjecten and actor links (K9: the
     actors themselves stay). A later klantcontact that pointed at it loses its previous one.
-    The retention dates of the klanten that took part follow (signals)."""
+    The retention dates of the klanten that took part follow (signals). Its audit trail goes,
+    one record of the deletion stays (``contactwijzigingen``)."""
     _klanten_van(klantcontact.pk)
     klantcontact = Klantcontact.objects.select_for_update().get(pk=klantcontact.pk)
+    if herkomst is not None:
+        oud = contactwijzigingen.contactmoment(klantcontact, Basis.van_herkomst(herkomst))
+        contactwijzigingen.leg_verwijdering_vast(oud, herkomst)
     klantcontact.delete()
 
 
 # --- betrokkenen -------------------------------------------------------------------------------
 
 
-def contactmoment_rol(betrokkene_rol: str, klantcontactmoment_rol: str) -> str:
-    """The Contactmomenten role of a betrokkene: its own, else derived from the
-    Klantinteracties role."""
-    return klantcontactmoment_rol or CONTACTMOMENT_ROL_VOOR_ROL.get(betrokkene_rol, "")
-
-
-def met_contactmoment_rol(rol: str, prefix: str = "") -> Q:
-    """The betrokkenen whose Contactmomenten role is ``rol`` (stored or derived)."""
-    return Q(**{f"{prefix}klantcontactmoment_rol": rol}) | Q(
-        **{
-            f"{prefix}klantcontactmoment_rol": "",
-            f"{prefix}rol": ROL_VOOR_CONTACTMOMENT_ROL[rol],
-        }
-    )
-
-
-IS_KLANTCONTACTMOMENT = Q(klant__isnull=False) | ~Q(klant_url="")
-
-
-@transaction.atomic
+@schrijfactie
 def add_betrokkene(
     klantcontact: Klantcontact,
     *,
@@ -358,6 +364,7 @@ def add_betrokkene(
     klantcontactmoment_rol: str = "",
     rol: str = "",
     bij_bestaand: str = "weigeren",
+    herkomst: Herkomst | None = None,
     **velden,
 ) -> tuple[Betrokkene, bool]:
     """A party took part in a klantcontact. With a Contactmomenten role (a klantcontactmoment or
@@ -403,11 +410,22 @@ def add_betrokkene(
         **velden,
     )
     betrokkene.save(force_insert=True)
+    if herkomst is not None:
+        nieuw = contactwijzigingen.klantcontactmoment(betrokkene, Basis.van_herkomst(herkomst))
+        if nieuw is not None:  # an anonymous betrokkene is no klantcontactmoment
+            contactwijzigingen.leg_relatie_vast(
+                contactwijzigingen.KLANTCONTACTMOMENT,
+                CommonResourceAction.create,
+                oud=None,
+                nieuw=nieuw,
+                klantcontact_id=klantcontact.pk,
+                herkomst=herkomst,
+            )
     return betrokkene, True
 
 
-@transaction.atomic
-def remove_betrokkene(betrokkene: Betrokkene) -> None:
+@schrijfactie
+def remove_betrokkene(betrokkene: Betrokkene, *, herkomst: Herkomst | None = None) -> None:
     """Remove a betrokkene (a klantcontactmoment, an E2 interaction with a local contactmoment):
     the klant row first, then the klantcontact. ``Betrokkene.DoesNotExist`` when it is gone."""
     from .models import Klant
@@ -418,17 +436,33 @@ def remove_betrokkene(betrokkene: Betrokkene) -> None:
     if klant_id is not None:
         Klant.objects.select_for_update().filter(pk=klant_id).first()
     Klantcontact.objects.select_for_update().filter(pk=betrokkene.klantcontact_id).first()
+    oud = None
+    if herkomst is not None:
+        oud = contactwijzigingen.klantcontactmoment(betrokkene, Basis.van_herkomst(herkomst))
     deleted, _ = Betrokkene.objects.filter(pk=betrokkene.pk).delete()
     if not deleted:
         raise Betrokkene.DoesNotExist
+    if oud is not None:
+        contactwijzigingen.leg_relatie_vast(
+            contactwijzigingen.KLANTCONTACTMOMENT,
+            CommonResourceAction.destroy,
+            oud=oud,
+            nieuw=None,
+            klantcontact_id=betrokkene.klantcontact_id,
+            herkomst=herkomst,
+        )
 
 
 # --- onderwerpobjecten -------------------------------------------------------------------------
 
 
-@transaction.atomic
+@schrijfactie
 def add_onderwerpobject(
-    klantcontact: Klantcontact | None, *, was_klantcontact: Klantcontact | None = None, **velden
+    klantcontact: Klantcontact | None,
+    *,
+    was_klantcontact: Klantcontact | None = None,
+    herkomst: Herkomst | None = None,
+    **velden,
 ) -> Onderwerpobject:
     """What a klantcontact was about: an object elsewhere (an objectcontactmoment: ``object_url``
     and ``object_type``) or an earlier klantcontact. An object URL is there at most once per
@@ -443,9 +477,23 @@ def add_onderwerpobject(
             ).first()
             if bestaand is not None:
                 raise Bestaat(bestaand)
-    return Onderwerpobject.objects.create(
+    onderwerpobject = Onderwerpobject.objects.create(
         klantcontact=klantcontact, was_klantcontact=was_klantcontact, **velden
     )
+    if herkomst is not None and klantcontact is not None:
+        nieuw = contactwijzigingen.objectcontactmoment(
+            onderwerpobject, Basis.van_herkomst(herkomst)
+        )
+        if nieuw is not None:  # only an object URL makes an objectcontactmoment
+            contactwijzigingen.leg_relatie_vast(
+                contactwijzigingen.OBJECTCONTACTMOMENT,
+                CommonResourceAction.create,
+                oud=None,
+                nieuw=nieuw,
+                klantcontact_id=klantcontact.pk,
+                herkomst=herkomst,
+            )
+    return onderwerpobject
 
 
 def zaak_velden(object_url: str, object_type: str) -> dict:
@@ -458,31 +506,70 @@ def zaak_velden(object_url: str, object_type: str) -> dict:
     return velden
 
 
-@transaction.atomic
-def remove_onderwerpobject(onderwerpobject: Onderwerpobject) -> None:
+@schrijfactie
+def remove_onderwerpobject(
+    onderwerpobject: Onderwerpobject, *, herkomst: Herkomst | None = None
+) -> None:
     """``Onderwerpobject.DoesNotExist`` when it is gone."""
     if onderwerpobject.klantcontact_id is not None:
         Klantcontact.objects.select_for_update().filter(pk=onderwerpobject.klantcontact_id).first()
+    oud = None
+    if herkomst is not None:
+        oud = contactwijzigingen.objectcontactmoment(onderwerpobject, Basis.van_herkomst(herkomst))
     deleted, _ = Onderwerpobject.objects.filter(pk=onderwerpobject.pk).delete()
     if not deleted:
         raise Onderwerpobject.DoesNotExist
+    if oud is not None:
+        contactwijzigingen.leg_relatie_vast(
+            contactwijzigingen.OBJECTCONTACTMOMENT,
+            CommonResourceAction.destroy,
+            oud=oud,
+            nieuw=None,
+            klantcontact_id=onderwerpobject.klantcontact_id,
+            herkomst=herkomst,
+        )
 
 
 # --- retention -----------------------------------------------------------------------------------
 
 
-def verwijder_betrokkenen(betrokkenen, herkomst=None) -> int:
+def verwijder_betrokkenen(betrokkenen, herkomst: Herkomst | None = None) -> int:
     """Destroy betrokkenen (a queryset) with the digital addresses only they held (an address
     that is also a partij's stays with the partij). Returns how many betrokkenen went. The
-    caller holds the locks (retention: the klant rows)."""
+    caller holds the locks (retention: the klant rows). With a ``herkomst`` each
+    klantcontactmoment among them gets its ``destroy`` record and notification."""
     from .partijen import DigitaalAdres
 
     ids = list(betrokkenen.values_list("id", flat=True))
     if not ids:
         return 0
+    oud = _klantcontactmomenten(Betrokkene.objects.filter(pk__in=ids), herkomst)
     DigitaalAdres.objects.filter(betrokkene_id__in=ids, klant__isnull=True).delete()
-    deleted, _ = Betrokkene.objects.filter(pk__in=ids).delete()
+    Betrokkene.objects.filter(pk__in=ids).delete()
+    if oud:
+        contactwijzigingen.leg_klantcontactmomenten_verwijderd(oud, herkomst)
     return len(ids)
+
+
+def _klantcontactmomenten(betrokkenen, herkomst: Herkomst | None) -> list[tuple[dict, int]]:
+    """(representation, klantcontact id) of the klantcontactmomenten among ``betrokkenen``."""
+    if herkomst is None:
+        return []
+    basis = Basis.van_herkomst(herkomst)
+    return [
+        (klantcontactmoment_data(row, basis), klantcontact_id)
+        for klantcontact_id, *row in klantcontactmomenten_met_contact(betrokkenen)
+    ]
+
+
+def klant_verlaat_contacten(klant_ids, herkomst: Herkomst | None) -> None:
+    """Klanten deleted through an API keep their betrokkenen, without the klant (K9): those
+    stop being klantcontactmomenten, each recorded as destroyed (call before the delete)."""
+    oud = _klantcontactmomenten(
+        Betrokkene.objects.filter(klant_id__in=klant_ids, klant_url=""), herkomst
+    )
+    if oud:
+        contactwijzigingen.leg_klantcontactmomenten_verwijderd(oud, herkomst)
 
 
 def anonieme_betrokkenen_te_vernietigen(vandaag, bewaartermijn):

@@ -372,18 +372,20 @@ def verwijder_klanten(
     (``toelichtingen``: a reason per klant pk for those records).
 
     A ``vernietiging`` (retention, R2; a privacy request) also destroys their part in
-    klantcontacten: their betrokkenen (klantcontactmomenten) go, each with its own audit record
-    and notification, while the klantcontact stays with its tekst. A delete through an API
-    keeps the betrokkenen without the klant, with their own snapshot (K9)."""
+    klantcontacten: their betrokkenen (klantcontactmomenten) go, while the klantcontact stays
+    with its tekst. A delete through an API keeps the betrokkenen without the klant, with their
+    own snapshot (K9). Either way the klantcontactmomenten end, each with its own audit record
+    and notification."""
     if not klanten:
         return
-    if vernietiging:
-        from .contacten import verwijder_betrokkenen
-        from .klantcontacten import Betrokkene
+    from . import contacten
+    from .klantcontacten import Betrokkene
 
-        verwijder_betrokkenen(
-            Betrokkene.objects.filter(klant_id__in=[klant.pk for klant in klanten]), herkomst
-        )
+    klant_ids = [klant.pk for klant in klanten]
+    if vernietiging:
+        contacten.verwijder_betrokkenen(Betrokkene.objects.filter(klant_id__in=klant_ids), herkomst)
+    else:
+        contacten.klant_verlaat_contacten(klant_ids, herkomst)
     if herkomst is not None:
         wijzigingen.leg_vernietigingen_vast(klanten, herkomst, toelichtingen)
     else:

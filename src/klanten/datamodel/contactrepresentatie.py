@@ -1,13 +1,18 @@
 """The JSON representations of the Contactmomenten API, built from flat database rows.
 
-As for klanten (``klanten.api.representation``): reads select one flat row per resource with
+As for klanten (``representation``): reads select one flat row per resource with
 ``values_list`` and turn it into the standard's shape with plain indexing; writes read their
-row back the same way, so there is one representation. Keys are camelCase already and every
-key of the standard is always present.
+row back the same way, so there is one representation (the API's answers, the audit trail and
+the notifications). Keys are camelCase already and every key of the standard is always
+present. URLs are absolute: :class:`Basis` holds the collection URLs of a request (or of
+``SITE_DOMAIN`` where there is none).
 """
+
+from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC
+from urllib.parse import urlsplit
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import (
@@ -25,11 +30,9 @@ from django.db.models.functions import JSONObject
 from django.urls import reverse
 from django.utils.timezone import localtime
 
-from klanten.datamodel.contacten import (
+from .klantcontacten import (
     CONTACTMOMENT_ROL_VOOR_ROL,
     IS_KLANTCONTACTMOMENT,
-)
-from klanten.datamodel.klantcontacten import (
     ActorKlantcontact,
     Betrokkene,
     Klantcontact,
@@ -48,9 +51,17 @@ class Basis:
     klanten: str
 
     @classmethod
-    def voor(cls, request) -> "Basis":
+    def voor(cls, request) -> Basis:
+        """The URLs of the host ``request`` was addressed to."""
+        parts = urlsplit(request.build_absolute_uri("/"))
+        return cls.op(f"{parts.scheme}://{parts.netloc}")
+
+    @classmethod
+    def op(cls, origin: str) -> Basis:
+        """The URLs under ``origin`` (``scheme://host``)."""
+
         def url(name: str) -> str:
-            return request.build_absolute_uri(reverse(name)) + "/"
+            return f"{origin}{reverse(name)}/"
 
         return cls(
             contactmomenten=url("contactmoment-list"),
@@ -58,6 +69,13 @@ class Basis:
             objectcontactmomenten=url("objectcontactmoment-list"),
             klanten=url("klant-list"),
         )
+
+    @classmethod
+    def van_herkomst(cls, herkomst) -> Basis:
+        """The URLs of the host of a write's :class:`~.wijzigingen.Herkomst` (its klanten
+        collection URL: the request's host, or ``SITE_DOMAIN`` without a request)."""
+        parts = urlsplit(herkomst.basis_url)
+        return cls.op(f"{parts.scheme}://{parts.netloc}")
 
 
 def datetime_data(value) -> str | None:
@@ -171,6 +189,15 @@ def klantcontactmomenten(queryset: QuerySet | None = None) -> QuerySet:
         queryset.filter(IS_KLANTCONTACTMOMENT)
         .annotate(cm_rol=CONTACTMOMENT_ROL)
         .values_list(*KLANTCONTACTMOMENT_KOLOMMEN)
+    )
+
+
+def klantcontactmomenten_met_contact(queryset: QuerySet) -> QuerySet:
+    """:func:`klantcontactmomenten` rows preceded by their klantcontact's id."""
+    return (
+        queryset.filter(IS_KLANTCONTACTMOMENT)
+        .annotate(cm_rol=CONTACTMOMENT_ROL)
+        .values_list("klantcontact_id", *KLANTCONTACTMOMENT_KOLOMMEN)
     )
 
 
