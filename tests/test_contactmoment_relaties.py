@@ -442,3 +442,36 @@ def test_invalid_objectcontactmoment(cm_api, contactmoment, zaken, body, name, c
     body = {k: values.get(v, v) for k, v in body.items()}
     assert_invalid(cm_api.post_json(OCM, body), name, code)
     assert zaken.requests == []
+
+
+# --- outbound calls: the service-wide bounded fetch ----------------------------------------------
+def test_a_klant_elsewhere_on_an_internal_address_is_not_fetched(cm_api, contactmoment):
+    for internal in ("http://127.0.0.1:9/api/v1/klanten/1", "http://10.1.2.3/api/v1/klanten/1"):
+        body = {"contactmoment": cm_url(contactmoment), "klant": internal, "rol": "belanghebbende"}
+        assert_invalid(cm_api.post_json(KCM, body), "klant", "bad-url")
+    assert not Betrokkene.objects.exists()
+
+
+def test_a_zaken_api_on_an_internal_address_needs_a_configured_service(cm_api, contactmoment):
+    stub = ZakenStub()  # on 127.0.0.1, but no service configured for it
+    try:
+        zaak = stub.zaak()
+        stub.koppel(zaak, cm_url(contactmoment))
+        body = {"contactmoment": cm_url(contactmoment), "object": zaak, "objectType": "zaak"}
+        assert_invalid(cm_api.post_json(OCM, body), "nonFieldErrors", "relation-validation-error")
+        assert stub.requests == []
+    finally:
+        stub.close()
+
+
+def test_a_slow_zaken_api_is_given_up_on(cm_api, contactmoment, zaken, settings):
+    import time
+
+    settings.OUTBOUND_DEADLINE = 0.5
+    zaken.delay = 3
+    zaak = zaken.zaak()
+    zaken.koppel(zaak, cm_url(contactmoment))
+    body = {"contactmoment": cm_url(contactmoment), "object": zaak, "objectType": "zaak"}
+    started = time.monotonic()
+    assert_invalid(cm_api.post_json(OCM, body), "nonFieldErrors", "relation-validation-error")
+    assert time.monotonic() - started < 2.5

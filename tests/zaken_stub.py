@@ -14,6 +14,7 @@ class ZakenStub:
         self.requests: list[dict] = []
         self.status = 200
         self.body: bytes | None = None  # answer this instead of the list
+        self.delay = 0.0  # seconds before answering
         self._lock = threading.Lock()
         stub = self
 
@@ -35,6 +36,10 @@ class ZakenStub:
                         if "zaak" not in query or item["zaak"] == query["zaak"]
                     ]
                     status, body = stub.status, stub.body
+                if stub.delay:
+                    import time
+
+                    time.sleep(stub.delay)
                 if not parts.path.endswith("/zaakcontactmomenten"):
                     status, body = 404, b'{"detail": "niet gevonden"}'
                 payload = body if body is not None else json.dumps(items).encode()

@@ -1,24 +1,22 @@
-"""Every outbound call of the Contactmomenten API goes through :func:`haal_op` (a remote klant
-URL, the Zaken API's zaakcontactmomenten).
-
-It uses the credentials of the configured service (zgw-consumers) whose API root the URL falls
-under, and a bounded timeout. This is the one place to switch to the service-wide bounded
-outbound fetch (total deadline, maximum size, no internal addresses) when it lands.
-"""
+"""Every outbound call of the Contactmomenten API goes through :func:`haal_op` (a klant of
+another Klanten API, the Zaken API's zaakcontactmomenten): the service-wide bounded fetch
+(:func:`klanten.outbound.fetch`: a total deadline, a maximum size, redirects within the host
+only, never an internal address unless it is a configured service's, with that service's
+credentials)."""
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
-import requests
-from django.conf import settings
-from zgw_consumers.client import build_client
-from zgw_consumers.models import Service
-
-# the largest answer read (a zaak's zaakcontactmomenten, a klant): far more than either needs
-MAX_BYTES = 1024 * 1024
+from klanten import outbound
 
 
 class Onbereikbaar(Exception):
-    """The URL could not be fetched (network, timeout, too large, not JSON when asked)."""
+    """The URL could not be fetched within the rules (``reason``: the outbound error's, or
+    ``geen-json``)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -28,26 +26,17 @@ class Antwoord:
 
 
 def haal_op(url: str, *, params: dict | None = None, json: bool = False) -> Antwoord:
-    """GET ``url``; ``json``: decode the body (Onbereikbaar when it is not JSON)."""
-    timeout = settings.SUBJECT_URL_TIMEOUT
+    """GET ``url`` (with ``params`` as its query); ``json``: decode the body (Onbereikbaar
+    when it is not JSON)."""
+    if params:
+        url = f"{url}{'&' if '?' in url else '?'}{urlencode(params)}"
     try:
-        service = Service.get_service(url)
-        session = build_client(service) if service is not None else requests.Session()
-        with session:
-            response = session.get(
-                url, params=params, timeout=timeout, stream=True, allow_redirects=False
-            )
-            with response:
-                body = response.raw.read(MAX_BYTES + 1, decode_content=True)
-    except (requests.RequestException, ValueError, OSError) as exc:
-        raise Onbereikbaar(type(exc).__name__) from exc
-    if len(body) > MAX_BYTES:
-        raise Onbereikbaar("te groot")
+        response = outbound.fetch(url)
+    except outbound.OutboundError as exc:
+        raise Onbereikbaar(exc.reason) from exc
     if not json:
-        return Antwoord(response.status_code)
+        return Antwoord(response.status)
     try:
-        import json as _json
-
-        return Antwoord(response.status_code, _json.loads(body))
-    except ValueError as exc:
-        raise Onbereikbaar("geen JSON") from exc
+        return Antwoord(response.status, response.json())
+    except ValueError as exc:  # also a body that is not UTF-8
+        raise Onbereikbaar("geen-json") from exc
