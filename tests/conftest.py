@@ -1,5 +1,6 @@
 """Shared fixtures: API clients with ZGW JWTs, and klanten made through the real services."""
 
+import re
 import time
 
 import jwt
@@ -105,6 +106,21 @@ def make_client(db):
 def api(make_client):
     """A client holding every scope of the standard (not the extension scopes)."""
     return make_client(user_id="medewerker-1", user_representation="Mevrouw Medewerker")
+
+
+# the medewerker registers the tests' contactmomenten point at (a new or changed medewerker
+# URL must answer 200); any other URL goes out for real (the local stand-ins)
+MEDEWERKER_REGISTERS = re.compile(
+    r"^https?://(medewerkers\.example\.nl|example\.com/medewerker|testserver\.com/medewerker"
+    r"|m\.example\.nl|m\.nl)/"
+)
+
+
+@pytest.fixture
+def medewerkers(requests_mock):
+    requests_mock.real_http = True
+    requests_mock.get(MEDEWERKER_REGISTERS, status_code=200, json={})
+    return requests_mock
 
 
 @pytest.fixture

@@ -289,7 +289,7 @@ def test_unknown_contactmomenten_scope_is_refused(db):
     assert not Applicatie.objects.exists()
 
 
-def test_audittrails_lezen_is_per_api(db):
+def test_audittrails_lezen_is_per_api(db, medewerkers):
     """audittrails.lezen of the Klanten API does not read contactmomenten' audit trails."""
     from klanten.datamodel import contacten
 
@@ -321,7 +321,7 @@ CM_CONFIG = f"""
 """
 
 
-def test_setup_configuration_grants_contactmomenten_scopes(db, tmp_path):
+def test_setup_configuration_grants_contactmomenten_scopes(db, tmp_path, medewerkers):
     _setup(_yaml(tmp_path, CM_CONFIG))
     assert _state("kcc")["autorisaties"] == [
         ("cmc", ["audittrails.lezen", "contactmomenten.aanmaken", "contactmomenten.lezen"]),

@@ -26,6 +26,9 @@ from .conftest import CM_BASE, RSIN, SECRET, ApiClient, make_token
 from .test_auth_matrix import BAD_TOKENS, _bad_token, _outcome, _schema_scopes
 from .zaken_stub import ZakenStub
 
+# a medewerker URL must answer 200: the medewerker registers of the tests answer
+pytestmark = pytest.mark.usefixtures("medewerkers")
+
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = yaml.safe_load((ROOT / "docs" / "openapi-contactmomenten.yaml").read_text())
 METHODS = ("get", "post", "put", "patch", "delete")

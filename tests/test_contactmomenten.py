@@ -12,6 +12,9 @@ from klanten.datamodel.klantcontacten import Klantcontact
 
 from .conftest import CM_BASE, RSIN, RSIN_2
 
+# a medewerker URL must answer 200: the medewerker registers of the tests answer
+pytestmark = pytest.mark.usefixtures("medewerkers")
+
 LIST = f"{CM_BASE}/contactmomenten"
 MEDEWERKER = "https://medewerkers.example.nl/api/v1/medewerkers/ffb1a466"
 PROBLEM_KEYS = {"type", "code", "title", "status", "detail", "instance"}
@@ -606,3 +609,28 @@ def test_klanten_scopes_do_not_open_the_contactmomenten_api(make_client, make_co
     assert_problem(reader.patch_json(url, {"kanaal": "x"}), 403, "permission_denied")
     assert_problem(reader.delete(url), 403, "permission_denied")
     assert_problem(reader.post_json(LIST, BODY), 403, "permission_denied")
+
+
+# --- the medewerker URL: a medewerker register elsewhere ----------------------------------------
+@pytest.mark.parametrize("status", [404, 500])
+def test_a_medewerker_url_must_answer_200(cm_api, medewerkers, status):
+    unknown = "https://medewerkers.example.nl/api/v1/medewerkers/onbekend"
+    medewerkers.get(unknown, status_code=status)
+    assert_invalid(cm_api.post_json(LIST, {**BODY, "medewerker": unknown}), "medewerker", "bad-url")
+    assert not Klantcontact.objects.exists()
+
+
+def test_a_medewerker_url_on_an_internal_address_is_not_fetched(cm_api):
+    body = {**BODY, "medewerker": "http://10.0.0.7/medewerkers/1"}
+    assert_invalid(cm_api.post_json(LIST, body), "medewerker", "bad-url")
+
+
+def test_an_unchanged_medewerker_url_is_not_fetched_again(cm_api, medewerkers, make_contactmoment):
+    contactmoment = make_contactmoment()
+    before = medewerkers.call_count
+    response = cm_api.patch_json(path(cm_url(contactmoment)), {"medewerker": MEDEWERKER})
+    assert response.status_code == 200
+    assert medewerkers.call_count == before
+    other = "https://medewerkers.example.nl/api/v1/medewerkers/2"
+    assert cm_api.patch_json(path(cm_url(contactmoment)), {"medewerker": other}).status_code == 200
+    assert medewerkers.call_count == before + 1

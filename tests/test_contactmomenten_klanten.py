@@ -30,6 +30,9 @@ from .conftest import ALL_SCOPES, BASE, BSN, CM_BASE, CM_SCOPES, RSIN, klant_url
 from .test_contactmomenten import MEDEWERKER, assert_invalid, cm_url, path
 from .test_klantbeeld import valideer
 
+# a medewerker URL must answer 200: the medewerker registers of the tests answer
+pytestmark = pytest.mark.usefixtures("medewerkers")
+
 KCM = f"{CM_BASE}/klantcontactmomenten"
 ELDERS = "https://contactmomenten.example.nl/api/v1/contactmomenten/7d1c0b30"
 

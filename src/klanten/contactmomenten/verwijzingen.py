@@ -60,9 +60,10 @@ def is_eigen_url(url: str, request) -> bool:
     return _eigen_pad(url, request) is not None
 
 
-def klant_elders_bestaat(url: str) -> bool:
-    """A klant of another Klanten API: its URL answers 200 (the reference implementation's
-    ``bad-url`` check), fetched with the configured service's credentials."""
+def bestaat_elders(url: str) -> bool:
+    """A resource of another service (a klant of another Klanten API, a medewerker): its URL
+    answers 200 (the reference implementation's ``bad-url`` check), fetched with the
+    configured service's credentials."""
     try:
         return remote.haal_op(url).status == 200
     except remote.Onbereikbaar:

@@ -162,6 +162,17 @@ _KOLOMMEN = {
 }
 
 
+def controleer_medewerker(url: str, huidig: str = "") -> None:
+    """A new or changed ``medewerker`` URL must answer 200 (a medewerker register elsewhere,
+    fetched within the outbound rules): 400 ``medewerker``/``bad-url`` otherwise."""
+    if url and url != huidig and not verwijzingen.bestaat_elders(url):
+        raise fout(
+            "medewerker",
+            "De medewerker-URL is ongeldig of niet bereikbaar (HTTP 200 verwacht).",
+            "bad-url",
+        )
+
+
 def _medewerker(data: dict | None) -> contacten.MedewerkerIdentificatie | None:
     """A medewerkerIdentificatie; one whose parts are all empty identifies no one."""
     if not data or not any(data.values()):
@@ -266,6 +277,7 @@ class ContactMomentViewSet(ContactmomentenViewSet):
         self._write(
             lambda: rules.require_medewerker(attrs.get("medewerker", ""), medewerker is not None)
         )
+        controleer_medewerker(attrs.get("medewerker", ""))
         data = {_KOLOMMEN[k]: v for k, v in attrs.items() if k in _KOLOMMEN}
         data["geregistreerd_door"] = self.registering_applicatie()
         # the service records the change (audit trail, notification) in its transaction
@@ -301,6 +313,7 @@ class ContactMomentViewSet(ContactmomentenViewSet):
                 attrs.get("medewerker", instance.medewerker_url), heeft_identificatie
             )
         )
+        controleer_medewerker(attrs.get("medewerker", ""), instance.medewerker_url)
         data = {_KOLOMMEN[k]: v for k, v in attrs.items() if k in _KOLOMMEN}
         try:
             # recorded by the service; a change of nothing records nothing
@@ -460,7 +473,7 @@ class KlantContactMomentViewSet(ContactmomentenViewSet):
             return klant, ""
         if verwijzingen.is_eigen_url(url, self.request):
             raise fout("klant", "De URL is geen klant van deze dienst.", "bad-url")
-        if not verwijzingen.klant_elders_bestaat(url):
+        if not verwijzingen.bestaat_elders(url):
             raise fout(
                 "klant",
                 "De klant-URL is ongeldig of niet bereikbaar (HTTP 200 verwacht).",
