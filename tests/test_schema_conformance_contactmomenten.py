@@ -217,3 +217,22 @@ def test_the_comparison_notices_a_difference(standard, ours):
             "None, 'enum': None, 'maxLength': 24, 'nullable': True}",
         ]
     )
+
+
+def test_the_api_root(cm_api, client, db):
+    response = client.get(f"{CM_BASE}/")
+    assert response.status_code == 200
+    assert response["API-version"] == "1.0.0"
+    links = response.json()
+    assert links == {
+        "contactmomenten": f"http://testserver{CM_BASE}/contactmomenten",
+        "klantcontactmomenten": f"http://testserver{CM_BASE}/klantcontactmomenten",
+        "objectcontactmomenten": f"http://testserver{CM_BASE}/objectcontactmomenten",
+        "schema": f"http://testserver{CM_BASE}/schema/openapi.yaml",
+        "schemaJson": f"http://testserver{CM_BASE}/schema/openapi.json",
+        "documentatie": f"http://testserver{CM_BASE}/schema/",
+    }
+    for name in ("contactmomenten", "klantcontactmomenten", "objectcontactmomenten"):
+        assert cm_api.get(links[name].removeprefix("http://testserver")).status_code == 200
+    schema = yaml.safe_load(client.get(f"{CM_BASE}/schema/openapi.yaml").content)
+    assert "/" not in schema["paths"]

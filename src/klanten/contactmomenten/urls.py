@@ -6,6 +6,8 @@ from drf_spectacular.views import (
 )
 from rest_framework.routers import SimpleRouter
 
+from klanten.api.root import APIRootView
+
 from .schema import SPECTACULAR_SETTINGS
 from .viewsets import (
     ContactMomentAuditTrailViewSet,
@@ -20,6 +22,15 @@ router.register("klantcontactmomenten", KlantContactMomentViewSet, basename="kla
 router.register("objectcontactmomenten", ObjectContactMomentViewSet, basename="objectcontactmoment")
 
 _schema = {"versioning_class": None, "custom_settings": SPECTACULAR_SETTINGS}
+# the API root /contactmomenten/api/v1/: links to the resources and the schema
+ROOT_LINKS = {
+    "contactmomenten": "contactmoment-list",
+    "klantcontactmomenten": "klantcontactmoment-list",
+    "objectcontactmomenten": "objectcontactmoment-list",
+    "schema": "contactmomenten-schema-yaml",
+    "schemaJson": "contactmomenten-schema-json",
+    "documentatie": "contactmomenten-schema-redoc",
+}
 
 urlpatterns = [
     path(
@@ -51,5 +62,6 @@ urlpatterns = [
         ),
         name="contactmoment-audittrail-detail",
     ),
+    path("", APIRootView.as_view(links=ROOT_LINKS), name="contactmomenten-api-root"),
     path("", include(router.urls)),
 ]
