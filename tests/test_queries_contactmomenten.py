@@ -81,3 +81,21 @@ def test_detail_is_one_query(cm_api, resource):
     url = cm_api.get(f"{CM_BASE}/{resource}").json()["results"][0]["url"]
     _body, queries = _count(cm_api, url)
     assert queries == 1
+
+
+def test_create_query_budget(cm_api, medewerkers):
+    """A contactmoment with a medewerkerIdentificatie: the insert, the actor (advisory lock,
+    lookup; it exists), its link, the representation (read once: the answer is what was
+    recorded), the audit record, the Notificaties API configuration; and the transaction's
+    begin and end (a savepoint in the test)."""
+    body = {
+        "bronorganisatie": RSIN,
+        "kanaal": "telefoon",
+        "medewerkerIdentificatie": {"identificatie": "mdw-1", "achternaam": "Vries"},
+    }
+    cm_api.post_json(f"{CM_BASE}/contactmomenten", body)  # the client's scopes, then cached
+    with CaptureQueriesContext(connection) as queries:
+        response = cm_api.post_json(f"{CM_BASE}/contactmomenten", body)
+    assert response.status_code == 201, response.content
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert len(statements) == 9, "\n".join(statements)

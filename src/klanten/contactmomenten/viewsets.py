@@ -230,6 +230,10 @@ class ContactMomentViewSet(ContactmomentenViewSet):
     audit = CONTACTMOMENT  # documents X-Audit-Toelichting and X-NLX-Logrecord-ID (schema)
 
     def represent(self, klantcontact: Klantcontact) -> CamelCaseData:
+        # a write's service leaves what it recorded (the same request's URLs)
+        recorded = getattr(klantcontact, "representatie", None)
+        if recorded is not None:
+            return CamelCaseData(recorded)
         return self.one(
             contactmomenten(Klantcontact.objects.filter(pk=klantcontact.pk)), contactmoment_data
         )

@@ -172,8 +172,17 @@ def medewerker_link(klantcontact: Klantcontact) -> ActorKlantcontact | None:
     )
 
 
-def _zet_medewerker(klantcontact: Klantcontact, medewerker: MedewerkerIdentificatie | None):
-    """Make ``medewerker`` the klantcontact's first medewerker (None: it has none)."""
+def _zet_medewerker(
+    klantcontact: Klantcontact, medewerker: MedewerkerIdentificatie | None, *, nieuw=False
+):
+    """Make ``medewerker`` the klantcontact's first medewerker (None: it has none).
+    ``nieuw``: the klantcontact was inserted in this transaction (it has no links yet)."""
+    if nieuw:
+        if medewerker is not None:
+            ActorKlantcontact.objects.create(
+                actor=actor_voor_medewerker(medewerker), klantcontact=klantcontact
+            )
+        return
     huidig = medewerker_link(klantcontact)
     if medewerker is None:
         if huidig is not None:
@@ -264,6 +273,9 @@ def _klanten_van(klantcontact_id: int) -> list:
 
 
 def _save(klantcontact: Klantcontact, **kwargs) -> None:
+    if klantcontact.vorig_klantcontact_id is None:
+        klantcontact.save(**kwargs)  # no chain: no unique previous one to clash on
+        return
     try:
         with transaction.atomic():
             klantcontact.save(**kwargs)
@@ -288,13 +300,14 @@ def create_klantcontact(
     klantcontact = Klantcontact(**_velden(data, KLANTCONTACT_VELDEN))
     _zet_vorig(klantcontact, vorig)
     _save(klantcontact, force_insert=True)
-    if medewerker is not None:
-        _zet_medewerker(klantcontact, medewerker)
+    _zet_medewerker(klantcontact, medewerker, nieuw=True)
     if herkomst is not None:
         nieuw = contactwijzigingen.contactmoment(klantcontact, Basis.van_herkomst(herkomst))
         contactwijzigingen.leg_contactmoment_vast(
             CommonResourceAction.create, oud=None, nieuw=nieuw, herkomst=herkomst
         )
+        # what was recorded is the answer too (the same request's URLs): not read again
+        klantcontact.representatie = nieuw
     return klantcontact
 
 
@@ -329,12 +342,14 @@ def update_klantcontact(
     if medewerker is not ONGEWIJZIGD:
         _zet_medewerker(klantcontact, medewerker)
     if herkomst is not None:
+        nieuw = contactwijzigingen.contactmoment(klantcontact, basis)
         contactwijzigingen.leg_contactmoment_vast(
             CommonResourceAction.partial_update if partial else CommonResourceAction.update,
             oud=oud,
-            nieuw=contactwijzigingen.contactmoment(klantcontact, basis),
+            nieuw=nieuw,
             herkomst=herkomst,
         )
+        klantcontact.representatie = nieuw
     return klantcontact
 
 
