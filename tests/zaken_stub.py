@@ -1,6 +1,7 @@
 """A local stand-in of the Zaken API: a threaded HTTP server on 127.0.0.1 that answers
-``GET {api_root}zaakcontactmomenten?zaak=...`` from a list the test controls, and records every
-request (path, query, Authorization header). ``status`` makes it answer an error instead."""
+``GET {api_root}zaakcontactmomenten?zaak=...`` from a list the test controls (``koppel``, or a
+``POST zaakcontactmomenten`` as a client would send Open Zaak), and records every GET (path,
+query, Authorization header). ``status``, ``body`` and ``delay`` make it answer otherwise."""
 
 import json
 import threading
@@ -44,6 +45,18 @@ class ZakenStub:
                     status, body = 404, b'{"detail": "niet gevonden"}'
                 payload = body if body is not None else json.dumps(items).encode()
                 self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def do_POST(self):
+                """``POST zaakcontactmomenten``: what a client asks Open Zaak (recorded)."""
+                length = int(self.headers.get("Content-Length") or 0)
+                body = json.loads(self.rfile.read(length) or b"{}")
+                stub.koppel(body["zaak"], body["contactmoment"])
+                payload = json.dumps(stub.zaakcontactmomenten[-1]).encode()
+                self.send_response(201)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
