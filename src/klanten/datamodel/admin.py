@@ -19,25 +19,28 @@ klanten as JSON; "Vernietigen" destroys them after a confirmation with a reason,
 ``destroy`` notification and leaves a tombstone without personal data. Both are logged.
 """
 
+import re
+
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import flatten, unquote
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, IntegrityError, models, transaction
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
-from djangorestframework_camel_case.util import camelize, underscoreize
 from vng_api_common.constants import CommonResourceAction
 
+from klanten import huisstijl
 from klanten.api.notify import AuditActor, notificeer, representatie, schrijf_audittrail
-from klanten.api.serializers import SubVerblijfBuitenlandSerializer, VerblijfsAdresSerializer
 from klanten.api.validators import subject_url_responds
+from klanten.beheer import adresgroepen, vernietiging, weergave
 from klanten.beheer import export as beheer_export
-from klanten.beheer import vernietiging
+from klanten.beheer.basis import BeheerAdmin
 from klanten.beheer.groups import CORRIGEREN, EXPORTEREN
 from klanten.beheer.lijst import (
     BegrensdeTellingPaginator,
@@ -50,7 +53,9 @@ from klanten.beheer.maskering import mag_volledig_zien, maskeer
 
 from . import rules, services
 from .constants import INTERACTIE_ROLLEN, SleutelType, SubjectType, VernietigingsGrond
+from .labels import label, pad_label
 from .models import (
+    IDENTIFICATIE_ATTR,
     Interactie,
     Klant,
     KlantAdres,
@@ -59,14 +64,6 @@ from .models import (
     Validatie,
     Vestiging,
 )
-
-_JSON_GROEPEN = {
-    "verblijfsadres": (VerblijfsAdresSerializer, services.VERBLIJFSADRES_DEFAULTS),
-    "sub_verblijf_buitenland": (
-        SubVerblijfBuitenlandSerializer,
-        services.SUB_VERBLIJF_BUITENLAND_DEFAULTS,
-    ),
-}
 
 # forms.URLField: the scheme added to a URL typed without one (Django 6 default)
 URL_OVERRIDES = {models.URLField: {"assume_scheme": "https"}}
@@ -93,9 +90,9 @@ class KlantAdresInline(admin.StackedInline):
 # --- subject identification ---------------------------------------------------------------
 
 
-class IdentificatieForm(forms.ModelForm):
-    """The identifier formats the API checks (C9) and, for the address groups kept as JSON,
-    the API's shape: an object with the standard's keys (unknown keys refused)."""
+class IdentificatieForm(adresgroepen.AdresgroepenForm):
+    """The identifier formats the API checks (C9); the address groups are edited as fields
+    and checked as the API checks them (``klanten.beheer.adresgroepen``)."""
 
     field_rules: dict = {}
 
@@ -107,46 +104,39 @@ class IdentificatieForm(forms.ModelForm):
                     _rule_error(rule, cleaned[field])
                 except forms.ValidationError as exc:
                     self.add_error(field, exc)
-        for field, (serializer_class, defaults) in _JSON_GROEPEN.items():
-            if field in cleaned:
-                try:
-                    cleaned[field] = _json_groep(cleaned[field], serializer_class, defaults)
-                except forms.ValidationError as exc:
-                    self.add_error(field, exc)
         return cleaned
 
 
-def _json_groep(value, serializer_class, defaults):
-    """An address group as the API stores it (camelCase, every key present), or None."""
-    if value in (None, {}, ""):
-        return None
-    if not isinstance(value, dict):
-        raise forms.ValidationError("Geef een JSON-object (of laat leeg).", code="invalid")
-    onbekend = set(value) - set(defaults)
-    if onbekend:
-        raise forms.ValidationError(
-            f"Onbekende sleutels: {', '.join(sorted(onbekend))}. Toegestaan: "
-            f"{', '.join(defaults)}.",
-            code="invalid",
-        )
-    serializer = serializer_class(data=underscoreize(value))
-    if not serializer.is_valid():
-        raise forms.ValidationError(
-            "; ".join(
-                f"{camelize({name: None}).popitem()[0]}: {errors[0]}"
-                for name, errors in serializer.errors.items()
-            ),
-            code="invalid",
-        )
-    return {**defaults, **camelize(dict(serializer.validated_data))}
+class RegelsVeld(forms.Field):
+    """A list of texts edited as one line each (the handelsnamen of a vestiging)."""
+
+    widget = forms.Textarea(attrs={"rows": 2})
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list | tuple) else value
+
+    def to_python(self, value):
+        if isinstance(value, list | tuple):
+            return list(value)
+        return [regel.strip() for regel in (value or "").splitlines() if regel.strip()]
 
 
-class NatuurlijkPersoonForm(IdentificatieForm):
+class NatuurlijkPersoonForm(
+    adresgroepen.VerblijfsadresVelden, adresgroepen.BuitenlandVelden, IdentificatieForm
+):
     field_rules = {"inp_bsn": rules.validate_bsn, "inp_a_nummer": rules.validate_a_nummer}
 
 
-class NietNatuurlijkPersoonForm(IdentificatieForm):
+class NietNatuurlijkPersoonForm(adresgroepen.BuitenlandVelden, IdentificatieForm):
     field_rules = {"inn_nnp_id": rules.validate_rsin}
+
+
+class VestigingForm(
+    adresgroepen.VerblijfsadresVelden, adresgroepen.BuitenlandVelden, IdentificatieForm
+):
+    handelsnaam = RegelsVeld(
+        label="Handelsnamen", required=False, help_text="Eén handelsnaam per regel."
+    )
 
 
 class IdentificatieFormSet(forms.BaseInlineFormSet):
@@ -183,7 +173,9 @@ class IdentificatieFormSet(forms.BaseInlineFormSet):
 class IdentificatieInline(admin.StackedInline):
     """An identification of the klant's subject type. Its identifiers are masked for users
     without the permission to see them in full; the key is read-only once the klant is
-    validated (V1) and the identification of a validated klant cannot be removed."""
+    validated (V1) and the identification of a validated klant cannot be removed. The
+    address groups are fields of their own (collapsed while empty); a reader sees each
+    group as one line."""
 
     extra = 0
     max_num = 1
@@ -193,17 +185,37 @@ class IdentificatieInline(admin.StackedInline):
     key_field: str = ""
     identifier_fields: tuple[str, ...] = ()
     subject_type: str = ""
+    hoofdvelden: tuple = ()
+    groepen: tuple[str, ...] = ()
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
         formset.subject_type = self.subject_type
         return formset
 
-    def get_fields(self, request, obj=None):
-        fields = list(super().get_fields(request, obj))
-        if mag_volledig_zien(request.user):
-            return fields
-        return [f"{f}_gemaskeerd" if f in self.identifier_fields else f for f in fields]
+    def get_fieldsets(self, request, obj=None):
+        volledig = mag_volledig_zien(request.user)
+        lezer = not self.has_change_permission(request, obj)
+        hoofd = tuple(
+            f if volledig or f not in self.identifier_fields else f"{f}_gemaskeerd"
+            for f in self.hoofdvelden
+        )
+        if lezer:
+            return [(None, {"fields": (*hoofd, *(f"{g}_weergave" for g in self.groepen))})]
+        bestaand = getattr(obj, IDENTIFICATIE_ATTR[self.subject_type], None) if obj else None
+        fieldsets = [(None, {"fields": hoofd})]
+        for groep in self.groepen:
+            leeg = not getattr(bestaand, groep, None)
+            fieldsets.append(
+                (
+                    label(groep),
+                    {
+                        "fields": _adresregels(adresgroepen.velden(groep)),
+                        "classes": ("collapse",) if leeg else (),
+                    },
+                )
+            )
+        return fieldsets
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
@@ -211,6 +223,8 @@ class IdentificatieInline(admin.StackedInline):
             fields += [f"{f}_gemaskeerd" for f in self.identifier_fields]
         elif obj is not None and obj.gevalideerd:
             fields.append(self.key_field)
+        if not self.has_change_permission(request, obj):
+            fields += [f"{g}_weergave" for g in self.groepen]
         return fields
 
     def has_delete_permission(self, request, obj=None):
@@ -218,9 +232,30 @@ class IdentificatieInline(admin.StackedInline):
             return False
         return super().has_delete_permission(request, obj)
 
+    @admin.display(description=label("verblijfsadres"))
+    def verblijfsadres_weergave(self, obj):
+        return adresgroepen.weergave(obj.verblijfsadres)
 
-def _masked_display(field: str, label: str):
-    @admin.display(description=label)
+    @admin.display(description=label("sub_verblijf_buitenland"))
+    def sub_verblijf_buitenland_weergave(self, obj):
+        return adresgroepen.weergave(obj.sub_verblijf_buitenland)
+
+
+def _adresregels(velden: tuple[str, ...]) -> tuple:
+    """The fields of an address group, house number, letter and addition on one line."""
+    huisnummer = tuple(v for v in velden if "huisnummer" in v or "huisletter" in v)
+    regels: list = []
+    for veld in velden:
+        if veld in huisnummer:
+            if veld == huisnummer[0]:
+                regels.append(huisnummer)
+        else:
+            regels.append(veld)
+    return tuple(regels)
+
+
+def _masked_display(field: str):
+    @admin.display(description=label(field))
     def display(self, obj):
         return maskeer(getattr(obj, field, "")) or "-"
 
@@ -230,7 +265,7 @@ def _masked_display(field: str, label: str):
 class NatuurlijkPersoonInline(IdentificatieInline):
     model = NatuurlijkPersoon
     form = NatuurlijkPersoonForm
-    fields = (
+    hoofdvelden = (
         "inp_bsn",
         "anp_identificatie",
         "inp_a_nummer",
@@ -240,42 +275,43 @@ class NatuurlijkPersoonInline(IdentificatieInline):
         "voornamen",
         "geslachtsaanduiding",
         "geboortedatum",
-        "verblijfsadres",
-        "sub_verblijf_buitenland",
     )
+    groepen = ("verblijfsadres", "sub_verblijf_buitenland")
     key_field = "inp_bsn"
     subject_type = SubjectType.natuurlijk_persoon
     identifier_fields = ("inp_bsn", "anp_identificatie", "inp_a_nummer")
-    inp_bsn_gemaskeerd = _masked_display("inp_bsn", "BSN")
-    anp_identificatie_gemaskeerd = _masked_display("anp_identificatie", "ANP-identificatie")
-    inp_a_nummer_gemaskeerd = _masked_display("inp_a_nummer", "A-nummer")
+    inp_bsn_gemaskeerd = _masked_display("inp_bsn")
+    anp_identificatie_gemaskeerd = _masked_display("anp_identificatie")
+    inp_a_nummer_gemaskeerd = _masked_display("inp_a_nummer")
 
 
 class NietNatuurlijkPersoonInline(IdentificatieInline):
     model = NietNatuurlijkPersoon
     form = NietNatuurlijkPersoonForm
-    fields = (
+    hoofdvelden = (
         "inn_nnp_id",
         "ann_identificatie",
         "statutaire_naam",
         "inn_rechtsvorm",
         "bezoekadres",
-        "sub_verblijf_buitenland",
     )
+    groepen = ("sub_verblijf_buitenland",)
     key_field = "inn_nnp_id"
     subject_type = SubjectType.niet_natuurlijk_persoon
     identifier_fields = ("inn_nnp_id", "ann_identificatie")
-    inn_nnp_id_gemaskeerd = _masked_display("inn_nnp_id", "RSIN")
-    ann_identificatie_gemaskeerd = _masked_display("ann_identificatie", "ANN-identificatie")
+    inn_nnp_id_gemaskeerd = _masked_display("inn_nnp_id")
+    ann_identificatie_gemaskeerd = _masked_display("ann_identificatie")
 
 
 class VestigingInline(IdentificatieInline):
     model = Vestiging
-    fields = ("vestigings_nummer", "handelsnaam", "verblijfsadres", "sub_verblijf_buitenland")
+    form = VestigingForm
+    hoofdvelden = ("vestigings_nummer", "handelsnaam")
+    groepen = ("verblijfsadres", "sub_verblijf_buitenland")
     key_field = "vestigings_nummer"
     subject_type = SubjectType.vestiging
     identifier_fields = ("vestigings_nummer",)
-    vestigings_nummer_gemaskeerd = _masked_display("vestigings_nummer", "Vestigingsnummer")
+    vestigings_nummer_gemaskeerd = _masked_display("vestigings_nummer")
 
 
 IDENTIFICATIE_INLINES = {
@@ -288,23 +324,27 @@ IDENTIFICATIE_INLINES = {
 # --- evidence (read-only) and interactions ------------------------------------------------
 
 VALIDATIE_FIELDS = (
-    "gevalideerd_op",
-    "authenticatie_moment",
-    "middel",
-    "betrouwbaarheidsniveau",
-    "rang",
-    "uitgever",
-    "bron",
-    "geauthenticeerde_type",
-    "geauthenticeerde_identificatie",
-    "vertegenwoordigde_type",
-    "vertegenwoordigde_identificatie",
-    "machtiging",
-    "applicatie_weergave",
-    "medewerker_weergave",
+    ("gevalideerd_op", "authenticatie_moment"),
+    ("middel", "niveau"),
+    ("uitgever", "bron"),
+    ("geauthenticeerde_type", "geauthenticeerde_identificatie"),
+    ("vertegenwoordigde_type", "vertegenwoordigde_identificatie", "machtiging"),
+    ("applicatie_weergave", "medewerker_weergave"),
     "gegevens_bevestigd",
 )
 _VALIDATIE_IDENTIFIERS = ("geauthenticeerde_identificatie", "vertegenwoordigde_identificatie")
+
+
+def niveau_met_techniek(naam: str, technisch: str):
+    """A level by its name, the raw value (a URN) folded away underneath."""
+    if not technisch:
+        return naam
+    return format_html(
+        '{}<details class="technisch"><summary>Technische waarde</summary>'
+        "<code>{}</code></details>",
+        naam,
+        technisch,
+    )
 
 
 class ValidatieInline(admin.StackedInline):
@@ -315,22 +355,29 @@ class ValidatieInline(admin.StackedInline):
     max_num = 0
     can_delete = False
     fields = VALIDATIE_FIELDS
-    readonly_fields = VALIDATIE_FIELDS
-    verbose_name_plural = "validaties (bewijs van authenticatie; onveranderlijk)"
-    geauthenticeerde_identificatie_gemaskeerd = _masked_display(
-        "geauthenticeerde_identificatie", "Geauthenticeerde identificatie"
-    )
-    vertegenwoordigde_identificatie_gemaskeerd = _masked_display(
-        "vertegenwoordigde_identificatie", "Vertegenwoordigde identificatie"
-    )
+    verbose_name = "bewijs van authenticatie"
+    verbose_name_plural = "bewijs van authenticatie (validaties, onveranderlijk)"
+    geauthenticeerde_identificatie_gemaskeerd = _masked_display("geauthenticeerde_identificatie")
+    vertegenwoordigde_identificatie_gemaskeerd = _masked_display("vertegenwoordigde_identificatie")
 
     def get_fields(self, request, obj=None):
         if mag_volledig_zien(request.user):
             return self.fields
-        return tuple(f"{f}_gemaskeerd" if f in _VALIDATIE_IDENTIFIERS else f for f in self.fields)
+        return tuple(
+            tuple(f"{f}_gemaskeerd" if f in _VALIDATIE_IDENTIFIERS else f for f in regel)
+            if isinstance(regel, tuple)
+            else regel
+            for regel in self.fields
+        )
 
     def get_readonly_fields(self, request, obj=None):
-        return self.get_fields(request, obj)
+        return flatten(self.get_fields(request, obj))
+
+    @admin.display(description=label("registratie_rang"))
+    def niveau(self, obj):
+        return niveau_met_techniek(
+            weergave.niveau(obj.rang, obj.middel), obj.betrouwbaarheidsniveau
+        )
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -385,7 +432,7 @@ class KlantForm(forms.ModelForm):
         max_length=1000,
         label="Toelichting",
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Waarom u deze wijziging doet; wordt in de audit trail vastgelegd "
+        help_text="Waarom u deze wijziging doet; wordt in de geschiedenis vastgelegd "
         "(geen persoonsgegevens).",
     )
     # set by KlantAdmin.changeform_view when the database refused the save (a race)
@@ -493,83 +540,53 @@ def _opslagfout(exc: Exception) -> str | None:
     return None
 
 
-def _naam(klant: Klant) -> str:
-    persoon = " ".join(
-        part for part in (klant.voornaam, klant.voorvoegsel_achternaam, klant.achternaam) if part
-    )
-    if persoon:
-        return persoon
-    if klant.bedrijfsnaam:
-        return klant.bedrijfsnaam
-    identificatie = klant.subject_identificatie
-    for attr in ("geslachtsnaam", "statutaire_naam"):
-        if identificatie is not None and getattr(identificatie, attr, ""):
-            return getattr(identificatie, attr)
-    return ""
+def _velden(fields, vervang) -> tuple:
+    """``fields`` of a fieldset (names and tuples of names on one line) with each name
+    replaced by ``vervang(name)``; a name replaced by None is left out."""
+    uit = []
+    for veld in fields:
+        if isinstance(veld, tuple | list):
+            regel = tuple(n for n in (vervang(v) for v in veld) if n)
+            if regel:
+                uit.append(regel if len(regel) > 1 else regel[0])
+        elif (naam := vervang(veld)) is not None:
+            uit.append(naam)
+    return tuple(uit)
 
 
-def _identificatie(klant: Klant) -> str:
-    """The klant's key identifier (validated key, else that of its identification)."""
-    if klant.gevalideerd and klant.gevalideerde_sleutel:
-        return klant.gevalideerde_sleutel
-    identificatie = klant.subject_identificatie
-    if identificatie is None:
-        return ""
-    field, _type = services.IDENTIFICATIE_SLEUTEL[klant.subject_type]
-    return getattr(identificatie, field, "")
-
-
-def _heeft_identificatie(klant: Klant) -> bool:
-    if klant.gevalideerde_sleutel:
-        return True
-    identificatie = klant.subject_identificatie
-    if identificatie is None:
-        return False
-    return any(
-        getattr(identificatie, field, "")
-        for field in (
-            "inp_bsn",
-            "anp_identificatie",
-            "inp_a_nummer",
-            "inn_nnp_id",
-            "ann_identificatie",
-            "vestigings_nummer",
-        )
-    )
-
-
-def _gewijzigde_velden(oud, nieuw, prefix="") -> list[str]:
-    """The (dotted) names of the fields that differ between two representations."""
-    if not isinstance(oud, dict) or not isinstance(nieuw, dict):
-        return [prefix] if oud != nieuw and prefix else []
-    names = []
-    for key in sorted(set(oud) | set(nieuw)):
-        if key == "url":
-            continue
-        name = f"{prefix}.{key}" if prefix else key
-        a, b = oud.get(key), nieuw.get(key)
-        if isinstance(a, dict) and isinstance(b, dict):
-            names += _gewijzigde_velden(a, b, name)
-        elif a != b:
-            names.append(name)
-    return names
+# why a posted value for a read-only field was not saved (item: say what was not changed)
+_SLEUTEL_REDEN = (
+    "de identificatie van een gevalideerde klant verandert alleen via 'Subjectidentificatie "
+    "corrigeren', met een reden"
+)
+NIET_GEWIJZIGD_REDENEN = {
+    "gevalideerd": "een gevalideerde klant blijft gevalideerd",
+    "subject_type": "het subjecttype ligt vast zodra het is gekozen",
+    "gevalideerde_sleutel": _SLEUTEL_REDEN,
+    "gevalideerde_sleutel_type": _SLEUTEL_REDEN,
+    "inp_bsn": _SLEUTEL_REDEN,
+    "inn_nnp_id": _SLEUTEL_REDEN,
+    "vestigings_nummer": _SLEUTEL_REDEN,
+    "DELETE": "de subjectidentificatie van een gevalideerde klant kan niet worden verwijderd",
+}
+_ALLEEN_LEZEN = "Klanten houdt dit gegeven zelf bij"
 
 
 # --- the klant admin ------------------------------------------------------------------------
 
 
 @admin.register(Klant)
-class KlantAdmin(admin.ModelAdmin):
+class KlantAdmin(BeheerAdmin):
     form = KlantForm
     list_display = (
         "klantnummer",
         "naam",
         "identificatie",
         "subject_type",
-        "bronorganisatie",
+        "bronorganisatie_weergave",
         "gevalideerd",
         "aanmaakkanaal",
-        "aangemaakt_op",
+        "aangemaakt",
     )
     list_display_links = ("klantnummer", "naam")
     list_filter = (
@@ -601,8 +618,8 @@ class KlantAdmin(admin.ModelAdmin):
         "gevalideerde_sleutel_type",
         "gevalideerde_sleutel",
         "gevalideerde_sleutel_gemaskeerd",
-        "registratie_rang",
-        "geregistreerd_door",
+        "niveau",
+        "geregistreerd_door_weergave",
         "subject_correctie",
         "bewaren",
     )
@@ -612,13 +629,10 @@ class KlantAdmin(admin.ModelAdmin):
             "Contactgegevens",
             {
                 "fields": (
-                    "voornaam",
-                    "voorvoegsel_achternaam",
-                    "achternaam",
+                    ("voornaam", "voorvoegsel_achternaam", "achternaam"),
                     "bedrijfsnaam",
                     "functie",
-                    "telefoonnummer",
-                    "emailadres",
+                    ("telefoonnummer", "emailadres"),
                     "website_url",
                     "aanmaakkanaal",
                 )
@@ -630,29 +644,46 @@ class KlantAdmin(admin.ModelAdmin):
                 "fields": (
                     "gevalideerd",
                     "validatie_uitleg",
-                    "gevalideerde_sleutel_type",
-                    "gevalideerde_sleutel",
-                    "registratie_rang",
-                    "geregistreerd_door",
+                    ("gevalideerde_sleutel_type", "gevalideerde_sleutel"),
+                    "niveau",
+                    "geregistreerd_door_weergave",
                     "subject_correctie",
                 )
             },
         ),
         (
             "Registratie",
-            {"fields": ("uuid", "aangemaakt_op", "gewijzigd_op", "bewaren", "toelichting")},
+            {
+                "fields": (
+                    "uuid",
+                    ("aangemaakt_op", "gewijzigd_op"),
+                    "bewaren",
+                    "toelichting",
+                )
+            },
         ),
     )
     change_form_template = "admin/datamodel/klant/change_form.html"
+    object_history_template = "admin/datamodel/klant/geschiedenis.html"
+    # the detail page shows the latest changes; "Geschiedenis" shows them all
+    geschiedenis_op_detailpagina = 10
 
     # --- list ----------------------------------------------------------------------------
     @admin.display(description="Naam")
     def naam(self, obj):
-        return _naam(obj) or "-"
+        return weergave.naam(obj) or "-"
 
     @admin.display(description="Identificatie")
     def identificatie(self, obj):
-        return maskeer(_identificatie(obj)) or "-"
+        return maskeer(weergave.identificatie(obj)) or "-"
+
+    @admin.display(description=label("bronorganisatie"), ordering="bronorganisatie")
+    def bronorganisatie_weergave(self, obj):
+        return huisstijl.bronorganisatie_naam(obj.bronorganisatie) or obj.bronorganisatie
+
+    @admin.display(description=label("aangemaakt_op"), ordering="aangemaakt_op")
+    def aangemaakt(self, obj):
+        return date_format(timezone.localtime(obj.aangemaakt_op), "SHORT_DATE_FORMAT")
 
     def get_search_results(self, request, queryset, search_term):
         nummer = identificatie_zoekterm(search_term)
@@ -689,25 +720,35 @@ class KlantAdmin(admin.ModelAdmin):
         return (KlantAdresInline, *identificatie, ValidatieInline, InteractieInline)
 
     def get_fieldsets(self, request, obj=None):
-        fieldsets = super().get_fieldsets(request, obj)
-        if obj is None:
-            # a new klant: no validation yet
-            return [fs for fs in fieldsets if fs[0] != "Validatie"]
-        if mag_volledig_zien(request.user):
-            return fieldsets
-        return [
-            (
-                name,
-                {
-                    **options,
-                    "fields": tuple(
-                        "gevalideerde_sleutel_gemaskeerd" if f == "gevalideerde_sleutel" else f
-                        for f in options["fields"]
-                    ),
-                },
-            )
-            for name, options in fieldsets
-        ]
+        """Only what this user can see and do: the key masked without the right to see it in
+        full, the correction link only with the right to correct, the explanation of a
+        change only for who can change; a new klant has no validation yet."""
+        volledig = mag_volledig_zien(request.user)
+        kan_wijzigen = (
+            self.has_change_permission(request, obj) if obj else self.has_add_permission(request)
+        )
+        corrigeren = obj is not None and self.has_corrigeer_permission(request)
+        corrigeren = corrigeren and _correctable(obj)
+
+        def vervang(veld):
+            if veld == "gevalideerde_sleutel" and not volledig:
+                return "gevalideerde_sleutel_gemaskeerd"
+            if veld == "subject_correctie" and not corrigeren:
+                return None
+            if veld == "toelichting" and not kan_wijzigen:
+                return None
+            if obj is None and veld in ("uuid", "aangemaakt_op", "gewijzigd_op", "bewaren"):
+                return None
+            return veld
+
+        fieldsets = []
+        for name, options in super().get_fieldsets(request, obj):
+            if obj is None and name == "Validatie":
+                continue
+            fields = _velden(options["fields"], vervang)
+            if fields:
+                fieldsets.append((name, {**options, "fields": fields}))
+        return fieldsets
 
     def get_readonly_fields(self, request, obj=None):
         fields = super().get_readonly_fields(request, obj)
@@ -722,9 +763,21 @@ class KlantAdmin(admin.ModelAdmin):
             form = type(form.__name__, (form,), {"opslagfout": fout})
         return form
 
-    @admin.display(description="Gevalideerde identificatie")
+    @admin.display(description=label("gevalideerde_sleutel"))
     def gevalideerde_sleutel_gemaskeerd(self, obj):
         return maskeer(obj.gevalideerde_sleutel) or "-"
+
+    @admin.display(description=label("registratie_rang"))
+    def niveau(self, obj):
+        if obj is None or obj.registratie_rang is None:
+            return "-"
+        return weergave.niveau(obj.registratie_rang, weergave.registratie_middel(obj))
+
+    @admin.display(description=label("geregistreerd_door"))
+    def geregistreerd_door_weergave(self, obj):
+        if obj is None or not obj.geregistreerd_door:
+            return "-"
+        return weergave.applicatie_label(obj.geregistreerd_door) or "Onbekende applicatie"
 
     @admin.display(description="Waarom (niet) gevalideerd")
     def validatie_uitleg(self, obj):
@@ -733,9 +786,8 @@ class KlantAdmin(admin.ModelAdmin):
         eerste = obj.validaties.order_by("id").first()
         if obj.gevalideerd and eerste is not None:
             return (
-                f"Gevalideerd op {timezone.localtime(eerste.gevalideerd_op):%d-%m-%Y %H:%M} "
-                f"met {eerste.get_middel_display()} ({eerste.betrouwbaarheidsniveau}, rang "
-                f"{eerste.rang}), aangeleverd door "
+                f"Gevalideerd op {weergave.datumtijd(eerste.gevalideerd_op)} met "
+                f"{weergave.niveau(eerste.rang, eerste.middel)}, aangeleverd door "
                 f"{eerste.applicatie_weergave or eerste.get_bron_display()}. Een gevalideerde "
                 "klant wordt nooit weer niet-gevalideerd."
             )
@@ -767,41 +819,70 @@ class KlantAdmin(admin.ModelAdmin):
 
     @admin.display(description="Subjectidentificatie corrigeren")
     def subject_correctie(self, obj):
-        if obj is None or obj.pk is None or not _correctable(obj):
-            return "-"
         url = reverse("admin:datamodel_klant_corrigeer_subject", args=[obj.pk])
         return format_html(
-            '<a href="{}">Corrigeren (met reden, vastgelegd in de audit trail)</a>', url
+            '<a href="{}">Corrigeren (met reden, vastgelegd in de geschiedenis)</a>', url
         )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         klant = self.get_object(request, unquote(object_id))
         extra_context = dict(extra_context or {})
         if klant is not None and self.has_view_or_change_permission(request, klant):
-            extra_context["audittrail"] = self._audittrail(klant)
-            extra_context["kan_exporteren"] = self.has_exporteer_permission(request)
+            geschiedenis = weergave.geschiedenis(klant)[::-1]
+            extra_context.update(
+                {
+                    "title": weergave.kop(klant),
+                    "subtitle": None,
+                    "kop": weergave.kop(klant),
+                    "geschiedenis": geschiedenis[: self.geschiedenis_op_detailpagina],
+                    "geschiedenis_aantal": len(geschiedenis),
+                    "kan_exporteren": self.has_exporteer_permission(request),
+                }
+            )
             if (
                 request.method == "GET"
                 and mag_volledig_zien(request.user)
-                and _heeft_identificatie(klant)
+                and weergave.heeft_identificatie(klant)
             ):
                 leg_vast(BeheerActie.inzage_identificatie, request, klant)
         return super().change_view(request, object_id, form_url, extra_context)
 
-    @staticmethod
-    def _audittrail(klant: Klant) -> list[dict]:
-        return [
-            {
-                "regel": regel,
-                "gewijzigd": "(aangemaakt)"
-                if regel.oud is None
-                else ", ".join(_gewijzigde_velden(regel.oud, regel.nieuw or {})),
-            }
-            for regel in beheer_export.audittrail(klant)
-        ]
+    def history_view(self, request, object_id, extra_context=None):
+        """One history: the klant's audit trail (API, Mijn klantgegevens and this admin),
+        newest first. Django's own change log is not kept for klanten."""
+        klant = self.get_object(request, unquote(object_id))
+        if klant is None:
+            raise Http404
+        if not self.has_view_or_change_permission(request, klant):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Geschiedenis van {weergave.kop(klant)}",
+            "kop": weergave.kop(klant),
+            "opts": self.opts,
+            "original": klant,
+            "geschiedenis": weergave.geschiedenis(klant)[::-1],
+            **(extra_context or {}),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, self.object_history_template, context)
+
+    # the audit trail is the history: no second one in Django's LogEntry table
+    def log_addition(self, request, obj, message):
+        return None
+
+    def log_change(self, request, obj, message):
+        return None
+
+    def log_deletions(self, request, queryset):
+        return None
 
     # --- saving: the API's rules, audit trail and notification -----------------------------
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and object_id:
+            klant = self.get_object(request, unquote(object_id))
+            if klant is not None:
+                request._klanten_genegeerd = self._niet_gewijzigd(request, klant)
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except (IntegrityError, DatabaseError, rules.RuleViolation) as exc:
@@ -813,6 +894,31 @@ class KlantAdmin(admin.ModelAdmin):
             request._klanten_opslagfout = fout
             return super().changeform_view(request, object_id, form_url, extra_context)
 
+    def _niet_gewijzigd(self, request, klant: Klant) -> list[str]:
+        """The read-only fields a POST carried a value for (a browser never sends them):
+        each with the reason it is not saved."""
+        posted = request.POST
+        namen = [f for f in self.get_readonly_fields(request, klant) if f in posted]
+        for inline in self.get_inline_instances(request, klant):
+            prefix = inline.get_formset(request, klant).get_default_prefix()
+            alleen_lezen = set(inline.get_readonly_fields(request, klant))
+            for key in posted:
+                match = re.fullmatch(rf"{re.escape(prefix)}-\d+-(\w+)", key)
+                if not match:
+                    continue
+                veld = match.group(1)
+                if veld in alleen_lezen or (
+                    veld == "DELETE"
+                    and posted.get(key)
+                    and not inline.has_delete_permission(request, klant)
+                ):
+                    namen.append(veld)
+        regels = []
+        for naam in dict.fromkeys(namen):
+            tekst = "Subjectidentificatie verwijderen" if naam == "DELETE" else label(naam)
+            regels.append(f"{tekst} ({NIET_GEWIJZIGD_REDENEN.get(naam, _ALLEEN_LEZEN)})")
+        return regels
+
     def save_model(self, request, obj, form, change):
         request._klanten_oud = (
             representatie(Klant.objects.get(pk=obj.pk), request) if change else None
@@ -823,6 +929,7 @@ class KlantAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
+        request._klanten_gewijzigd = []
         if change and not form.has_changed() and not any(f.has_changed() for f in formsets):
             return
         klant = form.instance
@@ -831,6 +938,7 @@ class KlantAdmin(admin.ModelAdmin):
         actie = CommonResourceAction.update if change else CommonResourceAction.create
         if change and oud == nieuw:
             return
+        request._klanten_gewijzigd = weergave.gewijzigde_velden(oud or {}, nieuw)
         schrijf_audittrail(
             actie,
             oud=oud,
@@ -846,6 +954,46 @@ class KlantAdmin(admin.ModelAdmin):
             resultaat=200 if change else 201,
         )
         notificeer(actie, nieuw, klant, request=request, status_code=200 if change else 201)
+
+    # --- what the data manager is told after saving ---------------------------------------
+    def message_user(self, request, message, level=messages.INFO, *args, **kwargs):
+        if getattr(request, "_klanten_eigen_melding", False) and level == messages.SUCCESS:
+            return  # replaced by _meld_opslaan
+        super().message_user(request, message, level, *args, **kwargs)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        request._klanten_eigen_melding = True
+        response = super().response_add(request, obj, post_url_continue)
+        request._klanten_eigen_melding = False
+        self.message_user(request, f"{weergave.kop(obj)} is aangemaakt.", messages.SUCCESS)
+        return response
+
+    def response_change(self, request, obj):
+        request._klanten_eigen_melding = True
+        response = super().response_change(request, obj)
+        request._klanten_eigen_melding = False
+        self._meld_opslaan(request, obj)
+        return response
+
+    def _meld_opslaan(self, request, obj):
+        """Say what was saved, that nothing was, and which posted values were not."""
+        gewijzigd = getattr(request, "_klanten_gewijzigd", [])
+        if gewijzigd:
+            velden = ", ".join(pad_label(pad) for pad in gewijzigd)
+            self.message_user(
+                request, f"De wijzigingen zijn opgeslagen ({velden}).", messages.SUCCESS
+            )
+        else:
+            self.message_user(
+                request,
+                "Er is niets gewijzigd: de gegevens waren al zo. Er is niets vastgelegd.",
+                messages.INFO,
+            )
+        genegeerd = getattr(request, "_klanten_genegeerd", [])
+        if genegeerd:
+            self.message_user(
+                request, "Niet gewijzigd: " + "; ".join(genegeerd) + ".", messages.WARNING
+            )
 
     # --- privacy requests: export -----------------------------------------------------------
     @admin.action(description="Exporteren als JSON (privacyverzoek)", permissions=["exporteer"])
@@ -920,8 +1068,8 @@ class KlantAdmin(admin.ModelAdmin):
             "klanten": [
                 {
                     "klant": klant,
-                    "naam": _naam(klant),
-                    "identificatie": maskeer(_identificatie(klant)),
+                    "naam": weergave.naam(klant),
+                    "identificatie": maskeer(weergave.identificatie(klant)),
                 }
                 for klant in klanten
             ],
@@ -967,7 +1115,8 @@ class KlantAdmin(admin.ModelAdmin):
                 return redirect("admin:datamodel_klant_change", klant.pk)
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Subjectidentificatie corrigeren: {klant}",
+            "title": f"Subjectidentificatie corrigeren: {weergave.kop(klant)}",
+            "kop": weergave.kop(klant),
             "opts": self.model._meta,
             "original": klant,
             "form": form,
@@ -982,7 +1131,7 @@ class CorrectieForm(forms.Form):
     reden = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         label="Reden",
-        help_text="Verplicht; wordt in de audit trail vastgelegd.",
+        help_text="Verplicht; wordt in de geschiedenis van de klant vastgelegd.",
     )
 
     def __init__(self, *args, sleutel_type: str, **kwargs):
