@@ -11,6 +11,7 @@ from django.db import connections
 from django.db.models import Q
 from django.utils.functional import cached_property
 
+from klanten import huisstijl
 from klanten.datamodel.constants import SleutelType
 from klanten.datamodel.models import Klant, NatuurlijkPersoon, NietNatuurlijkPersoon, Vestiging
 
@@ -57,6 +58,18 @@ class GecachteWaardenFilter(admin.AllValuesFieldListFilter):
             keuzes = [value for value in self.lookup_choices if value not in (None, "")]
             cache.set(key, keuzes, self.cache_seconden)
         self.lookup_choices = keuzes
+
+
+class BronorganisatieFilter(GecachteWaardenFilter):
+    """The bronorganisaties by name where it is known (``BRONORGANISATIE_NAMES``,
+    ``ORGANIZATION_NAME``), else by RSIN."""
+
+    def choices(self, changelist):
+        for choice in super().choices(changelist):
+            waarde = choice["display"]
+            if waarde in self.lookup_choices:
+                choice = {**choice, "display": huisstijl.bronorganisatie_weergave(waarde)}
+            yield choice
 
 
 _SCHEIDING = re.compile(r"[\s.\-]")

@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # a view's "gone" (klanten.foutpaginas.Weg) answered with the 410 page
+    "klanten.foutpaginas.WegMiddleware",
     "klanten.api.auth.KlantenAuthMiddleware",
     "klanten.api.middleware.APIVersionMiddleware",
     # innermost: request limits of the API (P3), answered with API-version
@@ -161,6 +163,8 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 SECURE_REFERRER_POLICY = "same-origin"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# a refused form (expired or forged) gets a Dutch page with the way back
+CSRF_FAILURE_VIEW = "klanten.foutpaginas.csrf_failure"
 # Content-Security-Policy of the HTML pages (admin, schema page); the API answers JSON.
 CONTENT_SECURITY_POLICY = env_str(
     "CONTENT_SECURITY_POLICY",

@@ -44,12 +44,15 @@ from klanten.beheer.basis import BeheerAdmin
 from klanten.beheer.groups import CORRIGEREN, EXPORTEREN
 from klanten.beheer.lijst import (
     BegrensdeTellingPaginator,
+    BronorganisatieFilter,
     GecachteWaardenFilter,
     identificatie_zoekterm,
     zoek_op_identificatie,
 )
 from klanten.beheer.log import BeheerActie, gebruiker_weergave, leg_vast
 from klanten.beheer.maskering import mag_volledig_zien, maskeer
+from klanten.beheer.models import BeheerGebeurtenis
+from klanten.foutpaginas import Weg
 
 from . import rules, services
 from .constants import INTERACTIE_ROLLEN, SleutelType, SubjectType, VernietigingsGrond
@@ -592,7 +595,7 @@ class KlantAdmin(BeheerAdmin):
     list_filter = (
         "gevalideerd",
         "subject_type",
-        ("bronorganisatie", GecachteWaardenFilter),
+        ("bronorganisatie", BronorganisatieFilter),
         ("aanmaakkanaal", GecachteWaardenFilter),
         ("aangemaakt_op", admin.DateFieldListFilter),
     )
@@ -852,7 +855,7 @@ class KlantAdmin(BeheerAdmin):
         newest first. Django's own change log is not kept for klanten."""
         klant = self.get_object(request, unquote(object_id))
         if klant is None:
-            raise Http404
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         if not self.has_view_or_change_permission(request, klant):
             raise PermissionDenied
         context = {
@@ -866,6 +869,25 @@ class KlantAdmin(BeheerAdmin):
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, self.object_history_template, context)
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        """A klant that is not there: 410 when a data manager destroyed it (an old link, Back
+        after destroying), else 404, instead of Django's redirect to the index."""
+        vernietigd = (
+            BeheerGebeurtenis.objects.filter(
+                actie=BeheerActie.vernietiging, klant_pk=int(object_id)
+            ).first()
+            if str(object_id).isdigit()
+            else None
+        )
+        if vernietigd is not None:
+            raise Weg(
+                "Deze klant is vernietigd",
+                f"Klant {vernietigd.klant_weergave} is op "
+                f"{weergave.datumtijd(vernietigd.tijdstip)} vernietigd op verzoek "
+                "(privacyverzoek). Er is alleen een grafsteen zonder persoonsgegevens bewaard.",
+            )
+        raise Http404
 
     # the audit trail is the history: no second one in Django's LogEntry table
     def log_addition(self, request, obj, message):
