@@ -232,7 +232,7 @@ def _results(client, query: str) -> set[str]:
 
 def test_exact_identifier_search(beheerder_client, make_klant):
     persoon = _klant(make_klant, achternaam="Bakker")
-    ander = _klant(make_klant, inp_bsn=BSN_2, achternaam="Smit", telefoonnummer="0612345678")
+    ander = _klant(make_klant, inp_bsn=BSN_2, achternaam="Smit", telefoonnummer="0611122333")
     bedrijf = make_klant(
         subject_type="niet_natuurlijk_persoon",
         subject_identificatie={"inn_nnp_id": RSIN_2, "statutaire_naam": "Bakkerij BV"},
@@ -255,9 +255,11 @@ def test_exact_identifier_search(beheerder_client, make_klant):
     assert _results(beheerder_client, f"q={RSIN_2}") == {str(bedrijf)}
     assert _results(beheerder_client, f"q={KVK}") == {str(kvk)}
     assert _results(beheerder_client, f"q={VESTIGING}") == {str(vestiging)}
-    # exact only: a part of a BSN finds nothing
+    # exact only: a part of a BSN finds nothing, also not someone whose phone number has it
     assert _results(beheerder_client, f"q={BSN[:8]}") == set()
-    assert _results(beheerder_client, "q=0612345678") == {str(ander)}
+    assert _results(beheerder_client, "q=11122") == set()
+    assert _results(beheerder_client, "q=0611122333") == set()
+    assert _results(beheerder_client, "q=11122&zoek_in=telefoonnummer") == {str(ander)}
 
 
 def test_text_search(beheerder_client, make_klant):
@@ -271,8 +273,16 @@ def test_text_search(beheerder_client, make_klant):
     assert _results(beheerder_client, "q=groot") == {str(een), str(bedrijf)}
     assert _results(beheerder_client, "q=anna groot") == {str(een)}
     assert _results(beheerder_client, "q=anna@example") == {str(een)}
-    assert _results(beheerder_client, "q=5551234") == {str(twee)}
-    assert _results(beheerder_client, f"q={twee.klantnummer}") >= {str(twee)}
+    # digits match the klantnummer exactly, never a phone number unless chosen
+    assert _results(beheerder_client, "q=5551234") == set()
+    assert _results(beheerder_client, "q=5551234&zoek_in=telefoonnummer") == {str(twee)}
+    assert _results(beheerder_client, f"q={twee.klantnummer}") == {str(twee)}
+    # where the data manager chose to search
+    assert _results(beheerder_client, "q=groot&zoek_in=naam") == {str(een), str(bedrijf)}
+    assert _results(beheerder_client, "q=groot&zoek_in=emailadres") == set()
+    assert _results(beheerder_client, "q=anna@&zoek_in=emailadres") == {str(een)}
+    page = _page(beheerder_client.get(f"{KLANTEN_ADMIN}?q=5551234&zoek_in=telefoonnummer"))
+    assert '<option value="telefoonnummer" selected>' in page
 
 
 def test_filters(beheerder_client, make_klant):

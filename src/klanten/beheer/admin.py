@@ -22,13 +22,29 @@ class BeheerGebeurtenisAdmin(admin.ModelAdmin):
     """Who viewed full identifiers, exported or destroyed which klant. Written by the
     application only."""
 
-    list_display = ("tijdstip", "actie", "gebruiker", "klant_weergave", "klant_uuid", "toelichting")
+    list_display = (
+        "tijdstip",
+        "actie",
+        "medewerker",
+        "klant_weergave",
+        "klant_uuid",
+        "toelichting",
+    )
     list_filter = ("actie",)
-    search_fields = ("=gebruiker", "=klant_uuid", "klant_weergave")
-    search_help_text = "Zoek op gebruikersnaam, klant-uuid of 'bronorganisatie - klantnummer'."
+    search_fields = ("=gebruiker", "gebruiker_weergave", "=klant_uuid", "klant_weergave")
+    search_help_text = (
+        "Zoek op de naam of gebruikersnaam van de medewerker, de uuid van de klant of "
+        "'bronorganisatie - klantnummer'."
+    )
     date_hierarchy = "tijdstip"
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
+
+    @admin.display(description="medewerker", ordering="gebruiker_weergave")
+    def medewerker(self, obj):
+        """The person by name; the user name (the account, e.g. at the identity provider)
+        is searchable and on the record itself."""
+        return obj.gebruiker_weergave or obj.gebruiker
 
     def has_add_permission(self, request):
         return False

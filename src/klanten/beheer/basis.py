@@ -4,13 +4,17 @@ partijen, actoren and interne taken later):
 - ``FoutoverzichtMixin``: a form that did not save starts with a summary naming every error,
   each a link to its field (``admin/beheer/_foutoverzicht.html``), as the residents' pages do,
   instead of Django's "Corrigeer de onderstaande fouten." above errors a screen further down;
-- ``BeheerAdmin``: a ModelAdmin with that summary and the shared change form template
-  ``admin/beheer/change_form.html`` (breadcrumb and heading from the context's ``kop``).
+- ``BeheerAdmin``: a ModelAdmin with that summary, the shared change form template
+  ``admin/beheer/change_form.html`` (breadcrumb and heading from the context's ``kop``) and
+  "Adres toevoegen" (not "Nog een Adres toevoegen") for an inline of at most one.
 """
 
+import json
 from dataclasses import dataclass
 
 from django.contrib import admin
+from django.contrib.admin import helpers
+from django.utils.text import capfirst
 
 
 @dataclass(frozen=True)
@@ -60,5 +64,23 @@ class FoutoverzichtMixin:
         return super().render_change_form(request, context, *args, **kwargs)
 
 
+class EnkelvoudigInlineFormSet(helpers.InlineAdminFormSet):
+    """An inline of at most one (an address, an identification): "Adres toevoegen", not
+    Django's "Nog een Adres toevoegen" when there is none."""
+
+    def inline_formset_data(self):
+        data = json.loads(super().inline_formset_data())
+        if self.formset.max_num == 1:
+            data["options"]["addText"] = f"{capfirst(self.opts.verbose_name)} toevoegen"
+        return json.dumps(data)
+
+
 class BeheerAdmin(FoutoverzichtMixin, admin.ModelAdmin):
     change_form_template = "admin/beheer/change_form.html"
+
+    def get_inline_formsets(self, request, formsets, inline_instances, obj=None):
+        inline_formsets = super().get_inline_formsets(request, formsets, inline_instances, obj)
+        for inline_formset in inline_formsets:
+            if inline_formset.formset.max_num == 1:
+                inline_formset.__class__ = EnkelvoudigInlineFormSet
+        return inline_formsets

@@ -1,5 +1,6 @@
-"""What keeps the klanten list fast at any size: a capped count, cached filter choices and
-an exact identifier search that uses the indexes."""
+"""The klanten list: a capped count, cached filter choices (bronorganisaties by name), and a
+search that cannot mislead: digits match identifiers exactly, through their indexes; names,
+phone numbers and e-mail addresses in part only where the data manager chose to search."""
 
 import json
 import re
@@ -74,23 +75,64 @@ class BronorganisatieFilter(GecachteWaardenFilter):
 
 _SCHEIDING = re.compile(r"[\s.\-]")
 
+# where the data manager chose to search ("Zoeken in"); the default cannot mislead: digits
+# only match identifiers exactly, words match names and e-mail addresses
+ZOEK_IN_PARAM = "zoek_in"
+ZOEK_IN = {
+    "": "Identificatie, klantnummer, naam of e-mailadres",
+    "naam": "Naam",
+    "telefoonnummer": "Telefoonnummer",
+    "emailadres": "E-mailadres",
+}
+_NAAM_VELDEN = ("voornaam", "achternaam", "bedrijfsnaam")
+
 
 def identificatie_zoekterm(term: str) -> str | None:
-    """The digits of a BSN (9), RSIN (9), KvK-nummer (8), A-nummer (10) or vestigingsnummer
-    (12) typed with or without spaces, dots or dashes; None for anything else."""
+    """The digits of a term of digits only, typed with or without spaces, dots or dashes
+    (a BSN, RSIN, KvK-, A- or vestigingsnummer, or a klantnummer); None for anything else."""
     compact = _SCHEIDING.sub("", term)
-    if compact.isascii() and compact.isdigit() and len(compact) in (8, 9, 10, 12):
+    if compact.isascii() and compact.isdigit():
         return compact
     return None
 
 
-def zoek_op_identificatie(queryset, nummer: str, term: str = ""):
-    """Exact match on the identifiers a number of this length can be (and on klantnummer and
-    telefoonnummer), each through its own index: the klant ids of every kind are united
-    first, then looked up by primary key."""
-    ids = Klant.objects.filter(
-        Q(klantnummer=nummer) | Q(telefoonnummer__in={nummer, term.strip()})
-    ).values("pk")
+def zoek(queryset, term: str, zoek_in: str = ""):
+    """The klanten a search term finds: ``zoek_in`` is where the data manager chose to search.
+
+    By default a term of digits only matches identifiers and the klantnummer exactly (part of
+    a BSN finds nothing, and never someone whose phone number happens to contain it); other
+    terms match the klantnummer exactly, or names and e-mail addresses (every word). Names,
+    phone numbers and e-mail addresses are searched in part only where chosen."""
+    term = term.strip()
+    if not term:
+        return queryset
+    if zoek_in == "telefoonnummer":
+        return queryset.filter(telefoonnummer__icontains=term)
+    if zoek_in in ("naam", "emailadres"):
+        velden = _NAAM_VELDEN if zoek_in == "naam" else ("emailadres",)
+        return queryset.filter(_elk_woord(term, velden))
+    nummer = identificatie_zoekterm(term)
+    if nummer is not None:
+        return zoek_op_identificatie(queryset, nummer)
+    return queryset.filter(Q(klantnummer=term) | _elk_woord(term, (*_NAAM_VELDEN, "emailadres")))
+
+
+def _elk_woord(term: str, velden: tuple[str, ...]) -> Q:
+    """Every word of ``term`` in one of ``velden`` (in part, case-insensitive)."""
+    conditie = Q()
+    for woord in term.split():
+        een_van = Q()
+        for veld in velden:
+            een_van |= Q(**{f"{veld}__icontains": woord})
+        conditie &= een_van
+    return conditie
+
+
+def zoek_op_identificatie(queryset, nummer: str):
+    """Exact match on the klantnummer and on the identifiers a number of this length can be,
+    each through its own index: the klant ids of every kind are united first, then looked up
+    by primary key."""
+    ids = Klant.objects.filter(klantnummer=nummer).values("pk")
     if len(nummer) == 9:
         ids = ids.union(
             NatuurlijkPersoon.objects.filter(inp_bsn=nummer).values("klant_id"),

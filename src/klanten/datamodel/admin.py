@@ -24,6 +24,7 @@ import re
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten, unquote
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, IntegrityError, models, transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
@@ -43,11 +44,12 @@ from klanten.beheer import export as beheer_export
 from klanten.beheer.basis import BeheerAdmin
 from klanten.beheer.groups import CORRIGEREN, EXPORTEREN
 from klanten.beheer.lijst import (
+    ZOEK_IN,
+    ZOEK_IN_PARAM,
     BegrensdeTellingPaginator,
     BronorganisatieFilter,
     GecachteWaardenFilter,
-    identificatie_zoekterm,
-    zoek_op_identificatie,
+    zoek,
 )
 from klanten.beheer.log import BeheerActie, gebruiker_weergave, leg_vast
 from klanten.beheer.maskering import mag_volledig_zien, maskeer
@@ -88,6 +90,14 @@ def _rule_error(rule, value):
 class KlantAdresInline(admin.StackedInline):
     model = KlantAdres
     extra = 0
+    max_num = 1
+    fields = (
+        "straatnaam",
+        ("huisnummer", "huisletter", "huisnummertoevoeging"),
+        "postcode",
+        "woonplaats_naam",
+        "landcode",
+    )
 
 
 # --- subject identification ---------------------------------------------------------------
@@ -578,6 +588,22 @@ _ALLEEN_LEZEN = "Klanten houdt dit gegeven zelf bij"
 # --- the klant admin ------------------------------------------------------------------------
 
 
+class KlantenLijst(ChangeList):
+    """The klanten list; ``zoek_in`` (where to search) is the search's, not a filter."""
+
+    zoek_in_param = ZOEK_IN_PARAM
+    zoek_in_keuzes = tuple(ZOEK_IN.items())
+
+    def __init__(self, request, *args, **kwargs):
+        self.zoek_in = request.GET.get(ZOEK_IN_PARAM, "")
+        super().__init__(request, *args, **kwargs)
+
+    def get_filters_params(self, params=None):
+        lookup_params = super().get_filters_params(params)
+        lookup_params.pop(ZOEK_IN_PARAM, None)
+        return lookup_params
+
+
 @admin.register(Klant)
 class KlantAdmin(BeheerAdmin):
     form = KlantForm
@@ -600,10 +626,11 @@ class KlantAdmin(BeheerAdmin):
         ("aangemaakt_op", admin.DateFieldListFilter),
     )
     list_select_related = ("natuurlijk_persoon", "niet_natuurlijk_persoon", "vestiging")
+    # the search itself is klanten.beheer.lijst.zoek; these only switch the search box on
     search_fields = ("=klantnummer", "voornaam", "achternaam", "bedrijfsnaam", "emailadres")
     search_help_text = (
-        "Zoek op klantnummer, naam, e-mailadres of telefoonnummer, of exact op BSN, RSIN, "
-        "KvK-, A- of vestigingsnummer."
+        "Cijfers zoeken exact op BSN, RSIN, KvK-, A- of vestigingsnummer of klantnummer. "
+        "Woorden zoeken in naam en e-mailadres. Kies 'Zoeken in' voor telefoonnummer."
     )
     ordering = ("-id",)
     list_per_page = 50
@@ -689,14 +716,16 @@ class KlantAdmin(BeheerAdmin):
         return date_format(timezone.localtime(obj.aangemaakt_op), "SHORT_DATE_FORMAT")
 
     def get_search_results(self, request, queryset, search_term):
-        nummer = identificatie_zoekterm(search_term)
-        if nummer is not None:
-            return zoek_op_identificatie(queryset, nummer, search_term), False
-        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        return queryset, may_have_duplicates
+        """Digits match identifiers exactly; names, phone numbers and e-mail addresses in
+        part only where the data manager chose to search (``klanten.beheer.lijst.zoek``)."""
+        zoek_in = request.GET.get(ZOEK_IN_PARAM, "")
+        return zoek(queryset, search_term, zoek_in if zoek_in in ZOEK_IN else ""), False
 
-    def get_search_fields(self, request):
-        return (*self.search_fields, "telefoonnummer")
+    def get_changelist(self, request, **kwargs):
+        return KlantenLijst
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"title": "Klanten", **(extra_context or {})})
 
     # --- permissions ---------------------------------------------------------------------
     def has_exporteer_permission(self, request):
