@@ -87,6 +87,7 @@ def test_detail_page_of_a_validated_klant(
     if groep == BEHEERDER:
         assert correctie.is_visible()
         assert page.locator("#id_achternaam").input_value() == "Jansen"
+        page.evaluate("window.scrollTo(0, 0)")
         screenshot(page, "admin-klant-detail", full_page=False)
         scroll_to(page, "fieldset:has(.field-validatie_uitleg)")
         screenshot(page, "admin-klant-validatie", full_page=False)

@@ -155,5 +155,5 @@ def test_staff_error_pages(web, oidc_provider, page, screenshot, kapot):
     page.wait_for_url(f"**{ADMIN}")
     response = page.go_back()
     assert_foutpagina(page, response, 410, "Deze klant is vernietigd", "/admin/", "Naar het beheer")
-    assert page.get_by_text(klant.unique_representation()).is_visible()
+    assert page.get_by_text(f"De klant met klantnummer {klant.klantnummer} van {RSIN}").is_visible()
     screenshot(page, "fout-410-medewerker")

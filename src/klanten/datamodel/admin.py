@@ -910,9 +910,11 @@ class KlantAdmin(BeheerAdmin):
             else None
         )
         if vernietigd is not None:
+            rsin, _, nummer = vernietigd.klant_weergave.partition(" - ")
             raise Weg(
                 "Deze klant is vernietigd",
-                f"Klant {vernietigd.klant_weergave} is op "
+                f"De klant met klantnummer {nummer} van "
+                f"{huisstijl.bronorganisatie_weergave(rsin)} is op "
                 f"{weergave.datumtijd(vernietigd.tijdstip)} vernietigd op verzoek "
                 "(privacyverzoek). Er is alleen een grafsteen zonder persoonsgegevens bewaard.",
             )
