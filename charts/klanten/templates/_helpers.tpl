@@ -70,10 +70,14 @@ LOG_LEVEL: {{ .Values.settings.logLevel | quote }}
 LOG_FORMAT: {{ .Values.settings.logFormat | quote }}
 LOG_REQUESTS: {{ .Values.settings.logRequests | quote }}
 METRICS_ENABLED: {{ .Values.settings.metricsEnabled | quote }}
-DB_HOST: {{ required "settings.database.host is required" .Values.settings.database.host | quote }}
+{{- /* the database: settings.database.*, or a DATABASE_URL (secrets.databaseUrl, or a key of the
+existing Secret), which Klanten prefers over the DB_* variables */}}
+{{- if or .Values.settings.database.host (not (or .Values.secrets.databaseUrl .Values.secrets.existingSecret)) }}
+DB_HOST: {{ required "settings.database.host is required (or secrets.databaseUrl)" .Values.settings.database.host | quote }}
 DB_PORT: {{ .Values.settings.database.port | quote }}
 DB_NAME: {{ .Values.settings.database.name | quote }}
 DB_USER: {{ .Values.settings.database.user | quote }}
+{{- end }}
 DB_CONN_MAX_AGE: {{ .Values.settings.database.connMaxAge | quote }}
 DB_CONNECT_TIMEOUT: {{ .Values.settings.database.connectTimeout | quote }}
 NOTIFICATIONS_DISABLED: {{ .Values.settings.notifications.disabled | quote }}
@@ -90,6 +94,9 @@ PROMETHEUS_MULTIPROC_DIR: /tmp/metrics
 {{/* The data of the Secret: the secret environment variables. */}}
 {{- define "klanten.secretData" -}}
 SECRET_KEY: {{ required "secrets.secretKey is required (or secrets.existingSecret)" .Values.secrets.secretKey | quote }}
+{{- with .Values.secrets.databaseUrl }}
+DATABASE_URL: {{ . | quote }}
+{{- end }}
 {{- with .Values.secrets.databasePassword }}
 DB_PASSWORD: {{ . | quote }}
 {{- end }}

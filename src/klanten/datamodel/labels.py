@@ -37,6 +37,14 @@ VELDEN: dict[str, str] = {
     "geregistreerd_door": "Geregistreerd door",
     "vernietigingsdatum": "Vernietigingsdatum",
     "toelichting": "Toelichting",
+    # the partij view of the Klantinteracties API (design K3-K5)
+    "soort_partij": "Soort partij",
+    "indicatie_actief": "Actief",
+    "indicatie_geheimhouding": "Geheimhouding",
+    "voorkeurstaal": "Voorkeurstaal",
+    "interne_notitie": "Interne notitie",
+    "werkte_voor_partij": "Contactpersoon van",
+    "anker": "Onbevestigd anker",
     # --- the klant's address -------------------------------------------------------------
     "straatnaam": "Straat",
     "huisnummer": "Huisnummer",
@@ -46,6 +54,10 @@ VELDEN: dict[str, str] = {
     "woonplaats_naam": "Woonplaats",
     "woonplaatsnaam": "Woonplaats",
     "landcode": "Landcode",
+    "nummeraanduiding_id": "Nummeraanduiding (BAG)",
+    "adresregel1": "Adresregel 1",
+    "adresregel2": "Adresregel 2",
+    "adresregel3": "Adresregel 3",
     # --- subject identification ----------------------------------------------------------
     "inp_bsn": "BSN",
     "anp_identificatie": "ANP-identificatie",

@@ -25,6 +25,7 @@ from .constants import (
     ValidatieBron,
 )
 from .labels import verbose_name as veldnaam
+from .partijen import SoortPartij
 
 
 class Klant(models.Model):
@@ -125,6 +126,31 @@ class Klant(models.Model):
         "niet-gevalideerde klant mag zien.",
     )
 
+    # --- the partij view of the Klantinteracties API (design K3-K5, K8) -----------------------
+    # empty: derived from ``subject_type`` (natuurlijk persoon or none: persoon; niet-natuurlijk
+    # persoon, vestiging: organisatie)
+    soort_partij = models.CharField(max_length=20, choices=SoortPartij.choices, blank=True)
+    indicatie_actief = models.BooleanField(default=True)
+    indicatie_geheimhouding = models.BooleanField(null=True, blank=True)
+    voorkeurstaal = models.CharField(max_length=3, blank=True)
+    interne_notitie = models.CharField(max_length=1000, blank=True)
+    bezoekadres = models.JSONField(null=True, blank=True)
+    werkte_voor_partij = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contactpersonen",
+        help_text="K5: de organisatie waarvoor deze klant als contactpersoon werkt.",
+    )
+    anker = models.BooleanField(
+        default=False,
+        help_text="K5: een onbevestigd anker: een niet-gevalideerde klant met een BSN, zonder "
+        "eigen contactgegevens, aangemaakt nadat een medewerker de persoon in de BRP koos. "
+        "De sleutel staat in gevalideerde_sleutel(_type); wordt gevalideerd (V5) wanneer een "
+        "vertrouwde bron de persoon later aanmeldt.",
+    )
+
     # --- retention (contract section 4) -----------------------------------------------------
     vernietigingsdatum = models.DateField(
         veldnaam("vernietigingsdatum"),
@@ -148,6 +174,21 @@ class Klant(models.Model):
                 fields=["bronorganisatie", "gevalideerde_sleutel"],
                 condition=Q(gevalideerd=True, gevalideerde_sleutel_type="bsn"),
                 name="een_gevalideerde_klant_per_bsn",
+            ),
+            # K5: at most one unconfirmed anchor per BSN per organisation
+            models.UniqueConstraint(
+                fields=["bronorganisatie", "gevalideerde_sleutel"],
+                condition=Q(anker=True, gevalideerde_sleutel_type="bsn"),
+                name="een_anker_per_bsn",
+            ),
+            models.CheckConstraint(
+                condition=Q(anker=False)
+                | Q(
+                    gevalideerd=False,
+                    gevalideerde_sleutel_type__isnull=False,
+                    gevalideerde_sleutel__isnull=False,
+                ),
+                name="anker_is_niet_gevalideerd_en_heeft_sleutel",
             ),
             # V1: a validated klant always carries the key it was validated for
             models.CheckConstraint(
@@ -219,6 +260,11 @@ class KlantAdres(models.Model):
         help_text="De code, behorende bij de landnaam, zoals opgenomen in de Land/Gebied-tabel "
         "van de BRP.",
     )
+    # Klantinteracties' correspondentieadres fields that the Klanten API does not show
+    nummeraanduiding_id = models.CharField(max_length=16, blank=True)
+    adresregel1 = models.CharField(max_length=80, blank=True)
+    adresregel2 = models.CharField(max_length=80, blank=True)
+    adresregel3 = models.CharField(max_length=80, blank=True)
 
     class Meta:
         verbose_name = "adres"
@@ -523,3 +569,15 @@ class KlantTeller(models.Model):
 
     def __str__(self) -> str:
         return f"{self.gevalideerd}/{self.geregistreerd_door}: {self.aantal}"
+
+
+# The tables of the Contactmomenten and Klantinteracties APIs belong to this app too.
+from .klantcontacten import (  # noqa: E402, F401
+    Actor,
+    ActorKlantcontact,
+    Betrokkene,
+    InterneTaak,
+    Klantcontact,
+    Onderwerpobject,
+)
+from .partijen import DigitaalAdres, PartijIdentificator  # noqa: E402, F401
