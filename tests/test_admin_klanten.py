@@ -318,7 +318,7 @@ def test_filters(beheerder_client, make_klant):
 def test_add_generates_klantnummer_and_audits(beheerder_client, monkeypatch):
     sent = []
     monkeypatch.setattr(
-        "klanten.datamodel.admin.notificeer",
+        "klanten.beheer.klant.opslaan.notificeer",
         lambda actie, data, klant, **kw: sent.append((actie, data["url"])),
     )
     body = add_form_data(
@@ -350,7 +350,7 @@ def test_add_generates_klantnummer_and_audits(beheerder_client, monkeypatch):
 def test_change_is_audited_and_notified(beheerder_client, make_klant, monkeypatch):
     sent = []
     monkeypatch.setattr(
-        "klanten.datamodel.admin.notificeer", lambda actie, *a, **kw: sent.append(actie)
+        "klanten.beheer.klant.opslaan.notificeer", lambda actie, *a, **kw: sent.append(actie)
     )
     klant = _klant(make_klant)
     change_url = f"{KLANTEN_ADMIN}{klant.pk}/change/"

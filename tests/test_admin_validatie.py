@@ -14,9 +14,9 @@ from django.utils import timezone
 from vng_api_common.audittrails.models import AuditTrail
 from vng_api_common.authorizations.models import Applicatie
 
+from klanten.beheer.klant.inlines import ValidatieInline
 from klanten.config.models import ValidatieRecht, VertrouwdeUitgever
 from klanten.datamodel import rules, services
-from klanten.datamodel.admin import ValidatieInline
 from klanten.datamodel.models import Interactie, Klant, Validatie
 
 from .admin_helpers import change_form_data

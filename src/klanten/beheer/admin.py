@@ -1,4 +1,5 @@
-"""The data managers' access log (read-only) and the overview of the environment settings."""
+"""The data managers' admin: the klanten (``klanten.beheer.klant``), the access log
+(read-only) and the overview of the environment settings."""
 
 from django.conf import settings
 from django.contrib import admin, messages
@@ -14,6 +15,7 @@ from klanten.config.models import APIClientApplicatie, VertrouwdeUitgever
 from klanten.datamodel.constants import SubjectType
 
 from . import kanaal
+from .klant import admin as klant_admin  # noqa: F401 - registers the klant admin
 from .models import BeheerGebeurtenis, Instellingen
 
 

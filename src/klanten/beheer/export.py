@@ -24,9 +24,9 @@ from klanten.datamodel.models import Klant, KlantbeeldVerzoek
 from klanten.mijn.context import pseudoniem as mijn_pseudoniem
 from klanten.mijn.models import Gebeurtenis
 
+from .klant.weergave import audittrail
 from .log import gebruiker_weergave
 from .models import BeheerGebeurtenis
-from .weergave import audittrail
 
 FORMAAT = "klanten-export-1"
 

@@ -8,11 +8,10 @@ from django.utils import timezone
 from vng_api_common.audittrails.models import AuditTrail
 from vng_api_common.authorizations.models import Applicatie
 
+from klanten.beheer.maskering import maskeer
 from klanten.datamodel import assurance, services
 from klanten.datamodel.labels import label, pad_label
 from klanten.datamodel.models import Klant
-
-from .maskering import maskeer
 
 _IDENTIFICATIE_VELDEN = (
     "inp_bsn",
