@@ -97,6 +97,15 @@ class Process:
             time.sleep(0.2)
         pytest.fail(f"the server did not come up:\n{self.log_path.read_text()[-3000:]}")
 
+    def wait_for_output(self, predicate, timeout: float = 10) -> None:
+        """Wait until the output so far satisfies ``predicate`` (a server logs a request
+        after it has answered it, so a line may lag behind the answer)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if predicate(self.log_path.read_text(errors="replace")):
+                return
+            time.sleep(0.1)
+
     def stop(self) -> str:
         """Stop the server; its whole output."""
         if self.process.poll() is None:

@@ -112,7 +112,7 @@ def test_raadpleger_reads_but_changes_nothing(raadpleger_client, make_klant):
     page = _page(detail)
     assert detail.status_code == 200
     assert 'name="achternaam"' not in page and 'name="_save"' not in page
-    assert "Audit trail" in page and "https://z.example/1" in page
+    assert "Geschiedenis" in page and "https://z.example/1" in page
     assert "/delete/" not in page and "exporteren" not in page
     assert raadpleger_client.get(f"{KLANTEN_ADMIN}add/").status_code == 403
     posted = raadpleger_client.post(change_url, {"achternaam": "Anders"})
@@ -191,7 +191,7 @@ def test_detail_explains_validation_and_shows_audit_trail(beheerder_client, make
     klant = _klant(make_klant)
     page = _page(beheerder_client.get(f"{KLANTEN_ADMIN}{klant.pk}/change/"))
     assert "Niet gevalideerd: er is geen bewijs van authenticatie vastgelegd" in page
-    assert "Nog geen regels in de audit trail." in page
+    assert "Nog geen wijzigingen vastgelegd." in page
     valideer(klant, rules.Identiteit("bsn", BSN))
     AuditTrail.objects.create(
         bron="kc",
@@ -208,9 +208,9 @@ def test_detail_explains_validation_and_shows_audit_trail(beheerder_client, make
         nieuw={"achternaam": "Janssen", "adres": {"postcode": "1234AC"}},
     )
     page = _page(beheerder_client.get(f"{KLANTEN_ADMIN}{klant.pk}/change/"))
-    assert "Gevalideerd op" in page and "DigiD" in page and "rang 2" in page
-    assert "Object deels bijgewerkt" in page and "Zaaksysteem" in page
-    assert "achternaam, adres.postcode" in page
+    assert "Gevalideerd op" in page and "met DigiD Midden, aangeleverd door Portaal" in page
+    assert "Gewijzigd" in page and "Zaaksysteem" in page
+    assert "Achternaam, Adres › Postcode" in page
     assert "1234AC" not in page  # values stay in the export, not on the page
 
 
@@ -233,7 +233,7 @@ def _results(client, query: str) -> set[str]:
 
 def test_exact_identifier_search(beheerder_client, make_klant):
     persoon = _klant(make_klant, achternaam="Bakker")
-    ander = _klant(make_klant, inp_bsn=BSN_2, achternaam="Smit", telefoonnummer="0612345678")
+    ander = _klant(make_klant, inp_bsn=BSN_2, achternaam="Smit", telefoonnummer="0611122333")
     bedrijf = make_klant(
         subject_type="niet_natuurlijk_persoon",
         subject_identificatie={"inn_nnp_id": RSIN_2, "statutaire_naam": "Bakkerij BV"},
@@ -256,9 +256,11 @@ def test_exact_identifier_search(beheerder_client, make_klant):
     assert _results(beheerder_client, f"q={RSIN_2}") == {str(bedrijf)}
     assert _results(beheerder_client, f"q={KVK}") == {str(kvk)}
     assert _results(beheerder_client, f"q={VESTIGING}") == {str(vestiging)}
-    # exact only: a part of a BSN finds nothing
+    # exact only: a part of a BSN finds nothing, also not someone whose phone number has it
     assert _results(beheerder_client, f"q={BSN[:8]}") == set()
-    assert _results(beheerder_client, "q=0612345678") == {str(ander)}
+    assert _results(beheerder_client, "q=11122") == set()
+    assert _results(beheerder_client, "q=0611122333") == set()
+    assert _results(beheerder_client, "q=11122&zoek_in=telefoonnummer") == {str(ander)}
 
 
 def test_text_search(beheerder_client, make_klant):
@@ -272,8 +274,16 @@ def test_text_search(beheerder_client, make_klant):
     assert _results(beheerder_client, "q=groot") == {str(een), str(bedrijf)}
     assert _results(beheerder_client, "q=anna groot") == {str(een)}
     assert _results(beheerder_client, "q=anna@example") == {str(een)}
-    assert _results(beheerder_client, "q=5551234") == {str(twee)}
-    assert _results(beheerder_client, f"q={twee.klantnummer}") >= {str(twee)}
+    # digits match the klantnummer exactly, never a phone number unless chosen
+    assert _results(beheerder_client, "q=5551234") == set()
+    assert _results(beheerder_client, "q=5551234&zoek_in=telefoonnummer") == {str(twee)}
+    assert _results(beheerder_client, f"q={twee.klantnummer}") == {str(twee)}
+    # where the data manager chose to search
+    assert _results(beheerder_client, "q=groot&zoek_in=naam") == {str(een), str(bedrijf)}
+    assert _results(beheerder_client, "q=groot&zoek_in=emailadres") == set()
+    assert _results(beheerder_client, "q=anna@&zoek_in=emailadres") == {str(een)}
+    page = _page(beheerder_client.get(f"{KLANTEN_ADMIN}?q=5551234&zoek_in=telefoonnummer"))
+    assert '<option value="telefoonnummer" selected>' in page
 
 
 def test_filters(beheerder_client, make_klant):
@@ -654,17 +664,34 @@ def test_detail_shows_until_when_the_klant_is_kept(beheerder_client, make_klant)
 
 
 def test_address_groups_have_the_api_shape(beheerder_client, make_klant):
+    """The address groups are fields of their own (no JSON text box), checked as the API
+    checks them and stored as the API stores them."""
     klant = _klant(make_klant)
     change_url = f"{KLANTEN_ADMIN}{klant.pk}/change/"
-    data = change_form_data(beheerder_client.get(change_url))
-    data["natuurlijk_persoon-0-verblijfsadres"] = json.dumps({"straat": "Dorpsstraat"})
+    page = beheerder_client.get(change_url)
+    assert 'name="natuurlijk_persoon-0-verblijfsadres"' not in _page(page)
+    assert "null" not in _page(page)
+    data = change_form_data(page)
+    prefix = "natuurlijk_persoon-0-verblijfsadres"
+    # the API needs the identification and the street of a verblijfsadres
+    data[f"{prefix}_wpl_woonplaats_naam"] = "Utrecht"
     refused = beheerder_client.post(change_url, data)
     assert refused.status_code == 200
-    assert "Onbekende sleutels: straat" in _page(refused)
-    data["natuurlijk_persoon-0-verblijfsadres"] = json.dumps({"aoaHuisnummer": "zeven"})
-    assert "aoaHuisnummer" in _page(beheerder_client.post(change_url, data))
-    data["natuurlijk_persoon-0-verblijfsadres"] = json.dumps(
-        {"aoaIdentificatie": "0344200000123456", "gorOpenbareRuimteNaam": "Domplein"}
+    errors = refused.context["inline_admin_formsets"][1].formset.forms[0].errors
+    assert set(errors) == {
+        "verblijfsadres_aoa_identificatie",
+        "verblijfsadres_gor_openbare_ruimte_naam",
+    }
+    data[f"{prefix}_aoa_huisnummer"] = "zeven"
+    refused = beheerder_client.post(change_url, data)
+    assert "Huisnummer: Voer een geheel getal in." in _page(refused)
+    data.update(
+        {
+            f"{prefix}_aoa_huisnummer": "",
+            f"{prefix}_aoa_identificatie": "0344200000123456",
+            f"{prefix}_gor_openbare_ruimte_naam": "Domplein",
+            f"{prefix}_wpl_woonplaats_naam": "",
+        }
     )
     assert beheerder_client.post(change_url, data).status_code == 302
     verblijfsadres = NatuurlijkPersoon.objects.get(klant=klant).verblijfsadres

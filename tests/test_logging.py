@@ -362,6 +362,7 @@ def test_development_server_logs(tmp_path):
             http("GET", f"{server.base}/{NAME}/jan.jansen@example.nl")[0],
             http("GET", f"{base}/klanten?subjectNatuurlijkPersoon__inpBsn={BSN}", auth)[0],
         ]
+        server.wait_for_output(lambda text: text.count("HTTP/1.1") >= 4)
     finally:
         output = server.stop()
     assert statuses == [403, 400, 404, 200], output

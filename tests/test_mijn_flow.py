@@ -210,6 +210,7 @@ def test_higher_registration_rank_needs_a_higher_session(client, op):
     sign_in(client, op, acr=DIGID_MIDDEN)
     page = client.get("/mijn-gegevens/").content.decode()
     assert "hoger niveau" in page
+    assert "minimaal <strong>DigiD Substantieel</strong>" in page  # the level is named
     assert "Lindelaan" not in page
     assert client.get(f"/mijn-gegevens/{klant.uuid}/wijzigen").status_code == 403
     assert client.post(f"/mijn-gegevens/{klant.uuid}/verwijderen").status_code == 403
@@ -249,6 +250,43 @@ def test_session_expires_after_inactivity(client, op, settings):
     assert "automatisch uitgelogd" in response.content.decode()
     assert client.get("/mijn-gegevens/").content.decode().count("Inloggen") >= 1
     assert Gebeurtenis.objects.filter(actie="sessie_verlopen").exists()
+
+
+def test_idle_sign_out_while_editing_saves_nothing_and_keeps_the_input(client, op):
+    """A form sent after the idle time is not processed, the page says so, and after signing
+    in again the typed values are back in the form (for the same person only)."""
+    sign_in(client, op)
+    client.post("/mijn-gegevens/registreren", FORM)
+    klant = Klant.objects.get()
+    wijzigen = f"/mijn-gegevens/{klant.uuid}/wijzigen"
+    with freeze_time(timezone.now() + timedelta(minutes=16)):
+        response = client.post(wijzigen, {**FORM, "emailadres": "nieuw@example.nl"})
+    page = response.content.decode()
+    assert "U bent automatisch uitgelogd" in page
+    assert "Uw wijzigingen zijn niet opgeslagen" in page
+    assert "staat dan weer in het formulier" in page
+    klant.refresh_from_db()
+    assert klant.emailadres == "h.vandijk@example.nl"
+    assert AuditTrail.objects.filter(actie="partial_update").count() == 0
+
+    response = sign_in(client, op, start=wijzigen)
+    assert response["Location"] == wijzigen
+    page = client.get(wijzigen).content.decode()
+    assert 'value="nieuw@example.nl"' in page
+    assert "Wat u had ingevuld, staat weer in het formulier" in page
+    # shown once: a second visit shows the stored data
+    assert 'value="h.vandijk@example.nl"' in client.get(wijzigen).content.decode()
+
+
+def test_input_kept_at_an_idle_sign_out_is_never_shown_to_someone_else(client, op):
+    sign_in(client, op)
+    client.post("/mijn-gegevens/registreren", FORM)
+    with freeze_time(timezone.now() + timedelta(minutes=16)):
+        client.post("/mijn-gegevens/registreren", {**FORM, "voornaam": "Geheim"})
+    sign_in(client, op, bsn=BSN_2, start="/mijn-gegevens/registreren")
+    page = client.get("/mijn-gegevens/registreren").content.decode()
+    assert "Geheim" not in page
+    assert "Wat u had ingevuld" not in page
 
 
 def test_logout_here_and_at_the_provider(client, op):
@@ -341,6 +379,7 @@ def test_confirmation_link_of_someone_else_shows_nothing(client, op, make_klant)
     response = client.get("/mijn-gegevens/bevestigen/")
     assert response.status_code == 403
     assert "Jansen" not in response.content.decode()
+    assert "Uitloggen" in response.content.decode()  # a shared computer: sign out from here
     assert client.post("/mijn-gegevens/bevestigen/", {**FORM, "bevestigd": "on"}).status_code == 403
     klant.refresh_from_db()
     assert not klant.gevalideerd
@@ -354,6 +393,7 @@ def test_confirmation_link_when_a_validated_klant_exists(client, op, make_klant)
     response = client.get("/mijn-gegevens/bevestigen/")
     assert response.status_code == 409
     assert "al gecontroleerde gegevens" in response.content.decode()
+    assert "Uitloggen" in response.content.decode()
     assert Bevestigingsverzoek.objects.get().gebruikt_op is None
 
 

@@ -299,7 +299,7 @@ def test_connection_errors_are_retried(db, requests_mock, write):
     response = write("post", f"{BASE}/klanten", PERSONAL)
     assert response.status_code == 201
     assert len(sent(requests_mock)) == 1
-    assert UitgaandeNotificatie.objects.get().laatste_fout == "ConnectionError: geen verbinding"
+    assert UitgaandeNotificatie.objects.get().laatste_fout == "ConnectionFailed: connection-failed"
     drain_at("2024-03-01T10:01:00Z")
     assert len(sent(requests_mock)) == 2
     assert UitgaandeNotificatie.objects.get().status == "afgeleverd"

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.http import HttpResponseRedirect
 from django.urls import include, path
 
+from klanten import foutpaginas
 from klanten.api.exceptions import problem_response
 from klanten.api.middleware import API_PREFIX
 
@@ -22,16 +23,6 @@ urlpatterns = [
 ]
 
 
-def handler404(request, exception=None):
-    if request.path.startswith(API_PREFIX):
-        return problem_response(
-            request, 404, "not_found", "Niet gevonden.", "De gevraagde resource bestaat niet."
-        )
-    from django.views.defaults import page_not_found
-
-    return page_not_found(request, exception)
-
-
 def handler400(request, exception=None):
     # a request Django refuses before the API sees it (e.g. too many query parameters)
     if request.path.startswith(API_PREFIX):
@@ -42,9 +33,23 @@ def handler400(request, exception=None):
             "Ongeldig verzoek.",
             "Het verzoek kan niet worden verwerkt (te groot of misvormd).",
         )
-    from django.views.defaults import bad_request
+    return foutpaginas.bad_request(request, exception)
 
-    return bad_request(request, exception)
+
+def handler403(request, exception=None):
+    if request.path.startswith(API_PREFIX):
+        return problem_response(
+            request, 403, "permission_denied", "Geen toegang.", "U heeft geen toegang."
+        )
+    return foutpaginas.permission_denied(request, exception)
+
+
+def handler404(request, exception=None):
+    if request.path.startswith(API_PREFIX):
+        return problem_response(
+            request, 404, "not_found", "Niet gevonden.", "De gevraagde resource bestaat niet."
+        )
+    return foutpaginas.page_not_found(request, exception)
 
 
 def handler500(request):
@@ -52,6 +57,4 @@ def handler500(request):
         return problem_response(
             request, 500, "error", "Er is een serverfout opgetreden.", "Internal Server Error"
         )
-    from django.views.defaults import server_error
-
-    return server_error(request)
+    return foutpaginas.server_error(request)

@@ -33,6 +33,14 @@ def alleen_klanten(endpoints, **kwargs):
 
 
 class AutoSchema(VNGAutoSchema):
+    def _get_filter_parameters(self):
+        """The standard's query parameters have no ``title``: a model field's verbose name
+        (the admin's readable label, klanten.datamodel.labels) is not part of the API."""
+        parameters = super()._get_filter_parameters()
+        for parameter in parameters:
+            parameter.get("schema", {}).pop("title", None)
+        return parameters
+
     def _resolve_path_parameters(self, variables):
         """uuid path parameters as the standard types them (``format: uuid``), not as the
         lookup regex (found by fuzzing: the schema allowed any string without a slash)."""

@@ -1,4 +1,5 @@
-"""The data managers' access log (read-only) and the overview of the environment settings."""
+"""The data managers' admin: the klanten (``klanten.beheer.klant``), the access log
+(read-only) and the overview of the environment settings."""
 
 from django.conf import settings
 from django.contrib import admin, messages
@@ -13,7 +14,8 @@ from klanten.config.clients import RANK_LABELS
 from klanten.config.models import APIClientApplicatie, VertrouwdeUitgever
 from klanten.datamodel.constants import SubjectType
 
-from . import contactmomenten, kanaal  # noqa: F401  (contactmomenten registers its admin)
+from . import contactmomenten, kanaal  # noqa: F401 - contactmomenten registers its admin
+from .klant import admin as klant_admin  # noqa: F401 - registers the klant admin
 from .models import BeheerGebeurtenis, Instellingen
 
 
@@ -22,13 +24,29 @@ class BeheerGebeurtenisAdmin(admin.ModelAdmin):
     """Who viewed full identifiers, exported or destroyed which klant. Written by the
     application only."""
 
-    list_display = ("tijdstip", "actie", "gebruiker", "klant_weergave", "klant_uuid", "toelichting")
+    list_display = (
+        "tijdstip",
+        "actie",
+        "medewerker",
+        "klant_weergave",
+        "klant_uuid",
+        "toelichting",
+    )
     list_filter = ("actie",)
-    search_fields = ("=gebruiker", "=klant_uuid", "klant_weergave")
-    search_help_text = "Zoek op gebruikersnaam, klant-uuid of 'bronorganisatie - klantnummer'."
+    search_fields = ("=gebruiker", "gebruiker_weergave", "=klant_uuid", "klant_weergave")
+    search_help_text = (
+        "Zoek op de naam of gebruikersnaam van de medewerker, de uuid van de klant of "
+        "'bronorganisatie - klantnummer'."
+    )
     date_hierarchy = "tijdstip"
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
+
+    @admin.display(description="medewerker", ordering="gebruiker_weergave")
+    def medewerker(self, obj):
+        """The person by name; the user name (the account, e.g. at the identity provider)
+        is searchable and on the record itself."""
+        return obj.gebruiker_weergave or obj.gebruiker
 
     def has_add_permission(self, request):
         return False

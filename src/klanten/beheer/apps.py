@@ -10,7 +10,9 @@ class BeheerConfig(AppConfig):
 
     def ready(self):
         from .groups import ensure_groups_after_migrate
+        from .site import richt_in
 
         # the data migration creates the groups; this keeps them (and the extra permissions)
         # in place after a database flush and when permissions of new models appear
         post_migrate.connect(ensure_groups_after_migrate, sender=self)
+        richt_in()

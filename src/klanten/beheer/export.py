@@ -4,7 +4,8 @@ Per klant: its API representation (contact data, address, subject identification
 registration details (validated key, rank, registering application), the evidence records,
 the interactions, the confirmation links (never the token), the audit trail with its
 before/after versions, who requested a klantbeeld for its subject, the resident's own actions
-in Mijn klantgegevens, and the data managers' views and exports of it.
+in Mijn klantgegevens, and the data managers' views and exports of it. ``veldnamen`` gives
+the readable name of every key (``inpBsn``: ``BSN``), from the vocabulary the pages use.
 """
 
 import json
@@ -17,12 +18,13 @@ from django.utils import timezone
 from vng_api_common.authorizations.models import Applicatie
 
 from klanten.datamodel import services
+from klanten.datamodel.labels import veldnamen
 from klanten.datamodel.models import Klant, KlantbeeldVerzoek
 from klanten.datamodel.representation import KLANT_LIST_RELATIONS, klant_data
 from klanten.mijn.context import pseudoniem as mijn_pseudoniem
 from klanten.mijn.models import Gebeurtenis
-from klanten.notificaties import audit
 
+from .klant.weergave import audittrail
 from .log import gebruiker_weergave
 from .models import BeheerGebeurtenis
 
@@ -91,11 +93,6 @@ MIJN_FIELDS = ("tijdstip", "actie", "reden", "middel", "rang", "uitgever")
 BEHEER_FIELDS = ("tijdstip", "actie", "gebruiker", "gebruiker_weergave", "toelichting")
 
 
-def audittrail(klant: Klant):
-    """The audit trail rows of a klant (its hoofd_object is the klant's API URL)."""
-    return audit.van_object(f"/klanten/{klant.uuid}")
-
-
 def _collection_url(request) -> str:
     return request.build_absolute_uri(reverse("klant-list")) + "/"
 
@@ -160,6 +157,8 @@ def export(klanten, request, *, now: datetime | None = None) -> dict:
             "weergave": gebruiker_weergave(request.user),
         },
         "aantal": len(klanten),
+        # the readable Dutch name of every key, as the admin's pages say it
+        "veldnamen": veldnamen(),
         "klanten": [klant_export(klant, request) for klant in klanten],
     }
 

@@ -1,10 +1,11 @@
 """The two predefined groups of data managers and the permissions they hold.
 
 ``Klantgegevens raadpleger`` reads klanten (identifiers masked); ``Klantgegevens beheerder``
-also changes them, sees full identifiers, exports and destroys them for privacy requests and
-corrects the subject of a validated klant. The data migration creates them; after every
-``migrate`` (and a database flush) their permissions are set again to exactly this list, so
-the read-only group stays read-only. Other combinations belong in groups of your own.
+also changes them, sees full identifiers, exports and destroys them for privacy requests (and
+sees the tombstones they leave) and corrects the subject of a validated klant. The data
+migration creates them; after every ``migrate`` (and a database flush) their permissions are
+set again to exactly this list, so the read-only group stays read-only. Other combinations
+belong in groups of your own.
 """
 
 from django.apps import apps as global_apps
@@ -34,7 +35,7 @@ _READ = [
     for model in ("klant", "klantadres", *_IDENTIFICATIE_MODELS, "validatie", "interactie")
 ]
 # contactmomenten (read-only in the admin, klanten.beheer.contactmomenten); the permission of
-# the proxy model arrives with datamodel migration 0011, granted by beheer migration 0003
+# the proxy model arrives with datamodel migration 0012, granted by beheer migration 0004
 CONTACTMOMENTEN = [("datamodel", "view_contactmoment")]
 _READ += CONTACTMOMENTEN
 _WRITE = [
@@ -51,6 +52,8 @@ GROUPS: dict[str, list[tuple[str, str]]] = {
         ("datamodel", EXPORTEREN),
         ("datamodel", CORRIGEREN),
         ("beheer", "view_beheergebeurtenis"),
+        # the tombstones of destroyed klanten (uuid, moment, ground; no personal data)
+        ("background", "view_vernietigdeklant"),
     ],
 }
 

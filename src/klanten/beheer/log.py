@@ -39,6 +39,7 @@ def leg_vast(actie: str, request, klant, *, toelichting: str = "") -> BeheerGebe
         gebruiker=request.user.get_username(),
         gebruiker_weergave=gebruiker_weergave(request.user),
         klant_uuid=klant.uuid,
+        klant_pk=klant.pk,
         klant_weergave=klant.unique_representation()[:40],
         toelichting=toelichting[:500],
     )

@@ -19,6 +19,13 @@ class BeheerGebeurtenis(models.Model):
     gebruiker = models.CharField(max_length=255, help_text="Gebruikersnaam van de medewerker.")
     gebruiker_weergave = models.CharField(max_length=255, blank=True)
     klant_uuid = models.UUIDField(db_index=True)
+    klant_pk = models.BigIntegerField(
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="De interne sleutel van de klant: een oude link naar een vernietigde klant "
+        "wordt zo herkend.",
+    )
     klant_weergave = models.CharField(
         max_length=40, blank=True, help_text="bronorganisatie - klantnummer"
     )

@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # a view's "gone" (klanten.foutpaginas.Weg) answered with the 410 page
+    "klanten.foutpaginas.WegMiddleware",
     "klanten.api.auth.KlantenAuthMiddleware",
     "klanten.api.middleware.APIVersionMiddleware",
     # innermost: request limits of the API (P3), answered with API-version
@@ -91,6 +93,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "klanten.huisstijl.organisatie",
             ],
         },
     }
@@ -124,6 +127,8 @@ LANGUAGE_CODE = "nl-nl"
 TIME_ZONE = "Europe/Amsterdam"
 USE_I18N = True
 USE_TZ = True
+# one date format on every page: 06-12-2026 14:05 (klanten/conf/formats/nl)
+FORMAT_MODULE_PATH = ["klanten.conf.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "static")))
@@ -159,6 +164,8 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 SECURE_REFERRER_POLICY = "same-origin"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# a refused form (expired or forged) gets a Dutch page with the way back
+CSRF_FAILURE_VIEW = "klanten.foutpaginas.csrf_failure"
 # Content-Security-Policy of the HTML pages (admin, schema page); the API answers JSON.
 CONTENT_SECURITY_POLICY = env_str(
     "CONTENT_SECURITY_POLICY",
@@ -415,6 +422,12 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
 SESSION_COOKIE_SAMESITE = "Lax"  # the provider's redirect back is a top-level GET
 # "Mijn klantgegevens": the organisation (RSIN) whose klanten residents see and register
 MIJN_GEGEVENS_BRONORGANISATIE = env_str("MIJN_GEGEVENS_BRONORGANISATIE", "")
+# the organisation's name on every page ("Klantgegevens – Gemeente Zeist"), and the names of
+# bronorganisaties (RSIN=naam, comma-separated) in the admin's filter and lists
+KLANTEN_ORGANISATIE_NAAM = env_str("ORGANIZATION_NAME", "")
+KLANTEN_BRONORGANISATIE_NAMEN = dict(
+    item.split("=", 1) for item in env_list("BRONORGANISATIE_NAMES", []) if "=" in item
+)
 MIJN_GEGEVENS_SESSIE_INACTIEF_MINUTEN = env_int("MIJN_GEGEVENS_SESSION_IDLE_MINUTES", 15)
 MIJN_GEGEVENS_SESSIE_MAX_MINUTEN = env_int("MIJN_GEGEVENS_SESSION_MAX_MINUTES", 60)
 SETUP_CONFIGURATION_STEPS += [

@@ -20,11 +20,15 @@ class VertrouwdeUitgever(models.Model):
 
     naam = models.CharField(max_length=100)
     issuer = models.CharField(
-        max_length=500, unique=True, help_text="De `iss` claim van de ID tokens."
+        max_length=500,
+        unique=True,
+        help_text="De uitgever zoals de ID tokens die noemen (claim iss).",
     )
-    jwks_url = models.URLField(max_length=1000, help_text="URL van de JSON Web Key Set.")
+    jwks_url = models.URLField(
+        max_length=1000, help_text="Het adres van de sleutels van de uitgever (JSON Web Key Set)."
+    )
     audience = models.CharField(
-        max_length=500, help_text="Verwachte `aud` (de client ID van Klanten bij deze uitgever)."
+        max_length=500, help_text="De client-ID van Klanten bij deze uitgever (claim aud)."
     )
     middel = models.CharField(max_length=50, choices=Middel.choices)
     niveau_claim = models.CharField(

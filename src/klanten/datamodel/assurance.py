@@ -62,3 +62,43 @@ def validate_aliases(aliases: Mapping[str, str]) -> None:
             code="onbekend-betrouwbaarheidsniveau",
             params={"values": ", ".join(unknown)},
         )
+
+
+# --- the names people know for a rank ---------------------------------------------------------
+
+DIGID_NIVEAUS = {
+    0: "geen",
+    1: "DigiD Basis",
+    2: "DigiD Midden",
+    3: "DigiD Substantieel",
+    4: "DigiD Hoog",
+}
+EHERKENNING_NIVEAUS = {0: "EH1", 1: "EH2", 2: "EH2+", 3: "EH3", 4: "EH4"}
+EIDAS_NIVEAUS = {1: "eIDAS laag", 3: "eIDAS substantieel", 4: "eIDAS hoog"}
+MIDDEL_NAMEN = {
+    "digid": "DigiD",
+    "digid_machtigen": "DigiD Machtigen",
+    "eherkenning": "eHerkenning",
+    "eherkenning_bewindvoering": "eHerkenning",
+    "eidas": "eIDAS",
+}
+
+
+def niveau_naam(rang, middel: str = "digid") -> str:
+    """The name a person knows for a rank of a means: "DigiD Midden", "eHerkenning EH3",
+    "eIDAS substantieel". Means without levels of their own (a desk check) use DigiD's
+    names, the scale's reference."""
+    try:
+        rang = int(rang)
+    except (TypeError, ValueError):
+        return ""
+    middel = middel or "digid"
+    if middel.startswith("eherkenning"):
+        return f"eHerkenning {EHERKENNING_NIVEAUS.get(rang, rang)}"
+    if middel == "eidas":
+        return EIDAS_NIVEAUS.get(rang, f"eIDAS {rang}")
+    return DIGID_NIVEAUS.get(rang, f"niveau {rang}")
+
+
+def middel_naam(middel: str) -> str:
+    return MIDDEL_NAMEN.get(middel, middel)

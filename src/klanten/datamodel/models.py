@@ -12,7 +12,9 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
+from .assurance import niveau_naam
 from .constants import (
     GeslachtsAanduiding,
     InteractieSoort,
@@ -22,85 +24,105 @@ from .constants import (
     SubjectType,
     ValidatieBron,
 )
+from .labels import verbose_name as veldnaam
 from .partijen import SoortPartij
 
 
 class Klant(models.Model):
     id = models.BigAutoField(primary_key=True)
-    uuid = models.UUIDField(unique=True, default=_uuid.uuid4, editable=False)
+    uuid = models.UUIDField(veldnaam("uuid"), unique=True, default=_uuid.uuid4, editable=False)
     bronorganisatie = models.CharField(
+        veldnaam("bronorganisatie"),
         max_length=9,
-        help_text="Het RSIN van de Niet-natuurlijk persoon zijnde de organisatie die de klant "
-        "heeft gecreeerd. Dit moet een geldig RSIN zijn van 9 nummers en voldoen aan "
-        "https://nl.wikipedia.org/wiki/Burgerservicenummer#11-proef",
+        help_text="Het RSIN van de organisatie die de klant heeft aangemaakt: 9 cijfers die "
+        "voldoen aan de elfproef.",
     )
     klantnummer = models.CharField(
-        max_length=8, help_text="De unieke identificatie van de klant binnen de bronorganisatie."
+        veldnaam("klantnummer"),
+        max_length=8,
+        help_text="De unieke identificatie van de klant binnen de bronorganisatie.",
     )
-    bedrijfsnaam = models.CharField(
-        max_length=200, blank=True, help_text="De bedrijfsnaam van de klant."
-    )
-    functie = models.CharField(max_length=200, blank=True, help_text="De functie van de klant.")
+    bedrijfsnaam = models.CharField(veldnaam("bedrijfsnaam"), max_length=200, blank=True)
+    functie = models.CharField(veldnaam("functie"), max_length=200, blank=True)
     website_url = models.URLField(
+        veldnaam("website_url"),
         max_length=1000,
         blank=True,
-        help_text="Het label of etiket dat aan de specifieke informatie van een webpagina, een "
-        "bestand of een plaatje op internet is toegewezen waar de KLANT in de regel op het "
-        "internet vindbaar is.",
+        help_text="Het webadres waarop de klant op internet te vinden is.",
     )
     voornaam = models.CharField(
-        max_length=200, blank=True, help_text="De voornaam, voorletters of roepnaam van de klant."
+        veldnaam("voornaam"),
+        max_length=200,
+        blank=True,
+        help_text="Voornaam, voorletters of roepnaam.",
     )
     voorvoegsel_achternaam = models.CharField(
-        max_length=10, blank=True, help_text="Het voorvoegsel van de achternaam van de klant."
+        veldnaam("voorvoegsel_achternaam"), max_length=10, blank=True
     )
-    achternaam = models.CharField(
-        max_length=200, blank=True, help_text="De achternaam van de klant."
-    )
+    achternaam = models.CharField(veldnaam("achternaam"), max_length=200, blank=True)
     telefoonnummer = models.CharField(
-        max_length=20, blank=True, help_text="Het mobiele of vaste telefoonnummer van de klant."
+        veldnaam("telefoonnummer"),
+        max_length=20,
+        blank=True,
+        help_text="Mobiel of vast.",
     )
-    emailadres = models.EmailField(blank=True, help_text="Het e-mail adres van de klant.")
+    emailadres = models.EmailField(veldnaam("emailadres"), blank=True)
     subject = models.URLField(
-        max_length=1000, blank=True, help_text="URL-referentie naar een subject"
+        veldnaam("subject"),
+        max_length=1000,
+        blank=True,
+        help_text="Het webadres van de persoon of organisatie in een basisregistratie.",
     )
     subject_type = models.CharField(
+        veldnaam("subject_type"),
         max_length=100,
         choices=SubjectType.choices,
         null=True,
         blank=True,
-        help_text="Type van de `subject`.",
+        help_text="Natuurlijk persoon, niet-natuurlijk persoon of vestiging. Staat vast zodra het "
+        "is gekozen.",
     )
     aanmaakkanaal = models.CharField(
+        veldnaam("aanmaakkanaal"),
         max_length=50,
         blank=True,
         help_text="Het communicatiekanaal waarlangs de klant is aangemaakt.",
     )
-    aangemaakt_op = models.DateTimeField(auto_now_add=True)
-    gewijzigd_op = models.DateTimeField(auto_now=True)
+    aangemaakt_op = models.DateTimeField(veldnaam("aangemaakt_op"), auto_now_add=True)
+    gewijzigd_op = models.DateTimeField(veldnaam("gewijzigd_op"), auto_now=True)
 
     # --- validation (contract section 3) ---------------------------------------------------
     gevalideerd = models.BooleanField(
+        veldnaam("gevalideerd"),
         default=False,
-        help_text="Gekoppeld aan een subject na authenticatie met een voldoende betrouwbaar "
-        "middel (heeft minstens één geaccepteerd bewijs). Gaat nooit terug.",
+        help_text="De persoon of organisatie heeft ingelogd met een voldoende betrouwbaar "
+        "middel (er is bewijs vastgelegd). Een gevalideerde klant blijft gevalideerd.",
     )
     gevalideerde_sleutel_type = models.CharField(
-        max_length=20, choices=SleutelType.choices, null=True, blank=True
+        veldnaam("gevalideerde_sleutel_type"),
+        max_length=20,
+        choices=SleutelType.choices,
+        null=True,
+        blank=True,
     )
     gevalideerde_sleutel = models.CharField(
+        veldnaam("gevalideerde_sleutel"),
         max_length=24,
         null=True,
         blank=True,
         help_text="De geauthenticeerde identificatie (BSN, RSIN, KvK- of vestigingsnummer).",
     )
     registratie_rang = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="Rang van het bewijs waarmee de klant is gevalideerd."
-    )
-    geregistreerd_door = models.UUIDField(
+        veldnaam("registratie_rang"),
         null=True,
         blank=True,
-        help_text="De applicatie (uuid) die de klant registreerde; bepaalt wie een "
+        help_text="Het niveau van het bewijs waarmee de klant is gevalideerd.",
+    )
+    geregistreerd_door = models.UUIDField(
+        veldnaam("geregistreerd_door"),
+        null=True,
+        blank=True,
+        help_text="De applicatie die de klant registreerde; bepaalt wie een "
         "niet-gevalideerde klant mag zien.",
     )
 
@@ -131,9 +153,10 @@ class Klant(models.Model):
 
     # --- retention (contract section 4) -----------------------------------------------------
     vernietigingsdatum = models.DateField(
+        veldnaam("vernietigingsdatum"),
         null=True,
         blank=True,
-        help_text="R1: vanaf deze datum wordt een niet-gevalideerde klant automatisch "
+        help_text="Vanaf deze datum wordt een niet-gevalideerde klant automatisch "
         "vernietigd (afgeleid van de interacties en de bewaartermijn); leeg voor een "
         "gevalideerde klant, die nooit automatisch wordt vernietigd.",
     )
@@ -217,15 +240,21 @@ class KlantAdres(models.Model):
     klant = models.OneToOneField(
         Klant, on_delete=models.CASCADE, primary_key=True, related_name="adres"
     )
-    straatnaam = models.CharField(max_length=100, blank=True)
+    straatnaam = models.CharField(veldnaam("straatnaam"), max_length=100, blank=True)
     huisnummer = models.IntegerField(
-        null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(99999)]
+        veldnaam("huisnummer"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(99999)],
     )
-    huisletter = models.CharField(max_length=1, blank=True)
-    huisnummertoevoeging = models.CharField(max_length=4, blank=True)
-    postcode = models.CharField(max_length=7, blank=True)
-    woonplaats_naam = models.CharField(max_length=80, blank=True)
+    huisletter = models.CharField(veldnaam("huisletter"), max_length=1, blank=True)
+    huisnummertoevoeging = models.CharField(
+        veldnaam("huisnummertoevoeging"), max_length=4, blank=True
+    )
+    postcode = models.CharField(veldnaam("postcode"), max_length=7, blank=True)
+    woonplaats_naam = models.CharField(veldnaam("woonplaats_naam"), max_length=80, blank=True)
     landcode = models.CharField(
+        veldnaam("landcode"),
         max_length=4,
         blank=True,
         help_text="De code, behorende bij de landnaam, zoals opgenomen in de Land/Gebied-tabel "
@@ -256,31 +285,42 @@ class NatuurlijkPersoon(models.Model):
         Klant, on_delete=models.CASCADE, primary_key=True, related_name="natuurlijk_persoon"
     )
     inp_bsn = models.CharField(
+        veldnaam("inp_bsn"),
         max_length=9,
         blank=True,
         help_text="Het burgerservicenummer, bedoeld in artikel 1.1 van de Wet algemene "
         "bepalingen burgerservicenummer.",
     )
     anp_identificatie = models.CharField(
+        veldnaam("anp_identificatie"),
         max_length=17,
         blank=True,
-        help_text="Het door de gemeente uitgegeven unieke nummer voor een ANDER NATUURLIJK PERSOON",
+        help_text="Het door de gemeente uitgegeven unieke nummer van een ander natuurlijk "
+        "persoon (iemand zonder BSN).",
     )
     inp_a_nummer = models.CharField(
+        veldnaam("inp_a_nummer"),
         max_length=10,
         blank=True,
-        help_text="Het administratienummer van de persoon, bedoeld in de Wet BRP",
+        help_text="Het administratienummer van de persoon, bedoeld in de Wet BRP.",
     )
-    geslachtsnaam = models.CharField(max_length=200, blank=True)
-    voorvoegsel_geslachtsnaam = models.CharField(max_length=80, blank=True)
-    voorletters = models.CharField(max_length=20, blank=True)
-    voornamen = models.CharField(max_length=200, blank=True)
+    geslachtsnaam = models.CharField(veldnaam("geslachtsnaam"), max_length=200, blank=True)
+    voorvoegsel_geslachtsnaam = models.CharField(
+        veldnaam("voorvoegsel_geslachtsnaam"), max_length=80, blank=True
+    )
+    voorletters = models.CharField(veldnaam("voorletters"), max_length=20, blank=True)
+    voornamen = models.CharField(veldnaam("voornamen"), max_length=200, blank=True)
     geslachtsaanduiding = models.CharField(
-        max_length=1, choices=GeslachtsAanduiding.choices, blank=True
+        veldnaam("geslachtsaanduiding"),
+        max_length=1,
+        choices=GeslachtsAanduiding.choices,
+        blank=True,
     )
-    geboortedatum = models.CharField(max_length=18, blank=True)
-    verblijfsadres = models.JSONField(null=True, blank=True)
-    sub_verblijf_buitenland = models.JSONField(null=True, blank=True)
+    geboortedatum = models.CharField(veldnaam("geboortedatum"), max_length=18, blank=True)
+    verblijfsadres = models.JSONField(veldnaam("verblijfsadres"), null=True, blank=True)
+    sub_verblijf_buitenland = models.JSONField(
+        veldnaam("sub_verblijf_buitenland"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = "natuurlijk persoon"
@@ -297,21 +337,26 @@ class NietNatuurlijkPersoon(models.Model):
         Klant, on_delete=models.CASCADE, primary_key=True, related_name="niet_natuurlijk_persoon"
     )
     inn_nnp_id = models.CharField(
+        veldnaam("inn_nnp_id"),
         max_length=9,
         blank=True,
-        help_text="Het door een kamer toegekend uniek nummer voor de INGESCHREVEN "
-        "NIET-NATUURLIJK PERSOON",
+        help_text="Het RSIN van de ingeschreven niet-natuurlijk persoon.",
     )
     ann_identificatie = models.CharField(
+        veldnaam("ann_identificatie"),
         max_length=17,
         blank=True,
-        help_text="Het door de gemeente uitgegeven unieke nummer voor een ANDER "
-        "NIET-NATUURLIJK PERSOON",
+        help_text="Het door de gemeente uitgegeven unieke nummer van een ander "
+        "niet-natuurlijk persoon.",
     )
-    statutaire_naam = models.CharField(max_length=500, blank=True)
-    inn_rechtsvorm = models.CharField(max_length=50, choices=SoortRechtsvorm.choices, blank=True)
-    bezoekadres = models.CharField(max_length=1000, blank=True)
-    sub_verblijf_buitenland = models.JSONField(null=True, blank=True)
+    statutaire_naam = models.CharField(veldnaam("statutaire_naam"), max_length=500, blank=True)
+    inn_rechtsvorm = models.CharField(
+        veldnaam("inn_rechtsvorm"), max_length=50, choices=SoortRechtsvorm.choices, blank=True
+    )
+    bezoekadres = models.CharField(veldnaam("bezoekadres"), max_length=1000, blank=True)
+    sub_verblijf_buitenland = models.JSONField(
+        veldnaam("sub_verblijf_buitenland"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = "niet-natuurlijk persoon"
@@ -327,11 +372,21 @@ class Vestiging(models.Model):
         Klant, on_delete=models.CASCADE, primary_key=True, related_name="vestiging"
     )
     vestigings_nummer = models.CharField(
-        max_length=24, blank=True, help_text="Een korte unieke aanduiding van de Vestiging."
+        veldnaam("vestigings_nummer"),
+        max_length=24,
+        blank=True,
+        help_text="Het vestigingsnummer uit het Handelsregister (12 cijfers).",
     )
-    handelsnaam = ArrayField(models.CharField(max_length=625), default=list, blank=True)
-    verblijfsadres = models.JSONField(null=True, blank=True)
-    sub_verblijf_buitenland = models.JSONField(null=True, blank=True)
+    handelsnaam = ArrayField(
+        models.CharField(max_length=625),
+        verbose_name=veldnaam("handelsnaam"),
+        default=list,
+        blank=True,
+    )
+    verblijfsadres = models.JSONField(veldnaam("verblijfsadres"), null=True, blank=True)
+    sub_verblijf_buitenland = models.JSONField(
+        veldnaam("sub_verblijf_buitenland"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = "vestiging"
@@ -371,29 +426,47 @@ class Validatie(models.Model):
     """V3: an evidence record. Append-only: a database trigger refuses any UPDATE."""
 
     id = models.BigAutoField(primary_key=True)
-    uuid = models.UUIDField(unique=True, default=_uuid.uuid4, editable=False)
+    uuid = models.UUIDField(veldnaam("uuid"), unique=True, default=_uuid.uuid4, editable=False)
     klant = models.ForeignKey(Klant, on_delete=models.CASCADE, related_name="validaties")
-    gevalideerd_op = models.DateTimeField(help_text="Servertijd van de validatie.")
-    authenticatie_moment = models.DateTimeField()
-    middel = models.CharField(max_length=50, choices=Middel.choices)
+    gevalideerd_op = models.DateTimeField(
+        veldnaam("gevalideerd_op"), help_text="Servertijd van de validatie."
+    )
+    authenticatie_moment = models.DateTimeField(veldnaam("authenticatie_moment"))
+    middel = models.CharField(veldnaam("middel"), max_length=50, choices=Middel.choices)
     betrouwbaarheidsniveau = models.CharField(
-        max_length=200, help_text="Het niveau zoals het middel het opgaf."
+        veldnaam("betrouwbaarheidsniveau"),
+        max_length=200,
+        help_text="Het niveau zoals het inlogmiddel het opgaf.",
     )
-    rang = models.PositiveSmallIntegerField(help_text="Afgeleide rang op de schaal (0-4).")
-    uitgever = models.CharField(max_length=500, help_text="Uitgever van het bewijs.")
-    bron = models.CharField(max_length=20, choices=ValidatieBron.choices)
-    geauthenticeerde_type = models.CharField(max_length=20, choices=SleutelType.choices)
-    geauthenticeerde_identificatie = models.CharField(max_length=24)
+    rang = models.PositiveSmallIntegerField(
+        veldnaam("rang"), help_text="De afgeleide rang op de schaal van 0 tot en met 4."
+    )
+    uitgever = models.CharField(
+        veldnaam("uitgever"), max_length=500, help_text="Uitgever van het bewijs."
+    )
+    bron = models.CharField(veldnaam("bron"), max_length=20, choices=ValidatieBron.choices)
+    geauthenticeerde_type = models.CharField(
+        veldnaam("geauthenticeerde_type"), max_length=20, choices=SleutelType.choices
+    )
+    geauthenticeerde_identificatie = models.CharField(
+        veldnaam("geauthenticeerde_identificatie"), max_length=24
+    )
     vertegenwoordigde_type = models.CharField(
-        max_length=20, choices=SleutelType.choices, blank=True
+        veldnaam("vertegenwoordigde_type"), max_length=20, choices=SleutelType.choices, blank=True
     )
-    vertegenwoordigde_identificatie = models.CharField(max_length=24, blank=True)
-    machtiging = models.CharField(max_length=200, blank=True)
-    applicatie_id = models.CharField(max_length=100, blank=True)
-    applicatie_weergave = models.CharField(max_length=200, blank=True)
-    medewerker_id = models.CharField(max_length=255, blank=True)
-    medewerker_weergave = models.CharField(max_length=255, blank=True)
-    gegevens_bevestigd = models.BooleanField(default=False)
+    vertegenwoordigde_identificatie = models.CharField(
+        veldnaam("vertegenwoordigde_identificatie"), max_length=24, blank=True
+    )
+    machtiging = models.CharField(veldnaam("machtiging"), max_length=200, blank=True)
+    applicatie_id = models.CharField(veldnaam("applicatie_id"), max_length=100, blank=True)
+    applicatie_weergave = models.CharField(
+        veldnaam("applicatie_weergave"), max_length=200, blank=True
+    )
+    medewerker_id = models.CharField(veldnaam("medewerker_id"), max_length=255, blank=True)
+    medewerker_weergave = models.CharField(
+        veldnaam("medewerker_weergave"), max_length=255, blank=True
+    )
+    gegevens_bevestigd = models.BooleanField(veldnaam("gegevens_bevestigd"), default=False)
 
     class Meta:
         verbose_name = "validatie"
@@ -401,20 +474,21 @@ class Validatie(models.Model):
         ordering = ("id",)
 
     def __str__(self) -> str:
-        return f"{self.get_middel_display()} rang {self.rang} ({self.gevalideerd_op:%Y-%m-%d})"
+        moment = timezone.localtime(self.gevalideerd_op)
+        return f"{niveau_naam(self.rang, self.middel)} op {moment:%d-%m-%Y}"
 
 
 class Interactie(models.Model):
     """E2: a contactmoment, verzoek or zaak in whose context the klant took part."""
 
     id = models.BigAutoField(primary_key=True)
-    uuid = models.UUIDField(unique=True, default=_uuid.uuid4, editable=False)
+    uuid = models.UUIDField(veldnaam("uuid"), unique=True, default=_uuid.uuid4, editable=False)
     klant = models.ForeignKey(Klant, on_delete=models.CASCADE, related_name="interacties")
-    soort = models.CharField(max_length=20, choices=InteractieSoort.choices)
-    url = models.URLField(max_length=1000)
-    rol = models.CharField(max_length=50)
-    vernietigingsdatum = models.DateField(null=True, blank=True)
-    aangemaakt_op = models.DateTimeField(auto_now_add=True)
+    soort = models.CharField(veldnaam("soort"), max_length=20, choices=InteractieSoort.choices)
+    url = models.URLField(veldnaam("url"), max_length=1000)
+    rol = models.CharField(veldnaam("rol"), max_length=50)
+    vernietigingsdatum = models.DateField(veldnaam("vernietigingsdatum"), null=True, blank=True)
+    aangemaakt_op = models.DateTimeField(veldnaam("aangemaakt_op"), auto_now_add=True)
 
     class Meta:
         verbose_name = "interactie"

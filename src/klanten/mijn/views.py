@@ -10,7 +10,9 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.timezone import localtime
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from mozilla_django_oidc_db.exceptions import OIDCProviderOutage
@@ -20,11 +22,12 @@ from klanten.datamodel import rules, services
 from klanten.datamodel.models import Klant
 from klanten.datamodel.transactions import uitvoeren
 from klanten.datamodel.wijzigingen import Actor, Herkomst
+from klanten.foutpaginas import Weg
 
-from . import audit
+from . import audit, concept
 from .context import AuthenticatieContext, SessieVerlopen, huidige_context, wis
 from .forms import BevestigForm, KlantgegevensForm
-from .models import Actie
+from .models import Actie, Gebeurtenis
 from .oidc import (
     MIJN_GEGEVENS_OIDC,
     NIVEAU_SESSION_KEY,
@@ -129,9 +132,19 @@ def ingelogd(view):
         try:
             context = huidige_context(request)
         except SessieVerlopen as exc:
-            audit.leg_vast(Actie.sessie_verlopen, exc.args[0])
+            verlopen = exc.args[0]
+            audit.leg_vast(Actie.sessie_verlopen, verlopen)
+            # a form sent after the session ended is not processed: say so, and keep what
+            # was typed for this person's next sign-in
+            verstuurd = request.method == "POST"
             return render(
-                request, "mijn/sessie_verlopen.html", {"inlog_url": inlog_url(request.path)}
+                request,
+                "mijn/sessie_verlopen.html",
+                {
+                    "inlog_url": inlog_url(request.path),
+                    "niet_verwerkt": verstuurd,
+                    "bewaard": verstuurd and concept.bewaar(request, verlopen),
+                },
             )
         if context is None:
             return render(
@@ -144,16 +157,32 @@ def ingelogd(view):
             )
         if context.rang < context.minimum_rang:
             return hoger_niveau(request, context, context.minimum_rang, request.path)
+        concept.vergeet_van_ander(request, context)
         return view(request, context, *args, **kwargs)
 
     return never_cache(wrapper)
 
 
 def eigen_klant(context: AuthenticatieContext, uuid) -> Klant:
+    """The person's own klant; 410 when this person deleted it (e.g. Back after deleting),
+    404 for anything else (someone else's klant is never confirmed to exist)."""
     klant = eigen_klanten(context).filter(uuid=uuid).first()
-    if klant is None:
-        raise Http404
-    return klant
+    if klant is not None:
+        return klant
+    verwijderd = (
+        Gebeurtenis.objects.filter(
+            actie=Actie.verwijderen, klant_uuid=uuid, pseudoniem=context.pseudoniem
+        )
+        .order_by("-tijdstip")
+        .first()
+    )
+    if verwijderd is not None:
+        raise Weg(
+            "Deze gegevens heeft u verwijderd",
+            f"U heeft deze gegevens op {date_format(localtime(verwijderd.tijdstip))} "
+            "verwijderd. Ze zijn er niet meer en kunnen niet meer worden gewijzigd.",
+        )
+    raise Http404
 
 
 def weigering(request, context, exc: rules.RuleViolation, klant=None):
@@ -164,15 +193,15 @@ def weigering(request, context, exc: rules.RuleViolation, klant=None):
         return render(
             request,
             "mijn/opnieuw_inloggen.html",
-            {"inlog_url": inlog_url(request.path, opnieuw=True)},
+            {"context": context, "inlog_url": inlog_url(request.path, opnieuw=True)},
             status=403,
         )
     if isinstance(exc, rules.Conflict) and code == "gevalideerde-klant-bestaat":
-        return render(request, "mijn/bestaande_klant.html", status=409)
+        return render(request, "mijn/bestaande_klant.html", {"context": context}, status=409)
     return render(
         request,
         "mijn/geweigerd.html",
-        {"melding": exc.messages[0], "code": code},
+        {"context": context, "melding": exc.messages[0], "code": code},
         status=409 if isinstance(exc, rules.Conflict) else 403,
     )
 
@@ -218,6 +247,7 @@ def uitloggen(request):
         context = None
     id_token = wis(request)
     request.session.pop(BEVESTIGING_SESSION_KEY, None)
+    concept.vergeet(request)
     if context is not None:
         audit.leg_vast(Actie.uitloggen, context)
     client = _oidc_client()
@@ -257,6 +287,7 @@ def overzicht(request, context):
     for klant in eigen_klanten(context):
         (toegankelijk if context.rang >= context.vereiste_rang(klant) else te_laag).append(klant)
     audit.leg_vast(Actie.bekijken, context)
+    hoger = max((context.vereiste_rang(k) for k in te_laag), default=None)
     return render(
         request,
         "mijn/overzicht.html",
@@ -264,11 +295,8 @@ def overzicht(request, context):
             "context": context,
             "klanten": toegankelijk,
             "te_laag": te_laag,
-            "hoger_inlog_url": inlog_url(
-                PREFIX, niveau=max((k.registratie_rang or 0) for k in te_laag), opnieuw=True
-            )
-            if te_laag
-            else "",
+            "hoger_niveau": hoger,
+            "hoger_inlog_url": inlog_url(PREFIX, niveau=hoger, opnieuw=True) if te_laag else "",
             "organisatie": context.subject_type != "natuurlijk_persoon",
         },
     )
@@ -280,7 +308,8 @@ def registreren(request, context):
     if eigen_klanten(context).exists():
         return redirect("mijn:overzicht")
     organisatie = context.subject_type != "natuurlijk_persoon"
-    form = KlantgegevensForm(request.POST or None, organisatie=organisatie)
+    teruggezet = concept.neem(request, context) if request.method == "GET" else None
+    form = KlantgegevensForm(request.POST or None, organisatie=organisatie, initial=teruggezet)
     if request.method == "POST" and form.is_valid():
         data = {
             **form.klant_data(),
@@ -305,7 +334,12 @@ def registreren(request, context):
     return render(
         request,
         "mijn/registreren.html",
-        {"context": context, "form": form, "organisatie": organisatie},
+        {
+            "context": context,
+            "form": form,
+            "organisatie": organisatie,
+            "teruggezet": bool(teruggezet),
+        },
     )
 
 
@@ -317,8 +351,11 @@ def wijzigen(request, context, uuid):
     if context.rang < vereist:
         return hoger_niveau(request, context, vereist, request.path)
     organisatie = context.subject_type != "natuurlijk_persoon"
+    teruggezet = concept.neem(request, context) if request.method == "GET" else None
     form = KlantgegevensForm(
-        request.POST or None, organisatie=organisatie, initial=KlantgegevensForm.initial_for(klant)
+        request.POST or None,
+        organisatie=organisatie,
+        initial={**KlantgegevensForm.initial_for(klant), **(teruggezet or {})},
     )
     if request.method == "POST" and form.is_valid():
 
@@ -339,7 +376,13 @@ def wijzigen(request, context, uuid):
     return render(
         request,
         "mijn/wijzigen.html",
-        {"context": context, "form": form, "klant": klant, "organisatie": organisatie},
+        {
+            "context": context,
+            "form": form,
+            "klant": klant,
+            "organisatie": organisatie,
+            "teruggezet": bool(teruggezet),
+        },
     )
 
 
@@ -375,7 +418,10 @@ def _link_ongeldig(request, reden: str, context=None):
     audit.leg_vast(Actie.geweigerd, context, reden=f"link-{reden}")
     request.session.pop(BEVESTIGING_SESSION_KEY, None)
     return render(
-        request, "mijn/link_ongeldig.html", {"reden": reden, "titel": titel}, status=status
+        request,
+        "mijn/link_ongeldig.html",
+        {"context": context, "reden": reden, "titel": titel},
+        status=status,
     )
 
 
@@ -415,14 +461,17 @@ def _bevestigen(request, context, token, verzoek):
         rules.require_identity_matches(services.klant_identiteit(klant), identiteit)
     except rules.RuleViolation as exc:
         audit.leg_vast(Actie.geweigerd, context, klant=klant, reden=exc.code)
-        return render(request, "mijn/andere_persoon.html", status=403)
+        return render(request, "mijn/andere_persoon.html", {"context": context}, status=403)
     if identiteit.type == "bsn" and services._existing_validated(klant, identiteit) is not None:
         audit.leg_vast(Actie.geweigerd, context, klant=klant, reden="gevalideerde-klant-bestaat")
-        return render(request, "mijn/bestaande_klant.html", status=409)
+        return render(request, "mijn/bestaande_klant.html", {"context": context}, status=409)
 
     organisatie = context.subject_type != "natuurlijk_persoon"
+    teruggezet = concept.neem(request, context) if request.method == "GET" else None
     form = BevestigForm(
-        request.POST or None, organisatie=organisatie, initial=BevestigForm.initial_for(klant)
+        request.POST or None,
+        organisatie=organisatie,
+        initial={**BevestigForm.initial_for(klant), **(teruggezet or {})},
     )
     if request.method == "POST" and form.is_valid():
 
@@ -451,5 +500,11 @@ def _bevestigen(request, context, token, verzoek):
     return render(
         request,
         "mijn/bevestigen.html",
-        {"context": context, "form": form, "klant": klant, "organisatie": organisatie},
+        {
+            "context": context,
+            "form": form,
+            "klant": klant,
+            "organisatie": organisatie,
+            "teruggezet": bool(teruggezet),
+        },
     )

@@ -14,8 +14,8 @@ only when an attempt that the Notificaties API did accept is recorded as failed,
 retried after its backoff:
 
 - the Notificaties API answered later than ``NOTIFICATIONS_DELIVERY_TIMEOUT`` seconds
-  (connect or read timeout), or the connection broke after the request was sent, or it
-  answered an error status although it stored the notification;
+  (for the whole call, however the bytes trickle in), or the connection broke after the
+  request was sent, or it answered an error status although it stored the notification;
 - the sender died (or lost its database connection) between the POST and the commit of its
   result.
 """
@@ -25,14 +25,16 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
+from urllib.parse import urljoin
 
-import requests
 import structlog
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from notifications_api_common.exponential_backoff import get_exponential_backoff_interval
 from notifications_api_common.models import NotificationsConfig
+
+from klanten.outbound import OutboundError, fetch
 
 from .models import NotificatieStatus, UitgaandeNotificatie
 
@@ -118,7 +120,7 @@ def _verstuur_een(client, config: NotificationsConfig, pk: int) -> bool | None:
         )
         if row is None:
             return None
-        fout = _post(client, row.bericht)
+        fout = _post(config.notifications_api_service, row.bericht)
         now = timezone.now()
         row.pogingen += 1
         row.laatste_poging_op = now
@@ -152,19 +154,25 @@ def _verstuur_een(client, config: NotificationsConfig, pk: int) -> bool | None:
         return fout is None
 
 
-def _post(client, bericht: dict) -> str | None:
+def _post(service, bericht: dict) -> str | None:
     """POST one notification; None when delivered, else a short description of the error.
-    The connection and each read give up after ``NOTIFICATIONS_DELIVERY_TIMEOUT`` seconds."""
+    The whole call (connecting, sending, the answer) gives up after
+    ``NOTIFICATIONS_DELIVERY_TIMEOUT`` seconds, through ``klanten.outbound.fetch`` with the
+    Notificaties API service's credentials."""
     try:
-        response = client.post(
-            "notificaties", json=bericht, timeout=settings.NOTIFICATIONS_DELIVERY_TIMEOUT
+        response = fetch(
+            urljoin(service.api_root, "notificaties"),
+            method="POST",
+            json=bericht,
+            service=service,
+            deadline=settings.NOTIFICATIONS_DELIVERY_TIMEOUT,
         )
-    except requests.RequestException as exc:
-        return f"{type(exc).__name__}: {exc}"
+    except OutboundError as exc:
+        return f"{type(exc).__name__}: {exc.reason}"
     except Exception as exc:  # e.g. building the client's credentials
         return f"{type(exc).__name__}: {exc}"
-    if response.status_code >= 400:
-        return f"HTTP {response.status_code}: {response.text[:300]}"
+    if response.status >= 400:
+        return f"HTTP {response.status}: {response.body[:300].decode(errors='replace')}"
     return None
 
 

@@ -1,5 +1,5 @@
 """Both groups may view contactmomenten (``datamodel.view_contactmoment``, the proxy model of
-datamodel 0011; see klanten.beheer.groups)."""
+datamodel 0012; see klanten.beheer.groups)."""
 
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
@@ -17,8 +17,8 @@ def forwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("beheer", "0002_groepen"),
-        ("datamodel", "0011_contactmomenten"),
+        ("beheer", "0003_klant_pk"),
+        ("datamodel", "0012_contactmomenten"),
     ]
 
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
