@@ -174,7 +174,7 @@ def test_the_extra_statuses_are_what_our_schema_adds():
 
 
 @pytest.fixture
-def world(db):
+def world(db, medewerkers):
     save_api_client(
         APIClient(client_id=FUZZER, secret=SECRET, label="Fuzzer", heeft_alle_autorisaties=True)
     )
