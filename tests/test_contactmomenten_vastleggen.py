@@ -305,3 +305,34 @@ def test_a_klant_leaving_its_contactmomenten_is_recorded(nrc, write, make_klant)
         for b in berichten
         if b["resource"] == "klantcontactmoment" and b["actie"] == "destroy"
     ) == sorted(r.resource_url for r in destroyed)
+
+
+# --- the kanaal ---------------------------------------------------------------------------------
+def test_register_kanalen_registers_contactmomenten(db, requests_mock, settings):
+    import io
+
+    from django.core.management import call_command
+
+    from .test_notifications import NRC
+
+    settings.SITE_DOMAIN = "klanten.example"
+    settings.IS_HTTPS = True
+    configure()
+    requests_mock.get(f"{NRC}kanaal", json=[])
+    requests_mock.post(f"{NRC}kanaal", status_code=201, json={"url": f"{NRC}kanaal/2"})
+    out = io.StringIO()
+    call_command("register_kanalen", "--kanalen", "contactmomenten", stdout=out)
+    get, post = requests_mock.request_history
+    assert (get.method, get.url) == ("GET", f"{NRC}kanaal?naam=contactmomenten")
+    assert post.json() == {
+        "naam": "contactmomenten",
+        "documentatieLink": "https://klanten.example/ref/kanalen/#contactmomenten",
+        "filters": ["bronorganisatie", "kanaal"],
+    }
+    assert "Registered kanaal 'contactmomenten'" in out.getvalue()
+
+
+def test_the_kanalen_page_documents_contactmomenten(client, db):
+    html = client.get("/ref/kanalen/").content.decode()
+    assert "contactmomenten" in html
+    assert "bronorganisatie" in html and "Het communicatiekanaal" in html
