@@ -109,6 +109,8 @@ def test_the_list_with_search_by_date_and_kanaal(raadpleger_client, klant_met_co
 def test_the_detail_page_shows_klanten_and_zaken(beheerder_client, klant_met_contacten):
     klant, telefoon, _balie = klant_met_contacten
     html = beheerder_client.get(f"{LIJST}{telefoon.pk}/change/").content.decode()
+    # heading, title and breadcrumb: when and through which kanaal
+    assert "Contactmoment van 01-03-2024 10:30 (telefoon)" in html
     assert klant.unique_representation() in html
     assert "https://zaken.example.nl/api/v1/zaken/9b1e" in html
     assert "Vraag over de afvalpas; teruggebeld." in html

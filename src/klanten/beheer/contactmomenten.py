@@ -25,6 +25,7 @@ from klanten.datamodel.klantcontacten import (
     contactmoment_rol,
 )
 
+from .basis import BeheerAdmin
 from .lijst import BegrensdeTellingPaginator, GecachteWaardenFilter
 
 TEKST_LENGTE = 120
@@ -172,8 +173,15 @@ def datum_zoekterm(term: str) -> date | None:
     return None
 
 
+def kop(klantcontact) -> str:
+    """The readable name of a contactmoment: when and through which kanaal."""
+    moment = timezone.localtime(klantcontact.plaatsgevonden_op)
+    kanaal = f" ({klantcontact.kanaal})" if klantcontact.kanaal else ""
+    return f"Contactmoment van {moment:%d-%m-%Y %H:%M}{kanaal}"
+
+
 @admin.register(Contactmoment)
-class ContactmomentAdmin(_AlleenLezen, admin.ModelAdmin):
+class ContactmomentAdmin(_AlleenLezen, BeheerAdmin):
     list_display = (
         "registratiedatum",
         "kanaal",
@@ -254,6 +262,14 @@ class ContactmomentAdmin(_AlleenLezen, admin.ModelAdmin):
                 klanten=Count("betrokkenen", filter=Q(betrokkenen__klant__isnull=False)),
             )
         )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = dict(extra_context or {})
+        klantcontact = self.get_object(request, object_id)
+        if klantcontact is not None:
+            extra_context.setdefault("title", kop(klantcontact))
+            extra_context.setdefault("kop", kop(klantcontact))
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_search_results(self, request, queryset, search_term):
         datum = datum_zoekterm(search_term)
