@@ -21,6 +21,7 @@ import aiohttp
 import jwt
 
 API = "/klanten/api/v1"
+CM_API = "/contactmomenten/api/v1"
 REQUEST_TIMEOUT_S = 30
 
 
@@ -112,6 +113,25 @@ def scenario_requests(name: str, inputs: dict, rng: random.Random):
             return ("POST", f"{API}/klanten", body, 201)
 
         return create
+    if name == "cm_create":
+        bronnen = inputs["bronorganisaties"]
+
+        def cm_create():
+            body = {
+                "bronorganisatie": rng.choice(bronnen),
+                "kanaal": "bench",
+                "tekst": "Belde over de afvalpas; teruggebeld.",
+                "initiatiefnemer": "klant",
+                "medewerkerIdentificatie": {
+                    "identificatie": f"mdw-{rng.randrange(50)}",
+                    "achternaam": "Medewerker",
+                },
+            }
+            return ("POST", f"{CM_API}/contactmomenten", body, 201)
+
+        return cm_create
+    if name == "cm_list":
+        return lambda: ("GET", f"{CM_API}/contactmomenten?kanaal=bench", None, 200)
     raise SystemExit(f"unknown scenario {name}")
 
 

@@ -54,11 +54,13 @@ SCENARIOS = {
     "list_achternaam": ("(4) list ?achternaam=", "read"),
     "create": ("(5) create klant (POST /klanten)", "write"),
     "klantbeeld": ("(6) klantbeeld by BSN (POST /klantbeeld)", "read"),
+    "cm_create": ("(7) create contactmoment (POST /contactmomenten)", "write"),
+    "cm_list": ("(8) contactmomenten list ?kanaal= (first page)", "read"),
     "constant_end": ("floor again, at the end (drift check)", "floor"),
 }
 DEFAULT_ORDER = (
     "constant,constant_auth,detail,list_bsn,list_first_page,list_achternaam,klantbeeld,create,"
-    "constant_end"
+    "cm_create,cm_list,constant_end"
 )
 P99_TARGET_MS = 100
 P99_TARGET_SCENARIOS = ("detail", "list_bsn", "klantbeeld")
@@ -646,7 +648,8 @@ def evaluate(report: dict, baseline: dict | None = None) -> None:
 
 def cleanup(database_url: str, applicatie_uuid: str) -> dict:
     """Delete what the run wrote: klanten made by the create scenario (aanmaakkanaal
-    'bench'), their rows, the audit trail and the klantbeeld log."""
+    'bench'), their rows, the contactmomenten of cm_create (kanaal 'bench'), the audit trail
+    and the klantbeeld log."""
     with psycopg.connect(**conninfo(database_url)) as conn:
         ids = "SELECT id FROM datamodel_klant WHERE aanmaakkanaal = 'bench'"
         deleted = {}
@@ -662,6 +665,14 @@ def cleanup(database_url: str, applicatie_uuid: str) -> dict:
             deleted[table] = conn.execute(f"DELETE FROM {table} WHERE klant_id IN ({ids})").rowcount
         deleted["datamodel_klant"] = conn.execute(
             "DELETE FROM datamodel_klant WHERE aanmaakkanaal = 'bench'"
+        ).rowcount
+        # contactmomenten of the cm_create scenario (kanaal 'bench') and their medewerker links
+        contacts = "SELECT id FROM datamodel_klantcontact WHERE kanaal = 'bench'"
+        deleted["datamodel_actorklantcontact"] = conn.execute(
+            f"DELETE FROM datamodel_actorklantcontact WHERE klantcontact_id IN ({contacts})"
+        ).rowcount
+        deleted["datamodel_klantcontact"] = conn.execute(
+            "DELETE FROM datamodel_klantcontact WHERE kanaal = 'bench'"
         ).rowcount
         deleted["audittrails_audittrail"] = conn.execute(
             "DELETE FROM audittrails_audittrail"

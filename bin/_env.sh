@@ -83,30 +83,40 @@ dev_database() {
 # docs/openapi.yaml with: KLANTEN_STANDARD_OAS, or the copy in shared/standard next to this
 # checkout (or next to the folder of a worktree). Without it that comparison is skipped: say so,
 # and how to enable it.
-find_standard_oas() {
-    local name="klanten-api-1.0.0-openapi.yaml" candidate
-    if [ -n "${KLANTEN_STANDARD_OAS:-}" ]; then
-        if [ -f "$KLANTEN_STANDARD_OAS" ]; then
-            export KLANTEN_STANDARD_OAS
-            echo "== standard schema: $KLANTEN_STANDARD_OAS"
+find_standard_oas() {  # every standard's schema: KLANTEN_STANDARD_OAS, CONTACTMOMENTEN_STANDARD_OAS
+    _find_standard_oas KLANTEN_STANDARD_OAS klanten-api-1.0.0-openapi.yaml \
+        docs/openapi.yaml tests/test_schema_conformance.py "VNG Klanten API 1.0.0" klanten-api
+    _find_standard_oas CONTACTMOMENTEN_STANDARD_OAS contactmomenten-api-1.0.0-openapi.yaml \
+        docs/openapi-contactmomenten.yaml tests/test_schema_conformance_contactmomenten.py \
+        "VNG Contactmomenten API 1.0.0" contactmomenten-api
+}
+
+# variable, file name, our schema, its test, the standard's name, its VNG repository: export
+# the variable when the file is found, else print a visible note that the comparison is skipped
+_find_standard_oas() {
+    local var="$1" name="$2" ours="$3" test="$4" label="$5" repository="$6" candidate value
+    value="${!var:-}"
+    if [ -n "$value" ]; then
+        if [ -f "$value" ]; then
+            export "${var?}"
+            echo "== standard schema: $value"
             return 0
         fi
-        echo "NOTE: KLANTEN_STANDARD_OAS=$KLANTEN_STANDARD_OAS is not a file: the comparison of" \
-            "docs/openapi.yaml with the standard (tests/test_schema_conformance.py) is SKIPPED."
+        echo "NOTE: $var=$value is not a file: the comparison of $ours with the standard" \
+            "($test) is SKIPPED."
         return 0
     fi
     for candidate in "$ROOT/../shared/standard/$name" "$ROOT/../../shared/standard/$name"; do
         if [ -f "$candidate" ]; then
-            KLANTEN_STANDARD_OAS="$(cd "$(dirname "$candidate")" && pwd)/$name"
-            export KLANTEN_STANDARD_OAS
-            echo "== standard schema: $KLANTEN_STANDARD_OAS"
+            printf -v "$var" '%s' "$(cd "$(dirname "$candidate")" && pwd)/$name"
+            export "${var?}"
+            echo "== standard schema: ${!var}"
             return 0
         fi
     done
-    echo "NOTE: the comparison of docs/openapi.yaml with the VNG Klanten API 1.0.0 standard" \
-        "(tests/test_schema_conformance.py) is SKIPPED: $name was not found in ../shared/standard." \
-        "To run it: KLANTEN_STANDARD_OAS=/path/to/$name bin/test (the standard's OpenAPI" \
-        "schema, published by VNG Realisatie in its klanten-api repository)."
+    echo "NOTE: the comparison of $ours with the $label standard ($test) is SKIPPED: $name" \
+        "was not found in ../shared/standard. To run it: $var=/path/to/$name bin/test (the" \
+        "standard's OpenAPI schema, published by VNG Realisatie in its $repository repository)."
 }
 
 # bin/test: makemigrations --check reads the migration history of a database. It reads that of

@@ -1,5 +1,6 @@
 """Shared fixtures: API clients with ZGW JWTs, and klanten made through the real services."""
 
+import re
 import time
 
 import jwt
@@ -22,6 +23,15 @@ ALL_SCOPES = (
 )
 # the extension scopes (contract E5)
 EXTENSION_SCOPES = ("klanten.valideren", "klanten.klantbeeld", "klanten.beheer")
+# the Contactmomenten API (component cmc)
+CM_BASE = "/contactmomenten/api/v1"
+CM_SCOPES = (
+    "contactmomenten.lezen",
+    "contactmomenten.aanmaken",
+    "contactmomenten.bijwerken",
+    "contactmomenten.verwijderen",
+    "audittrails.lezen",
+)
 # valid identifiers (11-proef)
 RSIN = "002220647"
 RSIN_2 = "517439943"
@@ -69,10 +79,11 @@ class ApiClient(Client):
 
 @pytest.fixture
 def make_client(db):
-    """``make_client(scopes=(...), all_rights=False, client_id=...)`` → ApiClient."""
+    """``make_client(scopes=(...), all_rights=False, client_id=..., cm_scopes=(...))`` →
+    ApiClient; ``scopes`` for the Klanten API, ``cm_scopes`` for the Contactmomenten API."""
     counter = iter(range(1, 10_000))
 
-    def factory(scopes=ALL_SCOPES, all_rights=False, client_id=None, **claims):
+    def factory(scopes=ALL_SCOPES, all_rights=False, client_id=None, cm_scopes=(), **claims):
         client_id = client_id or f"client-{next(counter)}"
         save_api_client(
             APIClient(
@@ -81,6 +92,7 @@ def make_client(db):
                 label=f"Applicatie {client_id}",
                 heeft_alle_autorisaties=all_rights,
                 scopes=tuple(scopes),
+                contactmomenten_scopes=tuple(cm_scopes),
             )
         )
         return ApiClient(
@@ -94,6 +106,29 @@ def make_client(db):
 def api(make_client):
     """A client holding every scope of the standard (not the extension scopes)."""
     return make_client(user_id="medewerker-1", user_representation="Mevrouw Medewerker")
+
+
+# the medewerker registers the tests' contactmomenten point at (a new or changed medewerker
+# URL must answer 200); any other URL goes out for real (the local stand-ins)
+MEDEWERKER_REGISTERS = re.compile(
+    r"^https?://(medewerkers\.example\.nl|example\.com/medewerker|testserver\.com/medewerker"
+    r"|m\.example\.nl|m\.nl)/"
+)
+
+
+@pytest.fixture
+def medewerkers(requests_mock):
+    requests_mock.real_http = True
+    requests_mock.get(MEDEWERKER_REGISTERS, status_code=200, json={})
+    return requests_mock
+
+
+@pytest.fixture
+def cm_api(make_client):
+    """A client holding every scope of the Contactmomenten API and of the Klanten API."""
+    return make_client(
+        cm_scopes=CM_SCOPES, user_id="medewerker-1", user_representation="Mevrouw Medewerker"
+    )
 
 
 @pytest.fixture(autouse=True)

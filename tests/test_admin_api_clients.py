@@ -71,3 +71,31 @@ def test_admin_refuses_duplicate_client_id(admin_client, make_client):
         ADD_URL, {"client_id": "bestaand", "label": "X", "heeft_alle_autorisaties": "on"}
     )
     assert "Deze client ID is al in gebruik." in response.content.decode()
+
+
+def test_admin_grants_contactmomenten_scopes(admin_client):
+    response = admin_client.post(
+        ADD_URL,
+        {
+            "client_id": "kcc",
+            "label": "Klantcontactcentrum",
+            "contactmomenten_scopes": ["contactmomenten.lezen", "audittrails.lezen"],
+            "secret": "s" * 40,
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    applicatie = Applicatie.objects.get(client_ids__contains=["kcc"])
+    assert sorted(
+        (a.component, sorted(a.scopes)) for a in Autorisatie.objects.filter(applicatie=applicatie)
+    ) == [("cmc", ["audittrails.lezen", "contactmomenten.lezen"])]
+    api = ApiClient(make_token("kcc", secret="s" * 40))
+    assert api.get("/contactmomenten/api/v1/contactmomenten").status_code == 200
+    assert api.get(f"{BASE}/klanten").status_code == 403
+
+    change = admin_client.get(f"/admin/klanten_config/apiclientapplicatie/{applicatie.pk}/change/")
+    html = change.content.decode()
+    assert "Scopes Contactmomenten API" in html
+    assert re.search(r'value="contactmomenten.lezen"[^>]*checked', html)
+    listing = admin_client.get("/admin/klanten_config/apiclientapplicatie/").content.decode()
+    assert "contactmomenten: audittrails.lezen" in listing

@@ -64,6 +64,7 @@ def test_groups_exist_with_their_permissions(db):
         "view_vestiging",
         "view_validatie",
         "view_interactie",
+        "view_contactmoment",  # read-only (test_admin_contactmomenten.py)
     }
     beheerder = set(
         Group.objects.get(name=BEHEERDER).permissions.values_list("codename", flat=True)

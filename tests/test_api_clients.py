@@ -262,3 +262,83 @@ def test_setup_configuration_refuses_unknown_scopes(db, tmp_path):
     # the whole run is rolled back
     assert not Applicatie.objects.exists()
     assert not JWTSecret.objects.exists()
+
+
+# --- one client, several APIs (Contactmomenten API: component cmc) -------------------------------
+def test_scopes_per_api(db):
+    _save(
+        scopes=("klanten.lezen", "audittrails.lezen"),
+        contactmomenten_scopes=("contactmomenten.lezen", "contactmomenten.aanmaken"),
+    )
+    assert _state()["autorisaties"] == [
+        ("cmc", ["contactmomenten.aanmaken", "contactmomenten.lezen"]),
+        ("kc", ["audittrails.lezen", "klanten.lezen"]),
+    ]
+    # saved again without contactmomenten scopes: the client loses them
+    _save(scopes=("klanten.lezen",))
+    assert _state()["autorisaties"] == [("kc", ["klanten.lezen"])]
+    _save(contactmomenten_scopes=("contactmomenten.lezen",))
+    assert _state()["autorisaties"] == [("cmc", ["contactmomenten.lezen"])]
+
+
+def test_unknown_contactmomenten_scope_is_refused(db):
+    with pytest.raises(ValueError, match="klanten.lezen"):
+        _save(contactmomenten_scopes=("klanten.lezen",))
+    with pytest.raises(ValueError, match="contactmomenten.lezen"):
+        _save(scopes=("contactmomenten.lezen",))
+    assert not Applicatie.objects.exists()
+
+
+def test_audittrails_lezen_is_per_api(db, medewerkers):
+    """audittrails.lezen of the Klanten API does not read contactmomenten' audit trails."""
+    from klanten.datamodel import contacten
+
+    klantcontact = contacten.create_klantcontact(
+        {"bronorganisatie": RSIN, "medewerker_url": "https://m.example.nl/1"}
+    )
+    trail = f"/contactmomenten/api/v1/contactmomenten/{klantcontact.uuid}/audittrail"
+    _save(scopes=("audittrails.lezen",))
+    assert _client().get(trail).status_code == 403
+    _save(contactmomenten_scopes=("audittrails.lezen",))
+    assert _client().get(trail).status_code == 200
+    klant = _client().get(f"{BASE}/klanten/00000000-0000-4000-8000-000000000000/audittrail")
+    assert klant.status_code == 403
+
+
+CM_CONFIG = f"""
+    klanten_api_clients_enable: true
+    klanten_api_clients:
+      items:
+        - client_id: kcc
+          secret: {LONG_SECRET}
+          label: Klantcontactcentrum
+          scopes:
+            - klanten.lezen
+          contactmomenten_scopes:
+            - contactmomenten.lezen
+            - contactmomenten.aanmaken
+            - audittrails.lezen
+"""
+
+
+def test_setup_configuration_grants_contactmomenten_scopes(db, tmp_path, medewerkers):
+    _setup(_yaml(tmp_path, CM_CONFIG))
+    assert _state("kcc")["autorisaties"] == [
+        ("cmc", ["audittrails.lezen", "contactmomenten.aanmaken", "contactmomenten.lezen"]),
+        ("kc", ["klanten.lezen"]),
+    ]
+    kcc = _client("kcc")
+    body = {"bronorganisatie": RSIN, "medewerker": "https://m.example.nl/1"}
+    created = kcc.post_json("/contactmomenten/api/v1/contactmomenten", body)
+    assert created.status_code == 201, created.content
+    assert kcc.get(created.json()["url"]).status_code == 200
+    assert kcc.delete(created.json()["url"]).status_code == 403
+
+
+def test_setup_configuration_refuses_unknown_contactmomenten_scopes(db, tmp_path):
+    path = _yaml(
+        tmp_path, CM_CONFIG.replace("- contactmomenten.aanmaken", "- contactmomenten.alles")
+    )
+    with pytest.raises(CommandError):
+        _setup(path)
+    assert not Applicatie.objects.exists()

@@ -10,13 +10,15 @@ from pathlib import Path
 from .processes import ROOT
 
 NAME = "klanten-api-1.0.0-openapi.yaml"
+CM_NAME = "contactmomenten-api-1.0.0-openapi.yaml"
+STANDARD_VARIABLES = ("KLANTEN_STANDARD_OAS", "CONTACTMOMENTEN_STANDARD_OAS")
 
 
 def _env_sh(function: str, root: Path, **env) -> subprocess.CompletedProcess:
     """Run ``function`` of bin/_env.sh as if the checkout were ``root``."""
     (root / "bin").mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "bin" / "_env.sh", root / "bin" / "_env.sh")
-    environment = {k: v for k, v in os.environ.items() if k != "KLANTEN_STANDARD_OAS"}
+    environment = {k: v for k, v in os.environ.items() if k not in STANDARD_VARIABLES}
     environment.update(env)
     return subprocess.run(
         ["bash", "-c", f'source "{root}/bin/_env.sh" && {function} && env'],
@@ -36,6 +38,13 @@ def test_a_missing_standard_schema_is_announced_with_how_to_enable_it(tmp_path):
     assert "SKIPPED" in result.stdout
     assert f"KLANTEN_STANDARD_OAS=/path/to/{NAME} bin/test" in result.stdout
     assert "\nKLANTEN_STANDARD_OAS=" not in result.stdout  # not exported
+    # the Contactmomenten API's standard likewise
+    assert (
+        "comparison of docs/openapi-contactmomenten.yaml with the VNG Contactmomenten API 1.0.0 "
+        "standard" in result.stdout
+    )
+    assert f"CONTACTMOMENTEN_STANDARD_OAS=/path/to/{CM_NAME} bin/test" in result.stdout
+    assert "\nCONTACTMOMENTEN_STANDARD_OAS=" not in result.stdout
 
 
 def test_a_standard_schema_that_is_no_file_is_announced(tmp_path):
@@ -49,10 +58,13 @@ def test_the_standard_schema_next_to_the_checkout_or_its_worktree_folder(tmp_pat
     standard = tmp_path / "shared" / "standard" / NAME
     standard.parent.mkdir(parents=True)
     standard.write_text("openapi: 3.0.0\n")
+    cm_standard = standard.parent / CM_NAME
+    cm_standard.write_text("openapi: 3.0.0\n")
     for checkout in (tmp_path / "main", tmp_path / "wt" / "feature"):
         result = _env_sh("find_standard_oas", checkout)
         assert "SKIPPED" not in result.stdout
         assert f"\nKLANTEN_STANDARD_OAS={standard}\n" in result.stdout
+        assert f"\nCONTACTMOMENTEN_STANDARD_OAS={cm_standard}\n" in result.stdout
 
 
 def test_the_migrations_check_prints_no_warning_without_the_database(tmp_path):

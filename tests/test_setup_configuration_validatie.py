@@ -301,3 +301,10 @@ def test_example_file_in_docs_loads(db, monkeypatch):
     assert ValidatieRecht.objects.exists()
     for recht in ValidatieRecht.objects.all():
         assert 0 <= recht.maximale_rang <= 4
+    # the KCC and Open Zaak get their Contactmomenten API scopes (component cmc)
+    from vng_api_common.authorizations.models import Autorisatie
+
+    cmc = Autorisatie.objects.filter(component="cmc").values_list(
+        "applicatie__client_ids", flat=True
+    )
+    assert sorted(cmc) == [["klantcontactsysteem"], ["open-zaak"]]

@@ -1,6 +1,7 @@
 """Outbound HTTP calls: :func:`fetch`, the one way this component calls a URL it was given or
-configured (the subject check kla-002 today; the checks of zaak, verzoek, medewerker and
-remote klant URLs of the Contactmomenten API next).
+configured (the subject check kla-002; the Contactmomenten API's checks of a klant in another
+Klanten API and of a zaak's zaakcontactmomenten in the Zaken API,
+``klanten.contactmomenten.remote``).
 
 Every call:
 

@@ -15,6 +15,7 @@ urlpatterns = [
     # /health/live, /health/ready, /metrics (served by klanten.health.middleware first)
     path("", include("klanten.health.urls")),
     path("klanten/api/v1/", include("klanten.api.urls")),
+    path("contactmomenten/api/v1/", include("klanten.contactmomenten.urls")),
     # vng_api_common's error documentation pages (the `type` of a problem+json body)
     path("ref/", include("vng_api_common.urls")),
     # the kanalen documentation page: the documentatieLink of register_kanalen (C13)

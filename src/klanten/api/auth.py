@@ -1,8 +1,11 @@
-"""ZGW JWT authorization for this component (``kc``).
+"""ZGW JWT authorization for the APIs of this service: Klanten (component ``kc``) and
+Contactmomenten (``cmc``).
 
 Checks a client's token the ZGW way (client lookup, HS256 signature, ``iat`` and expiry, the
-ZGW error codes of vng_api_common) and reads an application's scopes always for the Klanten
-component, without consulting the Autorisaties API configuration singleton per request.
+ZGW error codes of vng_api_common) and reads an application's scopes for the component of the
+API the request is for (by its path, ``klanten.api.middleware.API_COMPONENTS``), without
+consulting the Autorisaties API configuration singleton per request. One application may hold
+scopes for several components (one Autorisatie per component).
 
 Every token check refuses with 403 (problem+json), never a 500, also for claims of the wrong
 type or size:
@@ -39,6 +42,8 @@ from rest_framework.exceptions import PermissionDenied
 from vng_api_common.authorizations.models import Applicatie, Autorisatie
 from vng_api_common.constants import ComponentTypes
 from vng_api_common.models import JWTSecret
+
+from .middleware import component_for_path
 
 COMPONENT = ComponentTypes.kc
 _MAX_TOKENS = 10_000
@@ -209,8 +214,10 @@ def _check_claims(payload: dict, client_id: str) -> None:
 class KlantenJWTAuth:
     """``request.jwt_auth``: the request's token, its verified claims and what it grants."""
 
-    def __init__(self, encoded: str | None = None):
+    def __init__(self, encoded: str | None = None, component: str | None = None):
         self.encoded = encoded
+        # the component whose scopes count: the API the request is for
+        self.component = component or COMPONENT
 
     @property
     def payload(self) -> dict | None:
@@ -258,24 +265,30 @@ class KlantenJWTAuth:
         external._payload = self.payload  # verified above; not decoded (and logged) again
         return list(external.applicaties)
 
-    def scopes(self) -> set[str] | None:
-        """The scopes granted for this component; None means all rights."""
+    def scopes(self, component: str | None = None) -> set[str] | None:
+        """The scopes granted for ``component`` (default: the Klanten API's, whichever API the
+        request is for); None means all rights."""
+        component = component or COMPONENT
         if not hasattr(self, "_scopes"):
+            self._scopes = {}
+        if component not in self._scopes:
             granted: set[str] | None = set()
             for applicatie in self.applicaties:
                 if applicatie.heeft_alle_autorisaties:
                     granted = None
                     break
                 for autorisatie in applicatie.autorisaties.all():
-                    if autorisatie.component == COMPONENT:
+                    if autorisatie.component == component:
                         granted.update(autorisatie.scopes)
-            self._scopes = granted
-        return self._scopes
+            self._scopes[component] = granted
+        return self._scopes[component]
 
     def has_auth(self, scopes, component=None, **fields) -> bool:
+        """Whether the request holds ``scopes`` for ``component`` (default: the component of
+        the API the request is for)."""
         if scopes is None:
             return False
-        granted = self.scopes()
+        granted = self.scopes(component or self.component)
         if granted is None:
             return bool(self.applicaties)
         return scopes.is_contained_in(list(granted))
@@ -296,5 +309,5 @@ class KlantenAuthMiddleware:
         encoded = (
             authorization[len(self.prefix) :] if authorization.startswith(self.prefix) else None
         )
-        request.jwt_auth = KlantenJWTAuth(encoded)
+        request.jwt_auth = KlantenJWTAuth(encoded, component_for_path(request.path))
         return self.get_response(request)

@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from klanten.api.exceptions import camel_field_path as camelize_name
+from klanten.contactmomenten.serializers import ContactMomentSerializer, ReferentieField
 from klanten.datamodel import rules
 from klanten.datamodel.constants import (
     INTERACTIE_ROLLEN,
@@ -11,6 +12,7 @@ from klanten.datamodel.constants import (
     SleutelType,
     SubjectType,
 )
+from klanten.datamodel.klantcontacten import KlantcontactmomentRol, ObjectType
 
 from .serializers import KlantSerializer
 from .validators import bsn_validator, rsin_validator
@@ -92,7 +94,12 @@ class ValidatieSerializer(serializers.Serializer):
 
 class InteractieSerializer(serializers.Serializer):
     soort = serializers.ChoiceField(choices=InteractieSoort.choices)
-    url = serializers.URLField(max_length=1000)
+    # any absolute http(s) URL: a contactmoment of this service is addressed by the host the
+    # service is called by, which may have no dot (a container network)
+    url = ReferentieField(
+        help_text="De URL van het contactmoment, verzoek of de zaak. Een contactmoment van "
+        "deze dienst (Contactmomenten API) wordt een klantcontactmoment."
+    )
     rol = serializers.CharField(max_length=50)
     vernietigingsdatum = serializers.DateField(required=False, allow_null=True, default=None)
 
@@ -205,8 +212,24 @@ class InteractieWeergaveSerializer(serializers.Serializer):
     vernietigingsdatum = serializers.DateField(allow_null=True)
 
 
+class KlantbeeldObjectSerializer(serializers.Serializer):
+    object = serializers.URLField(help_text="URL-referentie naar het OBJECT (een zaak).")
+    object_type = serializers.ChoiceField(choices=ObjectType.choices)
+
+
+class KlantbeeldContactmomentSerializer(ContactMomentSerializer):
+    """A contactmoment the klant took part in (Contactmomenten API), with the klant's roles
+    in it and the objects (zaken) it concerns."""
+
+    rollen = serializers.ListField(child=serializers.ChoiceField(KlantcontactmomentRol.choices))
+    objecten = KlantbeeldObjectSerializer(many=True)
+
+
 class KlantbeeldKlantSerializer(KlantSerializer):
     interacties = InteractieWeergaveSerializer(many=True)
+    contactmomenten = KlantbeeldContactmomentSerializer(
+        many=True, help_text="De contactmomenten (van deze dienst) waarin de klant betrokken was."
+    )
 
 
 class KlantbeeldWeergaveSerializer(serializers.Serializer):

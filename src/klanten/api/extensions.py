@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status, views, viewsets
 from rest_framework.exceptions import (
     APIException,
+    ErrorDetail,
     PermissionDenied,
     UnsupportedMediaType,
     ValidationError,
@@ -15,11 +16,19 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from vng_api_common.permissions import AuthScopesRequired
 
-from klanten.datamodel import evidence, rules, services
-from klanten.datamodel.models import Interactie, Klant, KlantbeeldVerzoek, Validatie
+from klanten.datamodel import contacten, evidence, rules, services
+from klanten.datamodel.constants import InteractieSoort
+from klanten.datamodel.models import (
+    Betrokkene,
+    Interactie,
+    Klant,
+    KlantbeeldVerzoek,
+    Klantcontact,
+    Validatie,
+)
 from klanten.datamodel.representation import row_data
 
-from . import readsql, visibility
+from . import interacties, readsql, visibility
 from .extension_serializers import (
     BevestigingslinkSerializer,
     InteractieSerializer,
@@ -169,7 +178,10 @@ class KlantSubresourceMixin:
 
     def get_klant(self) -> Klant:
         key = parse_uuid(self.kwargs["klant_uuid"])
-        queryset = visibility.visible(Klant.objects.all(), self.request)
+        # V7: a read also sees the klanten of the application's contactmomenten
+        queryset = visibility.visible(
+            Klant.objects.all(), self.request, per_uuid=self.request.method in ("GET", "HEAD")
+        )
         klant = queryset.filter(uuid=key).first()
         if klant is None:
             raise Http404
@@ -260,10 +272,24 @@ class InteractieViewSet(ContentTypeRequiredMixin, KlantSubresourceMixin, viewset
     @extend_schema(responses={200: InteractieWeergaveSerializer(many=True)})
     def list(self, request, klant_uuid=None):
         klant = self.get_klant()
-        url = self.klant_url(klant)
-        return Response(
-            CamelCaseList(interactie_data(i, url) for i in klant.interacties.order_by("id"))
-        )
+        return Response(CamelCaseList(interacties.van_klant(klant, self.klant_url(klant), request)))
+
+    def _contactmoment(self, attrs):
+        """The contactmoment of this service an interaction of soort contactmoment names, or
+        None for a URL elsewhere (400 for a URL of this service that names none)."""
+        from klanten.contactmomenten import verwijzingen
+
+        if attrs["soort"] != InteractieSoort.contactmoment:
+            return None
+        key = verwijzingen.contactmoment_uuid(attrs["url"], self.request)
+        if key is None:
+            return None
+        klantcontact = Klantcontact.objects.filter(uuid=key).first()
+        if klantcontact is None:
+            raise ValidationError(
+                {"url": [ErrorDetail("Het contactmoment bestaat niet.", code="does_not_exist")]}
+            )
+        return klantcontact
 
     @extend_schema(request=InteractieSerializer, responses={201: InteractieWeergaveSerializer})
     def create(self, request, klant_uuid=None):
@@ -271,6 +297,11 @@ class InteractieViewSet(ContentTypeRequiredMixin, KlantSubresourceMixin, viewset
         serializer = InteractieSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         attrs = serializer.validated_data
+        klantcontact = self._contactmoment(attrs)
+        url = self.klant_url(klant)
+        if klantcontact is not None:
+            # a contactmoment of this service: the klant's part in it is a klantcontactmoment
+            return self._create_betrokkene(klant, klantcontact, attrs, url)
         try:
             interactie = services.add_interactie(
                 klant,
@@ -282,15 +313,50 @@ class InteractieViewSet(ContentTypeRequiredMixin, KlantSubresourceMixin, viewset
         except Klant.DoesNotExist as exc:  # deleted meanwhile (e.g. its retention ended)
             raise Http404 from exc
         return Response(
-            CamelCaseData(interactie_data(interactie, self.klant_url(klant))),
-            status=status.HTTP_201_CREATED,
+            CamelCaseData(interactie_data(interactie, url)), status=status.HTTP_201_CREATED
         )
+
+    def _create_betrokkene(self, klant, klantcontact, attrs, url):
+        applicatie = visibility.requesting_applicatie(self.request)
+        try:
+            # recorded as a klantcontactmoment of the Contactmomenten API (audit, notification)
+            betrokkene, _created = contacten.add_betrokkene(
+                klantcontact,
+                klant=klant,
+                klantcontactmoment_rol=attrs["rol"],
+                bij_bestaand="bijwerken",
+                vernietigingsdatum=attrs["vernietigingsdatum"],
+                geregistreerd_door=applicatie.uuid if applicatie else None,
+                herkomst=herkomst(self.request),
+            )
+        except (Klant.DoesNotExist, Klantcontact.DoesNotExist) as exc:
+            raise Http404 from exc
+        data = {
+            "url": f"{url}/interacties/{betrokkene.uuid}",
+            "klant": url,
+            "soort": InteractieSoort.contactmoment,
+            "objectUrl": attrs["url"],
+            "rol": attrs["rol"],
+            "vernietigingsdatum": (
+                betrokkene.vernietigingsdatum.isoformat() if betrokkene.vernietigingsdatum else None
+            ),
+        }
+        return Response(CamelCaseData(data), status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={204: None})
     def destroy(self, request, klant_uuid=None, uuid=None):
         klant = self.get_klant()
-        if not services.verwijder_interactie(klant, parse_uuid(uuid)):
+        key = parse_uuid(uuid)
+        if services.verwijder_interactie(klant, key):
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        # the klant's part in a contactmoment of this service (a klantcontactmoment)
+        betrokkene = Betrokkene.objects.filter(klant=klant, uuid=key).first()
+        if betrokkene is None:
             raise Http404
+        try:
+            contacten.remove_betrokkene(betrokkene, herkomst=herkomst(request))
+        except Betrokkene.DoesNotExist as exc:
+            raise Http404 from exc
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -317,19 +383,25 @@ class KlantbeeldView(ContentTypeRequiredMixin, UnsupportedMethodFirstMixin, view
         serializer.is_valid(raise_exception=True)
         attrs = serializer.validated_data
         sleutel = attrs["sleutel"]
+        from klanten.datamodel.contactrepresentatie import Basis, klantbeeld_contactmomenten
+
         base = collection_url(request)
-        # (id, *representation row) per klant, then all their interactions in one query
+        # (id, *representation row) per klant, then all their interactions in one query and
+        # the contactmomenten they took part in in one more
         found = readsql.klantbeeld_rows(
             sleutel.type, sleutel.identificatie, attrs.get("bronorganisatie") or None
         )
-        interacties: dict[int, list] = {row[0]: [] for row in found}
-        if interacties:
-            for interactie in Interactie.objects.filter(klant_id__in=interacties).order_by("id"):
-                interacties[interactie.klant_id].append(interactie)
+        ids = [row[0] for row in found]
+        per_klant = interacties.rijen(ids)
+        contactmomenten = klantbeeld_contactmomenten(ids, Basis.voor(request))
+        cm_base = interacties.contactmomenten_url(request)
         klanten = []
         for klant_id, *row in found:
             data = row_data(row, base)
-            data["interacties"] = [interactie_data(i, data["url"]) for i in interacties[klant_id]]
+            data["interacties"] = [
+                interacties.data(rij, data["url"], cm_base) for rij in per_klant[klant_id]
+            ]
+            data["contactmomenten"] = contactmomenten[klant_id]
             klanten.append(data)
         actor = actor_for(request)
         KlantbeeldVerzoek.objects.create(

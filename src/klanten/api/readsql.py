@@ -60,7 +60,13 @@ def _visibility_condition(marks, visibility: str) -> Q | None:
         return None
     if visibility == "gevalideerd":
         return Q(gevalideerd=True)
-    return Q(gevalideerd=True) | Q(geregistreerd_door=marks["__applicatie"])
+    condition = Q(gevalideerd=True) | Q(geregistreerd_door=marks["__applicatie"])
+    if visibility == "applicatie-per-uuid":
+        # V7: by uuid, also the klanten of the application's contactmomenten
+        from .visibility import via_contactmomenten
+
+        condition |= Q(via_contactmomenten(marks["__applicatie"]))
+    return condition
 
 
 def _base(marks, lookups: dict[str, str], visibility: str):
@@ -117,7 +123,9 @@ def visibility_shape(request) -> tuple[str, uuid.UUID | None]:
 
 def detail_row(request, key: uuid.UUID) -> tuple | None:
     mode, applicatie = visibility_shape(request)
-    names = ("__uuid", "__applicatie" if mode == "applicatie" else None)
+    if mode == "applicatie":
+        mode = "applicatie-per-uuid"
+    names = ("__uuid", "__applicatie" if applicatie is not None else None)
     sql, order = _compile(
         ("detail", names, mode),
         lambda marks: _base(marks, {}, mode).filter(uuid=marks["__uuid"]).values_list(*COLUMNS),

@@ -21,11 +21,17 @@ LINKS = {
 
 @extend_schema(exclude=True)
 class APIRootView(views.APIView):
+    """``links``: name → URL name (the Contactmomenten API's root passes its own)."""
+
     permission_classes = (permissions.AllowAny,)
+    links = LINKS
 
     def get(self, request):
         return Response(
             CamelCaseData(
-                {name: request.build_absolute_uri(reverse(view)) for name, view in LINKS.items()}
+                {
+                    name: request.build_absolute_uri(reverse(view))
+                    for name, view in self.links.items()
+                }
             )
         )

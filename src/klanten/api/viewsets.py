@@ -358,7 +358,8 @@ class KlantAuditTrailViewSet(ETagMixin, viewsets.ReadOnlyModelViewSet):
         # hoofd_object is the klant's absolute URL; its path ends in the uuid
         trail = van_object(f"/klanten/{klant_uuid}")
         klanten = Klant.objects.filter(uuid=klant_uuid)
-        if visibility.visible(klanten, self.request).exists():
+        # V7: a read by uuid also sees the klanten of the application's contactmomenten
+        if visibility.visible(klanten, self.request, per_uuid=True).exists():
             return trail
         if klanten.exists():
             raise Http404  # V7: invisible, the same answer as for an unknown klant

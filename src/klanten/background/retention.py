@@ -20,16 +20,16 @@ Running it again destroys nothing twice: what is gone is not found any more.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import structlog
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from klanten.datamodel import rules, services
+from klanten.datamodel import contacten, rules, services
 from klanten.datamodel.constants import VernietigingsGrond
-from klanten.datamodel.models import Interactie, Klant
+from klanten.datamodel.models import Betrokkene, Klant
 from klanten.datamodel.wijzigingen import Herkomst
 
 from .models import RunStatus, VernietigdeKlant, Vernietigingsrun
@@ -45,19 +45,9 @@ def te_vernietigen(vandaag: date):
     return Klant.objects.filter(gevalideerd=False, vernietigingsdatum__lte=vandaag)
 
 
-def _interacties_per_klant(klant_ids) -> dict[int, list]:
-    per_klant: dict[int, list] = {pk: [] for pk in klant_ids}
-    rows = Interactie.objects.filter(klant_id__in=per_klant).values_list(
-        "klant_id", "vernietigingsdatum", "aangemaakt_op"
-    )
-    for klant_id, datum, aangemaakt in rows:
-        per_klant[klant_id].append((datum, aangemaakt))
-    return per_klant
-
-
 def beoordeel(klanten: list[Klant], vandaag: date) -> list[tuple[Klant, rules.Vernietiging]]:
     """The klanten of ``klanten`` that are due now by their current data, with the reason."""
-    per_klant = _interacties_per_klant([k.pk for k in klanten])
+    per_klant = services.interactie_termijnen([k.pk for k in klanten])
     due = []
     for klant in klanten:
         vernietiging = services.vernietiging_van(klant, per_klant[klant.pk])
@@ -104,8 +94,24 @@ def vernietig_batch(vandaag: date, batch_size: int) -> tuple[int, int]:
                     klant.pk: f"Vernietigd (R2): {VernietigingsGrond(vernietiging.grond).label}"
                     for klant, vernietiging in due
                 },
+                vernietiging=True,
             )
         return len(klanten), len(due)
+
+
+def vernietig_anonieme_betrokkenen(vandaag: date, batch_size: int) -> int:
+    """R1/R2 for the betrokkenen without a klant (an anonymous contact, K6, or one whose klant
+    was deleted through an API, K9): one batch destroyed, in its own transaction. Their
+    klantcontact stays. Returns how many went (0: nothing due, or all due ones locked)."""
+    bewaartermijn = timedelta(days=settings.KLANTEN_BEWAARTERMIJN_DAGEN)
+    with transaction.atomic():
+        ids = list(
+            contacten.anonieme_betrokkenen_te_vernietigen(vandaag, bewaartermijn)
+            .select_for_update(skip_locked=True, of=("self",))
+            .order_by("id")
+            .values_list("id", flat=True)[:batch_size]
+        )
+        return contacten.verwijder_betrokkenen(Betrokkene.objects.filter(pk__in=ids))
 
 
 @dataclass
@@ -154,6 +160,9 @@ def voer_uit(
             Vernietigingsrun.objects.filter(pk=run.pk).update(
                 aantal_vernietigd=run.aantal_vernietigd
             )
+        betrokkenen = 0
+        while vernietigd_anoniem := vernietig_anonieme_betrokkenen(vandaag, batch_size):
+            betrokkenen += vernietigd_anoniem
     except Exception as exc:
         run.status = RunStatus.mislukt
         run.fout = type(exc).__name__
@@ -169,5 +178,10 @@ def voer_uit(
     run.status = RunStatus.geslaagd
     run.beeindigd_op = timezone.now()
     run.save(update_fields=["status", "beeindigd_op", "aantal_vernietigd"])
-    logger.info("retention_run_finished", run_id=run.pk, vernietigd=run.aantal_vernietigd)
+    logger.info(
+        "retention_run_finished",
+        run_id=run.pk,
+        vernietigd=run.aantal_vernietigd,
+        anonieme_betrokkenen=betrokkenen,
+    )
     return run

@@ -34,6 +34,10 @@ _READ = [
     ("datamodel", f"view_{model}")
     for model in ("klant", "klantadres", *_IDENTIFICATIE_MODELS, "validatie", "interactie")
 ]
+# contactmomenten (read-only in the admin, klanten.beheer.contactmomenten); the permission of
+# the proxy model arrives with datamodel migration 0012, granted by beheer migration 0004
+CONTACTMOMENTEN = [("datamodel", "view_contactmoment")]
+_READ += CONTACTMOMENTEN
 _WRITE = [
     ("datamodel", f"{action}_{model}")
     for model in ("klant", "klantadres", *_IDENTIFICATIE_MODELS, "interactie")
@@ -54,11 +58,12 @@ GROUPS: dict[str, list[tuple[str, str]]] = {
 }
 
 
-def ensure_groups(apps=global_apps, *, strict: bool = True) -> None:
+def ensure_groups(apps=global_apps, *, strict: bool = True, later=()) -> None:
     """Create the extra permissions and both groups, and set the groups' permissions.
 
     A permission that does not exist (yet) is an error, unless ``strict`` is off (after a
-    partial flush in a test run): then the group gets the ones that exist."""
+    partial flush in a test run): then the group gets the ones that exist. ``later``: the
+    permissions a later migration grants (of models that do not exist yet at this one)."""
     content_type_model = apps.get_model("contenttypes", "ContentType")
     permission_model = apps.get_model("auth", "Permission")
     group_model = apps.get_model("auth", "Group")
@@ -71,6 +76,7 @@ def ensure_groups(apps=global_apps, *, strict: bool = True) -> None:
     for name, wanted in GROUPS.items():
         group, _ = group_model.objects.get_or_create(name=name)
         query = Q()
+        wanted = [permission for permission in wanted if permission not in later]
         for app_label, codename in wanted:
             query |= Q(content_type__app_label=app_label, codename=codename)
         permissions = list(permission_model.objects.filter(query))

@@ -63,5 +63,5 @@ def vernietig(klanten: list[Klant], request, reden: str) -> int:
         ],
         ignore_conflicts=True,
     )
-    services.verwijder_klanten(locked, herkomst(request, toelichting=reden))
+    services.verwijder_klanten(locked, herkomst(request, toelichting=reden), vernietiging=True)
     return len(locked)

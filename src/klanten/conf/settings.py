@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "klanten.accounts",
     "klanten.datamodel",
     "klanten.api",
+    "klanten.contactmomenten",
     "klanten.config",
     "klanten.health",
     "klanten.background",
@@ -258,6 +259,9 @@ SPECTACULAR_SETTINGS = {
     # without them
     "COMPONENT_NO_READ_ONLY_REQUIRED": True,
     "ENUM_NAME_OVERRIDES": {},
+    # one schema per API: this one the Klanten API's endpoints only (the Contactmomenten API's
+    # schema: klanten.contactmomenten.schema)
+    "PREPROCESSING_HOOKS": ["klanten.api.schema.alleen_klanten"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "drf_spectacular.contrib.djangorestframework_camel_case.camelize_serializer_fields",

@@ -13,7 +13,14 @@ from vng_api_common.models import JWTSecret
 
 from klanten.datamodel.assurance import CANONICAL_RANKS, validate_aliases
 
-from .clients import KNOWN_SCOPES, RANK_LABELS, APIClient, save_api_client, secret_is_short
+from .clients import (
+    CONTACTMOMENTEN_SCOPES,
+    KNOWN_SCOPES,
+    RANK_LABELS,
+    APIClient,
+    save_api_client,
+    secret_is_short,
+)
 from .models import APIClientApplicatie, ValidatieRecht, VertrouwdeUitgever
 
 SCOPE_VALIDEREN = "klanten.valideren"
@@ -28,6 +35,14 @@ class APIClientForm(forms.ModelForm):
         help_text="Niet nodig wanneer de applicatie alle autorisaties heeft. De extensies: "
         "klanten.valideren (bewijs van authenticatie aanleveren), klanten.klantbeeld "
         "(klantbeeld opvragen), klanten.beheer (alle niet-gevalideerde klanten zien).",
+    )
+    contactmomenten_scopes = forms.MultipleChoiceField(
+        label="Scopes Contactmomenten API",
+        choices=[(scope, scope) for scope in CONTACTMOMENTEN_SCOPES],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="De scopes voor de Contactmomenten API (/contactmomenten/api/v1/); "
+        "audittrails.lezen geeft hier de audit trail van contactmomenten.",
     )
     maximale_rang = forms.TypedChoiceField(
         label="Maximale rang",
@@ -63,6 +78,8 @@ class APIClientForm(forms.ModelForm):
             self.fields["client_id"].disabled = True
             autorisatie = self.instance.autorisaties.filter(component=ComponentTypes.kc).first()
             self.fields["scopes"].initial = autorisatie.scopes if autorisatie else []
+            cmc = self.instance.autorisaties.filter(component=ComponentTypes.cmc).first()
+            self.fields["contactmomenten_scopes"].initial = cmc.scopes if cmc else []
             recht = ValidatieRecht.objects.filter(applicatie=self.instance).first()
             self.fields["maximale_rang"].initial = recht.maximale_rang if recht else ""
 
@@ -77,7 +94,11 @@ class APIClientForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if not cleaned.get("heeft_alle_autorisaties") and not cleaned.get("scopes"):
+        if (
+            not cleaned.get("heeft_alle_autorisaties")
+            and not cleaned.get("scopes")
+            and not cleaned.get("contactmomenten_scopes")
+        ):
             raise forms.ValidationError("Kies scopes of geef alle autorisaties.", code="no-scopes")
         return cleaned
 
@@ -98,6 +119,7 @@ class APIClientAdmin(admin.ModelAdmin):
         "label",
         "heeft_alle_autorisaties",
         "scopes",
+        "contactmomenten_scopes",
         "maximale_rang",
         "secret",
         "nieuw_secret",
@@ -117,10 +139,13 @@ class APIClientAdmin(admin.ModelAdmin):
     def scope_list(self, obj):
         if obj.heeft_alle_autorisaties:
             return "alle autorisaties"
+        prefixes = {ComponentTypes.kc: "", ComponentTypes.cmc: "contactmomenten: "}
         return ", ".join(
-            scope
-            for autorisatie in obj.autorisaties.all()
-            if autorisatie.component == ComponentTypes.kc
+            f"{prefixes[autorisatie.component]}{scope}" if scope == "audittrails.lezen" else scope
+            for autorisatie in sorted(
+                obj.autorisaties.all(), key=lambda a: list(prefixes).index(a.component)
+            )
+            if autorisatie.component in prefixes
             for scope in autorisatie.scopes
         )
 
@@ -160,6 +185,7 @@ class APIClientAdmin(admin.ModelAdmin):
                 heeft_alle_autorisaties=data["heeft_alle_autorisaties"],
                 scopes=tuple(data.get("scopes") or ()),
                 maximale_rang=data.get("maximale_rang"),
+                contactmomenten_scopes=tuple(data.get("contactmomenten_scopes") or ()),
             )
         )
         if (

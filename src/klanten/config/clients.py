@@ -1,4 +1,5 @@
-"""API clients: a ZGW JWT secret plus an Applicatie with its scopes for component ``kc``."""
+"""API clients: a ZGW JWT secret plus an Applicatie with its scopes per API: component ``kc``
+(Klanten API) and ``cmc`` (Contactmomenten API), one Autorisatie each."""
 
 import warnings
 from dataclasses import dataclass
@@ -21,6 +22,16 @@ KNOWN_SCOPES = (
     "klanten.valideren",
     "klanten.klantbeeld",
     "klanten.beheer",
+)
+
+# the Contactmomenten API 1.0.0 (component cmc); audittrails.lezen there reads the audit trails
+# of contactmomenten, independently of the Klanten API's
+CONTACTMOMENTEN_SCOPES = (
+    "contactmomenten.lezen",
+    "contactmomenten.aanmaken",
+    "contactmomenten.bijwerken",
+    "contactmomenten.verwijderen",
+    "audittrails.lezen",
 )
 
 
@@ -52,6 +63,14 @@ class APIClient:
     # V4: the highest assurance rank (0-4) this application may assert itself with scope
     # klanten.valideren; None: it may not assert evidence at all
     maximale_rang: int | None = None
+    # scopes for the Contactmomenten API (component cmc)
+    contactmomenten_scopes: tuple[str, ...] = ()
+
+    def scopes_per_component(self) -> dict[str, tuple[str, ...]]:
+        return {
+            ComponentTypes.kc: tuple(self.scopes),
+            ComponentTypes.cmc: tuple(self.contactmomenten_scopes),
+        }
 
 
 def validate_maximale_rang(value: int | None) -> None:
@@ -76,11 +95,17 @@ def save_validatierecht(applicatie: Applicatie, maximale_rang: int | None) -> No
 def save_api_client(client: APIClient) -> Applicatie:
     """Create or update one API client (idempotent, keyed by client id).
 
-    Scopes and the maximum assurance rank are replaced: a client saved without
-    ``maximale_rang`` loses its right to assert evidence."""
+    Scopes (of each API) and the maximum assurance rank are replaced: a client saved without
+    ``maximale_rang`` loses its right to assert evidence, one saved without
+    ``contactmomenten_scopes`` its rights in the Contactmomenten API."""
     unknown = set(client.scopes) - set(KNOWN_SCOPES)
     if unknown:
         raise ValueError(f"Onbekende scopes: {', '.join(sorted(unknown))}")
+    unknown = set(client.contactmomenten_scopes) - set(CONTACTMOMENTEN_SCOPES)
+    if unknown:
+        raise ValueError(
+            f"Onbekende scopes voor de Contactmomenten API: {', '.join(sorted(unknown))}"
+        )
     validate_maximale_rang(client.maximale_rang)
     if secret_is_short(client.secret):
         warnings.warn(
@@ -98,10 +123,11 @@ def save_api_client(client: APIClient) -> Applicatie:
     applicatie.label = client.label
     applicatie.heeft_alle_autorisaties = client.heeft_alle_autorisaties
     applicatie.save()
-    Autorisatie.objects.filter(applicatie=applicatie, component=ComponentTypes.kc).delete()
-    if client.scopes and not client.heeft_alle_autorisaties:
-        Autorisatie.objects.create(
-            applicatie=applicatie, component=ComponentTypes.kc, scopes=list(client.scopes)
-        )
+    for component, scopes in client.scopes_per_component().items():
+        Autorisatie.objects.filter(applicatie=applicatie, component=component).delete()
+        if scopes and not client.heeft_alle_autorisaties:
+            Autorisatie.objects.create(
+                applicatie=applicatie, component=component, scopes=list(scopes)
+            )
     save_validatierecht(applicatie, client.maximale_rang)
     return applicatie

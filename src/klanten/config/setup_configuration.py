@@ -22,6 +22,12 @@ class APIClientModel(ConfigurationModel):
     label: str = Field(description="Human readable name of the application.")
     heeft_alle_autorisaties: bool = Field(default=False, description="All rights.")
     scopes: list[str] = Field(default_factory=list, description="Scopes for the Klanten API.")
+    contactmomenten_scopes: list[str] = Field(
+        default_factory=list,
+        description="Scopes for the Contactmomenten API (contactmomenten.lezen, "
+        "contactmomenten.aanmaken, contactmomenten.bijwerken, contactmomenten.verwijderen, "
+        "audittrails.lezen).",
+    )
     maximale_rang: int | None = Field(
         default=None,
         ge=0,
@@ -39,7 +45,8 @@ class APIClientsModel(ConfigurationModel):
 
 
 class APIClientsConfigurationStep(BaseConfigurationStep[APIClientsModel]):
-    """Create or update the applications that may call the Klanten API."""
+    """Create or update the applications that may call the Klanten API and the
+    Contactmomenten API."""
 
     verbose_name = "Klanten API clients"
     config_model = APIClientsModel
@@ -56,6 +63,7 @@ class APIClientsConfigurationStep(BaseConfigurationStep[APIClientsModel]):
                     heeft_alle_autorisaties=item.heeft_alle_autorisaties,
                     scopes=tuple(item.scopes),
                     maximale_rang=item.maximale_rang,
+                    contactmomenten_scopes=tuple(item.contactmomenten_scopes),
                 )
             )
 

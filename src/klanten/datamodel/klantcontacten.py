@@ -52,6 +52,32 @@ class BetrokkeneRol(models.TextChoices):
     vertegenwoordiger = "vertegenwoordiger", "Vertegenwoordiger"
 
 
+# a Contactmomenten role and the Klantinteracties role of the same betrokkene (docs/store.md)
+ROL_VOOR_CONTACTMOMENT_ROL = {
+    KlantcontactmomentRol.belanghebbende: BetrokkeneRol.klant,
+    KlantcontactmomentRol.gesprekspartner: BetrokkeneRol.vertegenwoordiger,
+}
+CONTACTMOMENT_ROL_VOOR_ROL = {rol: cm for cm, rol in ROL_VOOR_CONTACTMOMENT_ROL.items()}
+# the betrokkenen that are klantcontactmomenten: with a klant here or elsewhere
+IS_KLANTCONTACTMOMENT = Q(klant__isnull=False) | ~Q(klant_url="")
+
+
+def contactmoment_rol(betrokkene_rol: str, klantcontactmoment_rol: str) -> str:
+    """The Contactmomenten role of a betrokkene: its own, else derived from the
+    Klantinteracties role."""
+    return klantcontactmoment_rol or CONTACTMOMENT_ROL_VOOR_ROL.get(betrokkene_rol, "")
+
+
+def met_contactmoment_rol(rol: str, prefix: str = "") -> Q:
+    """The betrokkenen whose Contactmomenten role is ``rol`` (stored or derived)."""
+    return Q(**{f"{prefix}klantcontactmoment_rol": rol}) | Q(
+        **{
+            f"{prefix}klantcontactmoment_rol": "",
+            f"{prefix}rol": ROL_VOOR_CONTACTMOMENT_ROL[rol],
+        }
+    )
+
+
 class ObjectType(models.TextChoices):
     """The Contactmomenten API's kinds of object of an objectcontactmoment."""
 
@@ -128,10 +154,21 @@ class Klantcontact(models.Model):
             models.Index(fields=["kanaal", "id"], name="klantcontact_kanaal_idx"),
             models.Index(fields=["bronorganisatie", "id"], name="klantcontact_bronorg_idx"),
             models.Index(fields=["geregistreerd_door", "id"], name="klantcontact_registr_idx"),
+            models.Index(fields=["medewerker_url", "id"], name="klantcontact_medewerker_idx"),
         ]
 
     def __str__(self) -> str:
         return f"{self.kanaal or 'contact'} {self.plaatsgevonden_op:%Y-%m-%d %H:%M}"
+
+
+class Contactmoment(Klantcontact):
+    """A klantcontact under the Contactmomenten API's name: notifications name their resource
+    after the model (``contactmoment``), and the admin lists contactmomenten on their own."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "contactmoment"
+        verbose_name_plural = "contactmomenten"
 
 
 class Actor(models.Model):

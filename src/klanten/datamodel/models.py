@@ -576,6 +576,7 @@ from .klantcontacten import (  # noqa: E402, F401
     Actor,
     ActorKlantcontact,
     Betrokkene,
+    Contactmoment,
     InterneTaak,
     Klantcontact,
     Onderwerpobject,

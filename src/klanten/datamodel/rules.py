@@ -352,3 +352,39 @@ def is_te_vernietigen(gevalideerd: bool, vernietigingsdatum: date | None, vandaa
     """R2/R3: a non-validated klant is destroyed on or after its destruction date; a validated
     klant never."""
     return not gevalideerd and vernietigingsdatum is not None and vernietigingsdatum <= vandaag
+
+
+# --- Contactmomenten (Contactmomenten API 1.0.0, design K3) ------------------------------------
+
+
+def require_medewerker(medewerker_url: str, heeft_identificatie: bool) -> None:
+    """A contactmoment names who acted for the municipality: a ``medewerker`` URL or a
+    ``medewerkerIdentificatie`` (or both)."""
+    if not medewerker_url and not heeft_identificatie:
+        raise RuleViolation(
+            "Geef een medewerker (URL) of een medewerkerIdentificatie op.",
+            code="invalid-medewerker",
+        )
+
+
+def require_no_loop(contactmoment_id: int | None, keten: Iterable[int]) -> None:
+    """``vorigContactmoment`` chains contactmomenten back in time; a chain never returns to
+    where it started. ``keten`` is the chain that starts at the proposed previous contactmoment
+    (that one first, then its own previous, ...); ``contactmoment_id`` is the contactmoment
+    being written (None for a new one, which no chain can contain yet)."""
+    if contactmoment_id is not None and contactmoment_id in keten:
+        raise RuleViolation(
+            "Het vorige contactmoment mag niet (via een reeks) naar dit contactmoment zelf "
+            "verwijzen.",
+            code="kringverwijzing",
+        )
+
+
+def require_vorig_vrij(volgend_van_vorig: int | None, contactmoment_id: int | None) -> None:
+    """A contactmoment is the previous one of at most one other (``volgendContactmoment`` is a
+    single reference)."""
+    if volgend_van_vorig is not None and volgend_van_vorig != contactmoment_id:
+        raise RuleViolation(
+            "Dit contactmoment is al het vorige contactmoment van een ander contactmoment.",
+            code="unique",
+        )

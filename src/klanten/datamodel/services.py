@@ -360,14 +360,32 @@ def delete_klant(klant: Klant, *, herkomst: Herkomst | None = None) -> None:
 
 
 def verwijder_klanten(
-    klanten: list[Klant], herkomst: Herkomst | None = None, toelichtingen: dict | None = None
+    klanten: list[Klant],
+    herkomst: Herkomst | None = None,
+    toelichtingen: dict | None = None,
+    *,
+    vernietiging: bool = False,
 ) -> None:
     """Delete klanten the caller has locked, with everything that hangs off them. Their API
     audit trail goes with them (it holds their data); with a ``herkomst`` one record of each
     deletion stays, without personal data, and each gets a ``destroy`` notification
-    (``toelichtingen``: a reason per klant pk for those records)."""
+    (``toelichtingen``: a reason per klant pk for those records).
+
+    A ``vernietiging`` (retention, R2; a privacy request) also destroys their part in
+    klantcontacten: their betrokkenen (klantcontactmomenten) go, while the klantcontact stays
+    with its tekst. A delete through an API keeps the betrokkenen without the klant, with their
+    own snapshot (K9). Either way the klantcontactmomenten end, each with its own audit record
+    and notification."""
     if not klanten:
         return
+    from . import contacten
+    from .klantcontacten import Betrokkene
+
+    klant_ids = [klant.pk for klant in klanten]
+    if vernietiging:
+        contacten.verwijder_betrokkenen(Betrokkene.objects.filter(klant_id__in=klant_ids), herkomst)
+    else:
+        contacten.klant_verlaat_contacten(klant_ids, herkomst)
     if herkomst is not None:
         wijzigingen.leg_vernietigingen_vast(klanten, herkomst, toelichtingen)
     else:
@@ -702,13 +720,33 @@ def vernietiging_volgens_regels(
     )
 
 
+def interactie_termijnen(klant_ids) -> dict[int, list]:
+    """R1: per klant id the ``(vernietigingsdatum, registered)`` pairs of its interactions: its
+    E2 interactions (registered when they were recorded here) and the klantcontacten it took
+    part in as a betrokkene (registered when the contact took place), in one query."""
+    from .klantcontacten import Betrokkene
+
+    per_klant: dict[int, list] = {pk: [] for pk in klant_ids}
+    if not per_klant:
+        return per_klant
+    interacties = Interactie.objects.filter(klant_id__in=per_klant).values_list(
+        "klant_id", "vernietigingsdatum", "aangemaakt_op"
+    )
+    betrokkenheden = Betrokkene.objects.filter(klant_id__in=per_klant).values_list(
+        "klant_id", "vernietigingsdatum", "klantcontact__plaatsgevonden_op"
+    )
+    for klant_id, datum, geregistreerd in interacties.union(betrokkenheden, all=True):
+        per_klant[klant_id].append((datum, geregistreerd))
+    return per_klant
+
+
 def vernietiging_van(klant: Klant, interacties=None) -> rules.Vernietiging | None:
     """R1 for a stored klant; ``interacties`` as for :func:`vernietiging_volgens_regels`,
-    read from the database when not given."""
+    read from the database when not given (:func:`interactie_termijnen`)."""
+    if klant.gevalideerd:
+        return None  # R3
     if interacties is None:
-        interacties = Interactie.objects.filter(klant_id=klant.pk).values_list(
-            "vernietigingsdatum", "aangemaakt_op"
-        )
+        interacties = interactie_termijnen([klant.pk])[klant.pk]
     return vernietiging_volgens_regels(
         gevalideerd=klant.gevalideerd,
         aangemaakt_op=timezone.localdate(klant.aangemaakt_op),
@@ -743,11 +781,7 @@ def herbereken_vernietigingsdata(batch_size: int = 1000) -> int:
             if not klanten:
                 return changed
             last_id = klanten[-1].id
-            per_klant: dict[int, list] = {k.id: [] for k in klanten}
-            for klant_id, datum, aangemaakt in Interactie.objects.filter(
-                klant_id__in=per_klant
-            ).values_list("klant_id", "vernietigingsdatum", "aangemaakt_op"):
-                per_klant[klant_id].append((datum, aangemaakt))
+            per_klant = interactie_termijnen([k.id for k in klanten])
             for klant in klanten:
                 before = klant.vernietigingsdatum
                 if werk_vernietigingsdatum_bij(klant, per_klant[klant.id]) != before:

@@ -1,5 +1,6 @@
-"""R1: the stored destruction date follows every write of an interaction, whichever way it
-is made (the API's services, the admin's inlines, a shell), and a klant created outside
+"""R1: the stored destruction date follows every write of an interaction (an E2 interaction, or
+a klant's part in a klantcontact: a betrokkene), whichever way it is made (the API's
+services, the admin's inlines, a shell), and a klant created outside
 ``services.create_klant`` (the admin) gets one too. The derivation is ``rules.vernietiging``;
 the write is ``services.werk_vernietigingsdatum_bij``."""
 
@@ -8,7 +9,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from . import services
-from .models import Interactie, Klant
+from .models import Betrokkene, Interactie, Klant, Klantcontact
 
 
 @receiver(post_save, sender=Klant, dispatch_uid="klant_vernietigingsdatum")
@@ -31,4 +32,34 @@ def interactie_verwijderd(sender, instance: Interactie, origin=None, **kwargs):
         return
     klant = Klant.objects.filter(pk=instance.klant_id).first()
     if klant is not None:
+        services.werk_vernietigingsdatum_bij(klant)
+
+
+@receiver(post_save, sender=Betrokkene, dispatch_uid="betrokkene_opgeslagen_vernietigingsdatum")
+def betrokkene_opgeslagen(sender, instance: Betrokkene, raw=False, **kwargs):
+    if not raw and instance.klant_id is not None:
+        klant = Klant.objects.filter(pk=instance.klant_id).first()
+        if klant is not None:
+            services.werk_vernietigingsdatum_bij(klant)
+
+
+@receiver(post_delete, sender=Betrokkene, dispatch_uid="betrokkene_verwijderd_vernietigingsdatum")
+def betrokkene_verwijderd(sender, instance: Betrokkene, origin=None, **kwargs):
+    if instance.klant_id is None:
+        return
+    if isinstance(origin, Klant) or (isinstance(origin, QuerySet) and origin.model is Klant):
+        return
+    klant = Klant.objects.filter(pk=instance.klant_id).first()
+    if klant is not None:
+        services.werk_vernietigingsdatum_bij(klant)
+
+
+@receiver(post_save, sender=Klantcontact, dispatch_uid="klantcontact_opgeslagen_vernietigingsdatum")
+def klantcontact_opgeslagen(sender, instance: Klantcontact, created, raw=False, **kwargs):
+    """The date of a contact counts for the klanten that took part (R1)."""
+    if created or raw:
+        return  # nobody took part yet
+    for klant in Klant.objects.filter(
+        gevalideerd=False, betrokkenheden__klantcontact=instance
+    ).distinct():
         services.werk_vernietigingsdatum_bij(klant)

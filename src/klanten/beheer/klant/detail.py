@@ -115,7 +115,15 @@ class KlantDetail:
             if obj is not None and obj.subject_type in IDENTIFICATIE_INLINES
             else list(IDENTIFICATIE_INLINES.values())
         )
-        return (KlantAdresInline, *identificatie, ValidatieInline, InteractieInline)
+        from klanten.beheer.contactmomenten import ContactmomentInline
+
+        return (
+            KlantAdresInline,
+            *identificatie,
+            ValidatieInline,
+            InteractieInline,
+            ContactmomentInline,
+        )
 
     def get_fieldsets(self, request, obj=None):
         """Only what this user can see and do: the key masked without the right to see it in

@@ -4,7 +4,7 @@ extra permissions on the klant (see klanten.beheer.groups)."""
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from klanten.beheer.groups import EXTRA_PERMISSIONS, GROUPS, ensure_groups
+from klanten.beheer.groups import CONTACTMOMENTEN, EXTRA_PERMISSIONS, GROUPS, ensure_groups
 
 
 def forwards(apps, schema_editor):
@@ -13,7 +13,8 @@ def forwards(apps, schema_editor):
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
-    ensure_groups(apps)
+    # the contactmomenten' permissions come with datamodel 0011 (beheer 0003 grants them)
+    ensure_groups(apps, later=CONTACTMOMENTEN)
 
 
 def backwards(apps, schema_editor):

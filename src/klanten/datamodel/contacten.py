@@ -1,0 +1,608 @@
+"""Transactional writes of klantcontacten and what hangs off them (design K3).
+
+The Contactmomenten API, the Klanten API's interactions (E2), the admin and the
+Klantinteracties API all write klantcontacten, betrokkenen, onderwerpobjecten and actoren
+through these functions, so each rule is enforced once (``docs/store.md``). Callers pass plain,
+already shape-checked data (snake_case column names, model instances for references); nothing
+here knows about requests or URLs.
+
+Every write is a write transaction (``transactions.schrijfactie``: run again when PostgreSQL
+cancels it). Locks, in one order: the klant rows involved (by id), then the klantcontact, then
+the rows that hang off it; changes of a ``vorig_klantcontact`` chain are serialized by one
+transaction-level advisory lock taken after those. A row that is gone raises its model's
+``DoesNotExist`` (the API answers 404).
+
+A write made on behalf of someone (``herkomst``, see ``wijzigingen.Herkomst``) is recorded in
+its transaction (``contactwijzigingen``): the Contactmomenten API's audit trail and
+notifications, whichever API or path made it; a change of nothing records nothing.
+"""
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from vng_api_common.constants import CommonResourceAction
+
+from . import contactwijzigingen, rules
+from .contactrepresentatie import Basis, klantcontactmoment_data, klantcontactmomenten_met_contact
+from .klantcontacten import (
+    ROL_VOOR_CONTACTMOMENT_ROL,
+    Actor,
+    ActorKlantcontact,
+    Betrokkene,
+    Klantcontact,
+    Onderwerpobject,
+    SoortActor,
+    contactmoment_rol,
+    met_contactmoment_rol,
+)
+from .transactions import schrijfactie
+from .wijzigingen import Herkomst
+
+# the columns a client may write (through any API); everything else is kept by the services
+KLANTCONTACT_VELDEN = (
+    "bronorganisatie",
+    "nummer",
+    "referentienummer",
+    "kanaal",
+    "voorkeurskanaal",
+    "onderwerp",
+    "inhoud",
+    "reactie",
+    "taal",
+    "vertrouwelijk",
+    "indicatie_contact_gelukt",
+    "verdere_actie_ondernomen",
+    "hoofd_onderwerp_type",
+    "metadata",
+    "plaatsgevonden_op",
+    "initiatiefnemer",
+    "onderwerp_links",
+    "medewerker_url",
+    "geregistreerd_door",
+)
+BETROKKENE_VELDEN = (
+    "initiator",
+    "voorletters",
+    "voornaam",
+    "voorvoegsel_achternaam",
+    "achternaam",
+    "organisatienaam",
+    "bezoekadres",
+    "correspondentieadres",
+    "vernietigingsdatum",
+    "geregistreerd_door",
+)
+ONDERWERPOBJECT_VELDEN = (
+    "object_id",
+    "code_objecttype",
+    "code_register",
+    "code_soort_object_id",
+    "object_url",
+    "object_type",
+    "geregistreerd_door",
+)
+
+# how an actor for a Contactmomenten medewerkerIdentificatie is identified (the codes KISS
+# uses for employees registered by hand)
+MEDEWERKER_CODES = {
+    "code_objecttype": "mdw",
+    "code_register": "handmatig",
+    "code_soort_object_id": "idf",
+}
+# the zaak of an objectcontactmoment, as Klantinteracties shows it
+ZAAK_CODES = {
+    "code_objecttype": "zaak",
+    "code_register": "openzaak",
+    "code_soort_object_id": "uuid",
+}
+
+# pg_advisory_xact_lock key serializing changes of vorig_klantcontact chains (see _keten)
+_KETEN_LOCK = 0x6B6C6E7463  # "klntc"
+
+
+class Bestaat(Exception):
+    """The row would duplicate one that exists (a betrokkene with the same klant and role, an
+    onderwerpobject with the same object); ``bestaand`` is that row."""
+
+    def __init__(self, bestaand):
+        super().__init__("bestaat al")
+        self.bestaand = bestaand
+
+
+@dataclass(frozen=True)
+class MedewerkerIdentificatie:
+    """The Contactmomenten API's embedded identification of an employee."""
+
+    identificatie: str = ""
+    achternaam: str = ""
+    voorletters: str = ""
+    voorvoegsel_achternaam: str = ""
+
+    def naam(self) -> str:
+        delen = (self.voorletters, self.voorvoegsel_achternaam, self.achternaam)
+        return " ".join(deel for deel in delen if deel)
+
+
+class _Ongewijzigd:
+    def __repr__(self):
+        return "ONGEWIJZIGD"
+
+
+# "leave as it is" for the keyword arguments of update_klantcontact
+ONGEWIJZIGD = _Ongewijzigd()
+
+
+# --- actors ------------------------------------------------------------------------------------
+
+
+def actor_voor_medewerker(medewerker: MedewerkerIdentificatie) -> Actor:
+    """The actor of soort medewerker for exactly this identification, created when there is
+    none. Identifications that differ in any part are different actors: an actor is shared by
+    every klantcontact it took part in, so changing one would change all their
+    representations."""
+    waarden = {
+        "soort_actor": SoortActor.medewerker,
+        "object_id": medewerker.identificatie,
+        "achternaam": medewerker.achternaam,
+        "voorletters": medewerker.voorletters,
+        "voorvoegsel_achternaam": medewerker.voorvoegsel_achternaam,
+        **MEDEWERKER_CODES,
+    }
+    with connection.cursor() as cursor:
+        # two transactions finding no actor for one identification create one, not two
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+            [f"actor-medewerker:{medewerker.identificatie}"],
+        )
+    actor = Actor.objects.filter(**waarden).order_by("id").first()
+    if actor is None:
+        actor = Actor.objects.create(naam=medewerker.naam(), **waarden)
+    return actor
+
+
+def medewerker_link(klantcontact: Klantcontact) -> ActorKlantcontact | None:
+    """The link whose actor is the Contactmomenten API's medewerker of a klantcontact: its first
+    (lowest id) link to an actor of soort medewerker."""
+    return (
+        ActorKlantcontact.objects.select_related("actor")
+        .filter(klantcontact=klantcontact, actor__soort_actor=SoortActor.medewerker)
+        .order_by("id")
+        .first()
+    )
+
+
+def _zet_medewerker(
+    klantcontact: Klantcontact, medewerker: MedewerkerIdentificatie | None, *, nieuw=False
+):
+    """Make ``medewerker`` the klantcontact's first medewerker (None: it has none).
+    ``nieuw``: the klantcontact was inserted in this transaction (it has no links yet)."""
+    if nieuw:
+        if medewerker is not None:
+            ActorKlantcontact.objects.create(
+                actor=actor_voor_medewerker(medewerker), klantcontact=klantcontact
+            )
+        return
+    huidig = medewerker_link(klantcontact)
+    if medewerker is None:
+        if huidig is not None:
+            huidig.delete()
+        return
+    actor = actor_voor_medewerker(medewerker)
+    if huidig is None:
+        ActorKlantcontact.objects.get_or_create(actor=actor, klantcontact=klantcontact)
+        return
+    if huidig.actor_id == actor.pk:
+        return
+    # the actor may already take part through a later link: that one goes, so that the first
+    # link (which decides) points at it
+    ActorKlantcontact.objects.filter(actor=actor, klantcontact=klantcontact).delete()
+    huidig.actor = actor
+    huidig.save(update_fields=["actor"])
+
+
+def add_actor(klantcontact: Klantcontact, actor: Actor) -> tuple[ActorKlantcontact, bool]:
+    """An actor took part in a klantcontact (Klantinteracties' actorklantcontact)."""
+    klantcontact = Klantcontact.objects.select_for_update().get(pk=klantcontact.pk)
+    return ActorKlantcontact.objects.get_or_create(actor=actor, klantcontact=klantcontact)
+
+
+# --- the vorig/volgend chain ---------------------------------------------------------------------
+
+
+def _keten(start_id: int, limiet: int = 100_000) -> list[int]:
+    """The ids of the chain back in time from ``start_id`` (itself first), in one query; it
+    stops on a repeated id, so it ends even on a (not allowed) loop."""
+    table = Klantcontact._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH RECURSIVE keten(id, vorig_id, pad, lus) AS (
+                SELECT id, vorig_klantcontact_id, ARRAY[id], false FROM {table} WHERE id = %s
+                UNION ALL
+                SELECT k.id, k.vorig_klantcontact_id, keten.pad || k.id, k.id = ANY(keten.pad)
+                FROM {table} k JOIN keten ON k.id = keten.vorig_id
+                WHERE NOT keten.lus AND cardinality(keten.pad) < %s
+            )
+            SELECT id FROM keten
+            """,
+            [start_id, limiet],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _zet_vorig(klantcontact: Klantcontact, vorig: Klantcontact | None) -> None:
+    """Point ``klantcontact`` at ``vorig`` (not yet saved), refusing a loop or a previous
+    contactmoment that already has a next one."""
+    if vorig is None:
+        klantcontact.vorig_klantcontact = None
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_KETEN_LOCK])
+    volgend = (
+        Klantcontact.objects.filter(vorig_klantcontact_id=vorig.pk)
+        .values_list("id", flat=True)
+        .first()
+    )
+    rules.require_vorig_vrij(volgend, klantcontact.pk)
+    if not Klantcontact.objects.filter(pk=vorig.pk).exists():
+        raise Klantcontact.DoesNotExist("vorig")
+    rules.require_no_loop(klantcontact.pk, _keten(vorig.pk))
+    klantcontact.vorig_klantcontact = vorig
+
+
+# --- klantcontacten ----------------------------------------------------------------------------
+
+
+def _velden(data: dict, velden) -> dict:
+    onbekend = set(data) - set(velden)
+    if onbekend:
+        raise TypeError(f"Onbekende velden: {', '.join(sorted(onbekend))}")
+    return data
+
+
+def _klanten_van(klantcontact_id: int) -> list:
+    """Lock the klanten of a klantcontact's betrokkenen (by id): the first locks of a write
+    that changes what their retention date depends on."""
+    from .models import Klant
+
+    ids = Betrokkene.objects.filter(
+        klantcontact_id=klantcontact_id, klant__isnull=False
+    ).values_list("klant_id", flat=True)
+    return list(Klant.objects.select_for_update().filter(pk__in=ids).order_by("id"))
+
+
+def _save(klantcontact: Klantcontact, **kwargs) -> None:
+    if klantcontact.vorig_klantcontact_id is None:
+        klantcontact.save(**kwargs)  # no chain: no unique previous one to clash on
+        return
+    try:
+        with transaction.atomic():
+            klantcontact.save(**kwargs)
+    except IntegrityError as exc:
+        # a backstop: the chain lock lets no two klantcontacten take one previous one
+        if "vorig_klantcontact" not in str(exc):
+            raise
+        rules.require_vorig_vrij(-1, klantcontact.pk)
+
+
+@schrijfactie
+def create_klantcontact(
+    data: dict,
+    *,
+    medewerker: MedewerkerIdentificatie | None = None,
+    vorig: Klantcontact | None = None,
+    herkomst: Herkomst | None = None,
+) -> Klantcontact:
+    """A new klantcontact. ``data`` holds columns of ``KLANTCONTACT_VELDEN``; ``medewerker``
+    becomes its first medewerker, ``vorig`` its previous klantcontact (locally: a
+    Contactmomenten ``vorigContactmoment``)."""
+    klantcontact = Klantcontact(**_velden(data, KLANTCONTACT_VELDEN))
+    _zet_vorig(klantcontact, vorig)
+    _save(klantcontact, force_insert=True)
+    _zet_medewerker(klantcontact, medewerker, nieuw=True)
+    if herkomst is not None:
+        nieuw = contactwijzigingen.contactmoment(klantcontact, Basis.van_herkomst(herkomst))
+        contactwijzigingen.leg_contactmoment_vast(
+            CommonResourceAction.create, oud=None, nieuw=nieuw, herkomst=herkomst
+        )
+        # what was recorded is the answer too (the same request's URLs): not read again
+        klantcontact.representatie = nieuw
+    return klantcontact
+
+
+@schrijfactie
+def update_klantcontact(
+    klantcontact: Klantcontact,
+    data: dict,
+    *,
+    medewerker=ONGEWIJZIGD,
+    vorig=ONGEWIJZIGD,
+    partial: bool = True,
+    herkomst: Herkomst | None = None,
+) -> Klantcontact:
+    """Change the given columns (``data``), and the medewerker and previous klantcontact when
+    given (None removes them); ``partial``: a partial update (PATCH) rather than an update
+    (PUT), for the audit trail. When the date changes, the retention date of the klanten that
+    took part follows (R1, ``signals.py``): their rows are locked first."""
+    data = _velden(data, KLANTCONTACT_VELDEN)
+    if "plaatsgevonden_op" in data:
+        _klanten_van(klantcontact.pk)
+    klantcontact = Klantcontact.objects.select_for_update().get(pk=klantcontact.pk)
+    if herkomst is not None:
+        basis = Basis.van_herkomst(herkomst)
+        oud = contactwijzigingen.contactmoment(klantcontact, basis)
+    for field, value in data.items():
+        setattr(klantcontact, field, value)
+    if vorig is not ONGEWIJZIGD and (
+        vorig is None or vorig.pk != klantcontact.vorig_klantcontact_id
+    ):
+        _zet_vorig(klantcontact, vorig)
+    _save(klantcontact)
+    if medewerker is not ONGEWIJZIGD:
+        _zet_medewerker(klantcontact, medewerker)
+    if herkomst is not None:
+        nieuw = contactwijzigingen.contactmoment(klantcontact, basis)
+        contactwijzigingen.leg_contactmoment_vast(
+            CommonResourceAction.partial_update if partial else CommonResourceAction.update,
+            oud=oud,
+            nieuw=nieuw,
+            herkomst=herkomst,
+        )
+        klantcontact.representatie = nieuw
+    return klantcontact
+
+
+@schrijfactie
+def delete_klantcontact(klantcontact: Klantcontact, *, herkomst: Herkomst | None = None) -> None:
+    """Remove a klantcontact with its betrokkenen, onderwerpobjecten and actor links (K9: the
+    actors themselves stay). A later klantcontact that pointed at it loses its previous one.
+    The retention dates of the klanten that took part follow (signals). Its audit trail goes,
+    one record of the deletion stays (``contactwijzigingen``)."""
+    _klanten_van(klantcontact.pk)
+    klantcontact = Klantcontact.objects.select_for_update().get(pk=klantcontact.pk)
+    if herkomst is not None:
+        oud = contactwijzigingen.contactmoment(klantcontact, Basis.van_herkomst(herkomst))
+        contactwijzigingen.leg_verwijdering_vast(oud, herkomst)
+    klantcontact.delete()
+
+
+# --- betrokkenen -------------------------------------------------------------------------------
+
+
+@schrijfactie
+def add_betrokkene(
+    klantcontact: Klantcontact,
+    *,
+    klant=None,
+    klant_url: str = "",
+    klantcontactmoment_rol: str = "",
+    rol: str = "",
+    bij_bestaand: str = "weigeren",
+    herkomst: Herkomst | None = None,
+    **velden,
+) -> tuple[Betrokkene, bool]:
+    """A party took part in a klantcontact. With a Contactmomenten role (a klantcontactmoment or
+    an E2 interaction) the Klantinteracties role follows from it; a betrokkene registered
+    through Klantinteracties gives ``rol`` only.
+
+    The same klant (or remote klant URL) in the same Contactmomenten role is one betrokkene:
+    ``bij_bestaand="weigeren"`` raises :class:`Bestaat`, ``"bijwerken"`` updates that one's
+    ``velden`` (the E2 interaction's idempotent registration). Returns (betrokkene, created).
+    The klant row is locked first (``Klant.DoesNotExist`` when it is gone), then the
+    klantcontact (``Klantcontact.DoesNotExist``).
+    """
+    from .models import Klant
+
+    _velden(velden, BETROKKENE_VELDEN)
+    if klant is not None:
+        klant = Klant.objects.select_for_update().get(pk=klant.pk)
+    klantcontact = Klantcontact.objects.select_for_update().get(pk=klantcontact.pk)
+    if klantcontactmoment_rol:
+        rol = ROL_VOOR_CONTACTMOMENT_ROL[klantcontactmoment_rol]
+    cm_rol = contactmoment_rol(rol, klantcontactmoment_rol)
+    if cm_rol and (klant is not None or klant_url):
+        bestaand = (
+            Betrokkene.objects.filter(klantcontact=klantcontact)
+            .filter(Q(klant=klant) if klant is not None else Q(klant_url=klant_url))
+            .filter(met_contactmoment_rol(cm_rol))
+            .order_by("id")
+            .first()
+        )
+        if bestaand is not None:
+            if bij_bestaand != "bijwerken":
+                raise Bestaat(bestaand)
+            for field, value in velden.items():
+                setattr(bestaand, field, value)
+            bestaand.save()
+            return bestaand, False
+    betrokkene = Betrokkene(
+        klantcontact=klantcontact,
+        klant=klant,
+        klant_url=klant_url,
+        rol=rol,
+        klantcontactmoment_rol=klantcontactmoment_rol,
+        **velden,
+    )
+    betrokkene.save(force_insert=True)
+    if herkomst is not None:
+        nieuw = contactwijzigingen.klantcontactmoment(betrokkene, Basis.van_herkomst(herkomst))
+        if nieuw is not None:  # an anonymous betrokkene is no klantcontactmoment
+            contactwijzigingen.leg_relatie_vast(
+                contactwijzigingen.KLANTCONTACTMOMENT,
+                CommonResourceAction.create,
+                oud=None,
+                nieuw=nieuw,
+                klantcontact_id=klantcontact.pk,
+                herkomst=herkomst,
+            )
+    return betrokkene, True
+
+
+@schrijfactie
+def remove_betrokkene(betrokkene: Betrokkene, *, herkomst: Herkomst | None = None) -> None:
+    """Remove a betrokkene (a klantcontactmoment, an E2 interaction with a local contactmoment):
+    the klant row first, then the klantcontact. ``Betrokkene.DoesNotExist`` when it is gone."""
+    from .models import Klant
+
+    klant_id = (
+        Betrokkene.objects.filter(pk=betrokkene.pk).values_list("klant_id", flat=True).first()
+    )
+    if klant_id is not None:
+        Klant.objects.select_for_update().filter(pk=klant_id).first()
+    Klantcontact.objects.select_for_update().filter(pk=betrokkene.klantcontact_id).first()
+    oud = None
+    if herkomst is not None:
+        oud = contactwijzigingen.klantcontactmoment(betrokkene, Basis.van_herkomst(herkomst))
+    deleted, _ = Betrokkene.objects.filter(pk=betrokkene.pk).delete()
+    if not deleted:
+        raise Betrokkene.DoesNotExist
+    if oud is not None:
+        contactwijzigingen.leg_relatie_vast(
+            contactwijzigingen.KLANTCONTACTMOMENT,
+            CommonResourceAction.destroy,
+            oud=oud,
+            nieuw=None,
+            klantcontact_id=betrokkene.klantcontact_id,
+            herkomst=herkomst,
+        )
+
+
+# --- onderwerpobjecten -------------------------------------------------------------------------
+
+
+@schrijfactie
+def add_onderwerpobject(
+    klantcontact: Klantcontact | None,
+    *,
+    was_klantcontact: Klantcontact | None = None,
+    herkomst: Herkomst | None = None,
+    **velden,
+) -> Onderwerpobject:
+    """What a klantcontact was about: an object elsewhere (an objectcontactmoment: ``object_url``
+    and ``object_type``) or an earlier klantcontact. An object URL is there at most once per
+    klantcontact (:class:`Bestaat`)."""
+    _velden(velden, ONDERWERPOBJECT_VELDEN)
+    if klantcontact is not None:
+        klantcontact = Klantcontact.objects.select_for_update().get(pk=klantcontact.pk)
+        object_url = velden.get("object_url", "")
+        if object_url:
+            bestaand = Onderwerpobject.objects.filter(
+                klantcontact=klantcontact, object_url=object_url
+            ).first()
+            if bestaand is not None:
+                raise Bestaat(bestaand)
+    onderwerpobject = Onderwerpobject.objects.create(
+        klantcontact=klantcontact, was_klantcontact=was_klantcontact, **velden
+    )
+    if herkomst is not None and klantcontact is not None:
+        nieuw = contactwijzigingen.objectcontactmoment(
+            onderwerpobject, Basis.van_herkomst(herkomst)
+        )
+        if nieuw is not None:  # only an object URL makes an objectcontactmoment
+            contactwijzigingen.leg_relatie_vast(
+                contactwijzigingen.OBJECTCONTACTMOMENT,
+                CommonResourceAction.create,
+                oud=None,
+                nieuw=nieuw,
+                klantcontact_id=klantcontact.pk,
+                herkomst=herkomst,
+            )
+    return onderwerpobject
+
+
+def zaak_velden(object_url: str, object_type: str) -> dict:
+    """The onderwerpobject columns of an objectcontactmoment: its URL and type, and for a zaak
+    the identification Klantinteracties shows (the zaak's uuid, the last segment of its URL)."""
+    velden = {"object_url": object_url, "object_type": object_type}
+    if object_type == "zaak":
+        laatste = object_url.rstrip("/").rsplit("/", 1)[-1]
+        velden.update(ZAAK_CODES, object_id=laatste[:200])
+    return velden
+
+
+@schrijfactie
+def remove_onderwerpobject(
+    onderwerpobject: Onderwerpobject, *, herkomst: Herkomst | None = None
+) -> None:
+    """``Onderwerpobject.DoesNotExist`` when it is gone."""
+    if onderwerpobject.klantcontact_id is not None:
+        Klantcontact.objects.select_for_update().filter(pk=onderwerpobject.klantcontact_id).first()
+    oud = None
+    if herkomst is not None:
+        oud = contactwijzigingen.objectcontactmoment(onderwerpobject, Basis.van_herkomst(herkomst))
+    deleted, _ = Onderwerpobject.objects.filter(pk=onderwerpobject.pk).delete()
+    if not deleted:
+        raise Onderwerpobject.DoesNotExist
+    if oud is not None:
+        contactwijzigingen.leg_relatie_vast(
+            contactwijzigingen.OBJECTCONTACTMOMENT,
+            CommonResourceAction.destroy,
+            oud=oud,
+            nieuw=None,
+            klantcontact_id=onderwerpobject.klantcontact_id,
+            herkomst=herkomst,
+        )
+
+
+# --- retention -----------------------------------------------------------------------------------
+
+
+def verwijder_betrokkenen(betrokkenen, herkomst: Herkomst | None = None) -> int:
+    """Destroy betrokkenen (a queryset) with the digital addresses only they held (an address
+    that is also a partij's stays with the partij). Returns how many betrokkenen went. The
+    caller holds the locks (retention: the klant rows). With a ``herkomst`` each
+    klantcontactmoment among them gets its ``destroy`` record and notification."""
+    from .partijen import DigitaalAdres
+
+    ids = list(betrokkenen.values_list("id", flat=True))
+    if not ids:
+        return 0
+    oud = _klantcontactmomenten(Betrokkene.objects.filter(pk__in=ids), herkomst)
+    DigitaalAdres.objects.filter(betrokkene_id__in=ids, klant__isnull=True).delete()
+    Betrokkene.objects.filter(pk__in=ids).delete()
+    if oud:
+        contactwijzigingen.leg_klantcontactmomenten_verwijderd(oud, herkomst)
+    return len(ids)
+
+
+def _klantcontactmomenten(betrokkenen, herkomst: Herkomst | None) -> list[tuple[dict, int]]:
+    """(representation, klantcontact id) of the klantcontactmomenten among ``betrokkenen``."""
+    if herkomst is None:
+        return []
+    basis = Basis.van_herkomst(herkomst)
+    return [
+        (klantcontactmoment_data(row, basis), klantcontact_id)
+        for klantcontact_id, *row in klantcontactmomenten_met_contact(betrokkenen)
+    ]
+
+
+def klant_verlaat_contacten(klant_ids, herkomst: Herkomst | None) -> None:
+    """Klanten deleted through an API keep their betrokkenen, without the klant (K9): those
+    stop being klantcontactmomenten, each recorded as destroyed (call before the delete)."""
+    oud = _klantcontactmomenten(
+        Betrokkene.objects.filter(klant_id__in=klant_ids, klant_url=""), herkomst
+    )
+    if oud:
+        contactwijzigingen.leg_klantcontactmomenten_verwijderd(oud, herkomst)
+
+
+def anonieme_betrokkenen_te_vernietigen(vandaag, bewaartermijn):
+    """R1 for betrokkenen without a klant (an anonymous contact, or one whose klant was deleted
+    through an API, K9): due on their own ``vernietigingsdatum`` when given, otherwise
+    ``bewaartermijn`` after the contact took place (and after they were registered here, as for
+    a klant's interactions). A betrokkene that refers to a klant of another Klanten API is a
+    reference, not data of this service, and stays."""
+    from datetime import datetime, time
+
+    from django.utils import timezone
+
+    grens = timezone.make_aware(datetime.combine(vandaag - bewaartermijn, time.max))
+    return Betrokkene.objects.filter(klant__isnull=True, klant_url="").filter(
+        Q(vernietigingsdatum__lte=vandaag)
+        | Q(
+            vernietigingsdatum__isnull=True,
+            klantcontact__plaatsgevonden_op__lte=grens,
+            aangemaakt_op__lte=grens,
+        )
+    )

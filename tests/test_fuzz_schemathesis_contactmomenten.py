@@ -1,0 +1,299 @@
+"""Property-based fuzzing of the Contactmomenten API (as ``test_fuzz_schemathesis`` does for the
+Klanten API), twice: over our served schema and over the standard's file
+(``CONTACTMOMENTEN_STANDARD_OAS``, its server pointed at ``/contactmomenten/api/v1``).
+
+Every response: no 5xx; status code, content type, headers and body as documented. With the
+standard's file the same documented deviations only: the extra status codes our schema
+documents (``STANDARD_EXTRA_STATUSES``, checked here to be exactly what our schema adds) are
+added to the standard's responses before the run, nothing else.
+
+The database: per operation a contactmoment (with an audit trail record, a klantcontactmoment
+and an objectcontactmoment) and a klant, in the test's transaction; each request runs in a
+savepoint that is rolled back. Generated path uuids are pointed at those objects. Outgoing HTTP
+(a klant elsewhere, the Zaken API) is answered by requests_mock: every URL 200, and every
+``zaakcontactmomenten`` list names the world's contactmoment.
+"""
+
+import copy
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+import requests_mock
+import schemathesis
+import yaml
+from hypothesis import HealthCheck, settings
+from schemathesis import GenerationMode
+from schemathesis.core.parameters import ParameterLocation
+from vng_api_common.audittrails.models import AuditTrail
+
+from klanten.config.clients import APIClient, save_api_client
+from klanten.datamodel import contacten
+from klanten.wsgi import application
+
+from .conftest import CM_BASE, RSIN, SECRET, ApiClient, make_token
+from .test_fuzz_schemathesis import (
+    EXCLUDED_CHECKS,
+    MAX_EXAMPLES,
+    in_process_requests,
+    missing_required_header_zgw,
+    negative_data_rejection_as_sent,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+STANDARD_ENV = "CONTACTMOMENTEN_STANDARD_OAS"
+FUZZER = "fuzzer"
+MEDEWERKER = "https://medewerkers.example.nl/api/v1/medewerkers/1"
+ZAAK = "https://zaken.example.nl/zaken/api/v1/zaken/9b1e2c3d-0000-4000-8000-000000000001"
+
+# the status codes our schema documents beyond the standard's, per operation (the documented
+# deviations, docs/conformance.md)
+STANDARD_EXTRA_STATUSES = {
+    "contactmoment_list": {"404", "414"},
+    "klantcontactmoment_list": {"404", "414"},
+    "objectcontactmoment_list": {"404", "414"},
+    "contactmoment_create": {"413"},
+    "contactmoment_update": {"413"},
+    "contactmoment_partial_update": {"413"},
+    "klantcontactmoment_create": {"413"},
+    "objectcontactmoment_create": {"413"},
+    "contactmoment_read": {"304"},
+    "klantcontactmoment_read": {"304"},
+    "objectcontactmoment_read": {"304"},
+    "audittrail_read": {"304"},
+    "audittrail_list": {"400", "404"},
+    "contactmoment_delete": set(),
+    "klantcontactmoment_delete": set(),
+    "objectcontactmoment_delete": {"400"},
+}
+
+
+def _standard_path() -> Path | None:
+    value = os.environ.get(STANDARD_ENV)
+    if not value or not Path(value).is_file():
+        return None
+    return Path(value)
+
+
+def _ours() -> dict:
+    return yaml.safe_load((ROOT / "docs" / "openapi-contactmomenten.yaml").read_text())
+
+
+def _operations(doc: dict):
+    for path, item in doc["paths"].items():
+        for method, operation in item.items():
+            if method in ("get", "post", "put", "patch", "delete"):
+                yield path, method, operation
+
+
+# properties that are "" when not given (as in the reference implementation, whose schema
+# generator did not write the empty string into the enum or the uri format)
+STANDARD_BLANK_PROPERTIES = (("ContactMoment", "initiatiefnemer"), ("ContactMoment", "medewerker"))
+
+
+def standard_with_deviations(standard: dict, ours: dict) -> dict:
+    """The standard's file, served at our base path, with our documented deviations: the
+    extra statuses and the properties that may be empty."""
+    doc = copy.deepcopy(standard)
+    doc["servers"] = [{"url": CM_BASE}]
+    for component, prop in STANDARD_BLANK_PROPERTIES:
+        properties = doc["components"]["schemas"][component]["properties"]
+        properties[prop] = {"anyOf": [properties[prop], {"type": "string", "enum": [""]}]}
+    # PATCH is partial (as the reference implementation does): nothing is required
+    patched = copy.deepcopy(doc["components"]["schemas"]["ContactMoment"])
+    patched.pop("required", None)
+    doc["components"]["schemas"]["PatchedContactMoment"] = patched
+    doc["paths"]["/contactmomenten/{uuid}"]["patch"]["requestBody"] = {
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/PatchedContactMoment"}}
+        },
+        "required": True,
+    }
+    # `oud` is null on a create record, `nieuw` on a destroy record (any JSON value)
+    for prop in ("oud", "nieuw"):
+        doc["components"]["schemas"]["Wijzigingen"]["properties"][prop].pop("type")
+    for _path, _method, operation in _operations(doc):
+        extra = STANDARD_EXTRA_STATUSES[operation["operationId"]]
+        for status in extra:
+            if status == "304":
+                response = {"description": "Not modified"}
+            else:  # a problem+json body: ValidatieFout for 400, Fout otherwise (as 403's)
+                response = copy.deepcopy(
+                    doc["components"]["responses"]["400" if status == "400" else "403"]
+                )
+                response["description"] = status
+            operation["responses"][status] = response
+    return doc
+
+
+def _configure(schema, max_examples: int = MAX_EXAMPLES):
+    schema.config.phases.update(phases=["examples", "coverage", "fuzzing"])
+    schema.config.generation.update(
+        modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
+        max_examples=max_examples,
+        deterministic=True,
+        database="none",
+    )
+    schema.config.checks.negative_data_rejection.expected_statuses = [
+        *schema.config.checks.negative_data_rejection.expected_statuses,
+        "413",
+        "414",
+    ]
+    return schema
+
+
+ours_schema = _configure(
+    schemathesis.openapi.from_wsgi(f"{CM_BASE}/schema/openapi.json", application)
+)
+
+_standard_file = _standard_path()
+if _standard_file is not None:
+    standard_schema = schemathesis.openapi.from_file(
+        yaml.safe_dump(
+            standard_with_deviations(yaml.safe_load(_standard_file.read_text()), _ours())
+        )
+    )
+    standard_schema.app = application
+    # the same operations again, through the standard's eyes: its coverage phase in full,
+    # a third of the generated examples (the suite's time; KLANTEN_FUZZ_MAX_EXAMPLES raises both)
+    _configure(standard_schema, max(MAX_EXAMPLES // 3, 25))
+else:  # pragma: no cover - bin/test always provides the standard
+    standard_schema = None
+
+
+def test_the_extra_statuses_are_what_our_schema_adds():
+    standard_path = _standard_path()
+    if standard_path is None:
+        pytest.skip(f"{STANDARD_ENV} is unset or the file does not exist")
+    standard = yaml.safe_load(standard_path.read_text())
+    ours = _ours()
+    for path, method, operation in _operations(standard):
+        extra = set(ours["paths"][path][method]["responses"]) - set(operation["responses"])
+        assert extra == STANDARD_EXTRA_STATUSES[operation["operationId"]], operation["operationId"]
+
+
+@pytest.fixture
+def world(db, medewerkers):
+    save_api_client(
+        APIClient(client_id=FUZZER, secret=SECRET, label="Fuzzer", heeft_alle_autorisaties=True)
+    )
+    token = make_token(FUZZER, user_id="fuzz", user_representation="Fuzzer")
+    api = ApiClient(token)
+    created = api.post_json(
+        f"{CM_BASE}/contactmomenten",
+        {"bronorganisatie": RSIN, "kanaal": "telefoon", "medewerker": MEDEWERKER},
+    )
+    assert created.status_code == 201, created.content
+    url = created.json()["url"]
+    klantcontact = contacten.Klantcontact.objects.get()
+    klant = api.post_json(
+        "/klanten/api/v1/klanten",
+        {
+            "bronorganisatie": RSIN,
+            "subjectType": "natuurlijk_persoon",
+            "subjectIdentificatie": {"inpBsn": "111222333"},
+        },
+    )
+    assert klant.status_code == 201, klant.content
+    betrokkene, _ = contacten.add_betrokkene(
+        klantcontact,
+        klant_url="https://klanten.elders.nl/api/v1/klanten/1",
+        klantcontactmoment_rol="gesprekspartner",
+    )
+    onderwerpobject = contacten.add_onderwerpobject(
+        klantcontact, **contacten.zaak_velden(ZAAK, "zaak")
+    )
+    trail = AuditTrail.objects.create(
+        bron="cmc",
+        actie="create",
+        resultaat=201,
+        hoofd_object=url,
+        resource="contactmoment",
+        resource_url=url,
+        resource_weergave="contactmoment",
+    )
+    return {
+        "token": token,
+        "contactmoment": klantcontact.uuid,
+        "contactmoment_url": url,
+        "klant_url": klant.json()["url"],
+        "klantcontactmoment": betrokkene.uuid,
+        "objectcontactmoment": onderwerpobject.uuid,
+        "audittrail": trail.uuid,
+    }
+
+
+def _point_at_world(case, world) -> None:
+    path = case.operation.path
+    for name, value in list((case.path_parameters or {}).items()):
+        try:
+            uuid.UUID(str(value))
+        except ValueError:
+            continue
+        if name == "contactmoment_uuid" or (name == "uuid" and path == "/contactmomenten/{uuid}"):
+            case.path_parameters[name] = str(world["contactmoment"])
+        elif path.endswith("/audittrail/{uuid}"):
+            case.path_parameters[name] = str(world["audittrail"])
+        elif path == "/klantcontactmomenten/{uuid}":
+            case.path_parameters[name] = str(world["klantcontactmoment"])
+        elif path == "/objectcontactmomenten/{uuid}":
+            case.path_parameters[name] = str(world["objectcontactmoment"])
+
+
+def _business_valid(case, world) -> None:
+    """Positive bodies are schema-valid but rarely business-valid (an RSIN with its 11-proef,
+    a medewerker, references to this API): fix them up so they reach the services."""
+    body = case.body
+    if not isinstance(body, dict):
+        return
+    path = case.operation.path
+    if path.startswith("/contactmomenten"):
+        if isinstance(body.get("bronorganisatie"), str) or case.method == "POST":
+            body["bronorganisatie"] = RSIN
+        if "vorigContactmoment" in body:
+            body["vorigContactmoment"] = None
+        if case.method != "PATCH" and not body.get("medewerker"):
+            body["medewerker"] = MEDEWERKER
+    elif path == "/klantcontactmomenten":
+        body["contactmoment"] = world["contactmoment_url"]
+        body["klant"] = world["klant_url"]
+    elif path == "/objectcontactmomenten":
+        body["contactmoment"] = world["contactmoment_url"]
+        body["object"] = ZAAK
+
+
+def _positive_body(case) -> bool:
+    component = case.meta.components.get(ParameterLocation.BODY) if case.meta else None
+    return component is not None and component.mode == GenerationMode.POSITIVE
+
+
+def _run(case, world):
+    _point_at_world(case, world)
+    if _positive_body(case):
+        _business_valid(case, world)
+    with requests_mock.Mocker() as outgoing, in_process_requests():
+        outgoing.get(requests_mock.ANY, status_code=200, json={})
+        outgoing.get(
+            "https://zaken.example.nl/zaken/api/v1/zaakcontactmomenten",
+            json=[{"zaak": ZAAK, "contactmoment": world["contactmoment_url"]}],
+        )
+        case.call_and_validate(
+            headers={"Authorization": f"Bearer {world['token']}"},
+            excluded_checks=EXCLUDED_CHECKS,
+            additional_checks=[missing_required_header_zgw, negative_data_rejection_as_sent],
+        )
+
+
+@ours_schema.parametrize()
+@settings(deadline=None, suppress_health_check=list(HealthCheck))
+def test_every_operation_of_our_schema(case, world):
+    _run(case, world)
+
+
+if standard_schema is not None:
+
+    @standard_schema.parametrize()
+    @settings(deadline=None, suppress_health_check=list(HealthCheck))
+    def test_every_operation_of_the_standard(case, world):
+        _run(case, world)
