@@ -117,9 +117,9 @@ def test_a_klant_elsewhere_that_is_unreachable(cm_api, contactmoment):
 @pytest.mark.parametrize(
     "klant",
     [
-        f"http://testserver/klanten/api/v1/klanten/{uuid.uuid4()}",
+        "http://testserver/klanten/api/v1/klanten/0d4e3c1a-6f1b-4b8e-9a57-3c2f0e9b7d11",
         "http://testserver/klanten/api/v1/klanten/geen-uuid",
-        f"http://testserver{CM_BASE}/contactmomenten/{uuid.uuid4()}",
+        f"http://testserver{CM_BASE}/contactmomenten/0d4e3c1a-6f1b-4b8e-9a57-3c2f0e9b7d11",
     ],
     ids=["unknown-klant", "malformed", "not-a-klant"],
 )
@@ -151,7 +151,10 @@ def test_a_local_klant_must_be_visible_to_the_application(make_client, contactmo
 @pytest.mark.parametrize(
     "contactmoment_url, code",
     [
-        (f"http://testserver{CM_BASE}/contactmomenten/{uuid.uuid4()}", "does_not_exist"),
+        (
+            f"http://testserver{CM_BASE}/contactmomenten/0d4e3c1a-6f1b-4b8e-9a57-3c2f0e9b7d11",
+            "does_not_exist",
+        ),
         ("https://elders.nl/api/v1/contactmomenten/1", "no_match"),
     ],
 )

@@ -445,7 +445,9 @@ def test_malformed_auth_time_is_refused_not_a_crash(
 
 
 # --- assurance level ----------------------------------------------------------------------------
-@pytest.mark.parametrize("acr", ["urn:unknown", "3", "", DROP, ["x"]], ids=repr)
+@pytest.mark.parametrize(
+    "acr", ["urn:unknown", "3", "", DROP, ["x"]], ids=["urn", "3", "empty", "absent", "list"]
+)
 def test_unknown_assurance_level(uitgever, valideerder, klant, signing_key, acr):
     token = sign(claims(acr=acr), signing_key)
     assert_refused(validate(valideerder, klant, token), "onbekend-betrouwbaarheidsniveau", klant)
