@@ -288,6 +288,8 @@ NOTIFICATIONS_KANAAL = "klanten"
 NOTIFICATIONS_SOURCE = env_str("NOTIFICATIONS_SOURCE", "klanten")
 # Without a configured Notificaties API, writes still succeed (nothing is sent).
 NOTIFICATIONS_GUARANTEE_DELIVERY = env_bool("NOTIFICATIONS_GUARANTEE_DELIVERY", False)
+# seconds each web process keeps whether a Notificaties API is configured (no query per write)
+NOTIFICATIONS_CONFIG_CACHE_SECONDS = env_int("NOTIFICATIONS_CONFIG_CACHE_SECONDS", 30)
 # Klanten keeps every notification in its own outbox (klanten.background), written in the
 # transaction of the klant change; the library's store of failed notifications is not used.
 LOG_NOTIFICATIONS_IN_DB = False

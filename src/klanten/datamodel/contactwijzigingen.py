@@ -88,6 +88,43 @@ def contactmoment(klantcontact: Klantcontact, basis: Basis) -> dict:
     return contactmoment_data(row, basis)
 
 
+def medewerker_data(medewerker) -> dict | None:
+    """The ``medewerkerIdentificatie`` of a :class:`~.contacten.MedewerkerIdentificatie` (its
+    actor carries exactly these values), as the representation's query gives it."""
+    if medewerker is None:
+        return None
+    return {
+        "identificatie": medewerker.identificatie,
+        "achternaam": medewerker.achternaam,
+        "voorletters": medewerker.voorletters,
+        "voorvoegselAchternaam": medewerker.voorvoegsel_achternaam,
+    }
+
+
+def contactmoment_uit(
+    klantcontact: Klantcontact, basis: Basis, *, vorig_uuid, volgend_uuid, medewerker
+) -> dict:
+    """The representation of a contactmoment from data in hand: the instance's columns, the
+    uuids of its previous and next contactmoment and its ``medewerkerIdentificatie`` (as
+    :func:`medewerker_data` gives it); the same as :func:`contactmoment` reads."""
+    row = (
+        klantcontact.uuid,
+        vorig_uuid,
+        volgend_uuid,
+        klantcontact.bronorganisatie,
+        klantcontact.plaatsgevonden_op,
+        klantcontact.kanaal,
+        klantcontact.voorkeurskanaal,
+        klantcontact.taal,
+        klantcontact.inhoud,
+        klantcontact.onderwerp_links,
+        klantcontact.initiatiefnemer,
+        klantcontact.medewerker_url,
+        medewerker,
+    )
+    return contactmoment_data(row, basis)
+
+
 def leg_contactmoment_vast(
     actie: str, *, oud: dict | None, nieuw: dict | None, herkomst: Herkomst
 ) -> bool:
