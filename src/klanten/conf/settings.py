@@ -400,6 +400,19 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
     "maykin_2fa.middleware.OTPMiddleware",
 )
+# API requests (JWT, no session) skip the middleware of the pages: sessions, CSRF, the user
+# (and so the second factor's wrapper of it) and messages (klanten.api.buiten_api); the pages
+# keep them all
+_BUITEN_API = {
+    "django.contrib.sessions.middleware.SessionMiddleware": "SessionBuitenAPI",
+    "django.middleware.csrf.CsrfViewMiddleware": "CsrfBuitenAPI",
+    "django.contrib.auth.middleware.AuthenticationMiddleware": "AuthenticationBuitenAPI",
+    "django.contrib.messages.middleware.MessageMiddleware": "MessageBuitenAPI",
+}
+MIDDLEWARE = [
+    f"klanten.api.buiten_api.{_BUITEN_API[name]}" if name in _BUITEN_API else name
+    for name in MIDDLEWARE
+]
 # Password logins (break-glass superuser, with two-factor authentication) can be switched off.
 ADMIN_PASSWORD_LOGIN = env_bool("ADMIN_PASSWORD_LOGIN", True)
 AUTHENTICATION_BACKENDS = [
