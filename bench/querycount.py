@@ -65,7 +65,7 @@ def send(client: Client, method: str, path: str, body):
     close_old_connections()
     if method == "GET":
         return client.get(path)
-    return client.post(path, data=json.dumps(body), content_type="application/json")
+    return client.generic(method, path, data=json.dumps(body), content_type="application/json")
 
 
 def measure(client, name, inputs, samples, rng) -> dict:
