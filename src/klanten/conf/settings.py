@@ -400,12 +400,11 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
     "maykin_2fa.middleware.OTPMiddleware",
 )
-# API requests (JWT, no session) skip the middleware of the pages: sessions, CSRF, the user
-# (and so the second factor's wrapper of it) and messages (klanten.api.buiten_api); the pages
-# keep them all
+# API requests (JWT, no session) skip the middleware of the pages: sessions, the user (and so
+# the second factor's wrapper of it) and messages (klanten.api.buiten_api); the pages keep them
+# all, and CSRF stays for every path (check --deploy wants it; DRF exempts the API's views)
 _BUITEN_API = {
     "django.contrib.sessions.middleware.SessionMiddleware": "SessionBuitenAPI",
-    "django.middleware.csrf.CsrfViewMiddleware": "CsrfBuitenAPI",
     "django.contrib.auth.middleware.AuthenticationMiddleware": "AuthenticationBuitenAPI",
     "django.contrib.messages.middleware.MessageMiddleware": "MessageBuitenAPI",
 }
