@@ -52,10 +52,12 @@ def scenario_requests(name: str, inputs: dict, rng: random.Random, api: str | No
     API = api or globals()["API"]  # noqa: N806 - the Klanten API's prefix on this server
     if name in ("constant", "constant_end") and inputs.get("floor_path"):
         return lambda: ("GET", inputs["floor_path"], None, 200)
-    if name in ("constant", "constant_end"):
+    if name == "constant_pages":  # the floor through the pages' middleware (before issue 15)
         return lambda: ("GET", "/bench/constant", None, 200)
+    if name in ("constant", "constant_end"):
+        return lambda: ("GET", f"{API}/bench/constant", None, 200)
     if name == "constant_auth":
-        return lambda: ("GET", "/bench/constant-auth", None, 200)
+        return lambda: ("GET", f"{API}/bench/constant-auth", None, 200)
     if name == "detail":
         uuids = inputs["uuids"]
         return lambda: ("GET", f"{API}/klanten/{rng.choice(uuids)}", None, 200)

@@ -48,6 +48,7 @@ SCENARIOS = {
     # name: (label, kind); kind "read"/"write" for the targets
     "constant": ("floor: constant JSON (DRF APIView, no auth)", "floor"),
     "constant_auth": ("floor + JWT auth (constant JSON, klanten.lezen)", "floor"),
+    "constant_pages": ("floor through the pages' middleware (/bench/constant)", "info"),
     "detail": ("(1) klant detail by uuid", "read"),
     "list_bsn": ("(2) list ?subjectNatuurlijkPersoon__inpBsn=", "read"),
     "list_first_page": ("(3) list, first page, unfiltered", "read"),
@@ -844,6 +845,9 @@ def main(argv=None) -> int:
     parser.add_argument("--warmup", type=float, default=3, help="seconds of warm-up")
     parser.add_argument("--scenarios", default=DEFAULT_ORDER, help="comma separated")
     parser.add_argument("--no-pgbench", action="store_true")
+    parser.add_argument(
+        "--no-querycount", action="store_true", help="skip the in-process query counts"
+    )
     parser.add_argument("--pgbench-database", default="klanten_bench_pgbench")
     parser.add_argument("--pgbench-scale", type=int, default=10)
     parser.add_argument("--samples", type=int, default=1000, help="inputs sampled per kind")
@@ -1056,20 +1060,24 @@ def main(argv=None) -> int:
         pg_cpu.close()
 
     log("queries per request (in-process)")
+    if args.no_querycount:
+        names_counted = []
+    else:
+        names_counted = names
     qc_cmd = [
         PYTHON,
         str(BENCH_DIR / "querycount.py"),
         "--inputs",
         str(inputs_path),
         "--scenarios",
-        ",".join(names),
+        ",".join(names_counted),
     ]
     if args.profile:
         profile_dir = outdir / f"{stamp}-profiles"
         profile_dir.mkdir(exist_ok=True)
         qc_cmd += ["--profile", str(profile_dir)]
     qc = subprocess.run(
-        qc_cmd,
+        qc_cmd if names_counted else [PYTHON, "-c", "print('{}')"],
         env={
             **django_env(args.database_url),
             **{k: client_env[k] for k in ("BENCH_CLIENT_ID", "BENCH_CLIENT_SECRET")},

@@ -40,19 +40,25 @@ def _fetch(base_url: str, method: str, path: str, token: str, body=None):
 
 
 def _openapi30_to_jsonschema(node):
-    """``nullable: true`` → a type union with ``null`` (and ``enum`` with ``None``)."""
+    """``nullable: true`` → a type union with ``null`` (and ``enum`` with ``None``); ``oneOf``
+    → ``anyOf``: the schema generator writes a blank-or-formatted string as ``oneOf``
+    [``maxLength: 0``, ``format: uri``], and an empty string matches both when formats are not
+    asserted (as JSON Schema validators do by default)."""
     if isinstance(node, list):
         return [_openapi30_to_jsonschema(item) for item in node]
     if not isinstance(node, dict):
         return node
-    node = {key: _openapi30_to_jsonschema(value) for key, value in node.items()}
+    node = {
+        ("anyOf" if key == "oneOf" else key): _openapi30_to_jsonschema(value)
+        for key, value in node.items()
+    }
     if node.pop("nullable", False):
         if "type" in node:
             node["type"] = [node["type"], "null"]
         if "enum" in node and None not in node["enum"]:
             node["enum"] = [*node["enum"], None]
-        if "$ref" in node or "allOf" in node or "oneOf" in node:
-            ref = {k: node.pop(k) for k in ("$ref", "allOf", "oneOf") if k in node}
+        if "$ref" in node or "allOf" in node or "anyOf" in node:
+            ref = {k: node.pop(k) for k in ("$ref", "allOf", "anyOf") if k in node}
             node["anyOf"] = [ref, {"type": "null"}]
     return node
 
