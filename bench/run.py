@@ -1060,10 +1060,7 @@ def main(argv=None) -> int:
         pg_cpu.close()
 
     log("queries per request (in-process)")
-    if args.no_querycount:
-        names_counted = []
-    else:
-        names_counted = names
+    names_counted = [] if args.no_querycount else names
     qc_cmd = [
         PYTHON,
         str(BENCH_DIR / "querycount.py"),
