@@ -41,9 +41,9 @@ LAYERS = {
     "JWT authorization (permission check)": ("vng_api_common/permissions.py", "has_permission"),
     "request body parsing": ("rest_framework/request.py", "_parse"),
     "serializer validation": ("rest_framework/serializers.py", "is_valid"),
-    "service (transaction: the writes, audit, outbox)": (
+    "write transaction (services: the writes, audit, outbox)": (
         "klanten/datamodel/transactions.py",
-        "_uitvoeren",
+        ("uitvoeren", "_uitvoeren"),
     ),
     "audit record + notification (built and written)": (
         "klanten/notificaties/wijziging.py",
