@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from notifications_api_common.kanalen import Kanaal
 
-from klanten.notificaties import audit
+from klanten.notificaties import audit, berichten
 from klanten.notificaties.wijziging import (
     Resource,
     Verwijdering,
@@ -187,7 +187,7 @@ def leg_relatie_vast(
     None): an audit record under its contactmoment and a notification with the contactmoment's
     kenmerken."""
     data = nieuw if nieuw is not None else oud
-    audit.schrijf(
+    record = audit.record(
         bron=resource.bron,
         resource=resource.resource,
         actie=actie,
@@ -198,7 +198,12 @@ def leg_relatie_vast(
         nieuw=nieuw,
         actor=herkomst.actor,
     )
-    notificeer(resource, actie, data, kenmerken=_kenmerken(klantcontact_id))
+    # the audit record and the outbox row in one statement; the contactmoment's kenmerken are
+    # read only for a notification
+    if not (
+        berichten.aan() and notificeer(resource, actie, data, _kenmerken(klantcontact_id), record)
+    ):
+        record.save()
 
 
 def leg_klantcontactmomenten_verwijderd(oud: list[tuple[dict, int]], herkomst: Herkomst) -> None:
