@@ -66,7 +66,9 @@ ENV PYTHONUNBUFFERED=1 \
     STATIC_ROOT=/app/static \
     MEDIA_ROOT=/app/media \
     PRIVATE_MEDIA_ROOT=/app/private-media \
-    PROMETHEUS_MULTIPROC_DIR=/tmp/metrics
+    PROMETHEUS_MULTIPROC_DIR=/tmp/metrics \
+    GUNICORN_WORKER_CLASS=gthread \
+    GUNICORN_THREADS=4
 
 RUN groupadd --system --gid 1000 klanten \
     && useradd --system --uid 1000 --gid 1000 --home-dir /app --no-create-home \

@@ -1,9 +1,11 @@
 """The project's URLs plus the framework floor endpoints (bench only).
 
-``/bench/constant``: a DRF APIView returning a constant dict through the same middleware,
-renderer and exception handling as the API, without authorization: the cost of a request
-that does no work. ``/bench/constant-auth``: the same behind the API's JWT authorization
-(``klanten.lezen``), to separate the cost of the token and client lookups.
+``/klanten/api/v1/bench/constant``: a DRF APIView returning a constant dict through the same
+middleware, renderer and exception handling as the API (under the API's path, so it takes the
+API's middleware: issue 15), without authorization: the cost of a request that does no work.
+``/klanten/api/v1/bench/constant-auth``: the same behind the API's JWT authorization
+(``klanten.lezen``), to separate the cost of the token and client lookups. The old paths
+``/bench/constant`` and ``/bench/constant-auth`` (the pages' middleware) stay for comparison.
 """
 
 from django.urls import path
@@ -34,6 +36,8 @@ class ConstantAuthView(APIView):
 
 
 urlpatterns = [
+    path("klanten/api/v1/bench/constant", ConstantView.as_view()),
+    path("klanten/api/v1/bench/constant-auth", ConstantAuthView.as_view()),
     path("bench/constant", ConstantView.as_view()),
     path("bench/constant-auth", ConstantAuthView.as_view()),
     *product_urlpatterns,

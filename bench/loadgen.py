@@ -6,7 +6,9 @@ the numbers of the last S seconds: completed requests, req/s, latency percentile
 errors (an unexpected status or a failed request). Bounded in time: it stops by itself after
 W + S seconds plus at most the request timeout.
 
-The API client's JWT is made here from ``BENCH_CLIENT_ID`` / ``BENCH_CLIENT_SECRET``.
+The API client's JWT is made here from ``BENCH_CLIENT_ID`` / ``BENCH_CLIENT_SECRET``, or given
+with ``--token`` (a peer server: another Klanten API, see ``bench/run --peer``); ``--api-prefix``
+is the Klanten API's path on that server.
 """
 
 import argparse
@@ -45,12 +47,17 @@ def make_token() -> str:
     return jwt.encode(payload, os.environ["BENCH_CLIENT_SECRET"], algorithm="HS256")
 
 
-def scenario_requests(name: str, inputs: dict, rng: random.Random):
+def scenario_requests(name: str, inputs: dict, rng: random.Random, api: str | None = None):
     """A function returning (method, path, json body or None, expected status)."""
-    if name in ("constant", "constant_end"):
+    API = api or globals()["API"]  # noqa: N806 - the Klanten API's prefix on this server
+    if name in ("constant", "constant_end") and inputs.get("floor_path"):
+        return lambda: ("GET", inputs["floor_path"], None, 200)
+    if name == "constant_pages":  # the floor through the pages' middleware (before issue 15)
         return lambda: ("GET", "/bench/constant", None, 200)
+    if name in ("constant", "constant_end"):
+        return lambda: ("GET", f"{API}/bench/constant", None, 200)
     if name == "constant_auth":
-        return lambda: ("GET", "/bench/constant-auth", None, 200)
+        return lambda: ("GET", f"{API}/bench/constant-auth", None, 200)
     if name == "detail":
         uuids = inputs["uuids"]
         return lambda: ("GET", f"{API}/klanten/{rng.choice(uuids)}", None, 200)
@@ -113,6 +120,14 @@ def scenario_requests(name: str, inputs: dict, rng: random.Random):
             return ("POST", f"{API}/klanten", body, 201)
 
         return create
+    if name == "patch":
+        uuids = inputs["uuids"]
+
+        def patch():
+            body = {"telefoonnummer": f"06-{rng.randrange(10_000_000, 99_999_999)}"}
+            return ("PATCH", f"{API}/klanten/{rng.choice(uuids)}", body, 200)
+
+        return patch
     if name == "cm_create":
         bronnen = inputs["bronorganisaties"]
 
@@ -146,8 +161,9 @@ async def run(args) -> dict:
     rng = random.Random(args.seed)
     with open(args.inputs) as fh:
         inputs = json.load(fh)
-    next_request = scenario_requests(args.scenario, inputs, rng)
-    headers = {"Accept": "application/json", "Authorization": f"Bearer {make_token()}"}
+    next_request = scenario_requests(args.scenario, inputs, rng, args.api_prefix)
+    token = args.token or make_token()
+    headers = {"Accept": "application/json", "Authorization": f"Bearer {token}"}
     latencies: list[float] = []
     statuses: dict[str, int] = {}
     error_samples: list[str] = []
@@ -216,6 +232,8 @@ def main(argv=None) -> int:
     parser.add_argument("--duration", type=float, default=10)
     parser.add_argument("--warmup", type=float, default=3)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--token", help="a JWT to send (default: made from BENCH_CLIENT_*)")
+    parser.add_argument("--api-prefix", default=API, help="the Klanten API's path")
     args = parser.parse_args(argv)
     if not args.base_url.startswith(("http://127.", "http://localhost", "http://[::1]")):
         parser.error("the load generator only targets loopback addresses")

@@ -48,11 +48,13 @@ SCENARIOS = {
     # name: (label, kind); kind "read"/"write" for the targets
     "constant": ("floor: constant JSON (DRF APIView, no auth)", "floor"),
     "constant_auth": ("floor + JWT auth (constant JSON, klanten.lezen)", "floor"),
+    "constant_pages": ("floor through the pages' middleware (/bench/constant)", "info"),
     "detail": ("(1) klant detail by uuid", "read"),
     "list_bsn": ("(2) list ?subjectNatuurlijkPersoon__inpBsn=", "read"),
     "list_first_page": ("(3) list, first page, unfiltered", "read"),
     "list_achternaam": ("(4) list ?achternaam=", "read"),
     "create": ("(5) create klant (POST /klanten)", "write"),
+    "patch": ("(9) PATCH klant (telefoonnummer)", "write"),
     "klantbeeld": ("(6) klantbeeld by BSN (POST /klantbeeld)", "read"),
     "cm_create": ("(7) create contactmoment (POST /contactmomenten)", "write"),
     "cm_list": ("(8) contactmomenten list ?kanaal= (first page)", "read"),
@@ -60,7 +62,7 @@ SCENARIOS = {
 }
 DEFAULT_ORDER = (
     "constant,constant_auth,detail,list_bsn,list_first_page,list_achternaam,klantbeeld,create,"
-    "cm_create,cm_list,constant_end"
+    "patch,cm_create,cm_list,constant_end"
 )
 P99_TARGET_MS = 100
 P99_TARGET_SCENARIOS = ("detail", "list_bsn", "klantbeeld")
@@ -415,6 +417,150 @@ def run_scenario(server, name, args, inputs_path, env, pg: PostgresCPU) -> dict:
     return result
 
 
+# --- peer mode: the same scenarios against another Klanten API -------------------------------
+# what a peer can be asked: the standard's resource (our extensions and the Contactmomenten API
+# only when it serves them too); the floor only with --peer-floor-path
+PEER_SCENARIOS = ("detail", "list_bsn", "list_first_page", "list_achternaam", "create", "patch")
+
+
+def _api_get(base_url: str, path: str, token: str) -> dict:
+    request = urllib.request.Request(
+        base_url + path, headers={"Authorization": f"Bearer {token}", "Accept": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - loopback
+        return json.loads(response.read())
+
+
+def sample_inputs_api(base_url: str, token: str, prefix: str, size: int, seed: int = 3) -> dict:
+    """Inputs for a peer, read through its Klanten API (its database is not ours): random
+    pages of the unfiltered list give uuids, BSNs, surnames and bronorganisaties."""
+    import random
+
+    first = _api_get(base_url, f"{prefix}/klanten", token)
+    count = first.get("count") or len(first.get("results", []))
+    per_page = max(1, len(first.get("results", [])))
+    pages = max(1, -(-count // per_page))
+    rng = random.Random(seed)
+    wanted = min(pages, max(1, size // per_page))
+    klanten = list(first.get("results", []))
+    for page in rng.sample(range(2, pages + 1), min(pages - 1, wanted - 1)) if pages > 1 else []:
+        klanten += _api_get(base_url, f"{prefix}/klanten?page={page}", token).get("results", [])
+    uuids = [k["url"].rstrip("/").rsplit("/", 1)[-1] for k in klanten if k.get("url")]
+    bsns = [
+        (k.get("subjectIdentificatie") or {}).get("inpBsn")
+        for k in klanten
+        if k.get("subjectType") == "natuurlijk_persoon"
+    ]
+    return {
+        "klanten": count,
+        "uuids": uuids,
+        "bsns": [b for b in bsns if b],
+        "achternamen": [k["achternaam"] for k in klanten if k.get("achternaam")],
+        "validated_bsns": [],
+        "bronorganisaties": sorted({k["bronorganisatie"] for k in klanten}) or ["123456708"],
+        "achternaam_matches_avg_max": [0, 0],
+    }
+
+
+def run_peer_scenario(args, name, inputs_path, env) -> dict:
+    """A scenario against the peer: the load generator only (its processes are not ours to
+    measure)."""
+    out = subprocess.run(
+        [
+            PYTHON,
+            str(BENCH_DIR / "loadgen.py"),
+            "--base-url",
+            args.peer,
+            "--scenario",
+            name,
+            "--inputs",
+            str(inputs_path),
+            "--concurrency",
+            str(args.concurrency),
+            "--duration",
+            str(args.duration),
+            "--warmup",
+            str(args.warmup),
+            "--token",
+            args.peer_token,
+            "--api-prefix",
+            args.peer_api_prefix,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=args.duration + args.warmup + 120,
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"loadgen failed for the peer's {name}:\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def peer_markdown(report: dict) -> str:
+    peer = report.get("peer")
+    if not peer:
+        return ""
+    label = peer["label"]
+    lines = [
+        f"### Side by side with {label} ({peer['url']}, {peer['klanten']:,} klanten)",
+        "",
+        "Interleaved runs (ours, peer, ours, peer, ...), the same load generator, scenarios "
+        "and concurrency; req/s: of each side the best of its runs (all runs in the last "
+        "column); p50/p99: ours of the run kept in the main table, the peer's of its best run. "
+        f"Ratio: our req/s divided by {label}'s.",
+        "",
+        f"| scenario | ours req/s | {label} req/s | ratio | ours p50 ms | {label} p50 ms | "
+        f"ours p99 ms | {label} p99 ms | errors ours / {label} | runs ours / {label} (req/s) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
+    ]
+    for name, row in peer["scenarios"].items():
+        ours = report["scenarios"].get(name)
+        if not ours:
+            continue
+        # the same choice on both sides: the best run by req/s (ours' CPU-least-disturbed run
+        # is the main table's)
+        ours_rps = max(ours.get("attempts_rps") or [ours["rps"]])
+        ratio = ours_rps / row["rps"] if row["rps"] else None
+        lines.append(
+            "| "
+            + " | ".join(
+                [
+                    SCENARIOS.get(name, (name,))[0],
+                    fmt(ours_rps),
+                    fmt(row["rps"]),
+                    fmt(ratio, 2),
+                    fmt(ours["p50_ms"]),
+                    fmt(row["p50_ms"]),
+                    fmt(ours["p99_ms"]),
+                    fmt(row["p99_ms"]),
+                    f"{ours['errors']} / {row['errors']}",
+                    f"{', '.join(fmt(r) for r in ours.get('attempts_rps', []))} / "
+                    f"{', '.join(fmt(r) for r in row.get('attempts_rps', []))}",
+                ]
+            )
+            + " |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def schema_markdown(report: dict) -> str:
+    check = report.get("schema_check")
+    if not check:
+        return ""
+    if "error" in check:
+        return f"Schema check: {check['error']}\n"
+    total = sum(r["checked"] for r in check.values())
+    bad = sum(r["violations"] for r in check.values())
+    lines = [
+        f"Schema check: {total} responses of the scenarios validated against the served "
+        f"OpenAPI schema, {bad} violations."
+    ]
+    for name, row in check.items():
+        for sample in row["samples"]:
+            lines.append(f"- {name}: {sample}")
+    return "\n".join(lines) + "\n"
+
+
 def pgbench(args, workdir) -> dict:
     exe = shutil.which("pgbench")
     if not exe:
@@ -703,6 +849,9 @@ def main(argv=None) -> int:
     parser.add_argument("--warmup", type=float, default=3, help="seconds of warm-up")
     parser.add_argument("--scenarios", default=DEFAULT_ORDER, help="comma separated")
     parser.add_argument("--no-pgbench", action="store_true")
+    parser.add_argument(
+        "--no-querycount", action="store_true", help="skip the in-process query counts"
+    )
     parser.add_argument("--pgbench-database", default="klanten_bench_pgbench")
     parser.add_argument("--pgbench-scale", type=int, default=10)
     parser.add_argument("--samples", type=int, default=1000, help="inputs sampled per kind")
@@ -725,6 +874,27 @@ def main(argv=None) -> int:
         help="an earlier result JSON (e.g. at 10,000 klanten): adds the p50 ratio per scenario "
         "and checks the first-page growth target",
     )
+    parser.add_argument(
+        "--peer",
+        metavar="URL",
+        help="another Klanten API server (loopback) to run the same scenarios against, "
+        "interleaved with ours; reported side by side with ratios",
+    )
+    parser.add_argument("--peer-token", help="the JWT (bearer token) for the peer")
+    parser.add_argument("--peer-label", default="peer", help="the peer's name in the report")
+    parser.add_argument(
+        "--peer-api-prefix", default="/klanten/api/v1", help="the Klanten API's path on the peer"
+    )
+    parser.add_argument(
+        "--peer-floor-path",
+        help="a constant answer on the peer (its floor); without it the floor is ours only",
+    )
+    parser.add_argument(
+        "--no-schema-check",
+        dest="schema_check",
+        action="store_false",
+        help="do not validate a sample of responses against the served schema",
+    )
     parser.add_argument("--out", default=str(BENCH_DIR / "results"))
     parser.add_argument("--label", default="", help="suffix of the result file names")
     parser.add_argument(
@@ -739,7 +909,7 @@ def main(argv=None) -> int:
         if baseline:
             report["baseline"] = {"file": args.baseline, "klanten": baseline["klanten"]}
         evaluate(report, baseline)
-        print(markdown(report))
+        print(markdown(report) + peer_markdown(report) + schema_markdown(report))
         return 0
     names = [n.strip() for n in args.scenarios.split(",") if n.strip()]
     unknown = [n for n in names if n not in SCENARIOS]
@@ -747,6 +917,10 @@ def main(argv=None) -> int:
         parser.error(f"unknown scenarios: {', '.join(unknown)}; known: {', '.join(SCENARIOS)}")
     if not 0 < args.duration <= 600 or not 0 <= args.warmup <= 120:
         parser.error("--duration must be in (0, 600] and --warmup in [0, 120]")
+    if args.peer and not args.peer_token:
+        parser.error("--peer needs --peer-token")
+    if args.peer and not args.peer.startswith(("http://127.", "http://localhost", "http://[::1]")):
+        parser.error("--peer must be a loopback address (the load generator only targets those)")
 
     started = datetime.now().astimezone()
     stamp = started.strftime("%Y%m%dT%H%M%S") + (f"-{args.label}" if args.label else "")
@@ -762,6 +936,23 @@ def main(argv=None) -> int:
     inputs_path = workdir / "inputs.json"
     inputs_path.write_text(json.dumps(inputs))
     log(f"  {inputs['klanten']:,} klanten")
+
+    peer_names: list[str] = []
+    if args.peer:
+        peer_names = [
+            n
+            for n in names
+            if n in PEER_SCENARIOS or (n.startswith("constant") and args.peer_floor_path)
+        ]
+        peer_names = [n for n in peer_names if n != "constant_auth"]
+        log(f"sampling inputs from the peer {args.peer} through its API")
+        peer_inputs = sample_inputs_api(
+            args.peer, args.peer_token, args.peer_api_prefix, min(args.samples, 1000)
+        )
+        peer_inputs["floor_path"] = args.peer_floor_path
+        peer_inputs_path = workdir / "peer-inputs.json"
+        peer_inputs_path.write_text(json.dumps(peer_inputs))
+        log(f"  {peer_inputs['klanten']:,} klanten; scenarios {', '.join(peer_names)}")
 
     secret = secrets.token_hex(32)
     applicatie = create_client(args.database_url, secret)
@@ -811,6 +1002,7 @@ def main(argv=None) -> int:
         report["worker_rss_mib_idle"] = [rss_mib(p) for p in server.workers()]
         for name in names:
             attempts = []
+            peer_attempts = []
             for attempt in range(args.repeat):
                 log(
                     f"scenario {name} ({attempt + 1}/{args.repeat}): {args.warmup:g} s warm-up"
@@ -818,6 +1010,14 @@ def main(argv=None) -> int:
                 )
                 row = run_scenario(server, name, args, inputs_path, client_env, pg_cpu)
                 attempts.append(row)
+                if name in peer_names:
+                    peer_row = run_peer_scenario(args, name, peer_inputs_path, client_env)
+                    peer_attempts.append(peer_row)
+                    log(
+                        f"  {args.peer_label}: {peer_row['rps']:,.1f} req/s  p50 "
+                        f"{peer_row['p50_ms']:.1f} ms  p99 {peer_row['p99_ms']:.1f} ms  errors "
+                        f"{peer_row['errors']}  statuses {peer_row['statuses']}"
+                    )
                 u = row["cpu_utilisation"]
                 log(
                     f"  {row['rps']:,.1f} req/s  p50 {row['p50_ms']:.1f} ms  p99 "
@@ -830,25 +1030,55 @@ def main(argv=None) -> int:
             row = min(attempts, key=lambda r: r["cpu_utilisation"]["other"])
             row["attempts_rps"] = [a["rps"] for a in attempts]
             report["scenarios"][name] = row
+            if peer_attempts:
+                # the peer's processes are not measured: its best run by req/s
+                peer_row = max(peer_attempts, key=lambda r: r["rps"])
+                peer_row["attempts_rps"] = [a["rps"] for a in peer_attempts]
+                report.setdefault(
+                    "peer",
+                    {
+                        "url": args.peer,
+                        "label": args.peer_label,
+                        "klanten": peer_inputs["klanten"],
+                        "scenarios": {},
+                    },
+                )["scenarios"][name] = peer_row
+        if args.schema_check:
+            os.environ.update(
+                {k: client_env[k] for k in ("BENCH_CLIENT_ID", "BENCH_CLIENT_SECRET")}
+            )
+            import loadgen
+            import schemacheck
+
+            log("schema check: a sample of responses against the served schema")
+            report["schema_check"] = schemacheck.check(
+                server.base_url,
+                loadgen.make_token(),
+                inputs,
+                names,
+                schema_path="/klanten/api/v1/schema/openapi.json",
+            )
+            log(f"  {schema_markdown(report).strip()}")
     finally:
         server.stop()
         pg_cpu.close()
 
     log("queries per request (in-process)")
+    names_counted = [] if args.no_querycount else names
     qc_cmd = [
         PYTHON,
         str(BENCH_DIR / "querycount.py"),
         "--inputs",
         str(inputs_path),
         "--scenarios",
-        ",".join(names),
+        ",".join(names_counted),
     ]
     if args.profile:
         profile_dir = outdir / f"{stamp}-profiles"
         profile_dir.mkdir(exist_ok=True)
         qc_cmd += ["--profile", str(profile_dir)]
     qc = subprocess.run(
-        qc_cmd,
+        qc_cmd if names_counted else [PYTHON, "-c", "print('{}')"],
         env={
             **django_env(args.database_url),
             **{k: client_env[k] for k in ("BENCH_CLIENT_ID", "BENCH_CLIENT_SECRET")},
@@ -885,12 +1115,16 @@ def main(argv=None) -> int:
     json_path = outdir / f"{stamp}.json"
     md_path = outdir / f"{stamp}.md"
     json_path.write_text(json.dumps(report, indent=2, ensure_ascii=False))
-    md_path.write_text(markdown(report))
+    md_path.write_text(markdown(report) + peer_markdown(report) + schema_markdown(report))
     shutil.rmtree(workdir, ignore_errors=True)
     if CODE["ref"]:
         shutil.rmtree(CODE["root"], ignore_errors=True)
     log("")
     log(markdown(report))
+    if report.get("peer"):
+        log(peer_markdown(report))
+    if report.get("schema_check"):
+        log(schema_markdown(report))
     log(f"wrote {json_path} and {md_path}")
     return 0
 

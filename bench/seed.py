@@ -273,12 +273,43 @@ VALIDATIE_COLUMNS = (
     "applicatie_weergave, medewerker_id, medewerker_weergave, gegevens_bevestigd"
 )
 INTERACTIE_COLUMNS = "id, uuid, klant_id, soort, url, rol, vernietigingsdatum, aangemaakt_op"
+# columns of newer code (the shared store of migration 0009), filled when the schema has them,
+# with what a klant made through the Klanten API carries
+KLANT_EXTRA = (
+    ("soort_partij", ""),
+    ("indicatie_actief", "t"),
+    ("voorkeurstaal", ""),
+    ("interne_notitie", ""),
+    ("anker", "f"),
+)
+ADRES_EXTRA = (
+    ("nummeraanduiding_id", ""),
+    ("adresregel1", ""),
+    ("adresregel2", ""),
+    ("adresregel3", ""),
+)
 
 CHUNK = 2000  # rows per COPY write
 
 
+SUB_ADRES_MAX = 35
+
+
+def past(head: str, tail: str, limit: int = SUB_ADRES_MAX) -> str:
+    """``head + tail`` within ``limit`` characters: the longer part is cut (a long street or
+    place name), never the house number or postcode."""
+    text = head + tail
+    if len(text) <= limit:
+        return text
+    if len(head) >= len(tail):
+        return head[: limit - len(tail)].rstrip() + tail
+    return head + tail[: limit - len(head)].rstrip()
+
+
 class Generator:
     def __init__(self, count: int, seed: int, retention=None):
+        self.klant_extra: tuple = ()
+        self.adres_extra: tuple = ()
         self.count = count
         self.retention = retention
         self.rng = random.Random(seed)
@@ -374,8 +405,11 @@ class Generator:
         return {
             "lndLandcode": land[0],
             "lndLandnaam": land[1],
-            "subAdresBuitenland1": f"{rng.choice(self.straten)} {rng.randrange(1, 200)}",
-            "subAdresBuitenland2": f"{rng.randrange(1000, 99999)} {rng.choice(self.plaatsen)}",
+            # the schema's maxLength is 35 (issue 15: longer values broke the API's own schema)
+            "subAdresBuitenland1": past(f"{rng.choice(self.straten)}", f" {rng.randrange(1, 200)}"),
+            "subAdresBuitenland2": past(
+                f"{rng.randrange(1000, 99999)} ", rng.choice(self.plaatsen)
+            ),
             "subAdresBuitenland3": "",
         }
 
@@ -548,6 +582,7 @@ class Generator:
                         self.postcode(),
                         esc(rng.choice(self.plaatsen)),
                         "6030",
+                        *self.adres_extra,
                     )
                 )
             )
@@ -606,6 +641,7 @@ class Generator:
                     sleutel,
                     rang,
                     geregistreerd_door,
+                    *self.klant_extra,
                     *self.retention_column(gevalideerd, aangemaakt, termijnen),
                 )
             )
@@ -698,6 +734,19 @@ def seed(database_url: str, count: int, random_seed: int, keep_indexes: bool, ba
                 "WHERE table_name = 'datamodel_klant'"
             ).fetchall()
         }
+        adres_columns = {
+            row[0]
+            for row in conn.execute(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_name = 'datamodel_klantadres'"
+            ).fetchall()
+        }
+        klant_extra = [(c, v) for c, v in KLANT_EXTRA if c in klant_columns]
+        adres_extra = [(c, v) for c, v in ADRES_EXTRA if c in adres_columns]
+        for column, _value in klant_extra:
+            columns["datamodel_klant"] += f", {column}"
+        for column, _value in adres_extra:
+            columns["datamodel_klantadres"] += f", {column}"
         retention = None
         if "vernietigingsdatum" in klant_columns:
             retention = load_retention(database_url)
@@ -706,6 +755,8 @@ def seed(database_url: str, count: int, random_seed: int, keep_indexes: bool, ba
             columns["datamodel_klant"] += ", vernietigingsdatum"
         check_columns(conn, columns)
     gen = Generator(count, random_seed, retention)
+    gen.klant_extra = tuple(v for _c, v in klant_extra)
+    gen.adres_extra = tuple(v for _c, v in adres_extra)
     timings: dict[str, float] = {}
     rows_per_table = dict.fromkeys(TABLES, 0)
     started = time.perf_counter()

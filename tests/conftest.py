@@ -134,12 +134,16 @@ def cm_api(make_client):
 @pytest.fixture(autouse=True)
 def _fresh_auth_cache():
     """Each test starts with an empty per-process authorization cache (tests reuse client
-    ids, and rolled-back applications must not linger)."""
+    ids, and rolled-back applications must not linger), and so with the cached Notificaties
+    API configuration."""
     from klanten.api.auth import auth_cache
+    from klanten.notificaties.berichten import configuratie_cache
 
     auth_cache.clear()
+    configuratie_cache.clear()
     yield
     auth_cache.clear()
+    configuratie_cache.clear()
 
 
 @pytest.fixture(autouse=True)

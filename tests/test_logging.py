@@ -190,7 +190,8 @@ def test_gunicorn_access_log_line():
     logger = StructuredLogger(config)
     stream = io.StringIO()
     for handler in logger.access_log.handlers:
-        handler.setStream(stream)
+        if getattr(handler, "_gunicorn", False):  # not pytest's capturing handlers
+            handler.setStream(stream)
     response = SimpleNamespace(
         status="200 OK", headers=[("X-Request-ID", "req-abcdef12")], sent=123
     )

@@ -1,20 +1,14 @@
 from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
-from vng_api_common.constants import ComponentTypes
 
 # the request limits (gunicorn's own lie above them: klanten.conf.gunicorn)
 from klanten.conf.limits import MAX_HEADER_FIELD_SIZE, MAX_HEADER_FIELDS, MAX_QUERY_STRING
 
 from .exceptions import problem_response
+from .paden import API_COMPONENTS, API_PREFIX
 
-# the APIs this service serves: path prefix → the component (Autorisatie.component) whose
-# scopes a request under it needs
-API_COMPONENTS = {
-    "/klanten/api/": ComponentTypes.kc,
-    "/contactmomenten/api/": ComponentTypes.cmc,
-}
-API_PREFIX = tuple(API_COMPONENTS)
+__all__ = ["API_COMPONENTS", "API_PREFIX"]
 
 
 def component_for_path(path: str) -> str | None:

@@ -17,7 +17,7 @@ from vng_api_common.audittrails.models import AuditTrail
 from vng_api_common.constants import CommonResourceAction
 from vng_api_common.permissions import AuthScopesRequired
 
-from klanten.datamodel import rules, services
+from klanten.datamodel import rules, services, transactions, wijzigingen
 from klanten.datamodel.models import Klant
 from klanten.datamodel.representation import KLANT_LIST_RELATIONS, klant_data, row_data
 from klanten.datamodel.wijzigingen import KANAAL_KLANTEN
@@ -306,15 +306,29 @@ class KlantViewSet(
         )
         return self._created(klant)
 
+    def _locked_object(self) -> Klant:
+        """The klant of the URL, locked with its representation's rows (in the write
+        transaction of :func:`transactions.api_schrijfactie`): the services use it as it is."""
+        key = parse_uuid(self.kwargs[self.lookup_field])
+        try:
+            klant = wijzigingen.vergrendel_uit(self.get_queryset(), uuid=key)
+        except Klant.DoesNotExist as exc:
+            raise Http404 from exc
+        self.check_object_permissions(self.request, klant)
+        return klant
+
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
-        instance = self.get_object()
-        serializer = self._validated(request.data, instance=instance, partial=partial)
-        klant = self._write(
-            lambda: services.update_klant(
+
+        # one transaction from the lock to the audit record: the row read is the row written
+        def write():
+            instance = self._locked_object()
+            serializer = self._validated(request.data, instance=instance, partial=partial)
+            return services.update_klant(
                 instance, serializer.validated_data, partial=partial, herkomst=herkomst(request)
             )
-        )
+
+        klant = self._write(lambda: transactions.api_schrijfactie(write))
         return Response(self.represent(klant))
 
     def partial_update(self, request, *args, **kwargs):
@@ -322,9 +336,10 @@ class KlantViewSet(
         return self.update(request, *args, **kwargs)
 
     def destroy(self, request, *args, **kwargs):
-        instance = self.get_object()
         # its audit trail goes with it (it holds its data); one record of the deletion stays
-        services.delete_klant(instance, herkomst=herkomst(request))
+        transactions.api_schrijfactie(
+            lambda: services.delete_klant(self._locked_object(), herkomst=herkomst(request))
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

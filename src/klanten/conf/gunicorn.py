@@ -10,6 +10,7 @@ comes from the ``X-Request-ID`` response header that the application sets.
 from __future__ import annotations
 
 import glob
+import logging
 import os
 import tempfile
 
@@ -24,8 +25,11 @@ from klanten.conf.limits import (
 
 bind = env_str("GUNICORN_BIND", "0.0.0.0:8000")
 workers = env_int("GUNICORN_WORKERS", 3)
-# more than 1: the gthread worker, with this many threads per worker process
-threads = env_int("GUNICORN_THREADS", 1)
+# the gthread worker keeps HTTP connections alive (a sync worker closes every connection
+# after its response, so each request pays a new TCP connection) and serves ``threads``
+# requests at once per process; ``sync`` is the classic one-request worker
+worker_class = env_str("GUNICORN_WORKER_CLASS", "gthread")
+threads = env_int("GUNICORN_THREADS", 4)
 # a worker silent for this long is killed and replaced (a stuck request)
 timeout = env_int("GUNICORN_TIMEOUT", 60)
 graceful_timeout = env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
@@ -74,22 +78,41 @@ def child_exit(server, worker):
 
 
 class StructuredLogger(Logger):
-    """gunicorn's logger with JSON lines through the redacting formatter of the application."""
+    """gunicorn's logger with JSON lines through the redacting formatter of the application.
+
+    The access log (JSON format) takes a shorter way: its fields are redacted one by one as
+    they are taken from the request (:func:`klanten.conf.logging.access_fields`) and the line
+    is rendered by :class:`klanten.conf.logging.AccessLogFormatter`, a few microseconds instead
+    of the general formatter's structlog chain (about 0.5-0.9 ms per request)."""
 
     def setup(self, cfg):
         super().setup(cfg)
-        from klanten.conf.logging import make_formatter
+        from klanten.conf.logging import AccessLogFormatter, make_formatter
 
-        formatter = make_formatter(env_str("LOG_FORMAT", "json"))
-        for log in (self.error_log, self.access_log):
-            for handler in log.handlers:
-                handler.setFormatter(formatter)
+        log_format = env_str("LOG_FORMAT", "json")
+        formatter = make_formatter(log_format)
+        self.fast_access = log_format == "json"
+        for handler in self.error_log.handlers:
+            handler.setFormatter(formatter)
+        for handler in self.access_log.handlers:
+            handler.setFormatter(AccessLogFormatter() if self.fast_access else formatter)
 
     def access(self, resp, req, environ, request_time):
         if not self.access_log_enabled:
             return
-        from klanten.conf.logging import redact_path, redact_query_string
+        from klanten.conf.logging import access_fields, redact_path, redact_query_string
 
+        if self.fast_access:
+            try:
+                # a record made here: the logger's lookup of the calling frame is skipped
+                record = logging.LogRecord(
+                    self.access_log.name, logging.INFO, __file__, 0, "request", None, None
+                )
+                record.access = access_fields(resp, environ, request_time)
+                self.access_log.handle(record)
+            except Exception:
+                self.exception("Could not write the access log line")
+            return
         try:
             status = resp.status
             if isinstance(status, str):

@@ -288,6 +288,8 @@ NOTIFICATIONS_KANAAL = "klanten"
 NOTIFICATIONS_SOURCE = env_str("NOTIFICATIONS_SOURCE", "klanten")
 # Without a configured Notificaties API, writes still succeed (nothing is sent).
 NOTIFICATIONS_GUARANTEE_DELIVERY = env_bool("NOTIFICATIONS_GUARANTEE_DELIVERY", False)
+# seconds each web process keeps whether a Notificaties API is configured (no query per write)
+NOTIFICATIONS_CONFIG_CACHE_SECONDS = env_int("NOTIFICATIONS_CONFIG_CACHE_SECONDS", 30)
 # Klanten keeps every notification in its own outbox (klanten.background), written in the
 # transaction of the klant change; the library's store of failed notifications is not used.
 LOG_NOTIFICATIONS_IN_DB = False
@@ -398,6 +400,18 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
     "maykin_2fa.middleware.OTPMiddleware",
 )
+# API requests (JWT, no session) skip the middleware of the pages: sessions, the user (and so
+# the second factor's wrapper of it) and messages (klanten.api.buiten_api); the pages keep them
+# all, and CSRF stays for every path (check --deploy wants it; DRF exempts the API's views)
+_BUITEN_API = {
+    "django.contrib.sessions.middleware.SessionMiddleware": "SessionBuitenAPI",
+    "django.contrib.auth.middleware.AuthenticationMiddleware": "AuthenticationBuitenAPI",
+    "django.contrib.messages.middleware.MessageMiddleware": "MessageBuitenAPI",
+}
+MIDDLEWARE = [
+    f"klanten.api.buiten_api.{_BUITEN_API[name]}" if name in _BUITEN_API else name
+    for name in MIDDLEWARE
+]
 # Password logins (break-glass superuser, with two-factor authentication) can be switched off.
 ADMIN_PASSWORD_LOGIN = env_bool("ADMIN_PASSWORD_LOGIN", True)
 AUTHENTICATION_BACKENDS = [

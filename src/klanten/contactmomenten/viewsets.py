@@ -21,7 +21,7 @@ from klanten.api.representation import CamelCaseData, CamelCaseList
 from klanten.api.request_context import herkomst, parse_uuid
 from klanten.api.serializers import KlantAuditTrailSerializer
 from klanten.api.viewsets import ETagMixin
-from klanten.datamodel import contacten, rules
+from klanten.datamodel import contacten, rules, transactions
 from klanten.datamodel.contactrepresentatie import (
     Basis,
     contactmoment_data,
@@ -297,40 +297,53 @@ class ContactMomentViewSet(ContactmomentenViewSet):
 
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
-        instance = self.get_object()
         serializer = ContactMomentSerializer(data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         attrs = serializer.validated_data
+        if attrs.get("medewerker"):
+            # a new medewerker URL is fetched (outbound): before the transaction, no lock held
+            controleer_medewerker(attrs["medewerker"], self.get_object().medewerker_url)
         vorig = self._vorig(attrs)
         medewerker = contacten.ONGEWIJZIGD
         if "medewerker_identificatie" in attrs:
             given = attrs["medewerker_identificatie"]
             if given is not None or not partial:  # null: no change on PATCH, none on PUT
                 medewerker = _medewerker(given)
-        heeft_identificatie = (
-            medewerker is not None
-            if medewerker is not contacten.ONGEWIJZIGD
-            else contacten.medewerker_link(instance) is not None
-        )
-        self._write(
-            lambda: rules.require_medewerker(
+        data = {_KOLOMMEN[k]: v for k, v in attrs.items() if k in _KOLOMMEN}
+
+        # one transaction from the lock to the audit record: the row read is the row written;
+        # a change of the date locks the klanten that took part first (the service does)
+        def write():
+            if "plaatsgevonden_op" in data:
+                instance = self.get_object()
+            else:
+                try:
+                    instance = contacten.vergrendel_klantcontact(
+                        Klantcontact.objects.all(), uuid=self.key()
+                    )
+                except Klantcontact.DoesNotExist as exc:
+                    raise Http404 from exc
+            if medewerker is not contacten.ONGEWIJZIGD:
+                heeft_identificatie = medewerker is not None
+            elif contacten.is_vergrendeld(instance):
+                heeft_identificatie = instance.repr_medewerker is not None
+            else:
+                heeft_identificatie = contacten.medewerker_link(instance) is not None
+            rules.require_medewerker(
                 attrs.get("medewerker", instance.medewerker_url), heeft_identificatie
             )
-        )
-        controleer_medewerker(attrs.get("medewerker", ""), instance.medewerker_url)
-        data = {_KOLOMMEN[k]: v for k, v in attrs.items() if k in _KOLOMMEN}
-        try:
             # recorded by the service; a change of nothing records nothing
-            klantcontact = self._write(
-                lambda: contacten.update_klantcontact(
-                    instance,
-                    data,
-                    medewerker=medewerker,
-                    vorig=vorig,
-                    partial=partial,
-                    herkomst=herkomst(request),
-                )
+            return contacten.update_klantcontact(
+                instance,
+                data,
+                medewerker=medewerker,
+                vorig=vorig,
+                partial=partial,
+                herkomst=herkomst(request),
             )
+
+        try:
+            klantcontact = self._write(lambda: transactions.api_schrijfactie(write))
         except Klantcontact.DoesNotExist as exc:
             if exc.args == ("vorig",):
                 raise fout(

@@ -20,11 +20,16 @@ notifications, whichever API or path made it; a change of nothing records nothin
 from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from vng_api_common.constants import CommonResourceAction
 
 from . import contactwijzigingen, rules
-from .contactrepresentatie import Basis, klantcontactmoment_data, klantcontactmomenten_met_contact
+from .contactrepresentatie import (
+    MEDEWERKER,
+    Basis,
+    klantcontactmoment_data,
+    klantcontactmomenten_met_contact,
+)
 from .klantcontacten import (
     ROL_VOOR_CONTACTMOMENT_ROL,
     Actor,
@@ -36,7 +41,7 @@ from .klantcontacten import (
     contactmoment_rol,
     met_contactmoment_rol,
 )
-from .transactions import schrijfactie
+from .transactions import is_vergrendeld, markeer_vergrendeld, schrijfactie
 from .wijzigingen import Herkomst
 
 # the columns a client may write (through any API); everything else is kept by the services
@@ -272,6 +277,25 @@ def _klanten_van(klantcontact_id: int) -> list:
     return list(Klant.objects.select_for_update().filter(pk__in=ids).order_by("id"))
 
 
+def vergrendel_klantcontact(queryset, **lookup) -> Klantcontact:
+    """Lock the klantcontact of ``queryset`` that ``lookup`` finds and read, in the same query,
+    what its representation needs beyond its own columns (``repr_vorig_uuid``,
+    ``repr_volgend_uuid``, ``repr_medewerker``); the services do not lock it again in the same
+    write transaction. A write that changes its date locks its klanten first
+    (:func:`update_klantcontact`)."""
+    klantcontact = (
+        queryset.select_for_update(of=("self",))
+        .annotate(
+            repr_vorig_uuid=F("vorig_klantcontact__uuid"),
+            repr_volgend_uuid=F("volgend_klantcontact__uuid"),
+            repr_medewerker=MEDEWERKER,
+        )
+        .get(**lookup)
+    )
+    markeer_vergrendeld(klantcontact)
+    return klantcontact
+
+
 def _save(klantcontact: Klantcontact, **kwargs) -> None:
     if klantcontact.vorig_klantcontact_id is None:
         klantcontact.save(**kwargs)  # no chain: no unique previous one to clash on
@@ -302,7 +326,14 @@ def create_klantcontact(
     _save(klantcontact, force_insert=True)
     _zet_medewerker(klantcontact, medewerker, nieuw=True)
     if herkomst is not None:
-        nieuw = contactwijzigingen.contactmoment(klantcontact, Basis.van_herkomst(herkomst))
+        # built from what was just written (not read back)
+        nieuw = contactwijzigingen.contactmoment_uit(
+            klantcontact,
+            Basis.van_herkomst(herkomst),
+            vorig_uuid=vorig.uuid if vorig is not None else None,
+            volgend_uuid=None,
+            medewerker=contactwijzigingen.medewerker_data(medewerker),
+        )
         contactwijzigingen.leg_contactmoment_vast(
             CommonResourceAction.create, oud=None, nieuw=nieuw, herkomst=herkomst
         )
@@ -326,23 +357,47 @@ def update_klantcontact(
     (PUT), for the audit trail. When the date changes, the retention date of the klanten that
     took part follows (R1, ``signals.py``): their rows are locked first."""
     data = _velden(data, KLANTCONTACT_VELDEN)
-    if "plaatsgevonden_op" in data:
-        _klanten_van(klantcontact.pk)
-    klantcontact = Klantcontact.objects.select_for_update().get(pk=klantcontact.pk)
+    if not is_vergrendeld(klantcontact):
+        if "plaatsgevonden_op" in data:
+            _klanten_van(klantcontact.pk)
+        klantcontact = vergrendel_klantcontact(Klantcontact.objects.all(), pk=klantcontact.pk)
+    vorig_uuid = klantcontact.repr_vorig_uuid
+    medewerker_json = klantcontact.repr_medewerker
     if herkomst is not None:
         basis = Basis.van_herkomst(herkomst)
-        oud = contactwijzigingen.contactmoment(klantcontact, basis)
+        oud = contactwijzigingen.contactmoment_uit(
+            klantcontact,
+            basis,
+            vorig_uuid=vorig_uuid,
+            volgend_uuid=klantcontact.repr_volgend_uuid,
+            medewerker=medewerker_json,
+        )
     for field, value in data.items():
         setattr(klantcontact, field, value)
+    # only the columns written (the retention signal follows a change of the date only)
+    update_fields = [*data, "gewijzigd_op"]
     if vorig is not ONGEWIJZIGD and (
         vorig is None or vorig.pk != klantcontact.vorig_klantcontact_id
     ):
         _zet_vorig(klantcontact, vorig)
-    _save(klantcontact)
+        vorig_uuid = vorig.uuid if vorig is not None else None
+        update_fields.append("vorig_klantcontact")
+    _save(klantcontact, update_fields=update_fields)
     if medewerker is not ONGEWIJZIGD:
         _zet_medewerker(klantcontact, medewerker)
+        # none: a later link may now be the first, read it
+        medewerker_json = contactwijzigingen.medewerker_data(medewerker) if medewerker else None
     if herkomst is not None:
-        nieuw = contactwijzigingen.contactmoment(klantcontact, basis)
+        if medewerker is None:
+            nieuw = contactwijzigingen.contactmoment(klantcontact, basis)
+        else:
+            nieuw = contactwijzigingen.contactmoment_uit(
+                klantcontact,
+                basis,
+                vorig_uuid=vorig_uuid,
+                volgend_uuid=klantcontact.repr_volgend_uuid,
+                medewerker=medewerker_json,
+            )
         contactwijzigingen.leg_contactmoment_vast(
             CommonResourceAction.partial_update if partial else CommonResourceAction.update,
             oud=oud,

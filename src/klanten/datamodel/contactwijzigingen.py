@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from notifications_api_common.kanalen import Kanaal
 
-from klanten.notificaties import audit
+from klanten.notificaties import audit, berichten
 from klanten.notificaties.wijziging import (
     Resource,
     Verwijdering,
@@ -88,6 +88,43 @@ def contactmoment(klantcontact: Klantcontact, basis: Basis) -> dict:
     return contactmoment_data(row, basis)
 
 
+def medewerker_data(medewerker) -> dict | None:
+    """The ``medewerkerIdentificatie`` of a :class:`~.contacten.MedewerkerIdentificatie` (its
+    actor carries exactly these values), as the representation's query gives it."""
+    if medewerker is None:
+        return None
+    return {
+        "identificatie": medewerker.identificatie,
+        "achternaam": medewerker.achternaam,
+        "voorletters": medewerker.voorletters,
+        "voorvoegselAchternaam": medewerker.voorvoegsel_achternaam,
+    }
+
+
+def contactmoment_uit(
+    klantcontact: Klantcontact, basis: Basis, *, vorig_uuid, volgend_uuid, medewerker
+) -> dict:
+    """The representation of a contactmoment from data in hand: the instance's columns, the
+    uuids of its previous and next contactmoment and its ``medewerkerIdentificatie`` (as
+    :func:`medewerker_data` gives it); the same as :func:`contactmoment` reads."""
+    row = (
+        klantcontact.uuid,
+        vorig_uuid,
+        volgend_uuid,
+        klantcontact.bronorganisatie,
+        klantcontact.plaatsgevonden_op,
+        klantcontact.kanaal,
+        klantcontact.voorkeurskanaal,
+        klantcontact.taal,
+        klantcontact.inhoud,
+        klantcontact.onderwerp_links,
+        klantcontact.initiatiefnemer,
+        klantcontact.medewerker_url,
+        medewerker,
+    )
+    return contactmoment_data(row, basis)
+
+
 def leg_contactmoment_vast(
     actie: str, *, oud: dict | None, nieuw: dict | None, herkomst: Herkomst
 ) -> bool:
@@ -150,7 +187,7 @@ def leg_relatie_vast(
     None): an audit record under its contactmoment and a notification with the contactmoment's
     kenmerken."""
     data = nieuw if nieuw is not None else oud
-    audit.schrijf(
+    record = audit.record(
         bron=resource.bron,
         resource=resource.resource,
         actie=actie,
@@ -161,7 +198,12 @@ def leg_relatie_vast(
         nieuw=nieuw,
         actor=herkomst.actor,
     )
-    notificeer(resource, actie, data, kenmerken=_kenmerken(klantcontact_id))
+    # the audit record and the outbox row in one statement; the contactmoment's kenmerken are
+    # read only for a notification
+    if not (
+        berichten.aan() and notificeer(resource, actie, data, _kenmerken(klantcontact_id), record)
+    ):
+        record.save()
 
 
 def leg_klantcontactmomenten_verwijderd(oud: list[tuple[dict, int]], herkomst: Herkomst) -> None:

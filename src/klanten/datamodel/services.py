@@ -282,7 +282,7 @@ def update_klant(
     while ``subjectIdentificatie: null`` removes the identification on PUT only. Returns the
     klant with the rows of its representation loaded.
     """
-    klant = wijzigingen.vergrendel(klant.pk)
+    klant = wijzigingen.vergrendeld(klant)
     oud = representatie(klant, herkomst.basis_url) if herkomst else None
     _wijzig(klant, data, partial=partial)
     if herkomst is not None:
@@ -355,7 +355,8 @@ def delete_klant(klant: Klant, *, herkomst: Herkomst | None = None) -> None:
     """Delete a klant with everything that hangs off it. Its row is locked before the cascade
     is collected, so no write adds a row to it meanwhile (``Klant.DoesNotExist`` when it is
     gone)."""
-    klant = Klant.objects.select_for_update().get(pk=klant.pk)
+    if not wijzigingen.is_vergrendeld(klant):
+        klant = Klant.objects.select_for_update().get(pk=klant.pk)
     verwijder_klanten([klant], herkomst)
 
 

@@ -55,10 +55,14 @@ def betrokkene_verwijderd(sender, instance: Betrokkene, origin=None, **kwargs):
 
 
 @receiver(post_save, sender=Klantcontact, dispatch_uid="klantcontact_opgeslagen_vernietigingsdatum")
-def klantcontact_opgeslagen(sender, instance: Klantcontact, created, raw=False, **kwargs):
+def klantcontact_opgeslagen(
+    sender, instance: Klantcontact, created, raw=False, update_fields=None, **kwargs
+):
     """The date of a contact counts for the klanten that took part (R1)."""
     if created or raw:
         return  # nobody took part yet
+    if update_fields is not None and "plaatsgevonden_op" not in update_fields:
+        return  # the date was not written
     for klant in Klant.objects.filter(
         gevalideerd=False, betrokkenheden__klantcontact=instance
     ).distinct():

@@ -8,11 +8,17 @@ triggers keep, the klantnummer counter, unique index entries), so PostgreSQL may
 one of two transactions (deadlock ``40P01``, serialization failure ``40001``): the outermost
 write transaction then simply runs again, at most ``POGINGEN`` times in all, before the error
 reaches the caller.
+
+An API write runs as one such transaction from the lock of its row to its audit record
+(:func:`api_schrijfactie`): the view locks the row it read, validates against it and calls the
+services, which see that they run inside it and neither open a savepoint (two round trips
+each) nor lock the row again (:func:`markeer_vergrendeld`, :func:`is_vergrendeld`).
 """
 
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -36,17 +42,41 @@ def geannuleerd(exc: BaseException) -> bool:
     return state in GEANNULEERD
 
 
+class _Staat(threading.local):
+    # the write transaction this thread is in (a fresh object per attempt), and whether the
+    # writes nested in it may skip their savepoints (an API write: every error ends it)
+    transactie: object | None = None
+    zonder_savepoints: bool = False
+
+
+_staat = _Staat()
+
+
 def uitvoeren[T](func: Callable[..., T], *args, **kwargs) -> T:
     """Run ``func`` in a transaction. As the outermost transaction it is run again when
-    PostgreSQL cancelled it; inside another transaction it runs once (in a savepoint) and the
-    outermost one decides."""
+    PostgreSQL cancelled it; inside another transaction it runs once (in a savepoint, or
+    without one inside :func:`api_schrijfactie`) and the outermost one decides."""
+    return _uitvoeren(func, args, kwargs, zonder_savepoints=False)
+
+
+def api_schrijfactie[T](func: Callable[..., T], *args, **kwargs) -> T:
+    """:func:`uitvoeren` for a write whose every error ends the transaction (an API view: an
+    exception leaves the view and becomes its answer): the writes nested in it run without
+    savepoints, and rows it locks are known to be locked (:func:`markeer_vergrendeld`)."""
+    return _uitvoeren(func, args, kwargs, zonder_savepoints=True)
+
+
+def _uitvoeren(func, args, kwargs, *, zonder_savepoints: bool):
     if connection.in_atomic_block:
-        with transaction.atomic():
+        if _staat.transactie is not None and _staat.zonder_savepoints:
+            with transaction.atomic(savepoint=False):
+                return func(*args, **kwargs)
+        with _eigen_transactie(zonder_savepoints), transaction.atomic():
             return func(*args, **kwargs)
     poging = 1
     while True:
         try:
-            with transaction.atomic():
+            with _eigen_transactie(zonder_savepoints), transaction.atomic():
                 return func(*args, **kwargs)
         except OperationalError as exc:
             if poging >= POGINGEN or not geannuleerd(exc):
@@ -54,6 +84,37 @@ def uitvoeren[T](func: Callable[..., T], *args, **kwargs) -> T:
             logger.warning("transaction_retried", poging=poging, error=type(exc).__name__)
         poging += 1
         time.sleep(random.uniform(0.005, 0.05) * poging)  # noqa: S311 - jitter, not security
+
+
+class _eigen_transactie:  # noqa: N801 - a context manager used like a function
+    """Mark the (sub)transaction entered as a write transaction of this thread: a fresh token,
+    so a row marked as locked in an earlier attempt or transaction is locked again."""
+
+    def __init__(self, zonder_savepoints: bool):
+        self.zonder_savepoints = zonder_savepoints
+
+    def __enter__(self):
+        self.vorige = (_staat.transactie, _staat.zonder_savepoints)
+        _staat.transactie = object()
+        _staat.zonder_savepoints = self.zonder_savepoints
+        return self
+
+    def __exit__(self, *exc):
+        _staat.transactie, _staat.zonder_savepoints = self.vorige
+        return False
+
+
+def markeer_vergrendeld(instance) -> None:
+    """Note that ``instance``'s row was locked (``SELECT ... FOR UPDATE``) in the current
+    write transaction."""
+    instance._vergrendeld_in = _staat.transactie
+
+
+def is_vergrendeld(instance) -> bool:
+    """Whether ``instance``'s row was locked in the current write transaction (and the
+    instance read under that lock)."""
+    transactie = _staat.transactie
+    return transactie is not None and getattr(instance, "_vergrendeld_in", None) is transactie
 
 
 def schrijfactie[T](func: Callable[..., T]) -> Callable[..., T]:

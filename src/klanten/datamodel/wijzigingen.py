@@ -30,6 +30,7 @@ from klanten.notificaties.wijziging import leg_vast as _leg_vast
 
 from .models import Klant
 from .representation import KLANT_LIST_RELATIONS, klant_data
+from .transactions import is_vergrendeld, markeer_vergrendeld
 
 # C13: registered at the Notificaties API (``register_kanalen``, the admin's settings page)
 KANAAL_KLANTEN = Kanaal("klanten", main_resource=Klant, kenmerken=("subject_type",))
@@ -39,7 +40,7 @@ KLANT = Resource(
 # what the record of a deletion keeps of the representation: no personal data
 BEWAARD_NA_VERWIJDERING = ("url", "gevalideerd")
 
-__all__ = ["KANAAL_KLANTEN", "KLANT", "Actor", "Herkomst"]
+__all__ = ["KANAAL_KLANTEN", "KLANT", "Actor", "Herkomst", "is_vergrendeld"]
 
 
 @dataclass(frozen=True)
@@ -84,11 +85,23 @@ def vergrendel(pk: int) -> Klant:
     """Lock the klant row (the first lock of every write: the klant, then what hangs off it)
     and read its representation's rows in the same query. Raises ``Klant.DoesNotExist`` when
     it is gone."""
-    return (
-        Klant.objects.select_related(*KLANT_LIST_RELATIONS)
-        .select_for_update(of=("self",))
-        .get(pk=pk)
+    return vergrendel_uit(Klant.objects.all(), pk=pk)
+
+
+def vergrendel_uit(queryset, **lookup) -> Klant:
+    """:func:`vergrendel` for the klant of ``queryset`` (e.g. the klanten a client may see)
+    that ``lookup`` finds; the services do not lock it again in the same write transaction."""
+    klant = (
+        queryset.select_related(*KLANT_LIST_RELATIONS).select_for_update(of=("self",)).get(**lookup)
     )
+    markeer_vergrendeld(klant)
+    return klant
+
+
+def vergrendeld(klant: Klant) -> Klant:
+    """``klant`` locked with its representation's rows: itself when it was locked in this
+    write transaction already (:func:`vergrendel_uit`), else read again under the lock."""
+    return klant if is_vergrendeld(klant) else vergrendel(klant.pk)
 
 
 def leg_vast(

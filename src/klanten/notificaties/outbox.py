@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from klanten.celery import app as celery_app
 
-from . import bezorging
+from . import bezorging, invoegen
 from .models import NotificatieStatus, UitgaandeNotificatie
 
 logger = structlog.stdlib.get_logger(__name__)
@@ -59,11 +59,12 @@ def _row(bericht: dict) -> UitgaandeNotificatie:
     )
 
 
-def plaats(bericht: dict) -> UitgaandeNotificatie:
+def plaats(bericht: dict, *samen) -> UitgaandeNotificatie:
     """Put a notification in the outbox (in the caller's transaction); it is sent after the
-    commit. A rolled-back write leaves nothing behind."""
+    commit. A rolled-back write leaves nothing behind. ``samen``: other unsaved rows (the
+    change's audit record) inserted in the same statement."""
     row = _row(bericht)
-    row.save()
+    invoegen.voeg_in(*samen, row)
     transaction.on_commit(partial(na_commit, [row.pk]), robust=True)
     return row
 

@@ -50,9 +50,13 @@ class Resource:
         return {kenmerk: data.get(kenmerk) for kenmerk in self.kenmerken}
 
 
-def notificeer(resource: Resource, actie: str, data: dict, kenmerken: dict | None = None) -> bool:
-    """Only the notification of a change (its audit record written otherwise): into the
-    outbox, sent after the commit. False when notifications are off or not configured."""
+def notificeer(
+    resource: Resource, actie: str, data: dict, kenmerken: dict | None = None, *samen
+) -> bool:
+    """Only the notification of a change (its audit record written otherwise, or given as
+    ``samen``: unsaved rows inserted in the same statement): into the outbox, sent after the
+    commit. False when notifications are off or not configured (``samen`` is then not
+    written)."""
     if not berichten.aan():
         return False
     outbox.plaats(
@@ -63,7 +67,8 @@ def notificeer(resource: Resource, actie: str, data: dict, kenmerken: dict | Non
             resource_url=data["url"],
             hoofd_object=resource.hoofd_object_url(data),
             kenmerken=resource.kenmerken_van(data) if kenmerken is None else kenmerken,
-        )
+        ),
+        *samen,
     )
     return True
 
@@ -85,7 +90,7 @@ def leg_vast(
     if oud is not None and nieuw is not None and oud == nieuw:
         return False
     data = nieuw if nieuw is not None else oud
-    audit.schrijf(
+    record = audit.record(
         bron=resource.bron,
         resource=resource.resource,
         actie=actie,
@@ -98,7 +103,9 @@ def leg_vast(
         resultaat=resultaat,
         actie_weergave=actie_weergave,
     )
-    notificeer(resource, actie, data)
+    # the audit record and the outbox row in one statement; the record alone without one
+    if not notificeer(resource, actie, data, None, record):
+        record.save()
     return True
 
 

@@ -1,0 +1,11 @@
+"""The API paths of this service (no imports of Django's apps: usable anywhere)."""
+
+from vng_api_common.constants import ComponentTypes
+
+# the APIs this service serves: path prefix → the component (Autorisatie.component) whose
+# scopes a request under it needs
+API_COMPONENTS = {
+    "/klanten/api/": ComponentTypes.kc,
+    "/contactmomenten/api/": ComponentTypes.cmc,
+}
+API_PREFIX = tuple(API_COMPONENTS)

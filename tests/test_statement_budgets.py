@@ -1,0 +1,207 @@
+"""Statement budgets of the writes (issue 15): what each write costs in SQL statements, pinned.
+
+Each operation is sent through the API as a client sends it, with the authorization cache and
+the cached Notificaties API configuration warm (a first request fills them), and counted with
+``CaptureQueriesContext``. The tests run in real transactions (``transaction=True``), as a
+served request does: the write's transaction is the outermost one, so there is no savepoint
+and its BEGIN and COMMIT are not statements of their own here (the driver sends them with the
+first statement and at the end). The budgets of the issue: a create at most 6 statements, a
+PATCH at most 5, the audit record and the outbox row included; every count is pinned exactly,
+so a change that adds a statement fails here and has to say why.
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from vng_api_common.audittrails.models import AuditTrail
+
+from klanten.background.models import UitgaandeNotificatie
+from klanten.notificaties import outbox
+
+from .conftest import BASE, BSN, CM_BASE, RSIN
+from .test_notifications import NOTIFICATIES, configure
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CREATE_BUDGET = 6
+PATCH_BUDGET = 5
+
+KLANT = {
+    "bronorganisatie": RSIN,
+    "subjectType": "natuurlijk_persoon",
+    "subjectIdentificatie": {"inpBsn": BSN, "geslachtsnaam": "Jansen", "voornamen": "Jan"},
+    "voornaam": "Jan",
+    "achternaam": "Jansen",
+    "emailadres": "jan@example.nl",
+    "adres": {"straatnaam": "Lindelaan", "huisnummer": 7, "woonplaatsnaam": "Zeist"},
+}
+CONTACTMOMENT = {
+    "bronorganisatie": RSIN,
+    "kanaal": "telefoon",
+    "tekst": "Vraag over de afvalpas",
+    "medewerkerIdentificatie": {"identificatie": "mdw-1", "achternaam": "Vries"},
+}
+
+
+@pytest.fixture
+def nrc(requests_mock):
+    configure()
+    requests_mock.post(NOTIFICATIES, status_code=201, json={})
+    return requests_mock
+
+
+@pytest.fixture(autouse=True)
+def _no_delivery(monkeypatch):
+    """The notifications stay in the outbox: their delivery after the commit (in-process, as
+    the tests run without a broker) is not part of the request."""
+    monkeypatch.setattr(outbox, "na_commit", lambda ids: None)
+
+
+def counted(send) -> tuple[object, list[str]]:
+    """The response and the statements of the request, without its BEGIN and COMMIT (a write
+    is exactly one transaction, without savepoints)."""
+    with CaptureQueriesContext(connection) as queries:
+        response = send()
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert not any(s.startswith(("SAVEPOINT", "RELEASE SAVEPOINT")) for s in statements)
+    transaction = [s for s in statements if s in ("BEGIN", "COMMIT", "ROLLBACK")]
+    assert transaction in ([], ["BEGIN", "COMMIT"], ["BEGIN", "ROLLBACK"]), transaction
+    return response, [s for s in statements if s not in ("BEGIN", "COMMIT", "ROLLBACK")]
+
+
+def records() -> tuple[int, int]:
+    return AuditTrail.objects.count(), UitgaandeNotificatie.objects.count()
+
+
+@pytest.fixture
+def klant_url(api, nrc):
+    """A klant made through the API; the caches are warm afterwards."""
+    response = api.post_json(f"{BASE}/klanten", KLANT)
+    assert response.status_code == 201, response.content
+    return response.json()["url"]
+
+
+def test_create_klant(api, klant_url):
+    """The klantnummer counter (UPDATE ... RETURNING), the klant, its address, its
+    identification, and the audit record with the outbox row in one statement."""
+    before = records()
+    response, statements = counted(lambda: api.post_json(f"{BASE}/klanten", KLANT))
+    assert response.status_code == 201, response.content
+    assert len(statements) == 5, "\n".join(statements)
+    assert len(statements) <= CREATE_BUDGET
+    assert records() == (before[0] + 1, before[1] + 1)
+    assert statements[0].startswith("UPDATE datamodel_klantnummerteller")
+
+
+def test_create_klant_with_klantnummer(api, klant_url):
+    """A klantnummer the client chose: its uniqueness check instead of the counter."""
+    before = records()
+    body = {**KLANT, "klantnummer": "A-17"}
+    response, statements = counted(lambda: api.post_json(f"{BASE}/klanten", body))
+    assert response.status_code == 201, response.content
+    assert len(statements) == 5, "\n".join(statements)
+    assert records() == (before[0] + 1, before[1] + 1)
+
+
+def test_patch_klant(api, klant_url):
+    """The klant locked and read with its representation's rows, its UPDATE, and the audit
+    record with the outbox row."""
+    before = records()
+    response, statements = counted(lambda: api.patch_json(klant_url, {"voornaam": "Piet"}))
+    assert response.status_code == 200, response.content
+    assert response.json()["voornaam"] == "Piet"
+    assert len(statements) == 3, "\n".join(statements)
+    assert len(statements) <= PATCH_BUDGET
+    assert "FOR UPDATE" in statements[0]
+    assert records() == (before[0] + 1, before[1] + 1)
+
+
+def test_patch_klant_nested(api, klant_url):
+    """A PATCH of the address and the identification: one UPDATE per row changed."""
+    body = {"adres": {"huisnummer": 9}, "subjectIdentificatie": {"voornamen": "Johannes"}}
+    response, statements = counted(lambda: api.patch_json(klant_url, body))
+    assert response.status_code == 200, response.content
+    assert len(statements) == 5, "\n".join(statements)
+
+
+def test_patch_of_nothing_records_nothing(api, klant_url):
+    before = records()
+    response, statements = counted(lambda: api.patch_json(klant_url, {"voornaam": "Jan"}))
+    assert response.status_code == 200, response.content
+    assert len(statements) == 2, "\n".join(statements)
+    assert records() == before
+
+
+def test_put_klant(api, klant_url):
+    """A PUT writes every row of the klant: lock, three UPDATEs, audit record with outbox."""
+    before = records()
+    response, statements = counted(lambda: api.put_json(klant_url, {**KLANT, "voornaam": "Kees"}))
+    assert response.status_code == 200, response.content
+    assert len(statements) == 5, "\n".join(statements)
+    assert records() == (before[0] + 1, before[1] + 1)
+
+
+def test_delete_klant(api, klant_url):
+    """The lock, the klant's contact moments left, its audit trail replaced by one deletion
+    record, the outbox row, and Django's collection of what hangs off the klant (the
+    retention signals of its interactions need the rows)."""
+    response, statements = counted(lambda: api.delete(klant_url))
+    assert response.status_code == 204, response.content
+    assert len(statements) == 21, "\n".join(statements)
+
+
+def test_missing_klant_is_one_statement(api, klant_url):
+    missing = klant_url.rsplit("/", 1)[0] + "/6d1c0a36-7f4b-4e57-9d0c-6a6c1b1d7a11"
+    response, statements = counted(lambda: api.patch_json(missing, {"voornaam": "Piet"}))
+    assert response.status_code == 404
+    assert len(statements) == 1, "\n".join(statements)
+
+
+# --- Contactmomenten API ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def contactmoment_url(cm_api, nrc, medewerkers):
+    response = cm_api.post_json(f"{CM_BASE}/contactmomenten", CONTACTMOMENT)
+    assert response.status_code == 201, response.content
+    return response.json()["url"]
+
+
+def test_create_contactmoment(cm_api, contactmoment_url):
+    """The klantcontact, the medewerker's actor (advisory lock, lookup: it exists) and its
+    link, and the audit record with the outbox row; the answer is what was recorded."""
+    before = records()
+    response, statements = counted(
+        lambda: cm_api.post_json(f"{CM_BASE}/contactmomenten", CONTACTMOMENT)
+    )
+    assert response.status_code == 201, response.content
+    assert len(statements) == 5, "\n".join(statements)
+    assert len(statements) <= CREATE_BUDGET
+    assert records() == (before[0] + 1, before[1] + 1)
+    assert response.json()["medewerkerIdentificatie"]["identificatie"] == "mdw-1"
+
+
+def test_patch_contactmoment(cm_api, contactmoment_url):
+    before = records()
+    response, statements = counted(
+        lambda: cm_api.patch_json(contactmoment_url, {"tekst": "Nieuwe afvalpas aangevraagd"})
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["tekst"] == "Nieuwe afvalpas aangevraagd"
+    assert len(statements) == 3, "\n".join(statements)
+    assert len(statements) <= PATCH_BUDGET
+    assert records() == (before[0] + 1, before[1] + 1)
+    # what was recorded is what a read answers
+    assert cm_api.get(contactmoment_url).json() == response.json()
+    trail = AuditTrail.objects.filter(resource_url=contactmoment_url).order_by("pk").last()
+    assert trail.nieuw == response.json()
+    assert trail.oud["tekst"] == CONTACTMOMENT["tekst"]
+
+
+def test_patch_contactmoment_date_locks_its_klanten_first(cm_api, contactmoment_url):
+    """A new registratiedatum: the klanten that took part are locked before the contactmoment
+    (and their retention dates follow)."""
+    body = {"registratiedatum": "2024-03-01T10:00:00Z"}
+    response, statements = counted(lambda: cm_api.patch_json(contactmoment_url, body))
+    assert response.status_code == 200, response.content
+    assert len(statements) == 7, "\n".join(statements)
