@@ -83,6 +83,7 @@ ACTOR_KOLOMMEN = (
     "code_register",
     "code_soort_object_id",
     "actor_identificatie",
+    "id",
 )
 # the same columns as one JSON value (an actor inside a klantcontact's hadBetrokkenActoren)
 ACTOR_JSON = {
@@ -130,7 +131,7 @@ def actor_data(row, basis: KiBasis) -> dict:
 
 
 def actor_json_data(value: dict, basis: KiBasis) -> dict:
-    return actor_data([value[k] for k in ACTOR_JSON], basis)
+    return actor_data([value[k] for k in ACTOR_JSON] + [None], basis)
 
 
 # --- klantcontact -----------------------------------------------------------------------------
@@ -301,6 +302,7 @@ ONDERWERPOBJECT_KOLOMMEN = (
     "code_register",  # 5
     "code_soort_object_id",
     "klantcontact_id",
+    "id",
 )
 
 
@@ -339,6 +341,7 @@ INTERNETAAK_KOLOMMEN = (
     "toegewezen_op",
     "afgehandeld_op",
     "aanleidinggevend_klantcontact_id",  # 10
+    "id",
 )
 
 
@@ -375,7 +378,7 @@ def internetaak_data(row, basis: KiBasis) -> dict:
 
 # --- actorklantcontact ------------------------------------------------------------------------
 
-ACTORKLANTCONTACT_KOLOMMEN = ("uuid", "actor__uuid", "klantcontact__uuid")
+ACTORKLANTCONTACT_KOLOMMEN = ("uuid", "actor__uuid", "klantcontact__uuid", "id")
 
 
 def actorklantcontacten(queryset: QuerySet | None = None) -> QuerySet:

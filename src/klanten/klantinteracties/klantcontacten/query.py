@@ -17,44 +17,28 @@ import uuid as _uuid
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from klanten.api import visibility
-from klanten.datamodel.kicontactrepresentatie import (
-    betrokkene_data,
-    betrokkenen,
-    internetaak_data,
-    internetaken,
-    klantcontact_data,
-    klantcontacten,
-    onderwerpobject_data,
-    onderwerpobjecten,
-)
 from klanten.datamodel.klantcontacten import Betrokkene, InterneTaak, Onderwerpobject
 from klanten.datamodel.models import Klant
 
 
-def _applicatie_uuid(request):
-    applicatie = visibility.requesting_applicatie(request)
-    return applicatie.uuid if applicatie is not None else None
-
-
-def zichtbare_partij(request, prefix: str = "") -> Q | None:
+def zichtbare_partij(ctx, prefix: str = "") -> Q | None:
     """The klanten the client sees as a partij (None: all): validated, an unconfirmed anchor
-    (K5), or registered by the client."""
-    if visibility.sees_all_non_validated(request):
+    (K5), or registered by the client. ``ctx``: ``ziet_alles`` and ``applicatie_uuid`` of the
+    ctx (``klantinteracties.context``)."""
+    if ctx.ziet_alles:
         return None
     condition = Q(**{f"{prefix}gevalideerd": True}) | Q(**{f"{prefix}anker": True})
-    applicatie = _applicatie_uuid(request)
-    if applicatie is not None:
-        condition |= Q(**{f"{prefix}geregistreerd_door": applicatie})
+    if ctx.applicatie_uuid is not None:
+        condition |= Q(**{f"{prefix}geregistreerd_door": ctx.applicatie_uuid})
     return condition
 
 
-def zichtbare_betrokkenen(queryset: QuerySet, request) -> QuerySet:
-    partij = zichtbare_partij(request, "klant__")
+def zichtbare_betrokkenen(queryset: QuerySet, ctx) -> QuerySet:
+    partij = zichtbare_partij(ctx, "klant__")
     if partij is None:
         return queryset
     condition = (Q(klant__isnull=False) & partij) | ~Q(klant_url="")
-    applicatie = _applicatie_uuid(request)
+    applicatie = ctx.applicatie_uuid
     if applicatie is not None:
         condition |= Q(geregistreerd_door=applicatie) | Q(
             klantcontact__geregistreerd_door=applicatie
@@ -62,10 +46,10 @@ def zichtbare_betrokkenen(queryset: QuerySet, request) -> QuerySet:
     return queryset.filter(condition)
 
 
-def zichtbare_partij_ids(request, klant_ids) -> set | None:
+def zichtbare_partij_ids(ctx, klant_ids) -> set | None:
     """Which of ``klant_ids`` the client sees as a partij (None: all); one query."""
     klant_ids = {pk for pk in klant_ids if pk is not None}
-    partij = zichtbare_partij(request)
+    partij = zichtbare_partij(ctx)
     if partij is None or not klant_ids:
         return None if partij is None else set()
     return set(Klant.objects.filter(partij, pk__in=klant_ids).values_list("id", flat=True))
@@ -110,17 +94,17 @@ def _identificator(name: str, prefix: str) -> str | None:
     return IDENTIFICATOR.get(rest[:1].lower() + rest[1:])
 
 
-def _partij_identificator(request, veld: str, value) -> Exists:
+def _partij_identificator(ctx, veld: str, value) -> Exists:
     from klanten.datamodel.partijen import PartijIdentificator
 
-    partij = zichtbare_partij(request, "klant__")
+    partij = zichtbare_partij(ctx, "klant__")
     ids = PartijIdentificator.objects.filter(klant_id=OuterRef("klant_id"), **{veld: value})
     if partij is not None:
         ids = ids.filter(partij)
     return Exists(ids)
 
 
-def betrokkene_conditie(name: str, value, request) -> Q | None:
+def betrokkene_conditie(name: str, value, ctx) -> Q | None:
     """A filter of ``/betrokkenen`` (also the ``hadBetrokkene__`` filters of klantcontacten)."""
     if name in ("hadKlantcontact__uuid", "hadKlantcontact__url"):
         return Q(klantcontact__uuid=_ref_uuid(value, "klantcontacten", name.endswith("url")))
@@ -130,19 +114,19 @@ def betrokkene_conditie(name: str, value, request) -> Q | None:
         return Q(klantcontact__referentienummer=value)
     if name in ("wasPartij__uuid", "wasPartij__url"):
         condition = Q(klant__uuid=_ref_uuid(value, "partijen", name.endswith("url")))
-        partij = zichtbare_partij(request, "klant__")
+        partij = zichtbare_partij(ctx, "klant__")
         return condition if partij is None else condition & partij
     if name == "wasPartij__nummer":
         condition = Q(klant__klantnummer=value)
-        partij = zichtbare_partij(request, "klant__")
+        partij = zichtbare_partij(ctx, "klant__")
         return condition if partij is None else condition & partij
     if name == "wasPartij":
-        partij = zichtbare_partij(request, "klant__")
+        partij = zichtbare_partij(ctx, "klant__")
         heeft = Q(klant__isnull=False) if partij is None else Q(klant__isnull=False) & partij
         return heeft if value else ~heeft
     veld = _identificator(name, "wasPartij__partijIdentificator__")
     if veld:
-        return Q(_partij_identificator(request, veld, value))
+        return Q(_partij_identificator(ctx, veld, value))
     contactnaam = {
         "contactnaamVoorletters": "voorletters",
         "contactnaamVoornaam": "voornaam",
@@ -170,12 +154,12 @@ def betrokkene_conditie(name: str, value, request) -> Q | None:
     return None
 
 
-def pas_toe_betrokkenen(queryset: QuerySet, values: dict, request) -> QuerySet:
+def pas_toe_betrokkenen(queryset: QuerySet, values: dict, ctx) -> QuerySet:
     for name, value in values.items():
-        condition = betrokkene_conditie(name, value, request)
+        condition = betrokkene_conditie(name, value, ctx)
         if condition is not None:
             queryset = queryset.filter(condition)
-    return zichtbare_betrokkenen(queryset, request).order_by("-id")
+    return zichtbare_betrokkenen(queryset, ctx).order_by("-id")
 
 
 def _onderwerp_conditie(name: str, value, prefix: str) -> Q | None:
@@ -202,7 +186,7 @@ KLANTCONTACT_VELDEN = {
 }
 
 
-def pas_toe_klantcontacten(queryset: QuerySet, values: dict, request) -> QuerySet:
+def pas_toe_klantcontacten(queryset: QuerySet, values: dict, ctx) -> QuerySet:
     for name, value in values.items():
         if name in KLANTCONTACT_VELDEN:
             queryset = queryset.filter(**{KLANTCONTACT_VELDEN[name]: value})
@@ -212,19 +196,19 @@ def pas_toe_klantcontacten(queryset: QuerySet, values: dict, request) -> QuerySe
                 Exists(
                     zichtbare_betrokkenen(
                         Betrokkene.objects.filter(klantcontact_id=OuterRef("pk"), uuid=key),
-                        request,
+                        ctx,
                     )
                 )
             )
         elif name.startswith("hadBetrokkene__"):
-            condition = betrokkene_conditie(name.removeprefix("hadBetrokkene__"), value, request)
+            condition = betrokkene_conditie(name.removeprefix("hadBetrokkene__"), value, ctx)
             if condition is None:
                 continue
             queryset = queryset.filter(
                 Exists(
                     zichtbare_betrokkenen(
                         Betrokkene.objects.filter(condition, klantcontact_id=OuterRef("pk")),
-                        request,
+                        ctx,
                     )
                 )
             )
@@ -286,105 +270,3 @@ def pas_toe_actoren(queryset: QuerySet, values: dict) -> QuerySet:
             if veld:
                 queryset = queryset.filter(**{veld: value})
     return queryset.order_by("-id")
-
-
-# --- loaders for the expand engine: one query per relation for a whole page -------------------
-
-
-def betrokkenen_van_klantcontacten(klantcontact_ids, request, basis) -> dict[int, list[dict]]:
-    """Per klantcontact id its visible betrokkenen (representation, ``_id``/``_klant_id``
-    kept for nested expands)."""
-    per: dict[int, list[dict]] = {pk: [] for pk in klantcontact_ids}
-    if not per:
-        return per
-    rows = list(
-        betrokkenen(
-            zichtbare_betrokkenen(
-                Betrokkene.objects.filter(klantcontact_id__in=per), request
-            ).order_by("klantcontact_id", "id")
-        )
-    )
-    zichtbaar = zichtbare_partij_ids(request, [row[14] for row in rows])
-    for row in rows:
-        per[row[15]].append(_met_sleutels(betrokkene_data(row, basis, zichtbaar), row))
-    return per
-
-
-def betrokkenen_van_partijen(klant_ids, request, basis) -> dict[int, list[dict]]:
-    """Per partij (klant id) its betrokkenen (the partij is visible: the caller shows it)."""
-    per: dict[int, list[dict]] = {pk: [] for pk in klant_ids}
-    if not per:
-        return per
-    rows = betrokkenen(Betrokkene.objects.filter(klant_id__in=per).order_by("klant_id", "-id"))
-    for row in rows:
-        per[row[14]].append(_met_sleutels(betrokkene_data(row, basis), row))
-    return per
-
-
-def betrokkenen_per_id(betrokkene_ids, request, basis) -> dict[int, dict]:
-    """The visible betrokkenen among ``betrokkene_ids`` (an address's verstrektDoorBetrokkene)."""
-    ids = {pk for pk in betrokkene_ids if pk is not None}
-    if not ids:
-        return {}
-    rows = list(betrokkenen(zichtbare_betrokkenen(Betrokkene.objects.filter(pk__in=ids), request)))
-    zichtbaar = zichtbare_partij_ids(request, [row[14] for row in rows])
-    return {row[13]: _met_sleutels(betrokkene_data(row, basis, zichtbaar), row) for row in rows}
-
-
-def _met_sleutels(data: dict, row) -> dict:
-    """Keep the ids nested expands need, out of the JSON (stripped by :func:`zonder_sleutels`)."""
-    data["_id"] = row[13]
-    data["_klant_id"] = row[14] if data["wasPartij"] is not None else None
-    data["_klantcontact_id"] = row[15]
-    return data
-
-
-def klantcontacten_per_id(klantcontact_ids, basis) -> dict[int, dict]:
-    ids = {pk for pk in klantcontact_ids if pk is not None}
-    if not ids:
-        return {}
-    from klanten.datamodel.klantcontacten import Klantcontact
-
-    return {
-        row[18]: klantcontact_data(row, basis)
-        for row in klantcontacten(Klantcontact.objects.filter(pk__in=ids))
-    }
-
-
-def onderwerpobjecten_van_klantcontacten(klantcontact_ids, basis) -> dict[int, list[dict]]:
-    per: dict[int, list[dict]] = {pk: [] for pk in klantcontact_ids}
-    if not per:
-        return per
-    rows = onderwerpobjecten(
-        Onderwerpobject.objects.filter(klantcontact_id__in=per).order_by("klantcontact_id", "id")
-    )
-    for row in rows:
-        per[row[7]].append(onderwerpobject_data(row, basis))
-    return per
-
-
-def internetaken_van_klantcontacten(klantcontact_ids, basis) -> dict[int, list[dict]]:
-    per: dict[int, list[dict]] = {pk: [] for pk in klantcontact_ids}
-    if not per:
-        return per
-    rows = internetaken(
-        InterneTaak.objects.filter(aanleidinggevend_klantcontact_id__in=per).order_by(
-            "aanleidinggevend_klantcontact_id", "id"
-        )
-    )
-    for row in rows:
-        per[row[10]].append(internetaak_data(row, basis))
-    return per
-
-
-def zonder_sleutels(data):
-    """Remove the ``_id``-style keys the loaders kept (recursively)."""
-    if isinstance(data, dict):
-        return {
-            k: zonder_sleutels(v)
-            for k, v in data.items()
-            if k not in ("_id", "_klant_id", "_klantcontact_id")
-        }
-    if isinstance(data, list):
-        return [zonder_sleutels(v) for v in data]
-    return data
