@@ -14,6 +14,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
+from klanten.api.parsers import KlantenJSONParser
 from klanten.api.representation import CamelCaseData
 from klanten.api.request_context import herkomst
 from klanten.datamodel import contacten, kicontacten
@@ -45,6 +46,12 @@ KLANTCONTACT_VELDEN = (
     "plaatsgevonden_op",
     "metadata",
 )
+
+
+class MetadataParser(KlantenJSONParser):
+    """camelCase in, except the keys inside ``metadata`` (the client's own, kept as sent)."""
+
+    json_underscoreize = {"ignore_fields": ("metadata",)}
 
 
 def bestaat_niet(veld: str, wat: str):
@@ -150,6 +157,7 @@ class KlantcontactViewSet(KlantcontactenBasis):
     model = Klantcontact
     filterset_class = filters.KlantcontactFilter
     serializer_class = serializers.KlantcontactSerializer
+    parser_classes = (MetadataParser,)
     http_method_names = ["get", "post", "head", "options"]
 
     def create(self, request, *args, **kwargs):
@@ -402,6 +410,7 @@ class MaakKlantcontactViewSet(KlantcontactenBasis):
     collectie = "klantcontacten"
     model = Klantcontact
     serializer_class = serializers.MaakKlantcontactSerializer
+    parser_classes = (MetadataParser,)
     http_method_names = ["post", "options"]
 
     @extend_schema(operation_id="maakklantcontact_create")
