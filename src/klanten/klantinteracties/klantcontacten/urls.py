@@ -37,7 +37,18 @@ ROOT_LINKS: dict[str, str] = {
     "maakKlantcontact": "ki-maak-klantcontact",
 }
 
+# create only (no client reads them on their own: research §2.5)
 urlpatterns = [
+    path(
+        "actorklantcontacten",
+        ActorKlantcontactViewSet.as_view({"post": "create"}),
+        name="ki-actorklantcontact-list",
+    ),
+    path(
+        "internetaken",
+        InterneTaakViewSet.as_view({"post": "create"}),
+        name="ki-internetaak-list",
+    ),
     path(
         "maak-klantcontact",
         MaakKlantcontactViewSet.as_view({"post": "create"}),

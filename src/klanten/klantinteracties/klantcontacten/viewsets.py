@@ -158,7 +158,6 @@ class KlantcontactViewSet(KlantcontactenBasis):
     filterset_class = filters.KlantcontactFilter
     serializer_class = serializers.KlantcontactSerializer
     parser_classes = (MetadataParser,)
-    http_method_names = ["get", "post", "head", "options"]
 
     def create(self, request, *args, **kwargs):
         self.controleer_parameters(lijst=False)
@@ -191,7 +190,6 @@ class BetrokkeneViewSet(KlantcontactenBasis):
     model = Betrokkene
     filterset_class = filters.BetrokkeneFilter
     serializer_class = serializers.BetrokkeneSerializer
-    http_method_names = ["get", "post", "head", "options"]
 
     def basis_queryset(self):
         return query.zichtbare_betrokkenen(Betrokkene.objects.all(), self.ctx())
@@ -244,7 +242,6 @@ class OnderwerpobjectViewSet(KlantcontactenBasis):
     model = Onderwerpobject
     filterset_class = filters.OnderwerpobjectFilter
     serializer_class = serializers.OnderwerpobjectSerializer
-    http_method_names = ["get", "post", "head", "options"]
 
     def create(self, request, *args, **kwargs):
         self.controleer_parameters(lijst=False)
@@ -286,7 +283,6 @@ class ActorViewSet(KlantcontactenBasis):
     model = Actor
     filterset_class = filters.ActorFilter
     serializer_class = serializers.ActorSerializer
-    http_method_names = ["get", "post", "head", "options"]
 
     def create(self, request, *args, **kwargs):
         self.controleer_parameters(lijst=False)
@@ -321,7 +317,6 @@ class ActorKlantcontactViewSet(KlantcontactenBasis):
     collectie = "actorklantcontacten"
     model = ActorKlantcontact
     serializer_class = serializers.ActorKlantcontactSerializer
-    http_method_names = ["post", "options"]
 
     def create(self, request, *args, **kwargs):
         self.controleer_parameters(lijst=False)
@@ -358,7 +353,6 @@ class InterneTaakViewSet(KlantcontactenBasis):
     collectie = "internetaken"
     model = InterneTaak
     serializer_class = serializers.InterneTaakSerializer
-    http_method_names = ["post", "options"]
 
     def create(self, request, *args, **kwargs):
         self.controleer_parameters(lijst=False)
@@ -411,7 +405,6 @@ class MaakKlantcontactViewSet(KlantcontactenBasis):
     model = Klantcontact
     serializer_class = serializers.MaakKlantcontactSerializer
     parser_classes = (MetadataParser,)
-    http_method_names = ["post", "options"]
 
     @extend_schema(operation_id="maakklantcontact_create")
     def create(self, request, *args, **kwargs):
