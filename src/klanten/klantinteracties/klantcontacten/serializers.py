@@ -55,6 +55,19 @@ class ReferentieSerializer(ObjectSerializer):
     """A reference ``{uuid, url}``: the ``uuid`` identifies it (``url`` is read-only)."""
 
     uuid = serializers.UUIDField()
+    url = serializers.URLField(read_only=True, max_length=1000, min_length=1)
+
+
+def _uuid_url() -> dict:
+    """The read-only identity of every resource (documented for the answers)."""
+    return {
+        "uuid": serializers.UUIDField(read_only=True),
+        "url": serializers.URLField(read_only=True, max_length=1000, min_length=1),
+    }
+
+
+def _refs() -> ReferentieSerializer:
+    return ReferentieSerializer(many=True, read_only=True)
 
 
 def _ref(**kwargs) -> ReferentieSerializer:
@@ -66,6 +79,13 @@ class MetadataField(serializers.DictField):
 
 
 class KlantcontactSerializer(ObjectSerializer):
+    uuid = _uuid_url()["uuid"]
+    url = _uuid_url()["url"]
+    ging_over_onderwerpobjecten = _refs()
+    had_betrokken_actoren = serializers.ListField(child=serializers.DictField(), read_only=True)
+    omvatte_bijlagen = _refs()
+    had_betrokkenen = _refs()
+    leidde_tot_interne_taken = _refs()
     nummer = _text(10)
     referentienummer = _text(10)
     kanaal = serializers.CharField(max_length=50)
@@ -169,6 +189,10 @@ def adres_opslag(value: dict | None) -> dict | None:
 class BetrokkeneVeldenSerializer(ObjectSerializer):
     """A betrokkene without its klantcontact (``maak-klantcontact`` gives none)."""
 
+    uuid = _uuid_url()["uuid"]
+    url = _uuid_url()["url"]
+    digitale_adressen = _refs()
+    volledige_naam = serializers.CharField(read_only=True)
     was_partij = _ref(required=False, allow_null=True)
     bezoekadres = AdresSerializer(required=False, allow_null=True)
     correspondentieadres = AdresSerializer(required=False, allow_null=True)
@@ -190,6 +214,8 @@ class OnderwerpobjectidentificatorSerializer(ObjectSerializer):
 
 
 class OnderwerpobjectVeldenSerializer(ObjectSerializer):
+    uuid = _uuid_url()["uuid"]
+    url = _uuid_url()["url"]
     was_klantcontact = _ref(required=False, allow_null=True)
     onderwerpobjectidentificator = OnderwerpobjectidentificatorSerializer(
         required=False, allow_null=True
@@ -245,6 +271,8 @@ ACTOR_IDENTIFICATIE_WIRE = {
 
 
 class ActorSerializer(ObjectSerializer):
+    uuid = _uuid_url()["uuid"]
+    url = _uuid_url()["url"]
     naam = serializers.CharField(max_length=200, allow_blank=True)
     soort_actor = serializers.ChoiceField(choices=SoortActor.choices)
     indicatie_actief = serializers.BooleanField(required=False, default=True)
@@ -264,11 +292,16 @@ class ActorSerializer(ObjectSerializer):
 
 
 class ActorKlantcontactSerializer(ObjectSerializer):
+    uuid = _uuid_url()["uuid"]
+    url = _uuid_url()["url"]
     actor = _ref()
     klantcontact = _ref()
 
 
 class InterneTaakSerializer(ObjectSerializer):
+    uuid = _uuid_url()["uuid"]
+    url = _uuid_url()["url"]
+    toegewezen_op = serializers.DateTimeField(read_only=True)
     nummer = _text(10)
     referentienummer = _text(10)
     gevraagde_handeling = serializers.CharField(max_length=200)
