@@ -10,6 +10,7 @@ the client may not see, is a 400 on that field; one that disappears while the wr
 its lock is the same 400, never a 500.
 """
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -66,9 +67,9 @@ class KlantcontactenBasis(KlantinteractiesViewSet):
         return self.ctx().applicatie_uuid
 
     def bronorganisatie(self) -> str:
-        from ..context import bronorganisatie
-
-        return bronorganisatie(self.request)
+        """The organisation the klantcontacten of this API are registered for (the
+        contactmoment's ``bronorganisatie``), as for partijen."""
+        return getattr(settings, "KLANTINTERACTIES_BRONORGANISATIE", "") or ""
 
     def klantcontact_voor(self, ref: dict | None, veld: str) -> Klantcontact | None:
         if ref is None:
@@ -97,9 +98,18 @@ class KlantcontactenBasis(KlantinteractiesViewSet):
             raise bestaat_niet(veld, "De actor")
         return actor
 
+    def retrieve(self, request, *args, **kwargs):
+        self.controleer_parameters(lijst=False)
+        boom = expand.lees(request, self.resource)
+        data = CamelCaseData(self.weergaven([self.object_of_404()], boom)[0])
+        return Response(data)
+
     def geschreven(self, model, pk: int) -> Response:
-        """The 201 of a write: its representation as stored now."""
-        return self.aangemaakt(model.objects.get(pk=pk))
+        """The 201 of a write: its representation as stored now (no expand)."""
+        data = CamelCaseData(
+            expand.weergeven(self.resource, [model.objects.get(pk=pk)], {}, self.ctx())[0]
+        )
+        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
 
 
 def klantcontact_data(attrs: dict) -> dict:
