@@ -221,13 +221,33 @@ def verstrekt_door_betrokkene(objecten, ctx):
     return {obj.pk: gedeeld.get(obj.betrokkene_id) for obj in objecten}
 
 
+def _kopie(naam: str, van: str) -> None:
+    """Register resource ``naam`` as the same representation as ``van``, without its expand
+    paths: a leaf of an expand (so each root offers exactly Open Klant's paths)."""
+    bron = expand._RESOURCES[van]
+    expand.registreer_resource(naam, weergave=bron.weergave, laad=bron.laad)
+
+
 def registreer() -> None:
-    expand.registreer_resource(
-        "klantcontact",
-        weergave=_weergave(klantcontact_data),
-        laad=_laad(Klantcontact, klantcontacten, 18),
-    )
-    expand.registreer_resource("betrokkene", weergave=betrokkene_weergave, laad=laad_betrokkenen)
+    """The resources and paths of this side. Each path leads to a resource of its own, so a
+    root offers exactly Open Klant's expand paths (no cycles, nothing deeper: an address
+    search, K7, can never reach a partij's data through ``verstrektDoorBetrokkene``)."""
+    from klanten.klantinteracties import partijen  # noqa: F401  (registers partij, digitaaladres)
+
+    klantcontact = {
+        "weergave": _weergave(klantcontact_data),
+        "laad": _laad(Klantcontact, klantcontacten, 18),
+    }
+    expand.registreer_resource("klantcontact", **klantcontact)
+    for naam in ("klantcontact-van-betrokkene", "klantcontact-van-adres"):
+        expand.registreer_resource(naam, **klantcontact)
+    for naam in (
+        "betrokkene",
+        "betrokkene-bij-klantcontact",
+        "betrokkene-van-partij",
+        "betrokkene-van-adres",
+    ):
+        expand.registreer_resource(naam, weergave=betrokkene_weergave, laad=laad_betrokkenen)
     expand.registreer_resource(
         "onderwerpobject",
         weergave=_weergave(onderwerpobject_data),
@@ -247,33 +267,68 @@ def registreer() -> None:
         laad=_laad(ActorKlantcontact, actorklantcontacten, 3),
     )
     expand.registreer_resource("bijlage", weergave=lambda obj, ctx: {})
+    _kopie("partij-van-betrokkene", PARTIJ)
+    _kopie("digitaaladres-van-betrokkene", DIGITAAL_ADRES)
 
-    expand.registreer_pad("klantcontact", "hadBetrokkenen", doel="betrokkene", volg=had_betrokkenen)
-    expand.registreer_pad(
+    # klantcontacten: hadBetrokkenen(.wasPartij, .digitaleAdressen), gingOverOnderwerpobjecten,
+    # leiddeTotInterneTaken, omvatteBijlagen
+    pad = expand.registreer_pad
+    pad("klantcontact", "hadBetrokkenen", doel="betrokkene-bij-klantcontact", volg=had_betrokkenen)
+    pad(
         "klantcontact",
         "gingOverOnderwerpobjecten",
         doel="onderwerpobject",
         volg=ging_over_onderwerpobjecten,
     )
-    expand.registreer_pad(
-        "klantcontact", "leiddeTotInterneTaken", doel="internetaak", volg=leidde_tot_interne_taken
+    pad("klantcontact", "leiddeTotInterneTaken", doel="internetaak", volg=leidde_tot_interne_taken)
+    pad("klantcontact", "omvatteBijlagen", doel="bijlage", volg=omvatte_bijlagen)
+    pad(
+        "betrokkene-bij-klantcontact",
+        "wasPartij",
+        doel="partij-van-betrokkene",
+        volg=was_partij,
+        veel=False,
     )
-    expand.registreer_pad("klantcontact", "omvatteBijlagen", doel="bijlage", volg=omvatte_bijlagen)
-    expand.registreer_pad("betrokkene", "wasPartij", doel=PARTIJ, volg=was_partij, veel=False)
-    expand.registreer_pad(
-        "betrokkene",
+    pad(
+        "betrokkene-bij-klantcontact",
         "digitaleAdressen",
-        doel=DIGITAAL_ADRES,
+        doel="digitaaladres-van-betrokkene",
         volg=digitale_adressen_van_betrokkenen,
     )
-    expand.registreer_pad(
-        "betrokkene", "hadKlantcontact", doel="klantcontact", volg=had_klantcontact, veel=False
+    # betrokkenen: digitaleAdressen
+    pad(
+        "betrokkene",
+        "digitaleAdressen",
+        doel="digitaaladres-van-betrokkene",
+        volg=digitale_adressen_van_betrokkenen,
     )
-    expand.registreer_pad(PARTIJ, "betrokkenen", doel="betrokkene", volg=betrokkenen_van_partijen)
-    expand.registreer_pad(
+    # partijen: betrokkenen(.hadKlantcontact)
+    pad(PARTIJ, "betrokkenen", doel="betrokkene-van-partij", volg=betrokkenen_van_partijen)
+    pad(
+        "betrokkene-van-partij",
+        "hadKlantcontact",
+        doel="klantcontact-van-betrokkene",
+        volg=had_klantcontact,
+        veel=False,
+    )
+    # digitaleadressen: verstrektDoorBetrokkene(.hadKlantcontact(.leiddeTotInterneTaken))
+    pad(
         DIGITAAL_ADRES,
         "verstrektDoorBetrokkene",
-        doel="betrokkene",
+        doel="betrokkene-van-adres",
         volg=verstrekt_door_betrokkene,
         veel=False,
+    )
+    pad(
+        "betrokkene-van-adres",
+        "hadKlantcontact",
+        doel="klantcontact-van-adres",
+        volg=had_klantcontact,
+        veel=False,
+    )
+    pad(
+        "klantcontact-van-adres",
+        "leiddeTotInterneTaken",
+        doel="internetaak",
+        volg=leidde_tot_interne_taken,
     )

@@ -121,14 +121,14 @@ class KlantcontactSerializer(ObjectSerializer):
         return attrs
 
 
-class ContactnaamSerializer(ObjectSerializer):
+class BetrokkeneContactnaamSerializer(ObjectSerializer):
     voorletters = _text(10)
     voornaam = _text(200)
     voorvoegsel_achternaam = _text(10)
     achternaam = _text(200)
 
 
-class AdresSerializer(ObjectSerializer):
+class BetrokkeneAdresSerializer(ObjectSerializer):
     nummeraanduiding_id = _text(16)
     straatnaam = _text(255)
     huisnummer = serializers.IntegerField(
@@ -194,9 +194,9 @@ class BetrokkeneVeldenSerializer(ObjectSerializer):
     digitale_adressen = _refs()
     volledige_naam = serializers.CharField(read_only=True)
     was_partij = _ref(required=False, allow_null=True)
-    bezoekadres = AdresSerializer(required=False, allow_null=True)
-    correspondentieadres = AdresSerializer(required=False, allow_null=True)
-    contactnaam = ContactnaamSerializer(required=False, allow_null=True)
+    bezoekadres = BetrokkeneAdresSerializer(required=False, allow_null=True)
+    correspondentieadres = BetrokkeneAdresSerializer(required=False, allow_null=True)
+    contactnaam = BetrokkeneContactnaamSerializer(required=False, allow_null=True)
     rol = serializers.ChoiceField(choices=BetrokkeneRol.choices)
     organisatienaam = _text(200)
     initiator = serializers.BooleanField()

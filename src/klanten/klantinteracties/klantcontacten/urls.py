@@ -23,8 +23,6 @@ router.register("klantcontacten", KlantcontactViewSet, basename="ki-klantcontact
 router.register("betrokkenen", BetrokkeneViewSet, basename="ki-betrokkene")
 router.register("onderwerpobjecten", OnderwerpobjectViewSet, basename="ki-onderwerpobject")
 router.register("actoren", ActorViewSet, basename="ki-actor")
-router.register("actorklantcontacten", ActorKlantcontactViewSet, basename="ki-actorklantcontact")
-router.register("internetaken", InterneTaakViewSet, basename="ki-internetaak")
 
 # API root entries: name -> URL name
 ROOT_LINKS: dict[str, str] = {

@@ -328,6 +328,7 @@ class ActorKlantcontactViewSet(KlantcontactenBasis):
     model = ActorKlantcontact
     serializer_class = serializers.ActorKlantcontactSerializer
 
+    @extend_schema(operation_id="actorklantcontacten_create")
     def create(self, request, *args, **kwargs):
         self.controleer_parameters(lijst=False)
         serializer = serializers.ActorKlantcontactSerializer(data=request.data)
@@ -364,6 +365,7 @@ class InterneTaakViewSet(KlantcontactenBasis):
     model = InterneTaak
     serializer_class = serializers.InterneTaakSerializer
 
+    @extend_schema(operation_id="internetaken_create")
     def create(self, request, *args, **kwargs):
         self.controleer_parameters(lijst=False)
         serializer = serializers.InterneTaakSerializer(data=request.data)
