@@ -254,6 +254,13 @@ def _zet_vorig(klantcontact: Klantcontact, vorig: Klantcontact | None) -> None:
 # --- klantcontacten ----------------------------------------------------------------------------
 
 
+def _ki():
+    """The Klantinteracties recording (``kicontacten`` imports this module)."""
+    from . import kicontacten
+
+    return kicontacten
+
+
 def _velden(data: dict, velden) -> dict:
     onbekend = set(data) - set(velden)
     if onbekend:
@@ -308,6 +315,10 @@ def create_klantcontact(
         )
         # what was recorded is the answer too (the same request's URLs): not read again
         klantcontact.representatie = nieuw
+        # the same row is a klantcontact of Klantinteracties (kanaal klantcontacten, K10)
+        klantcontact.ki_representatie = _ki().leg_klantcontact_vast(
+            CommonResourceAction.create, klantcontact.pk, oud=None, herkomst=herkomst
+        )
     return klantcontact
 
 
@@ -332,6 +343,7 @@ def update_klantcontact(
     if herkomst is not None:
         basis = Basis.van_herkomst(herkomst)
         oud = contactwijzigingen.contactmoment(klantcontact, basis)
+        ki_oud = _ki().klantcontact_repr(klantcontact.pk, _ki().KiBasis.van_herkomst(herkomst))
     for field, value in data.items():
         setattr(klantcontact, field, value)
     if vorig is not ONGEWIJZIGD and (
@@ -343,13 +355,10 @@ def update_klantcontact(
         _zet_medewerker(klantcontact, medewerker)
     if herkomst is not None:
         nieuw = contactwijzigingen.contactmoment(klantcontact, basis)
-        contactwijzigingen.leg_contactmoment_vast(
-            CommonResourceAction.partial_update if partial else CommonResourceAction.update,
-            oud=oud,
-            nieuw=nieuw,
-            herkomst=herkomst,
-        )
+        actie = CommonResourceAction.partial_update if partial else CommonResourceAction.update
+        contactwijzigingen.leg_contactmoment_vast(actie, oud=oud, nieuw=nieuw, herkomst=herkomst)
         klantcontact.representatie = nieuw
+        _ki().leg_klantcontact_vast(actie, klantcontact.pk, oud=ki_oud, herkomst=herkomst)
     return klantcontact
 
 
@@ -364,6 +373,7 @@ def delete_klantcontact(klantcontact: Klantcontact, *, herkomst: Herkomst | None
     if herkomst is not None:
         oud = contactwijzigingen.contactmoment(klantcontact, Basis.van_herkomst(herkomst))
         contactwijzigingen.leg_verwijdering_vast(oud, herkomst)
+        _ki().leg_klantcontact_verwijderd(klantcontact.pk, herkomst)
     klantcontact.delete()
 
 

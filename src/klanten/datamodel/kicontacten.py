@@ -28,7 +28,13 @@ from notifications_api_common.kanalen import Kanaal
 from vng_api_common.constants import CommonResourceAction
 
 from klanten.notificaties import audit
-from klanten.notificaties.wijziging import Resource, leg_vast, notificeer
+from klanten.notificaties.wijziging import (
+    Resource,
+    Verwijdering,
+    leg_vast,
+    leg_verwijderingen_vast,
+    notificeer,
+)
 
 from . import contacten, contactwijzigingen
 from .contactrepresentatie import Basis
@@ -184,24 +190,42 @@ def _lock_klantcontacten(*klantcontacten_) -> None:
 # --- klantcontacten ---------------------------------------------------------------------------
 
 
-@schrijfactie
-def create_klantcontact(data: dict, *, herkomst: Herkomst) -> Klantcontact:
-    """A klantcontact (``data``: columns of ``contacten.KLANTCONTACT_VELDEN``): the
-    contactmoment is recorded on ``contactmomenten`` by ``contacten``, the klantcontact here on
-    ``klantcontacten``. ``ki_representatie`` holds what was recorded."""
-    klantcontact = contacten.create_klantcontact(data, herkomst=herkomst)
-    basis = KiBasis.van_herkomst(herkomst)
-    nieuw = klantcontact_repr(klantcontact.pk, basis)
+def leg_klantcontact_vast(actie: str, klantcontact_id: int, *, oud, herkomst: Herkomst) -> dict:
+    """A klantcontact created or changed (by any API): one audit record and one notification
+    on ``klantcontacten``, nothing when its representation did not change. Returns the
+    representation now."""
+    nieuw = klantcontact_repr(klantcontact_id, KiBasis.van_herkomst(herkomst))
     leg_vast(
         KLANTCONTACT,
-        CommonResourceAction.create,
-        oud=None,
+        actie,
+        oud=oud,
         nieuw=nieuw,
         weergave=_weergave(nieuw, "klantcontact"),
         actor=herkomst.actor,
     )
-    klantcontact.ki_representatie = nieuw
-    return klantcontact
+    return nieuw
+
+
+def leg_klantcontact_verwijderd(klantcontact_id: int, herkomst: Herkomst) -> None:
+    """A klantcontact deleted (through the Contactmomenten API): its Klantinteracties audit
+    trail goes, one record of the deletion stays (URL and kenmerken), and the ``destroy``
+    notification."""
+    oud = klantcontact_repr(klantcontact_id, KiBasis.van_herkomst(herkomst))
+    leg_verwijderingen_vast(
+        KLANTCONTACT,
+        [Verwijdering(oud=oud, weergave=f"klantcontact {oud['uuid']}")],
+        actor=herkomst.actor,
+        bewaard=("url", *KLANTCONTACT_KENMERKEN),
+    )
+
+
+@schrijfactie
+def create_klantcontact(data: dict, *, herkomst: Herkomst) -> Klantcontact:
+    """A klantcontact (``data``: columns of ``contacten.KLANTCONTACT_VELDEN``): ``contacten``
+    records it as a contactmoment (kanaal ``contactmomenten``) and as a klantcontact (kanaal
+    ``klantcontacten``, :func:`leg_klantcontact_vast`); ``ki_representatie`` holds what was
+    recorded."""
+    return contacten.create_klantcontact(data, herkomst=herkomst)
 
 
 # --- betrokkenen ------------------------------------------------------------------------------
