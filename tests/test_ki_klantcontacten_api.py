@@ -363,3 +363,94 @@ def test_betrokkenen_and_partij_expands_are_constant(kiss):
     Betrokkene.objects.filter(klant__isnull=False).update(klant=partij)
     assert _queries(kiss, path, params) == klein
     assert _queries(kiss, f"{KI}/betrokkenen", {"expand": "digitaleAdressen"}) == lijst_klein
+
+
+# --- every filter of the schema answers (and filters) -------------------------------------------
+
+
+def _waarde(filter_, naam: str):
+    import django_filters
+
+    if isinstance(filter_, django_filters.UUIDFilter):
+        return "00000000-0000-0000-0000-000000000001"
+    if isinstance(filter_, django_filters.BooleanFilter):
+        return "true"
+    if isinstance(filter_, django_filters.IsoDateTimeFilter):
+        return "2026-03-01T10:00:00Z"
+    if isinstance(filter_, django_filters.ChoiceFilter):
+        return "medewerker"
+    if naam.endswith("__url"):
+        return f"http://testserver{KI}/partijen/00000000-0000-0000-0000-000000000001"
+    return "niets"
+
+
+@pytest.mark.parametrize(
+    ("pad", "filterset"),
+    [
+        ("klantcontacten", "KlantcontactFilter"),
+        ("betrokkenen", "BetrokkeneFilter"),
+        ("onderwerpobjecten", "OnderwerpobjectFilter"),
+        ("actoren", "ActorFilter"),
+    ],
+)
+def test_every_filter_answers(kiss, pad, filterset):
+    from klanten.klantinteracties.klantcontacten import filters
+
+    klantcontact = post(kiss, "klantcontacten", KLANTCONTACT).json()
+    post(
+        kiss,
+        "betrokkenen",
+        {"hadKlantcontact": {"uuid": klantcontact["uuid"]}, "rol": "klant", "initiator": True},
+    )
+    post(kiss, "actoren", {"naam": "Team", "soortActor": "medewerker"})
+    for naam, filter_ in getattr(filters, filterset).base_filters.items():
+        response = kiss.get(f"{KI}/{pad}", {naam: _waarde(filter_, naam)})
+        assert response.status_code == 200, (naam, response.content)
+        data = response.json()
+        if isinstance(filter_.__class__, type) and naam not in (
+            "hadBetrokkene__wasPartij",
+            "leiddeTotInterneTaken",
+            "indicatieActief",
+            "vertrouwelijk",
+            "indicatieContactGelukt",
+            "soortActor",
+        ):
+            assert data["count"] == 0, naam
+
+
+def test_klantcontacten_filters_find_what_they_name(kiss):
+    partij = partij_voor(kiss)
+    eerste = post(kiss, "klantcontacten", KLANTCONTACT).json()
+    tweede = post(kiss, "klantcontacten", {**KLANTCONTACT, "kanaal": "balie"}).json()
+    betrokkene = post(
+        kiss,
+        "betrokkenen",
+        {
+            "wasPartij": {"uuid": partij["uuid"]},
+            "hadKlantcontact": {"uuid": tweede["uuid"]},
+            "rol": "klant",
+            "initiator": True,
+        },
+    ).json()
+
+    def uuids(**params):
+        response = kiss.get(f"{KI}/klantcontacten", params)
+        assert response.status_code == 200, response.content
+        return {kc["uuid"] for kc in response.json()["results"]}
+
+    assert uuids(kanaal="balie") == {tweede["uuid"]}
+    assert uuids(hadBetrokkene__uuid=betrokkene["uuid"]) == {tweede["uuid"]}
+    assert uuids(hadBetrokkene__url=betrokkene["url"]) == {tweede["uuid"]}
+    assert uuids(hadBetrokkene__wasPartij__uuid=partij["uuid"]) == {tweede["uuid"]}
+    # a klantcontact with a betrokkene without partij (one without betrokkenen is neither)
+    assert uuids(hadBetrokkene__wasPartij="false") == set()
+    post(
+        kiss,
+        "betrokkenen",
+        {"hadKlantcontact": {"uuid": eerste["uuid"]}, "rol": "klant", "initiator": True},
+    )
+    assert uuids(hadBetrokkene__wasPartij="false") == {eerste["uuid"]}
+    assert uuids(hadBetrokkene__wasPartij="true") == {tweede["uuid"]}
+    assert uuids(leiddeTotInterneTaken="false") == {eerste["uuid"], tweede["uuid"]}
+    betrokkenen = kiss.get(f"{KI}/betrokkenen", {"hadKlantcontact__uuid": tweede["uuid"]})
+    assert [b["uuid"] for b in betrokkenen.json()["results"]] == [betrokkene["uuid"]]
