@@ -13,7 +13,7 @@ from klanten.datamodel.partijen import DigitaalAdres
 from klanten.notificaties.models import UitgaandeNotificatie
 
 from .conftest import BASE, BSN, BSN_2, RSIN
-from .ki_fixtures import KI_BASE, assert_problem, invalid_params, ki_url
+from .ki_fixtures import KI_BASE, assert_problem, invalid_params
 
 pytestmark = pytest.mark.zichtbaarheid_applicatie
 
