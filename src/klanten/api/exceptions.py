@@ -19,7 +19,6 @@ from klanten.datamodel.models import Klant
 
 from .representation import CamelCaseData
 
-
 # K1: Open Klant answers its errors (the same ZGW problem body, six keys) as
 # ``application/json``, and its clients rely on it: open-klant-client (Open Forms, Open Inwoner)
 # treats any other media type as "not JSON" instead of reading the problem. On the
