@@ -275,6 +275,7 @@ def test_expand_enums_kiss_lists(kiss, klantcontact):
     assert expand["omvatteBijlagen"] == [] and expand["hadBetrokkenen"] == []
 
 
+@pytest.mark.zichtbaarheid_applicatie  # the production default
 def test_search_contactverzoeken_by_address_expands_the_betrokkene(kiss_zoeken, klantcontact):
     # contactverzoek/overzicht/service.ts: GET /digitaleadressen?adres=<exact>&page=n
     # &expand=verstrektDoorBetrokkene, keeping the betrokkenen without wasPartij

@@ -36,6 +36,7 @@ def okc(live_server, transactional_db, make_ki_client):
     return factory
 
 
+@pytest.mark.zichtbaarheid_applicatie  # the production default
 def test_open_inwoner_question_answer_and_reading(okc):
     oip, test_client = okc(vertrouwd=True)
     partij = partij_voor(test_client)
@@ -159,6 +160,7 @@ def test_open_inwoner_question_answer_and_reading(okc):
     assert koppeling["uuid"] in {o["uuid"] for o in alle["results"]}
 
 
+@pytest.mark.zichtbaarheid_applicatie  # the production default
 def test_open_forms_maak_klantcontact_anonymous_and_for_a_partij(okc):
     of, test_client = okc(vertrouwd=True)
     klanten = Klant.objects.count()

@@ -22,15 +22,14 @@ from klanten.datamodel.models import Klant
 
 
 def zichtbare_partij(ctx, prefix: str = "") -> Q | None:
-    """The klanten the client sees as a partij (None: all): validated, an unconfirmed anchor
-    (K5), or registered by the client. ``ctx``: ``ziet_alles`` and ``applicatie_uuid`` of the
-    ctx (``klantinteracties.context``)."""
+    """The klanten the client sees as a partij (None: all), as the partij side reads them by
+    uuid (V7/K6: validated, an unconfirmed anchor, its own, or of a klantcontact it
+    registered)."""
     if ctx.ziet_alles:
         return None
-    condition = Q(**{f"{prefix}gevalideerd": True}) | Q(**{f"{prefix}anker": True})
-    if ctx.applicatie_uuid is not None:
-        condition |= Q(**{f"{prefix}geregistreerd_door": ctx.applicatie_uuid})
-    return condition
+    from klanten.klantinteracties.partijen import partij_per_uuid
+
+    return partij_per_uuid(ctx, prefix)
 
 
 def zichtbare_betrokkenen(queryset: QuerySet, ctx) -> QuerySet:

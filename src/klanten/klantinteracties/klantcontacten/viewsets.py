@@ -10,7 +10,6 @@ the client may not see, is a 400 on that field; one that disappears while the wr
 its lock is the same 400, never a 500.
 """
 
-from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -29,7 +28,7 @@ from klanten.datamodel.klantcontacten import (
 )
 from klanten.datamodel.models import Klant
 
-from .. import expand
+from .. import expand, partijen
 from ..viewsets import NON_FIELD, KlantinteractiesViewSet, fout
 from . import filters, query, serializers
 
@@ -69,7 +68,7 @@ class KlantcontactenBasis(KlantinteractiesViewSet):
     def bronorganisatie(self) -> str:
         """The organisation the klantcontacten of this API are registered for (the
         contactmoment's ``bronorganisatie``), as for partijen."""
-        return getattr(settings, "KLANTINTERACTIES_BRONORGANISATIE", "") or ""
+        return partijen.bronorganisatie()
 
     def klantcontact_voor(self, ref: dict | None, veld: str) -> Klantcontact | None:
         if ref is None:
@@ -83,11 +82,11 @@ class KlantcontactenBasis(KlantinteractiesViewSet):
         """A partij the client may see (K6: never a non-validated klant of someone else)."""
         if ref is None:
             return None
-        partijen = Klant.objects.filter(uuid=ref["uuid"])
+        kandidaten = Klant.objects.filter(uuid=ref["uuid"])
         zichtbaar = query.zichtbare_partij(self.ctx())
         if zichtbaar is not None:
-            partijen = partijen.filter(zichtbaar)
-        klant = partijen.only("id").first()
+            kandidaten = kandidaten.filter(zichtbaar)
+        klant = kandidaten.only("id").first()
         if klant is None:
             raise bestaat_niet(veld, "De partij")
         return klant
@@ -98,18 +97,9 @@ class KlantcontactenBasis(KlantinteractiesViewSet):
             raise bestaat_niet(veld, "De actor")
         return actor
 
-    def retrieve(self, request, *args, **kwargs):
-        self.controleer_parameters(lijst=False)
-        boom = expand.lees(request, self.resource)
-        data = CamelCaseData(self.weergaven([self.object_of_404()], boom)[0])
-        return Response(data)
-
     def geschreven(self, model, pk: int) -> Response:
         """The 201 of a write: its representation as stored now (no expand)."""
-        data = CamelCaseData(
-            expand.weergeven(self.resource, [model.objects.get(pk=pk)], {}, self.ctx())[0]
-        )
-        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
+        return self.aangemaakt(model.objects.get(pk=pk))
 
 
 def klantcontact_data(attrs: dict) -> dict:
