@@ -311,6 +311,17 @@ def registreer() -> None:
         volg=had_klantcontact,
         veel=False,
     )
+    # partijen' digitaleAdressen lead to a leaf: the paths below are the root /digitaleadressen's
+    # only (Open Klant's enum on partijen has no digitaleAdressen.verstrektDoorBetrokkene)
+    partij_adressen = expand._PADEN.get(PARTIJ, {}).get("digitaleAdressen")
+    if partij_adressen is not None and partij_adressen.doel == DIGITAAL_ADRES:
+        pad(
+            PARTIJ,
+            "digitaleAdressen",
+            doel="digitaaladres-van-betrokkene",
+            volg=partij_adressen.volg,
+            veel=partij_adressen.veel,
+        )
     # digitaleadressen: verstrektDoorBetrokkene(.hadKlantcontact(.leiddeTotInterneTaken))
     pad(
         DIGITAAL_ADRES,
