@@ -7,7 +7,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from klanten.datamodel import services
 from klanten.datamodel.klantcontacten import Betrokkene, Klantcontact
 from klanten.datamodel.models import Klant
 from klanten.notificaties.models import UitgaandeNotificatie
@@ -142,7 +141,7 @@ def test_anonymous_maak_klantcontact_creates_no_partij_and_is_not_found(open_for
 # --- K9 ---------------------------------------------------------------------------------------
 
 
-def test_k9_deleting_the_klant_keeps_the_betrokkene(kiss):
+def test_k9_deleting_the_klant_keeps_the_betrokkene(kiss, make_client):
     partij = partij_voor(kiss)
     klantcontact = post(kiss, "klantcontacten", KLANTCONTACT).json()
     betrokkene = post(
@@ -156,7 +155,10 @@ def test_k9_deleting_the_klant_keeps_the_betrokkene(kiss):
             "contactnaam": {"voornaam": "Jan", "achternaam": "Snapshot"},
         },
     ).json()
-    services.delete_klant(Klant.objects.get(uuid=partij["uuid"]))
+    # deleted through the Klanten API
+    klanten_api = make_client()
+    assert klanten_api.delete(f"/klanten/api/v1/klanten/{partij['uuid']}").status_code == 204
+    assert not Klant.objects.filter(uuid=partij["uuid"]).exists()
     data = kiss.get(f"{KI}/betrokkenen/{betrokkene['uuid']}")
     # the betrokkene of a deleted partij is the registering client's own snapshot now
     assert data.status_code == 200, data.content
@@ -448,3 +450,38 @@ def test_klantcontacten_filters_find_what_they_name(kiss):
     assert uuids(leiddeTotInterneTaken="false") == {eerste["uuid"], tweede["uuid"]}
     betrokkenen = kiss.get(f"{KI}/betrokkenen", {"hadKlantcontact__uuid": tweede["uuid"]})
     assert [b["uuid"] for b in betrokkenen.json()["results"]] == [betrokkene["uuid"]]
+
+
+def test_a_referenced_row_gone_before_the_lock_is_a_400_not_a_500(kiss, monkeypatch):
+    """The klantcontact of a body is looked up, then deleted by another request before the
+    write locks it: the service's DoesNotExist is the same 400 on the field."""
+    from klanten.klantinteracties.klantcontacten import viewsets
+
+    klantcontact = post(kiss, "klantcontacten", KLANTCONTACT).json()
+    gevonden = viewsets.KlantcontactenBasis.klantcontact_voor
+
+    def en_weg(self, ref, veld):
+        row = gevonden(self, ref, veld)
+        if row is not None:
+            Klantcontact.objects.filter(pk=row.pk).delete()
+        return row
+
+    monkeypatch.setattr(viewsets.KlantcontactenBasis, "klantcontact_voor", en_weg)
+    body = {"hadKlantcontact": {"uuid": klantcontact["uuid"]}, "rol": "klant", "initiator": True}
+    data = assert_problem(post(kiss, "betrokkenen", body), 400)
+    assert data["invalidParams"][0]["name"] == "hadKlantcontact"
+    klantcontact = post(kiss, "klantcontacten", KLANTCONTACT).json()
+    data = assert_problem(
+        post(
+            kiss,
+            "internetaken",
+            {
+                "nummer": "",
+                "gevraagdeHandeling": "Terugbellen",
+                "aanleidinggevendKlantcontact": {"uuid": klantcontact["uuid"]},
+                "status": "te_verwerken",
+            },
+        ),
+        400,
+    )
+    assert data["invalidParams"][0]["name"] == "aanleidinggevendKlantcontact"
