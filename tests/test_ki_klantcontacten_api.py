@@ -50,6 +50,8 @@ def open_forms_anoniem():
                 "huisnummer": 7,
                 "postcode": "1234 AB",
                 "stad": "Dorp",
+                "adresregel1": "Kerkstraat 7",
+                "adresregel2": "1234 AB Dorp",
             },
         },
         "onderwerpobject": {
@@ -108,6 +110,15 @@ def test_anonymous_maak_klantcontact_creates_no_partij_and_is_not_found(open_for
     assert set(data) == {"klantcontact", "betrokkene", "onderwerpobject"}
     betrokkene = data["betrokkene"]
     assert betrokkene["wasPartij"] is None
+    adres = betrokkene["correspondentieadres"]
+    assert (adres["straatnaam"], adres["huisnummer"], adres["adresregel1"]) == (
+        "Kerkstraat",
+        7,
+        "Kerkstraat 7",
+    )
+    assert (adres["adresregel2"], adres["adresregel3"], adres["land"]) == ("1234 AB Dorp", "", "")
+    assert betrokkene["bezoekadres"] is None
+    assert betrokkene["volledigeNaam"] == "Anna Anoniem"
     assert betrokkene["hadKlantcontact"]["uuid"] == data["klantcontact"]["uuid"]
     assert data["onderwerpobject"]["klantcontact"]["uuid"] == data["klantcontact"]["uuid"]
     assert Klant.objects.count() == klanten  # no partij, no klant

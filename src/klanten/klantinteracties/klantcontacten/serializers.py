@@ -137,9 +137,11 @@ class BetrokkeneAdresSerializer(ObjectSerializer):
     huisnummertoevoeging = _text(20)
     postcode = _text(7)
     stad = _text(255)
-    adresregel1 = _text(80)
-    adresregel2 = _text(80)
-    adresregel3 = _text(80)
+    # ``adresregel1..3`` arrive as ``adresregel_1..3`` (the camelCase parser splits digits
+    # off) and are documented camelCase again
+    adresregel_1 = _text(80)
+    adresregel_2 = _text(80)
+    adresregel_3 = _text(80)
     land = _text(2)
 
     def validate_nummeraanduiding_id(self, value):
@@ -169,9 +171,9 @@ ADRES_WIRE = {
     "huisnummertoevoeging": "huisnummertoevoeging",
     "postcode": "postcode",
     "stad": "stad",
-    "adresregel1": "adresregel1",
-    "adresregel2": "adresregel2",
-    "adresregel3": "adresregel3",
+    "adresregel_1": "adresregel1",
+    "adresregel_2": "adresregel2",
+    "adresregel_3": "adresregel3",
     "land": "land",
 }
 
