@@ -89,7 +89,7 @@ def partij_per_uuid(ctx, prefix: str = "") -> Q:
 def betrokkene_zichtbaar(ctx, prefix: str = "betrokkene__") -> Q:
     """V7: a betrokkene a client registered, or of a klantcontact it registered."""
     if ctx.ziet_alles:
-        return Q(**{f"{prefix}isnull": False})
+        return Q(**{f"{prefix}isnull": False}) if prefix else Q()
     if ctx.applicatie_uuid is None:
         return Q(pk__in=[])
     return Q(**{f"{prefix}geregistreerd_door": ctx.applicatie_uuid}) | Q(
