@@ -420,3 +420,37 @@ def test_kiss_makes_an_identifier_then_attaches_it_with_put(kiss, open_forms):
     assert response.status_code == 200, response.content
     assert response.json()["identificeerdePartij"]["uuid"] == partij["uuid"]
     assert kiss.get(f"{IDENTIFICATOREN}/{ident['uuid']}").status_code == 200
+
+
+def test_kiss_attaching_a_bsn_makes_the_anchor_and_a_second_is_refused(kiss, make_ki_client):
+    partij = kiss.post_json(PARTIJEN, persoon(bsn=None)).json()
+    response = kiss.post_json(
+        IDENTIFICATOREN, {"identificeerdePartij": {"uuid": partij["uuid"]}, **bsn_identificator()}
+    )
+    assert response.status_code == 201, response.content
+    klant = Klant.objects.get(uuid=partij["uuid"])
+    assert klant.anker and not klant.gevalideerd
+    assert [p["uuid"] for p in zoek(kiss)] == [partij["uuid"]]
+    # another partij for the same BSN
+    ander = kiss.post_json(PARTIJEN, persoon(bsn=None)).json()
+    response = kiss.post_json(
+        IDENTIFICATOREN, {"identificeerdePartij": {"uuid": ander["uuid"]}, **bsn_identificator()}
+    )
+    assert invalid_params(response) == [("partijIdentificator", "unique")]
+
+
+def test_a_trusted_asserter_attaching_a_kvk_validates_the_organisatie(open_forms):
+    partij = open_forms.post_json(
+        PARTIJEN,
+        {
+            "soortPartij": "organisatie",
+            "indicatieActief": True,
+            "partijIdentificatie": {"naam": "X"},
+        },
+    ).json()
+    response = open_forms.post_json(
+        IDENTIFICATOREN, {"identificeerdePartij": {"uuid": partij["uuid"]}, **kvk_identificator()}
+    )
+    assert response.status_code == 201, response.content
+    klant = Klant.objects.get(uuid=partij["uuid"])
+    assert klant.gevalideerd and klant.gevalideerde_sleutel_type == "kvk"
