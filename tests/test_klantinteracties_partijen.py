@@ -454,3 +454,20 @@ def test_a_trusted_asserter_attaching_a_kvk_validates_the_organisatie(open_forms
     assert response.status_code == 201, response.content
     klant = Klant.objects.get(uuid=partij["uuid"])
     assert klant.gevalideerd and klant.gevalideerde_sleutel_type == "kvk"
+
+
+def test_the_correspondentieadres_is_the_klanten_adres(open_forms, make_client):
+    adres = {
+        "straatnaam": "Lindelaan",
+        "huisnummer": 7,
+        "postcode": "3701 AB",
+        "stad": "Zeist",
+        "adresregel1": "Lindelaan 7",
+        "land": "NL",
+    }
+    body = open_forms.post_json(PARTIJEN, persoon(correspondentieadres=adres)).json()
+    assert {k: body["correspondentieadres"][k] for k in adres} == adres
+    klant = make_client().get(f"{BASE}/klanten/{body['uuid']}").json()
+    assert klant["adres"]["straatnaam"] == "Lindelaan"
+    assert klant["adres"]["woonplaatsnaam"] == "Zeist"
+    assert klant["adres"]["landcode"] == "6030"

@@ -128,9 +128,9 @@ def _adres_kolommen(adres: dict | None) -> dict | None:
         "woonplaats_naam": (adres.get("stad") or "")[:80],
         "landcode": ISO_NAAR_BRP.get(land.upper(), ""),
         "nummeraanduiding_id": adres.get("nummeraanduiding_id") or "",
-        "adresregel1": adres.get("adresregel1") or "",
-        "adresregel2": adres.get("adresregel2") or "",
-        "adresregel3": adres.get("adresregel3") or "",
+        "adresregel1": adres.get("adresregel_1") or "",
+        "adresregel2": adres.get("adresregel_2") or "",
+        "adresregel3": adres.get("adresregel_3") or "",
     }
 
 

@@ -80,6 +80,8 @@ class PartijIdentificatorSerializer(serializers.Serializer):
     sub_identificator_van = PartijIdentificatorForeignKeySerializer(required=False, allow_null=True)
 
 
+# ``adresregel1..3`` arrive as ``adresregel_1..3`` (the camelCase parser splits digits off)
+# and are documented camelCase again
 class AdresSerializer(serializers.Serializer):
     nummeraanduiding_id = TekstVeld(
         max_length=16,
@@ -99,9 +101,9 @@ class AdresSerializer(serializers.Serializer):
         validators=[RegexValidator(r"^[1-9][0-9]{3} [A-Z]{2}$")],
     )
     stad = TekstVeld(max_length=255, required=False, allow_blank=True)
-    adresregel1 = TekstVeld(max_length=80, required=False, allow_blank=True)
-    adresregel2 = TekstVeld(max_length=80, required=False, allow_blank=True)
-    adresregel3 = TekstVeld(max_length=80, required=False, allow_blank=True)
+    adresregel_1 = TekstVeld(max_length=80, required=False, allow_blank=True)
+    adresregel_2 = TekstVeld(max_length=80, required=False, allow_blank=True)
+    adresregel_3 = TekstVeld(max_length=80, required=False, allow_blank=True)
     land = TekstVeld(min_length=2, max_length=2, required=False, allow_blank=True)
 
 
