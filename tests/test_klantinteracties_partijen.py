@@ -471,3 +471,36 @@ def test_the_correspondentieadres_is_the_klanten_adres(open_forms, make_client):
     assert klant["adres"]["straatnaam"] == "Lindelaan"
     assert klant["adres"]["woonplaatsnaam"] == "Zeist"
     assert klant["adres"]["landcode"] == "6030"
+
+
+def test_address_and_identifier_lists_cost_the_same_queries_for_any_number(open_forms):
+    def maak(bsn, email):
+        partij = open_forms.post_json(PARTIJEN, persoon(bsn=bsn)).json()
+        open_forms.post_json(
+            ADRESSEN,
+            {
+                "verstrektDoorPartij": {"uuid": partij["uuid"]},
+                "adres": email,
+                "soortDigitaalAdres": "email",
+            },
+        )
+
+    def tel(pad):
+        with CaptureQueriesContext(connection) as queries:
+            assert open_forms.get(pad).status_code == 200
+        return len(queries)
+
+    maak(BSN, "a@example.nl")
+    een = (tel(ADRESSEN), tel(IDENTIFICATOREN))
+    for i, bsn in enumerate(("123456782", "999990019", "999990020")):
+        maak(bsn, f"b{i}@example.nl")
+    assert (tel(ADRESSEN), tel(IDENTIFICATOREN)) == een
+
+
+def test_deleting_a_partij_keeps_nothing_of_it_visible(open_forms, make_ki_client):
+    wisser = make_ki_client(vertrouwd=True)
+    partij = open_forms.post_json(PARTIJEN, persoon()).json()
+    response = wisser.delete(f"{PARTIJEN}/{partij['uuid']}")
+    assert response.status_code == 204
+    assert_problem(open_forms.get(f"{PARTIJEN}/{partij['uuid']}"), 404)
+    assert zoek(open_forms) == []
