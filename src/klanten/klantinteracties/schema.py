@@ -72,6 +72,24 @@ def expand_parameters(result, generator, request, public):
     return result
 
 
+def json_fouten(result, generator, request, public):
+    """drf-spectacular postprocessing hook: the error responses are sent as
+    ``application/json`` (as Open Klant, ``klanten.api.exceptions.error_content_type``), or as
+    ``application/problem+json`` when the client asks for it: both are documented."""
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if str(status).startswith(("4", "5")) and "application/problem+json" in content:
+                    response["content"] = {
+                        "application/json": content["application/problem+json"],
+                        **content,
+                    }
+    return result
+
+
 SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": PREFIX,
     "SERVERS": [{"url": PREFIX}],
@@ -92,6 +110,7 @@ SPECTACULAR_SETTINGS = {
         "klanten.api.schema.remove_request_defaults",
         "klanten.klantinteracties.schema.token_security",
         "klanten.klantinteracties.schema.expand_parameters",
+        "klanten.klantinteracties.schema.json_fouten",
     ],
     "TAGS": [
         {"name": "partijen", "description": ""},
