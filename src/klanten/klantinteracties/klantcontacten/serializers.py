@@ -279,7 +279,7 @@ class ActorSerializer(ObjectSerializer):
     soort_actor = serializers.ChoiceField(choices=SoortActor.choices)
     indicatie_actief = serializers.BooleanField(required=False, default=True)
     actoridentificator = ActoridentificatorSerializer(required=False, allow_null=True)
-    actor_identificatie = serializers.JSONField(required=False, allow_null=True)
+    actor_identificatie = serializers.DictField(required=False, allow_null=True)
 
     def validate(self, attrs):
         identificatie = attrs.get("actor_identificatie")
