@@ -171,6 +171,12 @@ def test_post_betrokkenen_with_partij_and_history_per_klant(kiss, klantcontact):
     results = response.json()["results"]
     assert [b["uuid"] for b in results] == [betrokkene["uuid"]]
     assert results[0]["hadKlantcontact"]["uuid"] == klantcontact["uuid"]
+    # KISS's BFF may reach us by a container-network name without a dot (Django's
+    # URLValidator would refuse it)
+    intern = partij["url"].replace("http://testserver", "http://klanten:8000")
+    response = kiss.get(f"{KI}/betrokkenen", {"wasPartij__url": intern, "pageSize": 100})
+    assert response.status_code == 200, response.content
+    assert [b["uuid"] for b in response.json()["results"]] == [betrokkene["uuid"]]
 
 
 def test_post_internetaken_with_empty_nummer_twice(kiss, klantcontact):

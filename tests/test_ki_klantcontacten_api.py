@@ -380,7 +380,7 @@ def _waarde(filter_, naam: str):
 
     if isinstance(filter_, django_filters.UUIDFilter):
         return "00000000-0000-0000-0000-000000000001"
-    if isinstance(filter_, django_filters.BooleanFilter):
+    if isinstance(filter_, django_filters.BooleanFilter) or "Boolean" in type(filter_).__name__:
         return "true"
     if isinstance(filter_, django_filters.IsoDateTimeFilter):
         return "2026-03-01T10:00:00Z"

@@ -4,6 +4,8 @@ parameters (the schema documents them from these FilterSets; bad values are a 40
 a parameter onto the store and applies the visibility rules, K6/K7)."""
 
 import django_filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from klanten.datamodel.klantcontacten import (
     Actor,
@@ -14,6 +16,7 @@ from klanten.datamodel.klantcontacten import (
 )
 
 from ..context import context_voor
+from ..filters import BooleanFilter, UUIDFilter
 from . import query
 
 IDENTIFICATOR = ("CodeObjecttype", "CodeRegister", "CodeSoortObjectId", "ObjectId")
@@ -24,11 +27,34 @@ def _filter(soort, help_text: str, **kwargs):
 
 
 def _uuid(help_text: str):
-    return _filter(django_filters.UUIDFilter, help_text)
+    return _filter(UUIDFilter, help_text)
+
+
+@extend_schema_field(OpenApiTypes.URI)
+class ReferentieFilter(django_filters.CharFilter):
+    """A URL of a resource (documented ``format: uri``): any absolute http(s) URL, whatever its
+    host name (``http://klanten:8000/...`` in a container network, which Django's
+    URLValidator refuses); anything else is a 400."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("validators", [_geldige_url])
+        super().__init__(*args, **kwargs)
+
+
+def _geldige_url(value: str) -> None:
+    from django import forms
+    from rest_framework import serializers as drf
+
+    from klanten.contactmomenten.serializers import geldige_referentie
+
+    try:
+        geldige_referentie(value)
+    except drf.ValidationError as exc:
+        raise forms.ValidationError("Voer een geldige URL in.", code="invalid") from exc
 
 
 def _url(help_text: str):
-    return _filter(django_filters.CharFilter, help_text, max_length=1000)
+    return _filter(ReferentieFilter, help_text, max_length=1000)
 
 
 def _text(help_text: str):
@@ -36,7 +62,7 @@ def _text(help_text: str):
 
 
 def _bool(help_text: str):
-    return _filter(django_filters.BooleanFilter, help_text)
+    return _filter(BooleanFilter, help_text)
 
 
 class KIFilterSet(django_filters.FilterSet):

@@ -13,6 +13,7 @@ from rest_framework import serializers
 from rest_framework.settings import api_settings
 
 from klanten.datamodel.klantcontacten import BetrokkeneRol, InterneTaakStatus, SoortActor
+from klanten.klantinteracties.serializers import TekstVeld, UUIDVeld
 
 TELEFOON = r"^(0[1-9][0-9]{8}|\+[0-9]{9,15}|00[0-9]{7,13})$"
 POSTCODE = r"^[1-9][0-9]{3} [A-Z]{2}$"
@@ -26,6 +27,24 @@ class ObjectSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {api_settings.NON_FIELD_ERRORS_KEY: ["Verwacht een JSON-object."]}, code="invalid"
             )
+        return super().to_internal_value(data)
+
+
+class StrengBoolean(serializers.BooleanField):
+    """``true`` or ``false`` only (DRF would also read ``0``, ``"yes"``...)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+class StrengGetal(serializers.IntegerField):
+    """A JSON integer only (DRF would also read ``"7"`` or ``7.0``)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
         return super().to_internal_value(data)
 
 
@@ -43,6 +62,8 @@ class NullAsBlankCharField(serializers.CharField):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
         return super().to_internal_value(data)
 
     def validate_empty_values(self, data):
@@ -54,7 +75,7 @@ class NullAsBlankCharField(serializers.CharField):
 class ReferentieSerializer(ObjectSerializer):
     """A reference ``{uuid, url}``: the ``uuid`` identifies it (``url`` is read-only)."""
 
-    uuid = serializers.UUIDField()
+    uuid = UUIDVeld()
     url = serializers.URLField(read_only=True, max_length=1000, min_length=1)
 
 
@@ -75,7 +96,7 @@ def _ref(**kwargs) -> ReferentieSerializer:
 
 
 class MetadataField(serializers.DictField):
-    child = serializers.CharField(max_length=255, allow_blank=True)
+    child = TekstVeld(max_length=255, allow_blank=True)
 
 
 class KlantcontactSerializer(ObjectSerializer):
@@ -88,17 +109,17 @@ class KlantcontactSerializer(ObjectSerializer):
     leidde_tot_interne_taken = _refs()
     nummer = _text(10)
     referentienummer = _text(10)
-    kanaal = serializers.CharField(max_length=50)
-    onderwerp = serializers.CharField(max_length=200, allow_blank=True)
+    kanaal = TekstVeld(max_length=50)
+    onderwerp = TekstVeld(max_length=200, allow_blank=True)
     inhoud = _text(1000)
     reactie = _text(4000)
-    indicatie_contact_gelukt = serializers.BooleanField(required=False, allow_null=True)
+    indicatie_contact_gelukt = StrengBoolean(required=False, allow_null=True)
     hoofd_onderwerp_type = serializers.URLField(
         max_length=200, required=False, allow_blank=True, allow_null=True
     )
-    verdere_actie_ondernomen = serializers.BooleanField(required=False, default=False)
-    taal = serializers.CharField(max_length=3)
-    vertrouwelijk = serializers.BooleanField()
+    verdere_actie_ondernomen = StrengBoolean(required=False, default=False)
+    taal = TekstVeld(max_length=3)
+    vertrouwelijk = StrengBoolean()
     plaatsgevonden_op = serializers.DateTimeField(required=False)
     metadata = MetadataField(required=False, allow_null=True)
 
@@ -131,9 +152,7 @@ class BetrokkeneContactnaamSerializer(ObjectSerializer):
 class BetrokkeneAdresSerializer(ObjectSerializer):
     nummeraanduiding_id = _text(16)
     straatnaam = _text(255)
-    huisnummer = serializers.IntegerField(
-        required=False, allow_null=True, min_value=1, max_value=99999
-    )
+    huisnummer = StrengGetal(required=False, allow_null=True, min_value=1, max_value=99999)
     huisnummertoevoeging = _text(20)
     postcode = _text(7)
     stad = _text(255)
@@ -194,14 +213,14 @@ class BetrokkeneVeldenSerializer(ObjectSerializer):
     uuid = _uuid_url()["uuid"]
     url = _uuid_url()["url"]
     digitale_adressen = _refs()
-    volledige_naam = serializers.CharField(read_only=True)
+    volledige_naam = TekstVeld(read_only=True)
     was_partij = _ref(required=False, allow_null=True)
     bezoekadres = BetrokkeneAdresSerializer(required=False, allow_null=True)
     correspondentieadres = BetrokkeneAdresSerializer(required=False, allow_null=True)
     contactnaam = BetrokkeneContactnaamSerializer(required=False, allow_null=True)
     rol = serializers.ChoiceField(choices=BetrokkeneRol.choices)
     organisatienaam = _text(200)
-    initiator = serializers.BooleanField()
+    initiator = StrengBoolean()
 
 
 class BetrokkeneSerializer(BetrokkeneVeldenSerializer):
@@ -239,13 +258,13 @@ class ActoridentificatorSerializer(OnderwerpobjectidentificatorSerializer):
 
 
 class MedewerkerIdentificatieSerializer(ObjectSerializer):
-    functie = serializers.CharField(max_length=40, allow_blank=True)
+    functie = TekstVeld(max_length=40, allow_blank=True)
     emailadres = serializers.EmailField(max_length=254, required=False, allow_blank=True)
     telefoonnummer = serializers.RegexField(TELEFOON, max_length=20, allow_blank=True)
 
 
 class GeautomatiseerdeActorIdentificatieSerializer(ObjectSerializer):
-    functie = serializers.CharField(max_length=40, allow_blank=True)
+    functie = TekstVeld(max_length=40, allow_blank=True)
     omschrijving = _text(200)
 
 
@@ -275,9 +294,9 @@ ACTOR_IDENTIFICATIE_WIRE = {
 class ActorSerializer(ObjectSerializer):
     uuid = _uuid_url()["uuid"]
     url = _uuid_url()["url"]
-    naam = serializers.CharField(max_length=200, allow_blank=True)
+    naam = TekstVeld(max_length=200, allow_blank=True)
     soort_actor = serializers.ChoiceField(choices=SoortActor.choices)
-    indicatie_actief = serializers.BooleanField(required=False, default=True)
+    indicatie_actief = StrengBoolean(required=False, default=True)
     actoridentificator = ActoridentificatorSerializer(required=False, allow_null=True)
     actor_identificatie = serializers.DictField(required=False, allow_null=True)
 
@@ -306,7 +325,7 @@ class InterneTaakSerializer(ObjectSerializer):
     toegewezen_op = serializers.DateTimeField(read_only=True)
     nummer = _text(10)
     referentienummer = _text(10)
-    gevraagde_handeling = serializers.CharField(max_length=200)
+    gevraagde_handeling = TekstVeld(max_length=200)
     aanleidinggevend_klantcontact = _ref()
     toegewezen_aan_actor = _ref(required=False, allow_null=True)
     toegewezen_aan_actoren = ReferentieSerializer(many=True, required=False, allow_null=True)
