@@ -62,6 +62,9 @@ class KlantcontactenBasis(KlantinteractiesViewSet):
     """What the resources of this side share: the registering application and the
     references of a body."""
 
+    # a detail read refuses unknown query parameters and unknown expand paths (400)
+    schema_extra_errors = {"retrieve": (status.HTTP_400_BAD_REQUEST,)}
+
     def registrerende_applicatie(self):
         return self.ctx().applicatie_uuid
 
