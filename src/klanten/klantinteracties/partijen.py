@@ -508,9 +508,20 @@ class DigitaalAdresViewSet(KlantinteractiesViewSet):
         rijen = DigitaalAdres.objects.select_related("klant", "betrokkene")
         ctx = self.ctx()
         if self.action != "list":
+            # an address of neither a partij nor a betrokkene: its client's only
+            eigen = (
+                Q(
+                    klant__isnull=True,
+                    betrokkene__isnull=True,
+                    geregistreerd_door=ctx.applicatie_uuid,
+                )
+                if ctx.applicatie_uuid is not None
+                else Q(pk__in=[])
+            )
             return rijen.filter(
                 self._partij_adres(lijst=False)
                 | (Q(klant__isnull=True) & betrokkene_zichtbaar(ctx))
+                | eigen
             )
         params = self.request.query_params
         via_betrokkene = any(
