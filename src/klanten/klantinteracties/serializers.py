@@ -167,6 +167,19 @@ class PartijSerializer(serializers.Serializer):
     correspondentieadres = AdresSerializer(required=False, allow_null=True)
     partij_identificatie = PartijIdentificatieSerializer(required=False, allow_null=True)
 
+    @staticmethod
+    def _geen_null(value):
+        # ``null`` is accepted for the list (K1), not for an item of it
+        if value and any(item is None for item in value):
+            raise serializers.ValidationError("Een element mag niet null zijn.", code="null")
+        return value
+
+    def validate_partij_identificatoren(self, value):
+        return self._geen_null(value)
+
+    def validate_digitale_adressen(self, value):
+        return self._geen_null(value)
+
     def validate_rekeningnummers(self, value):
         if value:
             raise serializers.ValidationError(
