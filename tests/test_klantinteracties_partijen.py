@@ -530,3 +530,23 @@ def test_writes_are_recorded_once_per_representation_and_nothing_for_nothing(ope
     assert AuditTrail.objects.filter(actie="partial_update").count() == 2
     for trail in AuditTrail.objects.filter(bron="ki"):
         assert trail.hoofd_object.endswith(f"/partijen/{partij['uuid']}")
+
+
+def test_voorkeurs_digitaal_adres_on_create_is_the_standaard_address(open_forms, make_client):
+    adres = open_forms.post_json(
+        ADRESSEN, {"adres": "voorkeur@example.nl", "soortDigitaalAdres": "email"}
+    ).json()
+    ref = {"uuid": adres["uuid"]}
+    body = open_forms.post_json(
+        PARTIJEN, persoon(digitaleAdressen=[ref], voorkeursDigitaalAdres=ref)
+    ).json()
+    assert body["voorkeursDigitaalAdres"]["uuid"] == adres["uuid"]
+    klant = make_client().get(f"{BASE}/klanten/{body['uuid']}").json()
+    assert klant["emailadres"] == "voorkeur@example.nl"
+    ander = open_forms.post_json(
+        ADRESSEN, {"adres": "ander@example.nl", "soortDigitaalAdres": "email"}
+    ).json()
+    response = open_forms.post_json(
+        PARTIJEN, persoon(bsn="123456782", voorkeursDigitaalAdres={"uuid": ander["uuid"]})
+    )
+    assert invalid_params(response) == [("voorkeursDigitaalAdres", "invalid")]

@@ -277,7 +277,17 @@ class PartijViewSet(KlantinteractiesViewSet):
             if adres is None:
                 raise fout("digitaleAdressen", "Het digitale adres bestaat niet.", "does_not_exist")
             adressen.append(adres)
+        voorkeur = None
+        if attrs.get("voorkeurs_digitaal_adres"):
+            voorkeur = DigitaalAdres.objects.filter(
+                uuid=attrs["voorkeurs_digitaal_adres"]["uuid"]
+            ).first()
+            if voorkeur is None:
+                raise fout(
+                    "voorkeursDigitaalAdres", "Het digitale adres bestaat niet.", "does_not_exist"
+                )
         return partijservices.PartijGegevens(
+            voorkeur=voorkeur,
             soort_partij=soort,
             bronorganisatie=bronorganisatie(),
             geregistreerd_door=self.ctx().applicatie_uuid,
