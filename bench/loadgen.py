@@ -82,6 +82,15 @@ def scenario_requests(name: str, inputs: dict, rng: random.Random):
             {"subjectType": "natuurlijk_persoon", "identificatie": {"inpBsn": rng.choice(bsns)}},
             200,
         )
+    if name == "ki_partijen_bsn":
+        bsns = inputs["validated_bsns"]
+        return lambda: (
+            "GET",
+            f"{KI_API}/partijen?partijIdentificator__codeSoortObjectId=bsn"
+            f"&partijIdentificator__objectId={rng.choice(bsns)}&expand=digitaleAdressen",
+            None,
+            200,
+        )
     if name == "create":
         bronnen = inputs["bronorganisaties"]
 

@@ -56,16 +56,21 @@ SCENARIOS = {
     "klantbeeld": ("(6) klantbeeld by BSN (POST /klantbeeld)", "read"),
     "cm_create": ("(7) create contactmoment (POST /contactmomenten)", "write"),
     "cm_list": ("(8) contactmomenten list ?kanaal= (first page)", "read"),
-    "ki_maak_klantcontact": ("(9) maak-klantcontact (Klantinteracties, anonymous)", "write"),
+    "ki_partijen_bsn": (
+        "(9) Klantinteracties partijen by BSN (?partijIdentificator__objectId=, "
+        "expand=digitaleAdressen)",
+        "read",
+    ),
+    "ki_maak_klantcontact": ("(10) maak-klantcontact (Klantinteracties, anonymous)", "write"),
     "ki_klantcontacten_expand": (
-        "(10) klantcontacten ?kanaal= with all six expands (first page)",
+        "(11) klantcontacten ?kanaal= with all six expands (first page)",
         "read",
     ),
     "constant_end": ("floor again, at the end (drift check)", "floor"),
 }
 DEFAULT_ORDER = (
     "constant,constant_auth,detail,list_bsn,list_first_page,list_achternaam,klantbeeld,create,"
-    "cm_create,cm_list,ki_maak_klantcontact,ki_klantcontacten_expand,constant_end"
+    "cm_create,cm_list,ki_partijen_bsn,ki_maak_klantcontact,ki_klantcontacten_expand,constant_end"
 )
 P99_TARGET_MS = 100
 P99_TARGET_SCENARIOS = ("detail", "list_bsn", "klantbeeld")

@@ -504,3 +504,49 @@ def test_deleting_a_partij_keeps_nothing_of_it_visible(open_forms, make_ki_clien
     assert response.status_code == 204
     assert_problem(open_forms.get(f"{PARTIJEN}/{partij['uuid']}"), 404)
     assert zoek(open_forms) == []
+
+
+def test_writes_are_recorded_once_per_representation_and_nothing_for_nothing(open_forms):
+    from vng_api_common.audittrails.models import AuditTrail
+
+    partij = open_forms.post_json(PARTIJEN, persoon()).json()
+    assert list(AuditTrail.objects.filter(bron="ki").values_list("resource", "actie")) == [
+        ("partij", "create")
+    ]
+    assert AuditTrail.objects.filter(bron="kc", actie="create").count() == 1
+    adres = open_forms.post_json(
+        ADRESSEN,
+        {
+            "verstrektDoorPartij": {"uuid": partij["uuid"]},
+            "adres": "0612345678",
+            "soortDigitaalAdres": "telefoonnummer",
+            "isStandaardAdres": True,
+        },
+    ).json()
+    assert AuditTrail.objects.filter(bron="ki", actie="partial_update").count() == 1
+    assert AuditTrail.objects.filter(bron="kc", actie="partial_update").count() == 1
+    # the same value again changes nothing and records nothing
+    open_forms.patch_json(f"{ADRESSEN}/{adres['uuid']}", {"isStandaardAdres": True})
+    assert AuditTrail.objects.filter(actie="partial_update").count() == 2
+    for trail in AuditTrail.objects.filter(bron="ki"):
+        assert trail.hoofd_object.endswith(f"/partijen/{partij['uuid']}")
+
+
+def test_voorkeurs_digitaal_adres_on_create_is_the_standaard_address(open_forms, make_client):
+    adres = open_forms.post_json(
+        ADRESSEN, {"adres": "voorkeur@example.nl", "soortDigitaalAdres": "email"}
+    ).json()
+    ref = {"uuid": adres["uuid"]}
+    body = open_forms.post_json(
+        PARTIJEN, persoon(digitaleAdressen=[ref], voorkeursDigitaalAdres=ref)
+    ).json()
+    assert body["voorkeursDigitaalAdres"]["uuid"] == adres["uuid"]
+    klant = make_client().get(f"{BASE}/klanten/{body['uuid']}").json()
+    assert klant["emailadres"] == "voorkeur@example.nl"
+    ander = open_forms.post_json(
+        ADRESSEN, {"adres": "ander@example.nl", "soortDigitaalAdres": "email"}
+    ).json()
+    response = open_forms.post_json(
+        PARTIJEN, persoon(bsn="123456782", voorkeursDigitaalAdres={"uuid": ander["uuid"]})
+    )
+    assert invalid_params(response) == [("voorkeursDigitaalAdres", "invalid")]

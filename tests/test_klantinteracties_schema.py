@@ -190,3 +190,35 @@ def test_the_required_request_fields_and_their_types_are_open_klants():
                 method,
                 name,
             )
+
+
+def _response_schema(doc: dict, operation: dict) -> dict | None:
+    for status in ("200", "201"):
+        content = operation.get("responses", {}).get(status, {}).get("content", {})
+        if "application/json" in content:
+            schema = resolve(doc, content["application/json"]["schema"])
+            results = schema.get("properties", {}).get("results")
+            return resolve(doc, results["items"]) if results else schema
+    return None
+
+
+def test_the_response_fields_and_their_types_are_open_klants():
+    mine_doc = ours()
+    standard = {(p, m): op for p, m, op in operations(STANDARD)}
+    for path, method, operation in operations(mine_doc):
+        mine = _response_schema(mine_doc, operation)
+        theirs = _response_schema(STANDARD, standard[(path, method)])
+        if mine is None or theirs is None:
+            continue
+        afwijkingen = TYPE_DEVIATIONS.get(_schema_name(operation) or "", {})
+        for name, prop in theirs.get("properties", {}).items():
+            if name == "_expand":
+                continue
+            assert name in mine.get("properties", {}), (path, method, name)
+            if name in afwijkingen:
+                continue
+            assert kind(mine_doc, mine["properties"][name]) == kind(STANDARD, prop), (
+                path,
+                method,
+                name,
+            )

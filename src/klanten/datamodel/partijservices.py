@@ -96,6 +96,8 @@ class PartijGegevens:
     correspondentieadres: dict | None = None  # Klantinteracties shape
     identificatoren: list[Identificator] = field(default_factory=list)
     adressen: list[DigitaalAdres] = field(default_factory=list)  # existing, to link
+    # ``voorkeursDigitaalAdres``: one of ``adressen``, made its kind's standaard address
+    voorkeur: DigitaalAdres | None = None
 
 
 def valideer_identificator(ident: Identificator) -> None:
@@ -325,6 +327,24 @@ def _koppel_adressen(klant: Klant, adressen: list[DigitaalAdres]) -> None:
         rij.save(update_fields=["klant", "is_standaard_adres"])
 
 
+def _zet_voorkeur(klant: Klant, voorkeur: DigitaalAdres | None) -> None:
+    """``voorkeursDigitaalAdres``: the standaard address of its kind (K8: the klant's
+    ``emailadres``/``telefoonnummer``)."""
+    if voorkeur is None:
+        return
+    rij = DigitaalAdres.objects.filter(pk=voorkeur.pk, klant=klant).first()
+    if rij is None:
+        raise fout(
+            "voorkeursDigitaalAdres",
+            "Het voorkeursadres moet een van de digitale adressen van de partij zijn.",
+            "invalid",
+        )
+    _maak_standaard(klant, rij)
+    rij.is_standaard_adres = True
+    rij.save(update_fields=["is_standaard_adres"])
+    _standaard_naar_klant(klant, rij)
+
+
 def _gevalideerde(bronorganisatie: str, sleutel_type: str, waarde: str) -> Klant | None:
     return (
         Klant.objects.select_for_update()
@@ -436,6 +456,7 @@ def maak_partij(
             raise services_retry() from exc
     if not klant.anker:
         _koppel_adressen(klant, gegevens.adressen)
+        _zet_voorkeur(klant, gegevens.voorkeur)
     partijsync.synchroniseer(klant)
     _Opname(None, herkomst, ctx).leg_vast(klant, nieuw=True)
     return klant, True

@@ -64,10 +64,13 @@ HR_SOORTEN = (
 )
 
 
-def synchroniseer(klant: Klant) -> None:
-    synchroniseer_identificatoren(klant)
-    synchroniseer_standaard(klant, SoortDigitaalAdres.email, klant.emailadres or "")
-    synchroniseer_standaard(klant, SoortDigitaalAdres.telefoonnummer, klant.telefoonnummer or "")
+def synchroniseer(klant: Klant, *, nieuw: bool = False) -> None:
+    """``nieuw``: the klant was just inserted, so it has no partij rows to look up yet."""
+    synchroniseer_identificatoren(klant, nieuw=nieuw)
+    synchroniseer_standaard(klant, SoortDigitaalAdres.email, klant.emailadres or "", nieuw=nieuw)
+    synchroniseer_standaard(
+        klant, SoortDigitaalAdres.telefoonnummer, klant.telefoonnummer or "", nieuw=nieuw
+    )
 
 
 def _gewenst(klant: Klant) -> dict[str, str]:
@@ -100,10 +103,14 @@ def houder(bronorganisatie: str, soort: str, object_id: str, zonder: Klant | Non
     return rij.klant_id if rij is not None else None
 
 
-def synchroniseer_identificatoren(klant: Klant) -> None:
-    bestaand = {
-        rij.code_soort_object_id: rij for rij in PartijIdentificator.objects.filter(klant=klant)
-    }
+def synchroniseer_identificatoren(klant: Klant, *, nieuw: bool = False) -> None:
+    bestaand = (
+        {}
+        if nieuw
+        else {
+            rij.code_soort_object_id: rij for rij in PartijIdentificator.objects.filter(klant=klant)
+        }
+    )
     gewenst = _gewenst(klant)
     for soort in (*BEHEERD, CodeSoortObjectId.kvk_nummer):
         rij = bestaand.get(soort)
@@ -147,8 +154,12 @@ def _van_partij_af(rij: DigitaalAdres) -> None:
         rij.delete()
 
 
-def synchroniseer_standaard(klant: Klant, soort: str, waarde: str) -> None:
-    rijen = list(DigitaalAdres.objects.filter(klant=klant, soort_digitaal_adres=soort))
+def synchroniseer_standaard(klant: Klant, soort: str, waarde: str, *, nieuw: bool = False) -> None:
+    if nieuw and not waarde:
+        return
+    rijen = (
+        [] if nieuw else list(DigitaalAdres.objects.filter(klant=klant, soort_digitaal_adres=soort))
+    )
     standaard = next((r for r in rijen if r.is_standaard_adres), None)
     if not waarde:
         if standaard is not None:

@@ -256,7 +256,7 @@ def _maak(data: dict) -> Klant:
     if identificatie is not None:
         _write_identificatie(klant, identificatie, replace=True)
     # K3/K8: its identifiers and standaard addresses as partij
-    partijsync.synchroniseer(klant)
+    partijsync.synchroniseer(klant, nieuw=True)
     return klant
 
 

@@ -277,7 +277,17 @@ class PartijViewSet(KlantinteractiesViewSet):
             if adres is None:
                 raise fout("digitaleAdressen", "Het digitale adres bestaat niet.", "does_not_exist")
             adressen.append(adres)
+        voorkeur = None
+        if attrs.get("voorkeurs_digitaal_adres"):
+            voorkeur = DigitaalAdres.objects.filter(
+                uuid=attrs["voorkeurs_digitaal_adres"]["uuid"]
+            ).first()
+            if voorkeur is None:
+                raise fout(
+                    "voorkeursDigitaalAdres", "Het digitale adres bestaat niet.", "does_not_exist"
+                )
         return partijservices.PartijGegevens(
+            voorkeur=voorkeur,
             soort_partij=soort,
             bronorganisatie=bronorganisatie(),
             geregistreerd_door=self.ctx().applicatie_uuid,
@@ -508,9 +518,20 @@ class DigitaalAdresViewSet(KlantinteractiesViewSet):
         rijen = DigitaalAdres.objects.select_related("klant", "betrokkene")
         ctx = self.ctx()
         if self.action != "list":
+            # an address of neither a partij nor a betrokkene: its client's only
+            eigen = (
+                Q(
+                    klant__isnull=True,
+                    betrokkene__isnull=True,
+                    geregistreerd_door=ctx.applicatie_uuid,
+                )
+                if ctx.applicatie_uuid is not None
+                else Q(pk__in=[])
+            )
             return rijen.filter(
                 self._partij_adres(lijst=False)
                 | (Q(klant__isnull=True) & betrokkene_zichtbaar(ctx))
+                | eigen
             )
         params = self.request.query_params
         via_betrokkene = any(

@@ -61,6 +61,13 @@ def expand_parameters(result, generator, request, public):
         resource = getattr(getattr(match.func, "cls", None), "resource", None)
         paden = expand.paden(resource) if resource else []
         parameters = [p for p in operation.get("parameters", []) if p.get("name") != "expand"]
+        if paden and "400" not in operation.get("responses", {}):
+            # an unknown expand value or query parameter is a 400
+            fout = {"schema": {"$ref": "#/components/schemas/ValidatieFout"}}
+            operation.setdefault("responses", {})["400"] = {
+                "description": "Bad request",
+                "content": {"application/problem+json": fout},
+            }
         if paden:
             parameter = {
                 **EXPAND_PARAMETER,

@@ -38,6 +38,15 @@ class UUIDVeld(serializers.UUIDField):
         return super().to_internal_value(data)
 
 
+class BooleanVeld(serializers.BooleanField):
+    """``true`` or ``false`` only (DRF would also read ``0``, ``"yes"``, ``"on"``)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
 class ForeignKeySerializer(serializers.Serializer):
     uuid = UUIDVeld(help_text="Unieke (technische) identificatiecode.")
     url = serializers.URLField(read_only=True, max_length=1000, min_length=1)
@@ -151,12 +160,25 @@ class PartijSerializer(serializers.Serializer):
         many=True, required=False, allow_null=True
     )
     soort_partij = serializers.ChoiceField(choices=SoortPartij.choices)
-    indicatie_geheimhouding = serializers.BooleanField(required=False, allow_null=True)
+    indicatie_geheimhouding = BooleanVeld(required=False, allow_null=True)
     voorkeurstaal = TekstVeld(max_length=3, required=False, allow_blank=True)
-    indicatie_actief = serializers.BooleanField()
+    indicatie_actief = BooleanVeld()
     bezoekadres = AdresSerializer(required=False, allow_null=True)
     correspondentieadres = AdresSerializer(required=False, allow_null=True)
     partij_identificatie = PartijIdentificatieSerializer(required=False, allow_null=True)
+
+    @staticmethod
+    def _geen_null(value):
+        # ``null`` is accepted for the list (K1), not for an item of it
+        if value and any(item is None for item in value):
+            raise serializers.ValidationError("Een element mag niet null zijn.", code="null")
+        return value
+
+    def validate_partij_identificatoren(self, value):
+        return self._geen_null(value)
+
+    def validate_digitale_adressen(self, value):
+        return self._geen_null(value)
 
     def validate_rekeningnummers(self, value):
         if value:
@@ -190,7 +212,7 @@ class DigitaalAdresSerializer(serializers.Serializer):
     verstrekt_door_partij = PartijForeignKeySerializer(required=False, allow_null=True)
     adres = TekstVeld(max_length=80)
     soort_digitaal_adres = serializers.ChoiceField(choices=SoortDigitaalAdres.choices)
-    is_standaard_adres = serializers.BooleanField(required=False)
+    is_standaard_adres = BooleanVeld(required=False)
     omschrijving = TekstVeld(max_length=40, required=False, allow_blank=True)
     referentie = TekstVeld(
         max_length=50,
