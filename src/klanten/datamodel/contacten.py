@@ -23,7 +23,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from vng_api_common.constants import CommonResourceAction
 
-from . import contactwijzigingen, rules
+from . import contactwijzigingen, kicontactwijzigingen, rules
 from .contactrepresentatie import Basis, klantcontactmoment_data, klantcontactmomenten_met_contact
 from .klantcontacten import (
     ROL_VOOR_CONTACTMOMENT_ROL,
@@ -255,10 +255,8 @@ def _zet_vorig(klantcontact: Klantcontact, vorig: Klantcontact | None) -> None:
 
 
 def _ki():
-    """The Klantinteracties recording (``kicontacten`` imports this module)."""
-    from . import kicontacten
-
-    return kicontacten
+    """The Klantinteracties recording of klantcontacten (kanaal klantcontacten)."""
+    return kicontactwijzigingen
 
 
 def _velden(data: dict, velden) -> dict:

@@ -24,15 +24,12 @@ klantcontact, then the rows that hang off it. A row that is gone raises its mode
 from __future__ import annotations
 
 from django.db import IntegrityError, connection, transaction
-from notifications_api_common.kanalen import Kanaal
 from vng_api_common.constants import CommonResourceAction
 
 from klanten.notificaties import audit
 from klanten.notificaties.wijziging import (
     Resource,
-    Verwijdering,
     leg_vast,
-    leg_verwijderingen_vast,
     notificeer,
 )
 
@@ -48,10 +45,20 @@ from .kicontactrepresentatie import (
     betrokkenen,
     internetaak_data,
     internetaken,
-    klantcontact_data,
-    klantcontacten,
     onderwerpobject_data,
     onderwerpobjecten,
+)
+from .kicontactwijzigingen import (
+    ACTOR,
+    ACTORKLANTCONTACT,
+    BETROKKENE,
+    BRON,
+    INTERNETAAK,
+    KLANTCONTACT,
+    KLANTCONTACT_KENMERKEN,
+    ONDERWERPOBJECT,
+    klantcontact_repr,
+    weergave,
 )
 from .klantcontacten import (
     Actor,
@@ -64,44 +71,6 @@ from .klantcontacten import (
 from .transactions import schrijfactie
 from .wijzigingen import Herkomst
 
-BRON = "kic"
-KLANTCONTACT_KENMERKEN = ("hoofdOnderwerpType", "indicatieContactGelukt", "verdereActieOndernomen")
-INTERNETAAK_KENMERKEN = ("nummer", "status")
-
-# registered at the Notificaties API (``register_kanalen``)
-KANAAL_KLANTCONTACTEN = Kanaal(
-    "klantcontacten",
-    main_resource=Klantcontact,
-    kenmerken=("hoofd_onderwerp_type", "indicatie_contact_gelukt", "verdere_actie_ondernomen"),
-)
-KANAAL_INTERNETAKEN = Kanaal(
-    "internetaken", main_resource=InterneTaak, kenmerken=("nummer", "status")
-)
-
-KLANTCONTACT = Resource(
-    kanaal="klantcontacten", resource="klantcontact", bron=BRON, kenmerken=KLANTCONTACT_KENMERKEN
-)
-
-
-def _onder_klantcontact(resource: str, hoofd: str) -> Resource:
-    """A sub-resource of a klantcontact: ``hoofd`` is the key of its klantcontact reference."""
-    return Resource(
-        kanaal="klantcontacten",
-        resource=resource,
-        bron=BRON,
-        kenmerken=KLANTCONTACT_KENMERKEN,
-        hoofd_object=hoofd,
-    )
-
-
-BETROKKENE = _onder_klantcontact("betrokkene", "hadKlantcontact")
-ONDERWERPOBJECT = _onder_klantcontact("onderwerpobject", "klantcontact")
-ACTORKLANTCONTACT = _onder_klantcontact("actorklantcontact", "klantcontact")
-INTERNETAAK = Resource(
-    kanaal="internetaken", resource="internetaak", bron=BRON, kenmerken=INTERNETAAK_KENMERKEN
-)
-ACTOR = Resource(kanaal="", resource="actor", bron=BRON)
-
 # pg sequence of generated interne taak numbers (migration 0099_ki_b_internetaak_nummer)
 INTERNETAAK_NUMMER_SEQUENCE = "datamodel_internetaak_nummer_seq"
 
@@ -111,12 +80,6 @@ class NummerBezet(Exception):
 
 
 # --- representations as stored now (one query each, no visibility: the audit trail) ---------
-
-
-def klantcontact_repr(klantcontact_id: int, basis: KiBasis) -> dict:
-    return klantcontact_data(
-        klantcontacten(Klantcontact.objects.filter(pk=klantcontact_id)).get(), basis
-    )
 
 
 def betrokkene_repr(betrokkene_id: int, basis: KiBasis) -> dict:
@@ -175,10 +138,6 @@ def _leg_sub_vast(resource: Resource, data: dict, klantcontact_id, herkomst, bas
     )
 
 
-def _weergave(data: dict, resource: str) -> str:
-    return f"{resource} {data.get('nummer') or data['uuid']}"[:200]
-
-
 def _lock_klantcontacten(*klantcontacten_) -> None:
     """Lock klantcontacten in id order; ``Klantcontact.DoesNotExist`` when one is gone."""
     ids = sorted({k.pk for k in klantcontacten_ if k is not None})
@@ -188,35 +147,6 @@ def _lock_klantcontacten(*klantcontacten_) -> None:
 
 
 # --- klantcontacten ---------------------------------------------------------------------------
-
-
-def leg_klantcontact_vast(actie: str, klantcontact_id: int, *, oud, herkomst: Herkomst) -> dict:
-    """A klantcontact created or changed (by any API): one audit record and one notification
-    on ``klantcontacten``, nothing when its representation did not change. Returns the
-    representation now."""
-    nieuw = klantcontact_repr(klantcontact_id, KiBasis.van_herkomst(herkomst))
-    leg_vast(
-        KLANTCONTACT,
-        actie,
-        oud=oud,
-        nieuw=nieuw,
-        weergave=_weergave(nieuw, "klantcontact"),
-        actor=herkomst.actor,
-    )
-    return nieuw
-
-
-def leg_klantcontact_verwijderd(klantcontact_id: int, herkomst: Herkomst) -> None:
-    """A klantcontact deleted (through the Contactmomenten API): its Klantinteracties audit
-    trail goes, one record of the deletion stays (URL and kenmerken), and the ``destroy``
-    notification."""
-    oud = klantcontact_repr(klantcontact_id, KiBasis.van_herkomst(herkomst))
-    leg_verwijderingen_vast(
-        KLANTCONTACT,
-        [Verwijdering(oud=oud, weergave=f"klantcontact {oud['uuid']}")],
-        actor=herkomst.actor,
-        bewaard=("url", *KLANTCONTACT_KENMERKEN),
-    )
 
 
 @schrijfactie
@@ -404,7 +334,7 @@ def create_interne_taak(
         CommonResourceAction.create,
         oud=None,
         nieuw=nieuw,
-        weergave=_weergave(nieuw, "internetaak"),
+        weergave=weergave(nieuw, "internetaak"),
         actor=herkomst.actor,
     )
     taak.ki_representatie = nieuw
