@@ -680,6 +680,39 @@ def load_retention(database_url: str):
     )
 
 
+# the columns of the partij view (migration 0009) that the generator leaves at their model
+# default: given as column defaults for the COPY, removed again before the commit
+PARTIJ_DEFAULTS = {
+    "datamodel_klant": {
+        "anker": "false",
+        "indicatie_actief": "true",
+        "interne_notitie": "''",
+        "soort_partij": "''",
+        "voorkeurstaal": "''",
+    },
+    "datamodel_klantadres": {
+        "adresregel1": "''",
+        "adresregel2": "''",
+        "adresregel3": "''",
+        "nummeraanduiding_id": "''",
+    },
+}
+
+
+def partij_defaults(conn, zet: bool) -> None:
+    for table, columns in PARTIJ_DEFAULTS.items():
+        for column, value in columns.items():
+            exists = conn.execute(
+                "SELECT 1 FROM information_schema.columns WHERE table_name = %s "
+                "AND column_name = %s",
+                [table, column],
+            ).fetchone()
+            if not exists:
+                continue
+            action = f"SET DEFAULT {value}" if zet else "DROP DEFAULT"
+            conn.execute(f'ALTER TABLE {table} ALTER COLUMN "{column}" {action}')
+
+
 def check_columns(conn, columns: dict[str, str]) -> None:
     """Stop when the schema has a NOT NULL column without default that the seed does not
     fill (the models changed since this seeder was written)."""
@@ -718,6 +751,7 @@ def seed(database_url: str, count: int, random_seed: int, keep_indexes: bool, ba
             if retention is None:
                 raise SystemExit("datamodel_klant.vernietigingsdatum without rules.vernietiging")
             columns["datamodel_klant"] += ", vernietigingsdatum"
+        partij_defaults(conn, True)
         check_columns(conn, columns)
     gen = Generator(count, random_seed, retention)
     timings: dict[str, float] = {}
@@ -797,6 +831,7 @@ def seed(database_url: str, count: int, random_seed: int, keep_indexes: bool, ba
         # the klant columns, with the SQL of the data migration that carries them over
         for statement in partij_statements():
             conn.execute(statement)
+        partij_defaults(conn, False)
         conn.commit()
         timings["counters"] = time.perf_counter() - t
 
