@@ -23,6 +23,7 @@ import aiohttp
 import jwt
 
 API = "/klanten/api/v1"
+KI_API = "/klantinteracties/api/v1"
 CM_API = "/contactmomenten/api/v1"
 REQUEST_TIMEOUT_S = 30
 
@@ -88,6 +89,15 @@ def scenario_requests(name: str, inputs: dict, rng: random.Random, api: str | No
             {"subjectType": "natuurlijk_persoon", "identificatie": {"inpBsn": rng.choice(bsns)}},
             200,
         )
+    if name == "ki_partijen_bsn":
+        bsns = inputs["validated_bsns"]
+        return lambda: (
+            "GET",
+            f"{KI_API}/partijen?partijIdentificator__codeSoortObjectId=bsn"
+            f"&partijIdentificator__objectId={rng.choice(bsns)}&expand=digitaleAdressen",
+            None,
+            200,
+        )
     if name == "create":
         bronnen = inputs["bronorganisaties"]
 
@@ -147,6 +157,40 @@ def scenario_requests(name: str, inputs: dict, rng: random.Random, api: str | No
         return cm_create
     if name == "cm_list":
         return lambda: ("GET", f"{CM_API}/contactmomenten?kanaal=bench", None, 200)
+    if name == "ki_maak_klantcontact":
+
+        def ki_maak_klantcontact():
+            body = {
+                "klantcontact": {
+                    "kanaal": "bench",
+                    "onderwerp": "Melding openbare ruimte",
+                    "taal": "dut",
+                    "vertrouwelijk": True,
+                },
+                "betrokkene": {
+                    "rol": "klant",
+                    "initiator": True,
+                    "organisatienaam": "",
+                    "contactnaam": {"voornaam": "Bench", "achternaam": "Melder"},
+                },
+                "onderwerpobject": {
+                    "onderwerpobjectidentificator": {
+                        "objectId": f"OF-{rng.randrange(10**8)}",
+                        "codeObjecttype": "formulierinzending",
+                        "codeRegister": "Open Formulieren",
+                        "codeSoortObjectId": "public_registration_reference",
+                    }
+                },
+            }
+            return ("POST", f"{KI_API}/maak-klantcontact", body, 201)
+
+        return ki_maak_klantcontact
+    if name == "ki_klantcontacten_expand":
+        expand = (
+            "hadBetrokkenen,hadBetrokkenen.wasPartij,hadBetrokkenen.digitaleAdressen,"
+            "gingOverOnderwerpobjecten,leiddeTotInterneTaken,omvatteBijlagen"
+        )
+        return lambda: ("GET", f"{KI_API}/klantcontacten?kanaal=bench&expand={expand}", None, 200)
     raise SystemExit(f"unknown scenario {name}")
 
 

@@ -58,11 +58,22 @@ SCENARIOS = {
     "klantbeeld": ("(6) klantbeeld by BSN (POST /klantbeeld)", "read"),
     "cm_create": ("(7) create contactmoment (POST /contactmomenten)", "write"),
     "cm_list": ("(8) contactmomenten list ?kanaal= (first page)", "read"),
+    "ki_partijen_bsn": (
+        "(9) Klantinteracties partijen by BSN (?partijIdentificator__objectId=, "
+        "expand=digitaleAdressen)",
+        "read",
+    ),
+    "ki_maak_klantcontact": ("(10) maak-klantcontact (Klantinteracties, anonymous)", "write"),
+    "ki_klantcontacten_expand": (
+        "(11) klantcontacten ?kanaal= with all six expands (first page)",
+        "read",
+    ),
     "constant_end": ("floor again, at the end (drift check)", "floor"),
 }
 DEFAULT_ORDER = (
     "constant,constant_auth,detail,list_bsn,list_first_page,list_achternaam,klantbeeld,create,"
-    "patch,cm_create,cm_list,constant_end"
+    "patch,cm_create,cm_list,ki_partijen_bsn,ki_maak_klantcontact,ki_klantcontacten_expand,"
+    "constant_end"
 )
 P99_TARGET_MS = 100
 P99_TARGET_SCENARIOS = ("detail", "list_bsn", "klantbeeld")
@@ -812,8 +823,21 @@ def cleanup(database_url: str, applicatie_uuid: str) -> dict:
         deleted["datamodel_klant"] = conn.execute(
             "DELETE FROM datamodel_klant WHERE aanmaakkanaal = 'bench'"
         ).rowcount
-        # contactmomenten of the cm_create scenario (kanaal 'bench') and their medewerker links
+        # contactmomenten of the cm_create and ki_maak_klantcontact scenarios (kanaal 'bench')
+        # and what hangs off them
         contacts = "SELECT id FROM datamodel_klantcontact WHERE kanaal = 'bench'"
+        betrokkenen = f"SELECT id FROM datamodel_betrokkene WHERE klantcontact_id IN ({contacts})"
+        deleted["datamodel_digitaaladres"] = conn.execute(
+            f"DELETE FROM datamodel_digitaaladres WHERE betrokkene_id IN ({betrokkenen})"
+            " AND klant_id IS NULL"
+        ).rowcount
+        for table, kolom in (
+            ("datamodel_betrokkene", "klantcontact_id"),
+            ("datamodel_onderwerpobject", "klantcontact_id"),
+        ):
+            deleted[table] = conn.execute(
+                f"DELETE FROM {table} WHERE {kolom} IN ({contacts})"
+            ).rowcount
         deleted["datamodel_actorklantcontact"] = conn.execute(
             f"DELETE FROM datamodel_actorklantcontact WHERE klantcontact_id IN ({contacts})"
         ).rowcount

@@ -674,6 +674,20 @@ ORDER BY t.relname, i.relname
 """
 
 
+def partij_statements() -> list[str]:
+    """The data migration's SQL filling the partij tables (``datamodel`` 0010), read from the
+    code being measured; none when that code has no such migration."""
+    import importlib
+
+    try:
+        migration = importlib.import_module(
+            "klanten.datamodel.migrations.0010_partijen_gegevens_overzetten"
+        )
+    except ImportError:
+        return []
+    return list(migration.FORWARD)
+
+
 def log(message: str) -> None:
     print(message, flush=True)
 
@@ -700,6 +714,39 @@ def load_retention(database_url: str):
         timedelta(days=settings.KLANTEN_RESPIJT_ZONDER_INTERACTIE_DAGEN),
         ZoneInfo(settings.TIME_ZONE),
     )
+
+
+# the columns of the partij view (migration 0009) that the generator leaves at their model
+# default: given as column defaults for the COPY, removed again before the commit
+PARTIJ_DEFAULTS = {
+    "datamodel_klant": {
+        "anker": "false",
+        "indicatie_actief": "true",
+        "interne_notitie": "''",
+        "soort_partij": "''",
+        "voorkeurstaal": "''",
+    },
+    "datamodel_klantadres": {
+        "adresregel1": "''",
+        "adresregel2": "''",
+        "adresregel3": "''",
+        "nummeraanduiding_id": "''",
+    },
+}
+
+
+def partij_defaults(conn, zet: bool) -> None:
+    for table, columns in PARTIJ_DEFAULTS.items():
+        for column, value in columns.items():
+            exists = conn.execute(
+                "SELECT 1 FROM information_schema.columns WHERE table_name = %s "
+                "AND column_name = %s",
+                [table, column],
+            ).fetchone()
+            if not exists:
+                continue
+            action = f"SET DEFAULT {value}" if zet else "DROP DEFAULT"
+            conn.execute(f'ALTER TABLE {table} ALTER COLUMN "{column}" {action}')
 
 
 def check_columns(conn, columns: dict[str, str]) -> None:
@@ -753,6 +800,7 @@ def seed(database_url: str, count: int, random_seed: int, keep_indexes: bool, ba
             if retention is None:
                 raise SystemExit("datamodel_klant.vernietigingsdatum without rules.vernietiging")
             columns["datamodel_klant"] += ", vernietigingsdatum"
+        partij_defaults(conn, True)
         check_columns(conn, columns)
     gen = Generator(count, random_seed, retention)
     gen.klant_extra = tuple(v for _c, v in klant_extra)
@@ -830,6 +878,11 @@ def seed(database_url: str, count: int, random_seed: int, keep_indexes: bool, ba
             "SELECT bronorganisatie, MAX(klantnummer::bigint) FROM datamodel_klant "
             "WHERE klantnummer ~ '^[0-9]{1,8}$' GROUP BY bronorganisatie"
         )
+        # the partij tables of the Klantinteracties API (identifiers, standaard addresses) from
+        # the klant columns, with the SQL of the data migration that carries them over
+        for statement in partij_statements():
+            conn.execute(statement)
+        partij_defaults(conn, False)
         conn.commit()
         timings["counters"] = time.perf_counter() - t
 

@@ -19,7 +19,8 @@ from klanten.notificaties.models import UitgaandeNotificatie
 
 from .conftest import BASE, CM_BASE, klant_url
 from .test_contactmomenten import MEDEWERKER, path
-from .test_notifications import NOTIFICATIES, NOW, NOW_LOCAL, configure, sent
+from .test_notifications import NOTIFICATIES, NOW, NOW_LOCAL, configure
+from .test_notifications import sent as alle_verzonden
 from .zaken_stub import ZakenStub
 
 # a medewerker URL must answer 200: the medewerker registers of the tests answer
@@ -53,6 +54,34 @@ def write(cm_api, django_capture_on_commit_callbacks):
             return getattr(cm_api, f"{method}_json")(url, body, **extra)
 
     return do
+
+
+def sent(mock) -> list[dict]:
+    """The notifications on kanaal contactmomenten (a contactmoment is a klantcontact of
+    Klantinteracties too: its changes are also sent on kanaal klantcontacten, K10)."""
+    return [m for m in alle_verzonden(mock) if m["kanaal"] == "contactmomenten"]
+
+
+def test_a_contactmoment_is_notified_as_a_klantcontact_too(nrc, write):
+    data = write("post", LIST, BODY).json()
+    key = data["url"].rsplit("/", 1)[-1]
+    assert write("patch", path(data["url"]), {"kanaal": "balie"}).status_code == 200
+    assert write("delete", path(data["url"])).status_code == 204
+    ki = [m for m in alle_verzonden(nrc) if m["kanaal"] == "klantcontacten"]
+    assert [(m["resource"], m["actie"]) for m in ki] == [
+        ("klantcontact", "create"),
+        ("klantcontact", "partial_update"),
+        ("klantcontact", "destroy"),
+    ]
+    assert {m["resourceUrl"] for m in ki} == {
+        f"http://testserver/klantinteracties/api/v1/klantcontacten/{key}"
+    }
+    # no personal data in kenmerken (K10)
+    assert ki[0]["kenmerken"] == {
+        "hoofdOnderwerpType": "",
+        "indicatieContactGelukt": "",
+        "verdereActieOndernomen": "False",
+    }
 
 
 def trail(url: str) -> list[AuditTrail]:

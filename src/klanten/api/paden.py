@@ -7,5 +7,7 @@ from vng_api_common.constants import ComponentTypes
 API_COMPONENTS = {
     "/klanten/api/": ComponentTypes.kc,
     "/contactmomenten/api/": ComponentTypes.cmc,
+    # the Klantinteracties API (K2); no ZGW component of its own: "ki"
+    "/klantinteracties/api/": "ki",
 }
 API_PREFIX = tuple(API_COMPONENTS)

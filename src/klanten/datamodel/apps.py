@@ -8,4 +8,5 @@ class DatamodelConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import signals  # noqa: F401  (R1: destruction dates follow interactions)
+        from . import kicontacten, signals  # noqa: F401  (R1: destruction dates follow
+        # interactions; the kanalen klantcontacten and internetaken for register_kanalen)

@@ -23,7 +23,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from vng_api_common.constants import CommonResourceAction
 
-from . import contactwijzigingen, rules
+from . import contactwijzigingen, kicontactwijzigingen, rules
 from .contactrepresentatie import (
     MEDEWERKER,
     Basis,
@@ -259,6 +259,11 @@ def _zet_vorig(klantcontact: Klantcontact, vorig: Klantcontact | None) -> None:
 # --- klantcontacten ----------------------------------------------------------------------------
 
 
+def _ki():
+    """The Klantinteracties recording of klantcontacten (kanaal klantcontacten)."""
+    return kicontactwijzigingen
+
+
 def _velden(data: dict, velden) -> dict:
     onbekend = set(data) - set(velden)
     if onbekend:
@@ -339,6 +344,10 @@ def create_klantcontact(
         )
         # what was recorded is the answer too (the same request's URLs): not read again
         klantcontact.representatie = nieuw
+        # the same row is a klantcontact of Klantinteracties (kanaal klantcontacten, K10)
+        klantcontact.ki_representatie = _ki().leg_klantcontact_vast(
+            CommonResourceAction.create, klantcontact.pk, oud=None, herkomst=herkomst
+        )
     return klantcontact
 
 
@@ -372,6 +381,7 @@ def update_klantcontact(
             volgend_uuid=klantcontact.repr_volgend_uuid,
             medewerker=medewerker_json,
         )
+        ki_oud = _ki().klantcontact_repr(klantcontact.pk, _ki().KiBasis.van_herkomst(herkomst))
     for field, value in data.items():
         setattr(klantcontact, field, value)
     # only the columns written (the retention signal follows a change of the date only)
@@ -398,13 +408,10 @@ def update_klantcontact(
                 volgend_uuid=klantcontact.repr_volgend_uuid,
                 medewerker=medewerker_json,
             )
-        contactwijzigingen.leg_contactmoment_vast(
-            CommonResourceAction.partial_update if partial else CommonResourceAction.update,
-            oud=oud,
-            nieuw=nieuw,
-            herkomst=herkomst,
-        )
+        actie = CommonResourceAction.partial_update if partial else CommonResourceAction.update
+        contactwijzigingen.leg_contactmoment_vast(actie, oud=oud, nieuw=nieuw, herkomst=herkomst)
         klantcontact.representatie = nieuw
+        _ki().leg_klantcontact_vast(actie, klantcontact.pk, oud=ki_oud, herkomst=herkomst)
     return klantcontact
 
 
@@ -419,6 +426,7 @@ def delete_klantcontact(klantcontact: Klantcontact, *, herkomst: Herkomst | None
     if herkomst is not None:
         oud = contactwijzigingen.contactmoment(klantcontact, Basis.van_herkomst(herkomst))
         contactwijzigingen.leg_verwijdering_vast(oud, herkomst)
+        _ki().leg_klantcontact_verwijderd(klantcontact.pk, herkomst)
     klantcontact.delete()
 
 

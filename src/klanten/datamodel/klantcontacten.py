@@ -366,6 +366,12 @@ class InterneTaak(models.Model):
     class Meta:
         verbose_name = "interne taak"
         verbose_name_plural = "interne taken"
+        constraints = [
+            # K8: empty is "no number" (KISS sends ""); a number is unique
+            models.UniqueConstraint(
+                fields=["nummer"], condition=~Q(nummer=""), name="internetaak_nummer_uniek"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.gevraagde_handeling

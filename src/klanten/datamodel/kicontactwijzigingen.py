@@ -1,0 +1,102 @@
+"""Recording the changes of klantcontacten as Klantinteracties shows them (design K10): kanaal
+``klantcontacten`` (resource ``klantcontact`` and the betrokkenen, onderwerpobjecten and
+actorklantcontacten of one) and ``internetaken``, audit ``bron`` ``kic``, kenmerken without
+personal data (never ``inhoud``, ``toelichting`` or ``gevraagdeHandeling``).
+
+``contacten`` calls :func:`leg_klantcontact_vast` and :func:`leg_klantcontact_verwijderd` for
+every klantcontact it creates, changes or deletes on behalf of someone, whichever API made the
+write (a contactmoment is a klantcontact); ``kicontacten`` records the other resources. This
+module imports neither.
+"""
+
+from __future__ import annotations
+
+from notifications_api_common.kanalen import Kanaal
+
+from klanten.notificaties.wijziging import (
+    Resource,
+    Verwijdering,
+    leg_vast,
+    leg_verwijderingen_vast,
+)
+
+from .kicontactrepresentatie import KiBasis, klantcontact_data, klantcontacten
+from .klantcontacten import InterneTaak, Klantcontact
+from .wijzigingen import Herkomst
+
+BRON = "kic"
+KLANTCONTACT_KENMERKEN = ("hoofdOnderwerpType", "indicatieContactGelukt", "verdereActieOndernomen")
+INTERNETAAK_KENMERKEN = ("nummer", "status")
+
+# registered at the Notificaties API (``register_kanalen``)
+KANAAL_KLANTCONTACTEN = Kanaal(
+    "klantcontacten",
+    main_resource=Klantcontact,
+    kenmerken=("hoofd_onderwerp_type", "indicatie_contact_gelukt", "verdere_actie_ondernomen"),
+)
+KANAAL_INTERNETAKEN = Kanaal(
+    "internetaken", main_resource=InterneTaak, kenmerken=("nummer", "status")
+)
+
+KLANTCONTACT = Resource(
+    kanaal="klantcontacten", resource="klantcontact", bron=BRON, kenmerken=KLANTCONTACT_KENMERKEN
+)
+
+
+def _onder_klantcontact(resource: str, hoofd: str) -> Resource:
+    """A sub-resource of a klantcontact: ``hoofd`` is the key of its klantcontact reference."""
+    return Resource(
+        kanaal="klantcontacten",
+        resource=resource,
+        bron=BRON,
+        kenmerken=KLANTCONTACT_KENMERKEN,
+        hoofd_object=hoofd,
+    )
+
+
+BETROKKENE = _onder_klantcontact("betrokkene", "hadKlantcontact")
+ONDERWERPOBJECT = _onder_klantcontact("onderwerpobject", "klantcontact")
+ACTORKLANTCONTACT = _onder_klantcontact("actorklantcontact", "klantcontact")
+INTERNETAAK = Resource(
+    kanaal="internetaken", resource="internetaak", bron=BRON, kenmerken=INTERNETAAK_KENMERKEN
+)
+ACTOR = Resource(kanaal="", resource="actor", bron=BRON)
+
+
+def weergave(data: dict, resource: str) -> str:
+    return f"{resource} {data.get('nummer') or data['uuid']}"[:200]
+
+
+def klantcontact_repr(klantcontact_id: int, basis: KiBasis) -> dict:
+    return klantcontact_data(
+        klantcontacten(Klantcontact.objects.filter(pk=klantcontact_id)).get(), basis
+    )
+
+
+def leg_klantcontact_vast(actie: str, klantcontact_id: int, *, oud, herkomst: Herkomst) -> dict:
+    """A klantcontact created or changed (by any API): one audit record and one notification
+    on ``klantcontacten``, nothing when its representation did not change. Returns the
+    representation now."""
+    nieuw = klantcontact_repr(klantcontact_id, KiBasis.van_herkomst(herkomst))
+    leg_vast(
+        KLANTCONTACT,
+        actie,
+        oud=oud,
+        nieuw=nieuw,
+        weergave=weergave(nieuw, "klantcontact"),
+        actor=herkomst.actor,
+    )
+    return nieuw
+
+
+def leg_klantcontact_verwijderd(klantcontact_id: int, herkomst: Herkomst) -> None:
+    """A klantcontact deleted (through the Contactmomenten API): its Klantinteracties audit
+    trail goes, one record of the deletion stays (URL and kenmerken), and the ``destroy``
+    notification."""
+    oud = klantcontact_repr(klantcontact_id, KiBasis.van_herkomst(herkomst))
+    leg_verwijderingen_vast(
+        KLANTCONTACT,
+        [Verwijdering(oud=oud, weergave=f"klantcontact {oud['uuid']}")],
+        actor=herkomst.actor,
+        bewaard=("url", *KLANTCONTACT_KENMERKEN),
+    )

@@ -1,0 +1,232 @@
+"""The list filters of the klantcontact resources, named exactly as Open Klant 0.9.0's query
+parameters (the schema documents them from these FilterSets; bad values are a 400 with
+``invalidParams``). Each filter hands its cleaned value to ``query`` (the one place that maps
+a parameter onto the store and applies the visibility rules, K6/K7)."""
+
+import django_filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from klanten.datamodel.klantcontacten import (
+    Actor,
+    Betrokkene,
+    Klantcontact,
+    Onderwerpobject,
+    SoortActor,
+)
+
+from ..context import context_voor
+from ..filters import BooleanFilter, UUIDFilter
+from . import query
+
+IDENTIFICATOR = ("CodeObjecttype", "CodeRegister", "CodeSoortObjectId", "ObjectId")
+
+
+def _filter(soort, help_text: str, **kwargs):
+    return soort(method="filter_param", help_text=help_text, **kwargs)
+
+
+def _uuid(help_text: str):
+    return _filter(UUIDFilter, help_text)
+
+
+@extend_schema_field(OpenApiTypes.URI)
+class ReferentieFilter(django_filters.CharFilter):
+    """A URL of a resource (documented ``format: uri``): any absolute http(s) URL, whatever its
+    host name (``http://klanten:8000/...`` in a container network, which Django's
+    URLValidator refuses); anything else is a 400."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("validators", [_geldige_url])
+        super().__init__(*args, **kwargs)
+
+
+def _geldige_url(value: str) -> None:
+    from django import forms
+    from rest_framework import serializers as drf
+
+    from klanten.contactmomenten.serializers import geldige_referentie
+
+    try:
+        geldige_referentie(value)
+    except drf.ValidationError as exc:
+        raise forms.ValidationError("Voer een geldige URL in.", code="invalid") from exc
+
+
+def _url(help_text: str):
+    return _filter(ReferentieFilter, help_text, max_length=1000)
+
+
+def _text(help_text: str):
+    return _filter(django_filters.CharFilter, help_text)
+
+
+def _bool(help_text: str):
+    return _filter(BooleanFilter, help_text)
+
+
+class KIFilterSet(django_filters.FilterSet):
+    """Filters that go through one method: ``pas_toe(queryset, {name: value}, ctx)``."""
+
+    def ctx(self):
+        return context_voor(self.request)
+
+    def filter_param(self, queryset, name, value):
+        if value in (None, ""):
+            return queryset
+        return self.pas_toe(queryset, {name: value})
+
+    def pas_toe(self, queryset, values):  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+def _klantcontact_filters() -> dict:
+    filters = {
+        "nummer": _text("Het nummer van het klantcontact."),
+        "referentienummer": _text("Het referentienummer van het klantcontact."),
+        "kanaal": _text("Het communicatiekanaal van het klantcontact."),
+        "onderwerp": _text("Het onderwerp van het klantcontact."),
+        "inhoud": _text("De inhoud van het klantcontact."),
+        "reactie": _text("De reactie van de gemeente."),
+        "indicatieContactGelukt": _bool("Of het contact gelukt is."),
+        "vertrouwelijk": _bool("Of het klantcontact vertrouwelijk is."),
+        "plaatsgevondenOp": _filter(
+            django_filters.IsoDateTimeFilter, "Het moment waarop het klantcontact plaatsvond."
+        ),
+        "leiddeTotInterneTaken": _bool("Of het klantcontact tot interne taken leidde."),
+        "hadBetrokkene__url": _url("De URL van een betrokkene bij het klantcontact."),
+        "hadBetrokkene__uuid": _uuid("De uuid van een betrokkene bij het klantcontact."),
+        "hadBetrokkene__wasPartij": _bool("Of een betrokkene een (zichtbare) partij was."),
+        "hadBetrokkene__wasPartij__url": _url("De URL van de partij van een betrokkene."),
+        "hadBetrokkene__wasPartij__uuid": _uuid("De uuid van de partij van een betrokkene."),
+        "hadBetrokkene__digitaaladres__adres__icontains": _text(
+            "Een digitaal adres van een betrokkene (K7: exact, hoofdletterongevoelig)."
+        ),
+    }
+    for deel in IDENTIFICATOR:
+        veld = deel[0].lower() + deel[1:]
+        filters[f"hadBetrokkene__wasPartij__partijIdentificator__{veld}"] = _text(
+            f"De partij-identificator ({veld}) van de partij van een betrokkene."
+        )
+    for prefix in ("onderwerpobject", "wasOnderwerpobject"):
+        filters[f"{prefix}__url"] = _url(f"De URL van een {prefix}.")
+        filters[f"{prefix}__uuid"] = _uuid(f"De uuid van een {prefix}.")
+        for deel in IDENTIFICATOR:
+            filters[f"{prefix}__onderwerpobjectidentificator{deel}"] = _text(
+                f"De onderwerpobjectidentificator ({deel}) van een {prefix}."
+            )
+    return filters
+
+
+KlantcontactFilter = type(
+    "KlantcontactFilter",
+    (KIFilterSet,),
+    {
+        **_klantcontact_filters(),
+        "Meta": type("Meta", (), {"model": Klantcontact, "fields": []}),
+        "pas_toe": lambda self, queryset, values: query.pas_toe_klantcontacten(
+            queryset, values, self.ctx()
+        ).order_by(),
+    },
+)
+
+
+def _betrokkene_filters() -> dict:
+    filters = {
+        "hadKlantcontact__url": _url("De URL van het klantcontact."),
+        "hadKlantcontact__uuid": _uuid("De uuid van het klantcontact."),
+        "hadKlantcontact__nummer": _text("Het nummer van het klantcontact."),
+        "hadKlantcontact__referentienummer": _text("Het referentienummer van het klantcontact."),
+        "wasPartij__url": _url("De URL van de partij."),
+        "wasPartij__uuid": _uuid("De uuid van de partij."),
+        "wasPartij__nummer": _text("Het nummer van de partij."),
+        "contactnaamVoorletters": _text("De voorletters van de contactnaam."),
+        "contactnaamVoornaam": _text("De voornaam van de contactnaam."),
+        "contactnaamVoorvoegselAchternaam": _text("Het voorvoegsel van de achternaam."),
+        "contactnaamAchternaam": _text("De achternaam van de contactnaam."),
+        "organisatienaam": _text("De organisatienaam."),
+        "verstrektedigitaalAdres__adres": _text(
+            "Een digitaal adres van de betrokkene (K7: exact, hoofdletterongevoelig)."
+        ),
+        "verstrektedigitaalAdres__url": _url("De URL van een digitaal adres."),
+        "verstrektedigitaalAdres__uuid": _uuid("De uuid van een digitaal adres."),
+    }
+    for deel in IDENTIFICATOR:
+        veld = deel[0].lower() + deel[1:]
+        filters[f"wasPartij__partijIdentificator__{veld}"] = _text(
+            f"De partij-identificator ({veld}) van de partij."
+        )
+    return filters
+
+
+BetrokkeneFilter = type(
+    "BetrokkeneFilter",
+    (KIFilterSet,),
+    {
+        **_betrokkene_filters(),
+        "Meta": type("Meta", (), {"model": Betrokkene, "fields": []}),
+        "pas_toe": lambda self, queryset, values: query.pas_toe_betrokkenen(
+            queryset, values, self.ctx()
+        ).order_by(),
+    },
+)
+
+
+def _onderwerpobject_filters() -> dict:
+    filters = {
+        "klantcontact__url": _url("De URL van het klantcontact."),
+        "klantcontact__uuid": _uuid("De uuid van het klantcontact."),
+        "wasKlantcontact__url": _url("De URL van het klantcontact waar het over ging."),
+        "wasKlantcontact__uuid": _uuid("De uuid van het klantcontact waar het over ging."),
+    }
+    for deel in IDENTIFICATOR:
+        filters[f"onderwerpobjectidentificator{deel}"] = _text(
+            f"De onderwerpobjectidentificator ({deel})."
+        )
+    return filters
+
+
+OnderwerpobjectFilter = type(
+    "OnderwerpobjectFilter",
+    (KIFilterSet,),
+    {
+        **_onderwerpobject_filters(),
+        "Meta": type("Meta", (), {"model": Onderwerpobject, "fields": []}),
+        "pas_toe": lambda self, queryset, values: query.pas_toe_onderwerpobjecten(
+            queryset, values
+        ).order_by(),
+    },
+)
+
+
+def _actor_filters() -> dict:
+    filters = {
+        "naam": _text("De naam van de actor."),
+        "soortActor": _filter(
+            django_filters.ChoiceFilter, "De soort actor.", choices=SoortActor.choices
+        ),
+        "indicatieActief": _bool("Of de actor actief is."),
+    }
+    for deel in IDENTIFICATOR:
+        filters[f"actoridentificator{deel}"] = _text(f"De actoridentificator ({deel}).")
+    return filters
+
+
+ActorFilter = type(
+    "ActorFilter",
+    (KIFilterSet,),
+    {
+        **_actor_filters(),
+        "Meta": type("Meta", (), {"model": Actor, "fields": []}),
+        "pas_toe": lambda self, queryset, values: query.pas_toe_actoren(
+            queryset, values
+        ).order_by(),
+    },
+)
+
+__all__ = [
+    "ActorFilter",
+    "BetrokkeneFilter",
+    "KlantcontactFilter",
+    "OnderwerpobjectFilter",
+]

@@ -1,0 +1,462 @@
+"""The klantcontacten side of the Klantinteracties API (Open Klant 0.9.0 wire): klantcontacten,
+betrokkenen, onderwerpobjecten, actoren, actorklantcontacten, internetaken and
+maak-klantcontact, over the store the Contactmomenten API shows (docs/store.md,
+docs/klantinteracties-klantcontacten.md).
+
+Reads go through the expand engine (constant queries per page); writes through
+``datamodel.kicontacten`` (which also records the contactmoment's change on kanaal
+``contactmomenten``). A reference in a body (``{uuid}``) to a row that does not exist, or that
+the client may not see, is a 400 on that field; one that disappears while the write waits for
+its lock is the same 400, never a 500.
+"""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+
+from klanten.api.parsers import KlantenJSONParser
+from klanten.api.representation import CamelCaseData
+from klanten.api.request_context import herkomst
+from klanten.datamodel import contacten, kicontacten
+from klanten.datamodel.klantcontacten import (
+    Actor,
+    ActorKlantcontact,
+    Betrokkene,
+    InterneTaak,
+    Klantcontact,
+    Onderwerpobject,
+)
+from klanten.datamodel.models import Klant
+
+from .. import expand, partijen
+from ..viewsets import NON_FIELD, KlantinteractiesViewSet, fout
+from . import filters, query, serializers
+
+KLANTCONTACT_VELDEN = (
+    "referentienummer",
+    "kanaal",
+    "onderwerp",
+    "inhoud",
+    "reactie",
+    "indicatie_contact_gelukt",
+    "hoofd_onderwerp_type",
+    "verdere_actie_ondernomen",
+    "taal",
+    "vertrouwelijk",
+    "plaatsgevonden_op",
+    "metadata",
+)
+
+
+class MetadataParser(KlantenJSONParser):
+    """camelCase in, except the keys inside ``metadata`` (the client's own, kept as sent)."""
+
+    json_underscoreize = {"ignore_fields": ("metadata",)}
+
+
+def bestaat_niet(veld: str, wat: str):
+    return fout(veld, f"{wat} bestaat niet.", "does_not_exist")
+
+
+class KlantcontactenBasis(KlantinteractiesViewSet):
+    """What the resources of this side share: the registering application and the
+    references of a body."""
+
+    # a detail read refuses unknown query parameters and unknown expand paths (400)
+    schema_extra_errors = {"retrieve": (status.HTTP_400_BAD_REQUEST,)}
+
+    def registrerende_applicatie(self):
+        return self.ctx().applicatie_uuid
+
+    def bronorganisatie(self) -> str:
+        """The organisation the klantcontacten of this API are registered for (the
+        contactmoment's ``bronorganisatie``), as for partijen."""
+        return partijen.bronorganisatie()
+
+    def klantcontact_voor(self, ref: dict | None, veld: str) -> Klantcontact | None:
+        if ref is None:
+            return None
+        klantcontact = Klantcontact.objects.filter(uuid=ref["uuid"]).first()
+        if klantcontact is None:
+            raise bestaat_niet(veld, "Het klantcontact")
+        return klantcontact
+
+    def partij_voor(self, ref: dict | None, veld: str) -> Klant | None:
+        """A partij the client may see (K6: never a non-validated klant of someone else)."""
+        if ref is None:
+            return None
+        kandidaten = Klant.objects.filter(uuid=ref["uuid"])
+        zichtbaar = query.zichtbare_partij(self.ctx())
+        if zichtbaar is not None:
+            kandidaten = kandidaten.filter(zichtbaar)
+        klant = kandidaten.only("id").first()
+        if klant is None:
+            raise bestaat_niet(veld, "De partij")
+        return klant
+
+    def actor_voor(self, ref: dict, veld: str) -> Actor:
+        actor = Actor.objects.filter(uuid=ref["uuid"]).first()
+        if actor is None:
+            raise bestaat_niet(veld, "De actor")
+        return actor
+
+    def geschreven(self, model, pk: int) -> Response:
+        """The 201 of a write: its representation as stored now (no expand)."""
+        return self.aangemaakt(model.objects.get(pk=pk))
+
+
+def klantcontact_data(attrs: dict) -> dict:
+    data = {veld: attrs[veld] for veld in KLANTCONTACT_VELDEN if veld in attrs}
+    for veld in ("referentienummer", "inhoud", "reactie", "hoofd_onderwerp_type"):
+        if veld in data and data[veld] is None:
+            data[veld] = ""
+    # K8: an empty number is no number
+    data["nummer"] = attrs.get("nummer") or ""
+    return data
+
+
+def betrokkene_velden(attrs: dict) -> dict:
+    naam = attrs.get("contactnaam") or {}
+    return {
+        "rol": attrs["rol"],
+        "initiator": attrs["initiator"],
+        "organisatienaam": attrs.get("organisatienaam") or "",
+        "voorletters": naam.get("voorletters", ""),
+        "voornaam": naam.get("voornaam", ""),
+        "voorvoegsel_achternaam": naam.get("voorvoegsel_achternaam", ""),
+        "achternaam": naam.get("achternaam", ""),
+        "bezoekadres": serializers.adres_opslag(attrs.get("bezoekadres")),
+        "correspondentieadres": serializers.adres_opslag(attrs.get("correspondentieadres")),
+    }
+
+
+def onderwerp_velden(attrs: dict) -> dict:
+    ident = attrs.get("onderwerpobjectidentificator") or {}
+    return {
+        "object_id": ident.get("object_id", ""),
+        "code_objecttype": ident.get("code_objecttype", ""),
+        "code_register": ident.get("code_register", ""),
+        "code_soort_object_id": ident.get("code_soort_object_id", ""),
+    }
+
+
+class KlantcontactViewSet(KlantcontactenBasis):
+    """
+    Contacten tussen de gemeente en klanten (een klantcontact is een contactmoment van de
+    Contactmomenten API: dezelfde uuid).
+
+    list:
+    Alle klantcontacten opvragen.
+
+    retrieve:
+    Een specifiek klantcontact opvragen.
+
+    create:
+    Een klantcontact aanmaken.
+    """
+
+    resource = "klantcontact"
+    collectie = "klantcontacten"
+    model = Klantcontact
+    filterset_class = filters.KlantcontactFilter
+    serializer_class = serializers.KlantcontactSerializer
+    parser_classes = (MetadataParser,)
+
+    def create(self, request, *args, **kwargs):
+        self.controleer_parameters(lijst=False)
+        serializer = serializers.KlantcontactSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = klantcontact_data(serializer.validated_data)
+        data["bronorganisatie"] = self.bronorganisatie()
+        data["geregistreerd_door"] = self.registrerende_applicatie()
+        klantcontact = kicontacten.create_klantcontact(data, herkomst=herkomst(request))
+        return self.geschreven(Klantcontact, klantcontact.pk)
+
+
+class BetrokkeneViewSet(KlantcontactenBasis):
+    """
+    Personen en organisaties die betrokken waren bij een klantcontact. Een betrokkene zonder
+    `wasPartij` is een niet-gevalideerde klant van dat ene contact (K6).
+
+    list:
+    Alle betrokkenen opvragen (die deze applicatie mag zien).
+
+    retrieve:
+    Een specifieke betrokkene opvragen.
+
+    create:
+    Een betrokkene bij een klantcontact aanmaken.
+    """
+
+    resource = "betrokkene"
+    collectie = "betrokkenen"
+    model = Betrokkene
+    filterset_class = filters.BetrokkeneFilter
+    serializer_class = serializers.BetrokkeneSerializer
+
+    def basis_queryset(self):
+        return query.zichtbare_betrokkenen(Betrokkene.objects.all(), self.ctx())
+
+    def create(self, request, *args, **kwargs):
+        self.controleer_parameters(lijst=False)
+        serializer = serializers.BetrokkeneSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        attrs = serializer.validated_data
+        klantcontact = self.klantcontact_voor(attrs["had_klantcontact"], "hadKlantcontact")
+        klant = self.partij_voor(attrs.get("was_partij"), "wasPartij")
+        try:
+            betrokkene = kicontacten.add_betrokkene(
+                klantcontact,
+                klant=klant,
+                geregistreerd_door=self.registrerende_applicatie(),
+                herkomst=herkomst(request),
+                **betrokkene_velden(attrs),
+            )
+        except contacten.Bestaat as exc:
+            raise fout(
+                NON_FIELD,
+                "Deze partij is al met deze rol betrokken bij het klantcontact.",
+                "unique",
+            ) from exc
+        except Klant.DoesNotExist as exc:
+            raise bestaat_niet("wasPartij", "De partij") from exc
+        except Klantcontact.DoesNotExist as exc:
+            raise bestaat_niet("hadKlantcontact", "Het klantcontact") from exc
+        return self.geschreven(Betrokkene, betrokkene.pk)
+
+
+class OnderwerpobjectViewSet(KlantcontactenBasis):
+    """
+    Waar een klantcontact over ging: een object elders (een zaak, een formulierinzending) of
+    een eerder klantcontact.
+
+    list:
+    Alle onderwerpobjecten opvragen.
+
+    retrieve:
+    Een specifiek onderwerpobject opvragen.
+
+    create:
+    Een onderwerpobject aanmaken.
+    """
+
+    resource = "onderwerpobject"
+    collectie = "onderwerpobjecten"
+    model = Onderwerpobject
+    filterset_class = filters.OnderwerpobjectFilter
+    serializer_class = serializers.OnderwerpobjectSerializer
+
+    def create(self, request, *args, **kwargs):
+        self.controleer_parameters(lijst=False)
+        serializer = serializers.OnderwerpobjectSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        attrs = serializer.validated_data
+        klantcontact = self.klantcontact_voor(attrs.get("klantcontact"), "klantcontact")
+        was = self.klantcontact_voor(attrs.get("was_klantcontact"), "wasKlantcontact")
+        try:
+            onderwerpobject = kicontacten.add_onderwerpobject(
+                klantcontact,
+                was_klantcontact=was,
+                geregistreerd_door=self.registrerende_applicatie(),
+                herkomst=herkomst(request),
+                **onderwerp_velden(attrs),
+            )
+        except Klantcontact.DoesNotExist as exc:
+            raise bestaat_niet("klantcontact", "Het klantcontact") from exc
+        return self.geschreven(Onderwerpobject, onderwerpobject.pk)
+
+
+class ActorViewSet(KlantcontactenBasis):
+    """
+    Medewerkers, organisatorische eenheden en geautomatiseerde actoren die namens de gemeente
+    handelen.
+
+    list:
+    Alle actoren opvragen.
+
+    retrieve:
+    Een specifieke actor opvragen.
+
+    create:
+    Een actor aanmaken.
+    """
+
+    resource = "actor"
+    collectie = "actoren"
+    model = Actor
+    filterset_class = filters.ActorFilter
+    serializer_class = serializers.ActorSerializer
+
+    def create(self, request, *args, **kwargs):
+        self.controleer_parameters(lijst=False)
+        serializer = serializers.ActorSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        attrs = serializer.validated_data
+        ident = attrs.get("actoridentificator") or {}
+        data = {
+            "naam": attrs["naam"],
+            "soort_actor": attrs["soort_actor"],
+            "indicatie_actief": attrs.get("indicatie_actief", True),
+            "object_id": ident.get("object_id", ""),
+            "code_objecttype": ident.get("code_objecttype", ""),
+            "code_register": ident.get("code_register", ""),
+            "code_soort_object_id": ident.get("code_soort_object_id", ""),
+            "actor_identificatie": attrs.get("actor_identificatie"),
+        }
+        actor = kicontacten.create_actor(data, herkomst=herkomst(request))
+        return self.geschreven(Actor, actor.pk)
+
+
+class ActorKlantcontactViewSet(KlantcontactenBasis):
+    """
+    Welke actor aan een klantcontact deelnam (de eerste medewerker is de `medewerker` van het
+    contactmoment in de Contactmomenten API).
+
+    create:
+    Een actor aan een klantcontact koppelen.
+    """
+
+    resource = "actorklantcontact"
+    collectie = "actorklantcontacten"
+    model = ActorKlantcontact
+    serializer_class = serializers.ActorKlantcontactSerializer
+
+    @extend_schema(operation_id="actorklantcontacten_create")
+    def create(self, request, *args, **kwargs):
+        self.controleer_parameters(lijst=False)
+        serializer = serializers.ActorKlantcontactSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        attrs = serializer.validated_data
+        actor = self.actor_voor(attrs["actor"], "actor")
+        klantcontact = self.klantcontact_voor(attrs["klantcontact"], "klantcontact")
+        try:
+            link = kicontacten.add_actorklantcontact(
+                klantcontact, actor, herkomst=herkomst(request)
+            )
+        except contacten.Bestaat as exc:
+            raise fout(
+                NON_FIELD, "De actor is al aan dit klantcontact gekoppeld.", "unique"
+            ) from exc
+        except Klantcontact.DoesNotExist as exc:
+            raise bestaat_niet("klantcontact", "Het klantcontact") from exc
+        except Actor.DoesNotExist as exc:
+            raise bestaat_niet("actor", "De actor") from exc
+        return self.geschreven(ActorKlantcontact, link.pk)
+
+
+class InterneTaakViewSet(KlantcontactenBasis):
+    """
+    Taken voor de gemeente die uit een klantcontact voortkomen (een contactverzoek).
+
+    create:
+    Een interne taak aanmaken. Een leeg `nummer` (KISS stuurt altijd `""`) betekent: geen
+    nummer gegeven; er wordt er een gegenereerd (K8).
+    """
+
+    resource = "internetaak"
+    collectie = "internetaken"
+    model = InterneTaak
+    serializer_class = serializers.InterneTaakSerializer
+
+    @extend_schema(operation_id="internetaken_create")
+    def create(self, request, *args, **kwargs):
+        self.controleer_parameters(lijst=False)
+        serializer = serializers.InterneTaakSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        attrs = serializer.validated_data
+        klantcontact = self.klantcontact_voor(
+            attrs["aanleidinggevend_klantcontact"], "aanleidinggevendKlantcontact"
+        )
+        refs = list(attrs.get("toegewezen_aan_actoren") or [])
+        veld = "toegewezenAanActoren"
+        if not refs and attrs.get("toegewezen_aan_actor"):
+            refs, veld = [attrs["toegewezen_aan_actor"]], "toegewezenAanActor"
+        actoren = [self.actor_voor(ref, veld) for ref in refs]
+        data = {
+            "gevraagde_handeling": attrs["gevraagde_handeling"],
+            "status": attrs["status"],
+            "toelichting": attrs.get("toelichting") or "",
+            "referentienummer": attrs.get("referentienummer") or "",
+            "afgehandeld_op": attrs.get("afgehandeld_op"),
+            "geregistreerd_door": self.registrerende_applicatie(),
+        }
+        try:
+            taak = kicontacten.create_interne_taak(
+                klantcontact,
+                data,
+                nummer=attrs.get("nummer") or "",
+                actoren_=actoren,
+                herkomst=herkomst(request),
+            )
+        except kicontacten.NummerBezet as exc:
+            raise fout("nummer", "Dit nummer is al in gebruik.", "unique") from exc
+        except Klantcontact.DoesNotExist as exc:
+            raise bestaat_niet("aanleidinggevendKlantcontact", "Het klantcontact") from exc
+        except Actor.DoesNotExist as exc:
+            raise bestaat_niet(veld, "De actor") from exc
+        return self.geschreven(InterneTaak, taak.pk)
+
+
+class MaakKlantcontactViewSet(KlantcontactenBasis):
+    """
+    maak_klantcontact:
+    Een klantcontact met zijn betrokkene en onderwerpobject in een keer aanmaken (Open
+    Forms). Zonder `wasPartij` wordt geen partij gemaakt: de betrokkene is een
+    niet-gevalideerde klant van dit ene contact (K6).
+    """
+
+    resource = "klantcontact"
+    collectie = "klantcontacten"
+    model = Klantcontact
+    serializer_class = serializers.MaakKlantcontactSerializer
+    parser_classes = (MetadataParser,)
+
+    @extend_schema(operation_id="maakklantcontact_create")
+    def create(self, request, *args, **kwargs):
+        self.controleer_parameters(lijst=False)
+        serializer = serializers.MaakKlantcontactSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        attrs = serializer.validated_data
+        data = klantcontact_data(attrs["klantcontact"])
+        data["bronorganisatie"] = self.bronorganisatie()
+        applicatie = self.registrerende_applicatie()
+        data["geregistreerd_door"] = applicatie
+        betrokkene = None
+        if attrs.get("betrokkene"):
+            b = attrs["betrokkene"]
+            betrokkene = {
+                "klant": self.partij_voor(b.get("was_partij"), "betrokkene.wasPartij"),
+                "geregistreerd_door": applicatie,
+                **betrokkene_velden(b),
+            }
+        onderwerp = None
+        if attrs.get("onderwerpobject"):
+            o = attrs["onderwerpobject"]
+            onderwerp = {
+                "was_klantcontact": self.klantcontact_voor(
+                    o.get("was_klantcontact"), "onderwerpobject.wasKlantcontact"
+                ),
+                "geregistreerd_door": applicatie,
+                **onderwerp_velden(o),
+            }
+        try:
+            klantcontact, gemaakt_b, gemaakt_o = kicontacten.maak_klantcontact(
+                data, betrokkene=betrokkene, onderwerpobject=onderwerp, herkomst=herkomst(request)
+            )
+        except Klant.DoesNotExist as exc:
+            raise bestaat_niet("betrokkene.wasPartij", "De partij") from exc
+        except Klantcontact.DoesNotExist as exc:
+            raise bestaat_niet("onderwerpobject.wasKlantcontact", "Het klantcontact") from exc
+        ctx = self.ctx()
+
+        def een(resource, model, obj):
+            if obj is None:
+                return None
+            return expand.weergeven(resource, [model.objects.get(pk=obj.pk)], {}, ctx)[0]
+
+        antwoord = {
+            "klantcontact": een("klantcontact", Klantcontact, klantcontact),
+            "betrokkene": een("betrokkene", Betrokkene, gemaakt_b),
+            "onderwerpobject": een("onderwerpobject", Onderwerpobject, gemaakt_o),
+        }
+        return Response(CamelCaseData(antwoord), status=status.HTTP_201_CREATED)
