@@ -73,8 +73,16 @@ class ContactmomentInline(_AlleenLezen, admin.TabularInline):
     max_num = 0
     can_delete = False
     verbose_name = "contactmoment"
-    verbose_name_plural = "contactmomenten"
-    fields = ("datum", "kanaal", "initiatiefnemer", "medewerker", "tekst", "rol_weergave")
+    verbose_name_plural = "contactmomenten (klantcontacten)"
+    fields = (
+        "datum",
+        "kanaal",
+        "onderwerp",
+        "initiatiefnemer",
+        "medewerker",
+        "tekst",
+        "rol_weergave",
+    )
     readonly_fields = fields
 
     def get_queryset(self, request):
@@ -95,6 +103,10 @@ class ContactmomentInline(_AlleenLezen, admin.TabularInline):
     @admin.display(description="Kanaal")
     def kanaal(self, obj):
         return obj.klantcontact.kanaal or "-"
+
+    @admin.display(description="Onderwerp")
+    def onderwerp(self, obj):
+        return obj.klantcontact.onderwerp or "-"
 
     @admin.display(description="Initiatiefnemer")
     def initiatiefnemer(self, obj):

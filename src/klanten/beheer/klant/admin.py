@@ -10,9 +10,10 @@ from .detail import KlantDetail
 from .forms import URL_OVERRIDES, KlantForm
 from .lijst import KlantLijst
 from .opslaan import KlantOpslaan
+from .partij import KlantPartij
 
 
 @admin.register(Klant)
-class KlantAdmin(KlantLijst, KlantDetail, KlantOpslaan, KlantActies, BeheerAdmin):
+class KlantAdmin(KlantLijst, KlantDetail, KlantPartij, KlantOpslaan, KlantActies, BeheerAdmin):
     form = KlantForm
     formfield_overrides = URL_OVERRIDES
