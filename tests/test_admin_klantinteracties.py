@@ -416,3 +416,21 @@ def test_the_lists_are_a_constant_number_of_queries(raadpleger_client, partij, u
     seed(3, 60)
     assert measure() == few
     assert few <= 10
+
+
+def test_the_contactmoments_page_shows_its_interne_taken(raadpleger_client, actoren, partij):
+    _medewerker, afdeling, _oud, taak, klaar = actoren
+    _klant, contact = partij
+    html = raadpleger_client.get(f"/admin/datamodel/contactmoment/{contact.pk}/change/")
+    html = html.content.decode()
+    assert "Interne taken" in html
+    for tekst in (
+        f"{TAKEN}{taak.pk}/change/",
+        "Terugbellen over de parkeervergunning",
+        f"{TAKEN}{klaar.pk}/change/",
+        "Verwerkt",
+        f"{ACTOREN}{afdeling.pk}/change/",
+    ):
+        assert tekst in html, tekst
+    # read-only: no controls to add or delete a task there
+    assert "interne_taken-empty" not in html and "DELETE" not in html

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from klanten.datamodel.klantcontacten import Actor, ActorKlantcontact, InterneTaak, SoortActor
+from klanten.datamodel.labels import label
 
 from .basis import BeheerAdmin
 from .klant import weergave
@@ -72,8 +73,11 @@ class ActorAdmin(AlleenLezen, BeheerAdmin):
     )
     list_display_links = ("naam_weergave",)
     list_filter = (
-        ("soort_actor", met_titel(admin.ChoicesFieldListFilter, "soort actor")),
-        ("indicatie_actief", met_titel(admin.BooleanFieldListFilter, "actief")),
+        ("soort_actor", met_titel(admin.ChoicesFieldListFilter, label("soort_actor").lower())),
+        (
+            "indicatie_actief",
+            met_titel(admin.BooleanFieldListFilter, label("indicatie_actief").lower()),
+        ),
     )
     search_fields = ("naam", "achternaam", "=object_id")
     search_help_text = (
@@ -129,31 +133,31 @@ class ActorAdmin(AlleenLezen, BeheerAdmin):
             extra_context.setdefault("kop", kop(actor))
         return super().change_view(request, object_id, form_url, extra_context)
 
-    @admin.display(description="Naam", ordering="naam")
+    @admin.display(description=label("naam"), ordering="naam")
     def naam_weergave(self, obj):
         return actor_naam(obj)
 
-    @admin.display(description="Soort actor", ordering="soort_actor")
+    @admin.display(description=label("soort_actor"), ordering="soort_actor")
     def soort(self, obj):
         return obj.get_soort_actor_display()
 
-    @admin.display(description="Identificator")
+    @admin.display(description=label("object_id"))
     def identificator(self, obj):
         return obj.object_id or "-"
 
-    @admin.display(description="Register")
+    @admin.display(description=label("code_register"))
     def register(self, obj):
         return obj.code_register or "-"
 
-    @admin.display(description="Objecttype")
+    @admin.display(description=label("code_objecttype"))
     def objecttype(self, obj):
         return obj.code_objecttype or "-"
 
-    @admin.display(description="Soort identificator")
+    @admin.display(description=label("code_soort_object_id"))
     def soort_identificator(self, obj):
         return obj.code_soort_object_id or "-"
 
-    @admin.display(description="Actief")
+    @admin.display(description=label("indicatie_actief"))
     def actief(self, obj):
         return ja_nee(obj.indicatie_actief)
 
@@ -165,7 +169,7 @@ class ActorAdmin(AlleenLezen, BeheerAdmin):
     def aantal_interne_taken(self, obj):
         return obj.interne_taken_aantal
 
-    @admin.display(description="Gegevens")
+    @admin.display(description=label("actor_identificatie"))
     def gegevens(self, obj):
         """actorIdentificatie (functie, e-mailadres ... of a medewerker) one per line."""
         gegevens = obj.actor_identificatie if isinstance(obj.actor_identificatie, dict) else {}
@@ -191,7 +195,9 @@ class ActorAdmin(AlleenLezen, BeheerAdmin):
             (klantcontact_link(link.klantcontact), link.klantcontact.onderwerp or "-")
             for link in links
         ]
-        return tabel(("Wanneer", "Onderwerp"), regels, obj.klantcontacten_aantal)
+        return tabel(
+            (label("plaatsgevonden_op"), label("onderwerp")), regels, obj.klantcontacten_aantal
+        )
 
     @admin.display(description="Interne taken")
     def interne_taken_lijst(self, obj):
@@ -211,13 +217,15 @@ class ActorAdmin(AlleenLezen, BeheerAdmin):
             for taak in taken
         ]
         return tabel(
-            ("Gevraagde handeling", "Status", "Toegewezen op"), regels, obj.interne_taken_aantal
+            (label("gevraagde_handeling"), label("status"), label("toegewezen_op")),
+            regels,
+            obj.interne_taken_aantal,
         )
 
-    @admin.display(description="UUID")
+    @admin.display(description=label("uuid"))
     def uuid_weergave(self, obj):
         return str(obj.uuid)
 
-    @admin.display(description="Aangemaakt op")
+    @admin.display(description=label("aangemaakt_op"))
     def aangemaakt(self, obj):
         return weergave.datumtijd(obj.aangemaakt_op)

@@ -24,8 +24,10 @@ from klanten.datamodel.klantcontacten import (
     Onderwerpobject,
     contactmoment_rol,
 )
+from klanten.datamodel.labels import label
 
 from .basis import BeheerAdmin
+from .internetaken import InterneTaakInline
 from .lijst import BegrensdeTellingPaginator, GecachteWaardenFilter
 
 TEKST_LENGTE = 120
@@ -104,7 +106,7 @@ class ContactmomentInline(_AlleenLezen, admin.TabularInline):
     def kanaal(self, obj):
         return obj.klantcontact.kanaal or "-"
 
-    @admin.display(description="Onderwerp")
+    @admin.display(description=label("onderwerp"))
     def onderwerp(self, obj):
         return obj.klantcontact.onderwerp or "-"
 
@@ -217,7 +219,7 @@ class ContactmomentAdmin(_AlleenLezen, BeheerAdmin):
     paginator = BegrensdeTellingPaginator
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
-    inlines = (KlantcontactmomentInline, ObjectcontactmomentInline)
+    inlines = (KlantcontactmomentInline, ObjectcontactmomentInline, InterneTaakInline)
     fieldsets = (
         (
             None,

@@ -18,6 +18,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
 from klanten.datamodel.klantcontacten import Actor, Betrokkene, InterneTaak
+from klanten.datamodel.labels import label
 
 from .actoren import actor_naam
 from .basis import BeheerAdmin
@@ -46,6 +47,49 @@ def _actor_links(actoren) -> str:
     )
 
 
+class InterneTaakInline(AlleenLezen, admin.TabularInline):
+    """The interne taken arising from a klantcontact, on the contactmoment's page."""
+
+    model = InterneTaak
+    fk_name = "aanleidinggevend_klantcontact"
+    extra = 0
+    max_num = 0
+    can_delete = False
+    template = "admin/beheer/tabular_alleen_lezen.html"
+    verbose_name = "interne taak"
+    verbose_name_plural = "interne taken"
+    fields = ("taak", "status_weergave", "toegewezen_aan", "toegewezen")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(
+                Prefetch("toegewezen_aan_actoren", queryset=Actor.objects.order_by("naam", "id"))
+            )
+            .order_by("-toegewezen_op", "-id")
+        )
+
+    @admin.display(description=label("gevraagde_handeling"))
+    def taak(self, obj):
+        url = reverse("admin:datamodel_internetaak_change", args=[obj.pk])
+        tekst = Truncator(obj.gevraagde_handeling).chars(HANDELING_LENGTE) or "-"
+        return format_html('<a href="{}">{}</a>', url, tekst)
+
+    @admin.display(description=label("status"))
+    def status_weergave(self, obj):
+        return obj.get_status_display()
+
+    @admin.display(description=label("toegewezen_aan_actoren"))
+    def toegewezen_aan(self, obj):
+        return _actor_links(list(obj.toegewezen_aan_actoren.all()))
+
+    @admin.display(description=label("toegewezen_op"))
+    def toegewezen(self, obj):
+        return weergave.datumtijd(obj.toegewezen_op)
+
+
 @admin.register(InterneTaak)
 class InterneTaakAdmin(AlleenLezen, BeheerAdmin):
     list_display = (
@@ -59,8 +103,8 @@ class InterneTaakAdmin(AlleenLezen, BeheerAdmin):
     )
     list_display_links = ("nummer_weergave", "handeling")
     list_filter = (
-        ("status", met_titel(admin.ChoicesFieldListFilter, "status")),
-        ("toegewezen_op", met_titel(admin.DateFieldListFilter, "toegewezen op")),
+        ("status", met_titel(admin.ChoicesFieldListFilter, label("status").lower())),
+        ("toegewezen_op", met_titel(admin.DateFieldListFilter, label("toegewezen_op").lower())),
     )
     search_fields = ("=nummer", "gevraagde_handeling", "toegewezen_aan_actoren__naam")
     search_help_text = (
@@ -122,43 +166,43 @@ class InterneTaakAdmin(AlleenLezen, BeheerAdmin):
             extra_context.setdefault("kop", kop(taak))
         return super().change_view(request, object_id, form_url, extra_context)
 
-    @admin.display(description="Nummer", ordering="nummer")
+    @admin.display(description=label("nummer"), ordering="nummer")
     def nummer_weergave(self, obj):
         return obj.nummer or "-"
 
-    @admin.display(description="Referentienummer")
+    @admin.display(description=label("referentienummer"))
     def referentienummer_weergave(self, obj):
         return obj.referentienummer or "-"
 
-    @admin.display(description="Gevraagde handeling", ordering="gevraagde_handeling")
+    @admin.display(description=label("gevraagde_handeling"), ordering="gevraagde_handeling")
     def handeling(self, obj):
         return Truncator(obj.gevraagde_handeling).chars(HANDELING_LENGTE) or "-"
 
-    @admin.display(description="Gevraagde handeling")
+    @admin.display(description=label("gevraagde_handeling"))
     def gevraagde_handeling_weergave(self, obj):
         return obj.gevraagde_handeling or "-"
 
-    @admin.display(description="Status", ordering="status")
+    @admin.display(description=label("status"), ordering="status")
     def status_weergave(self, obj):
         return obj.get_status_display()
 
-    @admin.display(description="Toelichting")
+    @admin.display(description=label("toelichting"))
     def toelichting_weergave(self, obj):
         return obj.toelichting or "-"
 
-    @admin.display(description="Toegewezen op", ordering="toegewezen_op")
+    @admin.display(description=label("toegewezen_op"), ordering="toegewezen_op")
     def toegewezen(self, obj):
         return weergave.datumtijd(obj.toegewezen_op)
 
-    @admin.display(description="Afgehandeld op", ordering="afgehandeld_op")
+    @admin.display(description=label("afgehandeld_op"), ordering="afgehandeld_op")
     def afgehandeld(self, obj):
         return weergave.datumtijd(obj.afgehandeld_op)
 
-    @admin.display(description="Toegewezen aan")
+    @admin.display(description=label("toegewezen_aan_actoren"))
     def toegewezen_aan(self, obj):
         return _actor_links(list(obj.toegewezen_aan_actoren.all()))
 
-    @admin.display(description="Klantcontact")
+    @admin.display(description=label("aanleidinggevend_klantcontact"))
     def klantcontact(self, obj):
         return klantcontact_link(obj.aanleidinggevend_klantcontact)
 
@@ -193,16 +237,16 @@ class InterneTaakAdmin(AlleenLezen, BeheerAdmin):
             return "-"
         return format_html_join("; ", "{}", ((deel,) for deel in delen))
 
-    @admin.display(description="UUID")
+    @admin.display(description=label("uuid"))
     def uuid_weergave(self, obj):
         return str(obj.uuid)
 
-    @admin.display(description="Geregistreerd door")
+    @admin.display(description=label("geregistreerd_door"))
     def geregistreerd_door_weergave(self, obj):
         if not obj.geregistreerd_door:
             return "-"
         return weergave.applicatie_label(obj.geregistreerd_door) or "Onbekende applicatie"
 
-    @admin.display(description="Aangemaakt op")
+    @admin.display(description=label("aangemaakt_op"))
     def aangemaakt(self, obj):
         return weergave.datumtijd(obj.aangemaakt_op)

@@ -180,23 +180,23 @@ class PartijIdentificatorInline(_AlleenLezenInline, admin.TabularInline):
     def get_readonly_fields(self, request, obj=None):
         return self.get_fields(request, obj)
 
-    @admin.display(description="Soort")
+    @admin.display(description=label("code_soort_object_id"))
     def soort(self, obj):
         return obj.get_code_soort_object_id_display()
 
-    @admin.display(description="Identificator")
+    @admin.display(description=label("object_id"))
     def identificator(self, obj):
         return obj.object_id or "-"
 
-    @admin.display(description="Identificator")
+    @admin.display(description=label("object_id"))
     def identificator_gemaskeerd(self, obj):
         return maskeer(obj.object_id) or "-"
 
-    @admin.display(description="Register")
+    @admin.display(description=label("code_register"))
     def register(self, obj):
         return obj.get_code_register_display()
 
-    @admin.display(description="Objecttype")
+    @admin.display(description=label("code_objecttype"))
     def objecttype(self, obj):
         return obj.get_code_objecttype_display()
 
@@ -212,7 +212,7 @@ class DigitaalAdresInline(_AlleenLezenInline, admin.TabularInline):
     fk_name = "klant"
     verbose_name = "digitaal adres"
     verbose_name_plural = "digitale adressen"
-    fields = ("soort", "adres", "standaard", "omschrijving", "geverifieerd_op")
+    fields = ("soort", "adres_weergave", "standaard", "omschrijving_weergave", "geverifieerd_op")
     readonly_fields = fields
 
     def get_queryset(self, request):
@@ -222,11 +222,19 @@ class DigitaalAdresInline(_AlleenLezenInline, admin.TabularInline):
             .order_by("soort_digitaal_adres", "-is_standaard_adres", "id")
         )
 
-    @admin.display(description="Soort")
+    @admin.display(description=label("soort_digitaal_adres"))
     def soort(self, obj):
         return obj.get_soort_digitaal_adres_display()
 
-    @admin.display(description="Standaard")
+    @admin.display(description=label("adres"))
+    def adres_weergave(self, obj):
+        return obj.adres
+
+    @admin.display(description=label("omschrijving"))
+    def omschrijving_weergave(self, obj):
+        return obj.omschrijving or "-"
+
+    @admin.display(description=label("is_standaard_adres"))
     def standaard(self, obj):
         if not obj.is_standaard_adres:
             return "Nee"
@@ -235,6 +243,6 @@ class DigitaalAdresInline(_AlleenLezenInline, admin.TabularInline):
         )
         return f"Ja (het {veld.lower()} van de klant)" if veld else "Ja"
 
-    @admin.display(description="Geverifieerd op")
+    @admin.display(description=label("verificatie_datum"))
     def geverifieerd_op(self, obj):
         return f"{obj.verificatie_datum:%d-%m-%Y}" if obj.verificatie_datum else "-"
