@@ -76,6 +76,7 @@ class ContactmomentInline(_AlleenLezen, admin.TabularInline):
     can_delete = False
     verbose_name = "contactmoment"
     verbose_name_plural = "contactmomenten (klantcontacten)"
+    template = "admin/beheer/tabular_alleen_lezen.html"
     fields = (
         "datum",
         "kanaal",

@@ -84,7 +84,8 @@ def tabel(koppen: tuple[str, ...], regels, totaal: int, meer: str = "") -> str:
         ((format_html_join("", "<td>{}</td>", ((c,) for c in r)),) for r in regels),
     )
     tabel_html = format_html(
-        '<table class="klanten-gerelateerd"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>',
+        '<div class="tabel-scroll"><table class="klanten-gerelateerd"><thead><tr>{}</tr></thead>'
+        "<tbody>{}</tbody></table></div>",
         kop,
         rijen,
     )
