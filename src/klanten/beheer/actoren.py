@@ -13,7 +13,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from klanten.datamodel.klantcontacten import Actor, ActorKlantcontact, InterneTaak, SoortActor
+from klanten.datamodel.klantcontacten import Actor, ActorKlantcontact, InterneTaak
 from klanten.datamodel.labels import label
 
 from .basis import BeheerAdmin
@@ -57,7 +57,7 @@ def actor_naam(actor: Actor) -> str:
 
 
 def kop(actor: Actor) -> str:
-    return f"{actor_naam(actor)} ({SoortActor(actor.soort_actor).label.lower()})"
+    return f"{actor_naam(actor)} ({actor.get_soort_actor_display().lower()})"
 
 
 @admin.register(Actor)

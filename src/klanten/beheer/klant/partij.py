@@ -94,7 +94,8 @@ class KlantPartij:
 
     @admin.display(description=label("soort_partij"))
     def partij_soort(self, obj):
-        soort = SoortPartij(soort_partij(obj)).label
+        waarde = soort_partij(obj)
+        soort = dict(SoortPartij.choices).get(waarde, waarde)
         if obj.soort_partij:
             return soort
         return f"{soort} (afgeleid van het subjecttype)"
