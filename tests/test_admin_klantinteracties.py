@@ -3,6 +3,7 @@ its identifiers masked like every identifier, its digital addresses with the sta
 the verification date, its klantcontacten), and the actoren and interne taken pages (list with
 search and filters, detail). All read-only, for both groups; a constant number of queries."""
 
+import json
 from datetime import UTC, date, datetime
 
 import pytest
@@ -434,3 +435,29 @@ def test_the_contactmoments_page_shows_its_interne_taken(raadpleger_client, acto
         assert tekst in html, tekst
     # read-only: no controls to add or delete a task there
     assert "interne_taken-empty" not in html and "DELETE" not in html
+
+
+def test_the_privacy_export_holds_the_partij_and_its_klantcontacten(beheerder_client, partij):
+    """A privacy request gets everything: the partij's own fields, its identifiers and
+    addresses, and the klantcontacten it took part in with the addresses given there."""
+    klant, contact = partij
+    response = beheerder_client.get(f"/admin/datamodel/klant/{klant.pk}/exporteren/")
+    data = json.loads(response.content)
+    [export] = data["klanten"]
+    assert export["partij"]["soortPartij"] == "persoon"
+    assert export["partij"]["voorkeurstaal"] == "nld"
+    assert export["partij"]["indicatieGeheimhouding"] is False
+    assert [i["objectId"] for i in export["partijIdentificatoren"]] == [BSN]
+    adressen = {a["adres"]: a for a in export["digitaleAdressen"]}
+    assert set(adressen) == {"henk@example.nl", "h.jansen@werk.example", "0612345678"}
+    assert adressen["henk@example.nl"]["isStandaardAdres"] is True
+    assert adressen["henk@example.nl"]["verificatieDatum"] == "2025-01-15"
+    [klantcontact] = export["klantcontacten"]
+    assert klantcontact["uuid"] == str(contact.uuid)
+    assert klantcontact["onderwerp"] == "Vraag over de parkeervergunning"
+    assert klantcontact["rol"] == "klant"
+    assert [a["adres"] for a in klantcontact["digitaleAdressen"]] == [
+        "alleen-in-dit-contact@example.nl"
+    ]
+    for sleutel in ("partij", "partijIdentificatoren", "digitaleAdressen", "klantcontacten"):
+        assert sleutel in data["veldnamen"], sleutel

@@ -136,6 +136,13 @@ VELDEN: dict[str, str] = {
     "afgehandeld_op": "Afgehandeld op",
     "toegewezen_aan_actoren": "Toegewezen aan",
     "aanleidinggevend_klantcontact": "Klantcontact",
+    "inhoud": "Inhoud",
+    "initiator": "Initiatiefnemer van het contact",
+    "referentie": "Referentie",
+    "partij": "Partij (Klantinteracties)",
+    "partij_identificatoren": "Partij-identificatoren",
+    "digitale_adressen": "Digitale adressen",
+    "klantcontacten": "Klantcontacten",
     # --- the rest of a privacy-request export ----------------------------------------------
     "registratie": "Registratie",
     "validaties": "Bewijs van authenticatie",
