@@ -1,8 +1,9 @@
 """The partij view of a klant in Chromium (issue 14): a data manager opens a validated klant
 and sees its partij block, its partij-identificatoren (in full for a beheerder, masked for a
 raadpleger), its digital addresses with the standaard one and the verification date, and its
-klantcontacten, each linking to the contactmoment page. ``KLANTEN_SCREENSHOTS=1`` writes the
-screenshot of docs/admin.md."""
+klantcontacten, each linking to the contactmoment page; and the interne taken list, from
+which an actor's page is one click. ``KLANTEN_SCREENSHOTS=1`` writes the screenshots of
+docs/admin.md."""
 
 import re
 from datetime import UTC, date, datetime
@@ -11,7 +12,7 @@ import pytest
 
 from klanten.beheer.groups import BEHEERDER, RAADPLEGER
 from klanten.datamodel import contacten
-from klanten.datamodel.klantcontacten import Actor, ActorKlantcontact
+from klanten.datamodel.klantcontacten import Actor, ActorKlantcontact, InterneTaak
 from klanten.datamodel.models import Klant
 from klanten.datamodel.partijen import DigitaalAdres, PartijIdentificator, normaliseer_adres
 from tests.conftest import BSN, RSIN
@@ -70,6 +71,15 @@ def partij_gegevens(klant):
         naam="Petra de Vries", soort_actor="medewerker", object_id="mdw-7"
     )
     ActorKlantcontact.objects.create(actor=medewerker, klantcontact=contact)
+    team = Actor.objects.create(naam="Team Parkeren", soort_actor="organisatorische_eenheid")
+    taak = InterneTaak.objects.create(
+        nummer="0000000042",
+        gevraagde_handeling="Terugbellen over de parkeervergunning",
+        aanleidinggevend_klantcontact=contact,
+        status="te_verwerken",
+        toegewezen_op=datetime(2025, 2, 3, 8, 20, tzinfo=UTC),
+    )
+    taak.toegewezen_aan_actoren.set([medewerker, team])
     return contact
 
 
@@ -122,3 +132,21 @@ def test_the_partij_view_of_a_klant(web, oidc_provider, page, screenshot, groep,
     assert page.get_by_role(
         "heading", level=1, name=re.compile("Contactmoment van 03-02-2025")
     ).is_visible()
+
+
+def test_the_interne_taken_list(web, oidc_provider, page, screenshot):
+    gevalideerd, _los = klanten()
+    partij_gegevens(gevalideerd)
+    sign_in(page, web, oidc_provider, "medewerker-30", RAADPLEGER, ("Jan", "Bos"))
+    page.set_viewport_size({"width": 1280, "height": 600})
+    page.goto(f"{web.url}/admin/datamodel/internetaak/?q=parkeren")
+    rij = page.locator("#result_list tbody tr").first
+    tekst = rij.inner_text()
+    for verwacht in ("0000000042", "Terugbellen over de parkeervergunning", "Te verwerken"):
+        assert verwacht in tekst, verwacht
+    assert "Petra de Vries" in tekst and "Team Parkeren" in tekst
+    screenshot(page, "admin-interne-taken", full_page=False)
+    rij.get_by_role("link", name="Petra de Vries").click()
+    page.wait_for_url(re.compile(r"/admin/datamodel/actor/\d+/change/"))
+    assert page.get_by_role("heading", level=1, name="Petra de Vries (medewerker)").is_visible()
+    assert "Terugbellen over de parkeervergunning" in page.locator("#content").inner_text()

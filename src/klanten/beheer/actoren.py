@@ -125,6 +125,9 @@ class ActorAdmin(AlleenLezen, BeheerAdmin):
             )
         )
 
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"title": "Actoren", **(extra_context or {})})
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = dict(extra_context or {})
         actor = self.get_object(request, object_id)

@@ -158,6 +158,9 @@ class InterneTaakAdmin(AlleenLezen, BeheerAdmin):
             )
         )
 
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"title": "Interne taken", **(extra_context or {})})
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = dict(extra_context or {})
         taak = self.get_object(request, object_id)
