@@ -184,3 +184,7 @@ def pytest_terminal_summary(terminalreporter):
             yellow=True,
             bold=True,
         )
+
+
+# the Klantinteracties API's clients (Token keys, component ki): tests/ki_fixtures.py
+from .ki_fixtures import ki_api, ki_vertrouwd, make_ki_client  # noqa: E402, F401

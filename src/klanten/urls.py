@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("klanten.health.urls")),
     path("klanten/api/v1/", include("klanten.api.urls")),
     path("contactmomenten/api/v1/", include("klanten.contactmomenten.urls")),
+    path("klantinteracties/api/v1/", include("klanten.klantinteracties.urls")),
     # vng_api_common's error documentation pages (the `type` of a problem+json body)
     path("ref/", include("vng_api_common.urls")),
     # the kanalen documentation page: the documentatieLink of register_kanalen (C13)

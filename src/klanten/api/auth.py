@@ -1,5 +1,5 @@
-"""ZGW JWT authorization for the APIs of this service: Klanten (component ``kc``) and
-Contactmomenten (``cmc``).
+"""ZGW JWT authorization for the APIs of this service: Klanten (component ``kc``),
+Contactmomenten (``cmc``) and Klantinteracties (``ki``; also ``Token`` keys, :class:`TokenAuth`).
 
 Checks a client's token the ZGW way (client lookup, HS256 signature, ``iat`` and expiry, the
 ZGW error codes of vng_api_common) and reads an application's scopes for the component of the
@@ -294,20 +294,63 @@ class KlantenJWTAuth:
         return scopes.is_contained_in(list(granted))
 
 
+class TokenAuth(KlantenJWTAuth):
+    """K2: ``Authorization: Token <key>`` (Open Klant's scheme, what Open Forms, KISS and Open
+    Inwoner send), accepted by the Klantinteracties API only. The key identifies an API client
+    (``klanten.config.tokens``); its scopes are the client's, as for a JWT. An unknown or
+    inactive key is refused with 403 (``ongeldige-token``) when a permission check reads it."""
+
+    def __init__(self, sleutel: str, component: str | None = None):
+        super().__init__(None, component)
+        self.sleutel = sleutel
+
+    @property
+    def payload(self) -> dict | None:
+        return {}
+
+    @property
+    def client_id(self) -> str | None:
+        return None
+
+    @property
+    def applicaties(self) -> list:
+        if not hasattr(self, "_applicaties"):
+            from klanten.config.tokens import applicatie_voor_sleutel
+
+            applicatie = applicatie_voor_sleutel(self.sleutel)
+            if applicatie is None:
+                logger.info("invalid_api_token")
+                raise PermissionDenied("Ongeldige token.", code="ongeldige-token")
+            self._applicaties = [
+                Applicatie.objects.prefetch_related("autorisaties").get(pk=applicatie.pk)
+            ]
+        return self._applicaties
+
+
+TOKEN_PATHS = ("/klantinteracties/api/",)
+
+
 class KlantenAuthMiddleware:
-    """Puts the request's token (``Authorization: Bearer <jwt>``) in ``request.jwt_auth``;
-    it is verified when a permission check first reads it."""
+    """Puts the request's token (``Authorization: Bearer <jwt>``, or for Klantinteracties
+    ``Authorization: Token <key>``) in ``request.jwt_auth``; it is verified when a permission
+    check first reads it."""
 
     header = "HTTP_AUTHORIZATION"
     prefix = "Bearer "
+    token_prefix = "Token "
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         authorization = request.META.get(self.header, "")
+        component = component_for_path(request.path)
+        if authorization.startswith(self.token_prefix) and request.path.startswith(TOKEN_PATHS):
+            sleutel = authorization[len(self.token_prefix) :].strip()
+            request.jwt_auth = TokenAuth(sleutel, component)
+            return self.get_response(request)
         encoded = (
             authorization[len(self.prefix) :] if authorization.startswith(self.prefix) else None
         )
-        request.jwt_auth = KlantenJWTAuth(encoded, component_for_path(request.path))
+        request.jwt_auth = KlantenJWTAuth(encoded, component)
         return self.get_response(request)

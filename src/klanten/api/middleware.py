@@ -13,6 +13,8 @@ from .exceptions import problem_response
 API_COMPONENTS = {
     "/klanten/api/": ComponentTypes.kc,
     "/contactmomenten/api/": ComponentTypes.cmc,
+    # the Klantinteracties API (K2); no ZGW component of its own: "ki"
+    "/klantinteracties/api/": "ki",
 }
 API_PREFIX = tuple(API_COMPONENTS)
 

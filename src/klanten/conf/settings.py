@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "klanten.datamodel",
     "klanten.api",
     "klanten.contactmomenten",
+    "klanten.klantinteracties",
     "klanten.config",
     "klanten.health",
     "klanten.background",
@@ -422,6 +423,11 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
 SESSION_COOKIE_SAMESITE = "Lax"  # the provider's redirect back is a top-level GET
 # "Mijn klantgegevens": the organisation (RSIN) whose klanten residents see and register
 MIJN_GEGEVENS_BRONORGANISATIE = env_str("MIJN_GEGEVENS_BRONORGANISATIE", "")
+# Klantinteracties (K5): the organisation (RSIN) of the partijen its clients create; the
+# unconfirmed anchors and the one organisatie partij per HR key are per this organisation
+KLANTINTERACTIES_BRONORGANISATIE = env_str(
+    "KLANTINTERACTIES_BRONORGANISATIE", MIJN_GEGEVENS_BRONORGANISATIE or "000000000"
+)
 # the organisation's name on every page ("Klantgegevens – Gemeente Zeist"), and the names of
 # bronorganisaties (RSIN=naam, comma-separated) in the admin's filter and lists
 KLANTEN_ORGANISATIE_NAAM = env_str("ORGANIZATION_NAME", "")

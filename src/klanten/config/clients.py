@@ -1,5 +1,6 @@
 """API clients: a ZGW JWT secret plus an Applicatie with its scopes per API: component ``kc``
-(Klanten API) and ``cmc`` (Contactmomenten API), one Autorisatie each."""
+(Klanten API), ``cmc`` (Contactmomenten API) and ``ki`` (Klantinteracties API), one Autorisatie
+each; for Klantinteracties also ``Token`` keys (``klanten.config.tokens``)."""
 
 import warnings
 from dataclasses import dataclass
@@ -34,6 +35,17 @@ CONTACTMOMENTEN_SCOPES = (
     "audittrails.lezen",
 )
 
+# the Klantinteracties API (component ki, K2); ``klantinteracties.adressen_zoeken``: K7, the
+# exact search of digital addresses over betrokkenen (KISS), logged like a klantbeeld lookup
+KLANTINTERACTIES_COMPONENT = "ki"
+KLANTINTERACTIES_SCOPES = (
+    "klantinteracties.lezen",
+    "klantinteracties.aanmaken",
+    "klantinteracties.bijwerken",
+    "klantinteracties.verwijderen",
+    "klantinteracties.adressen_zoeken",
+)
+
 
 # V2/V4: what each rank means, for choosing an application's maximum assurance rank.
 RANK_LABELS = {
@@ -65,11 +77,18 @@ class APIClient:
     maximale_rang: int | None = None
     # scopes for the Contactmomenten API (component cmc)
     contactmomenten_scopes: tuple[str, ...] = ()
+    # scopes for the Klantinteracties API (component ki)
+    klantinteracties_scopes: tuple[str, ...] = ()
+    # K4: partijen this client creates with a BSN/KvK are validated at maximale_rang
+    vertrouwde_bron_klantinteracties: bool = False
+    # Token keys (K2) chosen by the deployer; existing keys of the client are kept
+    tokens: tuple[str, ...] = ()
 
     def scopes_per_component(self) -> dict[str, tuple[str, ...]]:
         return {
             ComponentTypes.kc: tuple(self.scopes),
             ComponentTypes.cmc: tuple(self.contactmomenten_scopes),
+            KLANTINTERACTIES_COMPONENT: tuple(self.klantinteracties_scopes),
         }
 
 
@@ -80,15 +99,21 @@ def validate_maximale_rang(value: int | None) -> None:
         raise ValueError(f"Maximale rang moet 0-4 zijn (of leeg), niet {value!r}.")
 
 
-def save_validatierecht(applicatie: Applicatie, maximale_rang: int | None) -> None:
-    """Create, update or (for None) delete the application's right to assert evidence."""
+def save_validatierecht(
+    applicatie: Applicatie, maximale_rang: int | None, vertrouwde_bron_klantinteracties=None
+) -> None:
+    """Create, update or (for None) delete the application's right to assert evidence
+    (``vertrouwde_bron_klantinteracties`` None: left as it is)."""
     validate_maximale_rang(maximale_rang)
     if maximale_rang is None:
+        if vertrouwde_bron_klantinteracties:
+            raise ValueError("Een vertrouwde bron voor Klantinteracties heeft een maximale rang.")
         ValidatieRecht.objects.filter(applicatie=applicatie).delete()
     else:
-        ValidatieRecht.objects.update_or_create(
-            applicatie=applicatie, defaults={"maximale_rang": maximale_rang}
-        )
+        defaults = {"maximale_rang": maximale_rang}
+        if vertrouwde_bron_klantinteracties is not None:
+            defaults["vertrouwde_bron_klantinteracties"] = vertrouwde_bron_klantinteracties
+        ValidatieRecht.objects.update_or_create(applicatie=applicatie, defaults=defaults)
 
 
 @transaction.atomic
@@ -105,6 +130,11 @@ def save_api_client(client: APIClient) -> Applicatie:
     if unknown:
         raise ValueError(
             f"Onbekende scopes voor de Contactmomenten API: {', '.join(sorted(unknown))}"
+        )
+    unknown = set(client.klantinteracties_scopes) - set(KLANTINTERACTIES_SCOPES)
+    if unknown:
+        raise ValueError(
+            f"Onbekende scopes voor de Klantinteracties API: {', '.join(sorted(unknown))}"
         )
     validate_maximale_rang(client.maximale_rang)
     if secret_is_short(client.secret):
@@ -129,5 +159,9 @@ def save_api_client(client: APIClient) -> Applicatie:
             Autorisatie.objects.create(
                 applicatie=applicatie, component=component, scopes=list(scopes)
             )
-    save_validatierecht(applicatie, client.maximale_rang)
+    save_validatierecht(applicatie, client.maximale_rang, client.vertrouwde_bron_klantinteracties)
+    from .tokens import zet_sleutel
+
+    for sleutel in client.tokens:
+        zet_sleutel(applicatie, sleutel, omschrijving="setup_configuration")
     return applicatie

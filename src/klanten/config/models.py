@@ -75,6 +75,17 @@ class ValidatieRecht(models.Model):
         validators=[MaxValueValidator(4)],
         help_text="0-4 op de schaal van betrouwbaarheidsniveaus (2 = DigiD Midden).",
     )
+    # K4: Klantinteracties clients send no assurance level; a client that only lets signed-in
+    # persons create a partij (Open Forms, Open Inwoner) may be configured as a trusted
+    # asserter: a partij it creates or finds with a BSN or KvK number is validated with
+    # evidence of this client at ``maximale_rang`` (unless it sends X-Authenticatie-Context)
+    vertrouwde_bron_klantinteracties = models.BooleanField(
+        "vertrouwde bron (Klantinteracties)",
+        default=False,
+        help_text="Partijen die deze client in de Klantinteracties API met een BSN of "
+        "KvK-nummer aanmaakt of opzoekt, gelden als gevalideerd op de maximale rang (de client "
+        "laat alleen ingelogde personen een partij aanmaken). Nooit voor KISS.",
+    )
 
     class Meta:
         verbose_name = "validatierecht"
@@ -82,3 +93,27 @@ class ValidatieRecht(models.Model):
 
     def __str__(self) -> str:
         return f"{self.applicatie.label}: rang {self.maximale_rang}"
+
+
+class APIToken(models.Model):
+    """K2: a key with which an API client calls the Klantinteracties API as
+    ``Authorization: Token <key>`` (what Open Forms, KISS and Open Inwoner send).
+
+    Only a SHA-256 hash of the key is stored: the key is shown once, when it is made or
+    rotated (``klanten.config.tokens``). A client may hold several keys (rotation without
+    downtime); an inactive key is refused."""
+
+    applicatie = models.ForeignKey(Applicatie, on_delete=models.CASCADE, related_name="tokens")
+    sleutel_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # the first characters of the key, to recognise it in the admin (not enough to use it)
+    voorvoegsel = models.CharField(max_length=8, editable=False)
+    omschrijving = models.CharField(max_length=200, blank=True)
+    actief = models.BooleanField(default=True)
+    aangemaakt_op = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "API-token"
+        verbose_name_plural = "API-tokens"
+
+    def __str__(self) -> str:
+        return f"{self.voorvoegsel}… ({self.applicatie.label})"

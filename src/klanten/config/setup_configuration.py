@@ -28,6 +28,23 @@ class APIClientModel(ConfigurationModel):
         "contactmomenten.aanmaken, contactmomenten.bijwerken, contactmomenten.verwijderen, "
         "audittrails.lezen).",
     )
+    klantinteracties_scopes: list[str] = Field(
+        default_factory=list,
+        description="Scopes for the Klantinteracties API (klantinteracties.lezen, "
+        "klantinteracties.aanmaken, klantinteracties.bijwerken, klantinteracties.verwijderen, "
+        "klantinteracties.adressen_zoeken).",
+    )
+    klantinteracties_tokens: list[str] = Field(
+        default_factory=list,
+        description="Keys the client sends as 'Authorization: Token <key>' to the "
+        "Klantinteracties API (stored hashed; at least 32 characters).",
+    )
+    vertrouwde_bron_klantinteracties: bool = Field(
+        default=False,
+        description="Trusted asserter (K4): partijen this client creates with a BSN or KvK "
+        "number are validated at maximale_rang. Only for clients that let signed-in persons "
+        "alone create a partij (Open Forms, Open Inwoner); never for KISS.",
+    )
     maximale_rang: int | None = Field(
         default=None,
         ge=0,
@@ -38,6 +55,14 @@ class APIClientModel(ConfigurationModel):
 
     class Meta:
         extra_kwargs = {}
+
+    @field_validator("klantinteracties_tokens")
+    @classmethod
+    def check_tokens(cls, value: list[str]) -> list[str]:
+        for sleutel in value:
+            if len(sleutel) < 32 or len(sleutel) > 200 or not sleutel.isprintable():
+                raise ValueError("A Klantinteracties token is 32-200 printable characters.")
+        return value
 
 
 class APIClientsModel(ConfigurationModel):
@@ -64,6 +89,9 @@ class APIClientsConfigurationStep(BaseConfigurationStep[APIClientsModel]):
                     scopes=tuple(item.scopes),
                     maximale_rang=item.maximale_rang,
                     contactmomenten_scopes=tuple(item.contactmomenten_scopes),
+                    klantinteracties_scopes=tuple(item.klantinteracties_scopes),
+                    vertrouwde_bron_klantinteracties=item.vertrouwde_bron_klantinteracties,
+                    tokens=tuple(item.klantinteracties_tokens),
                 )
             )
 

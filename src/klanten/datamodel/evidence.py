@@ -223,3 +223,70 @@ def _validate_identities(bewijs: rules.Bewijs) -> None:
                 raise _refuse(
                     "De identificatie in het bewijs is ongeldig.", "identiteit-ongeldig"
                 ) from exc
+
+
+# K4: the level a trusted Klantinteracties client asserts, per means and rank (the canonical
+# values of the scale, ``assurance.CANONICAL_RANKS``)
+_NIVEAU_PER_RANG = {
+    Middel.digid: {
+        1: "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport",
+        2: "urn:oasis:names:tc:SAML:2.0:ac:classes:MobileTwoFactorContract",
+        3: "urn:oasis:names:tc:SAML:2.0:ac:classes:Smartcard",
+        4: "urn:oasis:names:tc:SAML:2.0:ac:classes:SmartcardPKI",
+    },
+    Middel.eherkenning: {
+        0: "urn:etoegang:core:assurance-class:loa1",
+        1: "urn:etoegang:core:assurance-class:loa2",
+        2: "urn:etoegang:core:assurance-class:loa2plus",
+        3: "urn:etoegang:core:assurance-class:loa3",
+        4: "urn:etoegang:core:assurance-class:loa4",
+    },
+}
+
+
+def bewijs_van_klantinteracties_client(
+    applicatie, identiteit: rules.Identiteit, context: dict | None = None
+) -> rules.Bewijs | None:
+    """K4: the evidence a Klantinteracties client gives for the person or organisation of
+    ``identiteit`` (who signed in to it), or None when it gives none.
+
+    - with an ``X-Authenticatie-Context`` (``context``: ``middel``, ``niveau``, ``moment``) the
+      client asserts that level, as any application asserting evidence: at most its maximum
+      rank (``ValidatieRecht``), else refused (403);
+    - without it, a client configured as a trusted asserter
+      (``vertrouwde_bron_klantinteracties``) asserts its maximum rank, by DigiD for a BSN and
+      eHerkenning otherwise, authenticated now;
+    - any other client gives no evidence (KISS: its partijen are unconfirmed anchors).
+    """
+    if context is not None:
+        return bewijs_from_assertion(
+            applicatie=applicatie,
+            middel=context["middel"],
+            betrouwbaarheidsniveau=context["niveau"],
+            authenticatie_moment=context["moment"],
+            uitgever="",
+            geauthenticeerde=identiteit,
+            vertegenwoordigde=None,
+            machtiging="",
+            gegevens_bevestigd=True,
+        )
+    recht = ValidatieRecht.objects.filter(applicatie=applicatie).first() if applicatie else None
+    if recht is None or not recht.vertrouwde_bron_klantinteracties:
+        return None
+    middel = Middel.digid if identiteit.type == SleutelType.bsn else Middel.eherkenning
+    rang = recht.maximale_rang
+    niveaus = _NIVEAU_PER_RANG[middel]
+    if rang not in niveaus:
+        return None
+    bewijs = rules.Bewijs(
+        middel=middel,
+        betrouwbaarheidsniveau=niveaus[rang],
+        rang=rang,
+        uitgever=applicatie.label,
+        bron=ValidatieBron.applicatie,
+        authenticatie_moment=datetime.now(UTC),
+        geauthenticeerde=identiteit,
+        gegevens_bevestigd=True,
+    )
+    _validate_identities(bewijs)
+    return bewijs

@@ -26,7 +26,7 @@ from vng_api_common.constants import CommonResourceAction
 
 from klanten.notificaties import audit
 
-from . import rules, wijzigingen
+from . import partijsync, rules, wijzigingen
 from .constants import SleutelType, SubjectType
 from .models import (
     IDENTIFICATIE_ATTR,
@@ -255,6 +255,8 @@ def _maak(data: dict) -> Klant:
         _write_adres(klant, adres, replace=True)
     if identificatie is not None:
         _write_identificatie(klant, identificatie, replace=True)
+    # K3/K8: its identifiers and standaard addresses as partij
+    partijsync.synchroniseer(klant)
     return klant
 
 
@@ -315,6 +317,7 @@ def _wijzig(klant: Klant, data: dict, *, partial: bool) -> None:
         identificatie = data["subject_identificatie"]
         if identificatie is not None or not partial:
             _write_identificatie(klant, identificatie, replace=not partial)
+    partijsync.synchroniseer(klant)
 
 
 def _require_validated_subject_unchanged(klant: Klant, data: dict | None, partial: bool) -> None:
@@ -391,6 +394,15 @@ def verwijder_klanten(
     else:
         basis = wijzigingen.basis_url_zonder_request()
         audit.verwijder_van_objecten(wijzigingen.klant_url(k, basis) for k in klanten)
+    # their partij audit trail (Klantinteracties) holds their data too
+    audit.verwijder_van_objecten(f"/partijen/{k.uuid}" for k in klanten)
+    # their own digital addresses go; one a betrokkene also gave stays with it (K9)
+    from .partijen import DigitaalAdres
+
+    DigitaalAdres.objects.filter(klant_id__in=klant_ids, betrokkene__isnull=True).delete()
+    DigitaalAdres.objects.filter(klant_id__in=klant_ids).update(
+        klant=None, is_standaard_adres=False
+    )
     Klant.objects.filter(pk__in=[klant.pk for klant in klanten]).delete()
 
 
@@ -525,6 +537,7 @@ def _valideer(klant: Klant, bewijs: rules.Bewijs, actor: Actor, *, mode: str | N
                 raise _duplicate(existing)
         _take_identity_from_evidence(klant, identiteit)
         klant.gevalideerd = True
+        klant.anker = False  # K5: a promoted anchor is the validated partij
         klant.gevalideerde_sleutel_type = identiteit.type
         klant.gevalideerde_sleutel = identiteit.identificatie
         klant.registratie_rang = bewijs.rang
@@ -536,6 +549,7 @@ def _valideer(klant: Klant, bewijs: rules.Bewijs, actor: Actor, *, mode: str | N
             if "een_gevalideerde_klant_per_bsn" not in str(exc):
                 raise
             raise _duplicate(_existing_validated(klant, identiteit)) from exc
+        partijsync.synchroniseer_identificatoren(klant)
 
     return Validatie.objects.create(
         klant=klant,
@@ -648,6 +662,7 @@ def corrigeer_subject(
     if subject_gewijzigd:
         klant.subject = subject
     klant.save()
+    partijsync.synchroniseer_identificatoren(klant)
     wijzigingen.leg_correctie_vast(
         klant,
         oud=oud,

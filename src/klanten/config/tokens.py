@@ -1,0 +1,82 @@
+"""K2: the ``Token`` keys of API clients for the Klantinteracties API.
+
+A key is 40 random URL-safe characters; only its SHA-256 hash is stored (``APIToken``), so the
+key is shown once: when it is made (:func:`maak_token`) or rotated (:func:`roteer`). A client
+may hold several keys (rotate one while the other is still in use); an inactive key, or a key
+of no client, identifies nobody (:func:`applicatie_voor_sleutel`).
+
+    token, sleutel = maak_token(applicatie, omschrijving="Open Forms")
+    # show ``sleutel`` once; later:
+    nieuwe_sleutel = roteer(token)
+    applicatie_voor_sleutel(sleutel)  # -> Applicatie or None
+"""
+
+import hashlib
+import secrets
+
+from django.db import transaction
+from vng_api_common.authorizations.models import Applicatie
+
+from .models import APIToken
+
+SLEUTEL_BYTES = 30  # 40 URL-safe characters
+# longer values are no key of ours (and are not hashed at all)
+MAX_SLEUTEL_LENGTE = 200
+
+
+def sleutel_hash(sleutel: str) -> str:
+    return hashlib.sha256(sleutel.encode()).hexdigest()
+
+
+def _nieuwe_sleutel() -> str:
+    return secrets.token_urlsafe(SLEUTEL_BYTES)
+
+
+@transaction.atomic
+def maak_token(applicatie: Applicatie, omschrijving: str = "") -> tuple[APIToken, str]:
+    """A new active key for ``applicatie``: the token row and the key (shown once)."""
+    sleutel = _nieuwe_sleutel()
+    token = APIToken.objects.create(
+        applicatie=applicatie,
+        sleutel_hash=sleutel_hash(sleutel),
+        voorvoegsel=sleutel[:8],
+        omschrijving=omschrijving,
+    )
+    return token, sleutel
+
+
+@transaction.atomic
+def roteer(token: APIToken) -> str:
+    """Replace the key of ``token`` (the old key stops working at once); the new key."""
+    sleutel = _nieuwe_sleutel()
+    token.sleutel_hash = sleutel_hash(sleutel)
+    token.voorvoegsel = sleutel[:8]
+    token.save(update_fields=["sleutel_hash", "voorvoegsel"])
+    return sleutel
+
+
+@transaction.atomic
+def zet_sleutel(applicatie: Applicatie, sleutel: str, omschrijving: str = "") -> APIToken:
+    """A key chosen by the deployer (``setup_configuration``): idempotent per key."""
+    token, _ = APIToken.objects.update_or_create(
+        sleutel_hash=sleutel_hash(sleutel),
+        defaults={
+            "applicatie": applicatie,
+            "voorvoegsel": sleutel[:8],
+            "omschrijving": omschrijving,
+            "actief": True,
+        },
+    )
+    return token
+
+
+def applicatie_voor_sleutel(sleutel: str) -> Applicatie | None:
+    """The client an active key belongs to, else None (one indexed query)."""
+    if not sleutel or len(sleutel) > MAX_SLEUTEL_LENGTE or "\x00" in sleutel:
+        return None
+    token = (
+        APIToken.objects.select_related("applicatie")
+        .filter(sleutel_hash=sleutel_hash(sleutel), actief=True)
+        .first()
+    )
+    return token.applicatie if token is not None else None

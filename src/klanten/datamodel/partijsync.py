@@ -1,0 +1,181 @@
+"""K3/K8: the partij tables follow the klant's own columns, whichever API wrote them.
+
+The Klanten API keeps a klant's identification (``inpBsn``, ``innNnpId``,
+``vestigingsNummer``) and its ``emailadres``/``telefoonnummer`` in the klant's rows; the
+Klantinteracties API shows them as ``PartijIdentificator`` and standaard ``DigitaalAdres``
+rows. :func:`synchroniseer` makes those rows equal to the klant after every write of the
+services (``services._maak``, ``_wijzig``, ``_valideer``, ``corrigeer_subject``), in the same
+transaction, with the klant row locked by the caller. It changes nothing that the Klanten API
+shows.
+
+- identifiers: the klant's identification gives its bsn, rsin or vestigingsnummer identifier
+  (updated in place, so its uuid stays; removed when the identification is); a KvK number it
+  was validated with gives a kvk_nummer identifier; an anchor (K5) its bsn. An HR identifier
+  that another klant of the organisation already holds is not made twice: the klant is shown
+  as a contactpersoon of that organisatie partij (K5, ``werkte_voor_partij``);
+- addresses: ``emailadres`` is the standaard e-mail address, ``telefoonnummer`` the standaard
+  phone number (a changed address loses its ``verificatieDatum``; an emptied column removes
+  the standaard address, or leaves it to the betrokkene that also gave it).
+"""
+
+from __future__ import annotations
+
+from .constants import SleutelType, SubjectType
+from .models import Klant
+from .partijen import (
+    CodeObjecttype,
+    CodeRegister,
+    CodeSoortObjectId,
+    DigitaalAdres,
+    PartijIdentificator,
+    SoortDigitaalAdres,
+    normaliseer_adres,
+)
+
+# identifier kind -> (register, objecttype)
+SOORTEN = {
+    CodeSoortObjectId.bsn: (CodeRegister.brp, CodeObjecttype.natuurlijk_persoon),
+    CodeSoortObjectId.kvk_nummer: (CodeRegister.hr, CodeObjecttype.niet_natuurlijk_persoon),
+    CodeSoortObjectId.rsin: (CodeRegister.hr, CodeObjecttype.niet_natuurlijk_persoon),
+    CodeSoortObjectId.vestigingsnummer: (CodeRegister.hr, CodeObjecttype.vestiging),
+}
+# the identifier kind of each Klanten API identification, and its field
+KLANTEN_SOORTEN = {
+    SubjectType.natuurlijk_persoon: (CodeSoortObjectId.bsn, "inp_bsn"),
+    SubjectType.niet_natuurlijk_persoon: (CodeSoortObjectId.rsin, "inn_nnp_id"),
+    SubjectType.vestiging: (CodeSoortObjectId.vestigingsnummer, "vestigings_nummer"),
+}
+BEHEERD = (
+    CodeSoortObjectId.bsn,
+    CodeSoortObjectId.rsin,
+    CodeSoortObjectId.vestigingsnummer,
+)
+# the evidence key type of an identifier kind
+SLEUTEL_VOOR_SOORT = {
+    CodeSoortObjectId.bsn: SleutelType.bsn,
+    CodeSoortObjectId.kvk_nummer: SleutelType.kvk,
+    CodeSoortObjectId.rsin: SleutelType.rsin,
+    CodeSoortObjectId.vestigingsnummer: SleutelType.vestigingsnummer,
+}
+HR_SOORTEN = (
+    CodeSoortObjectId.kvk_nummer,
+    CodeSoortObjectId.rsin,
+    CodeSoortObjectId.vestigingsnummer,
+)
+
+
+def synchroniseer(klant: Klant) -> None:
+    synchroniseer_identificatoren(klant)
+    synchroniseer_standaard(klant, SoortDigitaalAdres.email, klant.emailadres or "")
+    synchroniseer_standaard(klant, SoortDigitaalAdres.telefoonnummer, klant.telefoonnummer or "")
+
+
+def _gewenst(klant: Klant) -> dict[str, str]:
+    gewenst: dict[str, str] = {}
+    if klant.subject_type in KLANTEN_SOORTEN:
+        soort, veld = KLANTEN_SOORTEN[klant.subject_type]
+        identificatie = klant.subject_identificatie
+        waarde = getattr(identificatie, veld, "") if identificatie is not None else ""
+        if waarde:
+            gewenst[soort] = waarde
+    if klant.gevalideerd and klant.gevalideerde_sleutel_type == SleutelType.kvk:
+        gewenst[CodeSoortObjectId.kvk_nummer] = klant.gevalideerde_sleutel
+    if klant.anker and klant.gevalideerde_sleutel_type == SleutelType.bsn:
+        gewenst.setdefault(CodeSoortObjectId.bsn, klant.gevalideerde_sleutel)
+    return gewenst
+
+
+def houder(bronorganisatie: str, soort: str, object_id: str, zonder: Klant | None = None):
+    """The klant of the organisation that holds an HR identifier (K5: one organisatie partij
+    per HR key), or None."""
+    rijen = PartijIdentificator.objects.filter(
+        bronorganisatie=bronorganisatie,
+        code_soort_object_id=soort,
+        object_id=object_id,
+        klant__isnull=False,
+    )
+    if zonder is not None:
+        rijen = rijen.exclude(klant=zonder)
+    rij = rijen.order_by("pk").only("klant_id").first()
+    return rij.klant_id if rij is not None else None
+
+
+def synchroniseer_identificatoren(klant: Klant) -> None:
+    bestaand = {
+        rij.code_soort_object_id: rij for rij in PartijIdentificator.objects.filter(klant=klant)
+    }
+    gewenst = _gewenst(klant)
+    for soort in (*BEHEERD, CodeSoortObjectId.kvk_nummer):
+        rij = bestaand.get(soort)
+        waarde = gewenst.get(soort)
+        if waarde is None:
+            if rij is not None and soort in BEHEERD:
+                rij.delete()
+            continue
+        if rij is not None:
+            if rij.object_id != waarde:
+                rij.object_id = waarde
+                rij.save(update_fields=["object_id"])
+            continue
+        if soort in HR_SOORTEN:
+            ander = houder(klant.bronorganisatie, soort, waarde, zonder=klant)
+            if ander is not None:
+                if klant.werkte_voor_partij_id is None:
+                    Klant.objects.filter(pk=klant.pk).update(werkte_voor_partij_id=ander)
+                    klant.werkte_voor_partij_id = ander
+                continue
+        register, objecttype = SOORTEN[soort]
+        PartijIdentificator.objects.create(
+            bronorganisatie=klant.bronorganisatie,
+            klant=klant,
+            code_register=register,
+            code_objecttype=objecttype,
+            code_soort_object_id=soort,
+            object_id=waarde,
+            geregistreerd_door=klant.geregistreerd_door,
+        )
+
+
+def _van_partij_af(rij: DigitaalAdres) -> None:
+    """A standaard address the klant no longer has: kept for the betrokkene that also gave
+    it, else removed."""
+    if rij.betrokkene_id is not None:
+        rij.klant = None
+        rij.is_standaard_adres = False
+        rij.save(update_fields=["klant", "is_standaard_adres"])
+    else:
+        rij.delete()
+
+
+def synchroniseer_standaard(klant: Klant, soort: str, waarde: str) -> None:
+    rijen = list(DigitaalAdres.objects.filter(klant=klant, soort_digitaal_adres=soort))
+    standaard = next((r for r in rijen if r.is_standaard_adres), None)
+    if not waarde:
+        if standaard is not None:
+            _van_partij_af(standaard)
+        return
+    if standaard is not None and standaard.adres == waarde:
+        return
+    norm = normaliseer_adres(soort, waarde)
+    zelfde = next((r for r in rijen if r.adres_genormaliseerd == norm), None)
+    if zelfde is not None:
+        if standaard is not None and standaard.pk != zelfde.pk:
+            _van_partij_af(standaard)
+        zelfde.adres = waarde
+        zelfde.is_standaard_adres = True
+        zelfde.save(update_fields=["adres", "is_standaard_adres"])
+        return
+    if standaard is not None:
+        standaard.adres = waarde
+        standaard.adres_genormaliseerd = norm
+        standaard.verificatie_datum = None  # K8: a changed address is no longer verified
+        standaard.save(update_fields=["adres", "adres_genormaliseerd", "verificatie_datum"])
+        return
+    DigitaalAdres.objects.create(
+        klant=klant,
+        soort_digitaal_adres=soort,
+        adres=waarde,
+        adres_genormaliseerd=norm,
+        is_standaard_adres=True,
+        geregistreerd_door=klant.geregistreerd_door,
+    )

@@ -1,0 +1,71 @@
+"""Recording the changes of partijen (K10): the Klantinteracties API's resources on the shared
+``klanten.notificaties`` (kanaal ``partijen`` as Open Klant names it, audit ``bron`` ``ki``),
+as ``wijzigingen`` does for klanten.
+
+- a partij: one audit record and one notification (kenmerk ``soortPartij``, never personal
+  data) per create or change of its representation; nothing when it did not change;
+- a partij-identificator or digitaal adres: a change of its partij (the partij's
+  representation lists them), recorded as the partij's ``partial_update``; one without a partij
+  is recorded as its own resource (``partijidentificator``, ``digitaaladres``) on the same
+  kanaal, without kenmerken.
+
+A change through Klantinteracties that also changes the Klanten API's representation (a
+standaard address is the klant's ``emailadres``/``telefoonnummer``, K8) is recorded on both
+kanalen by the services (``partijservices``).
+"""
+
+from __future__ import annotations
+
+from notifications_api_common.kanalen import Kanaal
+
+from klanten.notificaties.wijziging import Resource
+from klanten.notificaties.wijziging import leg_vast as _leg_vast
+
+from .models import Klant
+from .wijzigingen import Herkomst
+
+KANAAL_PARTIJEN = Kanaal(
+    "partijen",
+    main_resource=Klant,
+    kenmerken=("soort_partij",),
+    extra_kwargs={
+        "soort_partij": {"help_text": "De soort partij: persoon, organisatie of contactpersoon."}
+    },
+)
+PARTIJ = Resource(
+    kanaal=KANAAL_PARTIJEN.label, resource="partij", bron="ki", kenmerken=("soortPartij",)
+)
+PARTIJIDENTIFICATOR = Resource(
+    kanaal=KANAAL_PARTIJEN.label, resource="partijidentificator", bron="ki"
+)
+DIGITAALADRES = Resource(kanaal=KANAAL_PARTIJEN.label, resource="digitaaladres", bron="ki")
+
+__all__ = ["DIGITAALADRES", "KANAAL_PARTIJEN", "PARTIJ", "PARTIJIDENTIFICATOR", "Herkomst"]
+
+
+def weergave(klant: Klant) -> str:
+    return f"partij {klant.uuid}"
+
+
+def leg_partij_vast(
+    actie: str, klant: Klant, *, oud: dict | None, nieuw: dict | None, herkomst: Herkomst
+) -> bool:
+    """One change of a partij, or nothing when ``oud == nieuw``."""
+    return _leg_vast(
+        PARTIJ, actie, oud=oud, nieuw=nieuw, weergave=weergave(klant), actor=herkomst.actor
+    )
+
+
+def leg_los_vast(
+    resource: Resource, actie: str, *, oud: dict | None, nieuw: dict | None, herkomst: Herkomst
+) -> bool:
+    """A change of an identifier or address that belongs to no partij."""
+    data = nieuw or oud
+    return _leg_vast(
+        resource,
+        actie,
+        oud=oud,
+        nieuw=nieuw,
+        weergave=f"{resource.resource} {data['uuid']}",
+        actor=herkomst.actor,
+    )

@@ -1,0 +1,71 @@
+"""K1: ``page`` and ``pageSize`` (default 100, at most 500; a larger value gives 500, as Open
+Klant's ``DynamicPageSizePagination``), ``{count, next, previous, results}`` with absolute
+``next``/``previous``; a page beyond the last is a 404 (problem JSON)."""
+
+from rest_framework.exceptions import NotFound
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from klanten.api.representation import CamelCaseData
+
+_MAX_OFFSET = 2**63 - 1
+
+
+def _positief(raw: str | None) -> int | None:
+    # ASCII digits only: int() also reads "١", " 2", "+2" and "1_0"
+    if raw is None or not raw.isascii() or not raw.isdigit() or len(raw) > 19:
+        return None
+    value = int(raw)
+    return value if value > 0 else None
+
+
+class KlantinteractiesPagination(PageNumberPagination):
+    page_size = 100
+    page_size_query_param = "pageSize"
+    max_page_size = 500
+
+    def paginate_queryset(self, queryset, request, view=None) -> list:
+        """The rows of the requested page; counts the matches only for a full page."""
+        page_size = _positief(request.query_params.get(self.page_size_query_param))
+        self.size = min(page_size or self.page_size, self.max_page_size)
+        number = _positief(request.query_params.get(self.page_query_param, "1"))
+        if number is None:
+            raise NotFound("Ongeldige pagina.")
+        offset = (number - 1) * self.size
+        if offset > _MAX_OFFSET:
+            raise NotFound("Ongeldige pagina.")
+        rows = list(queryset[offset : offset + self.size])
+        if not rows and number > 1:
+            raise NotFound("Ongeldige pagina.")
+        if len(rows) < self.size:
+            self.count = offset + len(rows)
+        else:
+            self.count = queryset.order_by().count()
+        self.request = request
+        self.number = number
+        return rows
+
+    def get_next_link(self):
+        if self.number * self.size >= self.count:
+            return None
+        url = self.request.build_absolute_uri()
+        return replace_query_param(url, self.page_query_param, self.number + 1)
+
+    def get_previous_link(self):
+        if self.number <= 1:
+            return None
+        url = self.request.build_absolute_uri()
+        if self.number == 2:
+            return remove_query_param(url, self.page_query_param)
+        return replace_query_param(url, self.page_query_param, self.number - 1)
+
+    def get_paginated_response(self, data):
+        return Response(
+            CamelCaseData(
+                count=self.count,
+                next=self.get_next_link(),
+                previous=self.get_previous_link(),
+                results=data,
+            )
+        )

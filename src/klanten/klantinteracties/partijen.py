@@ -1,0 +1,635 @@
+"""The partij side of the Klantinteracties API: ``/partijen``, ``/partij-identificatoren``,
+``/digitaleadressen`` (K3-K8), and their expand registrations.
+
+Expand resources registered here (``expand.registreer_resource``): ``partij``,
+``partijidentificator``, ``digitaaladres``; path ``partij.digitaleAdressen``. The
+klantcontacten side registers ``partij.betrokkenen``, ``betrokkene.hadKlantcontact`` and
+``digitaaladres.verstrektDoorBetrokkene`` on these.
+
+Visibility (K5, K6, V7):
+
+- lists and searches show validated partijen and unconfirmed anchors (an anchor only when no
+  validated partij has its BSN); never another non-validated klant;
+- by uuid, also a non-validated klant to the client that registered it (or the clients of a
+  klantcontact it took part in, V7), and everything with ``klanten.beheer``;
+- digitale adressen: those of a partij one may see; an address given only by a betrokkene is
+  listed only through ``verstrektDoorBetrokkene__*`` by a client that may see that betrokkene,
+  or found by an exact ``adres`` search with ``klantinteracties.adressen_zoeken`` (K7, logged).
+"""
+
+import json
+
+import structlog
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import status
+from rest_framework.exceptions import ErrorDetail, PermissionDenied, ValidationError
+from rest_framework.response import Response
+
+from klanten.api.request_context import herkomst
+from klanten.datamodel import evidence, partijservices, rules
+from klanten.datamodel.klantcontacten import Betrokkene
+from klanten.datamodel.models import Klant, KlantbeeldVerzoek
+from klanten.datamodel.partijen import DigitaalAdres, PartijIdentificator, normaliseer_adres
+from klanten.datamodel.partijrepresentatie import (
+    digitaal_adres_data,
+    identificator_data,
+    laad_adressen,
+    laad_partijen,
+    partij_data,
+    partij_queryset,
+)
+from klanten.datamodel.partijsync import SLEUTEL_VOOR_SOORT
+
+from . import expand, filters
+from .scopes import SCOPE_KI_ADRESSEN_ZOEKEN
+from .serializers import DigitaalAdresSerializer, PartijIdentificatorSerializer, PartijSerializer
+from .viewsets import NON_FIELD, KlantinteractiesViewSet, fout
+
+logger = structlog.stdlib.get_logger(__name__)
+
+HEADER_AUTHENTICATIE = "X-Authenticatie-Context"
+
+
+# --- visibility ---------------------------------------------------------------------------------
+
+
+def _anker_zonder_gevalideerde(prefix: str = "") -> Q:
+    """An anchor counts only while no validated klant of its organisation has its BSN (K5)."""
+    gevalideerd = Klant.objects.filter(
+        gevalideerd=True,
+        bronorganisatie=OuterRef(f"{prefix}bronorganisatie"),
+        gevalideerde_sleutel_type=OuterRef(f"{prefix}gevalideerde_sleutel_type"),
+        gevalideerde_sleutel=OuterRef(f"{prefix}gevalideerde_sleutel"),
+    )
+    return Q(**{f"{prefix}anker": True}) & ~Q(Exists(gevalideerd))
+
+
+def partij_zoekbaar(prefix: str = "") -> Q:
+    """K5/K6: what identifier, name and address searches may find."""
+    return Q(**{f"{prefix}gevalideerd": True}) | _anker_zonder_gevalideerde(prefix)
+
+
+def partij_per_uuid(ctx, prefix: str = "") -> Q:
+    """V7/K6: what a client may read by uuid."""
+    if ctx.ziet_alles:
+        return Q()
+    conditie = Q(**{f"{prefix}gevalideerd": True}) | Q(**{f"{prefix}anker": True})
+    if ctx.applicatie_uuid is not None:
+        from klanten.api.visibility import via_contactmomenten
+
+        conditie |= Q(**{f"{prefix}geregistreerd_door": ctx.applicatie_uuid})
+        conditie |= Q(via_contactmomenten(ctx.applicatie_uuid, f"{prefix}pk"))
+    return conditie
+
+
+def betrokkene_zichtbaar(ctx, prefix: str = "betrokkene__") -> Q:
+    """V7: a betrokkene a client registered, or of a klantcontact it registered."""
+    if ctx.ziet_alles:
+        return Q(**{f"{prefix}isnull": False})
+    if ctx.applicatie_uuid is None:
+        return Q(pk__in=[])
+    return Q(**{f"{prefix}geregistreerd_door": ctx.applicatie_uuid}) | Q(
+        **{f"{prefix}klantcontact__geregistreerd_door": ctx.applicatie_uuid}
+    )
+
+
+# --- expand registrations -----------------------------------------------------------------------
+
+
+def _digitale_adressen_van(partijen, ctx) -> dict:
+    laad_partijen(partijen, ctx)
+    result = {}
+    for klant in partijen:
+        adressen = list(klant.digitale_adressen.all())
+        for adres in adressen:
+            DigitaalAdres.klant.field.set_cached_value(adres, klant)
+        result[klant.pk] = adressen
+    return result
+
+
+expand.registreer_resource("partij", weergave=partij_data, laad=laad_partijen)
+expand.registreer_resource(
+    "partijidentificator",
+    weergave=identificator_data,
+    laad=lambda rijen, ctx: None,
+)
+expand.registreer_resource("digitaaladres", weergave=digitaal_adres_data, laad=laad_adressen)
+expand.registreer_pad(
+    "partij", "digitaleAdressen", doel="digitaaladres", volg=_digitale_adressen_van
+)
+
+
+# --- shared helpers -------------------------------------------------------------------------------
+
+
+def regel_fout(exc: rules.RuleViolation):
+    """A rule of the services as an API error: refused evidence 403, a conflict 409, else 400
+    on the field the rule names."""
+    code = getattr(exc, "code", None) or "invalid"
+    if isinstance(exc, rules.Refused):
+        return PermissionDenied(exc.messages[0], code=code)
+    if isinstance(exc, rules.Conflict):
+        from rest_framework.exceptions import APIException
+
+        conflict = APIException(exc.messages[0], code=code)
+        conflict.status_code = status.HTTP_409_CONFLICT
+        return conflict
+    veld = getattr(exc, "field", None) or NON_FIELD
+    return ValidationError({veld: [ErrorDetail(exc.messages[0], code=code)]})
+
+
+def bronorganisatie() -> str:
+    return settings.KLANTINTERACTIES_BRONORGANISATIE
+
+
+def authenticatie_context(request) -> dict | None:
+    """K4: the optional ``X-Authenticatie-Context`` (JSON ``middel``, ``niveau``, ``moment``)."""
+    raw = request.headers.get(HEADER_AUTHENTICATIE)
+    if raw is None:
+        return None
+    try:
+        data = json.loads(raw)
+        moment = parse_datetime(data["moment"]) if isinstance(data.get("moment"), str) else None
+        if not isinstance(data, dict) or moment is None or moment.tzinfo is None:
+            raise ValueError
+        middel, niveau = data["middel"], data["niveau"]
+        if not isinstance(middel, str) or not isinstance(niveau, str):
+            raise ValueError
+    except (ValueError, KeyError, TypeError):
+        raise fout(
+            HEADER_AUTHENTICATIE,
+            "Verwacht JSON met middel, niveau en moment (ISO 8601 met tijdzone).",
+            "invalid",
+        ) from None
+    return {"middel": middel, "niveau": niveau, "moment": moment}
+
+
+def bewijs_voor(request, soort: str, object_id: str) -> rules.Bewijs | None:
+    """K4: the evidence the requesting client gives for the subject it creates a partij for."""
+    from klanten.api.visibility import requesting_applicatie
+
+    identiteit = rules.Identiteit(SLEUTEL_VOOR_SOORT[soort], object_id)
+    try:
+        bewijs = evidence.bewijs_van_klantinteracties_client(
+            requesting_applicatie(request), identiteit, authenticatie_context(request)
+        )
+    except rules.RuleViolation as exc:
+        raise regel_fout(exc) from exc
+    return bewijs
+
+
+# --- partijen -------------------------------------------------------------------------------------
+
+_NAAM_VELDEN = {
+    "voornaam": "voornaam",
+    "voorvoegsel_achternaam": "voorvoegsel_achternaam",
+    "achternaam": "achternaam",
+}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Alle partijen opvragen.",
+        description="Alle partijen opvragen.",
+    ),
+    retrieve=extend_schema(
+        summary="Een specifiek partij opvragen.",
+        description="Een specifiek partij opvragen.",
+    ),
+    create=extend_schema(summary="Maak een partij aan.", description="Maak een partij aan."),
+    destroy=extend_schema(summary="Verwijder een partij.", description="Verwijder een partij."),
+)
+class PartijViewSet(KlantinteractiesViewSet):
+    serializer_class = PartijSerializer
+    filterset_class = filters.PartijFilter
+    resource = "partij"
+    collectie = "partijen"
+    model = Klant
+    schema_tags = ("partijen",)
+
+    def basis_queryset(self):
+        if self.action == "list":
+            return partij_queryset().filter(partij_zoekbaar())
+        return partij_queryset().filter(partij_per_uuid(self.ctx()))
+
+    def _gegevens(self, attrs: dict) -> partijservices.PartijGegevens:
+        soort = attrs["soort_partij"]
+        identificatie = attrs.get("partij_identificatie") or {}
+        contactnaam = identificatie.get("contactnaam") or {}
+        velden = {
+            "indicatie_actief": attrs["indicatie_actief"],
+            "indicatie_geheimhouding": attrs.get("indicatie_geheimhouding"),
+            "voorkeurstaal": attrs.get("voorkeurstaal", ""),
+            "interne_notitie": attrs.get("interne_notitie", ""),
+            "bezoekadres": _camel_adres(attrs.get("bezoekadres")),
+        }
+        for bron, kolom in _NAAM_VELDEN.items():
+            velden[kolom] = contactnaam.get(bron, "")
+        if soort == "organisatie":
+            velden["bedrijfsnaam"] = identificatie.get("naam", "")
+        if soort == "contactpersoon":
+            ref = identificatie.get("werkte_voor_partij")
+            if ref:
+                werkgever = (
+                    Klant.objects.filter(partij_per_uuid(self.ctx()))
+                    .filter(uuid=ref["uuid"])
+                    .first()
+                )
+                if werkgever is None:
+                    raise fout(
+                        "partijIdentificatie.werkteVoorPartij",
+                        "De partij bestaat niet.",
+                        "does_not_exist",
+                    )
+                velden["werkte_voor_partij"] = werkgever
+        identificatoren = []
+        for item in attrs.get("partij_identificatoren") or []:
+            groep = item["partij_identificator"]
+            sub = None
+            if item.get("sub_identificator_van"):
+                sub = PartijIdentificator.objects.filter(
+                    uuid=item["sub_identificator_van"]["uuid"]
+                ).first()
+                if sub is None:
+                    raise fout(
+                        "partijIdentificatoren.subIdentificatorVan",
+                        "De identificator bestaat niet.",
+                        "does_not_exist",
+                    )
+            identificatoren.append(
+                partijservices.Identificator(
+                    code_register=groep["code_register"],
+                    code_objecttype=groep["code_objecttype"],
+                    code_soort_object_id=groep["code_soort_object_id"],
+                    object_id=groep["object_id"],
+                    andere_partij_identificator=item.get("andere_partij_identificator", ""),
+                    uuid=item.get("uuid"),
+                    sub_identificator_van=sub,
+                )
+            )
+        adressen = []
+        for ref in attrs.get("digitale_adressen") or []:
+            adres = DigitaalAdres.objects.filter(uuid=ref["uuid"]).first()
+            if adres is None:
+                raise fout("digitaleAdressen", "Het digitale adres bestaat niet.", "does_not_exist")
+            adressen.append(adres)
+        return partijservices.PartijGegevens(
+            soort_partij=soort,
+            bronorganisatie=bronorganisatie(),
+            geregistreerd_door=self.ctx().applicatie_uuid,
+            velden=velden,
+            voorletters=contactnaam.get("voorletters", ""),
+            correspondentieadres=attrs.get("correspondentieadres"),
+            identificatoren=identificatoren,
+            adressen=adressen,
+        )
+
+    def create(self, request, *args, **kwargs):
+        serializer = PartijSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        gegevens = self._gegevens(serializer.validated_data)
+        sleutel = partijservices._sleutel(gegevens.identificatoren)
+        bewijs = None
+        if sleutel is not None:
+            try:
+                partijservices.valideer_identificator(sleutel)
+            except rules.RuleViolation as exc:
+                raise regel_fout(exc) from exc
+            bewijs = bewijs_voor(request, sleutel.code_soort_object_id, sleutel.object_id)
+        try:
+            klant, _nieuw = partijservices.maak_partij(
+                gegevens, bewijs=bewijs, herkomst=herkomst(request)
+            )
+        except rules.RuleViolation as exc:
+            raise regel_fout(exc) from exc
+        return self.aangemaakt(partij_queryset().get(pk=klant.pk))
+
+    def destroy(self, request, *args, **kwargs):
+        klant = self.object_of_404()
+        if (
+            not (
+                klant.gevalideerd is False
+                and klant.geregistreerd_door == self.ctx().applicatie_uuid
+            )
+            and not self.ctx().ziet_alles
+            and not klant.gevalideerd
+            and not klant.anker
+        ):
+            raise Http404
+        partijservices.verwijder_partij(klant, herkomst=herkomst(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _camel_adres(adres: dict | None) -> dict | None:
+    if adres is None:
+        return None
+    from djangorestframework_camel_case.util import camelize
+
+    return camelize(dict(adres))
+
+
+# --- partij-identificatoren -----------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Alle partij-identificatoren opvragen.",
+        description="Alle partij-identificatoren opvragen.",
+    ),
+    retrieve=extend_schema(
+        summary="Een specifiek partij-identificator opvragen.",
+        description="Een specifiek partij-identificator opvragen.",
+    ),
+    create=extend_schema(
+        summary="Maak een partij-identificator aan.",
+        description="Maak een partij-identificator aan.",
+    ),
+    update=extend_schema(
+        summary="Werk een partij-identificator in zijn geheel bij.",
+        description="Werk een partij-identificator in zijn geheel bij.",
+    ),
+)
+class PartijIdentificatorViewSet(KlantinteractiesViewSet):
+    serializer_class = PartijIdentificatorSerializer
+    filterset_class = filters.PartijIdentificatorFilter
+    resource = "partijidentificator"
+    collectie = "partij-identificatoren"
+    model = PartijIdentificator
+    schema_tags = ("partij-identificatoren",)
+
+    def basis_queryset(self):
+        ctx = self.ctx()
+        rijen = PartijIdentificator.objects.select_related("klant", "sub_identificator_van")
+        if ctx.ziet_alles:
+            return rijen
+        eigen = Q(geregistreerd_door=ctx.applicatie_uuid) if ctx.applicatie_uuid else Q(pk__in=[])
+        # an identifier without a partij: an HR number is no personal data; a BSN only for
+        # the client that made it
+        los = Q(klant__isnull=True) & (~Q(code_soort_object_id="bsn") | eigen)
+        if self.action == "list":
+            return rijen.filter(los | Q(klant__in=Klant.objects.filter(partij_zoekbaar())))
+        return rijen.filter(los | Q(klant__in=Klant.objects.filter(partij_per_uuid(ctx))))
+
+    def _lees(self, attrs: dict):
+        groep = attrs["partij_identificator"]
+        sub = None
+        if attrs.get("sub_identificator_van"):
+            sub = PartijIdentificator.objects.filter(
+                uuid=attrs["sub_identificator_van"]["uuid"]
+            ).first()
+            if sub is None:
+                raise fout(
+                    "subIdentificatorVan", "De identificator bestaat niet.", "does_not_exist"
+                )
+        klant = None
+        if attrs.get("identificeerde_partij"):
+            klant = (
+                Klant.objects.filter(partij_per_uuid(self.ctx()))
+                .filter(uuid=attrs["identificeerde_partij"]["uuid"])
+                .first()
+            )
+            if klant is None:
+                raise fout("identificeerdePartij", "De partij bestaat niet.", "does_not_exist")
+        ident = partijservices.Identificator(
+            code_register=groep["code_register"],
+            code_objecttype=groep["code_objecttype"],
+            code_soort_object_id=groep["code_soort_object_id"],
+            object_id=groep["object_id"],
+            andere_partij_identificator=attrs.get("andere_partij_identificator", ""),
+            sub_identificator_van=sub,
+        )
+        return ident, klant
+
+    def create(self, request, *args, **kwargs):
+        serializer = PartijIdentificatorSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        ident, klant = self._lees(serializer.validated_data)
+        try:
+            rij = partijservices.maak_identificator(
+                ident,
+                klant,
+                bronorganisatie=bronorganisatie(),
+                geregistreerd_door=self.ctx().applicatie_uuid,
+                herkomst=herkomst(request),
+            )
+        except rules.RuleViolation as exc:
+            raise regel_fout(exc) from exc
+        return self.aangemaakt(
+            PartijIdentificator.objects.select_related("klant", "sub_identificator_van").get(
+                pk=rij.pk
+            )
+        )
+
+    def update(self, request, *args, **kwargs):
+        rij = self.object_of_404()
+        serializer = PartijIdentificatorSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        ident, klant = self._lees(serializer.validated_data)
+        try:
+            rij = partijservices.wijzig_identificator(rij, ident, klant, herkomst=herkomst(request))
+        except rules.RuleViolation as exc:
+            raise regel_fout(exc) from exc
+        except PartijIdentificator.DoesNotExist as exc:
+            raise Http404 from exc
+        return self.detail(
+            PartijIdentificator.objects.select_related("klant", "sub_identificator_van").get(
+                pk=rij.pk
+            ),
+            expand_lezen=False,
+        )
+
+
+# --- digitale adressen ----------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Alle digitale adressen opvragen.",
+        description="Alle digitale adressen opvragen. `adres` zoekt exact (genormaliseerd) en "
+        "vereist de scope `klantinteracties.adressen_zoeken` (K7); elke zoekvraag wordt "
+        "gelogd.",
+    ),
+    retrieve=extend_schema(
+        summary="Een specifiek digitaal adres opvragen.",
+        description="Een specifiek digitaal adres opvragen.",
+    ),
+    create=extend_schema(
+        summary="Maak een digitaal adres aan.", description="Maak een digitaal adres aan."
+    ),
+    update=extend_schema(
+        summary="Werk een digitaal adres in zijn geheel bij.",
+        description="Werk een digitaal adres in zijn geheel bij.",
+    ),
+    partial_update=extend_schema(
+        summary="Werk een digitaal adres deels bij.",
+        description="Werk een digitaal adres deels bij.",
+    ),
+)
+class DigitaalAdresViewSet(KlantinteractiesViewSet):
+    serializer_class = DigitaalAdresSerializer
+    filterset_class = filters.DigitaalAdresFilter
+    resource = "digitaaladres"
+    collectie = "digitaleadressen"
+    model = DigitaalAdres
+    schema_tags = ("digitale adressen",)
+
+    def _partij_adres(self, *, lijst: bool) -> Q:
+        ctx = self.ctx()
+        if lijst:
+            zoekbaar = Klant.objects.filter(partij_zoekbaar())
+            if ctx.applicatie_uuid is not None and not ctx.ziet_alles:
+                # the client's own identifier-less partijen, by their uuid (K6)
+                zoekbaar = Klant.objects.filter(
+                    partij_zoekbaar() | Q(geregistreerd_door=ctx.applicatie_uuid)
+                )
+            elif ctx.ziet_alles:
+                zoekbaar = Klant.objects.all()
+            return Q(klant__in=zoekbaar)
+        return Q(klant__in=Klant.objects.filter(partij_per_uuid(ctx)))
+
+    def basis_queryset(self):
+        rijen = DigitaalAdres.objects.select_related("klant", "betrokkene")
+        ctx = self.ctx()
+        if self.action != "list":
+            return rijen.filter(
+                self._partij_adres(lijst=False)
+                | (Q(klant__isnull=True) & betrokkene_zichtbaar(ctx))
+            )
+        params = self.request.query_params
+        via_betrokkene = any(
+            params.get(naam)
+            for naam in ("verstrektDoorBetrokkene__uuid", "verstrektDoorBetrokkene__url")
+        )
+        conditie = self._partij_adres(lijst=True)
+        if via_betrokkene:
+            conditie |= Q(klant__isnull=True) & betrokkene_zichtbaar(ctx)
+        if params.get("adres") and self._mag_zoeken():
+            conditie |= Q(klant__isnull=True, betrokkene__isnull=False)
+        return rijen.filter(conditie)
+
+    def _mag_zoeken(self) -> bool:
+        return self.request.jwt_auth.has_auth(SCOPE_KI_ADRESSEN_ZOEKEN)
+
+    def list(self, request, *args, **kwargs):
+        adres = request.query_params.get("adres")
+        if adres is not None:
+            if not self._mag_zoeken():
+                raise PermissionDenied(
+                    "Zoeken op adres vereist de scope klantinteracties.adressen_zoeken (K7).",
+                    code="permission_denied",
+                )
+            self.controleer_parameters(lijst=True)
+            queryset = self.filter_queryset(self.get_queryset())
+            rijen = []
+            for soort in ("email", "telefoonnummer", "overig"):
+                rijen.append(
+                    Q(
+                        soort_digitaal_adres=soort,
+                        adres_genormaliseerd=normaliseer_adres(soort, adres),
+                    )
+                )
+            conditie = rijen[0] | rijen[1] | rijen[2]
+            queryset = queryset.filter(conditie)
+            self._log_zoekvraag(adres, queryset)
+            return self.lijst(queryset)
+        return self.lijst()
+
+    def filter_queryset(self, queryset):
+        if getattr(self, "_gefilterd", False):
+            return queryset
+        self._gefilterd = True
+        return super().filter_queryset(queryset)
+
+    def _log_zoekvraag(self, adres: str, queryset) -> None:
+        """K7: each address search recorded like a klantbeeld lookup (who, when, a keyed
+        pseudonym of the address, how many hits); the address itself is never logged."""
+        from klanten.api.request_context import actor
+        from klanten.datamodel.services import pseudoniem
+
+        wie = actor(self.request)
+        aantal = queryset.order_by().count()
+        KlantbeeldVerzoek.objects.create(
+            applicatie_id=wie.applicatie_id,
+            applicatie_weergave=wie.applicatie_weergave,
+            gebruiker_id=wie.gebruikers_id,
+            subject_type="digitaal_adres",
+            subject_pseudoniem=pseudoniem(
+                rules.Identiteit("adres", normaliseer_adres("email", adres))
+            ),
+            aantal_klanten=aantal,
+        )
+        logger.info("digitaal_adres_zoekvraag", applicatie=wie.applicatie_id, aantal=aantal)
+
+    def _verwijzingen(self, attrs: dict, *, partial: bool):
+        ctx = self.ctx()
+        klant = ...
+        if "verstrekt_door_partij" in attrs or not partial:
+            ref = attrs.get("verstrekt_door_partij")
+            klant = None
+            if ref:
+                klant = Klant.objects.filter(partij_per_uuid(ctx)).filter(uuid=ref["uuid"]).first()
+                if klant is None:
+                    raise fout("verstrektDoorPartij", "De partij bestaat niet.", "does_not_exist")
+        betrokkene = None
+        ref = attrs.get("verstrekt_door_betrokkene")
+        if ref:
+            betrokkene = (
+                Betrokkene.objects.filter(uuid=ref["uuid"])
+                .filter(
+                    betrokkene_zichtbaar(ctx, prefix="")
+                    | Q(klant__in=Klant.objects.filter(partij_per_uuid(ctx)))
+                )
+                .first()
+            )
+            if betrokkene is None:
+                raise fout(
+                    "verstrektDoorBetrokkene", "De betrokkene bestaat niet.", "does_not_exist"
+                )
+        return klant, betrokkene
+
+    def create(self, request, *args, **kwargs):
+        serializer = DigitaalAdresSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        attrs = serializer.validated_data
+        klant, betrokkene = self._verwijzingen(attrs, partial=False)
+        try:
+            rij = partijservices.maak_digitaal_adres(
+                attrs,
+                klant=klant,
+                betrokkene=betrokkene,
+                geregistreerd_door=self.ctx().applicatie_uuid,
+                herkomst=herkomst(request),
+            )
+        except rules.RuleViolation as exc:
+            raise regel_fout(exc) from exc
+        return self.aangemaakt(
+            DigitaalAdres.objects.select_related("klant", "betrokkene").get(pk=rij.pk)
+        )
+
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        rij = self.object_of_404()
+        serializer = DigitaalAdresSerializer(rij, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        attrs = serializer.validated_data
+        klant, _betrokkene = self._verwijzingen(attrs, partial=partial)
+        try:
+            rij = partijservices.wijzig_digitaal_adres(
+                rij, attrs, partial=partial, klant=klant, herkomst=herkomst(request)
+            )
+        except rules.RuleViolation as exc:
+            raise regel_fout(exc) from exc
+        except DigitaalAdres.DoesNotExist as exc:
+            raise Http404 from exc
+        return self.detail(
+            DigitaalAdres.objects.select_related("klant", "betrokkene").get(pk=rij.pk),
+            expand_lezen=False,
+        )
+
+    def partial_update(self, request, *args, **kwargs):
+        kwargs["partial"] = True
+        return self.update(request, *args, **kwargs)

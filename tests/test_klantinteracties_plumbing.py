@@ -1,0 +1,88 @@
+"""Klantinteracties plumbing (K1, K2): the API root, Token and JWT authentication bound to our
+API clients, scopes per operation, pagination, problem JSON, unknown parameters, the schema."""
+
+import pytest
+
+from klanten.config import tokens
+from klanten.config.models import APIToken
+
+from .ki_fixtures import KI_BASE, assert_problem, invalid_params
+
+pytestmark = pytest.mark.zichtbaarheid_applicatie
+
+
+def test_api_root_answers_200(client, db):
+    response = client.get(f"{KI_BASE}/")
+    assert response.status_code == 200
+    assert response.json()["partijen"] == f"http://testserver{KI_BASE}/partijen"
+
+
+def test_token_authenticates_the_client(ki_api):
+    assert ki_api.get(f"{KI_BASE}/partijen").status_code == 200
+
+
+def test_jwt_authenticates_the_same_client(make_ki_client):
+    assert make_ki_client(jwt=True).get(f"{KI_BASE}/partijen").status_code == 200
+
+
+def test_no_or_unknown_token_is_403(client, db):
+    assert_problem(client.get(f"{KI_BASE}/partijen"), 403)
+    response = client.get(f"{KI_BASE}/partijen", HTTP_AUTHORIZATION="Token not-a-key")
+    assert_problem(response, 403, "ongeldige-token")
+
+
+def test_token_is_not_accepted_by_the_klanten_api(ki_api):
+    assert_problem(ki_api.get("/klanten/api/v1/klanten"), 403)
+
+
+def test_tokens_are_stored_hashed_rotatable_and_can_be_deactivated(make_ki_client, client):
+    ki = make_ki_client()
+    token, sleutel = tokens.maak_token(ki.applicatie)
+    assert sleutel not in APIToken.objects.get(pk=token.pk).sleutel_hash
+    assert tokens.applicatie_voor_sleutel(sleutel) == ki.applicatie
+    nieuw = tokens.roteer(token)
+    assert tokens.applicatie_voor_sleutel(sleutel) is None
+    assert tokens.applicatie_voor_sleutel(nieuw) == ki.applicatie
+    # several keys per client
+    _other, tweede = tokens.maak_token(ki.applicatie)
+    assert tokens.applicatie_voor_sleutel(tweede) == ki.applicatie
+    token.actief = False
+    token.save()
+    response = client.get(f"{KI_BASE}/partijen", HTTP_AUTHORIZATION=f"Token {nieuw}")
+    assert_problem(response, 403, "ongeldige-token")
+
+
+def test_scopes_per_operation(make_ki_client):
+    lezer = make_ki_client(scopes=("klantinteracties.lezen",))
+    assert lezer.get(f"{KI_BASE}/partijen").status_code == 200
+    response = lezer.post_json(
+        f"{KI_BASE}/partijen", {"soortPartij": "persoon", "indicatieActief": True}
+    )
+    assert_problem(response, 403, "permission_denied")
+    zonder = make_ki_client(scopes=())
+    assert_problem(zonder.get(f"{KI_BASE}/partijen"), 403)
+
+
+def test_unknown_query_parameter_is_400(ki_api):
+    response = ki_api.get(f"{KI_BASE}/partijen", {"wrong_expand": "x"})
+    assert invalid_params(response) == [("nonFieldErrors", "unknown-parameters")]
+
+
+def test_unknown_expand_is_400(ki_api):
+    response = ki_api.get(f"{KI_BASE}/partijen", {"expand": "nergens"})
+    assert invalid_params(response) == [("expand", "invalid_choice")]
+
+
+def test_unknown_path_is_404_problem(ki_api):
+    for pad in ("rekeningnummers", "vertegenwoordigingen", "categorieen", "bijlagen"):
+        assert_problem(ki_api.get(f"{KI_BASE}/{pad}"), 404)
+
+
+def test_malformed_uuid_is_404(ki_api):
+    assert_problem(ki_api.get(f"{KI_BASE}/partijen/not-a-uuid"), 404)
+
+
+def test_schema_is_served(client, db):
+    response = client.get(f"{KI_BASE}/schema/openapi.yaml")
+    assert response.status_code == 200
+    assert b"/partijen" in response.content
