@@ -1,27 +1,41 @@
-"""API clients in the admin: client id, label, all rights or scopes, the maximum assurance rank
-they may assert (V4); the secret is shown once. Trusted issuers of ID tokens (V4)."""
+"""API clients in the admin: client id, label, all rights or scopes (Klanten, Contactmomenten
+and Klantinteracties API), the maximum assurance rank they may assert (V4) and whether they are
+a trusted asserter for Klantinteracties (K4); the secret is shown once. Their ``Token`` keys for
+the Klantinteracties API (K2): made on the client's page, the key shown once; rotated or
+deactivated after a confirmation (``token_actie``). Trusted issuers of ID tokens (V4)."""
 
 import json
 import secrets
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from vng_api_common.authorizations.models import Applicatie
 from vng_api_common.constants import ComponentTypes
 from vng_api_common.models import JWTSecret
 
 from klanten.datamodel.assurance import CANONICAL_RANKS, validate_aliases
 
+from . import tokens
 from .clients import (
     CONTACTMOMENTEN_SCOPES,
+    KLANTINTERACTIES_COMPONENT,
+    KLANTINTERACTIES_SCOPES,
     KNOWN_SCOPES,
     RANK_LABELS,
     APIClient,
     save_api_client,
     secret_is_short,
 )
-from .models import APIClientApplicatie, ValidatieRecht, VertrouwdeUitgever
+from .models import APIClientApplicatie, APIToken, ValidatieRecht, VertrouwdeUitgever
 
 SCOPE_VALIDEREN = "klanten.valideren"
 
@@ -44,6 +58,16 @@ class APIClientForm(forms.ModelForm):
         help_text="De scopes voor de Contactmomenten API (/contactmomenten/api/v1/); "
         "audittrails.lezen geeft hier de audit trail van contactmomenten.",
     )
+    klantinteracties_scopes = forms.MultipleChoiceField(
+        label="Scopes Klantinteracties API",
+        choices=[(scope, scope) for scope in KLANTINTERACTIES_SCOPES],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="De scopes voor de Klantinteracties API (/klantinteracties/api/v1/, Open "
+        "Forms, KISS, Open Inwoner); klantinteracties.adressen_zoeken: digitale adressen van "
+        "betrokkenen exact zoeken (gelogd). De applicatie meldt zich met een token (hieronder) "
+        "of met een JWT.",
+    )
     maximale_rang = forms.TypedChoiceField(
         label="Maximale rang",
         choices=[("", "— mag geen authenticaties verklaren —"), *RANK_LABELS.items()],
@@ -53,6 +77,12 @@ class APIClientForm(forms.ModelForm):
         help_text="Het hoogste betrouwbaarheidsniveau waarvan deze applicatie zelf mag verklaren "
         "dat een persoon ermee inlogde (met scope klanten.valideren). Leeg: de applicatie mag "
         "geen bewijs verklaren; ID tokens van vertrouwde uitgevers kan zij wel doorgeven.",
+    )
+    vertrouwde_bron_klantinteracties = forms.BooleanField(
+        required=False,
+        label="Vertrouwde bron (Klantinteracties)",
+        help_text=ValidatieRecht._meta.get_field("vertrouwde_bron_klantinteracties").help_text
+        + " Vereist een maximale rang.",
     )
     secret = forms.CharField(
         required=False,
@@ -65,6 +95,20 @@ class APIClientForm(forms.ModelForm):
         label="Nieuw secret genereren",
         help_text="Vervangt het huidige secret door een nieuw, sterk secret, dat één keer wordt "
         "getoond. De applicatie moet daarna het nieuwe secret gebruiken.",
+    )
+
+    nieuwe_token = forms.BooleanField(
+        required=False,
+        label="Nieuwe token aanmaken",
+        help_text="Maakt een sleutel voor de Klantinteracties API (Authorization: Token "
+        "<sleutel>). De sleutel wordt één keer getoond, na het opslaan; daarna alleen de eerste "
+        "tekens. Bestaande tokens blijven werken.",
+    )
+    token_omschrijving = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Omschrijving van de nieuwe token",
+        help_text="Waarvoor de token is, bijvoorbeeld 'Open Forms productie'.",
     )
 
     class Meta:
@@ -80,8 +124,13 @@ class APIClientForm(forms.ModelForm):
             self.fields["scopes"].initial = autorisatie.scopes if autorisatie else []
             cmc = self.instance.autorisaties.filter(component=ComponentTypes.cmc).first()
             self.fields["contactmomenten_scopes"].initial = cmc.scopes if cmc else []
+            ki = self.instance.autorisaties.filter(component=KLANTINTERACTIES_COMPONENT).first()
+            self.fields["klantinteracties_scopes"].initial = ki.scopes if ki else []
             recht = ValidatieRecht.objects.filter(applicatie=self.instance).first()
             self.fields["maximale_rang"].initial = recht.maximale_rang if recht else ""
+            self.fields["vertrouwde_bron_klantinteracties"].initial = bool(
+                recht and recht.vertrouwde_bron_klantinteracties
+            )
 
     def clean_client_id(self):
         client_id = self.cleaned_data["client_id"]
@@ -98,9 +147,84 @@ class APIClientForm(forms.ModelForm):
             not cleaned.get("heeft_alle_autorisaties")
             and not cleaned.get("scopes")
             and not cleaned.get("contactmomenten_scopes")
+            and not cleaned.get("klantinteracties_scopes")
         ):
             raise forms.ValidationError("Kies scopes of geef alle autorisaties.", code="no-scopes")
+        if cleaned.get("vertrouwde_bron_klantinteracties") and cleaned.get("maximale_rang") is None:
+            self.add_error(
+                "vertrouwde_bron_klantinteracties",
+                forms.ValidationError(
+                    "Een vertrouwde bron heeft een maximale rang: kies het niveau waarmee de "
+                    "applicatie personen laat inloggen.",
+                    code="geen-rang",
+                ),
+            )
         return cleaned
+
+
+TOKEN_ACTIES = {
+    "roteren": (
+        "Token roteren",
+        "Roteren",
+        "De token krijgt een nieuwe sleutel, die één keer wordt getoond. De huidige sleutel "
+        "werkt direct niet meer: zet de nieuwe sleutel meteen in de applicatie.",
+    ),
+    "deactiveren": (
+        "Token deactiveren",
+        "Deactiveren",
+        "De sleutel van deze token werkt direct niet meer. Dit kan niet ongedaan worden "
+        "gemaakt; maak zo nodig een nieuwe token aan.",
+    ),
+}
+
+
+def _token_url(token: APIToken, actie: str) -> str:
+    return reverse(
+        "admin:klanten_config_apiclientapplicatie_token",
+        args=[token.applicatie_id, token.pk, actie],
+    )
+
+
+def tokens_tabel(applicatie) -> str:
+    """K2: the client's Klantinteracties keys: their first characters (never the key: only its
+    hash is stored), description, status, creation date, and links to rotate or deactivate an
+    active one (each after a confirmation). Shown as a table, not an inline: the client's form
+    posts as before."""
+    rijen = applicatie.tokens.order_by("-actief", "-aangemaakt_op", "-id")
+    if not rijen:
+        return "Nog geen tokens. Maak er een met 'Nieuwe token aanmaken'."
+    koppen = ("Sleutel", "Omschrijving", "Status", "Aangemaakt op", "Acties")
+    regels = []
+    for token in rijen:
+        if token.actief:
+            acties = format_html_join(
+                " | ",
+                '<a href="{}">{}</a>',
+                (
+                    (_token_url(token, actie), knop)
+                    for actie, (_t, knop, _u) in TOKEN_ACTIES.items()
+                ),
+            )
+        else:
+            acties = "-"
+        regels.append(
+            (
+                f"{token.voorvoegsel}…",
+                token.omschrijving or "-",
+                "Actief" if token.actief else "Gedeactiveerd",
+                f"{timezone.localtime(token.aangemaakt_op):%d-%m-%Y %H:%M}",
+                acties,
+            )
+        )
+    return format_html(
+        '<table class="klanten-tokens"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>',
+        format_html_join("", "<th>{}</th>", ((kop,) for kop in koppen)),
+        format_html_join(
+            "",
+            "<tr>{}</tr>",
+            ((format_html_join("", "<td>{}</td>", ((cel,) for cel in regel)),) for regel in regels),
+        ),
+    )
 
 
 @admin.register(APIClientApplicatie)
@@ -112,6 +236,7 @@ class APIClientAdmin(admin.ModelAdmin):
         "heeft_alle_autorisaties",
         "scope_list",
         "maximale_rang",
+        "actieve_tokens",
     )
     search_fields = ("label", "client_ids")
     fields = (
@@ -120,16 +245,87 @@ class APIClientAdmin(admin.ModelAdmin):
         "heeft_alle_autorisaties",
         "scopes",
         "contactmomenten_scopes",
+        "klantinteracties_scopes",
         "maximale_rang",
+        "vertrouwde_bron_klantinteracties",
         "secret",
         "nieuw_secret",
+        "token_overzicht",
+        "nieuwe_token",
+        "token_omschrijving",
     )
+    readonly_fields = ("token_overzicht",)
 
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)
-        if obj is None:  # a new client gets a generated secret anyway
-            return [f for f in fields if f != "nieuw_secret"]
+        if obj is None:  # a new client gets a generated secret anyway, and has no tokens yet
+            return [f for f in fields if f not in ("nieuw_secret", "token_overzicht")]
         return fields
+
+    @admin.display(description="Tokens (Klantinteracties API)")
+    def token_overzicht(self, obj):
+        return tokens_tabel(obj)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:applicatie_id>/tokens/<int:token_id>/<str:actie>/",
+                self.admin_site.admin_view(self.token_actie),
+                name="klanten_config_apiclientapplicatie_token",
+            ),
+            *super().get_urls(),
+        ]
+
+    def token_actie(self, request, applicatie_id, token_id, actie):
+        """Rotate or deactivate one of the client's tokens: a confirmation page (GET), the
+        change (POST). A rotated key is shown once, in the message."""
+        if actie not in TOKEN_ACTIES:
+            raise Http404
+        applicatie = self.get_object(request, unquote(str(applicatie_id)))
+        if applicatie is None:
+            raise Http404
+        if not self.has_change_permission(request, applicatie):
+            raise PermissionDenied
+        token = get_object_or_404(APIToken, pk=token_id, applicatie_id=applicatie.pk)
+        terug = reverse("admin:klanten_config_apiclientapplicatie_change", args=[applicatie.pk])
+        if not token.actief:
+            messages.warning(
+                request,
+                f"Token {token.voorvoegsel}… is gedeactiveerd: die kan niet meer worden "
+                "geroteerd of gedeactiveerd. Maak zo nodig een nieuwe token aan.",
+            )
+            return redirect(terug)
+        titel, knop, uitleg = TOKEN_ACTIES[actie]
+        if request.method == "POST":
+            if actie == "roteren":
+                vorige = token.voorvoegsel
+                sleutel = tokens.roteer(token)
+                messages.success(
+                    request,
+                    f"De nieuwe sleutel van token {vorige}… is: {sleutel} — bewaar hem nu, hij "
+                    "wordt niet opnieuw getoond. De vorige sleutel werkt niet meer.",
+                )
+            else:
+                tokens.deactiveer(token)
+                messages.success(
+                    request,
+                    f"Token {token.voorvoegsel}… is gedeactiveerd: de sleutel werkt niet meer.",
+                )
+            return redirect(terug)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{titel}?",
+            "opts": self.opts,
+            "original": applicatie,
+            "token": token,
+            "actie": actie,
+            "knop": knop,
+            "uitleg": uitleg,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(
+            request, "admin/klanten_config/apiclientapplicatie/token_actie.html", context
+        )
 
     @admin.display(description="Client ID")
     def client_id(self, obj):
@@ -139,7 +335,11 @@ class APIClientAdmin(admin.ModelAdmin):
     def scope_list(self, obj):
         if obj.heeft_alle_autorisaties:
             return "alle autorisaties"
-        prefixes = {ComponentTypes.kc: "", ComponentTypes.cmc: "contactmomenten: "}
+        prefixes = {
+            ComponentTypes.kc: "",
+            ComponentTypes.cmc: "contactmomenten: ",
+            KLANTINTERACTIES_COMPONENT: "",
+        }
         return ", ".join(
             f"{prefixes[autorisatie.component]}{scope}" if scope == "audittrails.lezen" else scope
             for autorisatie in sorted(
@@ -152,14 +352,22 @@ class APIClientAdmin(admin.ModelAdmin):
     @admin.display(description="Maximale rang")
     def maximale_rang(self, obj):
         recht = getattr(obj, "validatierecht", None)
-        return recht.maximale_rang if recht is not None else "-"
+        if recht is None:
+            return "-"
+        if recht.vertrouwde_bron_klantinteracties:
+            return f"{recht.maximale_rang} (vertrouwde bron Klantinteracties)"
+        return recht.maximale_rang
+
+    @admin.display(description="Tokens (actief)")
+    def actieve_tokens(self, obj):
+        return sum(1 for token in obj.tokens.all() if token.actief) or "-"
 
     def get_queryset(self, request):
         return (
             super()
             .get_queryset(request)
             .select_related("validatierecht")
-            .prefetch_related("autorisaties")
+            .prefetch_related("autorisaties", "tokens")
         )
 
     def save_model(self, request, obj, form, change):
@@ -186,6 +394,8 @@ class APIClientAdmin(admin.ModelAdmin):
                 scopes=tuple(data.get("scopes") or ()),
                 maximale_rang=data.get("maximale_rang"),
                 contactmomenten_scopes=tuple(data.get("contactmomenten_scopes") or ()),
+                klantinteracties_scopes=tuple(data.get("klantinteracties_scopes") or ()),
+                vertrouwde_bron_klantinteracties=bool(data.get("vertrouwde_bron_klantinteracties")),
             )
         )
         if (
@@ -207,6 +417,16 @@ class APIClientAdmin(admin.ModelAdmin):
                 request,
                 f"Het secret van client {client_id} is: {secret} — bewaar het nu, "
                 "het wordt niet opnieuw getoond.",
+            )
+        if data.get("nieuwe_token"):
+            # K2: shown once, never again (only its hash and first characters are stored)
+            _token, sleutel = tokens.maak_token(
+                applicatie, omschrijving=data.get("token_omschrijving") or ""
+            )
+            messages.success(
+                request,
+                f"De token van client {client_id} is: {sleutel} — bewaar hem nu, hij wordt "
+                "niet opnieuw getoond. De applicatie stuurt: Authorization: Token <sleutel>.",
             )
 
     def save_related(self, request, form, formsets, change):
