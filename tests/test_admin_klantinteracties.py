@@ -13,7 +13,7 @@ from vng_api_common.audittrails.models import AuditTrail
 from vng_api_common.authorizations.models import Applicatie
 
 from klanten.beheer.models import BeheerActie, BeheerGebeurtenis
-from klanten.datamodel import contacten
+from klanten.datamodel import contacten, partijservices
 from klanten.datamodel.klantcontacten import Actor, ActorKlantcontact, InterneTaak
 from klanten.datamodel.partijen import DigitaalAdres, PartijIdentificator, normaliseer_adres
 from klanten.notificaties.models import UitgaandeNotificatie
@@ -461,3 +461,83 @@ def test_the_privacy_export_holds_the_partij_and_its_klantcontacten(beheerder_cl
     ]
     for sleutel in ("partij", "partijIdentificatoren", "digitaleAdressen", "klantcontacten"):
         assert sleutel in data["veldnamen"], sleutel
+
+
+# --- making another address the standaard one (through the service) ------------------------
+
+
+@pytest.fixture
+def twee_adressen(make_klant):
+    """A klant whose e-mail address (the Klanten API's) is its standaard one, and a second
+    e-mail address given through Klantinteracties."""
+    klant = make_klant(achternaam="Jansen", emailadres="oud@example.nl")
+    standaard = klant.digitale_adressen.get(soort_digitaal_adres="email")
+    assert standaard.is_standaard_adres
+    ander = partijservices.maak_digitaal_adres(
+        {"soort_digitaal_adres": "email", "adres": "nieuw@example.nl", "omschrijving": "werk"},
+        klant=klant,
+        betrokkene=None,
+    )
+    return klant, standaard, ander
+
+
+def records():
+    return (
+        sorted(AuditTrail.objects.values_list("resource", flat=True)),
+        sorted(n.bericht["kanaal"] for n in UitgaandeNotificatie.objects.all()),
+    )
+
+
+def test_a_beheerder_makes_another_address_the_standaard_one(beheerder_client, twee_adressen):
+    klant, standaard, ander = twee_adressen
+    url = f"/admin/datamodel/klant/{klant.pk}/digitale-adressen/{ander.pk}/standaard/"
+    page = beheerder_client.get(KLANT.format(klant.pk)).content.decode()
+    assert url in page and "standaard maken" in page
+    # a confirmation first: nothing changes on GET
+    vooraf = records()
+    bevestiging = beheerder_client.get(url).content.decode()
+    assert "nieuw@example.nl" in bevestiging and "oud@example.nl" in bevestiging
+    assert "e-mailadres van de klant in de Klanten API" in bevestiging
+    assert records() == vooraf
+
+    response = beheerder_client.post(url, {"toelichting": "Op verzoek"}, follow=True)
+    assert "nieuw@example.nl is nu het standaard e-mailadres" in response.content.decode()
+    klant.refresh_from_db()
+    standaard.refresh_from_db()
+    ander.refresh_from_db()
+    assert klant.emailadres == "nieuw@example.nl"
+    assert (standaard.is_standaard_adres, ander.is_standaard_adres) == (False, True)
+    # one audit record and one notification per representation that changed (K8, K10)
+    audit, kanalen = records()
+    assert audit == sorted([*vooraf[0], "klant", "partij"])
+    assert kanalen == sorted([*vooraf[1], "klanten", "partijen"])
+    regel = AuditTrail.objects.filter(resource="klant").order_by("-pk").first()
+    assert (regel.gebruikers_id, regel.toelichting) == ("beheerder", "Op verzoek")
+
+    # the standaard one again: nothing changes, nothing is recorded
+    nogmaals = beheerder_client.post(url, {"toelichting": ""}, follow=True)
+    assert "Er is niets gewijzigd" in nogmaals.content.decode()
+    assert records() == (audit, kanalen)
+
+
+def test_a_raadpleger_cannot_make_an_address_standaard(raadpleger_client, twee_adressen):
+    klant, standaard, ander = twee_adressen
+    url = f"/admin/datamodel/klant/{klant.pk}/digitale-adressen/{ander.pk}/standaard/"
+    assert url not in raadpleger_client.get(KLANT.format(klant.pk)).content.decode()
+    assert raadpleger_client.get(url).status_code == 403
+    assert raadpleger_client.post(url, {}).status_code == 403
+    klant.refresh_from_db()
+    assert klant.emailadres == "oud@example.nl"
+
+
+def test_an_address_of_another_klant_is_not_made_standaard(
+    beheerder_client, twee_adressen, make_klant
+):
+    _klant, _standaard, ander = twee_adressen
+    ander_klant = make_klant(achternaam="Ander")
+    url = f"/admin/datamodel/klant/{ander_klant.pk}/digitale-adressen/{ander.pk}/standaard/"
+    vooraf = records()
+    response = beheerder_client.post(url, {}, follow=True)
+    assert "hoort (niet meer) bij deze klant" in response.content.decode()
+    ander.refresh_from_db()
+    assert not ander.is_standaard_adres and records() == vooraf
