@@ -32,7 +32,9 @@ def test_no_or_unknown_token_is_403(client, db):
 
 
 def test_token_is_not_accepted_by_the_klanten_api(ki_api):
-    assert_problem(ki_api.get("/klanten/api/v1/klanten"), 403)
+    response = ki_api.get("/klanten/api/v1/klanten")
+    assert response.status_code == 403
+    assert response["Content-Type"] == "application/problem+json"
 
 
 def test_tokens_are_stored_hashed_rotatable_and_can_be_deactivated(make_ki_client, client):
@@ -86,3 +88,39 @@ def test_schema_is_served(client, db):
     response = client.get(f"{KI_BASE}/schema/openapi.yaml")
     assert response.status_code == 200
     assert b"/partijen" in response.content
+
+
+def test_problem_json_as_application_json_unless_asked(ki_api):
+    assert_problem(ki_api.get(f"{KI_BASE}/partijen", {"x": "1"}), 400)
+    response = ki_api.get(
+        f"{KI_BASE}/partijen", {"x": "1"}, HTTP_ACCEPT="application/json, application/problem+json"
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+
+
+def test_page_size_up_to_500_and_absolute_next(ki_vertrouwd):
+    from django.db.models import CharField
+    from django.db.models.functions import Cast
+
+    from klanten.datamodel.models import Klant
+
+    for _ in range(3):
+        response = ki_vertrouwd.post_json(
+            f"{KI_BASE}/partijen",
+            {"soortPartij": "persoon", "indicatieActief": True, "partijIdentificatie": None},
+        )
+        assert response.status_code == 201
+    # made visible to searches (validated) directly in the store
+    Klant.objects.update(
+        gevalideerd=True,
+        gevalideerde_sleutel_type="rsin",
+        gevalideerde_sleutel=Cast("id", CharField()),
+    )
+    body = ki_vertrouwd.get(f"{KI_BASE}/partijen", {"pageSize": 2}).json()
+    assert body["count"] == 3 and len(body["results"]) == 2
+    assert body["next"] == f"http://testserver{KI_BASE}/partijen?page=2&pageSize=2"
+    assert len(ki_vertrouwd.get(body["next"]).json()["results"]) == 1
+    body = ki_vertrouwd.get(f"{KI_BASE}/partijen", {"pageSize": 1000}).json()
+    assert body["next"] is None and len(body["results"]) == 3
+    assert_problem(ki_vertrouwd.get(f"{KI_BASE}/partijen", {"page": 9}), 404)

@@ -19,6 +19,22 @@ from klanten.datamodel.models import Klant
 
 from .representation import CamelCaseData
 
+# K1: Open Klant answers its errors (the same ZGW problem body, six keys) as
+# ``application/json``, and its clients rely on it: open-klant-client (Open Forms, Open Inwoner)
+# treats any other media type as "not JSON" instead of reading the problem. On the
+# Klantinteracties API the problem body is therefore sent as ``application/json``, unless the
+# client asks for ``application/problem+json`` (Accept).
+JSON_ERROR_PATHS = ("/klantinteracties/api/",)
+
+
+def error_content_type(request) -> str:
+    path = getattr(request, "path", "") or ""
+    if path.startswith(JSON_ERROR_PATHS):
+        accept = request.META.get("HTTP_ACCEPT", "") if hasattr(request, "META") else ""
+        if ERROR_CONTENT_TYPE not in accept:
+            return "application/json"
+    return ERROR_CONTENT_TYPE
+
 
 def _camel_segment(segment: str) -> str:
     # filter names such as ``subjectNatuurlijkPersoon__inpBsn`` are already in their
@@ -83,7 +99,10 @@ def exception_handler(exc, context):
         response.data["bestaandeKlant"] = existing_url
     # DRF overwrites the Content-Type header with the renderer's media type unless the
     # response itself carries one
-    response.content_type = ERROR_CONTENT_TYPE
+    request = context.get("request")
+    response.content_type = (
+        error_content_type(request) if request is not None else ERROR_CONTENT_TYPE
+    )
     if response.status_code < 500:
         # vng_api_common logged it (api.handled_exception, with the code and the names of the
         # invalid parameters): django.request need not log it again
@@ -116,5 +135,5 @@ def problem_response(
                 "reason": detail,
             }
         ]
-    response = JsonResponse(body, status=status, content_type=ERROR_CONTENT_TYPE)
+    response = JsonResponse(body, status=status, content_type=error_content_type(request))
     return response

@@ -788,7 +788,7 @@ def wijzig_digitaal_adres(
     ):
         wijzigingen.vergrendel(k.pk)
     rij = (
-        DigitaalAdres.objects.select_for_update()
+        DigitaalAdres.objects.select_for_update(of=("self",))
         .select_related("klant", "betrokkene")
         .get(pk=rij.pk)
     )

@@ -435,7 +435,7 @@ class PartijIdentificatorViewSet(KlantinteractiesViewSet):
             raise regel_fout(exc) from exc
         except PartijIdentificator.DoesNotExist as exc:
             raise Http404 from exc
-        return self.detail(
+        return self.toon(
             PartijIdentificator.objects.select_related("klant", "sub_identificator_van").get(
                 pk=rij.pk
             ),
@@ -625,7 +625,7 @@ class DigitaalAdresViewSet(KlantinteractiesViewSet):
             raise regel_fout(exc) from exc
         except DigitaalAdres.DoesNotExist as exc:
             raise Http404 from exc
-        return self.detail(
+        return self.toon(
             DigitaalAdres.objects.select_related("klant", "betrokkene").get(pk=rij.pk),
             expand_lezen=False,
         )

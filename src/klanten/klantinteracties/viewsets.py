@@ -14,7 +14,7 @@ Subclass :class:`KlantinteractiesViewSet` and set
 - ``basis_queryset(self)``: the rows this request may see (K6/V7 visibility).
 
 Then ``self.lijst()`` answers a list (filters, pagination, expand; a constant number of
-queries per page), ``self.detail(obj)`` one object (with expand), ``self.object_of_404()``
+queries per page), ``self.toon(obj)`` one object (with expand), ``self.object_of_404()``
 the object of the path (unknown or malformed uuid: 404), ``self.aangemaakt(obj)`` a 201 with
 ``Location``. Errors are ZGW problem JSON with the six keys (``klanten.api.exceptions``);
 retrieve answers carry an ``ETag`` (``If-None-Match``: 304). Writes go through the services in
@@ -146,14 +146,14 @@ class KlantinteractiesViewSet(ContentTypeRequiredMixin, ETagMixin, viewsets.Gene
             raise Http404
         return obj
 
-    def detail(self, obj, *, status_code=status.HTTP_200_OK, expand_lezen=True) -> Response:
+    def toon(self, obj, *, status_code=status.HTTP_200_OK, expand_lezen=True) -> Response:
         boom = expand.lees(self.request, self.resource) if expand_lezen else {}
         data = CamelCaseData(self.weergaven([obj], boom)[0])
         headers = {"Location": data["url"]} if status_code == status.HTTP_201_CREATED else None
         return Response(data, status=status_code, headers=headers)
 
     def aangemaakt(self, obj) -> Response:
-        return self.detail(obj, status_code=status.HTTP_201_CREATED, expand_lezen=False)
+        return self.toon(obj, status_code=status.HTTP_201_CREATED, expand_lezen=False)
 
     # --- default reads ----------------------------------------------------------------------
     def list(self, request, *args, **kwargs):
@@ -161,4 +161,4 @@ class KlantinteractiesViewSet(ContentTypeRequiredMixin, ETagMixin, viewsets.Gene
 
     def retrieve(self, request, *args, **kwargs):
         self.controleer_parameters(lijst=False)
-        return self.detail(self.object_of_404())
+        return self.toon(self.object_of_404())
