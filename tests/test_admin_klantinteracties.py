@@ -9,8 +9,11 @@ from datetime import UTC, date, datetime
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from notifications_api_common.models import NotificationsConfig
 from vng_api_common.audittrails.models import AuditTrail
 from vng_api_common.authorizations.models import Applicatie
+from zgw_consumers.constants import APITypes, AuthTypes
+from zgw_consumers.models import Service
 
 from klanten.beheer.models import BeheerActie, BeheerGebeurtenis
 from klanten.datamodel import contacten, partijservices
@@ -183,7 +186,7 @@ def test_organisatie_contactpersoon_and_anchor(raadpleger_client, make_klant):
 
 
 def test_saving_the_klant_keeps_the_partij_and_records_nothing_for_no_change(
-    beheerder_client, partij
+    beheerder_client, partij, notificaties
 ):
     """The partij blocks are read-only: an unchanged save of the klant's form (with the new
     inlines on the page) changes and records nothing; the identifiers and addresses stay."""
@@ -467,7 +470,22 @@ def test_the_privacy_export_holds_the_partij_and_its_klantcontacten(beheerder_cl
 
 
 @pytest.fixture
-def twee_adressen(make_klant):
+def notificaties(db):
+    """A Notificaties API is configured: changes put their notifications in the outbox."""
+    service = Service.objects.create(
+        label="NRC",
+        slug="nrc",
+        api_type=APITypes.nrc,
+        api_root="https://nrc.example/api/v1/",
+        auth_type=AuthTypes.no_auth,
+    )
+    config = NotificationsConfig.get_solo()
+    config.notifications_api_service = service
+    config.save()
+
+
+@pytest.fixture
+def twee_adressen(make_klant, notificaties):
     """A klant whose e-mail address (the Klanten API's) is its standaard one, and a second
     e-mail address given through Klantinteracties."""
     klant = make_klant(achternaam="Jansen", emailadres="oud@example.nl")
@@ -501,7 +519,8 @@ def test_a_beheerder_makes_another_address_the_standaard_one(beheerder_client, t
     assert records() == vooraf
 
     response = beheerder_client.post(url, {"toelichting": "Op verzoek"}, follow=True)
-    assert "nieuw@example.nl is nu het standaard e-mailadres" in response.content.decode()
+    melding = "Het standaard e-mailadres is nu nieuw@example.nl (ook het e-mailadres van de klant)"
+    assert melding in response.content.decode()
     klant.refresh_from_db()
     standaard.refresh_from_db()
     ander.refresh_from_db()

@@ -146,7 +146,7 @@ class KlantPartij:
         soort = rij.get_soort_digitaal_adres_display().lower()
         if rij.is_standaard_adres:
             messages.info(
-                request, f"{rij.adres} is al het standaard {soort}. Er is niets gewijzigd."
+                request, f"Het standaard {soort} is al {rij.adres}. Er is niets gewijzigd."
             )
             return redirect(terug)
         form = StandaardForm(request.POST or None)
@@ -162,8 +162,8 @@ class KlantPartij:
                 messages.error(request, " ".join(str(m) for m in exc.messages))
             else:
                 veld = KLANTEN_VELD.get(rij.soort_digitaal_adres)
-                klanten_api = f" en het {label(veld).lower()} van de klant" if veld else ""
-                messages.success(request, f"{rij.adres} is nu het standaard {soort}{klanten_api}.")
+                klanten_api = f" (ook het {label(veld).lower()} van de klant)" if veld else ""
+                messages.success(request, f"Het standaard {soort} is nu {rij.adres}{klanten_api}.")
             return redirect(terug)
         context = {
             **self.admin_site.each_context(request),
