@@ -18,11 +18,12 @@ from zgw_consumers.models import Service
 from klanten.beheer.models import BeheerActie, BeheerGebeurtenis
 from klanten.datamodel import contacten, partijservices
 from klanten.datamodel.klantcontacten import Actor, ActorKlantcontact, InterneTaak
+from klanten.datamodel.models import Klant
 from klanten.datamodel.partijen import DigitaalAdres, PartijIdentificator, normaliseer_adres
 from klanten.notificaties.models import UitgaandeNotificatie
 
-from .admin_helpers import change_form_data, staff_user
-from .conftest import BSN, RSIN
+from .admin_helpers import add_form_data, change_form_data, staff_user
+from .conftest import BSN, BSN_2, RSIN
 
 pytest_plugins = ("tests.admin_fixtures",)
 pytestmark = pytest.mark.usefixtures("fresh_cache")
@@ -560,3 +561,32 @@ def test_an_address_of_another_klant_is_not_made_standaard(
     assert "hoort (niet meer) bij deze klant" in response.content.decode()
     ander.refresh_from_db()
     assert not ander.is_standaard_adres and records() == vooraf
+
+
+def test_the_klants_form_keeps_the_partij_in_step(beheerder_client, make_klant):
+    """K8, as through the Klanten API: the e-mail address changed on the klant's form is the
+    partij's standaard address (unverified again); a BSN given on the form is its identifier."""
+    klant = make_klant(achternaam="Jansen", emailadres="oud@example.nl")
+    klant.digitale_adressen.filter(is_standaard_adres=True).update(
+        verificatie_datum=date(2025, 1, 15)
+    )
+    url = KLANT.format(klant.pk)
+    data = change_form_data(beheerder_client.get(url))
+    data["emailadres"] = "nieuw@example.nl"
+    response = beheerder_client.post(url, data, follow=True)
+    assert "De wijzigingen zijn opgeslagen (E-mailadres)" in response.content.decode()
+    [standaard] = klant.digitale_adressen.filter(soort_digitaal_adres="email")
+    assert (standaard.adres, standaard.is_standaard_adres) == ("nieuw@example.nl", True)
+    assert standaard.verificatie_datum is None
+
+    data = add_form_data(
+        beheerder_client,
+        achternaam="Nieuw",
+        **{"natuurlijk_persoon-TOTAL_FORMS": "1", "natuurlijk_persoon-0-inp_bsn": BSN_2},
+    )
+    response = beheerder_client.post("/admin/datamodel/klant/add/", data, follow=True)
+    assert response.status_code == 200
+    nieuw = Klant.objects.get(achternaam="Nieuw")
+    assert list(nieuw.partij_identificatoren.values_list("code_soort_object_id", "object_id")) == [
+        ("bsn", BSN_2)
+    ]
