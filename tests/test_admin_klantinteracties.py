@@ -69,21 +69,25 @@ def klantcontact(**data):
 def partij(make_klant):
     """A persoon partij with its BSN, two e-mail addresses (one standaard, verified), a phone
     number and a klantcontact through KISS; plus an address given only in that contact."""
-    klant = make_klant(voornaam="Henk", achternaam="Jansen")
+    klant = make_klant(
+        voornaam="Henk",
+        achternaam="Jansen",
+        emailadres="henk@example.nl",
+        telefoonnummer="0612345678",
+    )
     klant.voorkeurstaal = "nld"
     klant.indicatie_geheimhouding = False
     klant.save()
     identificator(klant, "bsn", BSN)
-    adres(
-        klant,
-        "email",
-        "henk@example.nl",
-        is_standaard_adres=True,
-        verificatie_datum=date(2025, 1, 15),
-        omschrijving="privé",
+    # the standaard addresses are the klant's emailadres and telefoonnummer (K8)
+    klant.digitale_adressen.filter(soort_digitaal_adres="email").update(
+        verificatie_datum=date(2025, 1, 15), omschrijving="privé"
     )
-    adres(klant, "email", "h.jansen@werk.example", omschrijving="werk")
-    adres(klant, "telefoonnummer", "0612345678", is_standaard_adres=True)
+    partijservices.maak_digitaal_adres(
+        {"soort_digitaal_adres": "email", "adres": "h.jansen@werk.example", "omschrijving": "werk"},
+        klant=klant,
+        betrokkene=None,
+    )
     contact = klantcontact(
         plaatsgevonden_op=datetime(2025, 2, 3, 8, 15, tzinfo=UTC),
         kanaal="telefoon",
