@@ -594,3 +594,29 @@ def test_the_klants_form_keeps_the_partij_in_step(beheerder_client, make_klant):
     assert list(nieuw.partij_identificatoren.values_list("code_soort_object_id", "object_id")) == [
         ("bsn", BSN_2)
     ]
+
+
+def test_a_failing_save_shows_the_partij_again(beheerder_client, partij):
+    """A save with errors comes back with the read-only blocks as they were (each row posts
+    its hidden key, as Django's own inlines do)."""
+    klant, contact = partij
+    url = KLANT.format(klant.pk)
+    page = beheerder_client.get(url)
+    html = page.content.decode()
+    # what a browser posts: the inputs on the page, no others
+    data = {
+        naam: waarde for naam, waarde in change_form_data(page).items() if f'name="{naam}"' in html
+    }
+    data["bronorganisatie"] = "123"
+    response = beheerder_client.post(url, data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "foutoverzicht" in html
+    for tekst in (
+        "henk@example.nl",
+        "h.jansen@werk.example",
+        BSN,
+        "Vraag over de parkeervergunning",
+    ):
+        assert tekst in html, tekst
+    assert f"/admin/datamodel/contactmoment/{contact.pk}/change/" in html
