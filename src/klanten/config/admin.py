@@ -2,22 +2,14 @@
 and Klantinteracties API), the maximum assurance rank they may assert (V4) and whether they are
 a trusted asserter for Klantinteracties (K4); the secret is shown once. Their ``Token`` keys for
 the Klantinteracties API (K2): made on the client's page, the key shown once; rotated or
-deactivated after a confirmation (``token_actie``). Trusted issuers of ID tokens (V4)."""
+deactivated after a confirmation (``tokenbeheer``). Trusted issuers of ID tokens (V4)."""
 
 import json
 import secrets
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
-from django.utils import timezone
-from django.utils.html import format_html, format_html_join
 from vng_api_common.authorizations.models import Applicatie
 from vng_api_common.constants import ComponentTypes
 from vng_api_common.models import JWTSecret
@@ -35,7 +27,8 @@ from .clients import (
     save_api_client,
     secret_is_short,
 )
-from .models import APIClientApplicatie, APIToken, ValidatieRecht, VertrouwdeUitgever
+from .models import APIClientApplicatie, ValidatieRecht, VertrouwdeUitgever
+from .tokenbeheer import TokenBeheer, tokens_tabel
 
 SCOPE_VALIDEREN = "klanten.valideren"
 
@@ -162,73 +155,8 @@ class APIClientForm(forms.ModelForm):
         return cleaned
 
 
-TOKEN_ACTIES = {
-    "roteren": (
-        "Token roteren",
-        "Roteren",
-        "De token krijgt een nieuwe sleutel, die één keer wordt getoond. De huidige sleutel "
-        "werkt direct niet meer: zet de nieuwe sleutel meteen in de applicatie.",
-    ),
-    "deactiveren": (
-        "Token deactiveren",
-        "Deactiveren",
-        "De sleutel van deze token werkt direct niet meer. Dit kan niet ongedaan worden "
-        "gemaakt; maak zo nodig een nieuwe token aan.",
-    ),
-}
-
-
-def _token_url(token: APIToken, actie: str) -> str:
-    return reverse(
-        "admin:klanten_config_apiclientapplicatie_token",
-        args=[token.applicatie_id, token.pk, actie],
-    )
-
-
-def tokens_tabel(applicatie) -> str:
-    """K2: the client's Klantinteracties keys: their first characters (never the key: only its
-    hash is stored), description, status, creation date, and links to rotate or deactivate an
-    active one (each after a confirmation). Shown as a table, not an inline: the client's form
-    posts as before."""
-    rijen = applicatie.tokens.order_by("-actief", "-aangemaakt_op", "-id")
-    if not rijen:
-        return "Nog geen tokens. Maak er een met 'Nieuwe token aanmaken'."
-    koppen = ("Sleutel", "Omschrijving", "Status", "Aangemaakt op", "Acties")
-    regels = []
-    for token in rijen:
-        if token.actief:
-            acties = format_html_join(
-                " | ",
-                '<a href="{}">{}</a>',
-                (
-                    (_token_url(token, actie), knop)
-                    for actie, (_t, knop, _u) in TOKEN_ACTIES.items()
-                ),
-            )
-        else:
-            acties = "-"
-        regels.append(
-            (
-                f"{token.voorvoegsel}…",
-                token.omschrijving or "-",
-                "Actief" if token.actief else "Gedeactiveerd",
-                f"{timezone.localtime(token.aangemaakt_op):%d-%m-%Y %H:%M}",
-                acties,
-            )
-        )
-    return format_html(
-        '<table class="klanten-tokens"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>',
-        format_html_join("", "<th>{}</th>", ((kop,) for kop in koppen)),
-        format_html_join(
-            "",
-            "<tr>{}</tr>",
-            ((format_html_join("", "<td>{}</td>", ((cel,) for cel in regel)),) for regel in regels),
-        ),
-    )
-
-
 @admin.register(APIClientApplicatie)
-class APIClientAdmin(admin.ModelAdmin):
+class APIClientAdmin(TokenBeheer, admin.ModelAdmin):
     form = APIClientForm
     list_display = (
         "label",
@@ -265,67 +193,6 @@ class APIClientAdmin(admin.ModelAdmin):
     @admin.display(description="Tokens (Klantinteracties API)")
     def token_overzicht(self, obj):
         return tokens_tabel(obj)
-
-    def get_urls(self):
-        return [
-            path(
-                "<int:applicatie_id>/tokens/<int:token_id>/<str:actie>/",
-                self.admin_site.admin_view(self.token_actie),
-                name="klanten_config_apiclientapplicatie_token",
-            ),
-            *super().get_urls(),
-        ]
-
-    def token_actie(self, request, applicatie_id, token_id, actie):
-        """Rotate or deactivate one of the client's tokens: a confirmation page (GET), the
-        change (POST). A rotated key is shown once, in the message."""
-        if actie not in TOKEN_ACTIES:
-            raise Http404
-        applicatie = self.get_object(request, unquote(str(applicatie_id)))
-        if applicatie is None:
-            raise Http404
-        if not self.has_change_permission(request, applicatie):
-            raise PermissionDenied
-        token = get_object_or_404(APIToken, pk=token_id, applicatie_id=applicatie.pk)
-        terug = reverse("admin:klanten_config_apiclientapplicatie_change", args=[applicatie.pk])
-        if not token.actief:
-            messages.warning(
-                request,
-                f"Token {token.voorvoegsel}… is gedeactiveerd: die kan niet meer worden "
-                "geroteerd of gedeactiveerd. Maak zo nodig een nieuwe token aan.",
-            )
-            return redirect(terug)
-        titel, knop, uitleg = TOKEN_ACTIES[actie]
-        if request.method == "POST":
-            if actie == "roteren":
-                vorige = token.voorvoegsel
-                sleutel = tokens.roteer(token)
-                messages.success(
-                    request,
-                    f"De nieuwe sleutel van token {vorige}… is: {sleutel} — bewaar hem nu, hij "
-                    "wordt niet opnieuw getoond. De vorige sleutel werkt niet meer.",
-                )
-            else:
-                tokens.deactiveer(token)
-                messages.success(
-                    request,
-                    f"Token {token.voorvoegsel}… is gedeactiveerd: de sleutel werkt niet meer.",
-                )
-            return redirect(terug)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"{titel}?",
-            "opts": self.opts,
-            "original": applicatie,
-            "token": token,
-            "actie": actie,
-            "knop": knop,
-            "uitleg": uitleg,
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(
-            request, "admin/klanten_config/apiclientapplicatie/token_actie.html", context
-        )
 
     @admin.display(description="Client ID")
     def client_id(self, obj):
