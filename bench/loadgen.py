@@ -22,6 +22,7 @@ import jwt
 
 API = "/klanten/api/v1"
 CM_API = "/contactmomenten/api/v1"
+KI_API = "/klantinteracties/api/v1"
 REQUEST_TIMEOUT_S = 30
 
 
@@ -79,6 +80,15 @@ def scenario_requests(name: str, inputs: dict, rng: random.Random):
             "POST",
             f"{API}/klantbeeld",
             {"subjectType": "natuurlijk_persoon", "identificatie": {"inpBsn": rng.choice(bsns)}},
+            200,
+        )
+    if name == "ki_partijen_bsn":
+        bsns = inputs["validated_bsns"]
+        return lambda: (
+            "GET",
+            f"{KI_API}/partijen?partijIdentificator__codeSoortObjectId=bsn"
+            f"&partijIdentificator__objectId={rng.choice(bsns)}&expand=digitaleAdressen",
+            None,
             200,
         )
     if name == "create":

@@ -56,11 +56,16 @@ SCENARIOS = {
     "klantbeeld": ("(6) klantbeeld by BSN (POST /klantbeeld)", "read"),
     "cm_create": ("(7) create contactmoment (POST /contactmomenten)", "write"),
     "cm_list": ("(8) contactmomenten list ?kanaal= (first page)", "read"),
+    "ki_partijen_bsn": (
+        "(9) Klantinteracties partijen by BSN (?partijIdentificator__objectId=, "
+        "expand=digitaleAdressen)",
+        "read",
+    ),
     "constant_end": ("floor again, at the end (drift check)", "floor"),
 }
 DEFAULT_ORDER = (
     "constant,constant_auth,detail,list_bsn,list_first_page,list_achternaam,klantbeeld,create,"
-    "cm_create,cm_list,constant_end"
+    "cm_create,cm_list,ki_partijen_bsn,constant_end"
 )
 P99_TARGET_MS = 100
 P99_TARGET_SCENARIOS = ("detail", "list_bsn", "klantbeeld")

@@ -638,6 +638,20 @@ ORDER BY t.relname, i.relname
 """
 
 
+def partij_statements() -> list[str]:
+    """The data migration's SQL filling the partij tables (``datamodel`` 0010), read from the
+    code being measured; none when that code has no such migration."""
+    import importlib
+
+    try:
+        migration = importlib.import_module(
+            "klanten.datamodel.migrations.0010_partijen_gegevens_overzetten"
+        )
+    except ImportError:
+        return []
+    return list(migration.FORWARD)
+
+
 def log(message: str) -> None:
     print(message, flush=True)
 
@@ -779,6 +793,10 @@ def seed(database_url: str, count: int, random_seed: int, keep_indexes: bool, ba
             "SELECT bronorganisatie, MAX(klantnummer::bigint) FROM datamodel_klant "
             "WHERE klantnummer ~ '^[0-9]{1,8}$' GROUP BY bronorganisatie"
         )
+        # the partij tables of the Klantinteracties API (identifiers, standaard addresses) from
+        # the klant columns, with the SQL of the data migration that carries them over
+        for statement in partij_statements():
+            conn.execute(statement)
         conn.commit()
         timings["counters"] = time.perf_counter() - t
 

@@ -420,3 +420,87 @@ def test_kiss_makes_an_identifier_then_attaches_it_with_put(kiss, open_forms):
     assert response.status_code == 200, response.content
     assert response.json()["identificeerdePartij"]["uuid"] == partij["uuid"]
     assert kiss.get(f"{IDENTIFICATOREN}/{ident['uuid']}").status_code == 200
+
+
+def test_kiss_attaching_a_bsn_makes_the_anchor_and_a_second_is_refused(kiss, make_ki_client):
+    partij = kiss.post_json(PARTIJEN, persoon(bsn=None)).json()
+    response = kiss.post_json(
+        IDENTIFICATOREN, {"identificeerdePartij": {"uuid": partij["uuid"]}, **bsn_identificator()}
+    )
+    assert response.status_code == 201, response.content
+    klant = Klant.objects.get(uuid=partij["uuid"])
+    assert klant.anker and not klant.gevalideerd
+    assert [p["uuid"] for p in zoek(kiss)] == [partij["uuid"]]
+    # another partij for the same BSN
+    ander = kiss.post_json(PARTIJEN, persoon(bsn=None)).json()
+    response = kiss.post_json(
+        IDENTIFICATOREN, {"identificeerdePartij": {"uuid": ander["uuid"]}, **bsn_identificator()}
+    )
+    assert invalid_params(response) == [("partijIdentificator", "unique")]
+
+
+def test_a_trusted_asserter_attaching_a_kvk_validates_the_organisatie(open_forms):
+    partij = open_forms.post_json(
+        PARTIJEN,
+        {
+            "soortPartij": "organisatie",
+            "indicatieActief": True,
+            "partijIdentificatie": {"naam": "X"},
+        },
+    ).json()
+    response = open_forms.post_json(
+        IDENTIFICATOREN, {"identificeerdePartij": {"uuid": partij["uuid"]}, **kvk_identificator()}
+    )
+    assert response.status_code == 201, response.content
+    klant = Klant.objects.get(uuid=partij["uuid"])
+    assert klant.gevalideerd and klant.gevalideerde_sleutel_type == "kvk"
+
+
+def test_the_correspondentieadres_is_the_klanten_adres(open_forms, make_client):
+    adres = {
+        "straatnaam": "Lindelaan",
+        "huisnummer": 7,
+        "postcode": "3701 AB",
+        "stad": "Zeist",
+        "adresregel1": "Lindelaan 7",
+        "land": "NL",
+    }
+    body = open_forms.post_json(PARTIJEN, persoon(correspondentieadres=adres)).json()
+    assert {k: body["correspondentieadres"][k] for k in adres} == adres
+    klant = make_client().get(f"{BASE}/klanten/{body['uuid']}").json()
+    assert klant["adres"]["straatnaam"] == "Lindelaan"
+    assert klant["adres"]["woonplaatsnaam"] == "Zeist"
+    assert klant["adres"]["landcode"] == "6030"
+
+
+def test_address_and_identifier_lists_cost_the_same_queries_for_any_number(open_forms):
+    def maak(bsn, email):
+        partij = open_forms.post_json(PARTIJEN, persoon(bsn=bsn)).json()
+        open_forms.post_json(
+            ADRESSEN,
+            {
+                "verstrektDoorPartij": {"uuid": partij["uuid"]},
+                "adres": email,
+                "soortDigitaalAdres": "email",
+            },
+        )
+
+    def tel(pad):
+        with CaptureQueriesContext(connection) as queries:
+            assert open_forms.get(pad).status_code == 200
+        return len(queries)
+
+    maak(BSN, "a@example.nl")
+    een = (tel(ADRESSEN), tel(IDENTIFICATOREN))
+    for i, bsn in enumerate(("123456782", "999990019", "999990020")):
+        maak(bsn, f"b{i}@example.nl")
+    assert (tel(ADRESSEN), tel(IDENTIFICATOREN)) == een
+
+
+def test_deleting_a_partij_keeps_nothing_of_it_visible(open_forms, make_ki_client):
+    wisser = make_ki_client(vertrouwd=True)
+    partij = open_forms.post_json(PARTIJEN, persoon()).json()
+    response = wisser.delete(f"{PARTIJEN}/{partij['uuid']}")
+    assert response.status_code == 204
+    assert_problem(open_forms.get(f"{PARTIJEN}/{partij['uuid']}"), 404)
+    assert zoek(open_forms) == []

@@ -9,6 +9,7 @@ A partij is a ``Klant`` (same uuid, K3); docs/store.md has the column map.
 
 from __future__ import annotations
 
+import re
 import uuid as _uuid
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -109,6 +110,16 @@ LEEG_ADRES = {
 }
 
 
+_POSTCODE = re.compile(r"([1-9][0-9]{3}) ?([A-Za-z]{2})")
+
+
+def postcode(waarde: str) -> str:
+    """A Dutch postcode in Klantinteracties' form ``1234 AB`` (the Klanten API's ``1234AB``);
+    anything else is shown empty."""
+    match = _POSTCODE.fullmatch(waarde or "")
+    return f"{match.group(1)} {match.group(2).upper()}" if match else ""
+
+
 def correspondentieadres(klant: Klant) -> dict | None:
     adres = getattr(klant, "adres", None)
     if adres is None:
@@ -117,9 +128,9 @@ def correspondentieadres(klant: Klant) -> dict | None:
     return {
         "nummeraanduidingId": adres.nummeraanduiding_id,
         "straatnaam": adres.straatnaam,
-        "huisnummer": adres.huisnummer,
+        "huisnummer": adres.huisnummer or None,
         "huisnummertoevoeging": toevoeging,
-        "postcode": adres.postcode,
+        "postcode": postcode(adres.postcode),
         "stad": adres.woonplaats_naam,
         "adresregel1": adres.adresregel1,
         "adresregel2": adres.adresregel2,

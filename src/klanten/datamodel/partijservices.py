@@ -28,6 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from vng_api_common.constants import CommonResourceAction
 
 from . import partijsync, rules, services, wijzigingen
@@ -127,9 +128,9 @@ def _adres_kolommen(adres: dict | None) -> dict | None:
         "woonplaats_naam": (adres.get("stad") or "")[:80],
         "landcode": ISO_NAAR_BRP.get(land.upper(), ""),
         "nummeraanduiding_id": adres.get("nummeraanduiding_id") or "",
-        "adresregel1": adres.get("adresregel1") or "",
-        "adresregel2": adres.get("adresregel2") or "",
-        "adresregel3": adres.get("adresregel3") or "",
+        "adresregel1": adres.get("adresregel_1") or "",
+        "adresregel2": adres.get("adresregel_2") or "",
+        "adresregel3": adres.get("adresregel_3") or "",
     }
 
 
@@ -520,11 +521,13 @@ def maak_identificator(
     *,
     bronorganisatie: str,
     geregistreerd_door=None,
+    bewijs: rules.Bewijs | None = None,
     herkomst: Herkomst | None = None,
 ) -> PartijIdentificator:
     """An identifier, of a partij or on its own (KISS makes KvK identifiers first). A partij
     has one of each kind; an HR key identifies one partij per organisation (K5); a validated
-    partij's key is never changed here (V1)."""
+    partij's key is never changed here (V1). A BSN or HR key attached to a partij is its
+    subject (:func:`_subject_van_partij`: validated with evidence, else an anchor)."""
     valideer_identificator(ident)
     klant = _vergrendel_partij(klant)
     ctx = _ctx(herkomst)
@@ -543,6 +546,7 @@ def maak_identificator(
     )
     if klant is not None:
         _identificatie_van_klant(klant, rij)
+        _subject_van_partij(klant, rij, bewijs, herkomst)
         opname.leg_vast(klant)
     elif herkomst is not None:
         rij = PartijIdentificator.objects.select_related("sub_identificator_van").get(pk=rij.pk)
@@ -598,6 +602,45 @@ def _controleer_identificator(
             )
 
 
+def _subject_van_partij(
+    klant: Klant, rij: PartijIdentificator, bewijs: rules.Bewijs | None, herkomst
+) -> None:
+    """K4/K5 for an identifier attached to a partij (KISS and Open Inwoner attach them after
+    creating the partij): with evidence the partij is validated for it (V4/V5); without, a BSN
+    makes a non-validated persoon the unconfirmed anchor of that BSN, unless a validated partij
+    or another anchor already stands for it (one partij per BSN per organisation: 400)."""
+    if klant.gevalideerd:
+        return
+    sleutel = partijsync.SLEUTEL_VOOR_SOORT[rij.code_soort_object_id]
+    if bewijs is not None:
+        identiteit = services.klant_identiteit(klant) or rules.Identiteit(sleutel, rij.object_id)
+        services._valideer(
+            klant, _bewijs_voor(bewijs, identiteit), _actor(herkomst), mode="reconfirm"
+        )
+        return
+    if sleutel != SleutelType.bsn or klant.anker:
+        return
+    bestaand = (
+        Klant.objects.filter(
+            bronorganisatie=klant.bronorganisatie, gevalideerde_sleutel=rij.object_id
+        )
+        .filter(gevalideerde_sleutel_type=SleutelType.bsn)
+        .exclude(pk=klant.pk)
+        .filter(Q(gevalideerd=True) | Q(anker=True))
+        .exists()
+    )
+    if bestaand:
+        raise fout(
+            "partijIdentificator",
+            "Er bestaat al een partij voor dit BSN (K5: één partij per BSN); zoek die op.",
+            "unique",
+        )
+    klant.anker = True
+    klant.gevalideerde_sleutel_type = SleutelType.bsn
+    klant.gevalideerde_sleutel = rij.object_id
+    klant.save(update_fields=["anker", "gevalideerde_sleutel_type", "gevalideerde_sleutel"])
+
+
 def _identificatie_van_klant(klant: Klant, rij: PartijIdentificator) -> None:
     """An identifier the Klanten API shows (bsn, rsin, vestigingsnummer) is the klant's
     identification there too (K3), when the klant has no other subject type."""
@@ -622,6 +665,7 @@ def wijzig_identificator(
     ident: Identificator,
     klant: Klant | None,
     *,
+    bewijs: rules.Bewijs | None = None,
     herkomst: Herkomst | None = None,
 ) -> PartijIdentificator:
     """PUT: replace an identifier (and the partij it identifies)."""
@@ -656,7 +700,9 @@ def wijzig_identificator(
     rij.sub_identificator_van = ident.sub_identificator_van
     rij.save()
     if klant is not None:
-        _identificatie_van_klant(wijzigingen.vergrendel(klant.pk), rij)
+        klant = wijzigingen.vergrendel(klant.pk)
+        _identificatie_van_klant(klant, rij)
+        _subject_van_partij(klant, rij, bewijs, herkomst)
     for pk, opname in opnames.items():
         opname.leg_vast(Klant.objects.get(pk=pk))
     if los_oud is not None and herkomst is not None:

@@ -6,6 +6,8 @@ what we do not serve (K11: vertegenwoordigingen, categorieën) are accepted and 
 when given a value.
 """
 
+from django import forms
+from django.core.validators import URLValidator
 from django.db.models import Exists, OuterRef, Q
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -39,7 +41,29 @@ def _geen_filter(queryset, name, value):
 
 @extend_schema_field(OpenApiTypes.URI)
 class URLFilter(filters.CharFilter):
-    pass
+    """A URL (documented ``format: uri``): anything else is a 400."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("validators", [URLValidator()])
+        super().__init__(*args, **kwargs)
+
+
+class StrengBooleanVeld(forms.Field):
+    """``true``/``false`` (also ``True``/``1``, ``False``/``0``); anything else is a 400."""
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if value in ("true", "True", "1"):
+            return True
+        if value in ("false", "False", "0"):
+            return False
+        raise forms.ValidationError("Verwacht true of false.", code="invalid")
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class BooleanFilter(filters.Filter):
+    field_class = StrengBooleanVeld
 
 
 @extend_schema_field(OpenApiTypes.UUID)
@@ -71,8 +95,8 @@ class PartijFilter(filters.FilterSet):
         method="filter_soort",
         help_text="Geeft aan van welke specifieke soort partij sprake is.",
     )
-    indicatieActief = filters.BooleanFilter(field_name="indicatie_actief")
-    indicatieGeheimhouding = filters.BooleanFilter(field_name="indicatie_geheimhouding")
+    indicatieActief = BooleanFilter(field_name="indicatie_actief")
+    indicatieGeheimhouding = BooleanFilter(field_name="indicatie_geheimhouding")
     partijIdentificator__codeObjecttype = filters.CharFilter(method=_geen_filter)
     partijIdentificator__codeSoortObjectId = filters.CharFilter(method=_geen_filter)
     partijIdentificator__objectId = filters.CharFilter(method=_geen_filter)
@@ -151,8 +175,8 @@ class DigitaalAdresFilter(filters.FilterSet):
     )
     omschrijving = filters.CharFilter(field_name="omschrijving")
     referentie = filters.CharFilter(field_name="referentie")
-    isStandaardAdres = filters.BooleanFilter(field_name="is_standaard_adres")
-    isGeverifieerd = filters.BooleanFilter(method="filter_geverifieerd")
+    isStandaardAdres = BooleanFilter(field_name="is_standaard_adres")
+    isGeverifieerd = BooleanFilter(method="filter_geverifieerd")
     verificatieDatum = filters.DateFilter(field_name="verificatie_datum")
     verificatieDatum__gt = filters.DateFilter(field_name="verificatie_datum", lookup_expr="gt")
     verificatieDatum__gte = filters.DateFilter(field_name="verificatie_datum", lookup_expr="gte")

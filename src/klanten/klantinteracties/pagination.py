@@ -1,8 +1,9 @@
 """K1: ``page`` and ``pageSize`` (default 100, at most 500; a larger value gives 500, as Open
-Klant's ``DynamicPageSizePagination``), ``{count, next, previous, results}`` with absolute
-``next``/``previous``; a page beyond the last is a 404 (problem JSON)."""
+Klant's ``DynamicPageSizePagination``; one that is no positive integer is a 400),
+``{count, next, previous, results}`` with absolute ``next``/``previous``; a page beyond the
+last is a 404 (problem JSON)."""
 
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import ErrorDetail, NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
@@ -27,7 +28,16 @@ class KlantinteractiesPagination(PageNumberPagination):
 
     def paginate_queryset(self, queryset, request, view=None) -> list:
         """The rows of the requested page; counts the matches only for a full page."""
-        page_size = _positief(request.query_params.get(self.page_size_query_param))
+        raw_size = request.query_params.get(self.page_size_query_param)
+        page_size = _positief(raw_size)
+        if raw_size is not None and page_size is None:
+            raise ValidationError(
+                {
+                    self.page_size_query_param: [
+                        ErrorDetail("Een positief geheel getal.", code="invalid")
+                    ]
+                }
+            )
         self.size = min(page_size or self.page_size, self.max_page_size)
         number = _positief(request.query_params.get(self.page_query_param, "1"))
         if number is None:

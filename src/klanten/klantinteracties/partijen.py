@@ -89,7 +89,7 @@ def partij_per_uuid(ctx, prefix: str = "") -> Q:
 def betrokkene_zichtbaar(ctx, prefix: str = "betrokkene__") -> Q:
     """V7: a betrokkene a client registered, or of a klantcontact it registered."""
     if ctx.ziet_alles:
-        return Q(**{f"{prefix}isnull": False})
+        return Q(**{f"{prefix}isnull": False}) if prefix else Q()
     if ctx.applicatie_uuid is None:
         return Q(pk__in=[])
     return Q(**{f"{prefix}geregistreerd_door": ctx.applicatie_uuid}) | Q(
@@ -404,6 +404,16 @@ class PartijIdentificatorViewSet(KlantinteractiesViewSet):
         )
         return ident, klant
 
+    def _bewijs(self, ident, klant):
+        """K4: evidence for a subject attached to a partij, from a trusted asserter."""
+        if klant is None or klant.gevalideerd:
+            return None
+        try:
+            partijservices.valideer_identificator(ident)
+        except rules.RuleViolation as exc:
+            raise regel_fout(exc) from exc
+        return bewijs_voor(self.request, ident.code_soort_object_id, ident.object_id)
+
     def create(self, request, *args, **kwargs):
         serializer = PartijIdentificatorSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -414,6 +424,7 @@ class PartijIdentificatorViewSet(KlantinteractiesViewSet):
                 klant,
                 bronorganisatie=bronorganisatie(),
                 geregistreerd_door=self.ctx().applicatie_uuid,
+                bewijs=self._bewijs(ident, klant),
                 herkomst=herkomst(request),
             )
         except rules.RuleViolation as exc:
@@ -430,7 +441,9 @@ class PartijIdentificatorViewSet(KlantinteractiesViewSet):
         serializer.is_valid(raise_exception=True)
         ident, klant = self._lees(serializer.validated_data)
         try:
-            rij = partijservices.wijzig_identificator(rij, ident, klant, herkomst=herkomst(request))
+            rij = partijservices.wijzig_identificator(
+                rij, ident, klant, bewijs=self._bewijs(ident, klant), herkomst=herkomst(request)
+            )
         except rules.RuleViolation as exc:
             raise regel_fout(exc) from exc
         except PartijIdentificator.DoesNotExist as exc:
@@ -495,9 +508,20 @@ class DigitaalAdresViewSet(KlantinteractiesViewSet):
         rijen = DigitaalAdres.objects.select_related("klant", "betrokkene")
         ctx = self.ctx()
         if self.action != "list":
+            # an address of neither a partij nor a betrokkene: its client's only
+            eigen = (
+                Q(
+                    klant__isnull=True,
+                    betrokkene__isnull=True,
+                    geregistreerd_door=ctx.applicatie_uuid,
+                )
+                if ctx.applicatie_uuid is not None
+                else Q(pk__in=[])
+            )
             return rijen.filter(
                 self._partij_adres(lijst=False)
                 | (Q(klant__isnull=True) & betrokkene_zichtbaar(ctx))
+                | eigen
             )
         params = self.request.query_params
         via_betrokkene = any(

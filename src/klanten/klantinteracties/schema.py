@@ -61,6 +61,13 @@ def expand_parameters(result, generator, request, public):
         resource = getattr(getattr(match.func, "cls", None), "resource", None)
         paden = expand.paden(resource) if resource else []
         parameters = [p for p in operation.get("parameters", []) if p.get("name") != "expand"]
+        if paden and "400" not in operation.get("responses", {}):
+            # an unknown expand value or query parameter is a 400
+            fout = {"schema": {"$ref": "#/components/schemas/ValidatieFout"}}
+            operation.setdefault("responses", {})["400"] = {
+                "description": "Bad request",
+                "content": {"application/problem+json": fout},
+            }
         if paden:
             parameter = {
                 **EXPAND_PARAMETER,
@@ -69,6 +76,24 @@ def expand_parameters(result, generator, request, public):
             parameters.append(parameter)
             parameters.sort(key=lambda p: (p.get("in") != "query", p.get("name")))
         operation["parameters"] = parameters
+    return result
+
+
+def json_fouten(result, generator, request, public):
+    """drf-spectacular postprocessing hook: the error responses are sent as
+    ``application/json`` (as Open Klant, ``klanten.api.exceptions.error_content_type``), or as
+    ``application/problem+json`` when the client asks for it: both are documented."""
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if str(status).startswith(("4", "5")) and "application/problem+json" in content:
+                    response["content"] = {
+                        "application/json": content["application/problem+json"],
+                        **content,
+                    }
     return result
 
 
@@ -92,6 +117,7 @@ SPECTACULAR_SETTINGS = {
         "klanten.api.schema.remove_request_defaults",
         "klanten.klantinteracties.schema.token_security",
         "klanten.klantinteracties.schema.expand_parameters",
+        "klanten.klantinteracties.schema.json_fouten",
     ],
     "TAGS": [
         {"name": "partijen", "description": ""},

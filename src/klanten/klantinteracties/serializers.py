@@ -20,84 +20,107 @@ TELEFOON = re.compile(r"^(0[1-9][0-9]{8}|\+[0-9]{9,15}|00[0-9]{7,13})$")
 NIET_TOEGESTAAN = ("0800", "0900", "1400", "140")
 
 
+class TekstVeld(serializers.CharField):
+    """A string field that takes only strings (DRF would turn ``0`` into ``"0"``)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class UUIDVeld(serializers.UUIDField):
+    """A uuid given as a string only (DRF would read ``false`` or ``0`` as a number)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid", value=data)
+        return super().to_internal_value(data)
+
+
+class BooleanVeld(serializers.BooleanField):
+    """``true`` or ``false`` only (DRF would also read ``0``, ``"yes"``, ``"on"``)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
 class ForeignKeySerializer(serializers.Serializer):
-    uuid = serializers.UUIDField(help_text="Unieke (technische) identificatiecode.")
+    uuid = UUIDVeld(help_text="Unieke (technische) identificatiecode.")
     url = serializers.URLField(read_only=True, max_length=1000, min_length=1)
 
 
 class PartijForeignKeySerializer(ForeignKeySerializer):
-    uuid = serializers.UUIDField(help_text="Unieke (technische) identificatiecode van de partij.")
+    uuid = UUIDVeld(help_text="Unieke (technische) identificatiecode van de partij.")
 
 
 class BetrokkeneForeignKeySerializer(ForeignKeySerializer):
-    uuid = serializers.UUIDField(
+    uuid = UUIDVeld(
         help_text="Unieke (technische) identificatiecode van de betrokkene bij klantcontact."
     )
 
 
 class DigitaalAdresForeignKeySerializer(ForeignKeySerializer):
-    uuid = serializers.UUIDField(
-        help_text="Unieke (technische) identificatiecode van het digitaal adres."
-    )
+    uuid = UUIDVeld(help_text="Unieke (technische) identificatiecode van het digitaal adres.")
 
 
 class PartijIdentificatorForeignKeySerializer(ForeignKeySerializer):
-    uuid = serializers.UUIDField(
-        help_text="Unieke (technische) identificatiecode van de partij-identificator."
-    )
+    uuid = UUIDVeld(help_text="Unieke (technische) identificatiecode van de partij-identificator.")
 
 
 class PartijIdentificatorGroepTypeSerializer(serializers.Serializer):
     code_objecttype = serializers.ChoiceField(choices=CodeObjecttype.choices)
     code_soort_object_id = serializers.ChoiceField(choices=CodeSoortObjectId.choices)
-    object_id = serializers.CharField(max_length=200)
+    object_id = TekstVeld(max_length=200)
     code_register = serializers.ChoiceField(choices=CodeRegister.choices)
 
 
 class PartijIdentificatorSerializer(serializers.Serializer):
-    uuid = serializers.UUIDField(
+    uuid = UUIDVeld(
         required=False,
         help_text="Unieke (technische) identificatiecode van de partij-identificator.",
     )
     url = serializers.URLField(read_only=True, max_length=1000, min_length=1)
     identificeerde_partij = PartijForeignKeySerializer(required=False, allow_null=True)
-    andere_partij_identificator = serializers.CharField(
-        max_length=200, required=False, allow_blank=True
-    )
+    andere_partij_identificator = TekstVeld(max_length=200, required=False, allow_blank=True)
     partij_identificator = PartijIdentificatorGroepTypeSerializer()
     sub_identificator_van = PartijIdentificatorForeignKeySerializer(required=False, allow_null=True)
 
 
+# ``adresregel1..3`` arrive as ``adresregel_1..3`` (the camelCase parser splits digits off)
+# and are documented camelCase again
 class AdresSerializer(serializers.Serializer):
-    nummeraanduiding_id = serializers.CharField(
+    nummeraanduiding_id = TekstVeld(
         max_length=16,
         required=False,
         allow_blank=True,
         validators=[RegexValidator(r"^[0-9]{16}$")],
     )
-    straatnaam = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    straatnaam = TekstVeld(max_length=255, required=False, allow_blank=True)
     huisnummer = serializers.IntegerField(
         min_value=1, max_value=99999, required=False, allow_null=True
     )
-    huisnummertoevoeging = serializers.CharField(max_length=20, required=False, allow_blank=True)
-    postcode = serializers.CharField(
+    huisnummertoevoeging = TekstVeld(max_length=20, required=False, allow_blank=True)
+    postcode = TekstVeld(
         max_length=7,
         required=False,
         allow_blank=True,
         validators=[RegexValidator(r"^[1-9][0-9]{3} [A-Z]{2}$")],
     )
-    stad = serializers.CharField(max_length=255, required=False, allow_blank=True)
-    adresregel1 = serializers.CharField(max_length=80, required=False, allow_blank=True)
-    adresregel2 = serializers.CharField(max_length=80, required=False, allow_blank=True)
-    adresregel3 = serializers.CharField(max_length=80, required=False, allow_blank=True)
-    land = serializers.CharField(min_length=2, max_length=2, required=False, allow_blank=True)
+    stad = TekstVeld(max_length=255, required=False, allow_blank=True)
+    adresregel_1 = TekstVeld(max_length=80, required=False, allow_blank=True)
+    adresregel_2 = TekstVeld(max_length=80, required=False, allow_blank=True)
+    adresregel_3 = TekstVeld(max_length=80, required=False, allow_blank=True)
+    land = TekstVeld(min_length=2, max_length=2, required=False, allow_blank=True)
 
 
 class ContactnaamSerializer(serializers.Serializer):
-    voorletters = serializers.CharField(max_length=10, required=False, allow_blank=True)
-    voornaam = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    voorvoegsel_achternaam = serializers.CharField(max_length=10, required=False, allow_blank=True)
-    achternaam = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    voorletters = TekstVeld(max_length=10, required=False, allow_blank=True)
+    voornaam = TekstVeld(max_length=200, required=False, allow_blank=True)
+    voorvoegsel_achternaam = TekstVeld(max_length=10, required=False, allow_blank=True)
+    achternaam = TekstVeld(max_length=200, required=False, allow_blank=True)
 
 
 class PartijIdentificatieSerializer(serializers.Serializer):
@@ -105,17 +128,17 @@ class PartijIdentificatieSerializer(serializers.Serializer):
     persoon ``{contactnaam}``, organisatie ``{naam}``, contactpersoon ``{werkteVoorPartij,
     contactnaam}`` (``volledigeNaam`` and ``uuid`` read-only)."""
 
-    uuid = serializers.UUIDField(read_only=True)
+    uuid = UUIDVeld(read_only=True)
     werkte_voor_partij = PartijForeignKeySerializer(required=False, allow_null=True)
     contactnaam = ContactnaamSerializer(required=False, allow_null=True)
-    volledige_naam = serializers.CharField(read_only=True)
-    naam = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    volledige_naam = TekstVeld(read_only=True)
+    naam = TekstVeld(max_length=200, required=False, allow_blank=True)
 
 
 class PartijSerializer(serializers.Serializer):
-    uuid = serializers.UUIDField(read_only=True)
+    uuid = UUIDVeld(read_only=True)
     url = serializers.URLField(read_only=True, max_length=1000, min_length=1)
-    nummer = serializers.CharField(
+    nummer = TekstVeld(
         max_length=10,
         required=False,
         allow_null=True,
@@ -123,7 +146,7 @@ class PartijSerializer(serializers.Serializer):
         help_text="Het klantnummer als het alleen uit cijfers bestaat, anders null (K8); "
         "wordt bij invoer genegeerd.",
     )
-    interne_notitie = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+    interne_notitie = TekstVeld(max_length=1000, required=False, allow_blank=True)
     betrokkenen = BetrokkeneForeignKeySerializer(many=True, read_only=True)
     categorie_relaties = ForeignKeySerializer(many=True, read_only=True)
     digitale_adressen = DigitaalAdresForeignKeySerializer(
@@ -137,9 +160,9 @@ class PartijSerializer(serializers.Serializer):
         many=True, required=False, allow_null=True
     )
     soort_partij = serializers.ChoiceField(choices=SoortPartij.choices)
-    indicatie_geheimhouding = serializers.BooleanField(required=False, allow_null=True)
-    voorkeurstaal = serializers.CharField(max_length=3, required=False, allow_blank=True)
-    indicatie_actief = serializers.BooleanField()
+    indicatie_geheimhouding = BooleanVeld(required=False, allow_null=True)
+    voorkeurstaal = TekstVeld(max_length=3, required=False, allow_blank=True)
+    indicatie_actief = BooleanVeld()
     bezoekadres = AdresSerializer(required=False, allow_null=True)
     correspondentieadres = AdresSerializer(required=False, allow_null=True)
     partij_identificatie = PartijIdentificatieSerializer(required=False, allow_null=True)
@@ -170,15 +193,15 @@ def valideer_adres(soort: str, adres: str) -> None:
 
 
 class DigitaalAdresSerializer(serializers.Serializer):
-    uuid = serializers.UUIDField(read_only=True)
+    uuid = UUIDVeld(read_only=True)
     url = serializers.URLField(read_only=True, max_length=1000, min_length=1)
     verstrekt_door_betrokkene = BetrokkeneForeignKeySerializer(required=False, allow_null=True)
     verstrekt_door_partij = PartijForeignKeySerializer(required=False, allow_null=True)
-    adres = serializers.CharField(max_length=80)
+    adres = TekstVeld(max_length=80)
     soort_digitaal_adres = serializers.ChoiceField(choices=SoortDigitaalAdres.choices)
-    is_standaard_adres = serializers.BooleanField(required=False)
-    omschrijving = serializers.CharField(max_length=40, required=False, allow_blank=True)
-    referentie = serializers.CharField(
+    is_standaard_adres = BooleanVeld(required=False)
+    omschrijving = TekstVeld(max_length=40, required=False, allow_blank=True)
+    referentie = TekstVeld(
         max_length=50,
         required=False,
         allow_blank=True,
