@@ -65,6 +65,11 @@ def test_groups_exist_with_their_permissions(db):
         "view_validatie",
         "view_interactie",
         "view_contactmoment",  # read-only (test_admin_contactmomenten.py)
+        # read-only, the Klantinteracties data (test_admin_klantinteracties.py)
+        "view_partijidentificator",
+        "view_digitaaladres",
+        "view_actor",
+        "view_internetaak",
     }
     beheerder = set(
         Group.objects.get(name=BEHEERDER).permissions.values_list("codename", flat=True)

@@ -14,7 +14,7 @@ from klanten.config.clients import RANK_LABELS
 from klanten.config.models import APIClientApplicatie, VertrouwdeUitgever
 from klanten.datamodel.constants import SubjectType
 
-from . import contactmomenten, kanaal  # noqa: F401 - contactmomenten registers its admin
+from . import actoren, contactmomenten, internetaken, kanaal  # noqa: F401 - they register admins
 from .klant import admin as klant_admin  # noqa: F401 - registers the klant admin
 from .models import BeheerGebeurtenis, Instellingen
 

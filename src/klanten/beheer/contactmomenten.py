@@ -24,8 +24,10 @@ from klanten.datamodel.klantcontacten import (
     Onderwerpobject,
     contactmoment_rol,
 )
+from klanten.datamodel.labels import label
 
 from .basis import BeheerAdmin
+from .internetaken import InterneTaakInline
 from .lijst import BegrensdeTellingPaginator, GecachteWaardenFilter
 
 TEKST_LENGTE = 120
@@ -73,8 +75,17 @@ class ContactmomentInline(_AlleenLezen, admin.TabularInline):
     max_num = 0
     can_delete = False
     verbose_name = "contactmoment"
-    verbose_name_plural = "contactmomenten"
-    fields = ("datum", "kanaal", "initiatiefnemer", "medewerker", "tekst", "rol_weergave")
+    verbose_name_plural = "contactmomenten (klantcontacten)"
+    template = "admin/beheer/tabular_alleen_lezen.html"
+    fields = (
+        "datum",
+        "kanaal",
+        "onderwerp",
+        "initiatiefnemer",
+        "medewerker",
+        "tekst",
+        "rol_weergave",
+    )
     readonly_fields = fields
 
     def get_queryset(self, request):
@@ -95,6 +106,10 @@ class ContactmomentInline(_AlleenLezen, admin.TabularInline):
     @admin.display(description="Kanaal")
     def kanaal(self, obj):
         return obj.klantcontact.kanaal or "-"
+
+    @admin.display(description=label("onderwerp"))
+    def onderwerp(self, obj):
+        return obj.klantcontact.onderwerp or "-"
 
     @admin.display(description="Initiatiefnemer")
     def initiatiefnemer(self, obj):
@@ -205,7 +220,7 @@ class ContactmomentAdmin(_AlleenLezen, BeheerAdmin):
     paginator = BegrensdeTellingPaginator
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
-    inlines = (KlantcontactmomentInline, ObjectcontactmomentInline)
+    inlines = (KlantcontactmomentInline, ObjectcontactmomentInline, InterneTaakInline)
     fieldsets = (
         (
             None,

@@ -2,7 +2,9 @@
 
 Per klant: its API representation (contact data, address, subject identification), the
 registration details (validated key, rank, registering application), the evidence records,
-the interactions, the confirmation links (never the token), the audit trail with its
+the interactions, its partij data of the Klantinteracties API (soort, indicaties,
+voorkeurstaal, identifiers, digital addresses) and the klantcontacten it took part in (with
+the addresses given there), the confirmation links (never the token), the audit trail with its
 before/after versions, who requested a klantbeeld for its subject, the resident's own actions
 in Mijn klantgegevens, and the data managers' views and exports of it. ``veldnamen`` gives
 the readable name of every key (``inpBsn``: ``BSN``), from the vocabulary the pages use.
@@ -12,18 +14,19 @@ import json
 from datetime import datetime
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 from vng_api_common.authorizations.models import Applicatie
 
 from klanten.datamodel import services
 from klanten.datamodel.labels import veldnamen
-from klanten.datamodel.models import Klant, KlantbeeldVerzoek
+from klanten.datamodel.models import Betrokkene, DigitaalAdres, Klant, KlantbeeldVerzoek
 from klanten.datamodel.representation import KLANT_LIST_RELATIONS, klant_data
 from klanten.mijn.context import pseudoniem as mijn_pseudoniem
 from klanten.mijn.models import Gebeurtenis
 
+from .klant.partij import soort_partij
 from .klant.weergave import audittrail
 from .log import gebruiker_weergave
 from .models import BeheerGebeurtenis
@@ -90,6 +93,41 @@ KLANTBEELD_FIELDS = (
     "aantal_klanten",
 )
 MIJN_FIELDS = ("tijdstip", "actie", "reden", "middel", "rang", "uitgever")
+PARTIJ_FIELDS = (
+    "indicatie_actief",
+    "indicatie_geheimhouding",
+    "voorkeurstaal",
+    "interne_notitie",
+    "bezoekadres",
+    "anker",
+)
+PARTIJ_IDENTIFICATOR_FIELDS = (
+    "uuid",
+    "bronorganisatie",
+    "code_register",
+    "code_objecttype",
+    "code_soort_object_id",
+    "object_id",
+    "aangemaakt_op",
+)
+DIGITAAL_ADRES_FIELDS = (
+    "uuid",
+    "soort_digitaal_adres",
+    "adres",
+    "is_standaard_adres",
+    "omschrijving",
+    "referentie",
+    "verificatie_datum",
+    "aangemaakt_op",
+)
+KLANTCONTACT_FIELDS = (
+    "uuid",
+    "plaatsgevonden_op",
+    "kanaal",
+    "onderwerp",
+    "inhoud",
+    "bronorganisatie",
+)
 BEHEER_FIELDS = ("tijdstip", "actie", "gebruiker", "gebruiker_weergave", "toelichting")
 
 
@@ -118,6 +156,44 @@ def _registratie(klant: Klant) -> dict:
     }
 
 
+def _partij(klant: Klant) -> dict:
+    """The Klantinteracties view of the klant: what the Klanten API does not show."""
+    data = {"soortPartij": soort_partij(klant)}
+    data.update({_camel(field): getattr(klant, field) for field in PARTIJ_FIELDS})
+    data["werkteVoorPartij"] = (
+        klant.werkte_voor_partij.uuid if klant.werkte_voor_partij_id else None
+    )
+    return data
+
+
+def _klantcontacten(klant: Klant) -> list[dict]:
+    """The klantcontacten the klant took part in (its betrokkenen), oldest first, each with
+    the klant's role and the digital addresses given in that contact."""
+    betrokkenen = (
+        Betrokkene.objects.filter(klant=klant)
+        .select_related("klantcontact")
+        .prefetch_related(
+            Prefetch("digitale_adressen", queryset=DigitaalAdres.objects.order_by("pk"))
+        )
+        .order_by("klantcontact__plaatsgevonden_op", "pk")
+    )
+    return [
+        {
+            **{
+                _camel(field): getattr(betrokkene.klantcontact, field)
+                for field in KLANTCONTACT_FIELDS
+            },
+            "rol": betrokkene.rol,
+            "initiator": betrokkene.initiator,
+            "digitaleAdressen": [
+                {_camel(field): getattr(adres, field) for field in DIGITAAL_ADRES_FIELDS}
+                for adres in betrokkene.digitale_adressen.all()
+            ],
+        }
+        for betrokkene in betrokkenen
+    ]
+
+
 def klant_export(klant: Klant, request) -> dict:
     klant = Klant.objects.select_related(*KLANT_LIST_RELATIONS).get(pk=klant.pk)
     identiteit = services.klant_identiteit(klant)
@@ -133,6 +209,12 @@ def klant_export(klant: Klant, request) -> dict:
         "registratie": _registratie(klant),
         "validaties": _values(klant.validaties.all(), VALIDATIE_FIELDS),
         "interacties": _values(klant.interacties.all(), INTERACTIE_FIELDS),
+        "partij": _partij(klant),
+        "partijIdentificatoren": _values(
+            klant.partij_identificatoren.all(), PARTIJ_IDENTIFICATOR_FIELDS
+        ),
+        "digitaleAdressen": _values(klant.digitale_adressen.all(), DIGITAAL_ADRES_FIELDS),
+        "klantcontacten": _klantcontacten(klant),
         "bevestigingsverzoeken": _values(
             klant.bevestigingsverzoeken.all(), BEVESTIGINGSVERZOEK_FIELDS
         ),

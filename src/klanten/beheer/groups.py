@@ -38,6 +38,14 @@ _READ = [
 # the proxy model arrives with datamodel migration 0012, granted by beheer migration 0004
 CONTACTMOMENTEN = [("datamodel", "view_contactmoment")]
 _READ += CONTACTMOMENTEN
+# the partij view of a klant, actoren and interne taken of the Klantinteracties API
+# (read-only in the admin: klanten.beheer.klant.partij, klanten.beheer.klantinteracties),
+# granted by beheer migration 0099_ki_c_klantinteracties
+KLANTINTERACTIES = [
+    ("datamodel", f"view_{model}")
+    for model in ("partijidentificator", "digitaaladres", "actor", "internetaak")
+]
+_READ += KLANTINTERACTIES
 _WRITE = [
     ("datamodel", f"{action}_{model}")
     for model in ("klant", "klantadres", *_IDENTIFICATIE_MODELS, "interactie")

@@ -1,5 +1,8 @@
-"""API clients in the admin: client id, label, all rights or scopes, the maximum assurance rank
-they may assert (V4); the secret is shown once. Trusted issuers of ID tokens (V4)."""
+"""API clients in the admin: client id, label, all rights or scopes (Klanten, Contactmomenten
+and Klantinteracties API), the maximum assurance rank they may assert (V4) and whether they are
+a trusted asserter for Klantinteracties (K4); the secret is shown once. Their ``Token`` keys for
+the Klantinteracties API (K2): made on the client's page, the key shown once; rotated or
+deactivated after a confirmation (``tokenbeheer``). Trusted issuers of ID tokens (V4)."""
 
 import json
 import secrets
@@ -13,8 +16,11 @@ from vng_api_common.models import JWTSecret
 
 from klanten.datamodel.assurance import CANONICAL_RANKS, validate_aliases
 
+from . import tokens
 from .clients import (
     CONTACTMOMENTEN_SCOPES,
+    KLANTINTERACTIES_COMPONENT,
+    KLANTINTERACTIES_SCOPES,
     KNOWN_SCOPES,
     RANK_LABELS,
     APIClient,
@@ -22,6 +28,7 @@ from .clients import (
     secret_is_short,
 )
 from .models import APIClientApplicatie, ValidatieRecht, VertrouwdeUitgever
+from .tokenbeheer import TokenBeheer, tokens_tabel
 
 SCOPE_VALIDEREN = "klanten.valideren"
 
@@ -44,6 +51,16 @@ class APIClientForm(forms.ModelForm):
         help_text="De scopes voor de Contactmomenten API (/contactmomenten/api/v1/); "
         "audittrails.lezen geeft hier de audit trail van contactmomenten.",
     )
+    klantinteracties_scopes = forms.MultipleChoiceField(
+        label="Scopes Klantinteracties API",
+        choices=[(scope, scope) for scope in KLANTINTERACTIES_SCOPES],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="De scopes voor de Klantinteracties API (/klantinteracties/api/v1/, Open "
+        "Forms, KISS, Open Inwoner); klantinteracties.adressen_zoeken: digitale adressen van "
+        "betrokkenen exact zoeken (gelogd). De applicatie meldt zich met een token (hieronder) "
+        "of met een JWT.",
+    )
     maximale_rang = forms.TypedChoiceField(
         label="Maximale rang",
         choices=[("", "— mag geen authenticaties verklaren —"), *RANK_LABELS.items()],
@@ -53,6 +70,12 @@ class APIClientForm(forms.ModelForm):
         help_text="Het hoogste betrouwbaarheidsniveau waarvan deze applicatie zelf mag verklaren "
         "dat een persoon ermee inlogde (met scope klanten.valideren). Leeg: de applicatie mag "
         "geen bewijs verklaren; ID tokens van vertrouwde uitgevers kan zij wel doorgeven.",
+    )
+    vertrouwde_bron_klantinteracties = forms.BooleanField(
+        required=False,
+        label="Vertrouwde bron (Klantinteracties)",
+        help_text=ValidatieRecht._meta.get_field("vertrouwde_bron_klantinteracties").help_text
+        + " Vereist een maximale rang.",
     )
     secret = forms.CharField(
         required=False,
@@ -65,6 +88,20 @@ class APIClientForm(forms.ModelForm):
         label="Nieuw secret genereren",
         help_text="Vervangt het huidige secret door een nieuw, sterk secret, dat één keer wordt "
         "getoond. De applicatie moet daarna het nieuwe secret gebruiken.",
+    )
+
+    nieuwe_token = forms.BooleanField(
+        required=False,
+        label="Nieuwe token aanmaken",
+        help_text="Maakt een sleutel voor de Klantinteracties API (Authorization: Token "
+        "<sleutel>). De sleutel wordt één keer getoond, na het opslaan; daarna alleen de eerste "
+        "tekens. Bestaande tokens blijven werken.",
+    )
+    token_omschrijving = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Omschrijving van de nieuwe token",
+        help_text="Waarvoor de token is, bijvoorbeeld 'Open Forms productie'.",
     )
 
     class Meta:
@@ -80,8 +117,13 @@ class APIClientForm(forms.ModelForm):
             self.fields["scopes"].initial = autorisatie.scopes if autorisatie else []
             cmc = self.instance.autorisaties.filter(component=ComponentTypes.cmc).first()
             self.fields["contactmomenten_scopes"].initial = cmc.scopes if cmc else []
+            ki = self.instance.autorisaties.filter(component=KLANTINTERACTIES_COMPONENT).first()
+            self.fields["klantinteracties_scopes"].initial = ki.scopes if ki else []
             recht = ValidatieRecht.objects.filter(applicatie=self.instance).first()
             self.fields["maximale_rang"].initial = recht.maximale_rang if recht else ""
+            self.fields["vertrouwde_bron_klantinteracties"].initial = bool(
+                recht and recht.vertrouwde_bron_klantinteracties
+            )
 
     def clean_client_id(self):
         client_id = self.cleaned_data["client_id"]
@@ -98,13 +140,23 @@ class APIClientForm(forms.ModelForm):
             not cleaned.get("heeft_alle_autorisaties")
             and not cleaned.get("scopes")
             and not cleaned.get("contactmomenten_scopes")
+            and not cleaned.get("klantinteracties_scopes")
         ):
             raise forms.ValidationError("Kies scopes of geef alle autorisaties.", code="no-scopes")
+        if cleaned.get("vertrouwde_bron_klantinteracties") and cleaned.get("maximale_rang") is None:
+            self.add_error(
+                "vertrouwde_bron_klantinteracties",
+                forms.ValidationError(
+                    "Een vertrouwde bron heeft een maximale rang: kies het niveau waarmee de "
+                    "applicatie personen laat inloggen.",
+                    code="geen-rang",
+                ),
+            )
         return cleaned
 
 
 @admin.register(APIClientApplicatie)
-class APIClientAdmin(admin.ModelAdmin):
+class APIClientAdmin(TokenBeheer, admin.ModelAdmin):
     form = APIClientForm
     list_display = (
         "label",
@@ -112,6 +164,7 @@ class APIClientAdmin(admin.ModelAdmin):
         "heeft_alle_autorisaties",
         "scope_list",
         "maximale_rang",
+        "actieve_tokens",
     )
     search_fields = ("label", "client_ids")
     fields = (
@@ -120,16 +173,26 @@ class APIClientAdmin(admin.ModelAdmin):
         "heeft_alle_autorisaties",
         "scopes",
         "contactmomenten_scopes",
+        "klantinteracties_scopes",
         "maximale_rang",
+        "vertrouwde_bron_klantinteracties",
         "secret",
         "nieuw_secret",
+        "token_overzicht",
+        "nieuwe_token",
+        "token_omschrijving",
     )
+    readonly_fields = ("token_overzicht",)
 
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)
-        if obj is None:  # a new client gets a generated secret anyway
-            return [f for f in fields if f != "nieuw_secret"]
+        if obj is None:  # a new client gets a generated secret anyway, and has no tokens yet
+            return [f for f in fields if f not in ("nieuw_secret", "token_overzicht")]
         return fields
+
+    @admin.display(description="Tokens (Klantinteracties API)")
+    def token_overzicht(self, obj):
+        return tokens_tabel(obj)
 
     @admin.display(description="Client ID")
     def client_id(self, obj):
@@ -139,7 +202,11 @@ class APIClientAdmin(admin.ModelAdmin):
     def scope_list(self, obj):
         if obj.heeft_alle_autorisaties:
             return "alle autorisaties"
-        prefixes = {ComponentTypes.kc: "", ComponentTypes.cmc: "contactmomenten: "}
+        prefixes = {
+            ComponentTypes.kc: "",
+            ComponentTypes.cmc: "contactmomenten: ",
+            KLANTINTERACTIES_COMPONENT: "",
+        }
         return ", ".join(
             f"{prefixes[autorisatie.component]}{scope}" if scope == "audittrails.lezen" else scope
             for autorisatie in sorted(
@@ -152,14 +219,22 @@ class APIClientAdmin(admin.ModelAdmin):
     @admin.display(description="Maximale rang")
     def maximale_rang(self, obj):
         recht = getattr(obj, "validatierecht", None)
-        return recht.maximale_rang if recht is not None else "-"
+        if recht is None:
+            return "-"
+        if recht.vertrouwde_bron_klantinteracties:
+            return f"{recht.maximale_rang} (vertrouwde bron Klantinteracties)"
+        return recht.maximale_rang
+
+    @admin.display(description="Tokens (actief)")
+    def actieve_tokens(self, obj):
+        return sum(1 for token in obj.tokens.all() if token.actief) or "-"
 
     def get_queryset(self, request):
         return (
             super()
             .get_queryset(request)
             .select_related("validatierecht")
-            .prefetch_related("autorisaties")
+            .prefetch_related("autorisaties", "tokens")
         )
 
     def save_model(self, request, obj, form, change):
@@ -186,6 +261,8 @@ class APIClientAdmin(admin.ModelAdmin):
                 scopes=tuple(data.get("scopes") or ()),
                 maximale_rang=data.get("maximale_rang"),
                 contactmomenten_scopes=tuple(data.get("contactmomenten_scopes") or ()),
+                klantinteracties_scopes=tuple(data.get("klantinteracties_scopes") or ()),
+                vertrouwde_bron_klantinteracties=bool(data.get("vertrouwde_bron_klantinteracties")),
             )
         )
         if (
@@ -207,6 +284,16 @@ class APIClientAdmin(admin.ModelAdmin):
                 request,
                 f"Het secret van client {client_id} is: {secret} — bewaar het nu, "
                 "het wordt niet opnieuw getoond.",
+            )
+        if data.get("nieuwe_token"):
+            # K2: shown once, never again (only its hash and first characters are stored)
+            _token, sleutel = tokens.maak_token(
+                applicatie, omschrijving=data.get("token_omschrijving") or ""
+            )
+            messages.success(
+                request,
+                f"De token van client {client_id} is: {sleutel} — bewaar hem nu, hij wordt "
+                "niet opnieuw getoond. De applicatie stuurt: Authorization: Token <sleutel>.",
             )
 
     def save_related(self, request, form, formsets, change):

@@ -55,6 +55,12 @@ def roteer(token: APIToken) -> str:
     return sleutel
 
 
+def deactiveer(token: APIToken) -> bool:
+    """Stop ``token``'s key from working (at once: keys are looked up on every request); the
+    row stays, so the admin shows which key it was. False when it was inactive already."""
+    return bool(APIToken.objects.filter(pk=token.pk, actief=True).update(actief=False))
+
+
 @transaction.atomic
 def zet_sleutel(applicatie: Applicatie, sleutel: str, omschrijving: str = "") -> APIToken:
     """A key chosen by the deployer (``setup_configuration``): idempotent per key."""

@@ -15,6 +15,9 @@ One ModelAdmin (``admin.KlantAdmin``), put together from a module per concern:
   saved.
 - ``acties``: export and destruction for privacy requests, and the correction of a validated
   klant's subject identifier (with a permission and a reason).
+- ``partij``: the partij view of the Klantinteracties API (soort, indicaties, identifiers
+  masked, digital addresses with the standaard one, read-only); ``standaard``: making another
+  address the standaard one through the partij service.
 - ``forms``, ``inlines``: the forms (address groups as fields: ``adresgroepen``) and the
   inlines (address, identification, evidence read-only, interactions); ``weergave``: how a
   klant is shown (name, heading, level, history).

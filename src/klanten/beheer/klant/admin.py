@@ -10,9 +10,13 @@ from .detail import KlantDetail
 from .forms import URL_OVERRIDES, KlantForm
 from .lijst import KlantLijst
 from .opslaan import KlantOpslaan
+from .partij import KlantPartij
+from .standaard import StandaardAdres
 
 
 @admin.register(Klant)
-class KlantAdmin(KlantLijst, KlantDetail, KlantOpslaan, KlantActies, BeheerAdmin):
+class KlantAdmin(
+    KlantLijst, KlantDetail, KlantPartij, StandaardAdres, KlantOpslaan, KlantActies, BeheerAdmin
+):
     form = KlantForm
     formfield_overrides = URL_OVERRIDES

@@ -28,6 +28,12 @@ from klanten.foutpaginas import Weg
 from . import weergave
 from .acties import correctable
 from .inlines import IDENTIFICATIE_INLINES, InteractieInline, KlantAdresInline, ValidatieInline
+from .partij import (
+    PARTIJ_ALLEEN_LEZEN,
+    PARTIJ_VELDEN,
+    DigitaalAdresInline,
+    PartijIdentificatorInline,
+)
 
 
 def _velden(fields, vervang) -> tuple:
@@ -63,6 +69,7 @@ class KlantDetail:
         "geregistreerd_door_weergave",
         "subject_correctie",
         "bewaren",
+        *PARTIJ_ALLEEN_LEZEN,
     )
     fieldsets = (
         (None, {"fields": ("bronorganisatie", "klantnummer", "subject_type", "subject")}),
@@ -92,6 +99,8 @@ class KlantDetail:
                 )
             },
         ),
+        # the partij view of the Klantinteracties API (read-only, klant.partij)
+        ("Partij (Klantinteracties)", {"fields": PARTIJ_VELDEN}),
         (
             "Registratie",
             {
@@ -121,6 +130,8 @@ class KlantDetail:
             KlantAdresInline,
             *identificatie,
             ValidatieInline,
+            PartijIdentificatorInline,
+            DigitaalAdresInline,
             InteractieInline,
             ContactmomentInline,
         )
@@ -149,7 +160,7 @@ class KlantDetail:
 
         fieldsets = []
         for name, options in super().get_fieldsets(request, obj):
-            if obj is None and name == "Validatie":
+            if obj is None and name in ("Validatie", "Partij (Klantinteracties)"):
                 continue
             fields = _velden(options["fields"], vervang)
             if fields:

@@ -18,7 +18,7 @@ from django.db import DatabaseError, IntegrityError, connection
 from vng_api_common.constants import CommonResourceAction
 
 from klanten.beheer.log import herkomst
-from klanten.datamodel import rules, services, wijzigingen
+from klanten.datamodel import partijsync, rules, services, wijzigingen
 from klanten.datamodel.labels import label, pad_label
 from klanten.datamodel.models import Klant
 from klanten.datamodel.transactions import uitvoeren
@@ -121,6 +121,9 @@ class KlantOpslaan:
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
+        # K3/K8, as a Klanten API write: the partij's identifiers and standaard addresses
+        # follow the klant's identification, emailadres and telefoonnummer
+        partijsync.synchroniseer(wijzigingen.lees(form.instance.pk))
         # the same record as an API write: one audit record and one notification, nothing
         # when the representation did not change
         door = request._klanten_herkomst

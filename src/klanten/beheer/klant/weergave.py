@@ -61,12 +61,14 @@ def identificatie(klant: Klant) -> str:
 
 
 def heeft_identificatie(klant: Klant) -> bool:
+    """Whether the klant's page shows an identifier (its validated key, its identification or
+    its partij-identificatoren): who may see them in full, sees them logged."""
     if klant.gevalideerde_sleutel:
         return True
     subject = klant.subject_identificatie
-    return subject is not None and any(
-        getattr(subject, field, "") for field in _IDENTIFICATIE_VELDEN
-    )
+    if subject is not None and any(getattr(subject, field, "") for field in _IDENTIFICATIE_VELDEN):
+        return True
+    return klant.partij_identificatoren.exclude(object_id="").exists()
 
 
 def kop(klant: Klant) -> str:

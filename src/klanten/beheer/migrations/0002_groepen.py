@@ -4,7 +4,13 @@ extra permissions on the klant (see klanten.beheer.groups)."""
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from klanten.beheer.groups import CONTACTMOMENTEN, EXTRA_PERMISSIONS, GROUPS, ensure_groups
+from klanten.beheer.groups import (
+    CONTACTMOMENTEN,
+    EXTRA_PERMISSIONS,
+    GROUPS,
+    KLANTINTERACTIES,
+    ensure_groups,
+)
 
 
 def forwards(apps, schema_editor):
@@ -13,8 +19,9 @@ def forwards(apps, schema_editor):
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
-    # the contactmomenten' permissions come with datamodel 0011 (beheer 0003 grants them)
-    ensure_groups(apps, later=CONTACTMOMENTEN)
+    # the contactmomenten' permissions come with datamodel 0011 (beheer 0003 grants them),
+    # those of the Klantinteracties tables with datamodel 0009 (beheer 0099_ki_c_...)
+    ensure_groups(apps, later=[*CONTACTMOMENTEN, *KLANTINTERACTIES])
 
 
 def backwards(apps, schema_editor):
