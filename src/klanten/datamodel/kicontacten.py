@@ -71,7 +71,7 @@ from .klantcontacten import (
 from .transactions import schrijfactie
 from .wijzigingen import Herkomst
 
-# pg sequence of generated interne taak numbers (migration 0099_ki_b_internetaak_nummer)
+# pg sequence of generated interne taak numbers (migration 0013_internetaak_nummer)
 INTERNETAAK_NUMMER_SEQUENCE = "datamodel_internetaak_nummer_seq"
 
 
