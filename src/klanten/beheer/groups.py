@@ -40,7 +40,7 @@ CONTACTMOMENTEN = [("datamodel", "view_contactmoment")]
 _READ += CONTACTMOMENTEN
 # the partij view of a klant, actoren and interne taken of the Klantinteracties API
 # (read-only in the admin: klanten.beheer.klant.partij, klanten.beheer.klantinteracties),
-# granted by beheer migration 0099_ki_c_klantinteracties
+# granted by beheer migration 0005_klantinteracties
 KLANTINTERACTIES = [
     ("datamodel", f"view_{model}")
     for model in ("partijidentificator", "digitaaladres", "actor", "internetaak")

@@ -20,7 +20,7 @@ def forwards(apps, schema_editor):
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
     # the contactmomenten' permissions come with datamodel 0011 (beheer 0003 grants them),
-    # those of the Klantinteracties tables with datamodel 0009 (beheer 0099_ki_c_...)
+    # those of the Klantinteracties tables with datamodel 0009 (beheer 0005_klantinteracties)
     ensure_groups(apps, later=[*CONTACTMOMENTEN, *KLANTINTERACTIES])
 
 
