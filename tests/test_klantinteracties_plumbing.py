@@ -75,6 +75,18 @@ def test_unknown_expand_is_400(ki_api):
     assert invalid_params(response) == [("expand", "invalid_choice")]
 
 
+@pytest.mark.parametrize("waarde", ["", ",", "digitaleAdressen,", "digitaleAdressen,,betrokkenen"])
+def test_an_empty_expand_path_is_400(ki_api, waarde):
+    """An empty item is none of the schema's expand values (found by schemathesis)."""
+    response = ki_api.get(f"{KI_BASE}/partijen", {"expand": waarde})
+    assert invalid_params(response) == [("expand", "invalid_choice")]
+
+
+def test_a_comma_list_and_a_repeated_expand_are_one_tree(ki_api):
+    response = ki_api.get(f"{KI_BASE}/partijen?expand=digitaleAdressen&expand=betrokkenen")
+    assert response.status_code == 200, response.content
+
+
 def test_unknown_path_is_404_problem(ki_api):
     for pad in ("rekeningnummers", "vertegenwoordigingen", "categorieen", "bijlagen"):
         assert_problem(ki_api.get(f"{KI_BASE}/{pad}"), 404)

@@ -108,8 +108,8 @@ def parse(waarden: list[str], bron: str) -> dict:
     for waarde in waarden:
         for pad in waarde.split(","):
             pad = pad.strip()
-            if not pad:
-                continue
+            if not pad:  # `expand=,` or `expand=a,,b`: not one of the paths
+                raise _fout("Lege waarde voor expand; mogelijk: " + ", ".join(paden(bron)) + ".")
             stappen = pad.split(".")
             if len(stappen) > MAX_DIEPTE:
                 raise _fout("Het expand-pad is te diep.")
