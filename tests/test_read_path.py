@@ -87,3 +87,106 @@ def test_filter_values_are_parameters_not_sql(api, make_klant):
     assert response.status_code == 200
     assert response.json()["count"] == 1
     assert Klant.objects.count() == 1
+
+
+# --- the JSON text built by PostgreSQL is the bytes orjson rendered from row_data ------------
+# every character class the two encoders could treat differently: quotes, backslash, the short
+# escapes, other control characters, DEL, non-ASCII, U+2028/U+2029 (escaped by the renderer
+# afterwards), a character outside the BMP, and a slash
+LASTIG = 'a"b\\c\bd\fe\nf\rg\th\x01i\x1fj\x7fk é ĳ \u2028 \u2029 \U0001f600 /l'
+
+
+def _rendered(data) -> bytes:
+    """What the API rendered before the JSON was built in SQL."""
+    from klanten.api.renderers import KlantenJSONRenderer
+    from klanten.api.representation import CamelCaseData
+
+    return KlantenJSONRenderer().render(CamelCaseData(data))
+
+
+def _written(klant) -> dict:
+    return klant_data(
+        Klant.objects.select_related(
+            "adres", "natuurlijk_persoon", "niet_natuurlijk_persoon", "vestiging"
+        ).get(pk=klant.pk),
+        f"http://testserver{BASE}/klanten/",
+    )
+
+
+def test_sql_built_json_is_byte_identical_to_the_rendered_representation(api, make_klant):
+    from klanten.datamodel.models import NatuurlijkPersoon, Vestiging
+
+    klanten = _klanten(make_klant)
+    klanten.append(
+        make_klant(
+            voornaam=LASTIG,
+            achternaam=LASTIG[::-1],
+            functie="",
+            subject_type="natuurlijk_persoon",
+            subject_identificatie={
+                "inp_bsn": BSN,
+                "geslachtsnaam": LASTIG,
+                "verblijfsadres": {"aoa_identificatie": LASTIG, "aoa_huisnummer": 12},
+            },
+            adres={"straatnaam": LASTIG, "huisletter": "A"},
+        )
+    )
+    # stored groups as the API never writes them: a JSON null, a key with null, a key missing,
+    # a key the representation does not know
+    persoon = NatuurlijkPersoon.objects.get(klant=klanten[-1])
+    persoon.sub_verblijf_buitenland = {"lndLandcode": None, "onbekend": "x"}
+    persoon.save()
+    Vestiging.objects.filter(klant=klanten[2]).update(verblijfsadres=None, handelsnaam=[LASTIG])
+    NatuurlijkPersoon.objects.filter(klant=klanten[0]).update(
+        sub_verblijf_buitenland={"subAdresBuitenland1": LASTIG, "lndLandcode": "5010"}
+    )
+    klanten.append(make_klant(subject_type="vestiging", subject_identificatie=None))
+
+    written = [_written(klant) for klant in reversed(klanten)]  # newest first
+    for data in written:
+        response = api.get(data["url"])
+        assert response.status_code == 200
+        assert response.content == _rendered(data)
+    listed = api.get(f"{BASE}/klanten")
+    assert listed.content == _rendered(
+        {"count": len(written), "next": None, "previous": None, "results": written}
+    )
+    assert b"\\u2028" in listed.content and "\u2028".encode() not in listed.content
+
+
+def test_a_page_of_three_with_links_is_byte_identical(api, make_klant, monkeypatch):
+    from klanten.api.pagination import KlantenPagination
+
+    monkeypatch.setattr(KlantenPagination, "page_size", 2)
+    klanten = [make_klant(achternaam=f"Jansen{i}") for i in range(5)]
+    written = [_written(klant) for klant in reversed(klanten)]
+    response = api.get(f"{BASE}/klanten", {"page": "2"})
+    assert response.content == _rendered(
+        {
+            "count": 5,
+            "next": f"http://testserver{BASE}/klanten?page=3",
+            "previous": f"http://testserver{BASE}/klanten",
+            "results": written[2:4],
+        }
+    )
+    response = api.get(f"{BASE}/klanten", {"page": "3"})
+    assert response.json()["results"] == written[4:]
+    assert api.get(f"{BASE}/klanten", {"page": "4"}).status_code == 404
+
+
+def test_reads_build_no_representation_in_python(api, make_klant, monkeypatch):
+    """The deterministic measure of issue 15's read work: a list page and a detail read
+    render the JSON PostgreSQL built, with no Python per klant (no row_data, no JSON
+    decoding of stored groups)."""
+    from klanten.datamodel import representation
+
+    klanten = _klanten(make_klant)
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("a read built a representation in Python")
+
+    monkeypatch.setattr(representation, "row_data", forbidden)
+    monkeypatch.setattr(readsql, "_decode", forbidden)
+    assert api.get(f"{BASE}/klanten").json()["count"] == len(klanten)
+    assert api.get(f"{BASE}/klanten", {"achternaam": "x"}).status_code == 200
+    assert api.get(f"{BASE}/klanten/{klanten[0].uuid}").status_code == 200

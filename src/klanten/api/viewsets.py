@@ -19,7 +19,7 @@ from vng_api_common.permissions import AuthScopesRequired
 
 from klanten.datamodel import rules, services, transactions, wijzigingen
 from klanten.datamodel.models import Klant
-from klanten.datamodel.representation import KLANT_LIST_RELATIONS, klant_data, row_data
+from klanten.datamodel.representation import KLANT_LIST_RELATIONS, klant_data
 from klanten.datamodel.wijzigingen import KANAAL_KLANTEN
 from klanten.notificaties.audit import van_object
 
@@ -35,7 +35,7 @@ from .filters import (
     normalize_query,
 )
 from .pagination import KlantenPagination
-from .representation import CamelCaseData, CamelCaseList
+from .representation import CamelCaseData, JSONText
 from .request_context import collection_url, herkomst, parse_uuid
 from .scopes import (
     SCOPE_KLANTEN_AANMAKEN,
@@ -195,23 +195,22 @@ class KlantViewSet(
                 }
             ) from exc
         lookups = {name: FILTER_LOOKUPS[name] for name in values}
+        base = self.collection_url()
         page = self.paginator.paginate(
             request,
-            lambda limit, offset: readsql.list_rows(request, lookups, values, limit, offset),
+            lambda limit, offset: readsql.list_json(request, lookups, values, limit, offset, base),
             lambda: readsql.list_count(request, lookups, values),
             filtered=bool(values),
         )
-        base = self.collection_url()
-        results = CamelCaseList(row_data(row, base) for row in page)
-        return self.get_paginated_response(results)
+        return self.paginator.get_json_response(page.body)
 
     def retrieve(self, request, *args, **kwargs):
         key = parse_uuid(self.kwargs[self.lookup_field])
-        row = readsql.detail_row(request, key)
-        if row is None:
+        body = readsql.detail_json(request, key, self.collection_url())
+        if body is None:
             raise Http404
         self.check_object_permissions(request, None)
-        return Response(CamelCaseData(row_data(row, self.collection_url())))
+        return Response(JSONText(body))
 
     # --- writes ----------------------------------------------------------------------------
     # The services lock the klant row first, answer Klant.DoesNotExist (404) when it is gone,
