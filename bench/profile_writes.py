@@ -17,6 +17,7 @@ Run by hand on a bench database (the bench settings, as bench/querycount.py)::
 import argparse
 import cProfile
 import json
+import os
 import pstats
 import random
 import sys
@@ -105,7 +106,7 @@ def main() -> int:
         ps = pstats.Stats(profiler)
         stats = ps.stats
         if args.top:
-            ps.sort_stats("tottime").print_stats(args.top)
+            ps.sort_stats(os.environ.get("SORT", "tottime")).print_stats(args.top)
         layers = {}
         for label, (suffix, function) in LAYERS.items():
             total = 0.0

@@ -19,7 +19,7 @@ from vng_api_common.permissions import AuthScopesRequired
 
 from klanten.datamodel import rules, services, transactions, wijzigingen
 from klanten.datamodel.models import Klant
-from klanten.datamodel.representation import KLANT_LIST_RELATIONS, klant_data
+from klanten.datamodel.representation import KLANT_LIST_RELATIONS, klant_data, row_data
 from klanten.datamodel.wijzigingen import KANAAL_KLANTEN
 from klanten.notificaties.audit import van_object
 
@@ -35,7 +35,7 @@ from .filters import (
     normalize_query,
 )
 from .pagination import KlantenPagination
-from .representation import CamelCaseData, JSONText
+from .representation import CamelCaseData
 from .request_context import collection_url, herkomst, parse_uuid
 from .scopes import (
     SCOPE_KLANTEN_AANMAKEN,
@@ -206,11 +206,11 @@ class KlantViewSet(
 
     def retrieve(self, request, *args, **kwargs):
         key = parse_uuid(self.kwargs[self.lookup_field])
-        body = readsql.detail_json(request, key, self.collection_url())
-        if body is None:
+        row = readsql.detail_row(request, key)
+        if row is None:
             raise Http404
         self.check_object_permissions(request, None)
-        return Response(JSONText(body))
+        return Response(CamelCaseData(row_data(row, self.collection_url())))
 
     # --- writes ----------------------------------------------------------------------------
     # The services lock the klant row first, answer Klant.DoesNotExist (404) when it is gone,
