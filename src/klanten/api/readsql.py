@@ -3,8 +3,14 @@
 The ORM builds the SQL of a klant read (47 joined columns, filters, visibility) in about as
 much time as PostgreSQL needs to answer it. The shape of a read (which filters, which
 visibility condition) takes few values, so its SQL is compiled once per process from the ORM
-query and then executed with the request's values. Row values come back exactly as
-``values_list`` would give them (JSON columns decoded by psycopg, arrays as lists).
+query and then executed with the request's values, as a prepared statement (planned once per
+database connection: planning the joins cost PostgreSQL several times what running them did;
+``DB_PREPARED_READS``). Row values come back exactly as ``values_list`` would give them (JSON
+columns decoded by psycopg, arrays as lists).
+
+A list page's JSON was also tried as text built by PostgreSQL (``to_json`` per value,
+concatenated: byte-identical, no Python per klant): it moved about as much CPU time into the
+database as it saved in the worker, so the rows are rendered here (docs/performance.md).
 """
 
 import json
@@ -152,23 +158,7 @@ def visibility_shape(request) -> tuple[str, uuid.UUID | None]:
     return "applicatie", applicatie.uuid
 
 
-class Seite:
-    """A page of klanten as JSON text: ``len()`` klanten, ``body`` their objects joined by
-    commas (the inside of the ``results`` array)."""
-
-    __slots__ = ("aantal", "body")
-
-    def __init__(self, aantal: int, body: str | None):
-        self.aantal = aantal
-        self.body = body or ""
-
-    def __len__(self) -> int:
-        return self.aantal
-
-
 def detail_row(request, key: uuid.UUID) -> tuple | None:
-    # a single klant is cheaper in Python (row_data and orjson, some 30 µs) than as JSON built
-    # by PostgreSQL (about 70 µs more of the database's time, and a longer plan)
     mode, applicatie = visibility_shape(request)
     if mode == "applicatie":
         mode = "applicatie-per-uuid"
@@ -181,25 +171,18 @@ def detail_row(request, key: uuid.UUID) -> tuple | None:
     return _decode(found)[0] if found else None
 
 
-def list_json(
-    request, lookups: dict[str, str], values: dict, limit: int, offset: int, base_url: str
-) -> Seite:
-    """One page of klanten, newest first, for canonical filters ``values`` (name → value)."""
+def list_rows(request, lookups: dict[str, str], values: dict, limit: int, offset: int):
+    """One page of rows, newest first, for canonical filters ``values`` (name → value)."""
     mode, applicatie = visibility_shape(request)
     names = (*sorted(lookups), "__applicatie" if mode == "applicatie" else None)
     sql, order = _compile(
         ("list", names, mode),
-        lambda marks: _base(marks, lookups, mode).order_by("-id").values_list("id", *COLUMNS),
+        lambda marks: _base(marks, lookups, mode).order_by("-id").values_list(*COLUMNS),
     )
     params = _params(order, {**values, "__applicatie": applicatie})
-    found = _execute(
-        f"SELECT count(*), string_agg({json_expression()}, ',' ORDER BY r.id DESC) "
-        # LIMIT and OFFSET as literals (integers of ours): a prepared statement's generic plan
-        # for unknown ones assumes a tenth of the table and joins it all
-        f"FROM ({sql} LIMIT {int(limit)} OFFSET {int(offset)}) AS {_ROW_ALIASES}",
-        [base_url, *params],
-    )
-    return Seite(*found[0])
+    # LIMIT and OFFSET as literals (integers of ours): a prepared statement's generic plan for
+    # unknown ones assumes a tenth of the table is read and joins it all
+    return _decode(_execute(f"{sql} LIMIT {int(limit)} OFFSET {int(offset)}", params))
 
 
 def unfiltered_count(request) -> int:
@@ -257,145 +240,3 @@ def klantbeeld_rows(sleutel_type: str, sleutel: str, bronorganisatie: str | None
     found = _execute(sql, _params(order, values))
     # the JSON columns sit one further right here, behind the id
     return [(row[0], *_decode([row[1:]])[0]) for row in found]
-
-
-# --- the representation as JSON text, built by PostgreSQL -------------------------------------
-# ``row_data`` rendered by orjson, byte for byte, as one SQL expression over the columns of a
-# representation row (``r.c0`` ... ``r.c46``, in COLUMNS order): PostgreSQL's to_json escapes
-# text exactly as orjson does (the short escapes, other control characters as \u00xx, the rest
-# as UTF-8), writes no spaces when given scalars, and the renderer escapes U+2028/U+2029 of the
-# whole body afterwards as before. A list page then costs no Python per klant.
-def _j(i: int) -> str:
-    return f"coalesce(to_json(r.c{i})::text, 'null')"
-
-
-def _object(members: list[tuple[str, str]]) -> str:
-    # one concat() per object (fewer than 100 arguments each): one copy, where a chain of ||
-    # copies the growing text at every step
-    parts = []
-    for n, (key, expression) in enumerate(members):
-        parts.append(f"'{',' if n else '{'}\"{key}\":'")
-        parts.append(expression)
-    parts.append("'}'")
-    return f"concat({', '.join(parts)})"
-
-
-def _json_group(i: int, defaults: dict) -> str:
-    members = [
-        (key, f"coalesce((r.c{i} -> '{key}')::text, '{json.dumps(default)}')")
-        for key, default in defaults.items()
-    ]
-    return (
-        f"CASE WHEN r.c{i} IS NULL OR jsonb_typeof(r.c{i}) = 'null' THEN 'null' "
-        f"ELSE {_object(members)} END"
-    )
-
-
-def _json_expression() -> str:
-    from klanten.datamodel.representation import (
-        SUB_VERBLIJF_BUITENLAND_DEFAULTS as BUITENLAND,
-    )
-    from klanten.datamodel.representation import VERBLIJFSADRES_DEFAULTS as VERBLIJFSADRES
-
-    adres = _object(
-        [
-            (key, _j(i))
-            for key, i in (
-                ("straatnaam", 16),
-                ("huisnummer", 17),
-                ("huisletter", 18),
-                ("huisnummertoevoeging", 19),
-                ("postcode", 20),
-                ("woonplaatsnaam", 21),
-                ("landcode", 22),
-            )
-        ]
-    )
-    natuurlijk_persoon = _object(
-        [
-            *(
-                (key, _j(i))
-                for key, i in (
-                    ("inpBsn", 24),
-                    ("anpIdentificatie", 25),
-                    ("inpANummer", 26),
-                    ("geslachtsnaam", 27),
-                    ("voorvoegselGeslachtsnaam", 28),
-                    ("voorletters", 29),
-                    ("voornamen", 30),
-                    ("geslachtsaanduiding", 31),
-                    ("geboortedatum", 32),
-                )
-            ),
-            ("verblijfsadres", _json_group(33, VERBLIJFSADRES)),
-            ("subVerblijfBuitenland", _json_group(34, BUITENLAND)),
-        ]
-    )
-    niet_natuurlijk_persoon = _object(
-        [
-            *(
-                (key, _j(i))
-                for key, i in (
-                    ("innNnpId", 36),
-                    ("annIdentificatie", 37),
-                    ("statutaireNaam", 38),
-                    ("innRechtsvorm", 39),
-                    ("bezoekadres", 40),
-                )
-            ),
-            ("subVerblijfBuitenland", _json_group(41, BUITENLAND)),
-        ]
-    )
-    vestiging = _object(
-        [
-            ("vestigingsNummer", _j(43)),
-            ("handelsnaam", _j(44)),
-            ("verblijfsadres", _json_group(45, VERBLIJFSADRES)),
-            ("subVerblijfBuitenland", _json_group(46, BUITENLAND)),
-        ]
-    )
-    identificatie = (
-        "CASE "
-        f"WHEN r.c12 = 'natuurlijk_persoon' AND r.c23 IS NOT NULL THEN {natuurlijk_persoon} "
-        f"WHEN r.c12 = 'niet_natuurlijk_persoon' AND r.c35 IS NOT NULL "
-        f"THEN {niet_natuurlijk_persoon} "
-        f"WHEN r.c12 = 'vestiging' AND r.c42 IS NOT NULL THEN {vestiging} "
-        "ELSE 'null' END"
-    )
-    return _object(
-        [
-            ("url", "to_json(%s || r.c0::text)::text"),
-            *(
-                (key, _j(i))
-                for key, i in (
-                    ("bronorganisatie", 1),
-                    ("klantnummer", 2),
-                    ("bedrijfsnaam", 3),
-                    ("functie", 4),
-                    ("websiteUrl", 5),
-                    ("voornaam", 6),
-                    ("voorvoegselAchternaam", 7),
-                    ("achternaam", 8),
-                    ("telefoonnummer", 9),
-                    ("emailadres", 10),
-                )
-            ),
-            ("adres", f"CASE WHEN r.c15 IS NULL THEN 'null' ELSE {adres} END"),
-            ("subject", _j(11)),
-            ("subjectType", _j(12)),
-            ("subjectIdentificatie", identificatie),
-            ("aanmaakkanaal", _j(13)),
-            ("gevalideerd", _j(14)),
-        ]
-    )
-
-
-_ROW_ALIASES = "r(id, " + ", ".join(f"c{i}" for i in range(len(COLUMNS))) + ")"
-_JSON_EXPRESSION: list[str] = []
-
-
-def json_expression() -> str:
-    """The SQL expression of a klant's JSON text over ``r`` (one ``%s``: the collection URL)."""
-    if not _JSON_EXPRESSION:
-        _JSON_EXPRESSION.append(_json_expression())
-    return _JSON_EXPRESSION[0]

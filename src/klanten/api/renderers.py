@@ -1,7 +1,7 @@
 import orjson
 from djangorestframework_camel_case.render import CamelCaseJSONRenderer
 
-from .representation import CamelCaseData, CamelCaseList, JSONText
+from .representation import CamelCaseData, CamelCaseList
 
 
 class KlantenJSONRenderer(CamelCaseJSONRenderer):
@@ -13,20 +13,11 @@ class KlantenJSONRenderer(CamelCaseJSONRenderer):
     """
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        if isinstance(data, JSONText):
-            return _escaped(data.encode())
         if isinstance(data, CamelCaseData | CamelCaseList):
-            return _escaped(orjson.dumps(data))
+            # the same escaping as DRF's encoder, for JSON embedded in HTML/JS
+            return (
+                orjson.dumps(data)
+                .replace("\u2028".encode(), b"\\u2028")
+                .replace("\u2029".encode(), b"\\u2029")
+            )
         return super().render(data, accepted_media_type, renderer_context)
-
-
-_LS, _PS = "\u2028".encode(), "\u2029".encode()
-
-
-def _escaped(body: bytes) -> bytes:
-    """The same escaping as DRF's encoder, for JSON embedded in HTML/JS."""
-    if _LS in body:
-        body = body.replace(_LS, b"\\u2028")
-    if _PS in body:
-        body = body.replace(_PS, b"\\u2029")
-    return body

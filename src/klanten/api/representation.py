@@ -8,8 +8,3 @@ class CamelCaseData(dict):
 
 class CamelCaseList(list):
     """A list counterpart of :class:`CamelCaseData`."""
-
-
-class JSONText(str):
-    """A response body that is JSON text already (built by PostgreSQL, ``api.readsql``): the
-    renderer encodes it and escapes U+2028/U+2029 as for any other body."""

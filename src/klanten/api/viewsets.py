@@ -35,7 +35,7 @@ from .filters import (
     normalize_query,
 )
 from .pagination import KlantenPagination
-from .representation import CamelCaseData
+from .representation import CamelCaseData, CamelCaseList
 from .request_context import collection_url, herkomst, parse_uuid
 from .scopes import (
     SCOPE_KLANTEN_AANMAKEN,
@@ -195,14 +195,15 @@ class KlantViewSet(
                 }
             ) from exc
         lookups = {name: FILTER_LOOKUPS[name] for name in values}
-        base = self.collection_url()
         page = self.paginator.paginate(
             request,
-            lambda limit, offset: readsql.list_json(request, lookups, values, limit, offset, base),
+            lambda limit, offset: readsql.list_rows(request, lookups, values, limit, offset),
             lambda: readsql.list_count(request, lookups, values),
             filtered=bool(values),
         )
-        return self.paginator.get_json_response(page.body)
+        base = self.collection_url()
+        results = CamelCaseList(row_data(row, base) for row in page)
+        return self.get_paginated_response(results)
 
     def retrieve(self, request, *args, **kwargs):
         key = parse_uuid(self.kwargs[self.lookup_field])
