@@ -99,8 +99,8 @@ class _PreparedCursor(psycopg.Cursor):
 _NEVER_AUTOMATICALLY = 2**31
 
 
-def _cursor():
-    if not settings.KLANTEN_PREPARED_READS:
+def _cursor(prepare: bool = True):
+    if not (prepare and settings.KLANTEN_PREPARED_READS):
         return connection.cursor()
     connection.ensure_connection()
     connection.validate_thread_sharing()
@@ -116,8 +116,8 @@ def _cursor():
     return connection.make_cursor(cursor)
 
 
-def _execute(sql: str, params: list) -> list[tuple]:
-    with _cursor() as cursor:
+def _execute(sql: str, params: list, prepare: bool = True) -> list[tuple]:
+    with _cursor(prepare) as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
@@ -181,8 +181,12 @@ def list_rows(request, lookups: dict[str, str], values: dict, limit: int, offset
     )
     params = _params(order, {**values, "__applicatie": applicatie})
     # LIMIT and OFFSET as literals (integers of ours): a prepared statement's generic plan for
-    # unknown ones assumes a tenth of the table is read and joins it all
-    return _decode(_execute(f"{sql} LIMIT {int(limit)} OFFSET {int(offset)}", params))
+    # unknown ones assumes a tenth of the table is read and joins it all. Only the first page
+    # is prepared: a client paging through all of them would otherwise fill the connection's
+    # prepared statements with one per page
+    return _decode(
+        _execute(f"{sql} LIMIT {int(limit)} OFFSET {int(offset)}", params, prepare=offset == 0)
+    )
 
 
 def unfiltered_count(request) -> int:
