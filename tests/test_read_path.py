@@ -207,3 +207,22 @@ def test_reads_are_prepared_statements(api, make_klant, settings, monkeypatch):
     settings.KLANTEN_PREPARED_READS = False
     assert api.get(f"{BASE}/klanten", {"achternaam": "Jansen", "functie": "x"}).status_code == 200
     assert len(_prepared()) == before
+
+
+def test_prepared_reads_keep_the_connection_health_check(api, make_klant, monkeypatch):
+    """DB_CONN_HEALTH_CHECKS: a read that is a request's first query checks the persistent
+    connection first, as Django's own cursors do."""
+    klant = make_klant()
+    checked = []
+    monkeypatch.setattr(connection, "health_check_enabled", True)
+    monkeypatch.setattr(connection, "health_check_done", False)
+    monkeypatch.setattr(connection, "is_usable", lambda: checked.append(True) or True)
+    assert readsql.detail_row(_Request(), klant.uuid) is not None
+    assert checked == [True]
+    assert connection.health_check_done
+
+
+class _Request:
+    """A request that sees every klant (V7 does not matter here)."""
+
+    jwt_auth = None

@@ -102,6 +102,8 @@ _NEVER_AUTOMATICALLY = 2**31
 def _cursor(prepare: bool = True):
     if not (prepare and settings.KLANTEN_PREPARED_READS):
         return connection.cursor()
+    # as Django's own cursor(): the health check (DB_CONN_HEALTH_CHECKS), the connection
+    connection.close_if_health_check_failed()
     connection.ensure_connection()
     connection.validate_thread_sharing()
     raw = connection.connection
