@@ -212,14 +212,20 @@ def test_reads_are_prepared_statements(api, make_klant, settings, monkeypatch):
 def test_prepared_reads_keep_the_connection_health_check(api, make_klant, monkeypatch):
     """DB_CONN_HEALTH_CHECKS: a read that is a request's first query checks the persistent
     connection first, as Django's own cursors do."""
+    from django.db import connections
+
     klant = make_klant()
+    wrapper = connections["default"]  # not the proxy: its attributes are the wrapper's
     checked = []
-    monkeypatch.setattr(connection, "health_check_enabled", True)
-    monkeypatch.setattr(connection, "health_check_done", False)
-    monkeypatch.setattr(connection, "is_usable", lambda: checked.append(True) or True)
-    assert readsql.detail_row(_Request(), klant.uuid) is not None
-    assert checked == [True]
-    assert connection.health_check_done
+    saved = wrapper.health_check_enabled, wrapper.health_check_done
+    wrapper.health_check_enabled, wrapper.health_check_done = True, False
+    monkeypatch.setattr(wrapper, "is_usable", lambda: checked.append(True) or True)
+    try:
+        assert readsql.detail_row(_Request(), klant.uuid) is not None
+        assert checked == [True]
+        assert wrapper.health_check_done
+    finally:
+        wrapper.health_check_enabled, wrapper.health_check_done = saved
 
 
 class _Request:
