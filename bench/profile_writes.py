@@ -17,6 +17,7 @@ Run by hand on a bench database (the bench settings, as bench/querycount.py)::
 import argparse
 import cProfile
 import json
+import os
 import pstats
 import random
 import sys
@@ -67,6 +68,7 @@ def main() -> int:
     parser.add_argument("--inputs", required=True)
     parser.add_argument("--scenarios", default="create,patch")
     parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--top", type=int, default=0, help="print the N costliest functions")
     args = parser.parse_args()
     with open(args.inputs) as fh:
         inputs = json.load(fh)
@@ -101,7 +103,10 @@ def main() -> int:
         for _ in range(args.requests):
             send()
         cpu_plain = (time.process_time() - cpu1) / args.requests * 1000
-        stats = pstats.Stats(profiler).stats
+        ps = pstats.Stats(profiler)
+        stats = ps.stats
+        if args.top:
+            ps.sort_stats(os.environ.get("SORT", "tottime")).print_stats(args.top)
         layers = {}
         for label, (suffix, function) in LAYERS.items():
             total = 0.0
@@ -112,6 +117,7 @@ def main() -> int:
             layers[label] = round(total / args.requests * 1000, 3)
         out[name] = {
             "statements": statements,
+            "calls_per_request": round(ps.total_calls / args.requests),
             "cpu_ms_per_request": round(cpu_plain, 3),
             "profiled_cpu_ms": round(cpu, 3),
             "profiled_wall_ms": round(wall, 3),

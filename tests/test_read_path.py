@@ -87,3 +87,148 @@ def test_filter_values_are_parameters_not_sql(api, make_klant):
     assert response.status_code == 200
     assert response.json()["count"] == 1
     assert Klant.objects.count() == 1
+
+
+# --- the bodies of the reads, byte for byte: the write path's representation, rendered ---------
+# every character class an encoder could treat differently: quotes, backslash, the short
+# escapes, other control characters, DEL, non-ASCII, U+2028/U+2029 (escaped by the renderer),
+# a character outside the BMP, and a slash
+LASTIG = 'a"b\\c\bd\fe\nf\rg\th\x01i\x1fj\x7fk é ĳ \u2028 \u2029 \U0001f600 /l'
+
+
+def _rendered(data) -> bytes:
+    """The write path's representation, rendered as the API renders it."""
+    from klanten.api.renderers import KlantenJSONRenderer
+    from klanten.api.representation import CamelCaseData
+
+    return KlantenJSONRenderer().render(CamelCaseData(data))
+
+
+def _written(klant) -> dict:
+    return klant_data(
+        Klant.objects.select_related(
+            "adres", "natuurlijk_persoon", "niet_natuurlijk_persoon", "vestiging"
+        ).get(pk=klant.pk),
+        f"http://testserver{BASE}/klanten/",
+    )
+
+
+def test_read_bodies_are_byte_identical_to_the_rendered_representation(api, make_klant):
+    from klanten.datamodel.models import NatuurlijkPersoon, Vestiging
+
+    klanten = _klanten(make_klant)
+    klanten.append(
+        make_klant(
+            voornaam=LASTIG,
+            achternaam=LASTIG[::-1],
+            functie="",
+            subject_type="natuurlijk_persoon",
+            subject_identificatie={
+                "inp_bsn": BSN,
+                "geslachtsnaam": LASTIG,
+                "verblijfsadres": {"aoa_identificatie": LASTIG, "aoa_huisnummer": 12},
+            },
+            adres={"straatnaam": LASTIG, "huisletter": "A"},
+        )
+    )
+    # stored groups as the API never writes them: a JSON null, a key with null, a key missing,
+    # a key the representation does not know
+    persoon = NatuurlijkPersoon.objects.get(klant=klanten[-1])
+    persoon.sub_verblijf_buitenland = {"lndLandcode": None, "onbekend": "x"}
+    persoon.save()
+    Vestiging.objects.filter(klant=klanten[2]).update(verblijfsadres=None, handelsnaam=[LASTIG])
+    NatuurlijkPersoon.objects.filter(klant=klanten[0]).update(
+        sub_verblijf_buitenland={"subAdresBuitenland1": LASTIG, "lndLandcode": "5010"}
+    )
+    klanten.append(make_klant(subject_type="vestiging", subject_identificatie=None))
+
+    written = [_written(klant) for klant in reversed(klanten)]  # newest first
+    for data in written:
+        response = api.get(data["url"])
+        assert response.status_code == 200
+        assert response.content == _rendered(data)
+    listed = api.get(f"{BASE}/klanten")
+    assert listed.content == _rendered(
+        {"count": len(written), "next": None, "previous": None, "results": written}
+    )
+    assert b"\\u2028" in listed.content and "\u2028".encode() not in listed.content
+
+
+def test_a_page_of_three_with_links_is_byte_identical(api, make_klant, monkeypatch):
+    from klanten.api.pagination import KlantenPagination
+
+    monkeypatch.setattr(KlantenPagination, "page_size", 2)
+    klanten = [make_klant(achternaam=f"Jansen{i}") for i in range(5)]
+    written = [_written(klant) for klant in reversed(klanten)]
+    response = api.get(f"{BASE}/klanten", {"page": "2"})
+    assert response.content == _rendered(
+        {
+            "count": 5,
+            "next": f"http://testserver{BASE}/klanten?page=3",
+            "previous": f"http://testserver{BASE}/klanten",
+            "results": written[2:4],
+        }
+    )
+    response = api.get(f"{BASE}/klanten", {"page": "3"})
+    assert response.json()["results"] == written[4:]
+    assert api.get(f"{BASE}/klanten", {"page": "4"}).status_code == 404
+
+
+def _prepared() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_reads_are_prepared_statements(api, make_klant, settings, monkeypatch):
+    """Planning the joined read took PostgreSQL about ten times as long as running it: the
+    reads (detail, list page, counts) are prepared once per connection."""
+    from klanten.api.pagination import KlantenPagination
+
+    monkeypatch.setattr(KlantenPagination, "page_size", 1)  # full pages: counted
+    klant = make_klant(achternaam="Jansen")
+    make_klant(achternaam="Jansen")
+    assert api.get(f"{BASE}/klanten/{klant.uuid}").status_code == 200
+    assert api.get(f"{BASE}/klanten", {"achternaam": "Jansen"}).json()["count"] == 2
+    assert api.get(f"{BASE}/klanten").json()["count"] == 2
+    prepared = _prepared()
+    assert any("LIMIT 1 OFFSET 0" in sql and "achternaam" in sql for sql in prepared)
+    assert any("count(*)" in sql and "achternaam" in sql for sql in prepared)
+    assert any("datamodel_klantteller" in sql for sql in prepared)
+    assert any('"datamodel_klant"."uuid" = $' in sql for sql in prepared)
+    before = len(prepared)
+    assert api.get(f"{BASE}/klanten", {"achternaam": "Pietersen"}).json()["count"] == 0
+    assert api.get(f"{BASE}/klanten/{klant.uuid}").status_code == 200
+    assert len(_prepared()) == before  # the same shapes: the same statements
+    # deeper pages are not prepared: one statement per page would crowd out the others
+    assert api.get(f"{BASE}/klanten", {"page": "2"}).status_code == 200
+    assert len(_prepared()) == before
+
+    settings.KLANTEN_PREPARED_READS = False
+    assert api.get(f"{BASE}/klanten", {"achternaam": "Jansen", "functie": "x"}).status_code == 200
+    assert len(_prepared()) == before
+
+
+def test_prepared_reads_keep_the_connection_health_check(api, make_klant, monkeypatch):
+    """DB_CONN_HEALTH_CHECKS: a read that is a request's first query checks the persistent
+    connection first, as Django's own cursors do."""
+    from django.db import connections
+
+    klant = make_klant()
+    wrapper = connections["default"]  # not the proxy: its attributes are the wrapper's
+    checked = []
+    saved = wrapper.health_check_enabled, wrapper.health_check_done
+    wrapper.health_check_enabled, wrapper.health_check_done = True, False
+    monkeypatch.setattr(wrapper, "is_usable", lambda: checked.append(True) or True)
+    try:
+        assert readsql.detail_row(_Request(), klant.uuid) is not None
+        assert checked == [True]
+        assert wrapper.health_check_done
+    finally:
+        wrapper.health_check_enabled, wrapper.health_check_done = saved
+
+
+class _Request:
+    """A request that sees every klant (V7 does not matter here)."""
+
+    jwt_auth = None

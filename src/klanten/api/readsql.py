@@ -3,14 +3,22 @@
 The ORM builds the SQL of a klant read (47 joined columns, filters, visibility) in about as
 much time as PostgreSQL needs to answer it. The shape of a read (which filters, which
 visibility condition) takes few values, so its SQL is compiled once per process from the ORM
-query and then executed with the request's values. Row values come back exactly as
-``values_list`` would give them (JSON columns decoded by psycopg, arrays as lists).
+query and then executed with the request's values, as a prepared statement (planned once per
+database connection: planning the joins cost PostgreSQL several times what running them did;
+``DB_PREPARED_READS``). Row values come back exactly as ``values_list`` would give them (JSON
+columns decoded by psycopg, arrays as lists).
+
+A list page's JSON was also tried as text built by PostgreSQL (``to_json`` per value,
+concatenated: byte-identical, no Python per klant): it moved about as much CPU time into the
+database as it saved in the worker, so the rows are rendered here (docs/performance.md).
 """
 
 import json
 import threading
 import uuid
 
+import psycopg
+from django.conf import settings
 from django.db import connection
 from django.db.models import Q
 
@@ -79,8 +87,39 @@ def _base(marks, lookups: dict[str, str], visibility: str):
     return queryset
 
 
-def _execute(sql: str, params: list) -> list[tuple]:
-    with connection.cursor() as cursor:
+class _PreparedCursor(psycopg.Cursor):
+    """A server-side binding cursor whose statements are prepared once per connection
+    (psycopg keeps them, at most ``prepared_max`` per connection): a klant read is planned
+    once, where planning the joins took PostgreSQL ten times as long as running them."""
+
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        return super().execute(query, params, prepare=True, binary=binary)
+
+
+_NEVER_AUTOMATICALLY = 2**31
+
+
+def _cursor(prepare: bool = True):
+    if not (prepare and settings.KLANTEN_PREPARED_READS):
+        return connection.cursor()
+    # as Django's own cursor(): the health check (DB_CONN_HEALTH_CHECKS), the connection
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    raw = connection.connection
+    if raw.prepare_threshold is None:
+        # Django turns psycopg's preparing off (None); a threshold no query reaches turns it
+        # back on for the explicit prepare=True of these reads only
+        raw.prepare_threshold = _NEVER_AUTOMATICALLY
+    cursor = _PreparedCursor(raw)
+    # Django's wrapper, so the statement is logged and counted like any other
+    if connection.queries_logged:
+        return connection.make_debug_cursor(cursor)
+    return connection.make_cursor(cursor)
+
+
+def _execute(sql: str, params: list, prepare: bool = True) -> list[tuple]:
+    with _cursor(prepare) as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
@@ -143,7 +182,34 @@ def list_rows(request, lookups: dict[str, str], values: dict, limit: int, offset
         lambda marks: _base(marks, lookups, mode).order_by("-id").values_list(*COLUMNS),
     )
     params = _params(order, {**values, "__applicatie": applicatie})
-    return _decode(_execute(f"{sql} LIMIT %s OFFSET %s", [*params, limit, offset]))
+    # LIMIT and OFFSET as literals (integers of ours): a prepared statement's generic plan for
+    # unknown ones assumes a tenth of the table is read and joins it all. Only the first page
+    # is prepared: a client paging through all of them would otherwise fill the connection's
+    # prepared statements with one per page
+    return _decode(
+        _execute(f"{sql} LIMIT {int(limit)} OFFSET {int(offset)}", params, prepare=offset == 0)
+    )
+
+
+def unfiltered_count(request) -> int:
+    """The number of klanten visible to this request (V7), from the counter rows."""
+    from klanten.datamodel.models import KlantTeller
+
+    mode, applicatie = visibility_shape(request)
+    names = ("__applicatie" if mode == "applicatie" else None,)
+
+    def build(marks):
+        counters = KlantTeller.objects.all()
+        if mode != "alle":
+            condition = Q(gevalideerd=True)
+            if mode == "applicatie":
+                condition |= Q(geregistreerd_door=marks["__applicatie"])
+            counters = counters.filter(condition)
+        return counters.values("aantal")
+
+    sql, order = _compile(("teller", names, mode), build)
+    params = _params(order, {"__applicatie": applicatie})
+    return _execute(f"SELECT coalesce(sum(t.aantal), 0)::bigint FROM ({sql}) AS t", params)[0][0]
 
 
 def list_count(request, lookups: dict[str, str], values: dict) -> int:

@@ -113,6 +113,10 @@ DATABASES = {
         "TEST": {"NAME": env_str("DB_TEST_NAME", "") or None},
     }
 }
+# The klant reads run as prepared statements (planned once per connection: api.readsql); turn
+# off behind a pooler that does not keep them per client (PgBouncer in transaction mode before
+# 1.21)
+KLANTEN_PREPARED_READS = env_bool("DB_PREPARED_READS", True)
 # AutoField: the Common Ground libraries' migrations were written for it.
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 
