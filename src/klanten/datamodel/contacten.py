@@ -511,7 +511,8 @@ def add_betrokkene(
     _velden(velden, BETROKKENE_VELDEN)
     if klant is not None:
         klant = Klant.objects.select_for_update().get(pk=klant.pk)
-    klantcontact = Klantcontact.objects.select_for_update().get(pk=klantcontact.pk)
+    if not is_vergrendeld(klantcontact):
+        klantcontact = Klantcontact.objects.select_for_update().get(pk=klantcontact.pk)
     if klantcontactmoment_rol:
         rol = ROL_VOOR_CONTACTMOMENT_ROL[klantcontactmoment_rol]
     cm_rol = contactmoment_rol(rol, klantcontactmoment_rol)
@@ -539,7 +540,8 @@ def add_betrokkene(
         **velden,
     )
     betrokkene.save(force_insert=True)
-    if herkomst is not None:
+    # only a betrokkene with a klant (here or elsewhere) is a klantcontactmoment
+    if herkomst is not None and (klant is not None or klant_url):
         nieuw = contactwijzigingen.klantcontactmoment(betrokkene, Basis.van_herkomst(herkomst))
         if nieuw is not None:  # an anonymous betrokkene is no klantcontactmoment
             contactwijzigingen.leg_relatie_vast(
@@ -599,7 +601,8 @@ def add_onderwerpobject(
     klantcontact (:class:`Bestaat`)."""
     _velden(velden, ONDERWERPOBJECT_VELDEN)
     if klantcontact is not None:
-        klantcontact = Klantcontact.objects.select_for_update().get(pk=klantcontact.pk)
+        if not is_vergrendeld(klantcontact):
+            klantcontact = Klantcontact.objects.select_for_update().get(pk=klantcontact.pk)
         object_url = velden.get("object_url", "")
         if object_url:
             bestaand = Onderwerpobject.objects.filter(
@@ -610,7 +613,8 @@ def add_onderwerpobject(
     onderwerpobject = Onderwerpobject.objects.create(
         klantcontact=klantcontact, was_klantcontact=was_klantcontact, **velden
     )
-    if herkomst is not None and klantcontact is not None:
+    # only an object URL makes an objectcontactmoment
+    if herkomst is not None and klantcontact is not None and velden.get("object_url"):
         nieuw = contactwijzigingen.objectcontactmoment(
             onderwerpobject, Basis.van_herkomst(herkomst)
         )

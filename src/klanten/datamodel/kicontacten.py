@@ -68,7 +68,12 @@ from .klantcontacten import (
     Klantcontact,
     Onderwerpobject,
 )
-from .transactions import schrijfactie, schrijfactie_zonder_savepoints
+from .transactions import (
+    is_vergrendeld,
+    markeer_vergrendeld,
+    schrijfactie,
+    schrijfactie_zonder_savepoints,
+)
 from .wijzigingen import Herkomst
 
 # pg sequence of generated interne taak numbers (migration 0013_internetaak_nummer)
@@ -149,12 +154,18 @@ def _leg_sub_vast(resource: Resource, data: dict, klantcontact, herkomst, basis)
         record.save()
 
 
-def _lock_klantcontacten(*klantcontacten_) -> None:
-    """Lock klantcontacten in id order; ``Klantcontact.DoesNotExist`` when one is gone."""
-    ids = sorted({k.pk for k in klantcontacten_ if k is not None})
+def _lock_klantcontacten(*klantcontacten_) -> dict:
+    """Lock klantcontacten in id order; ``Klantcontact.DoesNotExist`` when one is gone. Returns
+    the locked rows by id (marked as locked in this write: ``contacten`` does not lock them
+    again)."""
+    al = {k.pk: k for k in klantcontacten_ if k is not None and is_vergrendeld(k)}
+    ids = sorted({k.pk for k in klantcontacten_ if k is not None} - set(al))
     found = list(Klantcontact.objects.select_for_update().filter(pk__in=ids).order_by("id"))
     if len(found) != len(ids):
         raise Klantcontact.DoesNotExist
+    for rij in found:
+        markeer_vergrendeld(rij)
+    return {**al, **{rij.pk: rij for rij in found}}
 
 
 # --- klantcontacten ---------------------------------------------------------------------------
@@ -204,7 +215,9 @@ def add_onderwerpobject(
     """What a klantcontact was about (``velden``: the onderwerpobjectidentificator columns),
     or an earlier klantcontact (``was_klantcontact``: an answer to a question, Open
     Inwoner)."""
-    _lock_klantcontacten(klantcontact, was_klantcontact)
+    vergrendeld = _lock_klantcontacten(klantcontact, was_klantcontact)
+    if klantcontact is not None:
+        klantcontact = vergrendeld[klantcontact.pk]
     onderwerpobject = contacten.add_onderwerpobject(
         klantcontact, was_klantcontact=was_klantcontact, herkomst=herkomst, **velden
     )
@@ -375,6 +388,8 @@ def maak_klantcontact(
     if klant is not None:
         Klant.objects.select_for_update().get(pk=klant.pk)
     klantcontact = create_klantcontact(klantcontact_data, herkomst=herkomst)
+    # inserted in this transaction: no other one can lock it, the writes below need not
+    markeer_vergrendeld(klantcontact)
     gemaakt_betrokkene = None
     if betrokkene is not None:
         gemaakt_betrokkene = add_betrokkene(klantcontact, herkomst=herkomst, **betrokkene)

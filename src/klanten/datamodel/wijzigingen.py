@@ -113,6 +113,7 @@ def leg_vast(
     herkomst: Herkomst,
     actie_weergave: str | None = None,
     samen=(),
+    bundel=None,
 ) -> bool:
     """One change of a klant: an audit record (``resourceWeergave`` "bronorganisatie -
     klantnummer") and a notification, or nothing when ``oud == nieuw``; ``samen``: unsaved rows
@@ -126,6 +127,7 @@ def leg_vast(
         actor=herkomst.actor,
         actie_weergave=actie_weergave,
         samen=samen,
+        bundel=bundel,
     )
 
 
