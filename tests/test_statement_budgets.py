@@ -368,7 +368,7 @@ def test_ki_patch_digitaal_adres(ki):
             f"{KI_BASE}/digitaleadressen/{adres['uuid']}", {"isStandaardAdres": True}
         ),
         200,
-        30,
+        29,
     )
 
 

@@ -155,10 +155,11 @@ class _Opname:
             self.klant_oud = representatie(klant, herkomst.basis_url)
             self.partij_oud = partij(klant, ctx)
 
-    def leg_vast(self, klant: Klant, *, nieuw: bool = False) -> None:
+    def leg_vast(self, klant: Klant | int, *, nieuw: bool = False) -> None:
+        """``klant``: the klant or its pk (read here as it is now)."""
         if self.herkomst is None:
             return
-        klant = wijzigingen.lees(klant.pk)
+        klant = wijzigingen.lees(klant if isinstance(klant, int) else klant.pk)
         actie = C.create if nieuw else C.partial_update
         # the records of both APIs in one statement
         bundel = Bundel()
@@ -734,7 +735,7 @@ def wijzig_identificator(
         _identificatie_van_klant(klant, rij)
         _subject_van_partij(klant, rij, bewijs, herkomst)
     for pk, opname in opnames.items():
-        opname.leg_vast(Klant.objects.get(pk=pk))
+        opname.leg_vast(pk)
     if los_oud is not None and herkomst is not None:
         rij = PartijIdentificator.objects.select_related("sub_identificator_van").get(pk=rij.pk)
         leg_los_vast(
@@ -926,7 +927,7 @@ def wijzig_digitaal_adres(
     if doel is not None:
         _standaard_naar_klant(Klant.objects.get(pk=doel.pk), rij)
     for pk, opname in opnames.items():
-        opname.leg_vast(Klant.objects.get(pk=pk))
+        opname.leg_vast(pk)
     if oud_los is not None and herkomst is not None:
         rij = DigitaalAdres.objects.select_related("klant", "betrokkene").get(pk=rij.pk)
         leg_los_vast(
