@@ -85,11 +85,11 @@ def test_detail_is_one_query(cm_api, resource):
 
 def test_create_query_budget(cm_api, medewerkers):
     """A contactmoment with a medewerkerIdentificatie: the insert, the actor (advisory lock,
-    lookup; it exists), its link, the audit record (no Notificaties API here: no outbox row;
-    the representation is built from what was written, not read back); the klantcontact it is
-    in Klantinteracties (its representation, its audit record: kanaal klantcontacten, K10);
-    and the transaction's begin and end (a savepoint in the test). With the outbox row:
-    test_statement_budgets.py."""
+    lookup; it exists), and in one statement its link with the audit records of the
+    contactmoment and of the klantcontact it is in Klantinteracties (kanaal klantcontacten,
+    K10; no Notificaties API here: no outbox rows; both representations built from what was
+    written, not read back); and the transaction's begin and end (a savepoint in the test).
+    With the outbox rows: test_statement_budgets.py."""
     body = {
         "bronorganisatie": RSIN,
         "kanaal": "telefoon",
@@ -100,4 +100,4 @@ def test_create_query_budget(cm_api, medewerkers):
         response = cm_api.post_json(f"{CM_BASE}/contactmomenten", body)
     assert response.status_code == 201, response.content
     statements = [q["sql"] for q in queries.captured_queries]
-    assert len(statements) == 9, "\n".join(statements)
+    assert len(statements) == 6, "\n".join(statements)

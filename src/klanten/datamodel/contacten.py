@@ -23,12 +23,19 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from vng_api_common.constants import CommonResourceAction
 
+from klanten.notificaties.wijziging import Bundel
+
 from . import contactwijzigingen, kicontactwijzigingen, rules
 from .contactrepresentatie import (
     MEDEWERKER,
     Basis,
     klantcontactmoment_data,
     klantcontactmomenten_met_contact,
+)
+from .kicontactrepresentatie import (
+    KLANTCONTACT_REFERENTIES,
+    actor_json_uit,
+    klantcontact_referenties,
 )
 from .klantcontacten import (
     ROL_VOOR_CONTACTMOMENT_ROL,
@@ -178,16 +185,26 @@ def medewerker_link(klantcontact: Klantcontact) -> ActorKlantcontact | None:
 
 
 def _zet_medewerker(
-    klantcontact: Klantcontact, medewerker: MedewerkerIdentificatie | None, *, nieuw=False
-):
+    klantcontact: Klantcontact,
+    medewerker: MedewerkerIdentificatie | None,
+    *,
+    nieuw=False,
+    bundel: Bundel | None = None,
+) -> Actor | None:
     """Make ``medewerker`` the klantcontact's first medewerker (None: it has none).
-    ``nieuw``: the klantcontact was inserted in this transaction (it has no links yet)."""
+    ``nieuw``: the klantcontact was inserted in this transaction (it has no links yet), and
+    the link goes into ``bundel`` when given (inserted with the write's records); returns its
+    actor."""
     if nieuw:
-        if medewerker is not None:
-            ActorKlantcontact.objects.create(
-                actor=actor_voor_medewerker(medewerker), klantcontact=klantcontact
-            )
-        return
+        if medewerker is None:
+            return None
+        actor = actor_voor_medewerker(medewerker)
+        link = ActorKlantcontact(actor=actor, klantcontact=klantcontact)
+        if bundel is not None:
+            bundel.rijen.append(link)
+        else:
+            link.save(force_insert=True)
+        return actor
     huidig = medewerker_link(klantcontact)
     if medewerker is None:
         if huidig is not None:
@@ -284,8 +301,9 @@ def _klanten_van(klantcontact_id: int) -> list:
 
 def vergrendel_klantcontact(queryset, **lookup) -> Klantcontact:
     """Lock the klantcontact of ``queryset`` that ``lookup`` finds and read, in the same query,
-    what its representation needs beyond its own columns (``repr_vorig_uuid``,
-    ``repr_volgend_uuid``, ``repr_medewerker``); the services do not lock it again in the same
+    what its representations need beyond its own columns (``repr_vorig_uuid``,
+    ``repr_volgend_uuid``, ``repr_medewerker``, and its Klantinteracties references
+    ``ki_betrokkenen``, ...); the services do not lock it again in the same
     write transaction. A write that changes its date locks its klanten first
     (:func:`update_klantcontact`)."""
     klantcontact = (
@@ -294,6 +312,7 @@ def vergrendel_klantcontact(queryset, **lookup) -> Klantcontact:
             repr_vorig_uuid=F("vorig_klantcontact__uuid"),
             repr_volgend_uuid=F("volgend_klantcontact__uuid"),
             repr_medewerker=MEDEWERKER,
+            **klantcontact_referenties(),
         )
         .get(**lookup)
     )
@@ -329,7 +348,9 @@ def create_klantcontact(
     klantcontact = Klantcontact(**_velden(data, KLANTCONTACT_VELDEN))
     _zet_vorig(klantcontact, vorig)
     _save(klantcontact, force_insert=True)
-    _zet_medewerker(klantcontact, medewerker, nieuw=True)
+    # the medewerker's link and the records of both APIs: one statement
+    bundel = Bundel() if herkomst is not None else None
+    actor = _zet_medewerker(klantcontact, medewerker, nieuw=True, bundel=bundel)
     if herkomst is not None:
         # built from what was just written (not read back)
         nieuw = contactwijzigingen.contactmoment_uit(
@@ -340,14 +361,26 @@ def create_klantcontact(
             medewerker=contactwijzigingen.medewerker_data(medewerker),
         )
         contactwijzigingen.leg_contactmoment_vast(
-            CommonResourceAction.create, oud=None, nieuw=nieuw, herkomst=herkomst
+            CommonResourceAction.create, oud=None, nieuw=nieuw, herkomst=herkomst, bundel=bundel
         )
         # what was recorded is the answer too (the same request's URLs): not read again
         klantcontact.representatie = nieuw
-        # the same row is a klantcontact of Klantinteracties (kanaal klantcontacten, K10)
-        klantcontact.ki_representatie = _ki().leg_klantcontact_vast(
-            CommonResourceAction.create, klantcontact.pk, oud=None, herkomst=herkomst
+        # the same row is a klantcontact of Klantinteracties (kanaal klantcontacten, K10),
+        # new: no references but its medewerker
+        ki_nieuw = _ki().klantcontact_uit(
+            klantcontact,
+            _ki().KiBasis.van_herkomst(herkomst),
+            actoren=[actor_json_uit(actor)] if actor is not None else [],
         )
+        klantcontact.ki_representatie = _ki().leg_klantcontact_vast(
+            CommonResourceAction.create,
+            klantcontact.pk,
+            oud=None,
+            herkomst=herkomst,
+            nieuw=ki_nieuw,
+            bundel=bundel,
+        )
+        bundel.voeg_in()
     return klantcontact
 
 
@@ -381,7 +414,14 @@ def update_klantcontact(
             volgend_uuid=klantcontact.repr_volgend_uuid,
             medewerker=medewerker_json,
         )
-        ki_oud = _ki().klantcontact_repr(klantcontact.pk, _ki().KiBasis.van_herkomst(herkomst))
+        ki_basis = _ki().KiBasis.van_herkomst(herkomst)
+        # its Klantinteracties references, read with the lock
+        ki_referenties = {
+            naam.removeprefix("ki_"): getattr(klantcontact, naam)
+            for naam in KLANTCONTACT_REFERENTIES
+        }
+        ki_oud = _ki().klantcontact_uit(klantcontact, ki_basis, **ki_referenties)
+        bundel = Bundel()
     for field, value in data.items():
         setattr(klantcontact, field, value)
     # only the columns written (the retention signal follows a change of the date only)
@@ -409,9 +449,20 @@ def update_klantcontact(
                 medewerker=medewerker_json,
             )
         actie = CommonResourceAction.partial_update if partial else CommonResourceAction.update
-        contactwijzigingen.leg_contactmoment_vast(actie, oud=oud, nieuw=nieuw, herkomst=herkomst)
+        contactwijzigingen.leg_contactmoment_vast(
+            actie, oud=oud, nieuw=nieuw, herkomst=herkomst, bundel=bundel
+        )
         klantcontact.representatie = nieuw
-        _ki().leg_klantcontact_vast(actie, klantcontact.pk, oud=ki_oud, herkomst=herkomst)
+        # the references are those read with the lock unless the medewerker changed
+        ki_nieuw = (
+            _ki().klantcontact_uit(klantcontact, ki_basis, **ki_referenties)
+            if medewerker is ONGEWIJZIGD
+            else None
+        )
+        _ki().leg_klantcontact_vast(
+            actie, klantcontact.pk, oud=ki_oud, herkomst=herkomst, nieuw=ki_nieuw, bundel=bundel
+        )
+        bundel.voeg_in()
     return klantcontact
 
 
@@ -460,7 +511,8 @@ def add_betrokkene(
     _velden(velden, BETROKKENE_VELDEN)
     if klant is not None:
         klant = Klant.objects.select_for_update().get(pk=klant.pk)
-    klantcontact = Klantcontact.objects.select_for_update().get(pk=klantcontact.pk)
+    if not is_vergrendeld(klantcontact):
+        klantcontact = Klantcontact.objects.select_for_update().get(pk=klantcontact.pk)
     if klantcontactmoment_rol:
         rol = ROL_VOOR_CONTACTMOMENT_ROL[klantcontactmoment_rol]
     cm_rol = contactmoment_rol(rol, klantcontactmoment_rol)
@@ -488,7 +540,8 @@ def add_betrokkene(
         **velden,
     )
     betrokkene.save(force_insert=True)
-    if herkomst is not None:
+    # only a betrokkene with a klant (here or elsewhere) is a klantcontactmoment
+    if herkomst is not None and (klant is not None or klant_url):
         nieuw = contactwijzigingen.klantcontactmoment(betrokkene, Basis.van_herkomst(herkomst))
         if nieuw is not None:  # an anonymous betrokkene is no klantcontactmoment
             contactwijzigingen.leg_relatie_vast(
@@ -498,6 +551,7 @@ def add_betrokkene(
                 nieuw=nieuw,
                 klantcontact_id=klantcontact.pk,
                 herkomst=herkomst,
+                kenmerken=contactwijzigingen.kenmerken_uit(klantcontact),
             )
     return betrokkene, True
 
@@ -547,7 +601,8 @@ def add_onderwerpobject(
     klantcontact (:class:`Bestaat`)."""
     _velden(velden, ONDERWERPOBJECT_VELDEN)
     if klantcontact is not None:
-        klantcontact = Klantcontact.objects.select_for_update().get(pk=klantcontact.pk)
+        if not is_vergrendeld(klantcontact):
+            klantcontact = Klantcontact.objects.select_for_update().get(pk=klantcontact.pk)
         object_url = velden.get("object_url", "")
         if object_url:
             bestaand = Onderwerpobject.objects.filter(
@@ -558,7 +613,8 @@ def add_onderwerpobject(
     onderwerpobject = Onderwerpobject.objects.create(
         klantcontact=klantcontact, was_klantcontact=was_klantcontact, **velden
     )
-    if herkomst is not None and klantcontact is not None:
+    # only an object URL makes an objectcontactmoment
+    if herkomst is not None and klantcontact is not None and velden.get("object_url"):
         nieuw = contactwijzigingen.objectcontactmoment(
             onderwerpobject, Basis.van_herkomst(herkomst)
         )
@@ -570,6 +626,7 @@ def add_onderwerpobject(
                 nieuw=nieuw,
                 klantcontact_id=klantcontact.pk,
                 herkomst=herkomst,
+                kenmerken=contactwijzigingen.kenmerken_uit(klantcontact),
             )
     return onderwerpobject
 

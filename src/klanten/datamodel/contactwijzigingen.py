@@ -21,6 +21,7 @@ from notifications_api_common.kanalen import Kanaal
 
 from klanten.notificaties import audit, berichten
 from klanten.notificaties.wijziging import (
+    Bundel,
     Resource,
     Verwijdering,
     leg_verwijderingen_vast,
@@ -126,9 +127,15 @@ def contactmoment_uit(
 
 
 def leg_contactmoment_vast(
-    actie: str, *, oud: dict | None, nieuw: dict | None, herkomst: Herkomst
+    actie: str,
+    *,
+    oud: dict | None,
+    nieuw: dict | None,
+    herkomst: Herkomst,
+    bundel: Bundel | None = None,
 ) -> bool:
-    """One change of a contactmoment, or nothing when ``oud == nieuw``."""
+    """One change of a contactmoment, or nothing when ``oud == nieuw``; ``bundel``: the record
+    goes into it (the caller inserts it with others)."""
     return _leg_vast(
         CONTACTMOMENT,
         actie,
@@ -136,6 +143,7 @@ def leg_contactmoment_vast(
         nieuw=nieuw,
         weergave=unique_representation(nieuw or oud),
         actor=herkomst.actor,
+        bundel=bundel,
     )
 
 
@@ -165,6 +173,11 @@ def objectcontactmoment(onderwerpobject: Onderwerpobject, basis: Basis) -> dict 
     return None if row is None else objectcontactmoment_data(row, basis)
 
 
+def kenmerken_uit(klantcontact: Klantcontact) -> dict:
+    """The kenmerken of a contactmoment from the instance (read under the write's lock)."""
+    return {kenmerk: getattr(klantcontact, kenmerk) for kenmerk in KENMERKEN}
+
+
 def _kenmerken(klantcontact_id: int) -> dict:
     values = Klantcontact.objects.filter(pk=klantcontact_id).values(*KENMERKEN).first()
     return values or dict.fromkeys(KENMERKEN, "")
@@ -182,10 +195,11 @@ def leg_relatie_vast(
     nieuw: dict | None,
     klantcontact_id: int,
     herkomst: Herkomst,
+    kenmerken: dict | None = None,
 ) -> None:
     """A klantcontactmoment or objectcontactmoment created (``oud`` None) or removed (``nieuw``
     None): an audit record under its contactmoment and a notification with the contactmoment's
-    kenmerken."""
+    kenmerken (``kenmerken``: given by the caller from the locked instance, else read)."""
     data = nieuw if nieuw is not None else oud
     record = audit.record(
         bron=resource.bron,
@@ -201,7 +215,14 @@ def leg_relatie_vast(
     # the audit record and the outbox row in one statement; the contactmoment's kenmerken are
     # read only for a notification
     if not (
-        berichten.aan() and notificeer(resource, actie, data, _kenmerken(klantcontact_id), record)
+        berichten.aan()
+        and notificeer(
+            resource,
+            actie,
+            data,
+            kenmerken if kenmerken is not None else _kenmerken(klantcontact_id),
+            record,
+        )
     ):
         record.save()
 

@@ -68,7 +68,12 @@ from .klantcontacten import (
     Klantcontact,
     Onderwerpobject,
 )
-from .transactions import schrijfactie
+from .transactions import (
+    is_vergrendeld,
+    markeer_vergrendeld,
+    schrijfactie,
+    schrijfactie_zonder_savepoints,
+)
 from .wijzigingen import Herkomst
 
 # pg sequence of generated interne taak numbers (migration 0013_internetaak_nummer)
@@ -106,18 +111,27 @@ def internetaak_repr(pk: int, basis: KiBasis) -> dict:
     return internetaak_data(internetaken(InterneTaak.objects.filter(pk=pk)).get(), basis)
 
 
-def _kenmerken(klantcontact_id: int | None, basis: KiBasis) -> dict:
-    if klantcontact_id is None:
+def _kenmerken(klantcontact: Klantcontact | int | None, basis: KiBasis) -> dict:
+    """The kenmerken of a klantcontact (as its representation gives them): from the instance
+    when given one (read under the write's lock), else read."""
+    if klantcontact is None:
         return dict.fromkeys(KLANTCONTACT_KENMERKEN)
-    return KLANTCONTACT.kenmerken_van(klantcontact_repr(klantcontact_id, basis))
+    if isinstance(klantcontact, Klantcontact):
+        return {
+            "hoofdOnderwerpType": klantcontact.hoofd_onderwerp_type,
+            "indicatieContactGelukt": klantcontact.indicatie_contact_gelukt,
+            "verdereActieOndernomen": klantcontact.verdere_actie_ondernomen,
+        }
+    return KLANTCONTACT.kenmerken_van(klantcontact_repr(klantcontact, basis))
 
 
-def _leg_sub_vast(resource: Resource, data: dict, klantcontact_id, herkomst, basis) -> None:
+def _leg_sub_vast(resource: Resource, data: dict, klantcontact, herkomst, basis) -> None:
     """A betrokkene, onderwerpobject or actorklantcontact created: an audit record under its
-    klantcontact and a notification on ``klantcontacten`` with the klantcontact's kenmerken."""
+    klantcontact and a notification on ``klantcontacten`` with the klantcontact's kenmerken
+    (``klantcontact``: the locked instance, its id, or None), in one statement."""
     ref = data.get(resource.hoofd_object)
     hoofd = ref["url"] if ref else data["url"]
-    audit.schrijf(
+    record = audit.record(
         bron=BRON,
         resource=resource.resource,
         actie=CommonResourceAction.create,
@@ -128,28 +142,36 @@ def _leg_sub_vast(resource: Resource, data: dict, klantcontact_id, herkomst, bas
         nieuw=data,
         actor=herkomst.actor,
     )
-    notificeer(
+    if not notificeer(
         Resource(
             kanaal=resource.kanaal, resource=resource.resource, bron=BRON, hoofd_object="hoofd"
         ),
         CommonResourceAction.create,
         {"url": data["url"], "hoofd": hoofd},
-        kenmerken=_kenmerken(klantcontact_id, basis),
-    )
+        _kenmerken(klantcontact, basis),
+        record,
+    ):
+        record.save()
 
 
-def _lock_klantcontacten(*klantcontacten_) -> None:
-    """Lock klantcontacten in id order; ``Klantcontact.DoesNotExist`` when one is gone."""
-    ids = sorted({k.pk for k in klantcontacten_ if k is not None})
+def _lock_klantcontacten(*klantcontacten_) -> dict:
+    """Lock klantcontacten in id order; ``Klantcontact.DoesNotExist`` when one is gone. Returns
+    the locked rows by id (marked as locked in this write: ``contacten`` does not lock them
+    again)."""
+    al = {k.pk: k for k in klantcontacten_ if k is not None and is_vergrendeld(k)}
+    ids = sorted({k.pk for k in klantcontacten_ if k is not None} - set(al))
     found = list(Klantcontact.objects.select_for_update().filter(pk__in=ids).order_by("id"))
     if len(found) != len(ids):
         raise Klantcontact.DoesNotExist
+    for rij in found:
+        markeer_vergrendeld(rij)
+    return {**al, **{rij.pk: rij for rij in found}}
 
 
 # --- klantcontacten ---------------------------------------------------------------------------
 
 
-@schrijfactie
+@schrijfactie_zonder_savepoints
 def create_klantcontact(data: dict, *, herkomst: Herkomst) -> Klantcontact:
     """A klantcontact (``data``: columns of ``contacten.KLANTCONTACT_VELDEN``): ``contacten``
     records it as a contactmoment (kanaal ``contactmomenten``) and as a klantcontact (kanaal
@@ -161,7 +183,7 @@ def create_klantcontact(data: dict, *, herkomst: Herkomst) -> Klantcontact:
 # --- betrokkenen ------------------------------------------------------------------------------
 
 
-@schrijfactie
+@schrijfactie_zonder_savepoints
 def add_betrokkene(
     klantcontact: Klantcontact, *, klant=None, rol: str, herkomst: Herkomst, **velden
 ) -> Betrokkene:
@@ -174,14 +196,15 @@ def add_betrokkene(
     )
     basis = KiBasis.van_herkomst(herkomst)
     data = betrokkene_repr(betrokkene.pk, basis)
-    _leg_sub_vast(BETROKKENE, data, betrokkene.klantcontact_id, herkomst, basis)
+    # the klantcontact as contacten locked and read it
+    _leg_sub_vast(BETROKKENE, data, betrokkene.klantcontact, herkomst, basis)
     return betrokkene
 
 
 # --- onderwerpobjecten ------------------------------------------------------------------------
 
 
-@schrijfactie
+@schrijfactie_zonder_savepoints
 def add_onderwerpobject(
     klantcontact: Klantcontact | None,
     *,
@@ -192,13 +215,16 @@ def add_onderwerpobject(
     """What a klantcontact was about (``velden``: the onderwerpobjectidentificator columns),
     or an earlier klantcontact (``was_klantcontact``: an answer to a question, Open
     Inwoner)."""
-    _lock_klantcontacten(klantcontact, was_klantcontact)
+    vergrendeld = _lock_klantcontacten(klantcontact, was_klantcontact)
+    if klantcontact is not None:
+        klantcontact = vergrendeld[klantcontact.pk]
     onderwerpobject = contacten.add_onderwerpobject(
         klantcontact, was_klantcontact=was_klantcontact, herkomst=herkomst, **velden
     )
     basis = KiBasis.van_herkomst(herkomst)
     data = onderwerpobject_repr(onderwerpobject.pk, basis)
-    _leg_sub_vast(ONDERWERPOBJECT, data, onderwerpobject.klantcontact_id, herkomst, basis)
+    # the klantcontact as contacten locked and read it
+    _leg_sub_vast(ONDERWERPOBJECT, data, onderwerpobject.klantcontact, herkomst, basis)
     return onderwerpobject
 
 
@@ -237,7 +263,7 @@ def create_actor(data: dict, *, herkomst: Herkomst) -> Actor:
     return actor
 
 
-@schrijfactie
+@schrijfactie_zonder_savepoints
 def add_actorklantcontact(
     klantcontact: Klantcontact, actor: Actor, *, herkomst: Herkomst
 ) -> ActorKlantcontact:
@@ -284,7 +310,7 @@ def _volgend_nummer() -> str:
             return nummer
 
 
-@schrijfactie
+@schrijfactie_zonder_savepoints
 def create_interne_taak(
     klantcontact: Klantcontact,
     data: dict,
@@ -344,7 +370,7 @@ def create_interne_taak(
 # --- maak-klantcontact ------------------------------------------------------------------------
 
 
-@schrijfactie
+@schrijfactie_zonder_savepoints
 def maak_klantcontact(
     klantcontact_data: dict,
     *,
@@ -362,6 +388,8 @@ def maak_klantcontact(
     if klant is not None:
         Klant.objects.select_for_update().get(pk=klant.pk)
     klantcontact = create_klantcontact(klantcontact_data, herkomst=herkomst)
+    # inserted in this transaction: no other one can lock it, the writes below need not
+    markeer_vergrendeld(klantcontact)
     gemaakt_betrokkene = None
     if betrokkene is not None:
         gemaakt_betrokkene = add_betrokkene(klantcontact, herkomst=herkomst, **betrokkene)

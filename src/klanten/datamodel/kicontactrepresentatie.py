@@ -130,6 +130,21 @@ def actor_data(row, basis: KiBasis) -> dict:
     return data
 
 
+def actor_json_uit(actor: Actor) -> dict:
+    """An actor as :data:`ACTOR_JSON` reads it, from the instance."""
+    return {
+        "uuid": str(actor.uuid),
+        "naam": actor.naam,
+        "soort_actor": actor.soort_actor,
+        "indicatie_actief": actor.indicatie_actief,
+        "object_id": actor.object_id,
+        "code_objecttype": actor.code_objecttype,
+        "code_register": actor.code_register,
+        "code_soort_object_id": actor.code_soort_object_id,
+        "actor_identificatie": actor.actor_identificatie,
+    }
+
+
 def actor_json_data(value: dict, basis: KiBasis) -> dict:
     return actor_data([value[k] for k in ACTOR_JSON] + [None], basis)
 
@@ -164,16 +179,53 @@ def klantcontacten(queryset: QuerySet | None = None) -> QuerySet:
     query)."""
     if queryset is None:
         queryset = Klantcontact.objects.all()
-    return queryset.annotate(
-        ki_betrokkenen=_uuids(Betrokkene, "klantcontact"),
-        ki_onderwerpobjecten=_uuids(Onderwerpobject, "klantcontact"),
-        ki_internetaken=_uuids(InterneTaak, "aanleidinggevend_klantcontact"),
-        ki_actoren=ArraySubquery(
+    return queryset.annotate(**klantcontact_referenties()).values_list(*KLANTCONTACT_KOLOMMEN)
+
+
+# what :func:`klanten_contacten` adds to a klantcontact's own columns (its references)
+KLANTCONTACT_REFERENTIES = (
+    "ki_betrokkenen",
+    "ki_onderwerpobjecten",
+    "ki_internetaken",
+    "ki_actoren",
+)
+
+
+def klantcontact_referenties() -> dict:
+    """The annotations of a klantcontact's references (for a query of the instance)."""
+    return {
+        "ki_betrokkenen": _uuids(Betrokkene, "klantcontact"),
+        "ki_onderwerpobjecten": _uuids(Onderwerpobject, "klantcontact"),
+        "ki_internetaken": _uuids(InterneTaak, "aanleidinggevend_klantcontact"),
+        "ki_actoren": ArraySubquery(
             ActorKlantcontact.objects.filter(klantcontact=OuterRef("pk"))
             .order_by("id")
             .values(json=JSONObject(**ACTOR_JSON))
         ),
-    ).values_list(*KLANTCONTACT_KOLOMMEN)
+    }
+
+
+def klantcontact_uit(
+    klantcontact: Klantcontact,
+    basis: KiBasis,
+    *,
+    betrokkenen=(),
+    onderwerpobjecten=(),
+    internetaken=(),
+    actoren=(),
+) -> dict:
+    """The representation of a klantcontact from data in hand: the instance's columns and the
+    uuids of its references (``actoren``: :func:`actor_json_uit` values); the same as
+    :func:`klantcontact_data` of :func:`klantcontacten` reads."""
+    row = (
+        *(getattr(klantcontact, kolom) for kolom in KLANTCONTACT_KOLOMMEN[:14]),
+        list(betrokkenen),
+        list(onderwerpobjecten),
+        list(internetaken),
+        list(actoren),
+        klantcontact.pk,
+    )
+    return klantcontact_data(row, basis)
 
 
 def leeg(value) -> str | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from notifications_api_common.kanalen import Kanaal
 
 from klanten.notificaties.wijziging import (
+    Bundel,
     Resource,
     Verwijdering,
     leg_vast,
@@ -21,6 +22,7 @@ from klanten.notificaties.wijziging import (
 )
 
 from .kicontactrepresentatie import KiBasis, klantcontact_data, klantcontacten
+from .kicontactrepresentatie import klantcontact_uit as klantcontact_uit
 from .klantcontacten import InterneTaak, Klantcontact
 from .wijzigingen import Herkomst
 
@@ -73,11 +75,21 @@ def klantcontact_repr(klantcontact_id: int, basis: KiBasis) -> dict:
     )
 
 
-def leg_klantcontact_vast(actie: str, klantcontact_id: int, *, oud, herkomst: Herkomst) -> dict:
+def leg_klantcontact_vast(
+    actie: str,
+    klantcontact_id: int,
+    *,
+    oud,
+    herkomst: Herkomst,
+    nieuw: dict | None = None,
+    bundel: Bundel | None = None,
+) -> dict:
     """A klantcontact created or changed (by any API): one audit record and one notification
     on ``klantcontacten``, nothing when its representation did not change. Returns the
-    representation now."""
-    nieuw = klantcontact_repr(klantcontact_id, KiBasis.van_herkomst(herkomst))
+    representation now (``nieuw``: built by the caller from data in hand, else read).
+    ``bundel``: the record goes into it (the caller inserts it with others)."""
+    if nieuw is None:
+        nieuw = klantcontact_repr(klantcontact_id, KiBasis.van_herkomst(herkomst))
     leg_vast(
         KLANTCONTACT,
         actie,
@@ -85,6 +97,7 @@ def leg_klantcontact_vast(actie: str, klantcontact_id: int, *, oud, herkomst: He
         nieuw=nieuw,
         weergave=weergave(nieuw, "klantcontact"),
         actor=herkomst.actor,
+        bundel=bundel,
     )
     return nieuw
 

@@ -31,6 +31,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from vng_api_common.constants import CommonResourceAction
 
+from klanten.notificaties.wijziging import Bundel
+
 from . import partijsync, rules, services, wijzigingen
 from .constants import SleutelType, SubjectType
 from .klantcontacten import Betrokkene
@@ -56,7 +58,7 @@ from .partijwijzigingen import (
     leg_los_vast,
     leg_partij_vast,
 )
-from .transactions import schrijfactie
+from .transactions import is_vergrendeld, schrijfactie
 from .wijzigingen import Herkomst, representatie
 
 C = CommonResourceAction
@@ -147,21 +149,27 @@ class _Opname:
         self.herkomst, self.ctx = herkomst, ctx
         self.klant_oud = self.partij_oud = None
         if klant is not None and herkomst is not None:
-            klant = wijzigingen.lees(klant.pk)
+            # the klant as this write locked and read it, with its representation's rows
+            if not is_vergrendeld(klant):
+                klant = wijzigingen.lees(klant.pk)
             self.klant_oud = representatie(klant, herkomst.basis_url)
             self.partij_oud = partij(klant, ctx)
 
-    def leg_vast(self, klant: Klant, *, nieuw: bool = False) -> None:
+    def leg_vast(self, klant: Klant | int, *, nieuw: bool = False) -> None:
+        """``klant``: the klant or its pk (read here as it is now)."""
         if self.herkomst is None:
             return
-        klant = wijzigingen.lees(klant.pk)
+        klant = wijzigingen.lees(klant if isinstance(klant, int) else klant.pk)
         actie = C.create if nieuw else C.partial_update
+        # the records of both APIs in one statement
+        bundel = Bundel()
         wijzigingen.leg_vast(
             actie,
             klant,
             oud=None if nieuw else self.klant_oud,
             nieuw=representatie(klant, self.herkomst.basis_url),
             herkomst=self.herkomst,
+            bundel=bundel,
         )
         leg_partij_vast(
             actie,
@@ -169,7 +177,9 @@ class _Opname:
             oud=None if nieuw else self.partij_oud,
             nieuw=partij(klant, self.ctx),
             herkomst=self.herkomst,
+            bundel=bundel,
         )
+        bundel.voeg_in()
 
 
 def _ctx(herkomst: Herkomst | None) -> KIContext:
@@ -725,7 +735,7 @@ def wijzig_identificator(
         _identificatie_van_klant(klant, rij)
         _subject_van_partij(klant, rij, bewijs, herkomst)
     for pk, opname in opnames.items():
-        opname.leg_vast(Klant.objects.get(pk=pk))
+        opname.leg_vast(pk)
     if los_oud is not None and herkomst is not None:
         rij = PartijIdentificator.objects.select_related("sub_identificator_van").get(pk=rij.pk)
         leg_los_vast(
@@ -917,7 +927,7 @@ def wijzig_digitaal_adres(
     if doel is not None:
         _standaard_naar_klant(Klant.objects.get(pk=doel.pk), rij)
     for pk, opname in opnames.items():
-        opname.leg_vast(Klant.objects.get(pk=pk))
+        opname.leg_vast(pk)
     if oud_los is not None and herkomst is not None:
         rij = DigitaalAdres.objects.select_related("klant", "betrokkene").get(pk=rij.pk)
         leg_los_vast(

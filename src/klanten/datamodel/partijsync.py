@@ -64,13 +64,34 @@ HR_SOORTEN = (
 )
 
 
-def synchroniseer(klant: Klant, *, nieuw: bool = False) -> None:
-    """``nieuw``: the klant was just inserted, so it has no partij rows to look up yet."""
-    synchroniseer_identificatoren(klant, nieuw=nieuw)
-    synchroniseer_standaard(klant, SoortDigitaalAdres.email, klant.emailadres or "", nieuw=nieuw)
-    synchroniseer_standaard(
-        klant, SoortDigitaalAdres.telefoonnummer, klant.telefoonnummer or "", nieuw=nieuw
-    )
+def synchroniseer(
+    klant: Klant, *, nieuw: bool = False, nieuwe: list | None = None, voor: tuple | None = None
+) -> None:
+    """``nieuw``: the klant was just inserted, so it has no partij rows to look up yet; its
+    new rows go to ``nieuwe`` when given (inserted later, in one statement with others).
+    ``voor``: :func:`stand` of the klant before the write; what it shows unchanged is in
+    sync already and is neither read nor written."""
+    na = stand(klant)
+    if voor is None or voor[0] != na[0] or _hr_gedeeld(klant):
+        synchroniseer_identificatoren(klant, nieuw=nieuw, nieuwe=nieuwe)
+    if voor is None or voor[1] != na[1]:
+        synchroniseer_standaard(klant, SoortDigitaalAdres.email, na[1], nieuw=nieuw, nieuwe=nieuwe)
+    if voor is None or voor[2] != na[2]:
+        synchroniseer_standaard(
+            klant, SoortDigitaalAdres.telefoonnummer, na[2], nieuw=nieuw, nieuwe=nieuwe
+        )
+
+
+def stand(klant: Klant) -> tuple:
+    """What the partij rows of ``klant`` follow: its identifiers, its e-mail address and its
+    phone number."""
+    return (_gewenst(klant), klant.emailadres or "", klant.telefoonnummer or "")
+
+
+def _hr_gedeeld(klant: Klant) -> bool:
+    """Whether the klant may lack an HR identifier row because another klant held it (K5):
+    then every write looks again, as that holder may be gone."""
+    return klant.werkte_voor_partij_id is not None
 
 
 def _gewenst(klant: Klant) -> dict[str, str]:
@@ -103,7 +124,9 @@ def houder(bronorganisatie: str, soort: str, object_id: str, zonder: Klant | Non
     return rij.klant_id if rij is not None else None
 
 
-def synchroniseer_identificatoren(klant: Klant, *, nieuw: bool = False) -> None:
+def synchroniseer_identificatoren(
+    klant: Klant, *, nieuw: bool = False, nieuwe: list | None = None
+) -> None:
     bestaand = (
         {}
         if nieuw
@@ -132,15 +155,25 @@ def synchroniseer_identificatoren(klant: Klant, *, nieuw: bool = False) -> None:
                     klant.werkte_voor_partij_id = ander
                 continue
         register, objecttype = SOORTEN[soort]
-        PartijIdentificator.objects.create(
-            bronorganisatie=klant.bronorganisatie,
-            klant=klant,
-            code_register=register,
-            code_objecttype=objecttype,
-            code_soort_object_id=soort,
-            object_id=waarde,
-            geregistreerd_door=klant.geregistreerd_door,
+        _nieuw(
+            PartijIdentificator(
+                bronorganisatie=klant.bronorganisatie,
+                klant=klant,
+                code_register=register,
+                code_objecttype=objecttype,
+                code_soort_object_id=soort,
+                object_id=waarde,
+                geregistreerd_door=klant.geregistreerd_door,
+            ),
+            nieuwe,
         )
+
+
+def _nieuw(rij, nieuwe: list | None) -> None:
+    if nieuwe is None:
+        rij.save(force_insert=True)
+    else:
+        nieuwe.append(rij)
 
 
 def _van_partij_af(rij: DigitaalAdres) -> None:
@@ -154,7 +187,9 @@ def _van_partij_af(rij: DigitaalAdres) -> None:
         rij.delete()
 
 
-def synchroniseer_standaard(klant: Klant, soort: str, waarde: str, *, nieuw: bool = False) -> None:
+def synchroniseer_standaard(
+    klant: Klant, soort: str, waarde: str, *, nieuw: bool = False, nieuwe: list | None = None
+) -> None:
     if nieuw and not waarde:
         return
     rijen = (
@@ -182,11 +217,14 @@ def synchroniseer_standaard(klant: Klant, soort: str, waarde: str, *, nieuw: boo
         standaard.verificatie_datum = None  # K8: a changed address is no longer verified
         standaard.save(update_fields=["adres", "adres_genormaliseerd", "verificatie_datum"])
         return
-    DigitaalAdres.objects.create(
-        klant=klant,
-        soort_digitaal_adres=soort,
-        adres=waarde,
-        adres_genormaliseerd=norm,
-        is_standaard_adres=True,
-        geregistreerd_door=klant.geregistreerd_door,
+    _nieuw(
+        DigitaalAdres(
+            klant=klant,
+            soort_digitaal_adres=soort,
+            adres=waarde,
+            adres_genormaliseerd=norm,
+            is_standaard_adres=True,
+            geregistreerd_door=klant.geregistreerd_door,
+        ),
+        nieuwe,
     )

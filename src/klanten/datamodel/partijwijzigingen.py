@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from notifications_api_common.kanalen import Kanaal
 
-from klanten.notificaties.wijziging import Resource
+from klanten.notificaties.wijziging import Bundel, Resource
 from klanten.notificaties.wijziging import leg_vast as _leg_vast
 
 from .models import Klant
@@ -48,11 +48,24 @@ def weergave(klant: Klant) -> str:
 
 
 def leg_partij_vast(
-    actie: str, klant: Klant, *, oud: dict | None, nieuw: dict | None, herkomst: Herkomst
+    actie: str,
+    klant: Klant,
+    *,
+    oud: dict | None,
+    nieuw: dict | None,
+    herkomst: Herkomst,
+    bundel: Bundel | None = None,
 ) -> bool:
-    """One change of a partij, or nothing when ``oud == nieuw``."""
+    """One change of a partij, or nothing when ``oud == nieuw`` (``bundel``: the record goes
+    into it, the caller inserts it)."""
     return _leg_vast(
-        PARTIJ, actie, oud=oud, nieuw=nieuw, weergave=weergave(klant), actor=herkomst.actor
+        PARTIJ,
+        actie,
+        oud=oud,
+        nieuw=nieuw,
+        weergave=weergave(klant),
+        actor=herkomst.actor,
+        bundel=bundel,
     )
 
 

@@ -24,7 +24,7 @@ from django.utils import timezone
 from djangorestframework_camel_case.util import camelize
 from vng_api_common.constants import CommonResourceAction
 
-from klanten.notificaties import audit
+from klanten.notificaties import audit, invoegen
 
 from . import partijsync, rules, wijzigingen
 from .constants import SleutelType, SubjectType
@@ -168,7 +168,17 @@ def _onthoud(klant: Klant, attr: str, row) -> None:
     Klant._meta.get_field(attr).set_cached_value(klant, row)
 
 
-def _write_identificatie(klant: Klant, data: dict | None, *, replace: bool) -> None:
+def _bewaar(row, *, new: bool, nieuwe: list | None) -> None:
+    """Save ``row``; a new one goes to ``nieuwe`` when given (inserted later, with others)."""
+    if new and nieuwe is not None:
+        nieuwe.append(row)
+    else:
+        row.save(force_insert=new)
+
+
+def _write_identificatie(
+    klant: Klant, data: dict | None, *, replace: bool, nieuwe: list | None = None
+) -> None:
     model = IDENTIFICATIE_MODEL.get(klant.subject_type)
     # a klant has at most one identification: drop any row of another kind
     for other_type, attr in IDENTIFICATIE_ATTR.items():
@@ -203,11 +213,13 @@ def _write_identificatie(klant: Klant, data: dict | None, *, replace: bool) -> N
                 setattr(current, field, _json_group(existing, value, JSON_GROUPS[field], replace))
         else:
             setattr(current, field, value)
-    current.save(force_insert=new)
+    _bewaar(current, new=new, nieuwe=nieuwe)
     _onthoud(klant, attr, current)
 
 
-def _write_adres(klant: Klant, data: dict | None, *, replace: bool) -> None:
+def _write_adres(
+    klant: Klant, data: dict | None, *, replace: bool, nieuwe: list | None = None
+) -> None:
     current = _relatie(klant, "adres")
     if data is None:
         if current is not None:
@@ -220,7 +232,7 @@ def _write_adres(klant: Klant, data: dict | None, *, replace: bool) -> None:
         current = KlantAdres(klant=klant, **ADRES_DEFAULTS)
     for field, value in values.items():
         setattr(current, field, value)
-    current.save(force_insert=new)
+    _bewaar(current, new=new, nieuwe=nieuwe)
     _onthoud(klant, "adres", current)
 
 
@@ -235,9 +247,11 @@ def _opslaan(klant: Klant, **kwargs) -> None:
         raise
 
 
-def _maak(data: dict) -> Klant:
+def _maak(data: dict, nieuwe: list | None = None) -> Klant:
     """Insert a klant with its address and identification; every relation of its
-    representation is known afterwards (no query to represent it)."""
+    representation is known afterwards (no query to represent it). ``nieuwe``: the rows that
+    hang off the klant are not inserted but added to it, to be inserted in one statement
+    (:func:`klanten.notificaties.invoegen.voeg_in`, with the change's audit record)."""
     data = dict(data)
     adres = data.pop("adres", None)
     identificatie = data.pop("subject_identificatie", None)
@@ -252,17 +266,20 @@ def _maak(data: dict) -> Klant:
     for attr in KLANT_LIST_RELATIONS:
         _onthoud(klant, attr, None)
     if adres is not None:
-        _write_adres(klant, adres, replace=True)
+        _write_adres(klant, adres, replace=True, nieuwe=nieuwe)
     if identificatie is not None:
-        _write_identificatie(klant, identificatie, replace=True)
+        _write_identificatie(klant, identificatie, replace=True, nieuwe=nieuwe)
     # K3/K8: its identifiers and standaard addresses as partij
-    partijsync.synchroniseer(klant, nieuw=True)
+    partijsync.synchroniseer(klant, nieuw=True, nieuwe=nieuwe)
     return klant
 
 
 @schrijfactie
 def create_klant(data: dict, *, herkomst: Herkomst | None = None) -> Klant:
-    klant = _maak(data)
+    """The klant's own row, then its address, identification and partij rows together with
+    the audit record and the outbox row in one statement."""
+    nieuwe: list = []
+    klant = _maak(data, nieuwe)
     if herkomst is not None:
         wijzigingen.leg_vast(
             CommonResourceAction.create,
@@ -270,7 +287,10 @@ def create_klant(data: dict, *, herkomst: Herkomst | None = None) -> Klant:
             oud=None,
             nieuw=representatie(klant, herkomst.basis_url),
             herkomst=herkomst,
+            samen=nieuwe,
         )
+    elif nieuwe:
+        invoegen.voeg_in(*nieuwe)
     return klant
 
 
@@ -300,6 +320,7 @@ def update_klant(
 
 def _wijzig(klant: Klant, data: dict, *, partial: bool) -> None:
     """Apply an update to a locked klant (its relations loaded)."""
+    voor = partijsync.stand(klant)
     if klant.gevalideerd:
         if "subject_identificatie" in data:
             _require_validated_subject_unchanged(klant, data["subject_identificatie"], partial)
@@ -317,7 +338,8 @@ def _wijzig(klant: Klant, data: dict, *, partial: bool) -> None:
         identificatie = data["subject_identificatie"]
         if identificatie is not None or not partial:
             _write_identificatie(klant, identificatie, replace=not partial)
-    partijsync.synchroniseer(klant)
+    # K3/K8: only what changed is synchronised (the partij rows follow every write)
+    partijsync.synchroniseer(klant, voor=voor)
 
 
 def _require_validated_subject_unchanged(klant: Klant, data: dict | None, partial: bool) -> None:

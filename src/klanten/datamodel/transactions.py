@@ -125,3 +125,15 @@ def schrijfactie[T](func: Callable[..., T]) -> Callable[..., T]:
         return uitvoeren(func, *args, **kwargs)
 
     return wrapper
+
+
+def schrijfactie_zonder_savepoints[T](func: Callable[..., T]) -> Callable[..., T]:
+    """Decorator: ``func`` is a write that catches no error of the writes nested in it (any
+    error ends it), run by :func:`api_schrijfactie`: those writes run without savepoints (two
+    round trips each)."""
+
+    @wraps(func)
+    def wrapper(*args, **kwargs):
+        return api_schrijfactie(func, *args, **kwargs)
+
+    return wrapper

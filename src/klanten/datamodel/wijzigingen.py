@@ -112,9 +112,12 @@ def leg_vast(
     nieuw: dict | None,
     herkomst: Herkomst,
     actie_weergave: str | None = None,
+    samen=(),
+    bundel=None,
 ) -> bool:
     """One change of a klant: an audit record (``resourceWeergave`` "bronorganisatie -
-    klantnummer") and a notification, or nothing when ``oud == nieuw``."""
+    klantnummer") and a notification, or nothing when ``oud == nieuw``; ``samen``: unsaved rows
+    of the change, inserted in the same statement (``notificaties.wijziging.leg_vast``)."""
     return _leg_vast(
         KLANT,
         actie,
@@ -123,6 +126,8 @@ def leg_vast(
         weergave=klant.unique_representation(),
         actor=herkomst.actor,
         actie_weergave=actie_weergave,
+        samen=samen,
+        bundel=bundel,
     )
 
 

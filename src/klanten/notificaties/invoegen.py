@@ -1,7 +1,10 @@
 """Several new rows in one statement: ``WITH a AS (INSERT ...) INSERT ... RETURNING id``.
 
 A write's audit record and its outbox row are both built from data in hand and depend on
-nothing the database makes, so they go in one round trip. The INSERTs are Django's own (its
+nothing the database makes, so they go in one round trip; so do the rows a create hangs off
+a row it just inserted (a klant's address, identification and partij rows), and the records
+of several changes of one write. The rows of one model are one multi-row INSERT (their ids
+follow their order). The INSERTs are Django's own (its
 insert compiler: the fields' defaults, ``pre_save`` and database conversions apply as for
 ``save()``); model signals are not sent, as for ``bulk_create``.
 """
@@ -13,41 +16,75 @@ from django.db.models import Model
 from django.db.models.sql import InsertQuery
 
 
-def insert_sql(obj: Model) -> tuple[str, list]:
-    """The INSERT statement of an unsaved ``obj`` (its database-made primary key left out)."""
-    meta = obj._meta
+def _insert_sql(objs: list[Model]) -> tuple[str, list]:
+    """The INSERT statement of unsaved ``objs`` of one model (their database-made primary
+    key left out)."""
+    meta = objs[0]._meta
     fields = [
         field
         for field in meta.local_concrete_fields
         if field is not meta.auto_field and not getattr(field, "generated", False)
     ]
-    query = InsertQuery(type(obj))
-    query.insert_values(fields, [obj])
+    query = InsertQuery(type(objs[0]))
+    query.insert_values(fields, objs)
     [(sql, params)] = query.get_compiler(connection=connection).as_sql()
     return sql, list(params)
 
 
+def insert_sql(obj: Model) -> tuple[str, list]:
+    """The INSERT statement of an unsaved ``obj`` (its database-made primary key left out)."""
+    return _insert_sql([obj])
+
+
 def voeg_in(*objs: Model) -> int | None:
-    """Insert ``objs`` in one statement; returns the primary key made for the last one (when
-    its model has an auto field), which is also set on it."""
-    *eerdere, laatste = objs
-    parts, params = [], []
-    for index, obj in enumerate(eerdere):
-        sql, obj_params = insert_sql(obj)
+    """Insert ``objs`` in one statement: one INSERT per model (the last model's is the main
+    statement, the others are ``WITH`` clauses; a row may refer to one of another model, the
+    foreign keys are checked at the end of the statement). The primary key the database made
+    is set on every row whose model has an auto field; returns the last row's."""
+    groepen: dict[type, list[Model]] = {}
+    for obj in objs:
+        groepen.setdefault(type(obj), []).append(obj)
+    laatste_model = type(objs[-1])
+    volgorde = [m for m in groepen if m is not laatste_model] + [laatste_model]
+    quote = connection.ops.quote_name
+    parts, params, gemaakt = [], [], []
+    for index, model in enumerate(volgorde[:-1]):
+        sql, groep_params = _insert_sql(groepen[model])
+        auto = model._meta.auto_field
+        if auto is not None:
+            column = quote(auto.column)
+            sql += f" RETURNING {column}"
+            gemaakt.append(
+                (
+                    groepen[model],
+                    auto,
+                    f"(SELECT array_agg({column} ORDER BY {column}) FROM i{index})",
+                )
+            )
         parts.append(f"i{index} AS ({sql})")
-        params.extend(obj_params)
-    sql, obj_params = insert_sql(laatste)
-    params.extend(obj_params)
-    auto = laatste._meta.auto_field
+        params.extend(groep_params)
+    hoofd = groepen[laatste_model]
+    sql, groep_params = _insert_sql(hoofd)
+    params.extend(groep_params)
+    auto = laatste_model._meta.auto_field
     statement = (f"WITH {', '.join(parts)} " if parts else "") + sql
-    if auto is not None:
-        statement += f" RETURNING {connection.ops.quote_name(auto.column)}"
+    kolommen = [quote(auto.column)] if auto is not None else []
+    kolommen += [expressie for _, _, expressie in gemaakt]
+    rijen = []
     with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        pk = cursor.fetchone()[0] if auto is not None else None
-    if pk is not None:
-        setattr(laatste, auto.attname, pk)
+        if kolommen:
+            cursor.execute(f"{statement} RETURNING {', '.join(kolommen)}", params)
+            rijen = cursor.fetchall()
+        else:
+            cursor.execute(statement, params)
+    if auto is not None:
+        # the ids of one INSERT follow its VALUES order
+        for obj, pk in zip(hoofd, sorted(rij[0] for rij in rijen), strict=True):
+            setattr(obj, auto.attname, pk)
+    for offset, (groep, groep_auto, _) in enumerate(gemaakt, start=1 if auto else 0):
+        for obj, pk in zip(groep, rijen[0][offset], strict=True):
+            setattr(obj, groep_auto.attname, pk)
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias
-    return pk
+    return getattr(objs[-1], auto.attname) if auto is not None else None

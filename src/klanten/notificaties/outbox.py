@@ -69,6 +69,18 @@ def plaats(bericht: dict, *samen) -> UitgaandeNotificatie:
     return row
 
 
+def rij(bericht: dict) -> UitgaandeNotificatie:
+    """An unsaved outbox row, for a caller that inserts it with other rows (then
+    :func:`na_invoegen`)."""
+    return _row(bericht)
+
+
+def na_invoegen(rows: list[UitgaandeNotificatie]) -> None:
+    """Outbox rows inserted by the caller: sent after the commit."""
+    if rows:
+        transaction.on_commit(partial(na_commit, [row.pk for row in rows]), robust=True)
+
+
 def plaats_meerdere(berichten: list[dict]) -> list[UitgaandeNotificatie]:
     """:func:`plaats` for many notifications at once (one insert, one task)."""
     if not berichten:

@@ -19,13 +19,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.db.models import Model
 from vng_api_common.audittrails.models import AuditTrail
 from vng_api_common.constants import CommonResourceAction
 
-from . import audit, berichten, outbox
+from . import audit, berichten, invoegen, outbox
 from .audit import Actor
 
-__all__ = ["Actor", "Resource", "Verwijdering", "leg_vast", "leg_verwijderingen_vast"]
+__all__ = ["Actor", "Bundel", "Resource", "Verwijdering", "leg_vast", "leg_verwijderingen_vast"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,23 @@ class Resource:
         return {kenmerk: data.get(kenmerk) for kenmerk in self.kenmerken}
 
 
+class Bundel:
+    """The records of several changes of one write (their audit records and outbox rows, and
+    other new rows of the write), inserted together in one statement by :meth:`voeg_in`:
+    ``leg_vast(..., bundel=b)`` adds to it instead of writing."""
+
+    def __init__(self, *rijen: Model):
+        self.rijen: list[Model] = list(rijen)
+        self.outbox: list = []
+
+    def voeg_in(self) -> None:
+        if not self.rijen and not self.outbox:
+            return
+        invoegen.voeg_in(*self.rijen, *self.outbox)
+        outbox.na_invoegen(self.outbox)
+        self.rijen, self.outbox = [], []
+
+
 def notificeer(
     resource: Resource, actie: str, data: dict, kenmerken: dict | None = None, *samen
 ) -> bool:
@@ -59,18 +77,19 @@ def notificeer(
     written)."""
     if not berichten.aan():
         return False
-    outbox.plaats(
-        berichten.bericht(
-            kanaal=resource.kanaal,
-            resource=resource.resource,
-            actie=actie,
-            resource_url=data["url"],
-            hoofd_object=resource.hoofd_object_url(data),
-            kenmerken=resource.kenmerken_van(data) if kenmerken is None else kenmerken,
-        ),
-        *samen,
-    )
+    outbox.plaats(_bericht(resource, actie, data, kenmerken), *samen)
     return True
+
+
+def _bericht(resource: Resource, actie: str, data: dict, kenmerken: dict | None) -> dict:
+    return berichten.bericht(
+        kanaal=resource.kanaal,
+        resource=resource.resource,
+        actie=actie,
+        resource_url=data["url"],
+        hoofd_object=resource.hoofd_object_url(data),
+        kenmerken=resource.kenmerken_van(data) if kenmerken is None else kenmerken,
+    )
 
 
 def leg_vast(
@@ -83,11 +102,21 @@ def leg_vast(
     actor: Actor,
     resultaat: int | None = None,
     actie_weergave: str | None = None,
+    samen: Sequence[Model] = (),
+    bundel: Bundel | None = None,
 ) -> bool:
     """Record one change (``create``: ``oud`` is None; ``update``/``partial_update``: both):
     one audit trail record with both representations and one notification. When ``oud`` and
-    ``nieuw`` are equal nothing is recorded; returns whether something was."""
+    ``nieuw`` are equal nothing is recorded; returns whether something was. ``samen``: unsaved
+    rows of the change itself (in an order their foreign keys allow), inserted in the same
+    statement as the record, and on their own when nothing is recorded. ``bundel``: the
+    record and the outbox row are added to it (and ``samen``), the caller inserts them."""
+    if bundel is not None:
+        bundel.rijen.extend(samen)
+        samen = ()
     if oud is not None and nieuw is not None and oud == nieuw:
+        if samen:
+            invoegen.voeg_in(*samen)
         return False
     data = nieuw if nieuw is not None else oud
     record = audit.record(
@@ -103,9 +132,14 @@ def leg_vast(
         resultaat=resultaat,
         actie_weergave=actie_weergave,
     )
+    if bundel is not None:
+        bundel.rijen.append(record)
+        if berichten.aan():
+            bundel.outbox.append(outbox.rij(_bericht(resource, actie, data, None)))
+        return True
     # the audit record and the outbox row in one statement; the record alone without one
-    if not notificeer(resource, actie, data, None, record):
-        record.save()
+    if not notificeer(resource, actie, data, None, *samen, record):
+        invoegen.voeg_in(*samen, record)
     return True
 
 
