@@ -4,11 +4,8 @@ Klant's ``DynamicPageSizePagination``; one that is no positive integer is a 400)
 last is a 404 (problem JSON)."""
 
 from rest_framework.exceptions import ErrorDetail, NotFound, ValidationError
-from rest_framework.pagination import PageNumberPagination
-from rest_framework.response import Response
-from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from klanten.api.representation import CamelCaseData
+from klanten.api.pagination import KlantenPagination
 
 _MAX_OFFSET = 2**63 - 1
 
@@ -21,8 +18,9 @@ def _positief(raw: str | None) -> int | None:
     return value if value > 0 else None
 
 
-class KlantinteractiesPagination(PageNumberPagination):
-    page_size = 100
+class KlantinteractiesPagination(KlantenPagination):
+    """The Klanten API's links and answer; the page size is the client's (``pageSize``)."""
+
     page_size_query_param = "pageSize"
     max_page_size = 500
 
@@ -38,44 +36,21 @@ class KlantinteractiesPagination(PageNumberPagination):
                     ]
                 }
             )
-        self.size = min(page_size or self.page_size, self.max_page_size)
+        # this request's size: the links and the count of the Klanten API's pagination read it
+        self.page_size = min(page_size or type(self).page_size, self.max_page_size)
         number = _positief(request.query_params.get(self.page_query_param, "1"))
         if number is None:
             raise NotFound("Ongeldige pagina.")
-        offset = (number - 1) * self.size
+        offset = (number - 1) * self.page_size
         if offset > _MAX_OFFSET:
             raise NotFound("Ongeldige pagina.")
-        rows = list(queryset[offset : offset + self.size])
+        rows = list(queryset[offset : offset + self.page_size])
         if not rows and number > 1:
             raise NotFound("Ongeldige pagina.")
-        if len(rows) < self.size:
+        if len(rows) < self.page_size:
             self.count = offset + len(rows)
         else:
             self.count = queryset.order_by().count()
         self.request = request
         self.number = number
         return rows
-
-    def get_next_link(self):
-        if self.number * self.size >= self.count:
-            return None
-        url = self.request.build_absolute_uri()
-        return replace_query_param(url, self.page_query_param, self.number + 1)
-
-    def get_previous_link(self):
-        if self.number <= 1:
-            return None
-        url = self.request.build_absolute_uri()
-        if self.number == 2:
-            return remove_query_param(url, self.page_query_param)
-        return replace_query_param(url, self.page_query_param, self.number - 1)
-
-    def get_paginated_response(self, data):
-        return Response(
-            CamelCaseData(
-                count=self.count,
-                next=self.get_next_link(),
-                previous=self.get_previous_link(),
-                results=data,
-            )
-        )
