@@ -92,7 +92,8 @@ find_standard_oas() {  # every standard's schema: KLANTEN_STANDARD_OAS, CONTACTM
 }
 
 # variable, file name, our schema, its test, the standard's name, its VNG repository: export
-# the variable when the file is found, else print a visible note that the comparison is skipped
+# the variable when the file is found (shared/standard next to the checkout, else the copy in
+# tests/standards), else print a visible note that the comparison is skipped
 _find_standard_oas() {
     local var="$1" name="$2" ours="$3" test="$4" label="$5" repository="$6" candidate value
     value="${!var:-}"
@@ -102,11 +103,12 @@ _find_standard_oas() {
             echo "== standard schema: $value"
             return 0
         fi
-        echo "NOTE: $var=$value is not a file: the comparison of $ours with the standard" \
-            "($test) is SKIPPED."
+        echo "NOTE: $var=$value is not a file: it is SKIPPED; $test compares $ours with" \
+            "the copy in tests/standards/$name."
         return 0
     fi
-    for candidate in "$ROOT/../shared/standard/$name" "$ROOT/../../shared/standard/$name"; do
+    for candidate in "$ROOT/../shared/standard/$name" "$ROOT/../../shared/standard/$name" \
+        "$ROOT/tests/standards/$name"; do
         if [ -f "$candidate" ]; then
             printf -v "$var" '%s' "$(cd "$(dirname "$candidate")" && pwd)/$name"
             export "${var?}"

@@ -175,20 +175,5 @@ def klant_url(klant) -> str:
     return f"http://testserver{BASE}/klanten/{klant.uuid}"
 
 
-def pytest_terminal_summary(terminalreporter):
-    """A skipped comparison with the standard's schema is said at the end, not only as an
-    ``s`` among the dots (bin/test says it at the start too)."""
-    from .test_schema_conformance import SKIP_REASON, STANDARD_ENV
-
-    skipped = terminalreporter.stats.get("skipped", [])
-    if any(SKIP_REASON in str(getattr(report, "longrepr", "")) for report in skipped):
-        terminalreporter.write_line(
-            "NOTE: the comparison of docs/openapi.yaml with the VNG Klanten API 1.0.0 standard "
-            f"was SKIPPED: set {STANDARD_ENV}=/path/to/klanten-api-1.0.0-openapi.yaml to run it.",
-            yellow=True,
-            bold=True,
-        )
-
-
 # the Klantinteracties API's clients (Token keys, component ki): tests/ki_fixtures.py
 from .ki_fixtures import ki_api, ki_vertrouwd, make_ki_client  # noqa: E402, F401
