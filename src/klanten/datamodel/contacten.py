@@ -568,19 +568,30 @@ def remove_betrokkene(betrokkene: Betrokkene, *, herkomst: Herkomst | None = Non
     if klant_id is not None:
         Klant.objects.select_for_update().filter(pk=klant_id).first()
     Klantcontact.objects.select_for_update().filter(pk=betrokkene.klantcontact_id).first()
-    oud = None
-    if herkomst is not None:
-        oud = contactwijzigingen.klantcontactmoment(betrokkene, Basis.van_herkomst(herkomst))
-    deleted, _ = Betrokkene.objects.filter(pk=betrokkene.pk).delete()
+    _verwijder_relatie(
+        betrokkene,
+        contactwijzigingen.KLANTCONTACTMOMENT,
+        contactwijzigingen.klantcontactmoment,
+        herkomst,
+    )
+
+
+def _verwijder_relatie(rij, resource, weergave, herkomst: Herkomst | None) -> None:
+    """Delete a klantcontact's relation row (betrokkene, onderwerpobject) whose rows are locked,
+    with one record of the deletion of its Contactmomenten representation (``weergave``);
+    ``DoesNotExist`` of its model when it is gone."""
+    oud = weergave(rij, Basis.van_herkomst(herkomst)) if herkomst is not None else None
+    model = type(rij)
+    deleted, _ = model.objects.filter(pk=rij.pk).delete()
     if not deleted:
-        raise Betrokkene.DoesNotExist
+        raise model.DoesNotExist
     if oud is not None:
         contactwijzigingen.leg_relatie_vast(
-            contactwijzigingen.KLANTCONTACTMOMENT,
+            resource,
             CommonResourceAction.destroy,
             oud=oud,
             nieuw=None,
-            klantcontact_id=betrokkene.klantcontact_id,
+            klantcontact_id=rij.klantcontact_id,
             herkomst=herkomst,
         )
 
@@ -648,21 +659,12 @@ def remove_onderwerpobject(
     """``Onderwerpobject.DoesNotExist`` when it is gone."""
     if onderwerpobject.klantcontact_id is not None:
         Klantcontact.objects.select_for_update().filter(pk=onderwerpobject.klantcontact_id).first()
-    oud = None
-    if herkomst is not None:
-        oud = contactwijzigingen.objectcontactmoment(onderwerpobject, Basis.van_herkomst(herkomst))
-    deleted, _ = Onderwerpobject.objects.filter(pk=onderwerpobject.pk).delete()
-    if not deleted:
-        raise Onderwerpobject.DoesNotExist
-    if oud is not None:
-        contactwijzigingen.leg_relatie_vast(
-            contactwijzigingen.OBJECTCONTACTMOMENT,
-            CommonResourceAction.destroy,
-            oud=oud,
-            nieuw=None,
-            klantcontact_id=onderwerpobject.klantcontact_id,
-            herkomst=herkomst,
-        )
+    _verwijder_relatie(
+        onderwerpobject,
+        contactwijzigingen.OBJECTCONTACTMOMENT,
+        contactwijzigingen.objectcontactmoment,
+        herkomst,
+    )
 
 
 # --- retention -----------------------------------------------------------------------------------
