@@ -8,7 +8,6 @@ from rest_framework import status, viewsets
 from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
-from vng_api_common.audittrails.api.scopes import SCOPE_AUDITTRAILS_LEZEN
 from vng_api_common.audittrails.models import AuditTrail
 from vng_api_common.constants import CommonResourceAction
 from vng_api_common.permissions import AuthScopesRequired
@@ -19,8 +18,7 @@ from klanten.api.filters import FilterError, normalize_query
 from klanten.api.pagination import KlantenPagination
 from klanten.api.representation import CamelCaseData, CamelCaseList
 from klanten.api.request_context import herkomst, parse_uuid
-from klanten.api.serializers import KlantAuditTrailSerializer
-from klanten.api.viewsets import ETagMixin
+from klanten.api.viewsets import ETagMixin, KlantAuditTrailViewSet
 from klanten.datamodel import contacten, rules, transactions
 from klanten.datamodel.contactrepresentatie import (
     Basis,
@@ -366,7 +364,7 @@ class ContactMomentViewSet(ContactmomentenViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ContactMomentAuditTrailViewSet(ETagMixin, viewsets.ReadOnlyModelViewSet):
+class ContactMomentAuditTrailViewSet(KlantAuditTrailViewSet):
     """
     Opvragen van de audit trail regels.
 
@@ -381,13 +379,6 @@ class ContactMomentAuditTrailViewSet(ETagMixin, viewsets.ReadOnlyModelViewSet):
     Een specifieke audit trail regel opvragen.
     """
 
-    serializer_class = KlantAuditTrailSerializer
-    lookup_field = "uuid"
-    lookup_value_regex = "[^/]+"
-    pagination_class = None
-    basename = "audittrail"
-    permission_classes = (AuthScopesRequired,)
-    required_scopes = {"list": SCOPE_AUDITTRAILS_LEZEN, "retrieve": SCOPE_AUDITTRAILS_LEZEN}
     schema_tags = ("contactmomenten",)
 
     def get_queryset(self):
@@ -405,14 +396,6 @@ class ContactMomentAuditTrailViewSet(ETagMixin, viewsets.ReadOnlyModelViewSet):
         if not deletion.exists():
             raise Http404
         return deletion
-
-    def get_object(self):
-        key = parse_uuid(self.kwargs["uuid"])
-        trail = self.get_queryset().filter(uuid=key).first()
-        if trail is None:
-            raise Http404
-        self.check_object_permissions(self.request, trail)
-        return trail
 
 
 # --- klantcontactmomenten ----------------------------------------------------------------------
