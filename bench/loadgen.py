@@ -36,6 +36,17 @@ def elfproef_bsn(rng: random.Random) -> str:
             return "".join(map(str, digits)) + str(check)
 
 
+# klantnummers of creates that carry one (peer mode: the standard requires the field, Open Klant
+# 1.0.0 too): "B" and 7 random letters or digits, never a seeded (all-digit) number, from the
+# system's randomness so that runs do not repeat each other's (the peer keeps what it wrote)
+KLANTNUMMER_TEKENS = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+_SYSTEM_RANDOM = random.SystemRandom()
+
+
+def unique_klantnummer() -> str:
+    return "B" + "".join(_SYSTEM_RANDOM.choice(KLANTNUMMER_TEKENS) for _ in range(7))
+
+
 def make_token() -> str:
     client_id = os.environ["BENCH_CLIENT_ID"]
     payload = {
@@ -127,6 +138,8 @@ def scenario_requests(name: str, inputs: dict, rng: random.Random, api: str | No
                     "geslachtsaanduiding": "o",
                 },
             }
+            if inputs.get("create_klantnummer"):  # else the server generates one (ours: C5)
+                body["klantnummer"] = unique_klantnummer()
             return ("POST", f"{API}/klanten", body, 201)
 
         return create

@@ -88,7 +88,7 @@ def measure(client, name, inputs, samples, rng) -> dict:
         captured = [q for q in ctx.captured_queries if q["sql"] not in ("BEGIN", "COMMIT")]
         counts.append(len(captured))
         times.append(SQL_TIME[0] * 1000)
-        statements = [q["sql"][:400] for q in captured]
+        statements = [str(q["sql"])[:400] for q in captured]
     return {
         "queries": round(sum(counts) / samples, 2),
         "queries_min": min(counts),

@@ -293,8 +293,10 @@ def create_client(database_url: str, secret: str) -> str:
 
 
 class Server:
-    def __init__(self, database_url, workers, worker_class, threads, max_requests, workdir):
-        self.port = free_port()
+    def __init__(
+        self, database_url, workers, worker_class, threads, max_requests, workdir, port=None
+    ):
+        self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.workdir = workdir
         gunicorn_conf = CODE["root"] / "src" / "klanten" / "conf" / "gunicorn.py"
@@ -432,6 +434,9 @@ def run_scenario(server, name, args, inputs_path, env, pg: PostgresCPU) -> dict:
 # what a peer can be asked: the standard's resource (our extensions and the Contactmomenten API
 # only when it serves them too); the floor only with --peer-floor-path
 PEER_SCENARIOS = ("detail", "list_bsn", "list_first_page", "list_achternaam", "create", "patch")
+# the scenarios that ask the peer's --peer-floor-path (not constant_auth, not constant_pages:
+# those are our own endpoints)
+PEER_FLOORS = ("constant", "constant_end")
 
 
 def _api_get(base_url: str, path: str, token: str) -> dict:
@@ -518,7 +523,12 @@ def peer_markdown(report: dict) -> str:
         "Interleaved runs (ours, peer, ours, peer, ...), the same load generator, scenarios "
         "and concurrency; req/s: of each side the best of its runs (all runs in the last "
         "column); p50/p99: ours of the run kept in the main table, the peer's of its best run. "
-        f"Ratio: our req/s divided by {label}'s.",
+        f"Ratio: our req/s divided by {label}'s."
+        + (
+            " Creates carry a klantnummer on both sides (the standard requires it)."
+            if report.get("config", {}).get("create_klantnummer") == "given"
+            else ""
+        ),
         "",
         f"| scenario | ours req/s | {label} req/s | ratio | ours p50 ms | {label} p50 ms | "
         f"ours p99 ms | {label} p99 ms | errors ours / {label} | runs ours / {label} (req/s) |",
@@ -555,15 +565,22 @@ def peer_markdown(report: dict) -> str:
 
 
 def schema_markdown(report: dict) -> str:
-    check = report.get("schema_check")
+    text = _schema_check_markdown(report.get("schema_check"), "Schema check")
+    peer = report.get("peer") or {}
+    return text + _schema_check_markdown(
+        peer.get("schema_check"), f"Schema check of {peer.get('label', 'the peer')}"
+    )
+
+
+def _schema_check_markdown(check: dict | None, title: str) -> str:
     if not check:
         return ""
     if "error" in check:
-        return f"Schema check: {check['error']}\n"
+        return f"{title}: {check['error']}\n"
     total = sum(r["checked"] for r in check.values())
     bad = sum(r["violations"] for r in check.values())
     lines = [
-        f"Schema check: {total} responses of the scenarios validated against the served "
+        f"{title}: {total} responses of the scenarios validated against the served "
         f"OpenAPI schema, {bad} violations."
     ]
     for name, row in check.items():
@@ -810,7 +827,14 @@ def cleanup(database_url: str, applicatie_uuid: str) -> dict:
     with psycopg.connect(**conninfo(database_url)) as conn:
         ids = "SELECT id FROM datamodel_klant WHERE aanmaakkanaal = 'bench'"
         deleted = {}
+        # the partij rows a create writes with the klant (Klantinteracties' shared store)
+        deleted["datamodel_digitaaladres (klant)"] = conn.execute(
+            f"DELETE FROM datamodel_digitaaladres WHERE klant_id IN ({ids}) OR betrokkene_id IN "
+            f"(SELECT id FROM datamodel_betrokkene WHERE klant_id IN ({ids}))"
+        ).rowcount
         for table in (
+            "datamodel_partijidentificator",
+            "datamodel_betrokkene",
             "datamodel_klantadres",
             "datamodel_natuurlijkpersoon",
             "datamodel_nietnatuurlijkpersoon",
@@ -857,6 +881,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument(
+        "--port", type=int, help="our gunicorn's port on 127.0.0.1 (default: a free one)"
+    )
     parser.add_argument("--worker-class", default="sync", choices=("sync", "gthread"))
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
     parser.add_argument(
@@ -914,6 +941,19 @@ def main(argv=None) -> int:
         help="a constant answer on the peer (its floor); without it the floor is ours only",
     )
     parser.add_argument(
+        "--peer-schema-path",
+        help="the peer's served OpenAPI schema (JSON) for the schema check of its responses "
+        "(default: PREFIX/schema/openapi.json)",
+    )
+    parser.add_argument(
+        "--create-klantnummer",
+        choices=("auto", "given", "generated"),
+        default="auto",
+        help="create with a unique klantnummer in the body (given) or without one, ours "
+        "generating it (generated); auto: given in peer mode (the standard requires the "
+        "field, Open Klant 1.0.0 too), else generated",
+    )
+    parser.add_argument(
         "--no-schema-check",
         dest="schema_check",
         action="store_false",
@@ -957,6 +997,12 @@ def main(argv=None) -> int:
     check_migrations(args.database_url, args.migrate)
     log(f"sampling inputs from {conninfo(args.database_url)['dbname']}")
     inputs = sample_inputs(args.database_url, args.samples)
+    # the standard's create carries a klantnummer (required in Klanten API 1.0.0; ours
+    # generates one when it is missing, C5): side by side, both sides get the same request
+    create_klantnummer = (
+        bool(args.peer) if args.create_klantnummer == "auto" else args.create_klantnummer == "given"
+    )
+    inputs["create_klantnummer"] = create_klantnummer
     inputs_path = workdir / "inputs.json"
     inputs_path.write_text(json.dumps(inputs))
     log(f"  {inputs['klanten']:,} klanten")
@@ -964,16 +1010,14 @@ def main(argv=None) -> int:
     peer_names: list[str] = []
     if args.peer:
         peer_names = [
-            n
-            for n in names
-            if n in PEER_SCENARIOS or (n.startswith("constant") and args.peer_floor_path)
+            n for n in names if n in PEER_SCENARIOS or (n in PEER_FLOORS and args.peer_floor_path)
         ]
-        peer_names = [n for n in peer_names if n != "constant_auth"]
         log(f"sampling inputs from the peer {args.peer} through its API")
         peer_inputs = sample_inputs_api(
             args.peer, args.peer_token, args.peer_api_prefix, min(args.samples, 1000)
         )
         peer_inputs["floor_path"] = args.peer_floor_path
+        peer_inputs["create_klantnummer"] = create_klantnummer
         peer_inputs_path = workdir / "peer-inputs.json"
         peer_inputs_path.write_text(json.dumps(peer_inputs))
         log(f"  {peer_inputs['klanten']:,} klanten; scenarios {', '.join(peer_names)}")
@@ -1000,6 +1044,7 @@ def main(argv=None) -> int:
             "duration": args.duration,
             "warmup": args.warmup,
             "load_client": "bench/loadgen.py (asyncio + aiohttp, closed loop)",
+            "create_klantnummer": "given" if create_klantnummer else "generated",
         },
         "inputs_info": {
             "achternaam_matches_avg": inputs["achternaam_matches_avg_max"][0],
@@ -1016,6 +1061,7 @@ def main(argv=None) -> int:
         args.threads,
         args.max_requests,
         workdir,
+        args.port,
     )
     pg_cpu = PostgresCPU(args.database_url)
     try:
@@ -1082,6 +1128,17 @@ def main(argv=None) -> int:
                 names,
                 schema_path="/klanten/api/v1/schema/openapi.json",
             )
+            if report.get("peer"):
+                schema_path = args.peer_schema_path or f"{args.peer_api_prefix}/schema/openapi.json"
+                log(f"schema check of the peer: its responses against its {schema_path}")
+                report["peer"]["schema_check"] = schemacheck.check(
+                    args.peer,
+                    args.peer_token,
+                    peer_inputs,
+                    peer_names,
+                    schema_path=schema_path,
+                    api_prefix=args.peer_api_prefix,
+                )
             log(f"  {schema_markdown(report).strip()}")
     finally:
         server.stop()
