@@ -71,6 +71,12 @@ OK_COLUMNS = {
     "klanten_verblijfsadres": OK_VERBLIJFSADRES,
     "klanten_subverblijfbuitenland": OK_BUITENLAND,
 }
+# bench/seed's identification tables → Open Klant's, with its columns and the owner's kind
+IDENTIFICATIES = (
+    ("datamodel_natuurlijkpersoon", "klanten_natuurlijkpersoon", OK_NP, "np"),
+    ("datamodel_nietnatuurlijkpersoon", "klanten_nietnatuurlijkpersoon", OK_NNP, "nnp"),
+    ("datamodel_vestiging", "klanten_vestiging", OK_VESTIGING, "vestiging"),
+)
 SEQUENCE_TABLES = (
     "klanten_klant",
     "klanten_natuurlijkpersoon",
@@ -142,62 +148,21 @@ def convert(ours: dict[str, list[str]]) -> dict[str, list[str]]:
     """Rows of ``bench/seed``'s tables as rows of Open Klant 1.0.0's tables."""
     out: dict[str, list[str]] = {table: [] for table in OK_COLUMNS}
     for row in ours["datamodel_klant"]:
-        k = fields("datamodel_klant", row)
-        out["klanten_klant"].append(
-            "\t".join(
-                (
-                    k["id"],
-                    k["uuid"],
-                    k["bronorganisatie"],
-                    k["klantnummer"],
-                    k["bedrijfsnaam"],
-                    k["website_url"],
-                    k["voornaam"],
-                    k["voorvoegsel_achternaam"],
-                    k["achternaam"],
-                    k["functie"],
-                    k["telefoonnummer"],
-                    k["emailadres"],
-                    k["subject"],
-                    k["subject_type"],
-                    k["aanmaakkanaal"],
-                    k["gevalideerd"],
-                )
-            )
-        )
+        klant = fields("datamodel_klant", row)
+        klant["geverifieerd"] = klant["gevalideerd"]
+        out["klanten_klant"].append("\t".join(klant[c.strip()] for c in OK_KLANT.split(",")))
     for row in ours["datamodel_klantadres"]:
         a = fields("datamodel_klantadres", row)
         out["klanten_klantadres"].append("\t".join(a[c.strip()] for c in OK_ADRES.split(",")))
-    for row in ours["datamodel_natuurlijkpersoon"]:
-        p = fields("datamodel_natuurlijkpersoon", row)
-        owner_id = p["klant_id"]
-        out["klanten_natuurlijkpersoon"].append(
-            "\t".join(owner_id if c.strip() == "id" else p[c.strip()] for c in OK_NP.split(","))
-        )
-        if adres := json_field(p["verblijfsadres"]):
-            out["klanten_verblijfsadres"].append(verblijfsadres_row("np", owner_id, adres))
-        if adres := json_field(p["sub_verblijf_buitenland"]):
-            out["klanten_subverblijfbuitenland"].append(buitenland_row("np", owner_id, adres))
-    for row in ours["datamodel_nietnatuurlijkpersoon"]:
-        n = fields("datamodel_nietnatuurlijkpersoon", row)
-        owner_id = n["klant_id"]
-        out["klanten_nietnatuurlijkpersoon"].append(
-            "\t".join(owner_id if c.strip() == "id" else n[c.strip()] for c in OK_NNP.split(","))
-        )
-        if adres := json_field(n["sub_verblijf_buitenland"]):
-            out["klanten_subverblijfbuitenland"].append(buitenland_row("nnp", owner_id, adres))
-    for row in ours["datamodel_vestiging"]:
-        v = fields("datamodel_vestiging", row)
-        owner_id = v["klant_id"]
-        out["klanten_vestiging"].append(
-            "\t".join((owner_id, owner_id, v["vestigings_nummer"], v["handelsnaam"]))
-        )
-        if adres := json_field(v["verblijfsadres"]):
-            out["klanten_verblijfsadres"].append(verblijfsadres_row("vestiging", owner_id, adres))
-        if adres := json_field(v["sub_verblijf_buitenland"]):
-            out["klanten_subverblijfbuitenland"].append(
-                buitenland_row("vestiging", owner_id, adres)
-            )
+    for ours_table, table, columns, owner in IDENTIFICATIES:
+        for row in ours[ours_table]:
+            ident = fields(ours_table, row)
+            ident["id"] = owner_id = ident["klant_id"]  # one identification per klant
+            out[table].append("\t".join(ident[c.strip()] for c in columns.split(",")))
+            if adres := json_field(ident.get("verblijfsadres", NULL)):
+                out["klanten_verblijfsadres"].append(verblijfsadres_row(owner, owner_id, adres))
+            if adres := json_field(ident["sub_verblijf_buitenland"]):
+                out["klanten_subverblijfbuitenland"].append(buitenland_row(owner, owner_id, adres))
     return out
 
 
