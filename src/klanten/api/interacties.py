@@ -8,10 +8,11 @@ the same E2 resource: a betrokkene is an interaction of soort ``contactmoment`` 
 """
 
 from django.db.models import IntegerField, UUIDField, Value
-from django.urls import reverse
 
 from klanten.datamodel.klantcontacten import Betrokkene
 from klanten.datamodel.models import Interactie
+
+from .request_context import absolute_url
 
 # (klant_id, kind, id, uuid, soort, url, rol, vernietigingsdatum, klantcontact uuid);
 # kind 0: an Interactie, 1: a betrokkene
@@ -21,7 +22,7 @@ _BETROKKENE = 1
 
 def contactmomenten_url(request) -> str:
     """The absolute URL of the Contactmomenten API's contactmomenten, ending in a slash."""
-    return request.build_absolute_uri(reverse("contactmoment-list")) + "/"
+    return absolute_url(request, "contactmoment-list")
 
 
 def rijen(klant_ids) -> dict[int, list[tuple]]:

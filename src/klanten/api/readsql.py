@@ -14,13 +14,15 @@ database as it saved in the worker, so the rows are rendered here (docs/performa
 """
 
 import json
+import json.scanner
 import threading
 import uuid
 
 import psycopg
 from django.conf import settings
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Q
+from psycopg.adapt import Loader
 
 from klanten.datamodel.models import Klant
 from klanten.datamodel.representation import COLUMNS
@@ -96,53 +98,58 @@ class _PreparedCursor(psycopg.Cursor):
         return super().execute(query, params, prepare=True, binary=binary)
 
 
+# json.loads without its Python layers (the C scanner it calls; jsonb's text has no
+# surrounding whitespace): the same objects, big integers included
+_scan_json = json.scanner.make_scanner(json.JSONDecoder())
+
+
+class _JsonbLoader(Loader):
+    """jsonb decoded where psycopg reads it (Django has psycopg hand JSON over as text and
+    decodes it in the field)."""
+
+    def load(self, data):
+        return _scan_json(str(data, "utf-8"), 0)[0]
+
+
 _NEVER_AUTOMATICALLY = 2**31
 
 
-def _cursor(prepare: bool = True):
-    if not (prepare and settings.KLANTEN_PREPARED_READS):
-        return connection.cursor()
-    # as Django's own cursor(): the health check (DB_CONN_HEALTH_CHECKS), the connection
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    connection.validate_thread_sharing()
-    raw = connection.connection
-    if raw.prepare_threshold is None:
-        # Django turns psycopg's preparing off (None); a threshold no query reaches turns it
-        # back on for the explicit prepare=True of these reads only
-        raw.prepare_threshold = _NEVER_AUTOMATICALLY
-    cursor = _PreparedCursor(raw)
-    # Django's wrapper, so the statement is logged and counted like any other
-    if connection.queries_logged:
-        return connection.make_debug_cursor(cursor)
-    return connection.make_cursor(cursor)
+def _raw_cursor(db, prepare: bool) -> psycopg.Cursor:
+    """The connection's read cursor (one per kind and connection, reused: creating a cursor
+    and its adapters costs more Python than running a prepared read)."""
+    raw = db.connection
+    cursors = getattr(db, "_klanten_read_cursors", None)
+    if cursors is None or cursors[0] is not raw:
+        cursors = (raw, {})
+        db._klanten_read_cursors = cursors
+    cursor = cursors[1].get(prepare)
+    if cursor is None or cursor.closed:
+        if prepare:
+            if raw.prepare_threshold is None:
+                # Django turns psycopg's preparing off (None); a threshold no query reaches
+                # turns it back on for the explicit prepare=True of these reads only
+                raw.prepare_threshold = _NEVER_AUTOMATICALLY
+            cursor = _PreparedCursor(raw)
+        else:
+            cursor = raw.cursor()  # Django's cursor class (client-side binding)
+        cursor.adapters.register_loader("jsonb", _JsonbLoader)
+        cursors[1][prepare] = cursor
+    return cursor
 
 
 def _execute(sql: str, params: list, prepare: bool = True) -> list[tuple]:
-    with _cursor(prepare) as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
-# Django has psycopg hand JSON over as text and decodes it in the field; so do we
-_JSON_COLUMNS = tuple(
-    i
-    for i, path in enumerate(COLUMNS)
-    if path.endswith(("verblijfsadres", "sub_verblijf_buitenland"))
-)
-
-
-def _decode(found: list[tuple]) -> list[tuple]:
-    decoded = []
-    for row in found:
-        if any(isinstance(row[i], str) for i in _JSON_COLUMNS):
-            row = list(row)
-            for i in _JSON_COLUMNS:
-                if isinstance(row[i], str):
-                    row[i] = json.loads(row[i])
-            row = tuple(row)
-        decoded.append(row)
-    return decoded
+    """The rows of a read, JSON columns decoded; logged and counted as Django's own
+    statements (its cursor wrapper), its errors Django's."""
+    db = connections[DEFAULT_DB_ALIAS]
+    # as Django's own cursor(): the health check (DB_CONN_HEALTH_CHECKS), the connection
+    db.close_if_health_check_failed()
+    db.ensure_connection()
+    db.validate_thread_sharing()
+    with db.wrap_database_errors:
+        cursor = _raw_cursor(db, prepare and settings.KLANTEN_PREPARED_READS)
+    wrapped = db.make_debug_cursor(cursor) if db.queries_logged else db.make_cursor(cursor)
+    wrapped.execute(sql, params)
+    return cursor.fetchall()
 
 
 def _params(order, values) -> list:
@@ -170,7 +177,7 @@ def detail_row(request, key: uuid.UUID) -> tuple | None:
         lambda marks: _base(marks, {}, mode).filter(uuid=marks["__uuid"]).values_list(*COLUMNS),
     )
     found = _execute(sql, _params(order, {"__uuid": key, "__applicatie": applicatie}))
-    return _decode(found)[0] if found else None
+    return found[0] if found else None
 
 
 def list_rows(request, lookups: dict[str, str], values: dict, limit: int, offset: int):
@@ -186,9 +193,7 @@ def list_rows(request, lookups: dict[str, str], values: dict, limit: int, offset
     # unknown ones assumes a tenth of the table is read and joins it all. Only the first page
     # is prepared: a client paging through all of them would otherwise fill the connection's
     # prepared statements with one per page
-    return _decode(
-        _execute(f"{sql} LIMIT {int(limit)} OFFSET {int(offset)}", params, prepare=offset == 0)
-    )
+    return _execute(f"{sql} LIMIT {int(limit)} OFFSET {int(offset)}", params, prepare=offset == 0)
 
 
 def unfiltered_count(request) -> int:
@@ -243,6 +248,4 @@ def klantbeeld_rows(sleutel_type: str, sleutel: str, bronorganisatie: str | None
         "__sleutel": sleutel,
         "__bronorganisatie": bronorganisatie,
     }
-    found = _execute(sql, _params(order, values))
-    # the JSON columns sit one further right here, behind the id
-    return [(row[0], *_decode([row[1:]])[0]) for row in found]
+    return _execute(sql, _params(order, values))
