@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Q
 from psycopg.adapt import Loader
+from psycopg.types.string import TextLoader
 
 from klanten.datamodel.models import Klant
 from klanten.datamodel.representation import COLUMNS
@@ -133,6 +134,9 @@ def _raw_cursor(db, prepare: bool) -> psycopg.Cursor:
         else:
             cursor = raw.cursor()  # Django's cursor class (client-side binding)
         cursor.adapters.register_loader("jsonb", _JsonbLoader)
+        # a uuid only ever goes into a URL: its text as PostgreSQL writes it (lowercase, with
+        # hyphens: str() of a UUID), not a UUID object made and formatted again
+        cursor.adapters.register_loader("uuid", TextLoader)
         cursors[1][prepare] = cursor
     return cursor
 

@@ -33,19 +33,26 @@ _absolute_urls: dict[tuple, str] = {}
 _MAX_ABSOLUTE_URLS = 256
 
 
-def absolute_url(request, name: str) -> str:
-    """``build_absolute_uri(reverse(name)) + "/"``, computed once per origin: the same request
-    inputs (host, scheme, proxy headers, script prefix) always give the same URL, and a host
-    that Django refuses (``ALLOWED_HOSTS``) raises before anything is remembered."""
+def per_origin(request, key: tuple, compute):
+    """``compute()``, remembered per origin: a URL built from the request's scheme, host and
+    script prefix (and ``key``) only is the same for every request with the same inputs, and a
+    host that Django refuses (``ALLOWED_HOSTS``) raises before anything is remembered."""
     meta = getattr(request, "_request", request).META
-    key = (name, get_script_prefix(), *(meta.get(header) for header in _ORIGIN_META))
-    url = _absolute_urls.get(key)
-    if url is None:
-        url = request.build_absolute_uri(reverse(name)) + "/"
+    full_key = (*key, get_script_prefix(), *(meta.get(header) for header in _ORIGIN_META))
+    value = _absolute_urls.get(full_key)
+    if value is None:
+        value = compute()
         if len(_absolute_urls) >= _MAX_ABSOLUTE_URLS:
             _absolute_urls.clear()  # a bound, not a cache policy: hosts are few
-        _absolute_urls[key] = url
-    return url
+        _absolute_urls[full_key] = value
+    return value
+
+
+def absolute_url(request, name: str) -> str:
+    """``build_absolute_uri(reverse(name)) + "/"``, once per origin."""
+    return per_origin(
+        request, ("url", name), lambda: request.build_absolute_uri(reverse(name)) + "/"
+    )
 
 
 def collection_url(request) -> str:
