@@ -113,21 +113,18 @@ def rows(queryset: QuerySet):
     return queryset.values_list(*COLUMNS)
 
 
-# (keys, defaults) of each group, for _group
-_VERBLIJFSADRES = (tuple(VERBLIJFSADRES_DEFAULTS), tuple(VERBLIJFSADRES_DEFAULTS.values()))
-_SUB_VERBLIJF_BUITENLAND = (
-    tuple(SUB_VERBLIJF_BUITENLAND_DEFAULTS),
-    tuple(SUB_VERBLIJF_BUITENLAND_DEFAULTS.values()),
-)
+# (key, default) pairs of each group, for _group
+_VERBLIJFSADRES = tuple(VERBLIJFSADRES_DEFAULTS.items())
+_SUB_VERBLIJF_BUITENLAND = tuple(SUB_VERBLIJF_BUITENLAND_DEFAULTS.items())
 
 
-def _group(value: dict | None, shape: tuple[tuple, tuple]) -> dict | None:
+def _group(value: dict | None, pairs: tuple[tuple[str, object], ...]) -> dict | None:
     """The stored group with every key of the standard, in its order (a missing key: its
     default; an unknown key: left out)."""
     if value is None:
         return None
-    keys, defaults = shape
-    return dict(zip(keys, map(value.get, keys, defaults), strict=True))
+    get = value.get
+    return {key: get(key, default) for key, default in pairs}
 
 
 def _identificatie(row) -> dict | None:
