@@ -18,7 +18,6 @@ import cProfile
 import json
 import os
 import pstats
-import random
 import secrets
 import sys
 import time
@@ -30,6 +29,8 @@ django.setup()
 import loadgen  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
+from profile_writes import sender  # noqa: E402
+from run import sample_inputs  # noqa: E402
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 SCENARIOS = "constant_auth,detail,list_bsn,list_first_page,list_achternaam,klantbeeld"
@@ -41,37 +42,14 @@ def backend_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
-def sample_inputs(size: int = 1000) -> dict:
-    def column(sql):
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [size])
-            return [row[0] for row in cursor.fetchall()]
-
-    return {
-        "uuids": [
-            str(u) for u in column("SELECT uuid FROM datamodel_klant ORDER BY random() LIMIT %s")
-        ],
-        "bsns": column(
-            "SELECT inp_bsn FROM datamodel_natuurlijkpersoon WHERE inp_bsn <> '' "
-            "ORDER BY random() LIMIT %s"
-        ),
-        "achternamen": column(
-            "SELECT achternaam FROM datamodel_klant WHERE achternaam <> '' "
-            "ORDER BY random() LIMIT %s"
-        ),
-        "validated_bsns": column(
-            "SELECT gevalideerde_sleutel FROM datamodel_klant WHERE gevalideerd "
-            "AND gevalideerde_sleutel_type = 'bsn' ORDER BY random() LIMIT %s"
-        ),
-    }
-
-
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scenarios", default=SCENARIOS)
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--inputs", help="a JSON inputs file (else sampled, seed 1, and saved)")
+    parser.add_argument(
+        "--inputs", help="a JSON inputs file (else sampled as bench/run does, and saved)"
+    )
     args = parser.parse_args()
     from klanten.config.clients import APIClient, save_api_client
 
@@ -90,25 +68,14 @@ def main() -> int:
         with open(args.inputs) as fh:
             inputs = json.load(fh)
     else:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT setseed(0.1)")
-        inputs = sample_inputs()
+        inputs = sample_inputs(os.environ["DATABASE_URL"], 1000)
         if args.inputs:
             with open(args.inputs, "w") as fh:
                 json.dump(inputs, fh)
     client = Client(HTTP_AUTHORIZATION=f"Bearer {loadgen.make_token()}", HTTP_HOST="127.0.0.1")
     out = {}
     for name in args.scenarios.split(","):
-        rng = random.Random(5)
-        next_request = loadgen.scenario_requests(name, inputs, rng)
-
-        def send(next_request=next_request):
-            method, path, body, expected = next_request()
-            response = client.generic(
-                method, path, data=json.dumps(body) if body else "", content_type="application/json"
-            )
-            assert response.status_code == expected, (response.status_code, response.content[:300])
-
+        send = sender(client, name, inputs)
         for _ in range(30):
             send()  # warm-up: caches, the connection, prepared statements
         pid = connection.connection.info.backend_pid

@@ -49,23 +49,10 @@ def _marks(names) -> dict:
 
 def _compile(shape: tuple, build) -> tuple[str, tuple]:
     """(sql, parameter sources in order) for a shape: each source is ``("p", name)`` for a
-    request value or ``("c", value)`` for a constant of the query itself."""
-    entry = _cache.get(shape)
-    if entry is None:
-        marks = _marks([name for name in shape[1] if name is not None])
-        by_mark = {mark: name for name, mark in marks.items()}
-        sql, params = build(marks).query.sql_with_params()
-        order = []
-        for param in params:
-            try:
-                name = by_mark.get(param)
-            except TypeError:  # unhashable constant
-                name = None
-            order.append(("p", name) if name is not None else ("c", param))
-        entry = (sql, tuple(order))
-        with _lock:
-            _cache[shape] = entry
-    return entry
+    request value or ``("c", value)`` for a constant of the query itself (see
+    :func:`_compile_orm`; the klant rows need no converters)."""
+    sql, order, _converters = _compile_orm(shape, build)
+    return sql, order
 
 
 def _visibility_condition(marks, visibility: str) -> Q | None:
