@@ -63,6 +63,21 @@ LAYERS = {
 }
 
 
+def sender(client, name: str, inputs: dict):
+    """A function sending the next request of scenario ``name`` (``bench/loadgen.py``, the same
+    random sequence every time) through ``client``, checking its status."""
+    next_request = loadgen.scenario_requests(name, inputs, random.Random(5))
+
+    def send():
+        method, path, body, expected = next_request()
+        response = client.generic(
+            method, path, data=json.dumps(body) if body else "", content_type="application/json"
+        )
+        assert response.status_code == expected, (response.status_code, response.content[:300])
+
+    return send
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--inputs", required=True)
@@ -75,16 +90,7 @@ def main() -> int:
     client = Client(HTTP_AUTHORIZATION=f"Bearer {loadgen.make_token()}", HTTP_HOST="127.0.0.1")
     out = {}
     for name in args.scenarios.split(","):
-        rng = random.Random(5)
-        next_request = loadgen.scenario_requests(name, inputs, rng)
-
-        def send(next_request=next_request):
-            method, path, body, expected = next_request()
-            response = client.generic(
-                method, path, data=json.dumps(body) if body else "", content_type="application/json"
-            )
-            assert response.status_code == expected, (response.status_code, response.content[:300])
-
+        send = sender(client, name, inputs)
         for _ in range(20):
             send()  # warm-up: caches, connection
         with CaptureQueriesContext(connection) as queries:

@@ -336,6 +336,43 @@ def test_klantbeeld_query_budget(loket, make_klant):
     assert _klantbeeld_queries(loket) == few
 
 
+def test_the_klantbeeld_queries_compiled_once_give_the_orms_rows(loket, make_klant):
+    """The interactions and contactmomenten of a klantbeeld are read by queries compiled once
+    per shape (readsql.orm_rows): their rows are those the ORM's own iteration gives, with
+    medewerker, objecten (JSON), roles and times, for one klant and for several."""
+    from django.db.models import Q
+
+    from klanten.api import interacties, readsql
+    from klanten.datamodel.contactrepresentatie import klantbeeld_contactmoment_rijen
+
+    ids = []
+    for index in range(3):
+        klant = valideer(
+            make_klant(bronorganisatie=["517439943", "001000007", "100000009"][index]), "bsn", BSN
+        )
+        ids.append(klant.pk)
+        for number in range(index + 1):
+            cm = contactmoment(
+                medewerker=contacten.MedewerkerIdentificatie(f"m{index}") if number else None,
+                plaatsgevonden_op=datetime(2024, 1, 1 + number, 9, tzinfo=UTC),
+            )
+            contacten.add_onderwerpobject(
+                cm, **contacten.zaak_velden(f"https://z.nl/zaken/{index}-{number}", "zaak")
+            )
+            contacten.add_betrokkene(cm, klant=klant, klantcontactmoment_rol="gesprekspartner")
+            contacten.add_betrokkene(cm, klant=klant, klantcontactmoment_rol="belanghebbende")
+        services.add_interactie(klant, soort="zaak", url="https://z.nl/zaken/9", rol="initiator")
+    for selection in (ids[:1], ids, [ids[2], ids[0]]):
+        orm = list(klantbeeld_contactmoment_rijen(Q(klant_id__in=selection)))
+        assert len(orm) == sum(2 * (ids.index(pk) + 1) for pk in selection)
+        assert readsql.klantbeeld_contactmoment_rows(selection) == orm
+        orm_rijen = list(interacties._rijen_queryset(selection))
+        assert len(orm_rijen) == len(orm) + len(selection)
+        assert [row for pk in selection for row in interacties.rijen(selection)[pk]] == [
+            row for pk in selection for row in orm_rijen if row[0] == pk
+        ]
+
+
 # --- retention ------------------------------------------------------------------------------------
 def test_retention_counts_from_the_latest_contactmoment(make_klant, settings):
     settings.KLANTEN_BEWAARTERMIJN_DAGEN = 365

@@ -7,6 +7,11 @@ from klanten.api.exceptions import problem_response
 from klanten.api.middleware import API_PREFIX
 
 urlpatterns = [
+    # the APIs first: Django tries the patterns in order, and every API request would otherwise
+    # fail through the pages' patterns before it reaches its own
+    path("klanten/api/v1/", include("klanten.api.urls")),
+    path("contactmomenten/api/v1/", include("klanten.contactmomenten.urls")),
+    path("klantinteracties/api/v1/", include("klanten.klantinteracties.urls")),
     path("", lambda request: HttpResponseRedirect("/klanten/api/v1/schema/")),
     # staff sign-in (OIDC, break-glass password + 2FA) and residents' "Mijn klantgegevens"
     path("", include("klanten.accounts.urls")),
@@ -14,9 +19,6 @@ urlpatterns = [
     path("mijn-gegevens/", include("klanten.mijn.urls")),
     # /health/live, /health/ready, /metrics (served by klanten.health.middleware first)
     path("", include("klanten.health.urls")),
-    path("klanten/api/v1/", include("klanten.api.urls")),
-    path("contactmomenten/api/v1/", include("klanten.contactmomenten.urls")),
-    path("klantinteracties/api/v1/", include("klanten.klantinteracties.urls")),
     # vng_api_common's error documentation pages (the `type` of a problem+json body)
     path("ref/", include("vng_api_common.urls")),
     # the kanalen documentation page: the documentatieLink of register_kanalen (C13)

@@ -39,7 +39,7 @@ from .extension_serializers import (
     ValidatieWeergaveSerializer,
 )
 from .representation import CamelCaseData, CamelCaseList
-from .request_context import collection_url, herkomst, parse_uuid
+from .request_context import collection_url, herkomst, parse_uuid, per_origin
 from .scopes import (
     SCOPE_KLANTEN_BIJWERKEN,
     SCOPE_KLANTEN_KLANTBEELD,
@@ -393,7 +393,11 @@ class KlantbeeldView(ContentTypeRequiredMixin, UnsupportedMethodFirstMixin, view
         )
         ids = [row[0] for row in found]
         per_klant = interacties.rijen(ids)
-        contactmomenten = klantbeeld_contactmomenten(ids, Basis.voor(request))
+        contactmomenten = klantbeeld_contactmomenten(
+            ids,
+            per_origin(request, ("basis",), lambda: Basis.voor(request)),
+            readsql.klantbeeld_contactmoment_rows(ids),
+        )
         cm_base = interacties.contactmomenten_url(request)
         klanten = []
         for klant_id, *row in found:

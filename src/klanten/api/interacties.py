@@ -7,11 +7,13 @@ the same E2 resource: a betrokkene is an interaction of soort ``contactmoment`` 
 ``objectUrl`` is the contactmoment's URL and whose ``rol`` is its Contactmomenten role.
 """
 
-from django.db.models import IntegerField, UUIDField, Value
-from django.urls import reverse
+from django.db.models import F, IntegerField, UUIDField, Value
 
 from klanten.datamodel.klantcontacten import Betrokkene
 from klanten.datamodel.models import Interactie
+
+from . import readsql
+from .request_context import absolute_url
 
 # (klant_id, kind, id, uuid, soort, url, rol, vernietigingsdatum, klantcontact uuid);
 # kind 0: an Interactie, 1: a betrokkene
@@ -21,18 +23,16 @@ _BETROKKENE = 1
 
 def contactmomenten_url(request) -> str:
     """The absolute URL of the Contactmomenten API's contactmomenten, ending in a slash."""
-    return request.build_absolute_uri(reverse("contactmoment-list")) + "/"
+    return absolute_url(request, "contactmoment-list")
 
 
-def rijen(klant_ids) -> dict[int, list[tuple]]:
-    """Per klant id its interaction rows, oldest first, in one query."""
+def _rijen_queryset(klant_ids):
+    """The union of a klant's Interactie rows and its betrokkenen, oldest first;
+    ``klant_ids``: the klanten's ids as one array parameter (see readsql.AnyOf)."""
     from klanten.datamodel.contactrepresentatie import CONTACTMOMENT_ROL
 
-    per_klant: dict[int, list[tuple]] = {pk: [] for pk in klant_ids}
-    if not per_klant:
-        return per_klant
     interacties = (
-        Interactie.objects.filter(klant_id__in=per_klant)
+        Interactie.objects.filter(readsql.AnyOf(F("klant_id"), klant_ids))
         .annotate(
             kind=Value(_INTERACTIE, output_field=IntegerField()),
             klantcontact_uuid=Value(None, output_field=UUIDField()),
@@ -51,7 +51,7 @@ def rijen(klant_ids) -> dict[int, list[tuple]]:
         )
     )
     betrokkenheden = (
-        Betrokkene.objects.filter(klant_id__in=per_klant)
+        Betrokkene.objects.filter(readsql.AnyOf(F("klant_id"), klant_ids))
         .annotate(
             kind=Value(_BETROKKENE, output_field=IntegerField()),
             soort=Value("contactmoment"),
@@ -71,7 +71,20 @@ def rijen(klant_ids) -> dict[int, list[tuple]]:
             "klantcontact__uuid",
         )
     )
-    for row in interacties.union(betrokkenheden, all=True).order_by("aangemaakt_op", "kind", "id"):
+    return interacties.union(betrokkenheden, all=True).order_by("aangemaakt_op", "kind", "id")
+
+
+def rijen(klant_ids) -> dict[int, list[tuple]]:
+    """Per klant id its interaction rows, oldest first, in one query (compiled once)."""
+    per_klant: dict[int, list[tuple]] = {pk: [] for pk in klant_ids}
+    if not per_klant:
+        return per_klant
+    found = readsql.orm_rows(
+        ("interacties", ("__klant_ids",)),
+        lambda marks: _rijen_queryset(marks["__klant_ids"]),
+        {"__klant_ids": list(per_klant)},
+    )
+    for row in found:
         per_klant[row[0]].append(row)
     return per_klant
 

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from .representation import CamelCaseData
+from .request_context import per_origin
 
 _MAX_OFFSET = 2**63 - 1
 
@@ -52,6 +53,12 @@ class KlantenPagination(PageNumberPagination):
     def get_next_link(self):
         if self.number * self.page_size >= self.count:
             return None
+        if self.number == 1 and not self.request.META.get("QUERY_STRING"):
+            # the first page of an unfiltered list: the same link for every such request
+            return per_origin(self.request, ("next", self.request.path), self._next_link)
+        return self._next_link()
+
+    def _next_link(self):
         url = self.request.build_absolute_uri()
         return replace_query_param(url, self.page_query_param, self.number + 1)
 

@@ -14,13 +14,16 @@ database as it saved in the worker, so the rows are rendered here (docs/performa
 """
 
 import json
+import json.scanner
 import threading
 import uuid
 
 import psycopg
 from django.conf import settings
-from django.db import connection
-from django.db.models import Q
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import F, Lookup, Q
+from psycopg.adapt import Loader
+from psycopg.types.string import TextLoader
 
 from klanten.datamodel.models import Klant
 from klanten.datamodel.representation import COLUMNS
@@ -37,6 +40,8 @@ def _marks(names) -> dict:
     for i, name in enumerate(names):
         if name in _UUID_NAMES:
             marks[name] = uuid.UUID(int=0xC0FFEE0000 + i)
+        elif name.endswith("_ids"):
+            marks[name] = -0xC0FFEE0000 - i  # an array parameter (AnyOf), as a number
         else:
             marks[name] = f"\x01klanten-{i}\x01"
     return marks
@@ -44,23 +49,10 @@ def _marks(names) -> dict:
 
 def _compile(shape: tuple, build) -> tuple[str, tuple]:
     """(sql, parameter sources in order) for a shape: each source is ``("p", name)`` for a
-    request value or ``("c", value)`` for a constant of the query itself."""
-    entry = _cache.get(shape)
-    if entry is None:
-        marks = _marks([name for name in shape[1] if name is not None])
-        by_mark = {mark: name for name, mark in marks.items()}
-        sql, params = build(marks).query.sql_with_params()
-        order = []
-        for param in params:
-            try:
-                name = by_mark.get(param)
-            except TypeError:  # unhashable constant
-                name = None
-            order.append(("p", name) if name is not None else ("c", param))
-        entry = (sql, tuple(order))
-        with _lock:
-            _cache[shape] = entry
-    return entry
+    request value or ``("c", value)`` for a constant of the query itself (see
+    :func:`_compile_orm`; the klant rows need no converters)."""
+    sql, order, _converters = _compile_orm(shape, build)
+    return sql, order
 
 
 def _visibility_condition(marks, visibility: str) -> Q | None:
@@ -96,53 +88,64 @@ class _PreparedCursor(psycopg.Cursor):
         return super().execute(query, params, prepare=True, binary=binary)
 
 
+# json.loads without its Python layers (the C scanner it calls; jsonb's text has no
+# surrounding whitespace): the same objects, big integers included
+_scan_json = json.scanner.make_scanner(json.JSONDecoder())
+
+
+class _JsonbLoader(Loader):
+    """jsonb decoded where psycopg reads it (Django has psycopg hand JSON over as text and
+    decodes it in the field)."""
+
+    def load(self, data):
+        return _scan_json(str(data, "utf-8"), 0)[0]
+
+
 _NEVER_AUTOMATICALLY = 2**31
 
 
-def _cursor(prepare: bool = True):
-    if not (prepare and settings.KLANTEN_PREPARED_READS):
-        return connection.cursor()
+def _raw_cursor(db, prepare: bool, loaders: bool = True) -> psycopg.Cursor:
+    """The connection's read cursor (one per kind and connection, reused: creating a cursor
+    and its adapters costs more Python than running a prepared read). ``loaders``: jsonb
+    decoded and uuids as text (the klant rows); without, values as Django's own cursor gives
+    them (for rows that Django's converters finish, see :func:`orm_rows`)."""
+    raw = db.connection
+    cursors = getattr(db, "_klanten_read_cursors", None)
+    if cursors is None or cursors[0] is not raw:
+        cursors = (raw, {})
+        db._klanten_read_cursors = cursors
+    cursor = cursors[1].get((prepare, loaders))
+    if cursor is None or cursor.closed:
+        if prepare:
+            if raw.prepare_threshold is None:
+                # Django turns psycopg's preparing off (None); a threshold no query reaches
+                # turns it back on for the explicit prepare=True of these reads only
+                raw.prepare_threshold = _NEVER_AUTOMATICALLY
+            cursor = _PreparedCursor(raw)
+        else:
+            cursor = raw.cursor()  # Django's cursor class (client-side binding)
+        if loaders:
+            cursor.adapters.register_loader("jsonb", _JsonbLoader)
+            # a klant's uuid only ever goes into a URL: its text as PostgreSQL writes it
+            # (lowercase, with hyphens: str() of a UUID), not a UUID object made and formatted
+            cursor.adapters.register_loader("uuid", TextLoader)
+        cursors[1][(prepare, loaders)] = cursor
+    return cursor
+
+
+def _execute(sql: str, params: list, prepare: bool = True, loaders: bool = True) -> list[tuple]:
+    """The rows of a read, JSON columns decoded; logged and counted as Django's own
+    statements (its cursor wrapper), its errors Django's."""
+    db = connections[DEFAULT_DB_ALIAS]
     # as Django's own cursor(): the health check (DB_CONN_HEALTH_CHECKS), the connection
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    connection.validate_thread_sharing()
-    raw = connection.connection
-    if raw.prepare_threshold is None:
-        # Django turns psycopg's preparing off (None); a threshold no query reaches turns it
-        # back on for the explicit prepare=True of these reads only
-        raw.prepare_threshold = _NEVER_AUTOMATICALLY
-    cursor = _PreparedCursor(raw)
-    # Django's wrapper, so the statement is logged and counted like any other
-    if connection.queries_logged:
-        return connection.make_debug_cursor(cursor)
-    return connection.make_cursor(cursor)
-
-
-def _execute(sql: str, params: list, prepare: bool = True) -> list[tuple]:
-    with _cursor(prepare) as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
-# Django has psycopg hand JSON over as text and decodes it in the field; so do we
-_JSON_COLUMNS = tuple(
-    i
-    for i, path in enumerate(COLUMNS)
-    if path.endswith(("verblijfsadres", "sub_verblijf_buitenland"))
-)
-
-
-def _decode(found: list[tuple]) -> list[tuple]:
-    decoded = []
-    for row in found:
-        if any(isinstance(row[i], str) for i in _JSON_COLUMNS):
-            row = list(row)
-            for i in _JSON_COLUMNS:
-                if isinstance(row[i], str):
-                    row[i] = json.loads(row[i])
-            row = tuple(row)
-        decoded.append(row)
-    return decoded
+    db.close_if_health_check_failed()
+    db.ensure_connection()
+    db.validate_thread_sharing()
+    with db.wrap_database_errors:
+        cursor = _raw_cursor(db, prepare and settings.KLANTEN_PREPARED_READS, loaders)
+    wrapped = db.make_debug_cursor(cursor) if db.queries_logged else db.make_cursor(cursor)
+    wrapped.execute(sql, params)
+    return cursor.fetchall()
 
 
 def _params(order, values) -> list:
@@ -170,7 +173,7 @@ def detail_row(request, key: uuid.UUID) -> tuple | None:
         lambda marks: _base(marks, {}, mode).filter(uuid=marks["__uuid"]).values_list(*COLUMNS),
     )
     found = _execute(sql, _params(order, {"__uuid": key, "__applicatie": applicatie}))
-    return _decode(found)[0] if found else None
+    return found[0] if found else None
 
 
 def list_rows(request, lookups: dict[str, str], values: dict, limit: int, offset: int):
@@ -186,9 +189,7 @@ def list_rows(request, lookups: dict[str, str], values: dict, limit: int, offset
     # unknown ones assumes a tenth of the table is read and joins it all. Only the first page
     # is prepared: a client paging through all of them would otherwise fill the connection's
     # prepared statements with one per page
-    return _decode(
-        _execute(f"{sql} LIMIT {int(limit)} OFFSET {int(offset)}", params, prepare=offset == 0)
-    )
+    return _execute(f"{sql} LIMIT {int(limit)} OFFSET {int(offset)}", params, prepare=offset == 0)
 
 
 def unfiltered_count(request) -> int:
@@ -243,6 +244,82 @@ def klantbeeld_rows(sleutel_type: str, sleutel: str, bronorganisatie: str | None
         "__sleutel": sleutel,
         "__bronorganisatie": bronorganisatie,
     }
-    found = _execute(sql, _params(order, values))
-    # the JSON columns sit one further right here, behind the id
-    return [(row[0], *_decode([row[1:]])[0]) for row in found]
+    return _execute(sql, _params(order, values))
+
+
+# --- rows of other ORM queries, compiled once per shape --------------------------------------
+
+
+class AnyOf(Lookup):
+    """``lhs = ANY(%s::<type>[])``: a list of any length as one array parameter, so that a query
+    by a list of ids has one shape (and one prepared statement), where ``__in`` has one per
+    length. Used as an expression: ``.filter(AnyOf(F("klant_id"), ids))``."""
+
+    lookup_name = "klanten_any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        array_type = self.lhs.output_field.db_type(connection)
+        return f"{lhs} = ANY({rhs}::{array_type}[])", (*lhs_params, *rhs_params)
+
+
+def _compile_orm(shape: tuple, build):
+    """(sql, parameter sources, converters) of the ORM query ``build(marks)`` for a shape: its
+    rows then read exactly as the queryset's own iteration gives them (Django's converters of
+    its select, e.g. JSON decoded by the field)."""
+    entry = _cache.get(shape)
+    if entry is None:
+        marks = _marks([name for name in shape[1] if name is not None])
+        by_mark = {mark: name for name, mark in marks.items()}
+        queryset = build(marks)
+        compiler = queryset.query.get_compiler(queryset.db)
+        sql, params = compiler.as_sql()
+        select = [column[0] for column in compiler.select[0 : compiler.col_count]]
+        converters = tuple(compiler.get_converters(select).items())
+        order = []
+        for param in params:
+            try:
+                name = by_mark.get(param)
+            except TypeError:  # unhashable constant
+                name = None
+            order.append(("p", name) if name is not None else ("c", param))
+        entry = (sql, tuple(order), converters)
+        with _lock:
+            _cache[shape] = entry
+    return entry
+
+
+def orm_rows(shape: tuple, build, values: dict) -> list[tuple]:
+    """The rows of the values_list queryset ``build(marks)`` with the request's ``values``
+    (name → value; the names are ``shape[1]``), as iterating the queryset would give them, in
+    one prepared statement compiled once per shape."""
+    sql, order, converters = _compile_orm(shape, build)
+    found = _execute(sql, _params(order, values), loaders=False)
+    if not converters:
+        return found
+    db = connections[DEFAULT_DB_ALIAS]
+    converted = []
+    for row in found:
+        row = list(row)
+        for position, (functions, expression) in converters:
+            value = row[position]
+            for function in functions:
+                value = function(value, expression, db)
+            row[position] = value
+        converted.append(tuple(row))
+    return converted
+
+
+def klantbeeld_contactmoment_rows(klant_ids: list[int]) -> list[tuple]:
+    """The rows of ``contactrepresentatie.klantbeeld_contactmoment_rijen`` for these klanten."""
+    if not klant_ids:
+        return []
+    from klanten.datamodel.contactrepresentatie import klantbeeld_contactmoment_rijen
+
+    return orm_rows(
+        ("klantbeeld-contactmomenten", ("__klant_ids",)),
+        lambda marks: klantbeeld_contactmoment_rijen(AnyOf(F("klant_id"), marks["__klant_ids"])),
+        {"__klant_ids": list(klant_ids)},
+    )

@@ -3,7 +3,7 @@ of the klanten collection, and on whose behalf a write is made (for the audit tr
 
 import uuid as _uuid
 
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from rest_framework.exceptions import NotFound
 from vng_api_common.compat import get_header
 
@@ -18,9 +18,46 @@ def parse_uuid(value: str) -> _uuid.UUID:
         raise NotFound() from exc
 
 
+# what Django's ``build_absolute_uri`` reads of a request (scheme, host, port; the proxy headers
+# only count when the settings enable them, but keying on them always is harmless)
+_ORIGIN_META = (
+    "wsgi.url_scheme",
+    "HTTP_X_FORWARDED_PROTO",
+    "HTTP_X_FORWARDED_HOST",
+    "HTTP_X_FORWARDED_PORT",
+    "HTTP_HOST",
+    "SERVER_NAME",
+    "SERVER_PORT",
+)
+_absolute_urls: dict[tuple, str] = {}
+_MAX_ABSOLUTE_URLS = 256
+
+
+def per_origin(request, key: tuple, compute):
+    """``compute()``, remembered per origin: a URL built from the request's scheme, host and
+    script prefix (and ``key``) only is the same for every request with the same inputs, and a
+    host that Django refuses (``ALLOWED_HOSTS``) raises before anything is remembered."""
+    meta = getattr(request, "_request", request).META
+    full_key = (*key, get_script_prefix(), *(meta.get(header) for header in _ORIGIN_META))
+    value = _absolute_urls.get(full_key)
+    if value is None:
+        value = compute()
+        if len(_absolute_urls) >= _MAX_ABSOLUTE_URLS:
+            _absolute_urls.clear()  # a bound, not a cache policy: hosts are few
+        _absolute_urls[full_key] = value
+    return value
+
+
+def absolute_url(request, name: str) -> str:
+    """``build_absolute_uri(reverse(name)) + "/"``, once per origin."""
+    return per_origin(
+        request, ("url", name), lambda: request.build_absolute_uri(reverse(name)) + "/"
+    )
+
+
 def collection_url(request) -> str:
     """The absolute URL of the klanten collection, ending in a slash."""
-    return request.build_absolute_uri(reverse("klant-list")) + "/"
+    return absolute_url(request, "klant-list")
 
 
 def actor(request) -> Actor:

@@ -23,6 +23,8 @@ audittrail_detail = KlantAuditTrailViewSet.as_view(
 # unversioned schema views: otherwise drf-spectacular writes ``1.0.0 (1)`` as info.version and
 # the served schema differs from docs/openapi.yaml
 urlpatterns = [
+    # the klant list and detail first (the reads; no other pattern here can match them)
+    path("", include(router.urls)),
     path("", APIRootView.as_view(), name="api-root"),
     path(
         "schema/openapi.yaml",
@@ -72,5 +74,4 @@ urlpatterns = [
         KlantViewSet.as_view({"post": "create_gevalideerd"}, basename="klant"),
         name="gevalideerde-klant-create",
     ),
-    path("", include(router.urls)),
 ]

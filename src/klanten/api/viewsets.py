@@ -210,7 +210,8 @@ class KlantViewSet(
         row = readsql.detail_row(request, key)
         if row is None:
             raise Http404
-        self.check_object_permissions(request, None)
+        # no check_object_permissions: AuthScopesRequired's object check (without an object)
+        # is the scope check has_permission made before the view ran
         return Response(CamelCaseData(row_data(row, self.collection_url())))
 
     # --- writes ----------------------------------------------------------------------------

@@ -249,16 +249,13 @@ def objecten(klantcontact_ref: str) -> ArraySubquery:
     )
 
 
-def klantbeeld_contactmomenten(klant_ids, basis: Basis) -> dict[int, list[dict]]:
-    """Per klant id the contactmomenten it took part in, newest first, each the ContactMoment
-    representation with the klant's ``rollen`` in it and its ``objecten`` (the
-    objectcontactmomenten: a zaak), in one query."""
-    per_klant: dict[int, list[dict]] = {pk: [] for pk in klant_ids}
-    if not per_klant:
-        return per_klant
+def klantbeeld_contactmoment_rijen(klant_filter) -> QuerySet:
+    """The rows of :func:`klantbeeld_contactmomenten`: per betrokkene of the klanten that
+    ``klant_filter`` selects (a condition on ``Betrokkene``), its klant id, Contactmomenten
+    role, objecten and the contactmoment's columns; per klant newest first."""
     kolommen = [f"klantcontact__{kolom}" for kolom in CONTACTMOMENT_KOLOMMEN[:-1]]
-    rows = (
-        Betrokkene.objects.filter(klant_id__in=per_klant)
+    return (
+        Betrokkene.objects.filter(klant_filter)
         .annotate(
             cm_rol=CONTACTMOMENT_ROL,
             cm_medewerker=medewerker("klantcontact_id"),
@@ -267,6 +264,18 @@ def klantbeeld_contactmomenten(klant_ids, basis: Basis) -> dict[int, list[dict]]
         .order_by("klant_id", "-klantcontact__plaatsgevonden_op", "-klantcontact_id", "id")
         .values_list("klant_id", "cm_rol", "cm_objecten", *kolommen, "cm_medewerker")
     )
+
+
+def klantbeeld_contactmomenten(klant_ids, basis: Basis, rows=None) -> dict[int, list[dict]]:
+    """Per klant id the contactmomenten it took part in, newest first, each the ContactMoment
+    representation with the klant's ``rollen`` in it and its ``objecten`` (the
+    objectcontactmomenten: a zaak), in one query (``rows``: that query's rows, when the caller
+    read them itself, see :func:`klantbeeld_contactmoment_rijen`)."""
+    per_klant: dict[int, list[dict]] = {pk: [] for pk in klant_ids}
+    if not per_klant:
+        return per_klant
+    if rows is None:
+        rows = klantbeeld_contactmoment_rijen(Q(klant_id__in=per_klant))
     gezien: dict[tuple, dict] = {}
     for klant_id, rol, gekoppeld, *row in rows:
         key = (klant_id, row[0])

@@ -113,10 +113,18 @@ def rows(queryset: QuerySet):
     return queryset.values_list(*COLUMNS)
 
 
-def _group(value: dict | None, defaults: dict) -> dict | None:
+# (key, default) pairs of each group, for _group
+_VERBLIJFSADRES = tuple(VERBLIJFSADRES_DEFAULTS.items())
+_SUB_VERBLIJF_BUITENLAND = tuple(SUB_VERBLIJF_BUITENLAND_DEFAULTS.items())
+
+
+def _group(value: dict | None, pairs: tuple[tuple[str, object], ...]) -> dict | None:
+    """The stored group with every key of the standard, in its order (a missing key: its
+    default; an unknown key: left out)."""
     if value is None:
         return None
-    return {key: value.get(key, default) for key, default in defaults.items()}
+    get = value.get
+    return {key: get(key, default) for key, default in pairs}
 
 
 def _identificatie(row) -> dict | None:
@@ -132,8 +140,8 @@ def _identificatie(row) -> dict | None:
             "voornamen": row[30],
             "geslachtsaanduiding": row[31],
             "geboortedatum": row[32],
-            "verblijfsadres": _group(row[33], VERBLIJFSADRES_DEFAULTS),
-            "subVerblijfBuitenland": _group(row[34], SUB_VERBLIJF_BUITENLAND_DEFAULTS),
+            "verblijfsadres": _group(row[33], _VERBLIJFSADRES),
+            "subVerblijfBuitenland": _group(row[34], _SUB_VERBLIJF_BUITENLAND),
         }
     if subject_type == "niet_natuurlijk_persoon" and row[35] is not None:
         return {
@@ -142,14 +150,14 @@ def _identificatie(row) -> dict | None:
             "statutaireNaam": row[38],
             "innRechtsvorm": row[39],
             "bezoekadres": row[40],
-            "subVerblijfBuitenland": _group(row[41], SUB_VERBLIJF_BUITENLAND_DEFAULTS),
+            "subVerblijfBuitenland": _group(row[41], _SUB_VERBLIJF_BUITENLAND),
         }
     if subject_type == "vestiging" and row[42] is not None:
         return {
             "vestigingsNummer": row[43],
             "handelsnaam": list(row[44]),
-            "verblijfsadres": _group(row[45], VERBLIJFSADRES_DEFAULTS),
-            "subVerblijfBuitenland": _group(row[46], SUB_VERBLIJF_BUITENLAND_DEFAULTS),
+            "verblijfsadres": _group(row[45], _VERBLIJFSADRES),
+            "subVerblijfBuitenland": _group(row[46], _SUB_VERBLIJF_BUITENLAND),
         }
     return None
 

@@ -1,0 +1,108 @@
+"""The reads against the floor, in-process: worker CPU, PostgreSQL backend CPU and Python calls
+per request (docs/performance.md, "Reads against the floor").
+
+Each scenario of ``bench/loadgen.py`` runs through Django's test client (the whole middleware
+stack, the bench settings, a JWT with all rights and a warm authorization cache) on a bench
+database. Per request: the worker's CPU (``time.process_time``), the CPU of the connection's
+PostgreSQL backend (``/proc/<backend pid>/stat``; the server must run on this machine) and,
+in a separate pass under cProfile, the number of Python function calls. Best of ``--rounds``.
+To compare two versions of the code, run it alternately with ``PYTHONPATH=bench:<their src>``::
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/klanten_bench \\
+    DJANGO_SETTINGS_MODULE=benchsettings PYTHONPATH=bench:src DEBUG=false SECRET_KEY=x \\
+    .venv/bin/python bench/read_cpu.py --requests 300 --rounds 3
+"""
+
+import argparse
+import cProfile
+import json
+import os
+import pstats
+import secrets
+import sys
+import time
+
+import django
+
+django.setup()
+
+import loadgen  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from profile_writes import sender  # noqa: E402
+from run import sample_inputs  # noqa: E402
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+SCENARIOS = "constant_auth,detail,list_bsn,list_first_page,list_achternaam,klantbeeld"
+
+
+def backend_cpu(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scenarios", default=SCENARIOS)
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--inputs", help="a JSON inputs file (else sampled as bench/run does, and saved)"
+    )
+    args = parser.parse_args()
+    from klanten.config.clients import APIClient, save_api_client
+
+    client_id = "bench-read-cpu"
+    secret = os.environ.get("BENCH_CLIENT_SECRET") or secrets.token_hex(16)
+    save_api_client(
+        APIClient(
+            client_id=client_id,
+            secret=secret,
+            label="Benchmark in-process reads",
+            heeft_alle_autorisaties=True,
+        )
+    )
+    os.environ["BENCH_CLIENT_ID"], os.environ["BENCH_CLIENT_SECRET"] = client_id, secret
+    if args.inputs and os.path.exists(args.inputs):
+        with open(args.inputs) as fh:
+            inputs = json.load(fh)
+    else:
+        inputs = sample_inputs(os.environ["DATABASE_URL"], 1000)
+        if args.inputs:
+            with open(args.inputs, "w") as fh:
+                json.dump(inputs, fh)
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {loadgen.make_token()}", HTTP_HOST="127.0.0.1")
+    out = {}
+    for name in args.scenarios.split(","):
+        send = sender(client, name, inputs)
+        for _ in range(30):
+            send()  # warm-up: caches, the connection, prepared statements
+        pid = connection.connection.info.backend_pid
+        best_worker = best_pg = None
+        for _ in range(args.rounds):
+            cpu0, pg0 = time.process_time(), backend_cpu(pid)
+            for _ in range(args.requests):
+                send()
+            worker = (time.process_time() - cpu0) / args.requests * 1000
+            pg = (backend_cpu(pid) - pg0) / args.requests * 1000
+            best_worker = worker if best_worker is None else min(best_worker, worker)
+            best_pg = pg if best_pg is None else min(best_pg, pg)
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(100):
+            send()
+        profiler.disable()
+        out[name] = {
+            "worker_cpu_ms": round(best_worker, 3),
+            "pg_cpu_ms": round(best_pg, 3),
+            "calls": round(pstats.Stats(profiler).total_calls / 100),
+        }
+        print(name, out[name], file=sys.stderr, flush=True)
+    json.dump(out, sys.stdout, indent=2)
+    print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
