@@ -328,6 +328,23 @@ def ki_counted(send, status: int, pinned: int, aantal: int = 1):
     return response, statements, before
 
 
+def ki_records(ki, before, response, *, partij: str, aantal: int, klanten: bool = False):
+    """What a partij-side write answered and recorded is what the API shows afterwards: the
+    answer equals a read of the resource, the
+    partij's last record holds the partij as it is read now (and the klant's, when
+    ``klanten``, the klant); ``aantal`` records and outbox rows were added."""
+    data = response.json()
+    assert ki.get(data["url"]).json() == data
+    audit, uitgaand = records()
+    assert (audit - before[0], uitgaand - before[1]) == (aantal, aantal)
+    gelezen = ki.get(f"{KI_BASE}/partijen/{partij}").json()
+    laatste = AuditTrail.objects.filter(bron="ki", resource_url=gelezen["url"]).latest("pk")
+    assert laatste.nieuw == gelezen
+    if klanten:
+        klant = AuditTrail.objects.filter(bron="kc", resource_url__endswith=partij).latest("pk")
+        assert klant.nieuw["emailadres"] == Klant.objects.get(uuid=partij).emailadres
+
+
 def test_ki_create_partij(ki):
     body = {
         **KI_PERSOON,
@@ -350,7 +367,11 @@ def test_ki_create_digitaal_adres(ki):
         "soortDigitaalAdres": "email",
         "isStandaardAdres": True,
     }
-    ki_counted(lambda: ki.post_json(f"{KI_BASE}/digitaleadressen", body), 201, 20)
+    response, _, before = ki_counted(
+        lambda: ki.post_json(f"{KI_BASE}/digitaleadressen", body), 201, 5
+    )
+    # the partij's record and, as its e-mail address changed (K8), the klant's
+    ki_records(ki, before, response, partij=ki.partij["uuid"], aantal=2, klanten=True)
 
 
 def test_ki_patch_digitaal_adres(ki):
@@ -363,13 +384,14 @@ def test_ki_patch_digitaal_adres(ki):
             "isStandaardAdres": False,
         },
     ).json()
-    ki_counted(
+    response, _, before = ki_counted(
         lambda: ki.patch_json(
             f"{KI_BASE}/digitaleadressen/{adres['uuid']}", {"isStandaardAdres": True}
         ),
         200,
-        29,
+        7,
     )
+    ki_records(ki, before, response, partij=ki.partij["uuid"], aantal=2, klanten=True)
 
 
 def test_ki_create_partij_identificator(ki):

@@ -33,7 +33,7 @@ from vng_api_common.constants import CommonResourceAction
 
 from klanten.notificaties.wijziging import Bundel
 
-from . import partijsync, rules, services, wijzigingen
+from . import partijstand, partijsync, rules, services, wijzigingen
 from .constants import SleutelType, SubjectType
 from .klantcontacten import Betrokkene
 from .models import Klant
@@ -51,6 +51,7 @@ from .partijrepresentatie import (
     digitaal_adres_data,
     identificator_data,
     partij,
+    partij_data,
 )
 from .partijwijzigingen import (
     DIGITAALADRES,
@@ -143,7 +144,8 @@ def _adres_kolommen(adres: dict | None) -> dict | None:
 
 class _Opname:
     """The Klanten API and partij representations of a klant before a write, recorded against
-    those after it (each only when it changed)."""
+    those after it (each only when it changed). A klant locked with its partij rows
+    (``partijstand``) is represented from memory, before and after; else it is read."""
 
     def __init__(self, klant: Klant | None, herkomst: Herkomst | None, ctx: KIContext):
         self.herkomst, self.ctx = herkomst, ctx
@@ -153,33 +155,44 @@ class _Opname:
             if not is_vergrendeld(klant):
                 klant = wijzigingen.lees(klant.pk)
             self.klant_oud = representatie(klant, herkomst.basis_url)
-            self.partij_oud = partij(klant, ctx)
+            self.partij_oud = _partij(klant, ctx)
 
-    def leg_vast(self, klant: Klant | int, *, nieuw: bool = False) -> None:
-        """``klant``: the klant or its pk (read here as it is now)."""
-        if self.herkomst is None:
-            return
-        klant = wijzigingen.lees(klant if isinstance(klant, int) else klant.pk)
-        actie = C.create if nieuw else C.partial_update
-        # the records of both APIs in one statement
-        bundel = Bundel()
-        wijzigingen.leg_vast(
-            actie,
-            klant,
-            oud=None if nieuw else self.klant_oud,
-            nieuw=representatie(klant, self.herkomst.basis_url),
-            herkomst=self.herkomst,
-            bundel=bundel,
-        )
-        leg_partij_vast(
-            actie,
-            klant,
-            oud=None if nieuw else self.partij_oud,
-            nieuw=partij(klant, self.ctx),
-            herkomst=self.herkomst,
-            bundel=bundel,
-        )
-        bundel.voeg_in()
+    def leg_vast(
+        self, klant: Klant | int, *, nieuw: bool = False, bundel: Bundel | None = None
+    ) -> None:
+        """``klant``: the klant (represented from memory when its partij rows are there) or
+        its pk (read here as it is now). ``bundel``: the write's rows, inserted with the
+        records (by the caller when given, else here)."""
+        eigen = bundel is None
+        bundel = Bundel() if eigen else bundel
+        if self.herkomst is not None:
+            if not partijstand.in_geheugen(klant if isinstance(klant, Klant) else None):
+                bundel.voeg_in()  # what is read next includes the write's rows
+                klant = wijzigingen.lees(klant if isinstance(klant, int) else klant.pk)
+            actie = C.create if nieuw else C.partial_update
+            # the records of both APIs in one statement
+            wijzigingen.leg_vast(
+                actie,
+                klant,
+                oud=None if nieuw else self.klant_oud,
+                nieuw=representatie(klant, self.herkomst.basis_url),
+                herkomst=self.herkomst,
+                bundel=bundel,
+            )
+            leg_partij_vast(
+                actie,
+                klant,
+                oud=None if nieuw else self.partij_oud,
+                nieuw=_partij(klant, self.ctx),
+                herkomst=self.herkomst,
+                bundel=bundel,
+            )
+        if eigen:
+            bundel.voeg_in()
+
+
+def _partij(klant: Klant, ctx: KIContext) -> dict:
+    return partij_data(klant, ctx) if partijstand.in_geheugen(klant) else partij(klant, ctx)
 
 
 def _ctx(herkomst: Herkomst | None) -> KIContext:
@@ -542,7 +555,13 @@ def verwijder_partij(klant: Klant, *, herkomst: Herkomst | None = None) -> None:
 
 
 def _vergrendel_partij(klant: Klant | None) -> Klant | None:
-    return wijzigingen.vergrendel(klant.pk) if klant is not None else None
+    """The partij locked with its partij rows in memory (``partijstand``): ``klant`` itself
+    when the view locked it so in this write."""
+    if klant is None:
+        return None
+    if is_vergrendeld(klant) and partijstand.in_geheugen(klant):
+        return klant
+    return partijstand.vergrendel(klant.pk)
 
 
 @schrijfactie
@@ -751,26 +770,64 @@ def wijzig_identificator(
 # --- digitale adressen --------------------------------------------------------------------------
 
 
-def _standaard_naar_klant(klant: Klant, rij: DigitaalAdres) -> None:
-    """K8: the standaard address of a kind is the klant's Klanten API column."""
-    kolom = {
-        SoortDigitaalAdres.email: "emailadres",
-        SoortDigitaalAdres.telefoonnummer: "telefoonnummer",
-    }.get(rij.soort_digitaal_adres)
-    if kolom is None:
-        return
-    waarde = rij.adres if rij.is_standaard_adres else ""
-    if not rij.is_standaard_adres and getattr(klant, kolom) != rij.adres:
-        return
+_STANDAARD_KOLOM = {
+    SoortDigitaalAdres.email: "emailadres",
+    SoortDigitaalAdres.telefoonnummer: "telefoonnummer",
+}
+
+
+def _zet_klant_kolom(klant: Klant, kolom: str, waarde: str, bundel: Bundel | None) -> None:
     if getattr(klant, kolom) != waarde:
         setattr(klant, kolom, waarde)
-        klant.save(update_fields=[kolom, "gewijzigd_op"])
+        if bundel is not None:
+            bundel.werk_bij(klant, [kolom, "gewijzigd_op"])
+        else:
+            klant.save(update_fields=[kolom, "gewijzigd_op"])
+
+
+def _standaard_naar_klant(klant: Klant, rij: DigitaalAdres, bundel: Bundel | None = None) -> None:
+    """K8: the standaard address of a kind is the klant's Klanten API column."""
+    kolom = _STANDAARD_KOLOM.get(rij.soort_digitaal_adres)
+    if kolom is None:
+        return
+    if not rij.is_standaard_adres and getattr(klant, kolom) != rij.adres:
+        return
+    _zet_klant_kolom(klant, kolom, rij.adres if rij.is_standaard_adres else "", bundel)
 
 
 def _maak_standaard(klant: Klant, rij: DigitaalAdres) -> None:
+    """The other standaard address of the kind stops being one (no statement when the
+    klant's addresses in memory show none)."""
+    if partijstand.in_geheugen(klant):
+        andere = [
+            r
+            for r in partijstand.rijen(klant, "digitale_adressen")
+            if r.soort_digitaal_adres == rij.soort_digitaal_adres
+            and r.is_standaard_adres
+            and (r is not rij and (r.pk is None or r.pk != rij.pk))
+        ]
+        if not andere:
+            return
+        for ander in andere:
+            ander.is_standaard_adres = False
     DigitaalAdres.objects.filter(
         klant=klant, soort_digitaal_adres=rij.soort_digitaal_adres, is_standaard_adres=True
     ).exclude(pk=rij.pk).update(is_standaard_adres=False)
+
+
+def _adres_rij(klant: Klant | None, pk) -> DigitaalAdres | None:
+    """An address, locked (after its klant), in place of the one in the klant's memory."""
+    rij = (
+        DigitaalAdres.objects.select_for_update(of=("self",))
+        .select_related("klant", "betrokkene")
+        .filter(pk=pk)
+        .first()
+    )
+    if rij is not None and partijstand.in_geheugen(klant):
+        partijstand.haal_weg(klant, "digitale_adressen", rij)
+        if rij.klant_id == klant.pk:
+            partijstand.voeg_toe(klant, "digitale_adressen", rij)
+    return rij
 
 
 @schrijfactie
@@ -799,11 +856,16 @@ def maak_digitaal_adres(
     norm = normaliseer_adres(soort, data["adres"])
     rij = None
     if klant is not None:
-        rij = (
-            DigitaalAdres.objects.select_for_update()
-            .filter(klant=klant, soort_digitaal_adres=soort, adres_genormaliseerd=norm)
-            .first()
+        bestaand = next(
+            (
+                r
+                for r in partijstand.rijen(klant, "digitale_adressen")
+                if r.soort_digitaal_adres == soort and r.adres_genormaliseerd == norm
+            ),
+            None,
         )
+        if bestaand is not None:
+            rij = _adres_rij(klant, bestaand.pk)
     nieuw = rij is None
     if nieuw:
         rij = DigitaalAdres(klant=klant, geregistreerd_door=geregistreerd_door)
@@ -827,24 +889,28 @@ def maak_digitaal_adres(
         _maak_standaard(klant, rij)
     if "is_standaard_adres" in data or nieuw:
         rij.is_standaard_adres = standaard
-    rij.save()
-    _na_adres(klant, rij, opname, herkomst, ctx, nieuw=nieuw)
+    if klant is None:
+        rij.save()
+        if herkomst is not None:
+            leg_los_vast(
+                DIGITAALADRES,
+                C.create if nieuw else C.partial_update,
+                oud=None,
+                nieuw=digitaal_adres_data(rij, ctx),
+                herkomst=herkomst,
+            )
+        return rij
+    # the address, the klant's column and the records in one statement
+    bundel = Bundel()
+    if nieuw:
+        bundel.rijen.append(rij)
+    else:
+        bundel.werk_bij(rij)
+    partijstand.voeg_toe(klant, "digitale_adressen", rij)
+    _standaard_naar_klant(klant, rij, bundel)
+    opname.leg_vast(klant, bundel=bundel)
+    bundel.voeg_in()
     return rij
-
-
-def _na_adres(klant, rij, opname, herkomst, ctx, *, nieuw: bool, oud_los=None) -> None:
-    if klant is not None:
-        _standaard_naar_klant(klant, rij)
-        opname.leg_vast(klant)
-    elif herkomst is not None:
-        rij = DigitaalAdres.objects.select_related("klant", "betrokkene").get(pk=rij.pk)
-        leg_los_vast(
-            DIGITAALADRES,
-            C.create if nieuw else C.partial_update,
-            oud=oud_los,
-            nieuw=digitaal_adres_data(rij, ctx),
-            herkomst=herkomst,
-        )
 
 
 @schrijfactie
@@ -857,20 +923,20 @@ def wijzig_digitaal_adres(
     herkomst: Herkomst | None = None,
 ) -> DigitaalAdres:
     """PATCH/PUT of an address (Open Forms: ``isStandaardAdres``). ``klant``: the new
-    ``verstrektDoorPartij`` when given (``...`` for unchanged)."""
-    huidige = Klant.objects.filter(pk=rij.klant_id).first() if rij.klant_id else None
-    doel = huidige if klant is ... else klant
-    for k in sorted(
-        {k.pk: k for k in (huidige, doel) if k is not None}.values(), key=lambda k: k.pk
-    ):
-        wijzigingen.vergrendel(k.pk)
-    rij = (
-        DigitaalAdres.objects.select_for_update(of=("self",))
-        .select_related("klant", "betrokkene")
-        .get(pk=rij.pk)
-    )
+    ``verstrektDoorPartij`` when given (``...`` for unchanged). The klant rows first (in one
+    order, with their partij rows), then the address."""
+    pks = {rij.klant_id} if rij.klant_id else set()
+    if klant is not ... and klant is not None:
+        pks.add(klant.pk)
+    gegeven = {klant.pk: klant} if klant not in (None, ...) else {}
+    vergrendeld = {pk: _vergrendel_partij(gegeven.get(pk) or Klant(pk=pk)) for pk in sorted(pks)}
+    huidige = vergrendeld.get(rij.klant_id)
+    rij = _adres_rij(huidige, rij.pk)
+    if rij is None:
+        raise DigitaalAdres.DoesNotExist
+    doel = huidige if klant is ... else (vergrendeld[klant.pk] if klant is not None else None)
     ctx = _ctx(herkomst)
-    opnames = {k.pk: _Opname(k, herkomst, ctx) for k in (huidige, doel) if k is not None}
+    opnames = {pk: _Opname(k, herkomst, ctx) for pk, k in vergrendeld.items()}
     oud_los = digitaal_adres_data(rij, ctx) if rij.klant_id is None and doel is None else None
     if doel is not None and doel.anker:
         raise fout(
@@ -881,18 +947,16 @@ def wijzig_digitaal_adres(
     soort = data.get("soort_digitaal_adres", rij.soort_digitaal_adres)
     adres = data.get("adres", rij.adres)
     norm = normaliseer_adres(soort, adres)
-    if (
-        doel is not None
-        and DigitaalAdres.objects.filter(
-            klant=doel, soort_digitaal_adres=soort, adres_genormaliseerd=norm
-        )
-        .exclude(pk=rij.pk)
-        .exists()
+    if doel is not None and any(
+        r.soort_digitaal_adres == soort and r.adres_genormaliseerd == norm and r.pk != rij.pk
+        for r in partijstand.rijen(doel, "digitale_adressen")
     ):
         raise fout("adres", "De partij heeft dit adres al.", "unique")
     if norm != rij.adres_genormaliseerd or soort != rij.soort_digitaal_adres:
         rij.verificatie_datum = None  # K8
     was_standaard = rij.is_standaard_adres
+    if huidige is not None and doel is not huidige:
+        partijstand.haal_weg(huidige, "digitale_adressen", rij)
     rij.klant = doel
     rij.soort_digitaal_adres, rij.adres, rij.adres_genormaliseerd = soort, adres, norm
     for veld in ("omschrijving", "referentie"):
@@ -908,28 +972,32 @@ def wijzig_digitaal_adres(
         rij.is_standaard_adres = False if doel is None or not partial else rij.is_standaard_adres
     if rij.is_standaard_adres:
         _maak_standaard(doel, rij)
-    rij.save()
-    if huidige is not None and (doel is None or huidige.pk != doel.pk or was_standaard):
-        klant_nu = Klant.objects.get(pk=huidige.pk)
-        kolom = {
-            SoortDigitaalAdres.email: "emailadres",
-            SoortDigitaalAdres.telefoonnummer: "telefoonnummer",
-        }
-        # a standaard address that left the partij, or stopped being standaard
-        for soort_waarde, naam in kolom.items():
-            heeft = DigitaalAdres.objects.filter(
-                klant=klant_nu, soort_digitaal_adres=soort_waarde, is_standaard_adres=True
-            ).first()
-            waarde = heeft.adres if heeft is not None else ""
-            if getattr(klant_nu, naam) != waarde:
-                setattr(klant_nu, naam, waarde)
-                klant_nu.save(update_fields=[naam, "gewijzigd_op"])
+    if doel is None:
+        rij.save()
+    else:
+        partijstand.voeg_toe(doel, "digitale_adressen", rij)
+    # the address, the klanten's columns and the records in one statement
+    bundel = Bundel()
     if doel is not None:
-        _standaard_naar_klant(Klant.objects.get(pk=doel.pk), rij)
+        bundel.werk_bij(rij)
+    if huidige is not None and (doel is None or huidige.pk != doel.pk or was_standaard):
+        # a standaard address that left the partij, or stopped being standaard
+        for soort_waarde, naam in _STANDAARD_KOLOM.items():
+            heeft = next(
+                (
+                    r
+                    for r in partijstand.rijen(huidige, "digitale_adressen")
+                    if r.soort_digitaal_adres == soort_waarde and r.is_standaard_adres
+                ),
+                None,
+            )
+            _zet_klant_kolom(huidige, naam, heeft.adres if heeft is not None else "", bundel)
+    if doel is not None:
+        _standaard_naar_klant(doel, rij, bundel)
     for pk, opname in opnames.items():
-        opname.leg_vast(pk)
+        opname.leg_vast(vergrendeld[pk], bundel=bundel)
+    bundel.voeg_in()
     if oud_los is not None and herkomst is not None:
-        rij = DigitaalAdres.objects.select_related("klant", "betrokkene").get(pk=rij.pk)
         leg_los_vast(
             DIGITAALADRES,
             C.partial_update if partial else C.update,

@@ -30,7 +30,7 @@ from rest_framework.exceptions import ErrorDetail, PermissionDenied, ValidationE
 from rest_framework.response import Response
 
 from klanten.api.request_context import herkomst
-from klanten.datamodel import evidence, partijservices, rules
+from klanten.datamodel import evidence, partijservices, partijstand, rules, transactions
 from klanten.datamodel.klantcontacten import Betrokkene
 from klanten.datamodel.models import Klant, KlantbeeldVerzoek
 from klanten.datamodel.partijen import DigitaalAdres, PartijIdentificator, normaliseer_adres
@@ -180,6 +180,30 @@ def bewijs_voor(request, soort: str, object_id: str) -> rules.Bewijs | None:
     except rules.RuleViolation as exc:
         raise regel_fout(exc) from exc
     return bewijs
+
+
+def _partij(ctx, uuid, *, vergrendel: bool = False) -> Klant | None:
+    """The partij a client refers to (one it may read by uuid), or None; ``vergrendel``:
+    locked with its partij rows, in the write transaction (``partijstand``)."""
+    partijen = Klant.objects.filter(partij_per_uuid(ctx))
+    if vergrendel:
+        return partijstand.vergrendel_uit(partijen, uuid=uuid)
+    return partijen.filter(uuid=uuid).first()
+
+
+def _schrijf(write, *args, **kwargs):
+    """A write of the services as one write transaction (``api_schrijfactie``: the rows the
+    view locks are not locked again): a rule it breaks is the API's error, a row gone 404."""
+    try:
+        return transactions.api_schrijfactie(write, *args, **kwargs)
+    except rules.RuleViolation as exc:
+        raise regel_fout(exc) from exc
+    except (
+        Klant.DoesNotExist,
+        DigitaalAdres.DoesNotExist,
+        PartijIdentificator.DoesNotExist,
+    ) as exc:
+        raise Http404 from exc
 
 
 # --- partijen -------------------------------------------------------------------------------------
@@ -598,14 +622,15 @@ class DigitaalAdresViewSet(KlantinteractiesViewSet):
         )
         logger.info("digitaal_adres_zoekvraag", applicatie=wie.applicatie_id, aantal=aantal)
 
-    def _verwijzingen(self, attrs: dict, *, partial: bool):
+    def _verwijzingen(self, attrs: dict, *, partial: bool, vergrendel: bool = False):
+        """``vergrendel``: the partij locked with its partij rows (in the write transaction)."""
         ctx = self.ctx()
         klant = ...
         if "verstrekt_door_partij" in attrs or not partial:
             ref = attrs.get("verstrekt_door_partij")
             klant = None
             if ref:
-                klant = Klant.objects.filter(partij_per_uuid(ctx)).filter(uuid=ref["uuid"]).first()
+                klant = _partij(ctx, ref["uuid"], vergrendel=vergrendel)
                 if klant is None:
                     raise fout("verstrektDoorPartij", "De partij bestaat niet.", "does_not_exist")
         betrokkene = None
@@ -629,20 +654,18 @@ class DigitaalAdresViewSet(KlantinteractiesViewSet):
         serializer = DigitaalAdresSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         attrs = serializer.validated_data
-        klant, betrokkene = self._verwijzingen(attrs, partial=False)
-        try:
-            rij = partijservices.maak_digitaal_adres(
+
+        def schrijf():
+            klant, betrokkene = self._verwijzingen(attrs, partial=False, vergrendel=True)
+            return partijservices.maak_digitaal_adres(
                 attrs,
                 klant=klant,
                 betrokkene=betrokkene,
                 geregistreerd_door=self.ctx().applicatie_uuid,
                 herkomst=herkomst(request),
             )
-        except rules.RuleViolation as exc:
-            raise regel_fout(exc) from exc
-        return self.aangemaakt(
-            DigitaalAdres.objects.select_related("klant", "betrokkene").get(pk=rij.pk)
-        )
+
+        return self.aangemaakt(_schrijf(schrijf))
 
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
@@ -651,18 +674,15 @@ class DigitaalAdresViewSet(KlantinteractiesViewSet):
         serializer.is_valid(raise_exception=True)
         attrs = serializer.validated_data
         klant, _betrokkene = self._verwijzingen(attrs, partial=partial)
-        try:
-            rij = partijservices.wijzig_digitaal_adres(
-                rij, attrs, partial=partial, klant=klant, herkomst=herkomst(request)
-            )
-        except rules.RuleViolation as exc:
-            raise regel_fout(exc) from exc
-        except DigitaalAdres.DoesNotExist as exc:
-            raise Http404 from exc
-        return self.toon(
-            DigitaalAdres.objects.select_related("klant", "betrokkene").get(pk=rij.pk),
-            expand_lezen=False,
+        rij = _schrijf(
+            partijservices.wijzig_digitaal_adres,
+            rij,
+            attrs,
+            partial=partial,
+            klant=klant,
+            herkomst=herkomst(request),
         )
+        return self.toon(rij, expand_lezen=False)
 
     def partial_update(self, request, *args, **kwargs):
         kwargs["partial"] = True
