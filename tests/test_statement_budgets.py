@@ -412,7 +412,12 @@ def test_ki_create_partij_identificator(ki):
             "codeRegister": "hr",
         },
     }
-    ki_counted(lambda: ki.post_json(f"{KI_BASE}/partij-identificatoren", body), 201, 27)
+    response, _, before = ki_counted(
+        lambda: ki.post_json(f"{KI_BASE}/partij-identificatoren", body), 201, 8
+    )
+    # a trusted asserter's KvK number validates the organisatie: the klant's record too
+    ki_records(ki, before, response, partij=partij["uuid"], aantal=2)
+    assert Klant.objects.get(uuid=partij["uuid"]).gevalideerd
 
 
 def test_ki_create_klantcontact(ki):

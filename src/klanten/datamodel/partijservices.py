@@ -583,7 +583,7 @@ def maak_identificator(
     ctx = _ctx(herkomst)
     opname = _Opname(klant, herkomst, ctx)
     _controleer_identificator(ident, klant, bronorganisatie)
-    rij = PartijIdentificator.objects.create(
+    rij = PartijIdentificator(
         bronorganisatie=klant.bronorganisatie if klant else bronorganisatie,
         klant=klant,
         code_register=ident.code_register,
@@ -594,32 +594,83 @@ def maak_identificator(
         sub_identificator_van=ident.sub_identificator_van,
         geregistreerd_door=geregistreerd_door,
     )
-    if klant is not None:
-        _identificatie_van_klant(klant, rij)
-        _subject_van_partij(klant, rij, bewijs, herkomst)
-        opname.leg_vast(klant)
-    elif herkomst is not None:
-        rij = PartijIdentificator.objects.select_related("sub_identificator_van").get(pk=rij.pk)
-        leg_los_vast(
-            PARTIJIDENTIFICATOR,
-            C.create,
-            oud=None,
-            nieuw=identificator_data(rij, ctx),
-            herkomst=herkomst,
-        )
+    if klant is None:
+        rij.save(force_insert=True)
+        if herkomst is not None:
+            leg_los_vast(
+                PARTIJIDENTIFICATOR,
+                C.create,
+                oud=None,
+                nieuw=identificator_data(rij, ctx),
+                herkomst=herkomst,
+            )
+        return rij
+    # the identifier, what it changes of the klant and the records in one statement
+    bundel = Bundel(rij)
+    partijstand.voeg_toe(klant, "partij_identificatoren", rij)
+    _identificatie_van_klant(klant, rij, bundel)
+    _subject_van_partij(klant, rij, bewijs, herkomst, bundel)
+    opname.leg_vast(klant, bundel=bundel)
+    _voeg_in(bundel)
     return rij
+
+
+def _voeg_in(bundel: Bundel) -> None:
+    """The write's last statement; a klant validated for a BSN meanwhile by another write is
+    the rule's conflict (V6), as in ``services._valideer``."""
+    try:
+        bundel.voeg_in()
+    except IntegrityError as exc:
+        if "een_gevalideerde_klant_per_bsn" not in str(exc):
+            raise
+        raise services._duplicate(None) from exc
+
+
+def _identificatoren_in_stap(klant: Klant) -> bool:
+    """Whether the klant's identifiers in memory are those ``partijsync`` would make."""
+    gewenst = partijsync._gewenst(klant)
+    bestaand = {
+        r.code_soort_object_id: r.object_id
+        for r in partijstand.rijen(klant, "partij_identificatoren")
+    }
+    for soort in (*partijsync.BEHEERD, CodeSoortObjectId.kvk_nummer):
+        waarde = gewenst.get(soort)
+        if waarde is None:
+            if soort in partijsync.BEHEERD and soort in bestaand:
+                return False
+        elif bestaand.get(soort) != waarde:
+            return False
+    return True
+
+
+def _synchroniseer_identificatoren(klant: Klant, bundel: Bundel) -> None:
+    """K3: the identifiers follow the klant; nothing to read or write when those in memory
+    already do, else the write's rows so far are inserted and ``partijsync`` looks."""
+    if partijstand.in_geheugen(klant) and _identificatoren_in_stap(klant):
+        return
+    bundel.voeg_in()
+    partijsync.synchroniseer_identificatoren(klant)
+    partijstand.vergeet(klant)
 
 
 def _controleer_identificator(
     ident: Identificator, klant: Klant | None, bronorganisatie: str, zonder=None
 ) -> None:
     if klant is not None:
-        andere = PartijIdentificator.objects.filter(
-            klant=klant, code_soort_object_id=ident.code_soort_object_id
-        )
-        if zonder is not None:
-            andere = andere.exclude(pk=zonder.pk)
-        if andere.exists():
+        if partijstand.in_geheugen(klant):
+            heeft = any(
+                r.code_soort_object_id == ident.code_soort_object_id
+                and (zonder is None or r.pk != zonder.pk)
+                for r in partijstand.rijen(klant, "partij_identificatoren")
+            )
+        else:
+            andere = PartijIdentificator.objects.filter(
+                klant=klant, code_soort_object_id=ident.code_soort_object_id
+            )
+            if zonder is not None:
+                andere = andere.exclude(pk=zonder.pk)
+            heeft = andere.exists()
+        if heeft:
             raise fout(
                 "identificeerdePartij",
                 "De partij heeft al een identificator van deze soort.",
@@ -653,7 +704,11 @@ def _controleer_identificator(
 
 
 def _subject_van_partij(
-    klant: Klant, rij: PartijIdentificator, bewijs: rules.Bewijs | None, herkomst
+    klant: Klant,
+    rij: PartijIdentificator,
+    bewijs: rules.Bewijs | None,
+    herkomst,
+    bundel: Bundel | None = None,
 ) -> None:
     """K4/K5 for an identifier attached to a partij (KISS and Open Inwoner attach them after
     creating the partij): with evidence the partij is validated for it (V4/V5); without, a BSN
@@ -665,8 +720,14 @@ def _subject_van_partij(
     if bewijs is not None:
         identiteit = services.klant_identiteit(klant) or rules.Identiteit(sleutel, rij.object_id)
         services._valideer(
-            klant, _bewijs_voor(bewijs, identiteit), _actor(herkomst), mode="reconfirm"
+            klant,
+            _bewijs_voor(bewijs, identiteit),
+            _actor(herkomst),
+            mode="reconfirm",
+            bundel=bundel,
         )
+        if bundel is not None:
+            _synchroniseer_identificatoren(klant, bundel)
         return
     if sleutel != SleutelType.bsn or klant.anker:
         return
@@ -688,10 +749,16 @@ def _subject_van_partij(
     klant.anker = True
     klant.gevalideerde_sleutel_type = SleutelType.bsn
     klant.gevalideerde_sleutel = rij.object_id
-    klant.save(update_fields=["anker", "gevalideerde_sleutel_type", "gevalideerde_sleutel"])
+    velden = ["anker", "gevalideerde_sleutel_type", "gevalideerde_sleutel"]
+    if bundel is not None:
+        bundel.werk_bij(klant, velden)
+    else:
+        klant.save(update_fields=velden)
 
 
-def _identificatie_van_klant(klant: Klant, rij: PartijIdentificator) -> None:
+def _identificatie_van_klant(
+    klant: Klant, rij: PartijIdentificator, bundel: Bundel | None = None
+) -> None:
     """An identifier the Klanten API shows (bsn, rsin, vestigingsnummer) is the klant's
     identification there too (K3), when the klant has no other subject type."""
     verwacht = {
@@ -705,8 +772,10 @@ def _identificatie_van_klant(klant: Klant, rij: PartijIdentificator) -> None:
         return
     veld = partijsync.KLANTEN_SOORTEN[verwacht][1]
     klant.subject_type = verwacht
-    services._opslaan(klant)
-    services._write_identificatie(klant, {veld: rij.object_id}, replace=False)
+    services._opslaan(klant)  # before its identification (the trigger checks the type)
+    services._write_identificatie(
+        klant, {veld: rij.object_id}, replace=False, nieuwe=bundel.rijen if bundel else None
+    )
 
 
 @schrijfactie

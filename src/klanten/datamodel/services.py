@@ -477,12 +477,12 @@ def _take_identity_from_evidence(
     klant: Klant, identiteit: rules.Identiteit, bundel: Bundel | None = None
 ) -> None:
     """V4: a klant without a subject identifier takes it from the evidence (``bundel``: the
-    klant row is saved by the caller, the identification row goes into it)."""
+    identification row goes into it; the subject type is written first, as the trigger on
+    the identification checks it)."""
     subject_type = rules.subject_type_for(identiteit)
     if klant.subject_type is None:
         klant.subject_type = subject_type
-        if bundel is None:
-            klant.save(update_fields=["subject_type", "gewijzigd_op"])
+        klant.save(update_fields=["subject_type", "gewijzigd_op"])
     model = IDENTIFICATIE_MODEL[subject_type]
     attr = IDENTIFICATIE_ATTR[subject_type]
     row = _relatie(klant, attr)

@@ -408,7 +408,7 @@ class PartijIdentificatorViewSet(KlantinteractiesViewSet):
             return rijen.filter(los | Q(klant__in=Klant.objects.filter(partij_zoekbaar())))
         return rijen.filter(los | Q(klant__in=Klant.objects.filter(partij_per_uuid(ctx))))
 
-    def _lees(self, attrs: dict):
+    def _lees(self, attrs: dict, *, vergrendel: bool = False):
         groep = attrs["partij_identificator"]
         sub = None
         if attrs.get("sub_identificator_van"):
@@ -421,10 +421,8 @@ class PartijIdentificatorViewSet(KlantinteractiesViewSet):
                 )
         klant = None
         if attrs.get("identificeerde_partij"):
-            klant = (
-                Klant.objects.filter(partij_per_uuid(self.ctx()))
-                .filter(uuid=attrs["identificeerde_partij"]["uuid"])
-                .first()
+            klant = _partij(
+                self.ctx(), attrs["identificeerde_partij"]["uuid"], vergrendel=vergrendel
             )
             if klant is None:
                 raise fout("identificeerdePartij", "De partij bestaat niet.", "does_not_exist")
@@ -451,9 +449,10 @@ class PartijIdentificatorViewSet(KlantinteractiesViewSet):
     def create(self, request, *args, **kwargs):
         serializer = PartijIdentificatorSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        ident, klant = self._lees(serializer.validated_data)
-        try:
-            rij = partijservices.maak_identificator(
+
+        def schrijf():
+            ident, klant = self._lees(serializer.validated_data, vergrendel=True)
+            return partijservices.maak_identificator(
                 ident,
                 klant,
                 bronorganisatie=bronorganisatie(),
@@ -461,13 +460,8 @@ class PartijIdentificatorViewSet(KlantinteractiesViewSet):
                 bewijs=self._bewijs(ident, klant),
                 herkomst=herkomst(request),
             )
-        except rules.RuleViolation as exc:
-            raise regel_fout(exc) from exc
-        return self.aangemaakt(
-            PartijIdentificator.objects.select_related("klant", "sub_identificator_van").get(
-                pk=rij.pk
-            )
-        )
+
+        return self.aangemaakt(_schrijf(schrijf))
 
     def update(self, request, *args, **kwargs):
         rij = self.object_of_404()
