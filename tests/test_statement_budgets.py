@@ -357,7 +357,10 @@ def test_ki_create_partij(ki):
             }
         ],
     }
-    ki_counted(lambda: ki.post_json(f"{KI_BASE}/partijen", body), 201, 32)
+    response, _, before = ki_counted(lambda: ki.post_json(f"{KI_BASE}/partijen", body), 201, 9)
+    # validated with the trusted asserter's evidence: the partij's and the klant's record
+    ki_records(ki, before, response, partij=response.json()["uuid"], aantal=2)
+    assert Klant.objects.get(uuid=response.json()["uuid"]).gevalideerd
 
 
 def test_ki_create_digitaal_adres(ki):

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Q
 from vng_api_common.constants import CommonResourceAction
 
@@ -269,12 +269,17 @@ _KI_KOLOMMEN = (
 )
 
 
-def _zet_ki_kolommen(klant: Klant, gegevens: PartijGegevens) -> None:
-    for kolom in _KI_KOLOMMEN:
-        if kolom in gegevens.velden:
-            setattr(klant, kolom, gegevens.velden[kolom])
+def _ki_kolommen(gegevens: PartijGegevens) -> dict:
+    """The klant's Klantinteracties columns of the input (set before its insert)."""
+    kolommen = {k: gegevens.velden[k] for k in _KI_KOLOMMEN if k in gegevens.velden}
     if gegevens.soort_partij == SoortPartij.contactpersoon:
-        klant.soort_partij = SoortPartij.contactpersoon
+        kolommen["soort_partij"] = SoortPartij.contactpersoon
+    return kolommen
+
+
+def _zet_ki_kolommen(klant: Klant, gegevens: PartijGegevens) -> None:
+    for kolom, waarde in _ki_kolommen(gegevens).items():
+        setattr(klant, kolom, waarde)
     if gegevens.correspondentieadres is not None:
         adres = getattr(klant, "adres", None)
         if adres is not None:
@@ -284,50 +289,53 @@ def _zet_ki_kolommen(klant: Klant, gegevens: PartijGegevens) -> None:
     klant.save()
 
 
-def _koppel_identificatoren(klant: Klant, gegevens: PartijGegevens) -> None:
-    """Attach the given identifiers: existing ones (by uuid) and the kinds the Klanten
-    identification does not hold (a KvK number)."""
+def _koppel_identificatoren(klant: Klant, gegevens: PartijGegevens, bundel: Bundel) -> None:
+    """Attach the given identifiers to a new klant: existing ones (by uuid) and the kinds the
+    Klanten API identification does not hold (a KvK number, inserted with ``bundel``)."""
+    rijen = partijstand.rijen(klant, "partij_identificatoren")
     for ident in gegevens.identificatoren:
-        if ident.uuid is not None:
-            rij = PartijIdentificator.objects.select_for_update().filter(uuid=ident.uuid).first()
-            if rij is None:
-                raise fout(
-                    "partijIdentificatoren.uuid", "De identificator bestaat niet.", "does_not_exist"
-                )
-            if rij.klant_id not in (None, klant.pk):
-                raise fout(
-                    "partijIdentificatoren.uuid",
-                    "De identificator hoort bij een andere partij.",
-                    "unique",
-                )
-            bestaand = PartijIdentificator.objects.filter(
-                klant=klant, code_soort_object_id=ident.code_soort_object_id
-            ).exclude(pk=rij.pk)
-            bestaand.delete()
-            rij.klant = klant
-            rij.code_register = ident.code_register
-            rij.code_objecttype = ident.code_objecttype
-            rij.code_soort_object_id = ident.code_soort_object_id
-            rij.object_id = ident.object_id
-            rij.andere_partij_identificator = ident.andere_partij_identificator
-            rij.sub_identificator_van = ident.sub_identificator_van
-            rij.save()
-            continue
-        if PartijIdentificator.objects.filter(
-            klant=klant, code_soort_object_id=ident.code_soort_object_id
-        ).exists():
-            continue  # made from the identification by partijsync
-        PartijIdentificator.objects.create(
-            bronorganisatie=klant.bronorganisatie,
-            klant=klant,
-            code_register=ident.code_register,
-            code_objecttype=ident.code_objecttype,
-            code_soort_object_id=ident.code_soort_object_id,
-            object_id=ident.object_id,
-            andere_partij_identificator=ident.andere_partij_identificator,
-            sub_identificator_van=ident.sub_identificator_van,
-            geregistreerd_door=gegevens.geregistreerd_door,
+        gemaakt = next(
+            (r for r in rijen if r.code_soort_object_id == ident.code_soort_object_id), None
         )
+        if ident.uuid is None:
+            if gemaakt is None:  # else made from the identification by partijsync
+                rij = PartijIdentificator(
+                    bronorganisatie=klant.bronorganisatie,
+                    klant=klant,
+                    code_register=ident.code_register,
+                    code_objecttype=ident.code_objecttype,
+                    code_soort_object_id=ident.code_soort_object_id,
+                    object_id=ident.object_id,
+                    andere_partij_identificator=ident.andere_partij_identificator,
+                    sub_identificator_van=ident.sub_identificator_van,
+                    geregistreerd_door=gegevens.geregistreerd_door,
+                )
+                bundel.rijen.append(rij)
+                partijstand.voeg_toe(klant, "partij_identificatoren", rij)
+            continue
+        rij = PartijIdentificator.objects.select_for_update().filter(uuid=ident.uuid).first()
+        if rij is None:
+            raise fout(
+                "partijIdentificatoren.uuid", "De identificator bestaat niet.", "does_not_exist"
+            )
+        if rij.klant_id not in (None, klant.pk):
+            raise fout(
+                "partijIdentificatoren.uuid",
+                "De identificator hoort bij een andere partij.",
+                "unique",
+            )
+        if gemaakt is not None:  # the one made from the identification: not inserted yet
+            bundel.rijen[:] = [r for r in bundel.rijen if r is not gemaakt]
+            partijstand.haal_weg(klant, "partij_identificatoren", gemaakt)
+        rij.klant = klant
+        rij.code_register = ident.code_register
+        rij.code_objecttype = ident.code_objecttype
+        rij.code_soort_object_id = ident.code_soort_object_id
+        rij.object_id = ident.object_id
+        rij.andere_partij_identificator = ident.andere_partij_identificator
+        rij.sub_identificator_van = ident.sub_identificator_van
+        bundel.werk_bij(rij)
+        partijstand.voeg_toe(klant, "partij_identificatoren", rij)
 
 
 def _koppel_adressen(klant: Klant, adressen: list[DigitaalAdres]) -> None:
@@ -368,29 +376,21 @@ def _zet_voorkeur(klant: Klant, voorkeur: DigitaalAdres | None) -> None:
     _standaard_naar_klant(klant, rij)
 
 
-def _gevalideerde(bronorganisatie: str, sleutel_type: str, waarde: str) -> Klant | None:
-    return (
+def _voor_bsn(bronorganisatie: str, bsn: str) -> tuple[Klant | None, Klant | None]:
+    """The validated klant and the anchor (K5) of a BSN, locked in one statement."""
+    klanten = list(
         Klant.objects.select_for_update()
         .filter(
+            Q(gevalideerd=True) | Q(anker=True),
             bronorganisatie=bronorganisatie,
-            gevalideerd=True,
-            gevalideerde_sleutel_type=sleutel_type,
-            gevalideerde_sleutel=waarde,
-        )
-        .first()
-    )
-
-
-def _anker(bronorganisatie: str, bsn: str) -> Klant | None:
-    return (
-        Klant.objects.select_for_update()
-        .filter(
-            bronorganisatie=bronorganisatie,
-            anker=True,
             gevalideerde_sleutel_type=SleutelType.bsn,
             gevalideerde_sleutel=bsn,
         )
-        .first()
+        .order_by("pk")
+    )
+    return (
+        next((k for k in klanten if k.gevalideerd), None),
+        next((k for k in klanten if k.anker), None),
     )
 
 
@@ -429,10 +429,9 @@ def maak_partij(
     org = gegevens.bronorganisatie
 
     if sleutel is not None and sleutel.code_soort_object_id == CodeSoortObjectId.bsn:
-        bestaand = _gevalideerde(org, SleutelType.bsn, sleutel.object_id)
+        bestaand, anker = _voor_bsn(org, sleutel.object_id)
         if bestaand is not None:
             return bestaand, False
-        anker = _anker(org, sleutel.object_id)
         if anker is not None:
             if bewijs is None:
                 return anker, False
@@ -454,42 +453,82 @@ def maak_partij(
     elif gegevens.soort_partij == SoortPartij.organisatie and bewijs is not None:
         bewijs = None
 
-    klant = services._maak(_klanten_data(gegevens, sleutel))
-    _zet_ki_kolommen(klant, gegevens)
-    _koppel_identificatoren(klant, gegevens)
-    if sleutel is not None and bewijs is not None:
-        identiteit = services.klant_identiteit(klant) or rules.Identiteit(
-            partijsync.SLEUTEL_VOOR_SOORT[sleutel.code_soort_object_id], sleutel.object_id
-        )
-        bewijs = _bewijs_voor(bewijs, identiteit)
-        services._valideer(klant, bewijs, _actor(herkomst), mode="reconfirm")
-    elif sleutel is not None and sleutel.code_soort_object_id == CodeSoortObjectId.bsn:
+    kolommen = _ki_kolommen(gegevens)
+    if bewijs is None and sleutel is not None and sleutel.code_soort_object_id == "bsn":
         # K5: an unconfirmed anchor; a concurrent create of the same anchor wins
-        klant.anker = True
-        klant.gevalideerde_sleutel_type = SleutelType.bsn
-        klant.gevalideerde_sleutel = sleutel.object_id
-        try:
-            with transaction.atomic():
-                klant.save(
-                    update_fields=["anker", "gevalideerde_sleutel_type", "gevalideerde_sleutel"]
-                )
-        except IntegrityError as exc:
-            if "een_anker_per_bsn" not in str(exc):
-                raise
-            raise services_retry() from exc
-    if not klant.anker:
-        _koppel_adressen(klant, gegevens.adressen)
-        _zet_voorkeur(klant, gegevens.voorkeur)
-    partijsync.synchroniseer(klant)
-    _Opname(None, herkomst, ctx).leg_vast(klant, nieuw=True)
+        kolommen |= {
+            "anker": True,
+            "gevalideerde_sleutel_type": SleutelType.bsn,
+            "gevalideerde_sleutel": sleutel.object_id,
+        }
+    # the klant row (with its final columns, but for a validation), then its other rows and
+    # the records in one statement
+    bundel = Bundel()
+    try:
+        klant = services._maak(_klanten_data(gegevens, sleutel), bundel.rijen, kolommen)
+        partijstand.nieuw(
+            klant, [r for r in bundel.rijen if isinstance(r, PartijIdentificator)], adressen=[]
+        )
+        _koppel_identificatoren(klant, gegevens, bundel)
+        if sleutel is not None and bewijs is not None:
+            identiteit = services.klant_identiteit(klant) or rules.Identiteit(
+                partijsync.SLEUTEL_VOOR_SOORT[sleutel.code_soort_object_id], sleutel.object_id
+            )
+            bewijs = _bewijs_voor(bewijs, identiteit)
+            services._valideer(klant, bewijs, _actor(herkomst), mode="reconfirm", bundel=bundel)
+        if not klant.anker and (gegevens.adressen or gegevens.voorkeur):
+            bundel.voeg_in()
+            _koppel_adressen(klant, gegevens.adressen)
+            _zet_voorkeur(klant, gegevens.voorkeur)
+            partijstand.vergeet(klant)
+        _synchroniseer(klant, bundel)
+        _Opname(None, herkomst, ctx).leg_vast(klant, nieuw=True, bundel=bundel)
+        bundel.voeg_in()
+    except IntegrityError as exc:
+        if "een_anker_per_bsn" not in str(exc) and "een_gevalideerde_klant_per_bsn" not in str(exc):
+            raise
+        _opnieuw()
     return klant, True
 
 
-def services_retry():
-    """A concurrent create made the anchor first: the write is run again and finds it."""
+def _synchroniseer(klant: Klant, bundel: Bundel) -> None:
+    """K3/K8: the partij rows follow the klant; nothing to read or write when those in memory
+    already do, else the write's rows so far are inserted and ``partijsync`` looks."""
+    if (
+        partijstand.in_geheugen(klant)
+        and _identificatoren_in_stap(klant)
+        and all(
+            _standaard(klant, soort) == (getattr(klant, kolom) or "")
+            for soort, kolom in _STANDAARD_KOLOM.items()
+        )
+    ):
+        return
+    bundel.voeg_in()
+    partijsync.synchroniseer(klant)
+    partijstand.vergeet(klant)
+
+
+def _standaard(klant: Klant, soort: str) -> str:
+    """The standaard address of a kind in memory ("" when there is none)."""
+    return next(
+        (
+            r.adres
+            for r in partijstand.rijen(klant, "digitale_adressen")
+            if r.soort_digitaal_adres == soort and r.is_standaard_adres
+        ),
+        "",
+    )
+
+
+def _opnieuw():
+    """A concurrent create made the partij for the BSN first: the write transaction is
+    cancelled as a serialization failure, so it is run again and finds it."""
+    from django.db import OperationalError
     from psycopg.errors import SerializationFailure
 
-    return SerializationFailure("anker gelijktijdig aangemaakt")
+    raise OperationalError("partij gelijktijdig aangemaakt") from SerializationFailure(
+        "partij gelijktijdig aangemaakt"
+    )
 
 
 def _bewijs_voor(bewijs: rules.Bewijs, identiteit: rules.Identiteit) -> rules.Bewijs:
@@ -1052,15 +1091,7 @@ def wijzig_digitaal_adres(
     if huidige is not None and (doel is None or huidige.pk != doel.pk or was_standaard):
         # a standaard address that left the partij, or stopped being standaard
         for soort_waarde, naam in _STANDAARD_KOLOM.items():
-            heeft = next(
-                (
-                    r
-                    for r in partijstand.rijen(huidige, "digitale_adressen")
-                    if r.soort_digitaal_adres == soort_waarde and r.is_standaard_adres
-                ),
-                None,
-            )
-            _zet_klant_kolom(huidige, naam, heeft.adres if heeft is not None else "", bundel)
+            _zet_klant_kolom(huidige, naam, _standaard(huidige, soort_waarde), bundel)
     if doel is not None:
         _standaard_naar_klant(doel, rij, bundel)
     for pk, opname in opnames.items():

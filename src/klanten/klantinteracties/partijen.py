@@ -340,7 +340,9 @@ class PartijViewSet(KlantinteractiesViewSet):
             )
         except rules.RuleViolation as exc:
             raise regel_fout(exc) from exc
-        return self.aangemaakt(partij_queryset().get(pk=klant.pk))
+        if not partijstand.in_geheugen(klant):  # an existing partij (K5), or rows linked
+            klant = partij_queryset().get(pk=klant.pk)
+        return self.aangemaakt(klant)
 
     def destroy(self, request, *args, **kwargs):
         klant = self.object_of_404()
