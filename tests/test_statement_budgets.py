@@ -423,6 +423,62 @@ def test_ki_create_partij_identificator(ki):
     assert Klant.objects.get(uuid=partij["uuid"]).gevalideerd
 
 
+def test_ki_put_partij_identificator(ki):
+    """Not within a budget (no new write of issue 15's list): pinned."""
+    identificator = ki.post_json(
+        f"{KI_BASE}/partij-identificatoren",
+        {
+            "partijIdentificator": {
+                "codeObjecttype": "niet_natuurlijk_persoon",
+                "codeSoortObjectId": "kvk_nummer",
+                "objectId": "69599084",
+                "codeRegister": "hr",
+            },
+        },
+    ).json()
+    body = {
+        "anderePartijIdentificator": "hoofdvestiging",
+        "partijIdentificator": identificator["partijIdentificator"],
+    }
+    response, _, before = ki_counted(lambda: ki.put_json(identificator["url"], body), 200, 9)
+    assert response.json()["anderePartijIdentificator"] == "hoofdvestiging"
+    assert ki.get(identificator["url"]).json() == response.json()
+    assert records() == (before[0] + 1, before[1] + 1)
+
+
+def test_ki_put_digitaal_adres(ki):
+    """A PUT that moves the standaard address: pinned (the PATCH is the budgeted write)."""
+    adres = ki.post_json(
+        f"{KI_BASE}/digitaleadressen",
+        {
+            "verstrektDoorPartij": {"uuid": ki.partij["uuid"]},
+            "adres": "jan@example.nl",
+            "soortDigitaalAdres": "email",
+            "isStandaardAdres": True,
+        },
+    ).json()
+    body = {
+        "verstrektDoorPartij": {"uuid": ki.partij["uuid"]},
+        "adres": "jan.jansen@example.nl",
+        "soortDigitaalAdres": "email",
+        "isStandaardAdres": True,
+        "omschrijving": "thuis",
+    }
+    response, _, before = ki_counted(lambda: ki.put_json(adres["url"], body), 200, 8)
+    # the klant's e-mail address changed (K8); the partij shows the same references
+    ki_records(ki, before, response, partij=ki.partij["uuid"], aantal=1, klanten=True)
+
+
+def test_ki_delete_partij(ki):
+    """Not within a budget: Django's collection of the cascade (as the Klanten API DELETE)."""
+    _, statements, before = ki_counted(lambda: ki.delete(ki.partij["url"]), 204, 34)
+    assert not Klant.objects.filter(uuid=ki.partij["uuid"]).exists()
+    # one notification and one deletion record on each kanaal
+    assert records()[1] == before[1] + 2
+    acties = AuditTrail.objects.filter(resource_url__endswith=ki.partij["uuid"])
+    assert sorted(acties.values_list("bron", "actie")) == [("kc", "destroy"), ("ki", "destroy")]
+
+
 def test_ki_create_klantcontact(ki):
     ki_counted(lambda: ki.post_json(f"{KI_BASE}/klantcontacten", KI_KLANTCONTACT), 201, 7)
 

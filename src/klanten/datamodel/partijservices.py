@@ -52,6 +52,7 @@ from .partijrepresentatie import (
     identificator_data,
     partij,
     partij_data,
+    soort_partij,
 )
 from .partijwijzigingen import (
     DIGITAALADRES,
@@ -85,6 +86,17 @@ class Identificator:
     andere_partij_identificator: str = ""
     uuid: object = None
     sub_identificator_van: PartijIdentificator | None = None
+
+    def velden(self) -> dict:
+        """The identifier's columns (of a row made or replaced with it)."""
+        return {
+            "code_register": self.code_register,
+            "code_objecttype": self.code_objecttype,
+            "code_soort_object_id": self.code_soort_object_id,
+            "object_id": self.object_id,
+            "andere_partij_identificator": self.andere_partij_identificator,
+            "sub_identificator_van": self.sub_identificator_van,
+        }
 
 
 @dataclass
@@ -195,6 +207,17 @@ def _partij(klant: Klant, ctx: KIContext) -> dict:
     return partij_data(klant, ctx) if partijstand.in_geheugen(klant) else partij(klant, ctx)
 
 
+def _los_vastleggen(rij, actie: str, oud: dict | None, herkomst, ctx: KIContext) -> None:
+    """A change of an identifier or address that belongs to no partij: its own records."""
+    if herkomst is None:
+        return
+    if isinstance(rij, PartijIdentificator):
+        resource, nieuw = PARTIJIDENTIFICATOR, identificator_data(rij, ctx)
+    else:
+        resource, nieuw = DIGITAALADRES, digitaal_adres_data(rij, ctx)
+    leg_los_vast(resource, actie, oud=oud, nieuw=nieuw, herkomst=herkomst)
+
+
 def _ctx(herkomst: Herkomst | None) -> KIContext:
     return KIContext.van_herkomst(herkomst) if herkomst else KIContext.zonder_request()
 
@@ -302,13 +325,8 @@ def _koppel_identificatoren(klant: Klant, gegevens: PartijGegevens, bundel: Bund
                 rij = PartijIdentificator(
                     bronorganisatie=klant.bronorganisatie,
                     klant=klant,
-                    code_register=ident.code_register,
-                    code_objecttype=ident.code_objecttype,
-                    code_soort_object_id=ident.code_soort_object_id,
-                    object_id=ident.object_id,
-                    andere_partij_identificator=ident.andere_partij_identificator,
-                    sub_identificator_van=ident.sub_identificator_van,
                     geregistreerd_door=gegevens.geregistreerd_door,
+                    **ident.velden(),
                 )
                 bundel.rijen.append(rij)
                 partijstand.voeg_toe(klant, "partij_identificatoren", rij)
@@ -327,15 +345,15 @@ def _koppel_identificatoren(klant: Klant, gegevens: PartijGegevens, bundel: Bund
         if gemaakt is not None:  # the one made from the identification: not inserted yet
             bundel.rijen[:] = [r for r in bundel.rijen if r is not gemaakt]
             partijstand.haal_weg(klant, "partij_identificatoren", gemaakt)
-        rij.klant = klant
-        rij.code_register = ident.code_register
-        rij.code_objecttype = ident.code_objecttype
-        rij.code_soort_object_id = ident.code_soort_object_id
-        rij.object_id = ident.object_id
-        rij.andere_partij_identificator = ident.andere_partij_identificator
-        rij.sub_identificator_van = ident.sub_identificator_van
+        _vervang(rij, klant, ident)
         bundel.werk_bij(rij)
         partijstand.voeg_toe(klant, "partij_identificatoren", rij)
+
+
+def _vervang(rij: PartijIdentificator, klant: Klant | None, ident: Identificator) -> None:
+    rij.klant = klant
+    for veld, waarde in ident.velden().items():
+        setattr(rij, veld, waarde)
 
 
 def _koppel_adressen(klant: Klant, adressen: list[DigitaalAdres]) -> None:
@@ -576,7 +594,7 @@ def verwijder_partij(klant: Klant, *, herkomst: Herkomst | None = None) -> None:
 
     klant = Klant.objects.select_for_update().get(pk=klant.pk)
     ctx = _ctx(herkomst)
-    soort = partij(klant, ctx)["soortPartij"]
+    soort = soort_partij(klant)  # all the deletion record keeps of the partij
     services.verwijder_klanten([klant], herkomst)
     url = ctx.url("partijen", klant.uuid)
     if herkomst is not None:
@@ -625,24 +643,12 @@ def maak_identificator(
     rij = PartijIdentificator(
         bronorganisatie=klant.bronorganisatie if klant else bronorganisatie,
         klant=klant,
-        code_register=ident.code_register,
-        code_objecttype=ident.code_objecttype,
-        code_soort_object_id=ident.code_soort_object_id,
-        object_id=ident.object_id,
-        andere_partij_identificator=ident.andere_partij_identificator,
-        sub_identificator_van=ident.sub_identificator_van,
         geregistreerd_door=geregistreerd_door,
+        **ident.velden(),
     )
     if klant is None:
         rij.save(force_insert=True)
-        if herkomst is not None:
-            leg_los_vast(
-                PARTIJIDENTIFICATOR,
-                C.create,
-                oud=None,
-                nieuw=identificator_data(rij, ctx),
-                herkomst=herkomst,
-            )
+        _los_vastleggen(rij, C.create, None, herkomst, ctx)
         return rij
     # the identifier, what it changes of the klant and the records in one statement
     bundel = Bundel(rij)
@@ -849,13 +855,7 @@ def wijzig_identificator(
                 "gevalideerd-subject-ongewijzigd",
             )
     _controleer_identificator(ident, klant, rij.bronorganisatie, zonder=rij)
-    rij.klant = klant
-    rij.code_register = ident.code_register
-    rij.code_objecttype = ident.code_objecttype
-    rij.code_soort_object_id = ident.code_soort_object_id
-    rij.object_id = ident.object_id
-    rij.andere_partij_identificator = ident.andere_partij_identificator
-    rij.sub_identificator_van = ident.sub_identificator_van
+    _vervang(rij, klant, ident)
     rij.save()
     if klant is not None:
         klant = wijzigingen.vergrendel(klant.pk)
@@ -863,15 +863,8 @@ def wijzig_identificator(
         _subject_van_partij(klant, rij, bewijs, herkomst)
     for pk, opname in opnames.items():
         opname.leg_vast(pk)
-    if los_oud is not None and herkomst is not None:
-        rij = PartijIdentificator.objects.select_related("sub_identificator_van").get(pk=rij.pk)
-        leg_los_vast(
-            PARTIJIDENTIFICATOR,
-            C.update,
-            oud=los_oud,
-            nieuw=identificator_data(rij, ctx),
-            herkomst=herkomst,
-        )
+    if los_oud is not None:
+        _los_vastleggen(rij, C.update, los_oud, herkomst, ctx)
     return rij
 
 
@@ -999,14 +992,7 @@ def maak_digitaal_adres(
         rij.is_standaard_adres = standaard
     if klant is None:
         rij.save()
-        if herkomst is not None:
-            leg_los_vast(
-                DIGITAALADRES,
-                C.create if nieuw else C.partial_update,
-                oud=None,
-                nieuw=digitaal_adres_data(rij, ctx),
-                herkomst=herkomst,
-            )
+        _los_vastleggen(rij, C.create if nieuw else C.partial_update, None, herkomst, ctx)
         return rij
     # the address, the klant's column and the records in one statement
     bundel = Bundel()
@@ -1097,12 +1083,6 @@ def wijzig_digitaal_adres(
     for pk, opname in opnames.items():
         opname.leg_vast(vergrendeld[pk], bundel=bundel)
     bundel.voeg_in()
-    if oud_los is not None and herkomst is not None:
-        leg_los_vast(
-            DIGITAALADRES,
-            C.partial_update if partial else C.update,
-            oud=oud_los,
-            nieuw=digitaal_adres_data(rij, ctx),
-            herkomst=herkomst,
-        )
+    if oud_los is not None:
+        _los_vastleggen(rij, C.partial_update if partial else C.update, oud_los, herkomst, ctx)
     return rij

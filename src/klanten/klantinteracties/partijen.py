@@ -206,6 +206,19 @@ def _schrijf(write, *args, **kwargs):
         raise Http404 from exc
 
 
+def beschreven(**acties: str | tuple[str, str]):
+    """The schema's summary and description of each action (one text: both)."""
+    return extend_schema_view(
+        **{
+            actie: extend_schema(
+                summary=tekst if isinstance(tekst, str) else tekst[0],
+                description=tekst if isinstance(tekst, str) else tekst[1],
+            )
+            for actie, tekst in acties.items()
+        }
+    )
+
+
 # --- partijen -------------------------------------------------------------------------------------
 
 _NAAM_VELDEN = {
@@ -215,17 +228,11 @@ _NAAM_VELDEN = {
 }
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="Alle partijen opvragen.",
-        description="Alle partijen opvragen.",
-    ),
-    retrieve=extend_schema(
-        summary="Een specifiek partij opvragen.",
-        description="Een specifiek partij opvragen.",
-    ),
-    create=extend_schema(summary="Maak een partij aan.", description="Maak een partij aan."),
-    destroy=extend_schema(summary="Verwijder een partij.", description="Verwijder een partij."),
+@beschreven(
+    list="Alle partijen opvragen.",
+    retrieve="Een specifiek partij opvragen.",
+    create="Maak een partij aan.",
+    destroy="Verwijder een partij.",
 )
 class PartijViewSet(KlantinteractiesViewSet):
     serializer_class = PartijSerializer
@@ -371,23 +378,11 @@ def _camel_adres(adres: dict | None) -> dict | None:
 # --- partij-identificatoren -----------------------------------------------------------------------
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="Alle partij-identificatoren opvragen.",
-        description="Alle partij-identificatoren opvragen.",
-    ),
-    retrieve=extend_schema(
-        summary="Een specifiek partij-identificator opvragen.",
-        description="Een specifiek partij-identificator opvragen.",
-    ),
-    create=extend_schema(
-        summary="Maak een partij-identificator aan.",
-        description="Maak een partij-identificator aan.",
-    ),
-    update=extend_schema(
-        summary="Werk een partij-identificator in zijn geheel bij.",
-        description="Werk een partij-identificator in zijn geheel bij.",
-    ),
+@beschreven(
+    list="Alle partij-identificatoren opvragen.",
+    retrieve="Een specifiek partij-identificator opvragen.",
+    create="Maak een partij-identificator aan.",
+    update="Werk een partij-identificator in zijn geheel bij.",
 )
 class PartijIdentificatorViewSet(KlantinteractiesViewSet):
     serializer_class = PartijIdentificatorSerializer
@@ -489,28 +484,17 @@ class PartijIdentificatorViewSet(KlantinteractiesViewSet):
 # --- digitale adressen ----------------------------------------------------------------------------
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="Alle digitale adressen opvragen.",
-        description="Alle digitale adressen opvragen. `adres` zoekt exact (genormaliseerd) en "
+@beschreven(
+    list=(
+        "Alle digitale adressen opvragen.",
+        "Alle digitale adressen opvragen. `adres` zoekt exact (genormaliseerd) en "
         "vereist de scope `klantinteracties.adressen_zoeken` (K7); elke zoekvraag wordt "
         "gelogd.",
     ),
-    retrieve=extend_schema(
-        summary="Een specifiek digitaal adres opvragen.",
-        description="Een specifiek digitaal adres opvragen.",
-    ),
-    create=extend_schema(
-        summary="Maak een digitaal adres aan.", description="Maak een digitaal adres aan."
-    ),
-    update=extend_schema(
-        summary="Werk een digitaal adres in zijn geheel bij.",
-        description="Werk een digitaal adres in zijn geheel bij.",
-    ),
-    partial_update=extend_schema(
-        summary="Werk een digitaal adres deels bij.",
-        description="Werk een digitaal adres deels bij.",
-    ),
+    retrieve="Een specifiek digitaal adres opvragen.",
+    create="Maak een digitaal adres aan.",
+    update="Werk een digitaal adres in zijn geheel bij.",
+    partial_update="Werk een digitaal adres deels bij.",
 )
 class DigitaalAdresViewSet(KlantinteractiesViewSet):
     serializer_class = DigitaalAdresSerializer
