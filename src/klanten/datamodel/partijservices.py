@@ -495,10 +495,11 @@ def maak_partij(
             bewijs = _bewijs_voor(bewijs, identiteit)
             services._valideer(klant, bewijs, _actor(herkomst), mode="reconfirm", bundel=bundel)
         if not klant.anker and (gegevens.adressen or gegevens.voorkeur):
+            # existing rows linked: written now, the partij read again afterwards
             bundel.voeg_in()
+            partijstand.vergeet(klant)
             _koppel_adressen(klant, gegevens.adressen)
             _zet_voorkeur(klant, gegevens.voorkeur)
-            partijstand.vergeet(klant)
         _synchroniseer(klant, bundel)
         _Opname(None, herkomst, ctx).leg_vast(klant, nieuw=True, bundel=bundel)
         bundel.voeg_in()
