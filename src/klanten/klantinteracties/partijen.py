@@ -465,20 +465,15 @@ class PartijIdentificatorViewSet(KlantinteractiesViewSet):
         serializer = PartijIdentificatorSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         ident, klant = self._lees(serializer.validated_data)
-        try:
-            rij = partijservices.wijzig_identificator(
-                rij, ident, klant, bewijs=self._bewijs(ident, klant), herkomst=herkomst(request)
-            )
-        except rules.RuleViolation as exc:
-            raise regel_fout(exc) from exc
-        except PartijIdentificator.DoesNotExist as exc:
-            raise Http404 from exc
-        return self.toon(
-            PartijIdentificator.objects.select_related("klant", "sub_identificator_van").get(
-                pk=rij.pk
-            ),
-            expand_lezen=False,
+        rij = _schrijf(
+            partijservices.wijzig_identificator,
+            rij,
+            ident,
+            klant,
+            bewijs=self._bewijs(ident, klant),
+            herkomst=herkomst(request),
         )
+        return self.toon(rij, expand_lezen=False)
 
 
 # --- digitale adressen ----------------------------------------------------------------------------
