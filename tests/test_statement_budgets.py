@@ -315,9 +315,9 @@ def ki(make_ki_client, nrc):
 
 
 def ki_counted(send, status: int, pinned: int, aantal: int = 1):
-    """A Klantinteracties write, its statements pinned (what they are now: most are above the
-    budget of 6 per created resource, see docs/performance.md); ``aantal``: the resources it
-    creates."""
+    """A Klantinteracties write, its statements pinned (the `Token` authentication's 3-4
+    included: the partij-side writes are within the budget without them, several others
+    are above it, see docs/performance.md); ``aantal``: the resources it creates."""
     before = records()
     with CaptureQueriesContext(connection) as queries:
         response = send()
