@@ -54,3 +54,45 @@ def test_one_row(make_klant):
     adres = DigitaalAdres(klant=klant, soort_digitaal_adres="email", adres="x@example.nl")
     assert voeg_in(adres) == adres.pk
     assert DigitaalAdres.objects.get(pk=adres.pk).klant_id == klant.pk
+
+
+def test_updates_of_a_bundel_go_in_the_same_statement(make_klant):
+    """``Bundel.werk_bij``: stored rows updated (only the fields named, ``auto_now`` taking
+    the time now; one row named twice is one update of both) as ``WITH`` clauses of the
+    statement that inserts the new rows."""
+    from klanten.notificaties.wijziging import Bundel
+
+    klant = make_klant(achternaam="Jansen")
+    Klant = type(klant)
+    gewijzigd = Klant.objects.get(pk=klant.pk).gewijzigd_op
+    klant.emailadres, klant.telefoonnummer = "jan@example.nl", "0612345678"
+    klant.achternaam = "niet bewaard"  # not named: stays as stored
+    adres = DigitaalAdres(
+        klant=klant, soort_digitaal_adres="email", adres="a@example.nl", adres_genormaliseerd="a"
+    )
+    bundel = Bundel(adres)
+    bundel.werk_bij(klant, ["emailadres"])
+    bundel.werk_bij(klant, ["telefoonnummer", "gewijzigd_op"])
+    with CaptureQueriesContext(connection) as queries:
+        bundel.voeg_in()
+    assert len(queries.captured_queries) == 1
+    opgeslagen = Klant.objects.get(pk=klant.pk)
+    assert (opgeslagen.emailadres, opgeslagen.telefoonnummer) == ("jan@example.nl", "0612345678")
+    assert opgeslagen.achternaam == "Jansen"
+    assert opgeslagen.gewijzigd_op > gewijzigd
+    assert DigitaalAdres.objects.get(pk=adres.pk).klant_id == klant.pk
+
+
+def test_updates_alone_are_one_statement(make_klant):
+    from klanten.notificaties.wijziging import Bundel
+
+    eerste, tweede = make_klant(achternaam="Een"), make_klant(achternaam="Twee")
+    eerste.voornaam, tweede.voornaam = "Anna", "Bert"
+    bundel = Bundel()
+    bundel.werk_bij(eerste, ["voornaam"])
+    bundel.werk_bij(tweede, ["voornaam"])
+    with CaptureQueriesContext(connection) as queries:
+        bundel.voeg_in()
+    assert len(queries.captured_queries) == 1
+    namen = type(eerste).objects.filter(pk__in=[eerste.pk, tweede.pk]).order_by("pk")
+    assert list(namen.values_list("voornaam", flat=True)) == ["Anna", "Bert"]

@@ -149,6 +149,29 @@ def test_a_validated_partij_is_found_and_no_anchor_is_made(open_forms, kiss):
     assert not Klant.objects.filter(anker=True).exists()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_concurrent_anchor_create_is_run_again_and_finds_the_anchor(kiss, monkeypatch):
+    """The anchor another write made for the BSN after this one looked is found when the
+    write runs again (its insert meets the unique index of anchors per BSN: a serialization
+    failure the write transaction retries), as a sequential create finds it (K5)."""
+    from klanten.datamodel import partijservices
+
+    bestaand = kiss.post_json(PARTIJEN, persoon())
+    assert bestaand.status_code == 201, bestaand.content
+    echt, keer = partijservices._voor_bsn, []
+
+    def te_vroeg(*args):
+        keer.append(args)
+        return (None, None) if len(keer) == 1 else echt(*args)
+
+    monkeypatch.setattr(partijservices, "_voor_bsn", te_vroeg)
+    response = kiss.post_json(PARTIJEN, persoon())
+    assert response.status_code == 201, response.content
+    assert response.json()["uuid"] == bestaand.json()["uuid"]
+    assert len(keer) == 2
+    assert Klant.objects.filter(gevalideerde_sleutel=BSN).count() == 1
+
+
 def test_a_rank_above_the_clients_maximum_is_refused(make_ki_client):
     client = make_ki_client(maximale_rang=1)
     context = (

@@ -27,13 +27,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Q
 from vng_api_common.constants import CommonResourceAction
 
 from klanten.notificaties.wijziging import Bundel
 
-from . import partijsync, rules, services, wijzigingen
+from . import partijstand, partijsync, rules, services, wijzigingen
 from .constants import SleutelType, SubjectType
 from .klantcontacten import Betrokkene
 from .models import Klant
@@ -51,6 +51,8 @@ from .partijrepresentatie import (
     digitaal_adres_data,
     identificator_data,
     partij,
+    partij_data,
+    soort_partij,
 )
 from .partijwijzigingen import (
     DIGITAALADRES,
@@ -84,6 +86,17 @@ class Identificator:
     andere_partij_identificator: str = ""
     uuid: object = None
     sub_identificator_van: PartijIdentificator | None = None
+
+    def velden(self) -> dict:
+        """The identifier's columns (of a row made or replaced with it)."""
+        return {
+            "code_register": self.code_register,
+            "code_objecttype": self.code_objecttype,
+            "code_soort_object_id": self.code_soort_object_id,
+            "object_id": self.object_id,
+            "andere_partij_identificator": self.andere_partij_identificator,
+            "sub_identificator_van": self.sub_identificator_van,
+        }
 
 
 @dataclass
@@ -143,7 +156,8 @@ def _adres_kolommen(adres: dict | None) -> dict | None:
 
 class _Opname:
     """The Klanten API and partij representations of a klant before a write, recorded against
-    those after it (each only when it changed)."""
+    those after it (each only when it changed). A klant locked with its partij rows
+    (``partijstand``) is represented from memory, before and after; else it is read."""
 
     def __init__(self, klant: Klant | None, herkomst: Herkomst | None, ctx: KIContext):
         self.herkomst, self.ctx = herkomst, ctx
@@ -153,33 +167,55 @@ class _Opname:
             if not is_vergrendeld(klant):
                 klant = wijzigingen.lees(klant.pk)
             self.klant_oud = representatie(klant, herkomst.basis_url)
-            self.partij_oud = partij(klant, ctx)
+            self.partij_oud = _partij(klant, ctx)
 
-    def leg_vast(self, klant: Klant | int, *, nieuw: bool = False) -> None:
-        """``klant``: the klant or its pk (read here as it is now)."""
-        if self.herkomst is None:
-            return
-        klant = wijzigingen.lees(klant if isinstance(klant, int) else klant.pk)
-        actie = C.create if nieuw else C.partial_update
-        # the records of both APIs in one statement
-        bundel = Bundel()
-        wijzigingen.leg_vast(
-            actie,
-            klant,
-            oud=None if nieuw else self.klant_oud,
-            nieuw=representatie(klant, self.herkomst.basis_url),
-            herkomst=self.herkomst,
-            bundel=bundel,
-        )
-        leg_partij_vast(
-            actie,
-            klant,
-            oud=None if nieuw else self.partij_oud,
-            nieuw=partij(klant, self.ctx),
-            herkomst=self.herkomst,
-            bundel=bundel,
-        )
-        bundel.voeg_in()
+    def leg_vast(
+        self, klant: Klant | int, *, nieuw: bool = False, bundel: Bundel | None = None
+    ) -> None:
+        """``klant``: the klant (represented from memory when its partij rows are there) or
+        its pk (read here as it is now). ``bundel``: the write's rows, inserted with the
+        records (by the caller when given, else here)."""
+        eigen = bundel is None
+        bundel = Bundel() if eigen else bundel
+        if self.herkomst is not None:
+            if not partijstand.in_geheugen(klant if isinstance(klant, Klant) else None):
+                bundel.voeg_in()  # what is read next includes the write's rows
+                klant = wijzigingen.lees(klant if isinstance(klant, int) else klant.pk)
+            actie = C.create if nieuw else C.partial_update
+            # the records of both APIs in one statement
+            wijzigingen.leg_vast(
+                actie,
+                klant,
+                oud=None if nieuw else self.klant_oud,
+                nieuw=representatie(klant, self.herkomst.basis_url),
+                herkomst=self.herkomst,
+                bundel=bundel,
+            )
+            leg_partij_vast(
+                actie,
+                klant,
+                oud=None if nieuw else self.partij_oud,
+                nieuw=_partij(klant, self.ctx),
+                herkomst=self.herkomst,
+                bundel=bundel,
+            )
+        if eigen:
+            bundel.voeg_in()
+
+
+def _partij(klant: Klant, ctx: KIContext) -> dict:
+    return partij_data(klant, ctx) if partijstand.in_geheugen(klant) else partij(klant, ctx)
+
+
+def _los_vastleggen(rij, actie: str, oud: dict | None, herkomst, ctx: KIContext) -> None:
+    """A change of an identifier or address that belongs to no partij: its own records."""
+    if herkomst is None:
+        return
+    if isinstance(rij, PartijIdentificator):
+        resource, nieuw = PARTIJIDENTIFICATOR, identificator_data(rij, ctx)
+    else:
+        resource, nieuw = DIGITAALADRES, digitaal_adres_data(rij, ctx)
+    leg_los_vast(resource, actie, oud=oud, nieuw=nieuw, herkomst=herkomst)
 
 
 def _ctx(herkomst: Herkomst | None) -> KIContext:
@@ -256,12 +292,17 @@ _KI_KOLOMMEN = (
 )
 
 
-def _zet_ki_kolommen(klant: Klant, gegevens: PartijGegevens) -> None:
-    for kolom in _KI_KOLOMMEN:
-        if kolom in gegevens.velden:
-            setattr(klant, kolom, gegevens.velden[kolom])
+def _ki_kolommen(gegevens: PartijGegevens) -> dict:
+    """The klant's Klantinteracties columns of the input (set before its insert)."""
+    kolommen = {k: gegevens.velden[k] for k in _KI_KOLOMMEN if k in gegevens.velden}
     if gegevens.soort_partij == SoortPartij.contactpersoon:
-        klant.soort_partij = SoortPartij.contactpersoon
+        kolommen["soort_partij"] = SoortPartij.contactpersoon
+    return kolommen
+
+
+def _zet_ki_kolommen(klant: Klant, gegevens: PartijGegevens) -> None:
+    for kolom, waarde in _ki_kolommen(gegevens).items():
+        setattr(klant, kolom, waarde)
     if gegevens.correspondentieadres is not None:
         adres = getattr(klant, "adres", None)
         if adres is not None:
@@ -271,50 +312,48 @@ def _zet_ki_kolommen(klant: Klant, gegevens: PartijGegevens) -> None:
     klant.save()
 
 
-def _koppel_identificatoren(klant: Klant, gegevens: PartijGegevens) -> None:
-    """Attach the given identifiers: existing ones (by uuid) and the kinds the Klanten
-    identification does not hold (a KvK number)."""
+def _koppel_identificatoren(klant: Klant, gegevens: PartijGegevens, bundel: Bundel) -> None:
+    """Attach the given identifiers to a new klant: existing ones (by uuid) and the kinds the
+    Klanten API identification does not hold (a KvK number, inserted with ``bundel``)."""
+    rijen = partijstand.rijen(klant, "partij_identificatoren")
     for ident in gegevens.identificatoren:
-        if ident.uuid is not None:
-            rij = PartijIdentificator.objects.select_for_update().filter(uuid=ident.uuid).first()
-            if rij is None:
-                raise fout(
-                    "partijIdentificatoren.uuid", "De identificator bestaat niet.", "does_not_exist"
-                )
-            if rij.klant_id not in (None, klant.pk):
-                raise fout(
-                    "partijIdentificatoren.uuid",
-                    "De identificator hoort bij een andere partij.",
-                    "unique",
-                )
-            bestaand = PartijIdentificator.objects.filter(
-                klant=klant, code_soort_object_id=ident.code_soort_object_id
-            ).exclude(pk=rij.pk)
-            bestaand.delete()
-            rij.klant = klant
-            rij.code_register = ident.code_register
-            rij.code_objecttype = ident.code_objecttype
-            rij.code_soort_object_id = ident.code_soort_object_id
-            rij.object_id = ident.object_id
-            rij.andere_partij_identificator = ident.andere_partij_identificator
-            rij.sub_identificator_van = ident.sub_identificator_van
-            rij.save()
-            continue
-        if PartijIdentificator.objects.filter(
-            klant=klant, code_soort_object_id=ident.code_soort_object_id
-        ).exists():
-            continue  # made from the identification by partijsync
-        PartijIdentificator.objects.create(
-            bronorganisatie=klant.bronorganisatie,
-            klant=klant,
-            code_register=ident.code_register,
-            code_objecttype=ident.code_objecttype,
-            code_soort_object_id=ident.code_soort_object_id,
-            object_id=ident.object_id,
-            andere_partij_identificator=ident.andere_partij_identificator,
-            sub_identificator_van=ident.sub_identificator_van,
-            geregistreerd_door=gegevens.geregistreerd_door,
+        gemaakt = next(
+            (r for r in rijen if r.code_soort_object_id == ident.code_soort_object_id), None
         )
+        if ident.uuid is None:
+            if gemaakt is None:  # else made from the identification by partijsync
+                rij = PartijIdentificator(
+                    bronorganisatie=klant.bronorganisatie,
+                    klant=klant,
+                    geregistreerd_door=gegevens.geregistreerd_door,
+                    **ident.velden(),
+                )
+                bundel.rijen.append(rij)
+                partijstand.voeg_toe(klant, "partij_identificatoren", rij)
+            continue
+        rij = PartijIdentificator.objects.select_for_update().filter(uuid=ident.uuid).first()
+        if rij is None:
+            raise fout(
+                "partijIdentificatoren.uuid", "De identificator bestaat niet.", "does_not_exist"
+            )
+        if rij.klant_id not in (None, klant.pk):
+            raise fout(
+                "partijIdentificatoren.uuid",
+                "De identificator hoort bij een andere partij.",
+                "unique",
+            )
+        if gemaakt is not None:  # the one made from the identification: not inserted yet
+            bundel.rijen[:] = [r for r in bundel.rijen if r is not gemaakt]
+            partijstand.haal_weg(klant, "partij_identificatoren", gemaakt)
+        _vervang(rij, klant, ident)
+        bundel.werk_bij(rij)
+        partijstand.voeg_toe(klant, "partij_identificatoren", rij)
+
+
+def _vervang(rij: PartijIdentificator, klant: Klant | None, ident: Identificator) -> None:
+    rij.klant = klant
+    for veld, waarde in ident.velden().items():
+        setattr(rij, veld, waarde)
 
 
 def _koppel_adressen(klant: Klant, adressen: list[DigitaalAdres]) -> None:
@@ -355,29 +394,21 @@ def _zet_voorkeur(klant: Klant, voorkeur: DigitaalAdres | None) -> None:
     _standaard_naar_klant(klant, rij)
 
 
-def _gevalideerde(bronorganisatie: str, sleutel_type: str, waarde: str) -> Klant | None:
-    return (
+def _voor_bsn(bronorganisatie: str, bsn: str) -> tuple[Klant | None, Klant | None]:
+    """The validated klant and the anchor (K5) of a BSN, locked in one statement."""
+    klanten = list(
         Klant.objects.select_for_update()
         .filter(
+            Q(gevalideerd=True) | Q(anker=True),
             bronorganisatie=bronorganisatie,
-            gevalideerd=True,
-            gevalideerde_sleutel_type=sleutel_type,
-            gevalideerde_sleutel=waarde,
-        )
-        .first()
-    )
-
-
-def _anker(bronorganisatie: str, bsn: str) -> Klant | None:
-    return (
-        Klant.objects.select_for_update()
-        .filter(
-            bronorganisatie=bronorganisatie,
-            anker=True,
             gevalideerde_sleutel_type=SleutelType.bsn,
             gevalideerde_sleutel=bsn,
         )
-        .first()
+        .order_by("pk")
+    )
+    return (
+        next((k for k in klanten if k.gevalideerd), None),
+        next((k for k in klanten if k.anker), None),
     )
 
 
@@ -416,10 +447,9 @@ def maak_partij(
     org = gegevens.bronorganisatie
 
     if sleutel is not None and sleutel.code_soort_object_id == CodeSoortObjectId.bsn:
-        bestaand = _gevalideerde(org, SleutelType.bsn, sleutel.object_id)
+        bestaand, anker = _voor_bsn(org, sleutel.object_id)
         if bestaand is not None:
             return bestaand, False
-        anker = _anker(org, sleutel.object_id)
         if anker is not None:
             if bewijs is None:
                 return anker, False
@@ -441,42 +471,83 @@ def maak_partij(
     elif gegevens.soort_partij == SoortPartij.organisatie and bewijs is not None:
         bewijs = None
 
-    klant = services._maak(_klanten_data(gegevens, sleutel))
-    _zet_ki_kolommen(klant, gegevens)
-    _koppel_identificatoren(klant, gegevens)
-    if sleutel is not None and bewijs is not None:
-        identiteit = services.klant_identiteit(klant) or rules.Identiteit(
-            partijsync.SLEUTEL_VOOR_SOORT[sleutel.code_soort_object_id], sleutel.object_id
-        )
-        bewijs = _bewijs_voor(bewijs, identiteit)
-        services._valideer(klant, bewijs, _actor(herkomst), mode="reconfirm")
-    elif sleutel is not None and sleutel.code_soort_object_id == CodeSoortObjectId.bsn:
+    kolommen = _ki_kolommen(gegevens)
+    if bewijs is None and sleutel is not None and sleutel.code_soort_object_id == "bsn":
         # K5: an unconfirmed anchor; a concurrent create of the same anchor wins
-        klant.anker = True
-        klant.gevalideerde_sleutel_type = SleutelType.bsn
-        klant.gevalideerde_sleutel = sleutel.object_id
-        try:
-            with transaction.atomic():
-                klant.save(
-                    update_fields=["anker", "gevalideerde_sleutel_type", "gevalideerde_sleutel"]
-                )
-        except IntegrityError as exc:
-            if "een_anker_per_bsn" not in str(exc):
-                raise
-            raise services_retry() from exc
-    if not klant.anker:
-        _koppel_adressen(klant, gegevens.adressen)
-        _zet_voorkeur(klant, gegevens.voorkeur)
-    partijsync.synchroniseer(klant)
-    _Opname(None, herkomst, ctx).leg_vast(klant, nieuw=True)
+        kolommen |= {
+            "anker": True,
+            "gevalideerde_sleutel_type": SleutelType.bsn,
+            "gevalideerde_sleutel": sleutel.object_id,
+        }
+    # the klant row (with its final columns, but for a validation), then its other rows and
+    # the records in one statement
+    bundel = Bundel()
+    try:
+        klant = services._maak(_klanten_data(gegevens, sleutel), bundel.rijen, kolommen)
+        partijstand.nieuw(
+            klant, [r for r in bundel.rijen if isinstance(r, PartijIdentificator)], adressen=[]
+        )
+        _koppel_identificatoren(klant, gegevens, bundel)
+        if sleutel is not None and bewijs is not None:
+            identiteit = services.klant_identiteit(klant) or rules.Identiteit(
+                partijsync.SLEUTEL_VOOR_SOORT[sleutel.code_soort_object_id], sleutel.object_id
+            )
+            bewijs = _bewijs_voor(bewijs, identiteit)
+            services._valideer(klant, bewijs, _actor(herkomst), mode="reconfirm", bundel=bundel)
+        if not klant.anker and (gegevens.adressen or gegevens.voorkeur):
+            # existing rows linked: written now, the partij read again afterwards
+            bundel.voeg_in()
+            partijstand.vergeet(klant)
+            _koppel_adressen(klant, gegevens.adressen)
+            _zet_voorkeur(klant, gegevens.voorkeur)
+        _synchroniseer(klant, bundel)
+        _Opname(None, herkomst, ctx).leg_vast(klant, nieuw=True, bundel=bundel)
+        bundel.voeg_in()
+    except IntegrityError as exc:
+        if "een_anker_per_bsn" not in str(exc) and "een_gevalideerde_klant_per_bsn" not in str(exc):
+            raise
+        _opnieuw()
     return klant, True
 
 
-def services_retry():
-    """A concurrent create made the anchor first: the write is run again and finds it."""
+def _synchroniseer(klant: Klant, bundel: Bundel) -> None:
+    """K3/K8: the partij rows follow the klant; nothing to read or write when those in memory
+    already do, else the write's rows so far are inserted and ``partijsync`` looks."""
+    if (
+        partijstand.in_geheugen(klant)
+        and _identificatoren_in_stap(klant)
+        and all(
+            _standaard(klant, soort) == (getattr(klant, kolom) or "")
+            for soort, kolom in _STANDAARD_KOLOM.items()
+        )
+    ):
+        return
+    bundel.voeg_in()
+    partijsync.synchroniseer(klant)
+    partijstand.vergeet(klant)
+
+
+def _standaard(klant: Klant, soort: str) -> str:
+    """The standaard address of a kind in memory ("" when there is none)."""
+    return next(
+        (
+            r.adres
+            for r in partijstand.rijen(klant, "digitale_adressen")
+            if r.soort_digitaal_adres == soort and r.is_standaard_adres
+        ),
+        "",
+    )
+
+
+def _opnieuw():
+    """A concurrent create made the partij for the BSN first: the write transaction is
+    cancelled as a serialization failure, so it is run again and finds it."""
+    from django.db import OperationalError
     from psycopg.errors import SerializationFailure
 
-    return SerializationFailure("anker gelijktijdig aangemaakt")
+    raise OperationalError("partij gelijktijdig aangemaakt") from SerializationFailure(
+        "partij gelijktijdig aangemaakt"
+    )
 
 
 def _bewijs_voor(bewijs: rules.Bewijs, identiteit: rules.Identiteit) -> rules.Bewijs:
@@ -524,7 +595,7 @@ def verwijder_partij(klant: Klant, *, herkomst: Herkomst | None = None) -> None:
 
     klant = Klant.objects.select_for_update().get(pk=klant.pk)
     ctx = _ctx(herkomst)
-    soort = partij(klant, ctx)["soortPartij"]
+    soort = soort_partij(klant)  # all the deletion record keeps of the partij
     services.verwijder_klanten([klant], herkomst)
     url = ctx.url("partijen", klant.uuid)
     if herkomst is not None:
@@ -542,7 +613,13 @@ def verwijder_partij(klant: Klant, *, herkomst: Herkomst | None = None) -> None:
 
 
 def _vergrendel_partij(klant: Klant | None) -> Klant | None:
-    return wijzigingen.vergrendel(klant.pk) if klant is not None else None
+    """The partij locked with its partij rows in memory (``partijstand``): ``klant`` itself
+    when the view locked it so in this write."""
+    if klant is None:
+        return None
+    if is_vergrendeld(klant) and partijstand.in_geheugen(klant):
+        return klant
+    return partijstand.vergrendel(klant.pk)
 
 
 @schrijfactie
@@ -564,43 +641,82 @@ def maak_identificator(
     ctx = _ctx(herkomst)
     opname = _Opname(klant, herkomst, ctx)
     _controleer_identificator(ident, klant, bronorganisatie)
-    rij = PartijIdentificator.objects.create(
+    rij = PartijIdentificator(
         bronorganisatie=klant.bronorganisatie if klant else bronorganisatie,
         klant=klant,
-        code_register=ident.code_register,
-        code_objecttype=ident.code_objecttype,
-        code_soort_object_id=ident.code_soort_object_id,
-        object_id=ident.object_id,
-        andere_partij_identificator=ident.andere_partij_identificator,
-        sub_identificator_van=ident.sub_identificator_van,
         geregistreerd_door=geregistreerd_door,
+        **ident.velden(),
     )
-    if klant is not None:
-        _identificatie_van_klant(klant, rij)
-        _subject_van_partij(klant, rij, bewijs, herkomst)
-        opname.leg_vast(klant)
-    elif herkomst is not None:
-        rij = PartijIdentificator.objects.select_related("sub_identificator_van").get(pk=rij.pk)
-        leg_los_vast(
-            PARTIJIDENTIFICATOR,
-            C.create,
-            oud=None,
-            nieuw=identificator_data(rij, ctx),
-            herkomst=herkomst,
-        )
+    if klant is None:
+        rij.save(force_insert=True)
+        _los_vastleggen(rij, C.create, None, herkomst, ctx)
+        return rij
+    # the identifier, what it changes of the klant and the records in one statement
+    bundel = Bundel(rij)
+    partijstand.voeg_toe(klant, "partij_identificatoren", rij)
+    _identificatie_van_klant(klant, rij, bundel)
+    _subject_van_partij(klant, rij, bewijs, herkomst, bundel)
+    opname.leg_vast(klant, bundel=bundel)
+    _voeg_in(bundel)
     return rij
+
+
+def _voeg_in(bundel: Bundel) -> None:
+    """The write's last statement; a klant validated for a BSN meanwhile by another write is
+    the rule's conflict (V6), as in ``services._valideer``."""
+    try:
+        bundel.voeg_in()
+    except IntegrityError as exc:
+        if "een_gevalideerde_klant_per_bsn" not in str(exc):
+            raise
+        raise services._duplicate(None) from exc
+
+
+def _identificatoren_in_stap(klant: Klant) -> bool:
+    """Whether the klant's identifiers in memory are those ``partijsync`` would make."""
+    gewenst = partijsync._gewenst(klant)
+    bestaand = {
+        r.code_soort_object_id: r.object_id
+        for r in partijstand.rijen(klant, "partij_identificatoren")
+    }
+    for soort in (*partijsync.BEHEERD, CodeSoortObjectId.kvk_nummer):
+        waarde = gewenst.get(soort)
+        if waarde is None:
+            if soort in partijsync.BEHEERD and soort in bestaand:
+                return False
+        elif bestaand.get(soort) != waarde:
+            return False
+    return True
+
+
+def _synchroniseer_identificatoren(klant: Klant, bundel: Bundel) -> None:
+    """K3: the identifiers follow the klant; nothing to read or write when those in memory
+    already do, else the write's rows so far are inserted and ``partijsync`` looks."""
+    if partijstand.in_geheugen(klant) and _identificatoren_in_stap(klant):
+        return
+    bundel.voeg_in()
+    partijsync.synchroniseer_identificatoren(klant)
+    partijstand.vergeet(klant)
 
 
 def _controleer_identificator(
     ident: Identificator, klant: Klant | None, bronorganisatie: str, zonder=None
 ) -> None:
     if klant is not None:
-        andere = PartijIdentificator.objects.filter(
-            klant=klant, code_soort_object_id=ident.code_soort_object_id
-        )
-        if zonder is not None:
-            andere = andere.exclude(pk=zonder.pk)
-        if andere.exists():
+        if partijstand.in_geheugen(klant):
+            heeft = any(
+                r.code_soort_object_id == ident.code_soort_object_id
+                and (zonder is None or r.pk != zonder.pk)
+                for r in partijstand.rijen(klant, "partij_identificatoren")
+            )
+        else:
+            andere = PartijIdentificator.objects.filter(
+                klant=klant, code_soort_object_id=ident.code_soort_object_id
+            )
+            if zonder is not None:
+                andere = andere.exclude(pk=zonder.pk)
+            heeft = andere.exists()
+        if heeft:
             raise fout(
                 "identificeerdePartij",
                 "De partij heeft al een identificator van deze soort.",
@@ -634,7 +750,11 @@ def _controleer_identificator(
 
 
 def _subject_van_partij(
-    klant: Klant, rij: PartijIdentificator, bewijs: rules.Bewijs | None, herkomst
+    klant: Klant,
+    rij: PartijIdentificator,
+    bewijs: rules.Bewijs | None,
+    herkomst,
+    bundel: Bundel | None = None,
 ) -> None:
     """K4/K5 for an identifier attached to a partij (KISS and Open Inwoner attach them after
     creating the partij): with evidence the partij is validated for it (V4/V5); without, a BSN
@@ -646,8 +766,14 @@ def _subject_van_partij(
     if bewijs is not None:
         identiteit = services.klant_identiteit(klant) or rules.Identiteit(sleutel, rij.object_id)
         services._valideer(
-            klant, _bewijs_voor(bewijs, identiteit), _actor(herkomst), mode="reconfirm"
+            klant,
+            _bewijs_voor(bewijs, identiteit),
+            _actor(herkomst),
+            mode="reconfirm",
+            bundel=bundel,
         )
+        if bundel is not None:
+            _synchroniseer_identificatoren(klant, bundel)
         return
     if sleutel != SleutelType.bsn or klant.anker:
         return
@@ -669,10 +795,16 @@ def _subject_van_partij(
     klant.anker = True
     klant.gevalideerde_sleutel_type = SleutelType.bsn
     klant.gevalideerde_sleutel = rij.object_id
-    klant.save(update_fields=["anker", "gevalideerde_sleutel_type", "gevalideerde_sleutel"])
+    velden = ["anker", "gevalideerde_sleutel_type", "gevalideerde_sleutel"]
+    if bundel is not None:
+        bundel.werk_bij(klant, velden)
+    else:
+        klant.save(update_fields=velden)
 
 
-def _identificatie_van_klant(klant: Klant, rij: PartijIdentificator) -> None:
+def _identificatie_van_klant(
+    klant: Klant, rij: PartijIdentificator, bundel: Bundel | None = None
+) -> None:
     """An identifier the Klanten API shows (bsn, rsin, vestigingsnummer) is the klant's
     identification there too (K3), when the klant has no other subject type."""
     verwacht = {
@@ -686,8 +818,10 @@ def _identificatie_van_klant(klant: Klant, rij: PartijIdentificator) -> None:
         return
     veld = partijsync.KLANTEN_SOORTEN[verwacht][1]
     klant.subject_type = verwacht
-    services._opslaan(klant)
-    services._write_identificatie(klant, {veld: rij.object_id}, replace=False)
+    services._opslaan(klant)  # before its identification (the trigger checks the type)
+    services._write_identificatie(
+        klant, {veld: rij.object_id}, replace=False, nieuwe=bundel.rijen if bundel else None
+    )
 
 
 @schrijfactie
@@ -722,13 +856,7 @@ def wijzig_identificator(
                 "gevalideerd-subject-ongewijzigd",
             )
     _controleer_identificator(ident, klant, rij.bronorganisatie, zonder=rij)
-    rij.klant = klant
-    rij.code_register = ident.code_register
-    rij.code_objecttype = ident.code_objecttype
-    rij.code_soort_object_id = ident.code_soort_object_id
-    rij.object_id = ident.object_id
-    rij.andere_partij_identificator = ident.andere_partij_identificator
-    rij.sub_identificator_van = ident.sub_identificator_van
+    _vervang(rij, klant, ident)
     rij.save()
     if klant is not None:
         klant = wijzigingen.vergrendel(klant.pk)
@@ -736,41 +864,72 @@ def wijzig_identificator(
         _subject_van_partij(klant, rij, bewijs, herkomst)
     for pk, opname in opnames.items():
         opname.leg_vast(pk)
-    if los_oud is not None and herkomst is not None:
-        rij = PartijIdentificator.objects.select_related("sub_identificator_van").get(pk=rij.pk)
-        leg_los_vast(
-            PARTIJIDENTIFICATOR,
-            C.update,
-            oud=los_oud,
-            nieuw=identificator_data(rij, ctx),
-            herkomst=herkomst,
-        )
+    if los_oud is not None:
+        _los_vastleggen(rij, C.update, los_oud, herkomst, ctx)
     return rij
 
 
 # --- digitale adressen --------------------------------------------------------------------------
 
 
-def _standaard_naar_klant(klant: Klant, rij: DigitaalAdres) -> None:
-    """K8: the standaard address of a kind is the klant's Klanten API column."""
-    kolom = {
-        SoortDigitaalAdres.email: "emailadres",
-        SoortDigitaalAdres.telefoonnummer: "telefoonnummer",
-    }.get(rij.soort_digitaal_adres)
-    if kolom is None:
-        return
-    waarde = rij.adres if rij.is_standaard_adres else ""
-    if not rij.is_standaard_adres and getattr(klant, kolom) != rij.adres:
-        return
+_STANDAARD_KOLOM = {
+    SoortDigitaalAdres.email: "emailadres",
+    SoortDigitaalAdres.telefoonnummer: "telefoonnummer",
+}
+
+
+def _zet_klant_kolom(klant: Klant, kolom: str, waarde: str, bundel: Bundel | None) -> None:
     if getattr(klant, kolom) != waarde:
         setattr(klant, kolom, waarde)
-        klant.save(update_fields=[kolom, "gewijzigd_op"])
+        if bundel is not None:
+            bundel.werk_bij(klant, [kolom, "gewijzigd_op"])
+        else:
+            klant.save(update_fields=[kolom, "gewijzigd_op"])
+
+
+def _standaard_naar_klant(klant: Klant, rij: DigitaalAdres, bundel: Bundel | None = None) -> None:
+    """K8: the standaard address of a kind is the klant's Klanten API column."""
+    kolom = _STANDAARD_KOLOM.get(rij.soort_digitaal_adres)
+    if kolom is None:
+        return
+    if not rij.is_standaard_adres and getattr(klant, kolom) != rij.adres:
+        return
+    _zet_klant_kolom(klant, kolom, rij.adres if rij.is_standaard_adres else "", bundel)
 
 
 def _maak_standaard(klant: Klant, rij: DigitaalAdres) -> None:
+    """The other standaard address of the kind stops being one (no statement when the
+    klant's addresses in memory show none)."""
+    if partijstand.in_geheugen(klant):
+        andere = [
+            r
+            for r in partijstand.rijen(klant, "digitale_adressen")
+            if r.soort_digitaal_adres == rij.soort_digitaal_adres
+            and r.is_standaard_adres
+            and (r is not rij and (r.pk is None or r.pk != rij.pk))
+        ]
+        if not andere:
+            return
+        for ander in andere:
+            ander.is_standaard_adres = False
     DigitaalAdres.objects.filter(
         klant=klant, soort_digitaal_adres=rij.soort_digitaal_adres, is_standaard_adres=True
     ).exclude(pk=rij.pk).update(is_standaard_adres=False)
+
+
+def _adres_rij(klant: Klant | None, pk) -> DigitaalAdres | None:
+    """An address, locked (after its klant), in place of the one in the klant's memory."""
+    rij = (
+        DigitaalAdres.objects.select_for_update(of=("self",))
+        .select_related("klant", "betrokkene")
+        .filter(pk=pk)
+        .first()
+    )
+    if rij is not None and partijstand.in_geheugen(klant):
+        partijstand.haal_weg(klant, "digitale_adressen", rij)
+        if rij.klant_id == klant.pk:
+            partijstand.voeg_toe(klant, "digitale_adressen", rij)
+    return rij
 
 
 @schrijfactie
@@ -799,11 +958,16 @@ def maak_digitaal_adres(
     norm = normaliseer_adres(soort, data["adres"])
     rij = None
     if klant is not None:
-        rij = (
-            DigitaalAdres.objects.select_for_update()
-            .filter(klant=klant, soort_digitaal_adres=soort, adres_genormaliseerd=norm)
-            .first()
+        bestaand = next(
+            (
+                r
+                for r in partijstand.rijen(klant, "digitale_adressen")
+                if r.soort_digitaal_adres == soort and r.adres_genormaliseerd == norm
+            ),
+            None,
         )
+        if bestaand is not None:
+            rij = _adres_rij(klant, bestaand.pk)
     nieuw = rij is None
     if nieuw:
         rij = DigitaalAdres(klant=klant, geregistreerd_door=geregistreerd_door)
@@ -827,24 +991,21 @@ def maak_digitaal_adres(
         _maak_standaard(klant, rij)
     if "is_standaard_adres" in data or nieuw:
         rij.is_standaard_adres = standaard
-    rij.save()
-    _na_adres(klant, rij, opname, herkomst, ctx, nieuw=nieuw)
+    if klant is None:
+        rij.save()
+        _los_vastleggen(rij, C.create if nieuw else C.partial_update, None, herkomst, ctx)
+        return rij
+    # the address, the klant's column and the records in one statement
+    bundel = Bundel()
+    if nieuw:
+        bundel.rijen.append(rij)
+    else:
+        bundel.werk_bij(rij)
+    partijstand.voeg_toe(klant, "digitale_adressen", rij)
+    _standaard_naar_klant(klant, rij, bundel)
+    opname.leg_vast(klant, bundel=bundel)
+    bundel.voeg_in()
     return rij
-
-
-def _na_adres(klant, rij, opname, herkomst, ctx, *, nieuw: bool, oud_los=None) -> None:
-    if klant is not None:
-        _standaard_naar_klant(klant, rij)
-        opname.leg_vast(klant)
-    elif herkomst is not None:
-        rij = DigitaalAdres.objects.select_related("klant", "betrokkene").get(pk=rij.pk)
-        leg_los_vast(
-            DIGITAALADRES,
-            C.create if nieuw else C.partial_update,
-            oud=oud_los,
-            nieuw=digitaal_adres_data(rij, ctx),
-            herkomst=herkomst,
-        )
 
 
 @schrijfactie
@@ -857,20 +1018,20 @@ def wijzig_digitaal_adres(
     herkomst: Herkomst | None = None,
 ) -> DigitaalAdres:
     """PATCH/PUT of an address (Open Forms: ``isStandaardAdres``). ``klant``: the new
-    ``verstrektDoorPartij`` when given (``...`` for unchanged)."""
-    huidige = Klant.objects.filter(pk=rij.klant_id).first() if rij.klant_id else None
-    doel = huidige if klant is ... else klant
-    for k in sorted(
-        {k.pk: k for k in (huidige, doel) if k is not None}.values(), key=lambda k: k.pk
-    ):
-        wijzigingen.vergrendel(k.pk)
-    rij = (
-        DigitaalAdres.objects.select_for_update(of=("self",))
-        .select_related("klant", "betrokkene")
-        .get(pk=rij.pk)
-    )
+    ``verstrektDoorPartij`` when given (``...`` for unchanged). The klant rows first (in one
+    order, with their partij rows), then the address."""
+    pks = {rij.klant_id} if rij.klant_id else set()
+    if klant is not ... and klant is not None:
+        pks.add(klant.pk)
+    gegeven = {klant.pk: klant} if klant not in (None, ...) else {}
+    vergrendeld = {pk: _vergrendel_partij(gegeven.get(pk) or Klant(pk=pk)) for pk in sorted(pks)}
+    huidige = vergrendeld.get(rij.klant_id)
+    rij = _adres_rij(huidige, rij.pk)
+    if rij is None:
+        raise DigitaalAdres.DoesNotExist
+    doel = huidige if klant is ... else (vergrendeld[klant.pk] if klant is not None else None)
     ctx = _ctx(herkomst)
-    opnames = {k.pk: _Opname(k, herkomst, ctx) for k in (huidige, doel) if k is not None}
+    opnames = {pk: _Opname(k, herkomst, ctx) for pk, k in vergrendeld.items()}
     oud_los = digitaal_adres_data(rij, ctx) if rij.klant_id is None and doel is None else None
     if doel is not None and doel.anker:
         raise fout(
@@ -881,18 +1042,16 @@ def wijzig_digitaal_adres(
     soort = data.get("soort_digitaal_adres", rij.soort_digitaal_adres)
     adres = data.get("adres", rij.adres)
     norm = normaliseer_adres(soort, adres)
-    if (
-        doel is not None
-        and DigitaalAdres.objects.filter(
-            klant=doel, soort_digitaal_adres=soort, adres_genormaliseerd=norm
-        )
-        .exclude(pk=rij.pk)
-        .exists()
+    if doel is not None and any(
+        r.soort_digitaal_adres == soort and r.adres_genormaliseerd == norm and r.pk != rij.pk
+        for r in partijstand.rijen(doel, "digitale_adressen")
     ):
         raise fout("adres", "De partij heeft dit adres al.", "unique")
     if norm != rij.adres_genormaliseerd or soort != rij.soort_digitaal_adres:
         rij.verificatie_datum = None  # K8
     was_standaard = rij.is_standaard_adres
+    if huidige is not None and doel is not huidige:
+        partijstand.haal_weg(huidige, "digitale_adressen", rij)
     rij.klant = doel
     rij.soort_digitaal_adres, rij.adres, rij.adres_genormaliseerd = soort, adres, norm
     for veld in ("omschrijving", "referentie"):
@@ -908,33 +1067,23 @@ def wijzig_digitaal_adres(
         rij.is_standaard_adres = False if doel is None or not partial else rij.is_standaard_adres
     if rij.is_standaard_adres:
         _maak_standaard(doel, rij)
-    rij.save()
-    if huidige is not None and (doel is None or huidige.pk != doel.pk or was_standaard):
-        klant_nu = Klant.objects.get(pk=huidige.pk)
-        kolom = {
-            SoortDigitaalAdres.email: "emailadres",
-            SoortDigitaalAdres.telefoonnummer: "telefoonnummer",
-        }
-        # a standaard address that left the partij, or stopped being standaard
-        for soort_waarde, naam in kolom.items():
-            heeft = DigitaalAdres.objects.filter(
-                klant=klant_nu, soort_digitaal_adres=soort_waarde, is_standaard_adres=True
-            ).first()
-            waarde = heeft.adres if heeft is not None else ""
-            if getattr(klant_nu, naam) != waarde:
-                setattr(klant_nu, naam, waarde)
-                klant_nu.save(update_fields=[naam, "gewijzigd_op"])
+    if doel is None:
+        rij.save()
+    else:
+        partijstand.voeg_toe(doel, "digitale_adressen", rij)
+    # the address, the klanten's columns and the records in one statement
+    bundel = Bundel()
     if doel is not None:
-        _standaard_naar_klant(Klant.objects.get(pk=doel.pk), rij)
+        bundel.werk_bij(rij)
+    if huidige is not None and (doel is None or huidige.pk != doel.pk or was_standaard):
+        # a standaard address that left the partij, or stopped being standaard
+        for soort_waarde, naam in _STANDAARD_KOLOM.items():
+            _zet_klant_kolom(huidige, naam, _standaard(huidige, soort_waarde), bundel)
+    if doel is not None:
+        _standaard_naar_klant(doel, rij, bundel)
     for pk, opname in opnames.items():
-        opname.leg_vast(pk)
-    if oud_los is not None and herkomst is not None:
-        rij = DigitaalAdres.objects.select_related("klant", "betrokkene").get(pk=rij.pk)
-        leg_los_vast(
-            DIGITAALADRES,
-            C.partial_update if partial else C.update,
-            oud=oud_los,
-            nieuw=digitaal_adres_data(rij, ctx),
-            herkomst=herkomst,
-        )
+        opname.leg_vast(vergrendeld[pk], bundel=bundel)
+    bundel.voeg_in()
+    if oud_los is not None:
+        _los_vastleggen(rij, C.partial_update if partial else C.update, oud_los, herkomst, ctx)
     return rij

@@ -25,6 +25,7 @@ from djangorestframework_camel_case.util import camelize
 from vng_api_common.constants import CommonResourceAction
 
 from klanten.notificaties import audit, invoegen
+from klanten.notificaties.wijziging import Bundel
 
 from . import partijsync, rules, wijzigingen
 from .constants import SleutelType, SubjectType
@@ -247,15 +248,16 @@ def _opslaan(klant: Klant, **kwargs) -> None:
         raise
 
 
-def _maak(data: dict, nieuwe: list | None = None) -> Klant:
+def _maak(data: dict, nieuwe: list | None = None, kolommen: dict | None = None) -> Klant:
     """Insert a klant with its address and identification; every relation of its
     representation is known afterwards (no query to represent it). ``nieuwe``: the rows that
     hang off the klant are not inserted but added to it, to be inserted in one statement
-    (:func:`klanten.notificaties.invoegen.voeg_in`, with the change's audit record)."""
+    (:func:`klanten.notificaties.invoegen.voeg_in`, with the change's audit record).
+    ``kolommen``: other columns of the klant row (the Klantinteracties API's)."""
     data = dict(data)
     adres = data.pop("adres", None)
     identificatie = data.pop("subject_identificatie", None)
-    klant = Klant(**{f: v for f, v in data.items() if f in KLANT_FIELDS})
+    klant = Klant(**{f: v for f, v in data.items() if f in KLANT_FIELDS} | (kolommen or {}))
     if not klant.klantnummer:
         klant.klantnummer = next_klantnummer(klant.bronorganisatie)
     # R1: a new klant has no interactions yet (no extra query needed)
@@ -471,8 +473,12 @@ class Actor:
     medewerker_weergave: str = ""
 
 
-def _take_identity_from_evidence(klant: Klant, identiteit: rules.Identiteit) -> None:
-    """V4: a klant without a subject identifier takes it from the evidence."""
+def _take_identity_from_evidence(
+    klant: Klant, identiteit: rules.Identiteit, bundel: Bundel | None = None
+) -> None:
+    """V4: a klant without a subject identifier takes it from the evidence (``bundel``: the
+    identification row goes into it; the subject type is written first, as the trigger on
+    the identification checks it)."""
     subject_type = rules.subject_type_for(identiteit)
     if klant.subject_type is None:
         klant.subject_type = subject_type
@@ -480,13 +486,18 @@ def _take_identity_from_evidence(klant: Klant, identiteit: rules.Identiteit) -> 
     model = IDENTIFICATIE_MODEL[subject_type]
     attr = IDENTIFICATIE_ATTR[subject_type]
     row = _relatie(klant, attr)
-    new = row is None
-    if new:
+    new = row is None or row._state.adding
+    if row is None:
         row = model(klant=klant)
     for field_subject_type, (field, sleutel_type) in IDENTIFICATIE_SLEUTEL.items():
         if field_subject_type == subject_type and sleutel_type == identiteit.type:
             setattr(row, field, identiteit.identificatie)
-    row.save(force_insert=new)
+    if bundel is None:
+        row.save(force_insert=new)
+    elif not new:
+        bundel.werk_bij(row)
+    elif all(r is not row for r in bundel.rijen):
+        bundel.rijen.append(row)
     _onthoud(klant, attr, row)
 
 
@@ -539,8 +550,18 @@ def valideer_klant(
     return validatie
 
 
-def _valideer(klant: Klant, bewijs: rules.Bewijs, actor: Actor, *, mode: str | None) -> Validatie:
-    """Validate a locked (or just created) klant."""
+def _valideer(
+    klant: Klant,
+    bewijs: rules.Bewijs,
+    actor: Actor,
+    *,
+    mode: str | None,
+    bundel: Bundel | None = None,
+) -> Validatie:
+    """Validate a locked (or just created) klant. ``bundel``: what is written goes into it
+    (the klant row as an update, the identification and the validation as new rows; a second
+    validated klant for the BSN is then the caller's ``IntegrityError``), and the caller
+    keeps the partij identifiers in step."""
     mode = mode or settings.KLANTEN_PROMOTIE_MODUS
     now = timezone.now()
     rules.require_fresh_authentication(
@@ -558,23 +579,26 @@ def _valideer(klant: Klant, bewijs: rules.Bewijs, actor: Actor, *, mode: str | N
             existing = _existing_validated(klant, identiteit)
             if existing is not None:
                 raise _duplicate(existing)
-        _take_identity_from_evidence(klant, identiteit)
+        _take_identity_from_evidence(klant, identiteit, bundel)
         klant.gevalideerd = True
         klant.anker = False  # K5: a promoted anchor is the validated partij
         klant.gevalideerde_sleutel_type = identiteit.type
         klant.gevalideerde_sleutel = identiteit.identificatie
         klant.registratie_rang = bewijs.rang
         klant.vernietigingsdatum = None  # R3: never destroyed automatically
-        try:
-            with transaction.atomic():
-                klant.save()
-        except IntegrityError as exc:
-            if "een_gevalideerde_klant_per_bsn" not in str(exc):
-                raise
-            raise _duplicate(_existing_validated(klant, identiteit)) from exc
-        partijsync.synchroniseer_identificatoren(klant)
+        if bundel is not None:
+            bundel.werk_bij(klant)
+        else:
+            try:
+                with transaction.atomic():
+                    klant.save()
+            except IntegrityError as exc:
+                if "een_gevalideerde_klant_per_bsn" not in str(exc):
+                    raise
+                raise _duplicate(_existing_validated(klant, identiteit)) from exc
+            partijsync.synchroniseer_identificatoren(klant)
 
-    return Validatie.objects.create(
+    validatie = Validatie(
         klant=klant,
         gevalideerd_op=now,
         authenticatie_moment=bewijs.authenticatie_moment,
@@ -596,6 +620,11 @@ def _valideer(klant: Klant, bewijs: rules.Bewijs, actor: Actor, *, mode: str | N
         medewerker_weergave=actor.medewerker_weergave,
         gegevens_bevestigd=bewijs.gegevens_bevestigd,
     )
+    if bundel is not None:
+        bundel.rijen.append(validatie)
+    else:
+        validatie.save(force_insert=True)
+    return validatie
 
 
 def _duplicate(existing: Klant | None) -> rules.Conflict:

@@ -30,7 +30,7 @@ from rest_framework.exceptions import ErrorDetail, PermissionDenied, ValidationE
 from rest_framework.response import Response
 
 from klanten.api.request_context import herkomst
-from klanten.datamodel import evidence, partijservices, rules
+from klanten.datamodel import evidence, partijservices, partijstand, rules, transactions
 from klanten.datamodel.klantcontacten import Betrokkene
 from klanten.datamodel.models import Klant, KlantbeeldVerzoek
 from klanten.datamodel.partijen import DigitaalAdres, PartijIdentificator, normaliseer_adres
@@ -182,6 +182,43 @@ def bewijs_voor(request, soort: str, object_id: str) -> rules.Bewijs | None:
     return bewijs
 
 
+def _partij(ctx, uuid, *, vergrendel: bool = False) -> Klant | None:
+    """The partij a client refers to (one it may read by uuid), or None; ``vergrendel``:
+    locked with its partij rows, in the write transaction (``partijstand``)."""
+    partijen = Klant.objects.filter(partij_per_uuid(ctx))
+    if vergrendel:
+        return partijstand.vergrendel_uit(partijen, uuid=uuid)
+    return partijen.filter(uuid=uuid).first()
+
+
+def _schrijf(write, *args, **kwargs):
+    """A write of the services as one write transaction (``api_schrijfactie``: the rows the
+    view locks are not locked again): a rule it breaks is the API's error, a row gone 404."""
+    try:
+        return transactions.api_schrijfactie(write, *args, **kwargs)
+    except rules.RuleViolation as exc:
+        raise regel_fout(exc) from exc
+    except (
+        Klant.DoesNotExist,
+        DigitaalAdres.DoesNotExist,
+        PartijIdentificator.DoesNotExist,
+    ) as exc:
+        raise Http404 from exc
+
+
+def beschreven(**acties: str | tuple[str, str]):
+    """The schema's summary and description of each action (one text: both)."""
+    return extend_schema_view(
+        **{
+            actie: extend_schema(
+                summary=tekst if isinstance(tekst, str) else tekst[0],
+                description=tekst if isinstance(tekst, str) else tekst[1],
+            )
+            for actie, tekst in acties.items()
+        }
+    )
+
+
 # --- partijen -------------------------------------------------------------------------------------
 
 _NAAM_VELDEN = {
@@ -191,17 +228,11 @@ _NAAM_VELDEN = {
 }
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="Alle partijen opvragen.",
-        description="Alle partijen opvragen.",
-    ),
-    retrieve=extend_schema(
-        summary="Een specifiek partij opvragen.",
-        description="Een specifiek partij opvragen.",
-    ),
-    create=extend_schema(summary="Maak een partij aan.", description="Maak een partij aan."),
-    destroy=extend_schema(summary="Verwijder een partij.", description="Verwijder een partij."),
+@beschreven(
+    list="Alle partijen opvragen.",
+    retrieve="Een specifiek partij opvragen.",
+    create="Maak een partij aan.",
+    destroy="Verwijder een partij.",
 )
 class PartijViewSet(KlantinteractiesViewSet):
     serializer_class = PartijSerializer
@@ -316,7 +347,9 @@ class PartijViewSet(KlantinteractiesViewSet):
             )
         except rules.RuleViolation as exc:
             raise regel_fout(exc) from exc
-        return self.aangemaakt(partij_queryset().get(pk=klant.pk))
+        if not partijstand.in_geheugen(klant):  # an existing partij (K5), or rows linked
+            klant = partij_queryset().get(pk=klant.pk)
+        return self.aangemaakt(klant)
 
     def destroy(self, request, *args, **kwargs):
         klant = self.object_of_404()
@@ -345,23 +378,11 @@ def _camel_adres(adres: dict | None) -> dict | None:
 # --- partij-identificatoren -----------------------------------------------------------------------
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="Alle partij-identificatoren opvragen.",
-        description="Alle partij-identificatoren opvragen.",
-    ),
-    retrieve=extend_schema(
-        summary="Een specifiek partij-identificator opvragen.",
-        description="Een specifiek partij-identificator opvragen.",
-    ),
-    create=extend_schema(
-        summary="Maak een partij-identificator aan.",
-        description="Maak een partij-identificator aan.",
-    ),
-    update=extend_schema(
-        summary="Werk een partij-identificator in zijn geheel bij.",
-        description="Werk een partij-identificator in zijn geheel bij.",
-    ),
+@beschreven(
+    list="Alle partij-identificatoren opvragen.",
+    retrieve="Een specifiek partij-identificator opvragen.",
+    create="Maak een partij-identificator aan.",
+    update="Werk een partij-identificator in zijn geheel bij.",
 )
 class PartijIdentificatorViewSet(KlantinteractiesViewSet):
     serializer_class = PartijIdentificatorSerializer
@@ -384,7 +405,7 @@ class PartijIdentificatorViewSet(KlantinteractiesViewSet):
             return rijen.filter(los | Q(klant__in=Klant.objects.filter(partij_zoekbaar())))
         return rijen.filter(los | Q(klant__in=Klant.objects.filter(partij_per_uuid(ctx))))
 
-    def _lees(self, attrs: dict):
+    def _lees(self, attrs: dict, *, vergrendel: bool = False):
         groep = attrs["partij_identificator"]
         sub = None
         if attrs.get("sub_identificator_van"):
@@ -397,10 +418,8 @@ class PartijIdentificatorViewSet(KlantinteractiesViewSet):
                 )
         klant = None
         if attrs.get("identificeerde_partij"):
-            klant = (
-                Klant.objects.filter(partij_per_uuid(self.ctx()))
-                .filter(uuid=attrs["identificeerde_partij"]["uuid"])
-                .first()
+            klant = _partij(
+                self.ctx(), attrs["identificeerde_partij"]["uuid"], vergrendel=vergrendel
             )
             if klant is None:
                 raise fout("identificeerdePartij", "De partij bestaat niet.", "does_not_exist")
@@ -427,9 +446,10 @@ class PartijIdentificatorViewSet(KlantinteractiesViewSet):
     def create(self, request, *args, **kwargs):
         serializer = PartijIdentificatorSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        ident, klant = self._lees(serializer.validated_data)
-        try:
-            rij = partijservices.maak_identificator(
+
+        def schrijf():
+            ident, klant = self._lees(serializer.validated_data, vergrendel=True)
+            return partijservices.maak_identificator(
                 ident,
                 klant,
                 bronorganisatie=bronorganisatie(),
@@ -437,60 +457,39 @@ class PartijIdentificatorViewSet(KlantinteractiesViewSet):
                 bewijs=self._bewijs(ident, klant),
                 herkomst=herkomst(request),
             )
-        except rules.RuleViolation as exc:
-            raise regel_fout(exc) from exc
-        return self.aangemaakt(
-            PartijIdentificator.objects.select_related("klant", "sub_identificator_van").get(
-                pk=rij.pk
-            )
-        )
+
+        return self.aangemaakt(_schrijf(schrijf))
 
     def update(self, request, *args, **kwargs):
         rij = self.object_of_404()
         serializer = PartijIdentificatorSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         ident, klant = self._lees(serializer.validated_data)
-        try:
-            rij = partijservices.wijzig_identificator(
-                rij, ident, klant, bewijs=self._bewijs(ident, klant), herkomst=herkomst(request)
-            )
-        except rules.RuleViolation as exc:
-            raise regel_fout(exc) from exc
-        except PartijIdentificator.DoesNotExist as exc:
-            raise Http404 from exc
-        return self.toon(
-            PartijIdentificator.objects.select_related("klant", "sub_identificator_van").get(
-                pk=rij.pk
-            ),
-            expand_lezen=False,
+        rij = _schrijf(
+            partijservices.wijzig_identificator,
+            rij,
+            ident,
+            klant,
+            bewijs=self._bewijs(ident, klant),
+            herkomst=herkomst(request),
         )
+        return self.toon(rij, expand_lezen=False)
 
 
 # --- digitale adressen ----------------------------------------------------------------------------
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="Alle digitale adressen opvragen.",
-        description="Alle digitale adressen opvragen. `adres` zoekt exact (genormaliseerd) en "
+@beschreven(
+    list=(
+        "Alle digitale adressen opvragen.",
+        "Alle digitale adressen opvragen. `adres` zoekt exact (genormaliseerd) en "
         "vereist de scope `klantinteracties.adressen_zoeken` (K7); elke zoekvraag wordt "
         "gelogd.",
     ),
-    retrieve=extend_schema(
-        summary="Een specifiek digitaal adres opvragen.",
-        description="Een specifiek digitaal adres opvragen.",
-    ),
-    create=extend_schema(
-        summary="Maak een digitaal adres aan.", description="Maak een digitaal adres aan."
-    ),
-    update=extend_schema(
-        summary="Werk een digitaal adres in zijn geheel bij.",
-        description="Werk een digitaal adres in zijn geheel bij.",
-    ),
-    partial_update=extend_schema(
-        summary="Werk een digitaal adres deels bij.",
-        description="Werk een digitaal adres deels bij.",
-    ),
+    retrieve="Een specifiek digitaal adres opvragen.",
+    create="Maak een digitaal adres aan.",
+    update="Werk een digitaal adres in zijn geheel bij.",
+    partial_update="Werk een digitaal adres deels bij.",
 )
 class DigitaalAdresViewSet(KlantinteractiesViewSet):
     serializer_class = DigitaalAdresSerializer
@@ -598,14 +597,15 @@ class DigitaalAdresViewSet(KlantinteractiesViewSet):
         )
         logger.info("digitaal_adres_zoekvraag", applicatie=wie.applicatie_id, aantal=aantal)
 
-    def _verwijzingen(self, attrs: dict, *, partial: bool):
+    def _verwijzingen(self, attrs: dict, *, partial: bool, vergrendel: bool = False):
+        """``vergrendel``: the partij locked with its partij rows (in the write transaction)."""
         ctx = self.ctx()
         klant = ...
         if "verstrekt_door_partij" in attrs or not partial:
             ref = attrs.get("verstrekt_door_partij")
             klant = None
             if ref:
-                klant = Klant.objects.filter(partij_per_uuid(ctx)).filter(uuid=ref["uuid"]).first()
+                klant = _partij(ctx, ref["uuid"], vergrendel=vergrendel)
                 if klant is None:
                     raise fout("verstrektDoorPartij", "De partij bestaat niet.", "does_not_exist")
         betrokkene = None
@@ -629,20 +629,18 @@ class DigitaalAdresViewSet(KlantinteractiesViewSet):
         serializer = DigitaalAdresSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         attrs = serializer.validated_data
-        klant, betrokkene = self._verwijzingen(attrs, partial=False)
-        try:
-            rij = partijservices.maak_digitaal_adres(
+
+        def schrijf():
+            klant, betrokkene = self._verwijzingen(attrs, partial=False, vergrendel=True)
+            return partijservices.maak_digitaal_adres(
                 attrs,
                 klant=klant,
                 betrokkene=betrokkene,
                 geregistreerd_door=self.ctx().applicatie_uuid,
                 herkomst=herkomst(request),
             )
-        except rules.RuleViolation as exc:
-            raise regel_fout(exc) from exc
-        return self.aangemaakt(
-            DigitaalAdres.objects.select_related("klant", "betrokkene").get(pk=rij.pk)
-        )
+
+        return self.aangemaakt(_schrijf(schrijf))
 
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
@@ -651,18 +649,15 @@ class DigitaalAdresViewSet(KlantinteractiesViewSet):
         serializer.is_valid(raise_exception=True)
         attrs = serializer.validated_data
         klant, _betrokkene = self._verwijzingen(attrs, partial=partial)
-        try:
-            rij = partijservices.wijzig_digitaal_adres(
-                rij, attrs, partial=partial, klant=klant, herkomst=herkomst(request)
-            )
-        except rules.RuleViolation as exc:
-            raise regel_fout(exc) from exc
-        except DigitaalAdres.DoesNotExist as exc:
-            raise Http404 from exc
-        return self.toon(
-            DigitaalAdres.objects.select_related("klant", "betrokkene").get(pk=rij.pk),
-            expand_lezen=False,
+        rij = _schrijf(
+            partijservices.wijzig_digitaal_adres,
+            rij,
+            attrs,
+            partial=partial,
+            klant=klant,
+            herkomst=herkomst(request),
         )
+        return self.toon(rij, expand_lezen=False)
 
     def partial_update(self, request, *args, **kwargs):
         kwargs["partial"] = True

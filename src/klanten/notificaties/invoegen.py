@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from django.db import connection
 from django.db.models import Model
-from django.db.models.sql import InsertQuery
+from django.db.models.sql import InsertQuery, UpdateQuery
 
 
 def _insert_sql(objs: list[Model]) -> tuple[str, list]:
@@ -36,18 +36,60 @@ def insert_sql(obj: Model) -> tuple[str, list]:
     return _insert_sql([obj])
 
 
-def voeg_in(*objs: Model) -> int | None:
+def update_sql(obj: Model, velden: list[str] | None = None) -> tuple[str, list]:
+    """The UPDATE statement of the stored ``obj``'s ``velden`` (all its fields when None), as
+    ``save(update_fields=...)`` writes them (``auto_now`` fields take the time now)."""
+    fields = [
+        field
+        for field in obj._meta.local_concrete_fields
+        if not field.primary_key
+        and not getattr(field, "generated", False)
+        and (velden is None or field.name in velden or field.attname in velden)
+    ]
+    query = UpdateQuery(type(obj))
+    query.add_update_fields([(field, None, field.pre_save(obj, False)) for field in fields])
+    query.add_filter("pk", obj.pk)
+    sql, params = query.get_compiler(connection=connection).as_sql()
+    return sql, list(params)
+
+
+def voer_uit(*updates: tuple[str, list]) -> None:
+    """Data-modifying statements (:func:`update_sql`) in one statement."""
+    if updates:
+        *vooraf, (sql, params) = updates
+        parts, voor_params = _met(vooraf)
+        voorwerk = f"WITH {', '.join(parts)} " if parts else ""
+        with connection.cursor() as cursor:
+            cursor.execute(voorwerk + sql, voor_params + list(params))
+
+
+def _met(vooraf) -> tuple[list[str], list]:
+    """``vooraf`` as ``WITH`` clauses (``u0 AS (...)``), and their parameters."""
+    parts, params = [], []
+    for index, (sql, vooraf_params) in enumerate(vooraf):
+        parts.append(f"u{index} AS ({sql})")
+        params.extend(vooraf_params)
+    return parts, params
+
+
+def voeg_in(*objs: Model, vooraf: list[tuple[str, list]] = ()) -> int | None:
     """Insert ``objs`` in one statement: one INSERT per model (the last model's is the main
     statement, the others are ``WITH`` clauses; a row may refer to one of another model, the
     foreign keys are checked at the end of the statement). The primary key the database made
-    is set on every row whose model has an auto field; returns the last row's."""
+    is set on every row whose model has an auto field; returns the last row's. ``vooraf``:
+    other data-modifying statements (:func:`update_sql`) run as ``WITH`` clauses of the same
+    statement (on the same snapshot: never two that touch one row)."""
+    if not objs:
+        voer_uit(*vooraf)
+        return None
     groepen: dict[type, list[Model]] = {}
     for obj in objs:
         groepen.setdefault(type(obj), []).append(obj)
     laatste_model = type(objs[-1])
     volgorde = [m for m in groepen if m is not laatste_model] + [laatste_model]
     quote = connection.ops.quote_name
-    parts, params, gemaakt = [], [], []
+    parts, params = _met(vooraf)
+    gemaakt = []
     for index, model in enumerate(volgorde[:-1]):
         sql, groep_params = _insert_sql(groepen[model])
         auto = model._meta.auto_field

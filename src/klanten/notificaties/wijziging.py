@@ -59,13 +59,25 @@ class Bundel:
     def __init__(self, *rijen: Model):
         self.rijen: list[Model] = list(rijen)
         self.outbox: list = []
+        # stored rows to update in the same statement: (row, its fields or None for all)
+        self.bij: list[tuple[Model, set | None]] = []
+
+    def werk_bij(self, rij: Model, velden=None) -> None:
+        """Update the stored ``rij`` (its ``velden``, all when None) in the same statement."""
+        for index, (ander, andere_velden) in enumerate(self.bij):
+            if ander is rij:
+                samen = None if None in (velden, andere_velden) else {*andere_velden, *velden}
+                self.bij[index] = (rij, samen)
+                return
+        self.bij.append((rij, None if velden is None else set(velden)))
 
     def voeg_in(self) -> None:
-        if not self.rijen and not self.outbox:
+        if not self.rijen and not self.outbox and not self.bij:
             return
-        invoegen.voeg_in(*self.rijen, *self.outbox)
+        vooraf = [invoegen.update_sql(rij, velden) for rij, velden in self.bij]
+        invoegen.voeg_in(*self.rijen, *self.outbox, vooraf=vooraf)
         outbox.na_invoegen(self.outbox)
-        self.rijen, self.outbox = [], []
+        self.rijen, self.outbox, self.bij = [], [], []
 
 
 def notificeer(
