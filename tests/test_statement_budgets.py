@@ -315,7 +315,7 @@ def ki(make_ki_client, nrc):
 
 
 def ki_counted(send, status: int, pinned: int, aantal: int = 1):
-    """A Klantinteracties write, its statements pinned (what they are now: most are above the
+    """A Klantinteracties write, its statements pinned (the partij side's are above the
     budget of 6 per created resource, see docs/performance.md); ``aantal``: the resources it
     creates."""
     before = records()
@@ -393,11 +393,34 @@ def test_ki_create_partij_identificator(ki):
     ki_counted(lambda: ki.post_json(f"{KI_BASE}/partij-identificatoren", body), 201, 24)
 
 
+def ki_create(ki, collectie: str, body: dict, pinned: int, records_added: int = 1) -> dict:
+    """A Klantinteracties create on the klantcontacten side: within the create budget (auth
+    included), its records written, and the answer (built from data in hand, not read back)
+    what the audit trail recorded and what a read answers."""
+    response, statements, before = ki_counted(
+        lambda: ki.post_json(f"{KI_BASE}/{collectie}", body), 201, pinned
+    )
+    assert len(statements) <= CREATE_BUDGET
+    assert not any(s.startswith(("SAVEPOINT", "RELEASE SAVEPOINT")) for s in statements)
+    assert records() == (before[0] + records_added, before[1] + records_added)
+    data = response.json()
+    assert response["Location"] == data["url"]
+    trail = AuditTrail.objects.filter(bron="kic", resource_url=data["url"]).get()
+    assert trail.nieuw == data
+    if collectie != "internetaken":  # created only, never read on its own
+        assert ki.get(data["url"]).json() == data
+    return data
+
+
 def test_ki_create_klantcontact(ki):
-    ki_counted(lambda: ki.post_json(f"{KI_BASE}/klantcontacten", KI_KLANTCONTACT), 201, 5)
+    """The klantcontact, and in one statement the audit records and outbox rows of both APIs."""
+    ki_create(ki, "klantcontacten", KI_KLANTCONTACT, 3, records_added=2)
 
 
 def test_ki_create_betrokkene(ki):
+    """The partij locked (with the client's visibility in the same query), the klantcontact
+    locked, the check for the same partij in the same role, the betrokkene, and in one
+    statement the records of the klantcontactmoment and the betrokkene."""
     body = {
         "wasPartij": {"uuid": ki.partij["uuid"]},
         "hadKlantcontact": {"uuid": ki.klantcontact["uuid"]},
@@ -405,7 +428,11 @@ def test_ki_create_betrokkene(ki):
         "initiator": True,
         "contactnaam": {"voornaam": "Jan", "achternaam": "Jansen"},
     }
-    ki_counted(lambda: ki.post_json(f"{KI_BASE}/betrokkenen", body), 201, 14)
+    data = ki_create(ki, "betrokkenen", body, 6, records_added=2)
+    assert data["wasPartij"]["uuid"] == ki.partij["uuid"]
+    # the klantcontact shows it
+    klantcontact = ki.get(ki.klantcontact["url"]).json()
+    assert klantcontact["hadBetrokkenen"] == [{"uuid": data["uuid"], "url": data["url"]}]
 
 
 def test_ki_create_onderwerpobject(ki):
@@ -418,10 +445,13 @@ def test_ki_create_onderwerpobject(ki):
             "codeSoortObjectId": "public_registration_reference",
         },
     }
-    ki_counted(lambda: ki.post_json(f"{KI_BASE}/onderwerpobjecten", body), 201, 8)
+    ki_create(ki, "onderwerpobjecten", body, 4)
 
 
 def test_ki_create_internetaak(ki):
+    """The klantcontact locked, the actoren, the next free number, the taak (its number's
+    uniqueness decided by the insert: no savepoint), and in one statement its assignment, the
+    audit record and the outbox row."""
     actor = ki.post_json(
         f"{KI_BASE}/actoren", {"naam": "Team", "soortActor": "organisatorische_eenheid"}
     ).json()
@@ -433,7 +463,11 @@ def test_ki_create_internetaak(ki):
         "toelichting": "Na vijven",
         "status": "te_verwerken",
     }
-    ki_counted(lambda: ki.post_json(f"{KI_BASE}/internetaken", body), 201, 15)
+    data = ki_create(ki, "internetaken", body, 6)
+    assert data["toegewezenAanActoren"] == [{"uuid": actor["uuid"], "url": actor["url"]}]
+    assert len(data["nummer"]) == 10
+    # a given number: no number generated
+    ki_create(ki, "internetaken", {**body, "nummer": "T-1"}, 5)
 
 
 def test_ki_maak_klantcontact(ki):
@@ -459,12 +493,14 @@ def test_ki_maak_klantcontact(ki):
             }
         },
     }
-    before = records()
-    _, statements, _ = ki_counted(
-        lambda: ki.post_json(f"{KI_BASE}/maak-klantcontact", body), 201, 15, aantal=3
+    response, statements, before = ki_counted(
+        lambda: ki.post_json(f"{KI_BASE}/maak-klantcontact", body), 201, 7, aantal=3
     )
     # three resources: within the create budget each (auth included)
     assert len(statements) <= 3 * CREATE_BUDGET
     # one record each: contactmoment, klantcontact, betrokkene, onderwerpobject (anonymous:
     # no klantcontactmoment, no object URL: no objectcontactmoment)
     assert records() == (before[0] + 4, before[1] + 4)
+    # the answer is what a read answers (built from data in hand)
+    for naam, data in response.json().items():
+        assert ki.get(data["url"]).json() == data, naam
