@@ -407,8 +407,13 @@ def ki_create(ki, collectie: str, body: dict, pinned: int, records_added: int = 
     assert response["Location"] == data["url"]
     trail = AuditTrail.objects.filter(bron="kic", resource_url=data["url"]).get()
     assert trail.nieuw == data
-    if collectie != "internetaken":  # created only, never read on its own
+    if collectie != "internetaken":
         assert ki.get(data["url"]).json() == data
+    else:  # created only, read as its klantcontact's expand
+        klantcontact = ki.get(
+            data["aanleidinggevendKlantcontact"]["url"], {"expand": "leiddeTotInterneTaken"}
+        ).json()
+        assert data in klantcontact["_expand"]["leiddeTotInterneTaken"]
     return data
 
 

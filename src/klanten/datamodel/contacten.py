@@ -550,17 +550,25 @@ def add_betrokkene(
             (betrokkene.uuid, klantcontact.uuid, getattr(klant, "uuid", None), klant_url, cm_rol),
             Basis.van_herkomst(herkomst),
         )
-        contactwijzigingen.leg_relatie_vast(
-            contactwijzigingen.KLANTCONTACTMOMENT,
-            CommonResourceAction.create,
-            oud=None,
-            nieuw=nieuw,
-            klantcontact_id=klantcontact.pk,
-            herkomst=herkomst,
-            kenmerken=contactwijzigingen.kenmerken_uit(klantcontact),
-            bundel=bundel,
+        _relatie_gemaakt(
+            contactwijzigingen.KLANTCONTACTMOMENT, nieuw, klantcontact, herkomst, bundel
         )
     return betrokkene, True
+
+
+def _relatie_gemaakt(resource, nieuw: dict, klantcontact, herkomst, bundel=None) -> None:
+    """A klantcontactmoment or objectcontactmoment created: its record, with the kenmerken of
+    its klantcontact as locked (``bundel``: added to it)."""
+    contactwijzigingen.leg_relatie_vast(
+        resource,
+        CommonResourceAction.create,
+        oud=None,
+        nieuw=nieuw,
+        klantcontact_id=klantcontact.pk,
+        herkomst=herkomst,
+        kenmerken=contactwijzigingen.kenmerken_uit(klantcontact),
+        bundel=bundel,
+    )
 
 
 @schrijfactie
@@ -637,15 +645,7 @@ def add_onderwerpobject(
             onderwerpobject, Basis.van_herkomst(herkomst)
         )
         if nieuw is not None:  # only an object URL makes an objectcontactmoment
-            contactwijzigingen.leg_relatie_vast(
-                contactwijzigingen.OBJECTCONTACTMOMENT,
-                CommonResourceAction.create,
-                oud=None,
-                nieuw=nieuw,
-                klantcontact_id=klantcontact.pk,
-                herkomst=herkomst,
-                kenmerken=contactwijzigingen.kenmerken_uit(klantcontact),
-            )
+            _relatie_gemaakt(contactwijzigingen.OBJECTCONTACTMOMENT, nieuw, klantcontact, herkomst)
     return onderwerpobject
 
 

@@ -49,13 +49,9 @@ from .kicontactrepresentatie import (
     betrokkene_data,
     betrokkene_uit,
     betrokkenen,
-    internetaak_data,
     internetaak_uit,
-    internetaken,
     klantcontact_uit,
-    onderwerpobject_data,
     onderwerpobject_uit,
-    onderwerpobjecten,
 )
 from .kicontactwijzigingen import (
     ACTOR,
@@ -100,12 +96,6 @@ def betrokkene_repr(betrokkene_id: int, basis: KiBasis) -> dict:
     return betrokkene_data(betrokkenen(Betrokkene.objects.filter(pk=betrokkene_id)).get(), basis)
 
 
-def onderwerpobject_repr(pk: int, basis: KiBasis) -> dict:
-    return onderwerpobject_data(
-        onderwerpobjecten(Onderwerpobject.objects.filter(pk=pk)).get(), basis
-    )
-
-
 def actor_repr(pk: int, basis: KiBasis) -> dict:
     return actor_data(actoren(Actor.objects.filter(pk=pk)).get(), basis)
 
@@ -114,10 +104,6 @@ def actorklantcontact_repr(pk: int, basis: KiBasis) -> dict:
     return actorklantcontact_data(
         actorklantcontacten(ActorKlantcontact.objects.filter(pk=pk)).get(), basis
     )
-
-
-def internetaak_repr(pk: int, basis: KiBasis) -> dict:
-    return internetaak_data(internetaken(InterneTaak.objects.filter(pk=pk)).get(), basis)
 
 
 def _kenmerken(klantcontact: Klantcontact | int | None, basis: KiBasis) -> dict:

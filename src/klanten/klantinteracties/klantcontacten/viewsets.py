@@ -97,6 +97,14 @@ class KlantcontactenBasis(KlantinteractiesViewSet):
             raise bestaat_niet(veld, "De actor")
         return actor
 
+    def invoer(self) -> dict:
+        """The validated body of a create (its ``serializer_class``); unknown query parameters
+        are refused first."""
+        self.controleer_parameters(lijst=False)
+        serializer = self.serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
     def geschreven(self, obj) -> Response:
         """The 201 of a write: the representation it recorded (``ki_representatie``, built from
         data in hand: not read back), without expand."""
@@ -135,14 +143,16 @@ def betrokkene_velden(attrs: dict) -> dict:
     }
 
 
+IDENTIFICATOR_VELDEN = ("object_id", "code_objecttype", "code_register", "code_soort_object_id")
+
+
+def identificator_velden(ident: dict | None) -> dict:
+    """The columns of an onderwerpobject's or actor's identificator (empty when not given)."""
+    return {veld: (ident or {}).get(veld, "") for veld in IDENTIFICATOR_VELDEN}
+
+
 def onderwerp_velden(attrs: dict) -> dict:
-    ident = attrs.get("onderwerpobjectidentificator") or {}
-    return {
-        "object_id": ident.get("object_id", ""),
-        "code_objecttype": ident.get("code_objecttype", ""),
-        "code_register": ident.get("code_register", ""),
-        "code_soort_object_id": ident.get("code_soort_object_id", ""),
-    }
+    return identificator_velden(attrs.get("onderwerpobjectidentificator"))
 
 
 class KlantcontactViewSet(KlantcontactenBasis):
@@ -168,10 +178,7 @@ class KlantcontactViewSet(KlantcontactenBasis):
     parser_classes = (MetadataParser,)
 
     def create(self, request, *args, **kwargs):
-        self.controleer_parameters(lijst=False)
-        serializer = serializers.KlantcontactSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = klantcontact_data(serializer.validated_data)
+        data = klantcontact_data(self.invoer())
         data["bronorganisatie"] = self.bronorganisatie()
         data["geregistreerd_door"] = self.registrerende_applicatie()
         return self.geschreven(kicontacten.create_klantcontact(data, herkomst=herkomst(request)))
@@ -202,10 +209,7 @@ class BetrokkeneViewSet(KlantcontactenBasis):
         return query.zichtbare_betrokkenen(Betrokkene.objects.all(), self.ctx())
 
     def create(self, request, *args, **kwargs):
-        self.controleer_parameters(lijst=False)
-        serializer = serializers.BetrokkeneSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        attrs = serializer.validated_data
+        attrs = self.invoer()
         try:
             betrokkene = kicontacten.add_betrokkene(
                 uuid_van(attrs["had_klantcontact"]),
@@ -251,10 +255,7 @@ class OnderwerpobjectViewSet(KlantcontactenBasis):
     serializer_class = serializers.OnderwerpobjectSerializer
 
     def create(self, request, *args, **kwargs):
-        self.controleer_parameters(lijst=False)
-        serializer = serializers.OnderwerpobjectSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        attrs = serializer.validated_data
+        attrs = self.invoer()
         try:
             onderwerpobject = kicontacten.add_onderwerpobject(
                 uuid_van(attrs.get("klantcontact")),
@@ -292,19 +293,12 @@ class ActorViewSet(KlantcontactenBasis):
     serializer_class = serializers.ActorSerializer
 
     def create(self, request, *args, **kwargs):
-        self.controleer_parameters(lijst=False)
-        serializer = serializers.ActorSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        attrs = serializer.validated_data
-        ident = attrs.get("actoridentificator") or {}
+        attrs = self.invoer()
         data = {
             "naam": attrs["naam"],
             "soort_actor": attrs["soort_actor"],
             "indicatie_actief": attrs.get("indicatie_actief", True),
-            "object_id": ident.get("object_id", ""),
-            "code_objecttype": ident.get("code_objecttype", ""),
-            "code_register": ident.get("code_register", ""),
-            "code_soort_object_id": ident.get("code_soort_object_id", ""),
+            **identificator_velden(attrs.get("actoridentificator")),
             "actor_identificatie": attrs.get("actor_identificatie"),
         }
         return self.geschreven(kicontacten.create_actor(data, herkomst=herkomst(request)))
@@ -326,10 +320,7 @@ class ActorKlantcontactViewSet(KlantcontactenBasis):
 
     @extend_schema(operation_id="actorklantcontacten_create")
     def create(self, request, *args, **kwargs):
-        self.controleer_parameters(lijst=False)
-        serializer = serializers.ActorKlantcontactSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        attrs = serializer.validated_data
+        attrs = self.invoer()
         actor = self.actor_voor(attrs["actor"], "actor")
         klantcontact = self.klantcontact_voor(attrs["klantcontact"], "klantcontact")
         try:
@@ -363,10 +354,7 @@ class InterneTaakViewSet(KlantcontactenBasis):
 
     @extend_schema(operation_id="internetaken_create")
     def create(self, request, *args, **kwargs):
-        self.controleer_parameters(lijst=False)
-        serializer = serializers.InterneTaakSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        attrs = serializer.validated_data
+        attrs = self.invoer()
         refs = list(attrs.get("toegewezen_aan_actoren") or [])
         veld = "toegewezenAanActoren"
         if not refs and attrs.get("toegewezen_aan_actor"):
@@ -412,10 +400,7 @@ class MaakKlantcontactViewSet(KlantcontactenBasis):
 
     @extend_schema(operation_id="maakklantcontact_create")
     def create(self, request, *args, **kwargs):
-        self.controleer_parameters(lijst=False)
-        serializer = serializers.MaakKlantcontactSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        attrs = serializer.validated_data
+        attrs = self.invoer()
         data = klantcontact_data(attrs["klantcontact"])
         data["bronorganisatie"] = self.bronorganisatie()
         applicatie = self.registrerende_applicatie()
