@@ -407,6 +407,8 @@ def ki_create(ki, collectie: str, body: dict, pinned: int, records_added: int = 
     assert response["Location"] == data["url"]
     trail = AuditTrail.objects.filter(bron="kic", resource_url=data["url"]).get()
     assert trail.nieuw == data
+    if collectie == "actorklantcontacten":  # created only, never read
+        return data
     if collectie != "internetaken":
         assert ki.get(data["url"]).json() == data
     else:  # created only, read as its klantcontact's expand
@@ -473,6 +475,44 @@ def test_ki_create_internetaak(ki):
     assert len(data["nummer"]) == 10
     # a given number: no number generated
     ki_create(ki, "internetaken", {**body, "nummer": "T-1"}, 5)
+
+
+def test_ki_create_actorklantcontact(ki, cm_api):
+    """The klantcontact locked and read with its references (its links, its medewerker), the
+    actor, and in one statement the link with the records of the contactmoment (its first
+    medewerker now) and the actorklantcontact."""
+    actor = ki.post_json(
+        f"{KI_BASE}/actoren",
+        {
+            "naam": "Piet de Vries",
+            "soortActor": "medewerker",
+            "actoridentificator": {
+                "objectId": "mdw-7",
+                "codeObjecttype": "mdw",
+                "codeRegister": "handmatig",
+                "codeSoortObjectId": "idf",
+            },
+        },
+    ).json()
+    body = {"actor": {"uuid": actor["uuid"]}, "klantcontact": {"uuid": ki.klantcontact["uuid"]}}
+    data = ki_create(ki, "actorklantcontacten", body, 4, records_added=2)
+    assert data["actor"]["uuid"] == actor["uuid"]
+    cm_url = (
+        ki.klantcontact["url"]
+        .replace(KI_BASE, CM_BASE)
+        .replace("/klantcontacten/", "/contactmomenten/")
+    )
+    contactmoment = cm_api.get(cm_url).json()
+    assert contactmoment["medewerkerIdentificatie"]["identificatie"] == "mdw-7"
+    trail = AuditTrail.objects.filter(resource_url=cm_url).order_by("pk").last()
+    assert trail.nieuw == contactmoment and trail.oud["medewerkerIdentificatie"] is None
+    klantcontact = ki.get(ki.klantcontact["url"]).json()
+    assert [a["uuid"] for a in klantcontact["hadBetrokkenActoren"]] == [actor["uuid"]]
+    # the same actor again: refused, nothing recorded
+    before = records()
+    response = ki.post_json(f"{KI_BASE}/actorklantcontacten", body)
+    assert response.status_code == 400, response.content
+    assert records() == before
 
 
 def test_ki_maak_klantcontact(ki):

@@ -45,7 +45,6 @@ from .kicontactrepresentatie import (
     actor_data,
     actoren,
     actorklantcontact_data,
-    actorklantcontacten,
     betrokkene_data,
     betrokkene_uit,
     betrokkenen,
@@ -59,10 +58,8 @@ from .kicontactwijzigingen import (
     BETROKKENE,
     BRON,
     INTERNETAAK,
-    KLANTCONTACT,
     KLANTCONTACT_KENMERKEN,
     ONDERWERPOBJECT,
-    klantcontact_repr,
     weergave,
 )
 from .klantcontacten import (
@@ -72,6 +69,7 @@ from .klantcontacten import (
     InterneTaak,
     Klantcontact,
     Onderwerpobject,
+    SoortActor,
 )
 from .transactions import (
     is_vergrendeld,
@@ -100,32 +98,24 @@ def actor_repr(pk: int, basis: KiBasis) -> dict:
     return actor_data(actoren(Actor.objects.filter(pk=pk)).get(), basis)
 
 
-def actorklantcontact_repr(pk: int, basis: KiBasis) -> dict:
-    return actorklantcontact_data(
-        actorklantcontacten(ActorKlantcontact.objects.filter(pk=pk)).get(), basis
-    )
-
-
-def _kenmerken(klantcontact: Klantcontact | int | None, basis: KiBasis) -> dict:
-    """The kenmerken of a klantcontact (as its representation gives them): from the instance
-    when given one (read under the write's lock), else read."""
+def _kenmerken(klantcontact: Klantcontact | None) -> dict:
+    """The kenmerken of a klantcontact (as its representation gives them), from the instance
+    read under the write's lock."""
     if klantcontact is None:
         return dict.fromkeys(KLANTCONTACT_KENMERKEN)
-    if isinstance(klantcontact, Klantcontact):
-        return {
-            "hoofdOnderwerpType": klantcontact.hoofd_onderwerp_type,
-            "indicatieContactGelukt": klantcontact.indicatie_contact_gelukt,
-            "verdereActieOndernomen": klantcontact.verdere_actie_ondernomen,
-        }
-    return KLANTCONTACT.kenmerken_van(klantcontact_repr(klantcontact, basis))
+    return {
+        "hoofdOnderwerpType": klantcontact.hoofd_onderwerp_type,
+        "indicatieContactGelukt": klantcontact.indicatie_contact_gelukt,
+        "verdereActieOndernomen": klantcontact.verdere_actie_ondernomen,
+    }
 
 
 def _leg_sub_vast(
-    resource: Resource, data: dict, klantcontact, herkomst, basis, bundel: Bundel | None = None
+    resource: Resource, data: dict, klantcontact, herkomst, bundel: Bundel | None = None
 ) -> None:
     """A betrokkene, onderwerpobject or actorklantcontact created: an audit record under its
     klantcontact and a notification on ``klantcontacten`` with the klantcontact's kenmerken
-    (``klantcontact``: the locked instance, its id, or None), in one statement (``bundel``:
+    (``klantcontact``: the locked instance, or None), in one statement (``bundel``:
     added to it, the caller inserts it)."""
     ref = data.get(resource.hoofd_object)
     hoofd = ref["url"] if ref else data["url"]
@@ -144,7 +134,7 @@ def _leg_sub_vast(
         kanaal=resource.kanaal, resource=resource.resource, bron=BRON, hoofd_object="hoofd"
     )
     actie, inhoud = CommonResourceAction.create, {"url": data["url"], "hoofd": hoofd}
-    kenmerken = _kenmerken(klantcontact, basis)
+    kenmerken = _kenmerken(klantcontact)
     if bundel is not None:
         bundel.leg_vast(record, notificatie, actie, inhoud, kenmerken)
     elif not notificeer(notificatie, actie, inhoud, kenmerken, record):
@@ -234,7 +224,7 @@ def add_betrokkene(
     basis = KiBasis.van_herkomst(herkomst)
     data = betrokkene_uit(betrokkene, klantcontact, klant, basis)
     # the klantcontact as it was locked
-    _leg_sub_vast(BETROKKENE, data, klantcontact, herkomst, basis, bundel)
+    _leg_sub_vast(BETROKKENE, data, klantcontact, herkomst, bundel)
     bundel.voeg_in()
     betrokkene.ki_representatie = data
     return betrokkene
@@ -264,7 +254,7 @@ def add_onderwerpobject(
     basis = KiBasis.van_herkomst(herkomst)
     data = onderwerpobject_uit(onderwerpobject, klantcontact, was_klantcontact, basis)
     # the klantcontact as it was locked
-    _leg_sub_vast(ONDERWERPOBJECT, data, klantcontact, herkomst, basis)
+    _leg_sub_vast(ONDERWERPOBJECT, data, klantcontact, herkomst)
     onderwerpobject.ki_representatie = data
     return onderwerpobject
 
@@ -306,26 +296,60 @@ def create_actor(data: dict, *, herkomst: Herkomst) -> Actor:
 
 @schrijfactie_zonder_savepoints
 def add_actorklantcontact(
-    klantcontact: Klantcontact, actor: Actor, *, herkomst: Herkomst
+    klantcontact: Klantcontact | UUID, actor: Actor | UUID, *, herkomst: Herkomst
 ) -> ActorKlantcontact:
-    """An actor took part in a klantcontact. When it becomes the klantcontact's first
-    medewerker, the contactmoment's ``medewerkerIdentificatie`` changes: recorded on
-    ``contactmomenten``. The same actor twice raises :class:`contacten.Bestaat`."""
-    _lock_klantcontacten(klantcontact=klantcontact)
-    if not Actor.objects.filter(pk=actor.pk).exists():
+    """An actor took part in a klantcontact (instances or uuids). When it becomes the
+    klantcontact's first medewerker, the contactmoment's ``medewerkerIdentificatie`` changes:
+    recorded on ``contactmomenten``. The same actor twice raises :class:`contacten.Bestaat`.
+    The klantcontact is locked and read with its representations' references
+    (``Klantcontact.DoesNotExist``), then the actor read (``Actor.DoesNotExist``); the link and
+    the records in one statement, built from data in hand (``ki_representatie``)."""
+    sleutel = {"uuid": klantcontact} if isinstance(klantcontact, UUID) else {"pk": klantcontact.pk}
+    klantcontact = contacten.vergrendel_klantcontact(Klantcontact.objects.all(), **sleutel)
+    actor = Actor.objects.filter(
+        **({"uuid": actor} if isinstance(actor, UUID) else {"pk": actor.pk})
+    ).first()
+    if actor is None:
         raise Actor.DoesNotExist
+    # the links of the klantcontact, read with its lock (no other write adds one meanwhile)
+    if str(actor.uuid) in {a["uuid"] for a in klantcontact.ki_actoren}:
+        raise contacten.Bestaat(
+            ActorKlantcontact.objects.get(actor=actor, klantcontact=klantcontact)
+        )
+    link = ActorKlantcontact(actor=actor, klantcontact=klantcontact)
+    bundel = Bundel(link)
     cm_basis = Basis.van_herkomst(herkomst)
-    oud = contactwijzigingen.contactmoment(klantcontact, cm_basis)
-    link, created = ActorKlantcontact.objects.get_or_create(actor=actor, klantcontact=klantcontact)
-    if not created:
-        raise contacten.Bestaat(link)
-    nieuw = contactwijzigingen.contactmoment(klantcontact, cm_basis)
+
+    def contactmoment(medewerker) -> dict:
+        return contactwijzigingen.contactmoment_uit(
+            klantcontact,
+            cm_basis,
+            vorig_uuid=klantcontact.repr_vorig_uuid,
+            volgend_uuid=klantcontact.repr_volgend_uuid,
+            medewerker=medewerker,
+        )
+
+    oud = contactmoment(klantcontact.repr_medewerker)
+    nieuw = oud
+    if klantcontact.repr_medewerker is None and actor.soort_actor == SoortActor.medewerker:
+        # its first link to a medewerker: the contactmoment's medewerker now
+        nieuw = contactmoment(
+            contactwijzigingen.medewerker_data(
+                contacten.MedewerkerIdentificatie(
+                    identificatie=actor.object_id,
+                    achternaam=actor.achternaam,
+                    voorletters=actor.voorletters,
+                    voorvoegsel_achternaam=actor.voorvoegsel_achternaam,
+                )
+            )
+        )
     contactwijzigingen.leg_contactmoment_vast(
-        CommonResourceAction.partial_update, oud=oud, nieuw=nieuw, herkomst=herkomst
+        CommonResourceAction.partial_update, oud=oud, nieuw=nieuw, herkomst=herkomst, bundel=bundel
     )
     basis = KiBasis.van_herkomst(herkomst)
-    data = actorklantcontact_repr(link.pk, basis)
-    _leg_sub_vast(ACTORKLANTCONTACT, data, klantcontact.pk, herkomst, basis)
+    data = actorklantcontact_data((link.uuid, actor.uuid, klantcontact.uuid, None), basis)
+    _leg_sub_vast(ACTORKLANTCONTACT, data, klantcontact, herkomst, bundel)
+    bundel.voeg_in()
     link.ki_representatie = data
     return link
 

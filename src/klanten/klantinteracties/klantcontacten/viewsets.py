@@ -321,17 +321,19 @@ class ActorKlantcontactViewSet(KlantcontactenBasis):
     @extend_schema(operation_id="actorklantcontacten_create")
     def create(self, request, *args, **kwargs):
         attrs = self.invoer()
-        actor = self.actor_voor(attrs["actor"], "actor")
-        klantcontact = self.klantcontact_voor(attrs["klantcontact"], "klantcontact")
         try:
             link = kicontacten.add_actorklantcontact(
-                klantcontact, actor, herkomst=herkomst(request)
+                uuid_van(attrs["klantcontact"]),
+                uuid_van(attrs["actor"]),
+                herkomst=herkomst(request),
             )
         except contacten.Bestaat as exc:
             raise fout(
                 NON_FIELD, "De actor is al aan dit klantcontact gekoppeld.", "unique"
             ) from exc
         except Klantcontact.DoesNotExist as exc:
+            # an actor that does not exist either is named first
+            self.actor_voor(attrs["actor"], "actor")
             raise bestaat_niet("klantcontact", "Het klantcontact") from exc
         except Actor.DoesNotExist as exc:
             raise bestaat_niet("actor", "De actor") from exc
