@@ -382,8 +382,11 @@ _VOLGEND_NUMMER = f"""
 
 def _volgend_nummer() -> str:
     with connection.cursor() as cursor:
-        cursor.execute(_VOLGEND_NUMMER, [INTERNETAAK_NUMMER_SEQUENCE])
-        return cursor.fetchone()[0]
+        while True:  # again only when a thousand numbers in a row are taken
+            cursor.execute(_VOLGEND_NUMMER, [INTERNETAAK_NUMMER_SEQUENCE])
+            rij = cursor.fetchone()
+            if rij is not None:
+                return rij[0]
 
 
 def _voeg_taak_in(taak: InterneTaak) -> bool:
