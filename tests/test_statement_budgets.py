@@ -442,6 +442,35 @@ def test_ki_create_betrokkene(ki):
     assert klantcontact["hadBetrokkenen"] == [{"uuid": data["uuid"], "url": data["url"]}]
 
 
+def test_ki_create_betrokkene_of_a_non_validated_partij(make_ki_client, nrc):
+    """KISS: its partij is not validated, so the betrokkene changes the partij's retention
+    date (R1): derived again from its interactions and stored, 2 statements over the budget
+    (pinned, see docs/performance.md)."""
+    kiss = make_ki_client()
+    partij = kiss.post_json(
+        f"{KI_BASE}/partijen",
+        {
+            "soortPartij": "persoon",
+            "indicatieActief": True,
+            "partijIdentificatie": {"contactnaam": {"voornaam": "Anna", "achternaam": "Bos"}},
+        },
+    ).json()
+    klantcontact = kiss.post_json(f"{KI_BASE}/klantcontacten", KI_KLANTCONTACT).json()
+    body = {
+        "wasPartij": {"uuid": partij["uuid"]},
+        "hadKlantcontact": {"uuid": klantcontact["uuid"]},
+        "rol": "klant",
+        "initiator": True,
+    }
+    _, statements, before = ki_counted(
+        lambda: kiss.post_json(f"{KI_BASE}/betrokkenen", body), 201, 8
+    )
+    assert any(
+        s.startswith('UPDATE "datamodel_klant" SET "vernietigingsdatum"') for s in statements
+    )
+    assert records() == (before[0] + 2, before[1] + 2)
+
+
 def test_ki_create_onderwerpobject(ki):
     body = {
         "klantcontact": {"uuid": ki.klantcontact["uuid"]},
