@@ -506,6 +506,28 @@ def test_ki_create_internetaak(ki):
     ki_create(ki, "internetaken", {**body, "nummer": "T-1"}, 5)
 
 
+def test_ki_create_actor(ki):
+    """The actor and its audit record (an actor has no kanaal) in one statement."""
+    body = {
+        "naam": "Team Afval",
+        "soortActor": "organisatorische_eenheid",
+        "actoridentificator": {
+            "objectId": "afval",
+            "codeObjecttype": "oe",
+            "codeRegister": "handmatig",
+            "codeSoortObjectId": "idf",
+        },
+        "actorIdentificatie": {"omschrijving": "Team Afval"},
+    }
+    response, statements, before = ki_counted(
+        lambda: ki.post_json(f"{KI_BASE}/actoren", body), 201, 2
+    )
+    data = response.json()
+    assert records() == (before[0] + 1, before[1])
+    assert AuditTrail.objects.filter(bron="kic", resource_url=data["url"]).get().nieuw == data
+    assert ki.get(data["url"]).json() == data
+
+
 def test_ki_create_actorklantcontact(ki, cm_api):
     """The klantcontact locked and read with its references (its links, its medewerker), the
     actor, and in one statement the link with the records of the contactmoment (its first

@@ -30,7 +30,7 @@ from django.db.models import Q, QuerySet
 from vng_api_common.constants import CommonResourceAction
 
 from klanten.notificaties import audit
-from klanten.notificaties.invoegen import insert_sql
+from klanten.notificaties.invoegen import insert_sql, voeg_in
 from klanten.notificaties.wijziging import (
     Bundel,
     Resource,
@@ -41,9 +41,9 @@ from klanten.notificaties.wijziging import (
 from . import contacten, contactwijzigingen
 from .contactrepresentatie import Basis
 from .kicontactrepresentatie import (
+    ACTOR_KOLOMMEN,
     KiBasis,
     actor_data,
-    actoren,
     actorklantcontact_data,
     betrokkene_data,
     betrokkene_uit,
@@ -92,10 +92,6 @@ class NummerBezet(Exception):
 
 def betrokkene_repr(betrokkene_id: int, basis: KiBasis) -> dict:
     return betrokkene_data(betrokkenen(Betrokkene.objects.filter(pk=betrokkene_id)).get(), basis)
-
-
-def actor_repr(pk: int, basis: KiBasis) -> dict:
-    return actor_data(actoren(Actor.objects.filter(pk=pk)).get(), basis)
 
 
 def _kenmerken(klantcontact: Klantcontact | None) -> dict:
@@ -275,11 +271,15 @@ ACTOR_VELDEN = (
 
 @schrijfactie
 def create_actor(data: dict, *, herkomst: Herkomst) -> Actor:
-    """An actor (an employee, a department, a system): an audit record, no notification."""
+    """An actor (an employee, a department, a system): an audit record, no notification
+    (``ki_representatie``: what was recorded)."""
     contacten._velden(data, ACTOR_VELDEN)
-    actor = Actor.objects.create(**data)
-    nieuw = actor_repr(actor.pk, KiBasis.van_herkomst(herkomst))
-    audit.schrijf(
+    actor = Actor(**data)
+    # built from data in hand (not read back); the actor and its record in one statement
+    nieuw = actor_data(
+        [getattr(actor, kolom) for kolom in ACTOR_KOLOMMEN], KiBasis.van_herkomst(herkomst)
+    )
+    record = audit.record(
         bron=BRON,
         resource=ACTOR.resource,
         actie=CommonResourceAction.create,
@@ -290,6 +290,7 @@ def create_actor(data: dict, *, herkomst: Herkomst) -> Actor:
         nieuw=nieuw,
         actor=herkomst.actor,
     )
+    voeg_in(actor, record)
     actor.ki_representatie = nieuw
     return actor
 
