@@ -16,9 +16,11 @@ changes) and records its Klantinteracties change here, in the same transaction:
 
 Audit records have ``bron`` ``kic`` and the Klantinteracties representation; a change of
 nothing records nothing. Callers pass plain, shape-checked data (snake_case columns, model
-instances for references). Locks, in one order: the klant (partij) row, then the
-klantcontact, then the rows that hang off it. A row that is gone raises its model's
-``DoesNotExist``.
+instances or uuids for references: a uuid is looked up by the write's lock, the only lookup;
+a partij as a queryset of the one the client may see). Locks, in one order: the klant
+(partij) row, then the klantcontact, then the rows that hang off it. A row that is gone
+raises its model's ``DoesNotExist``. The representations recorded are built from data in
+hand (``ki_representatie`` on the returned row: the API's answer), not read back.
 """
 
 from __future__ import annotations
