@@ -464,20 +464,19 @@ def test_klantcontacten_filters_find_what_they_name(kiss):
 
 
 def test_a_referenced_row_gone_before_the_lock_is_a_400_not_a_500(kiss, monkeypatch):
-    """The klantcontact of a body is looked up, then deleted by another request before the
-    write locks it: the service's DoesNotExist is the same 400 on the field."""
-    from klanten.klantinteracties.klantcontacten import viewsets
+    """The klantcontact of a body is deleted by another request just before the write locks
+    it (the lock is its only lookup): the service's DoesNotExist is the same 400 on the
+    field."""
+    from klanten.datamodel import kicontacten
 
     klantcontact = post(kiss, "klantcontacten", KLANTCONTACT).json()
-    gevonden = viewsets.KlantcontactenBasis.klantcontact_voor
+    vergrendel = kicontacten._lock_klantcontacten
 
-    def en_weg(self, ref, veld):
-        row = gevonden(self, ref, veld)
-        if row is not None:
-            Klantcontact.objects.filter(pk=row.pk).delete()
-        return row
+    def eerst_weg(**refs):
+        Klantcontact.objects.filter(uuid__in=[r for r in refs.values() if r]).delete()
+        return vergrendel(**refs)
 
-    monkeypatch.setattr(viewsets.KlantcontactenBasis, "klantcontact_voor", en_weg)
+    monkeypatch.setattr(kicontacten, "_lock_klantcontacten", eerst_weg)
     body = {"hadKlantcontact": {"uuid": klantcontact["uuid"]}, "rol": "klant", "initiator": True}
     data = assert_problem(post(kiss, "betrokkenen", body), 400)
     assert data["invalidParams"][0]["name"] == "hadKlantcontact"
@@ -496,3 +495,54 @@ def test_a_referenced_row_gone_before_the_lock_is_a_400_not_a_500(kiss, monkeypa
         400,
     )
     assert data["invalidParams"][0]["name"] == "aanleidinggevendKlantcontact"
+
+
+def test_references_that_do_not_exist_are_400_on_their_field_in_order(kiss):
+    """Looked up by the write's locks (one query each): the first field that names no row."""
+    klantcontact = post(kiss, "klantcontacten", KLANTCONTACT).json()
+    geen = {"uuid": "6d1c0a36-7f4b-4e57-9d0c-6a6c1b1d7a11"}
+    identificator = {
+        "objectId": "OF-1",
+        "codeObjecttype": "formulierinzending",
+        "codeRegister": "Open Formulieren",
+        "codeSoortObjectId": "public_registration_reference",
+    }
+    cases = [
+        ("betrokkenen", {"hadKlantcontact": geen, "wasPartij": geen}, "hadKlantcontact"),
+        (
+            "betrokkenen",
+            {"hadKlantcontact": {"uuid": klantcontact["uuid"]}, "wasPartij": geen},
+            "wasPartij",
+        ),
+        ("onderwerpobjecten", {"klantcontact": geen, "wasKlantcontact": geen}, "klantcontact"),
+        (
+            "onderwerpobjecten",
+            {"klantcontact": {"uuid": klantcontact["uuid"]}, "wasKlantcontact": geen},
+            "wasKlantcontact",
+        ),
+    ]
+    for collectie, refs, veld in cases:
+        body = (
+            {"rol": "klant", "initiator": True, **refs}
+            if collectie == "betrokkenen"
+            else {"onderwerpobjectidentificator": identificator, **refs}
+        )
+        data = assert_problem(post(kiss, collectie, body), 400)
+        assert data["invalidParams"][0]["name"] == veld, (collectie, refs)
+    taak = {
+        "nummer": "",
+        "gevraagdeHandeling": "Terugbellen",
+        "aanleidinggevendKlantcontact": {"uuid": klantcontact["uuid"]},
+        "toegewezenAanActoren": [geen],
+        "status": "te_verwerken",
+    }
+    data = assert_problem(post(kiss, "internetaken", taak), 400)
+    assert data["invalidParams"][0]["name"] == "toegewezenAanActoren"
+    maak = {
+        "klantcontact": KLANTCONTACT,
+        "betrokkene": {"rol": "klant", "initiator": True, "wasPartij": geen},
+    }
+    data = assert_problem(post(kiss, "maak-klantcontact", maak), 400)
+    assert data["invalidParams"][0]["name"] == "betrokkene.wasPartij"
+    # nothing of the refused writes stays
+    assert kiss.get(f"{KI}/klantcontacten").json()["count"] == 1

@@ -114,6 +114,33 @@ def test_interne_taak_without_number_gets_one_generated(nrc):
     assert all("06-123" not in str(b) for b in berichten())
 
 
+def test_generated_numbers_skip_taken_ones_and_use_one_value_each(nrc):
+    """K8: the next value of the sequence, past a number a client took; the statement that
+    finds it takes one value per number it tries (a given number that is taken is refused by
+    the insert itself)."""
+    from django.db import connection
+
+    klantcontact = kicontacten.create_klantcontact(dict(KISS_KLANTCONTACT), herkomst=HERKOMST)
+    data = {"gevraagde_handeling": "Terugbellen", "status": "te_verwerken"}
+    eerste = kicontacten.create_interne_taak(klantcontact, dict(data), herkomst=HERKOMST)
+    volgend = int(eerste.nummer) + 1
+    # a client takes the next two numbers
+    for n in (volgend, volgend + 1):
+        kicontacten.create_interne_taak(
+            klantcontact, dict(data), nummer=str(n).zfill(10), herkomst=HERKOMST
+        )
+    derde = kicontacten.create_interne_taak(klantcontact, dict(data), herkomst=HERKOMST)
+    assert derde.nummer == str(volgend + 2).zfill(10)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT last_value FROM datamodel_internetaak_nummer_seq")
+        assert cursor.fetchone()[0] == volgend + 2
+    with pytest.raises(kicontacten.NummerBezet):
+        kicontacten.create_interne_taak(
+            klantcontact, dict(data), nummer=derde.nummer, herkomst=HERKOMST
+        )
+    assert InterneTaak.objects.filter(nummer=derde.nummer).count() == 1
+
+
 def test_anonymous_maak_klantcontact_makes_no_partij(nrc):
     klanten_voor = Klant.objects.count()
     klantcontact, betrokkene, onderwerp = kicontacten.maak_klantcontact(

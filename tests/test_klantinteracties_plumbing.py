@@ -2,9 +2,15 @@
 API clients, scopes per operation, pagination, problem JSON, unknown parameters, the schema."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from vng_api_common.authorizations.models import Autorisatie
 
+from klanten.api.auth import TokenAuth
 from klanten.config import tokens
-from klanten.config.models import APIToken
+from klanten.config.clients import KLANTINTERACTIES_COMPONENT
+from klanten.config.models import APIToken, ValidatieRecht
+from klanten.datamodel import evidence
 
 from .ki_fixtures import KI_BASE, assert_problem, invalid_params
 
@@ -52,6 +58,68 @@ def test_tokens_are_stored_hashed_rotatable_and_can_be_deactivated(make_ki_clien
     token.save()
     response = client.get(f"{KI_BASE}/partijen", HTTP_AUTHORIZATION=f"Token {nieuw}")
     assert_problem(response, 403, "ongeldige-token")
+
+
+def test_a_token_costs_one_statement_with_its_rights(make_ki_client):
+    """The key, the client's autorisaties and its validation rights: one statement."""
+    ki = make_ki_client(vertrouwd=True, maximale_rang=3)
+    _token, sleutel = tokens.maak_token(ki.applicatie)
+    auth = TokenAuth(sleutel, KLANTINTERACTIES_COMPONENT)
+    with CaptureQueriesContext(connection) as queries:
+        assert auth.scopes(KLANTINTERACTIES_COMPONENT) == {
+            "klantinteracties.lezen",
+            "klantinteracties.aanmaken",
+            "klantinteracties.bijwerken",
+            "klantinteracties.verwijderen",
+        }
+        recht = evidence.validatierecht(auth.applicaties[0])
+        assert (recht.maximale_rang, recht.vertrouwde_bron_klantinteracties) == (3, True)
+        assert auth.applicaties[0].pk == ki.applicatie.pk
+    assert len(queries.captured_queries) == 1, queries.captured_queries
+    # a client without validation rights: none, read with the key as well
+    zonder = make_ki_client()
+    _token, sleutel = tokens.maak_token(zonder.applicatie)
+    auth = TokenAuth(sleutel, KLANTINTERACTIES_COMPONENT)
+    with CaptureQueriesContext(connection) as queries:
+        assert evidence.validatierecht(auth.applicaties[0]) is None
+    assert len(queries.captured_queries) == 1, queries.captured_queries
+
+
+def test_a_deactivated_key_stops_at_the_next_request(make_ki_client):
+    """Deactivated by another process (a queryset update: no signal reaches this one)."""
+    ki = make_ki_client()
+    assert ki.get(f"{KI_BASE}/actoren").status_code == 200
+    assert APIToken.objects.filter(applicatie=ki.applicatie).update(actief=False) == 1
+    assert_problem(ki.get(f"{KI_BASE}/actoren"), 403, "ongeldige-token")
+
+
+def test_a_changed_autorisatie_counts_at_the_next_request(make_ki_client):
+    """Scopes taken away and given back by another process (no signal reaches this one)."""
+    ki = make_ki_client(scopes=("klantinteracties.lezen",))
+    autorisaties = Autorisatie.objects.filter(
+        applicatie=ki.applicatie, component=KLANTINTERACTIES_COMPONENT
+    )
+    assert ki.get(f"{KI_BASE}/actoren").status_code == 200
+    actor = {"naam": "Team", "soortActor": "organisatorische_eenheid"}
+    assert_problem(ki.post_json(f"{KI_BASE}/actoren", actor), 403, "permission_denied")
+    autorisaties.update(scopes=["klantinteracties.lezen", "klantinteracties.aanmaken"])
+    assert ki.post_json(f"{KI_BASE}/actoren", actor).status_code == 201
+    autorisaties.update(scopes=[])
+    assert_problem(ki.get(f"{KI_BASE}/actoren"), 403, "permission_denied")
+
+
+def test_changed_validation_rights_count_at_the_next_request(make_ki_client):
+    ki = make_ki_client(vertrouwd=True)
+    _token, sleutel = tokens.maak_token(ki.applicatie)
+    eerst = TokenAuth(sleutel, KLANTINTERACTIES_COMPONENT).applicaties[0]
+    assert evidence.validatierecht(eerst).vertrouwde_bron_klantinteracties
+    ValidatieRecht.objects.filter(applicatie=ki.applicatie).update(
+        vertrouwde_bron_klantinteracties=False
+    )
+    daarna = TokenAuth(sleutel, KLANTINTERACTIES_COMPONENT).applicaties[0]
+    assert not evidence.validatierecht(daarna).vertrouwde_bron_klantinteracties
+    ValidatieRecht.objects.filter(applicatie=ki.applicatie).delete()
+    assert evidence.validatierecht(TokenAuth(sleutel, "ki").applicaties[0]) is None
 
 
 def test_scopes_per_operation(make_ki_client):

@@ -298,7 +298,10 @@ class TokenAuth(KlantenJWTAuth):
     """K2: ``Authorization: Token <key>`` (Open Klant's scheme, what Open Forms, KISS and Open
     Inwoner send), accepted by the Klantinteracties API only. The key identifies an API client
     (``klanten.config.tokens``); its scopes are the client's, as for a JWT. An unknown or
-    inactive key is refused with 403 (``ongeldige-token``) when a permission check reads it."""
+    inactive key is refused with 403 (``ongeldige-token``) when a permission check reads it.
+    One statement per request (the key with the client's autorisaties and validation rights),
+    not cached: a deactivated key or a changed autorisatie counts from the next request, in
+    every process."""
 
     def __init__(self, sleutel: str, component: str | None = None):
         super().__init__(None, component)
@@ -321,9 +324,8 @@ class TokenAuth(KlantenJWTAuth):
             if applicatie is None:
                 logger.info("invalid_api_token")
                 raise PermissionDenied("Ongeldige token.", code="ongeldige-token")
-            self._applicaties = [
-                Applicatie.objects.prefetch_related("autorisaties").get(pk=applicatie.pk)
-            ]
+            # its autorisaties and validation rights came with it: no other query
+            self._applicaties = [applicatie]
         return self._applicaties
 
 

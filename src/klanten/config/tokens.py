@@ -9,16 +9,27 @@ of no client, identifies nobody (:func:`applicatie_voor_sleutel`).
     # show ``sleutel`` once; later:
     nieuwe_sleutel = roteer(token)
     applicatie_voor_sleutel(sleutel)  # -> Applicatie or None
+
+A request's key is looked up in one statement that also reads the client's autorisaties and
+validation rights (nothing is cached between requests: a deactivated or rotated key, or a
+changed autorisatie, counts from the next request in every process).
 """
 
 import hashlib
 import secrets
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import transaction
-from vng_api_common.authorizations.models import Applicatie
+from django.db.models import OuterRef
+from django.db.models.functions import JSONObject
+from vng_api_common.authorizations.models import Applicatie, Autorisatie
 
 from .models import APIToken
 
+# the columns of an autorisatie read with the key (all of them: vng_api_common's and ours)
+AUTORISATIE_VELDEN = tuple(
+    field.attname for field in Autorisatie._meta.concrete_fields if field.attname != "applicatie_id"
+)
 SLEUTEL_BYTES = 30  # 40 URL-safe characters
 # longer values are no key of ours (and are not hashed at all)
 MAX_SLEUTEL_LENGTE = 200
@@ -77,12 +88,38 @@ def zet_sleutel(applicatie: Applicatie, sleutel: str, omschrijving: str = "") ->
 
 
 def applicatie_voor_sleutel(sleutel: str) -> Applicatie | None:
-    """The client an active key belongs to, else None (one indexed query)."""
+    """The client an active key belongs to, else None: one statement, which also reads the
+    client's autorisaties (``applicatie.autorisaties.all()`` then costs no query) and its
+    validation rights (``applicatie.validatierecht``, or none)."""
     if not sleutel or len(sleutel) > MAX_SLEUTEL_LENGTE or "\x00" in sleutel:
         return None
-    token = (
-        APIToken.objects.select_related("applicatie")
-        .filter(sleutel_hash=sleutel_hash(sleutel), actief=True)
+    autorisaties = ArraySubquery(
+        Autorisatie.objects.filter(applicatie_id=OuterRef("pk"))
+        .order_by("pk")
+        .values(json=JSONObject(**{veld: veld for veld in AUTORISATIE_VELDEN}))
+    )
+    applicatie = (
+        Applicatie.objects.select_related("validatierecht")
+        .filter(tokens__sleutel_hash=sleutel_hash(sleutel), tokens__actief=True)
+        .annotate(token_autorisaties=autorisaties)
         .first()
     )
-    return token.applicatie if token is not None else None
+    if applicatie is None:
+        return None
+    _zet_autorisaties(applicatie, applicatie.__dict__.pop("token_autorisaties"))
+    return applicatie
+
+
+def _zet_autorisaties(applicatie: Applicatie, waarden: list[dict]) -> None:
+    """The autorisaties read with the key as the client's prefetched ``autorisaties`` (what
+    ``prefetch_related("autorisaties")`` would have put there)."""
+    rijen = []
+    for waarde in waarden:
+        autorisatie = Autorisatie(applicatie_id=applicatie.pk, **waarde)
+        autorisatie._state.adding = False
+        autorisatie._state.db = applicatie._state.db
+        rijen.append(autorisatie)
+    queryset = applicatie.autorisaties.all()
+    queryset._result_cache = rijen
+    queryset._prefetch_done = True
+    applicatie._prefetched_objects_cache = {"autorisaties": queryset}

@@ -494,6 +494,7 @@ def add_betrokkene(
     rol: str = "",
     bij_bestaand: str = "weigeren",
     herkomst: Herkomst | None = None,
+    bundel: Bundel | None = None,
     **velden,
 ) -> tuple[Betrokkene, bool]:
     """A party took part in a klantcontact. With a Contactmomenten role (a klantcontactmoment or
@@ -504,13 +505,15 @@ def add_betrokkene(
     ``bij_bestaand="weigeren"`` raises :class:`Bestaat`, ``"bijwerken"`` updates that one's
     ``velden`` (the E2 interaction's idempotent registration). Returns (betrokkene, created).
     The klant row is locked first (``Klant.DoesNotExist`` when it is gone), then the
-    klantcontact (``Klantcontact.DoesNotExist``).
+    klantcontact (``Klantcontact.DoesNotExist``). ``bundel``: the klantcontactmoment's record
+    goes into it (the caller inserts it).
     """
     from .models import Klant
 
     _velden(velden, BETROKKENE_VELDEN)
-    if klant is not None:
+    if klant is not None and not is_vergrendeld(klant):
         klant = Klant.objects.select_for_update().get(pk=klant.pk)
+        markeer_vergrendeld(klant)
     if not is_vergrendeld(klantcontact):
         klantcontact = Klantcontact.objects.select_for_update().get(pk=klantcontact.pk)
     if klantcontactmoment_rol:
@@ -542,18 +545,30 @@ def add_betrokkene(
     betrokkene.save(force_insert=True)
     # only a betrokkene with a klant (here or elsewhere) is a klantcontactmoment
     if herkomst is not None and (klant is not None or klant_url):
-        nieuw = contactwijzigingen.klantcontactmoment(betrokkene, Basis.van_herkomst(herkomst))
-        if nieuw is not None:  # an anonymous betrokkene is no klantcontactmoment
-            contactwijzigingen.leg_relatie_vast(
-                contactwijzigingen.KLANTCONTACTMOMENT,
-                CommonResourceAction.create,
-                oud=None,
-                nieuw=nieuw,
-                klantcontact_id=klantcontact.pk,
-                herkomst=herkomst,
-                kenmerken=contactwijzigingen.kenmerken_uit(klantcontact),
-            )
+        # built from data in hand (not read back)
+        nieuw = klantcontactmoment_data(
+            (betrokkene.uuid, klantcontact.uuid, getattr(klant, "uuid", None), klant_url, cm_rol),
+            Basis.van_herkomst(herkomst),
+        )
+        _relatie_gemaakt(
+            contactwijzigingen.KLANTCONTACTMOMENT, nieuw, klantcontact, herkomst, bundel
+        )
     return betrokkene, True
+
+
+def _relatie_gemaakt(resource, nieuw: dict, klantcontact, herkomst, bundel=None) -> None:
+    """A klantcontactmoment or objectcontactmoment created: its record, with the kenmerken of
+    its klantcontact as locked (``bundel``: added to it)."""
+    contactwijzigingen.leg_relatie_vast(
+        resource,
+        CommonResourceAction.create,
+        oud=None,
+        nieuw=nieuw,
+        klantcontact_id=klantcontact.pk,
+        herkomst=herkomst,
+        kenmerken=contactwijzigingen.kenmerken_uit(klantcontact),
+        bundel=bundel,
+    )
 
 
 @schrijfactie
@@ -630,15 +645,7 @@ def add_onderwerpobject(
             onderwerpobject, Basis.van_herkomst(herkomst)
         )
         if nieuw is not None:  # only an object URL makes an objectcontactmoment
-            contactwijzigingen.leg_relatie_vast(
-                contactwijzigingen.OBJECTCONTACTMOMENT,
-                CommonResourceAction.create,
-                oud=None,
-                nieuw=nieuw,
-                klantcontact_id=klantcontact.pk,
-                herkomst=herkomst,
-                kenmerken=contactwijzigingen.kenmerken_uit(klantcontact),
-            )
+            _relatie_gemaakt(contactwijzigingen.OBJECTCONTACTMOMENT, nieuw, klantcontact, herkomst)
     return onderwerpobject
 
 

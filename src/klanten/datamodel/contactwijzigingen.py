@@ -196,10 +196,12 @@ def leg_relatie_vast(
     klantcontact_id: int,
     herkomst: Herkomst,
     kenmerken: dict | None = None,
+    bundel: Bundel | None = None,
 ) -> None:
     """A klantcontactmoment or objectcontactmoment created (``oud`` None) or removed (``nieuw``
     None): an audit record under its contactmoment and a notification with the contactmoment's
-    kenmerken (``kenmerken``: given by the caller from the locked instance, else read)."""
+    kenmerken (``kenmerken``: given by the caller from the locked instance, else read).
+    ``bundel``: added to it (with ``kenmerken``), the caller inserts it."""
     data = nieuw if nieuw is not None else oud
     record = audit.record(
         bron=resource.bron,
@@ -212,6 +214,9 @@ def leg_relatie_vast(
         nieuw=nieuw,
         actor=herkomst.actor,
     )
+    if bundel is not None:
+        bundel.leg_vast(record, resource, actie, data, kenmerken)
+        return
     # the audit record and the outbox row in one statement; the contactmoment's kenmerken are
     # read only for a notification
     if not (

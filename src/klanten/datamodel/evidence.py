@@ -12,6 +12,7 @@ import jwt
 import requests
 from django.conf import settings
 from django.core.cache import cache
+from vng_api_common.authorizations.models import Applicatie
 
 from klanten.config.models import ValidatieRecht, VertrouwdeUitgever
 
@@ -181,6 +182,18 @@ def bewijs_from_id_token(token: str, *, gegevens_bevestigd: bool) -> rules.Bewij
     return bewijs
 
 
+def validatierecht(applicatie) -> ValidatieRecht | None:
+    """The validation rights of ``applicatie`` (None: none, or no applicatie): as read with
+    its ``Token`` key when it was (``config.tokens``), else one query (not cached on the
+    instance: the JWT path shares its applicaties between requests)."""
+    if applicatie is None:
+        return None
+    relatie = Applicatie.validatierecht.related
+    if relatie.is_cached(applicatie):
+        return relatie.get_cached_value(applicatie)
+    return ValidatieRecht.objects.filter(applicatie=applicatie).first()
+
+
 def bewijs_from_assertion(
     *,
     applicatie,
@@ -196,7 +209,7 @@ def bewijs_from_assertion(
     if middel not in Middel.values:
         raise rules.RuleViolation("Onbekend middel.", code="invalid_choice")
     rang = _rank(betrouwbaarheidsniveau)
-    recht = ValidatieRecht.objects.filter(applicatie=applicatie).first() if applicatie else None
+    recht = validatierecht(applicatie)
     rules.require_application_may_assert(rang, recht.maximale_rang if recht else None)
     bewijs = rules.Bewijs(
         middel=middel,
@@ -270,7 +283,7 @@ def bewijs_van_klantinteracties_client(
             machtiging="",
             gegevens_bevestigd=True,
         )
-    recht = ValidatieRecht.objects.filter(applicatie=applicatie).first() if applicatie else None
+    recht = validatierecht(applicatie)
     if recht is None or not recht.vertrouwde_bron_klantinteracties:
         return None
     middel = Middel.digid if identiteit.type == SleutelType.bsn else Middel.eherkenning

@@ -16,18 +16,25 @@ changes) and records its Klantinteracties change here, in the same transaction:
 
 Audit records have ``bron`` ``kic`` and the Klantinteracties representation; a change of
 nothing records nothing. Callers pass plain, shape-checked data (snake_case columns, model
-instances for references). Locks, in one order: the klant (partij) row, then the
-klantcontact, then the rows that hang off it. A row that is gone raises its model's
-``DoesNotExist``.
+instances or uuids for references: a uuid is looked up by the write's lock, the only lookup;
+a partij as a queryset of the one the client may see). Locks, in one order: the klant
+(partij) row, then the klantcontact, then the rows that hang off it. A row that is gone
+raises its model's ``DoesNotExist``. The representations recorded are built from data in
+hand (``ki_representatie`` on the returned row: the API's answer), not read back.
 """
 
 from __future__ import annotations
 
-from django.db import IntegrityError, connection, transaction
+from uuid import UUID
+
+from django.db import connection
+from django.db.models import Q, QuerySet
 from vng_api_common.constants import CommonResourceAction
 
 from klanten.notificaties import audit
+from klanten.notificaties.invoegen import insert_sql, voeg_in
 from klanten.notificaties.wijziging import (
+    Bundel,
     Resource,
     leg_vast,
     notificeer,
@@ -36,17 +43,16 @@ from klanten.notificaties.wijziging import (
 from . import contacten, contactwijzigingen
 from .contactrepresentatie import Basis
 from .kicontactrepresentatie import (
+    ACTOR_KOLOMMEN,
     KiBasis,
     actor_data,
-    actoren,
     actorklantcontact_data,
-    actorklantcontacten,
     betrokkene_data,
+    betrokkene_uit,
     betrokkenen,
-    internetaak_data,
-    internetaken,
-    onderwerpobject_data,
-    onderwerpobjecten,
+    internetaak_uit,
+    klantcontact_uit,
+    onderwerpobject_uit,
 )
 from .kicontactwijzigingen import (
     ACTOR,
@@ -54,10 +60,8 @@ from .kicontactwijzigingen import (
     BETROKKENE,
     BRON,
     INTERNETAAK,
-    KLANTCONTACT,
     KLANTCONTACT_KENMERKEN,
     ONDERWERPOBJECT,
-    klantcontact_repr,
     weergave,
 )
 from .klantcontacten import (
@@ -67,6 +71,7 @@ from .klantcontacten import (
     InterneTaak,
     Klantcontact,
     Onderwerpobject,
+    SoortActor,
 )
 from .transactions import (
     is_vergrendeld,
@@ -91,44 +96,25 @@ def betrokkene_repr(betrokkene_id: int, basis: KiBasis) -> dict:
     return betrokkene_data(betrokkenen(Betrokkene.objects.filter(pk=betrokkene_id)).get(), basis)
 
 
-def onderwerpobject_repr(pk: int, basis: KiBasis) -> dict:
-    return onderwerpobject_data(
-        onderwerpobjecten(Onderwerpobject.objects.filter(pk=pk)).get(), basis
-    )
-
-
-def actor_repr(pk: int, basis: KiBasis) -> dict:
-    return actor_data(actoren(Actor.objects.filter(pk=pk)).get(), basis)
-
-
-def actorklantcontact_repr(pk: int, basis: KiBasis) -> dict:
-    return actorklantcontact_data(
-        actorklantcontacten(ActorKlantcontact.objects.filter(pk=pk)).get(), basis
-    )
-
-
-def internetaak_repr(pk: int, basis: KiBasis) -> dict:
-    return internetaak_data(internetaken(InterneTaak.objects.filter(pk=pk)).get(), basis)
-
-
-def _kenmerken(klantcontact: Klantcontact | int | None, basis: KiBasis) -> dict:
-    """The kenmerken of a klantcontact (as its representation gives them): from the instance
-    when given one (read under the write's lock), else read."""
+def _kenmerken(klantcontact: Klantcontact | None) -> dict:
+    """The kenmerken of a klantcontact (as its representation gives them), from the instance
+    read under the write's lock."""
     if klantcontact is None:
         return dict.fromkeys(KLANTCONTACT_KENMERKEN)
-    if isinstance(klantcontact, Klantcontact):
-        return {
-            "hoofdOnderwerpType": klantcontact.hoofd_onderwerp_type,
-            "indicatieContactGelukt": klantcontact.indicatie_contact_gelukt,
-            "verdereActieOndernomen": klantcontact.verdere_actie_ondernomen,
-        }
-    return KLANTCONTACT.kenmerken_van(klantcontact_repr(klantcontact, basis))
+    return {
+        "hoofdOnderwerpType": klantcontact.hoofd_onderwerp_type,
+        "indicatieContactGelukt": klantcontact.indicatie_contact_gelukt,
+        "verdereActieOndernomen": klantcontact.verdere_actie_ondernomen,
+    }
 
 
-def _leg_sub_vast(resource: Resource, data: dict, klantcontact, herkomst, basis) -> None:
+def _leg_sub_vast(
+    resource: Resource, data: dict, klantcontact, herkomst, bundel: Bundel | None = None
+) -> None:
     """A betrokkene, onderwerpobject or actorklantcontact created: an audit record under its
     klantcontact and a notification on ``klantcontacten`` with the klantcontact's kenmerken
-    (``klantcontact``: the locked instance, its id, or None), in one statement."""
+    (``klantcontact``: the locked instance, or None), in one statement (``bundel``:
+    added to it, the caller inserts it)."""
     ref = data.get(resource.hoofd_object)
     hoofd = ref["url"] if ref else data["url"]
     record = audit.record(
@@ -142,30 +128,46 @@ def _leg_sub_vast(resource: Resource, data: dict, klantcontact, herkomst, basis)
         nieuw=data,
         actor=herkomst.actor,
     )
-    if not notificeer(
-        Resource(
-            kanaal=resource.kanaal, resource=resource.resource, bron=BRON, hoofd_object="hoofd"
-        ),
-        CommonResourceAction.create,
-        {"url": data["url"], "hoofd": hoofd},
-        _kenmerken(klantcontact, basis),
-        record,
-    ):
+    notificatie = Resource(
+        kanaal=resource.kanaal, resource=resource.resource, bron=BRON, hoofd_object="hoofd"
+    )
+    actie, inhoud = CommonResourceAction.create, {"url": data["url"], "hoofd": hoofd}
+    kenmerken = _kenmerken(klantcontact)
+    if bundel is not None:
+        bundel.leg_vast(record, notificatie, actie, inhoud, kenmerken)
+    elif not notificeer(notificatie, actie, inhoud, kenmerken, record):
         record.save()
 
 
-def _lock_klantcontacten(*klantcontacten_) -> dict:
-    """Lock klantcontacten in id order; ``Klantcontact.DoesNotExist`` when one is gone. Returns
-    the locked rows by id (marked as locked in this write: ``contacten`` does not lock them
-    again)."""
-    al = {k.pk: k for k in klantcontacten_ if k is not None and is_vergrendeld(k)}
-    ids = sorted({k.pk for k in klantcontacten_ if k is not None} - set(al))
-    found = list(Klantcontact.objects.select_for_update().filter(pk__in=ids).order_by("id"))
-    if len(found) != len(ids):
-        raise Klantcontact.DoesNotExist
-    for rij in found:
+def _lock_klantcontacten(**refs) -> dict:
+    """Lock klantcontacten in id order: ``refs`` by name, each an instance, a uuid or None.
+    Returns the locked rows by name (marked as locked in this write: ``contacten`` does not
+    lock them again); ``Klantcontact.DoesNotExist(name)`` for the first one that is gone (in
+    the order given). One query; none for rows locked already in this write."""
+    rijen = {naam: ref for naam, ref in refs.items() if ref is not None}
+    al = {naam: ref for naam, ref in rijen.items() if isinstance(ref, Klantcontact)}
+    al = {naam: ref for naam, ref in al.items() if is_vergrendeld(ref)}
+    open_ = {naam: ref for naam, ref in rijen.items() if naam not in al}
+    gevonden = []
+    if open_:
+        ids = {ref.pk for ref in open_.values() if isinstance(ref, Klantcontact)}
+        uuids = {ref for ref in open_.values() if isinstance(ref, UUID)}
+        gevonden = list(
+            Klantcontact.objects.select_for_update()
+            .filter(Q(pk__in=ids) | Q(uuid__in=uuids))
+            .order_by("id")
+        )
+    per_id = {rij.pk: rij for rij in gevonden}
+    per_uuid = {rij.uuid: rij for rij in gevonden}
+    for rij in gevonden:
         markeer_vergrendeld(rij)
-    return {**al, **{rij.pk: rij for rij in found}}
+    vergrendeld = dict(al)
+    for naam, ref in open_.items():
+        rij = per_id.get(ref.pk) if isinstance(ref, Klantcontact) else per_uuid.get(ref)
+        if rij is None:
+            raise Klantcontact.DoesNotExist(naam)
+        vergrendeld[naam] = rij
+    return vergrendeld
 
 
 # --- klantcontacten ---------------------------------------------------------------------------
@@ -183,21 +185,46 @@ def create_klantcontact(data: dict, *, herkomst: Herkomst) -> Klantcontact:
 # --- betrokkenen ------------------------------------------------------------------------------
 
 
+def _vergrendel_partij(klant):
+    """The partij of a betrokkene locked (once per write): an instance, or a queryset of the
+    one the client may see (``Klant.DoesNotExist`` when there is none)."""
+    from .models import Klant
+
+    if klant is None or is_vergrendeld(klant):
+        return klant
+    if not isinstance(klant, QuerySet):
+        klant = Klant.objects.filter(pk=klant.pk)
+    gevonden = klant.select_for_update(of=("self",)).first()
+    if gevonden is None:
+        raise Klant.DoesNotExist
+    markeer_vergrendeld(gevonden)
+    return gevonden
+
+
 @schrijfactie_zonder_savepoints
 def add_betrokkene(
-    klantcontact: Klantcontact, *, klant=None, rol: str, herkomst: Herkomst, **velden
+    klantcontact: Klantcontact | UUID, *, klant=None, rol: str, herkomst: Herkomst, **velden
 ) -> Betrokkene:
-    """A party took part in a klantcontact. ``klant``: the partij (``wasPartij``); None: a
+    """A party took part in a klantcontact (an instance or its uuid). ``klant``: the partij
+    (``wasPartij``: an instance, or a queryset of the one the client may see); None: a
     non-validated klant of this contact only (K6), known by its own snapshot. A partij in the
     same role twice in one klantcontact raises :class:`contacten.Bestaat`. With a partij it is
-    a klantcontactmoment too (recorded on ``contactmomenten`` by ``contacten``)."""
+    a klantcontactmoment too (recorded on ``contactmomenten`` by ``contacten``). The partij is
+    locked first (``Klant.DoesNotExist``), then the klantcontact
+    (``Klantcontact.DoesNotExist``); the records of both APIs in one statement, built from
+    data in hand (``ki_representatie``)."""
+    klant = _vergrendel_partij(klant)
+    klantcontact = _lock_klantcontacten(klantcontact=klantcontact)["klantcontact"]
+    bundel = Bundel()
     betrokkene, _ = contacten.add_betrokkene(
-        klantcontact, klant=klant, rol=rol, herkomst=herkomst, **velden
+        klantcontact, klant=klant, rol=rol, herkomst=herkomst, bundel=bundel, **velden
     )
     basis = KiBasis.van_herkomst(herkomst)
-    data = betrokkene_repr(betrokkene.pk, basis)
-    # the klantcontact as contacten locked and read it
-    _leg_sub_vast(BETROKKENE, data, betrokkene.klantcontact, herkomst, basis)
+    data = betrokkene_uit(betrokkene, klantcontact, klant, basis)
+    # the klantcontact as it was locked
+    _leg_sub_vast(BETROKKENE, data, klantcontact, herkomst, bundel)
+    bundel.voeg_in()
+    betrokkene.ki_representatie = data
     return betrokkene
 
 
@@ -206,25 +233,27 @@ def add_betrokkene(
 
 @schrijfactie_zonder_savepoints
 def add_onderwerpobject(
-    klantcontact: Klantcontact | None,
+    klantcontact: Klantcontact | UUID | None,
     *,
-    was_klantcontact: Klantcontact | None = None,
+    was_klantcontact: Klantcontact | UUID | None = None,
     herkomst: Herkomst,
     **velden,
 ) -> Onderwerpobject:
     """What a klantcontact was about (``velden``: the onderwerpobjectidentificator columns),
     or an earlier klantcontact (``was_klantcontact``: an answer to a question, Open
-    Inwoner)."""
-    vergrendeld = _lock_klantcontacten(klantcontact, was_klantcontact)
-    if klantcontact is not None:
-        klantcontact = vergrendeld[klantcontact.pk]
+    Inwoner). Both are locked (instances or uuids; ``Klantcontact.DoesNotExist`` with the
+    name of the one that is gone); ``ki_representatie`` holds what was recorded."""
+    vergrendeld = _lock_klantcontacten(klantcontact=klantcontact, was_klantcontact=was_klantcontact)
+    klantcontact = vergrendeld.get("klantcontact")
+    was_klantcontact = vergrendeld.get("was_klantcontact")
     onderwerpobject = contacten.add_onderwerpobject(
         klantcontact, was_klantcontact=was_klantcontact, herkomst=herkomst, **velden
     )
     basis = KiBasis.van_herkomst(herkomst)
-    data = onderwerpobject_repr(onderwerpobject.pk, basis)
-    # the klantcontact as contacten locked and read it
-    _leg_sub_vast(ONDERWERPOBJECT, data, onderwerpobject.klantcontact, herkomst, basis)
+    data = onderwerpobject_uit(onderwerpobject, klantcontact, was_klantcontact, basis)
+    # the klantcontact as it was locked
+    _leg_sub_vast(ONDERWERPOBJECT, data, klantcontact, herkomst)
+    onderwerpobject.ki_representatie = data
     return onderwerpobject
 
 
@@ -244,11 +273,15 @@ ACTOR_VELDEN = (
 
 @schrijfactie
 def create_actor(data: dict, *, herkomst: Herkomst) -> Actor:
-    """An actor (an employee, a department, a system): an audit record, no notification."""
+    """An actor (an employee, a department, a system): an audit record, no notification
+    (``ki_representatie``: what was recorded)."""
     contacten._velden(data, ACTOR_VELDEN)
-    actor = Actor.objects.create(**data)
-    nieuw = actor_repr(actor.pk, KiBasis.van_herkomst(herkomst))
-    audit.schrijf(
+    actor = Actor(**data)
+    # built from data in hand (not read back); the actor and its record in one statement
+    nieuw = actor_data(
+        [getattr(actor, kolom) for kolom in ACTOR_KOLOMMEN], KiBasis.van_herkomst(herkomst)
+    )
+    record = audit.record(
         bron=BRON,
         resource=ACTOR.resource,
         actie=CommonResourceAction.create,
@@ -259,32 +292,68 @@ def create_actor(data: dict, *, herkomst: Herkomst) -> Actor:
         nieuw=nieuw,
         actor=herkomst.actor,
     )
+    voeg_in(actor, record)
     actor.ki_representatie = nieuw
     return actor
 
 
 @schrijfactie_zonder_savepoints
 def add_actorklantcontact(
-    klantcontact: Klantcontact, actor: Actor, *, herkomst: Herkomst
+    klantcontact: Klantcontact | UUID, actor: Actor | UUID, *, herkomst: Herkomst
 ) -> ActorKlantcontact:
-    """An actor took part in a klantcontact. When it becomes the klantcontact's first
-    medewerker, the contactmoment's ``medewerkerIdentificatie`` changes: recorded on
-    ``contactmomenten``. The same actor twice raises :class:`contacten.Bestaat`."""
-    _lock_klantcontacten(klantcontact)
-    if not Actor.objects.filter(pk=actor.pk).exists():
+    """An actor took part in a klantcontact (instances or uuids). When it becomes the
+    klantcontact's first medewerker, the contactmoment's ``medewerkerIdentificatie`` changes:
+    recorded on ``contactmomenten``. The same actor twice raises :class:`contacten.Bestaat`.
+    The klantcontact is locked and read with its representations' references
+    (``Klantcontact.DoesNotExist``), then the actor read (``Actor.DoesNotExist``); the link and
+    the records in one statement, built from data in hand (``ki_representatie``)."""
+    sleutel = {"uuid": klantcontact} if isinstance(klantcontact, UUID) else {"pk": klantcontact.pk}
+    klantcontact = contacten.vergrendel_klantcontact(Klantcontact.objects.all(), **sleutel)
+    actor = Actor.objects.filter(
+        **({"uuid": actor} if isinstance(actor, UUID) else {"pk": actor.pk})
+    ).first()
+    if actor is None:
         raise Actor.DoesNotExist
+    # the links of the klantcontact, read with its lock (no other write adds one meanwhile)
+    if str(actor.uuid) in {a["uuid"] for a in klantcontact.ki_actoren}:
+        raise contacten.Bestaat(
+            ActorKlantcontact.objects.get(actor=actor, klantcontact=klantcontact)
+        )
+    link = ActorKlantcontact(actor=actor, klantcontact=klantcontact)
+    bundel = Bundel(link)
     cm_basis = Basis.van_herkomst(herkomst)
-    oud = contactwijzigingen.contactmoment(klantcontact, cm_basis)
-    link, created = ActorKlantcontact.objects.get_or_create(actor=actor, klantcontact=klantcontact)
-    if not created:
-        raise contacten.Bestaat(link)
-    nieuw = contactwijzigingen.contactmoment(klantcontact, cm_basis)
+
+    def contactmoment(medewerker) -> dict:
+        return contactwijzigingen.contactmoment_uit(
+            klantcontact,
+            cm_basis,
+            vorig_uuid=klantcontact.repr_vorig_uuid,
+            volgend_uuid=klantcontact.repr_volgend_uuid,
+            medewerker=medewerker,
+        )
+
+    oud = contactmoment(klantcontact.repr_medewerker)
+    nieuw = oud
+    if klantcontact.repr_medewerker is None and actor.soort_actor == SoortActor.medewerker:
+        # its first link to a medewerker: the contactmoment's medewerker now
+        nieuw = contactmoment(
+            contactwijzigingen.medewerker_data(
+                contacten.MedewerkerIdentificatie(
+                    identificatie=actor.object_id,
+                    achternaam=actor.achternaam,
+                    voorletters=actor.voorletters,
+                    voorvoegsel_achternaam=actor.voorvoegsel_achternaam,
+                )
+            )
+        )
     contactwijzigingen.leg_contactmoment_vast(
-        CommonResourceAction.partial_update, oud=oud, nieuw=nieuw, herkomst=herkomst
+        CommonResourceAction.partial_update, oud=oud, nieuw=nieuw, herkomst=herkomst, bundel=bundel
     )
     basis = KiBasis.van_herkomst(herkomst)
-    data = actorklantcontact_repr(link.pk, basis)
-    _leg_sub_vast(ACTORKLANTCONTACT, data, klantcontact.pk, herkomst, basis)
+    data = actorklantcontact_data((link.uuid, actor.uuid, klantcontact.uuid, None), basis)
+    _leg_sub_vast(ACTORKLANTCONTACT, data, klantcontact, herkomst, bundel)
+    bundel.voeg_in()
+    link.ki_representatie = data
     return link
 
 
@@ -300,61 +369,93 @@ INTERNETAAK_VELDEN = (
 )
 
 
+# the next free generated number (K8: ten digits, never one that is taken), in one statement;
+# ``nextval`` is evaluated for each row the LIMIT pulls, so a taken number costs one more value
+_VOLGEND_NUMMER = f"""
+    SELECT nummer FROM (
+        SELECT lpad(n::text, 10, '0') AS nummer
+        FROM (SELECT nextval(%s) AS n FROM generate_series(1, 1000)) AS waarden
+    ) AS kandidaten
+    WHERE NOT EXISTS (
+        SELECT 1 FROM {InterneTaak._meta.db_table} AS taak WHERE taak.nummer = kandidaten.nummer
+    )
+    LIMIT 1
+"""
+
+
 def _volgend_nummer() -> str:
-    """K8: a generated number (ten digits), never one that is taken."""
-    while True:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT nextval(%s)", [INTERNETAAK_NUMMER_SEQUENCE])
-            nummer = str(cursor.fetchone()[0]).zfill(10)
-        if not InterneTaak.objects.filter(nummer=nummer).exists():
-            return nummer
+    with connection.cursor() as cursor:
+        while True:  # again only when a thousand numbers in a row are taken
+            cursor.execute(_VOLGEND_NUMMER, [INTERNETAAK_NUMMER_SEQUENCE])
+            rij = cursor.fetchone()
+            if rij is not None:
+                return rij[0]
+
+
+def _voeg_taak_in(taak: InterneTaak) -> bool:
+    """Insert ``taak`` unless its number is taken (by a row committed or in progress: the
+    unique index decides, no savepoint); whether it was."""
+    sql, params = insert_sql(taak)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} ON CONFLICT DO NOTHING RETURNING id", params)
+        rij = cursor.fetchone()
+    if rij is None:
+        return False
+    taak.pk = rij[0]
+    taak._state.adding = False
+    taak._state.db = connection.alias
+    return True
+
+
+def _actoren(refs) -> list[Actor]:
+    """The actoren (instances or uuids) in the order given, each once, read in one query;
+    ``Actor.DoesNotExist`` when one is gone."""
+    sleutels = list(dict.fromkeys(ref.pk if isinstance(ref, Actor) else ref for ref in refs))
+    if not sleutels:
+        return []
+    ids = [k for k in sleutels if not isinstance(k, UUID)]
+    uuids = [k for k in sleutels if isinstance(k, UUID)]
+    gevonden = Actor.objects.filter(Q(pk__in=ids) | Q(uuid__in=uuids)).only("id", "uuid")
+    per_sleutel = {}
+    for actor in gevonden:
+        per_sleutel[actor.pk] = per_sleutel[actor.uuid] = actor
+    if any(k not in per_sleutel for k in sleutels):
+        raise Actor.DoesNotExist
+    return list({per_sleutel[k].pk: per_sleutel[k] for k in sleutels}.values())
 
 
 @schrijfactie_zonder_savepoints
 def create_interne_taak(
-    klantcontact: Klantcontact,
+    klantcontact: Klantcontact | UUID,
     data: dict,
     *,
     nummer: str = "",
-    actoren_: list[Actor] = (),
+    actoren_: list = (),
     herkomst: Herkomst,
 ) -> InterneTaak:
-    """A follow-up task for the municipality from a klantcontact (a contactverzoek), assigned
-    to ``actoren_`` in that order. ``nummer`` empty means none given (K8: KISS always sends
-    ``""``): one is generated; a given number must be free (:class:`NummerBezet`)."""
+    """A follow-up task for the municipality from a klantcontact (an instance or its uuid), a
+    contactverzoek, assigned to ``actoren_`` (instances or uuids) in that order. ``nummer``
+    empty means none given (K8: KISS always sends ``""``): one is generated; a given number
+    must be free (:class:`NummerBezet`). The assignments, the audit record and the outbox
+    row in one statement, built from data in hand (``ki_representatie``)."""
     contacten._velden(data, INTERNETAAK_VELDEN)
-    _lock_klantcontacten(klantcontact)
-    actor_ids = [a.pk for a in actoren_]
-    if len(set(Actor.objects.filter(pk__in=actor_ids).values_list("id", flat=True))) != len(
-        set(actor_ids)
-    ):
-        raise Actor.DoesNotExist
+    klantcontact = _lock_klantcontacten(klantcontact=klantcontact)["klantcontact"]
+    actoren_ = _actoren(actoren_)
     gegeven = bool(nummer)
     while True:
-        if not gegeven:
-            nummer = _volgend_nummer()
-        elif InterneTaak.objects.filter(nummer=nummer).exists():
-            raise NummerBezet(nummer)
-        try:
-            with transaction.atomic():
-                taak = InterneTaak.objects.create(
-                    aanleidinggevend_klantcontact=klantcontact, nummer=nummer, **data
-                )
+        taak = InterneTaak(
+            aanleidinggevend_klantcontact=klantcontact,
+            nummer=nummer if gegeven else _volgend_nummer(),
+            **data,
+        )
+        if _voeg_taak_in(taak):
             break
-        except IntegrityError as exc:  # another transaction took the number meanwhile
-            if "internetaak_nummer_uniek" not in str(exc):
-                raise
-            if gegeven:
-                raise NummerBezet(nummer) from exc
+        # taken (another transaction took the number meanwhile)
+        if gegeven:
+            raise NummerBezet(nummer)
     koppeling = InterneTaak.toegewezen_aan_actoren.through
-    gezien = []
-    for actor_id in actor_ids:
-        if actor_id not in gezien:
-            gezien.append(actor_id)
-    koppeling.objects.bulk_create(
-        [koppeling(internetaak_id=taak.pk, actor_id=actor_id) for actor_id in gezien]
-    )
-    nieuw = internetaak_repr(taak.pk, KiBasis.van_herkomst(herkomst))
+    bundel = Bundel(*(koppeling(internetaak_id=taak.pk, actor_id=actor.pk) for actor in actoren_))
+    nieuw = internetaak_uit(taak, klantcontact, actoren_, KiBasis.van_herkomst(herkomst))
     leg_vast(
         INTERNETAAK,
         CommonResourceAction.create,
@@ -362,7 +463,9 @@ def create_interne_taak(
         nieuw=nieuw,
         weergave=weergave(nieuw, "internetaak"),
         actor=herkomst.actor,
+        bundel=bundel,
     )
+    bundel.voeg_in()
     taak.ki_representatie = nieuw
     return taak
 
@@ -379,14 +482,13 @@ def maak_klantcontact(
     herkomst: Herkomst,
 ) -> tuple[Klantcontact, Betrokkene | None, Onderwerpobject | None]:
     """A klantcontact with its betrokkene and onderwerpobject in one transaction (Open Forms).
-    ``betrokkene``: ``klant`` (the partij, or None: an anonymous contact, K6: no partij is
-    made), ``rol`` and the betrokkene columns; ``onderwerpobject``: ``was_klantcontact`` and
-    the identificator columns. The partij row is locked first."""
-    from .models import Klant
-
-    klant = (betrokkene or {}).get("klant")
-    if klant is not None:
-        Klant.objects.select_for_update().get(pk=klant.pk)
+    ``betrokkene``: ``klant`` (the partij, as for :func:`add_betrokkene`, or None: an
+    anonymous contact, K6: no partij is made), ``rol`` and the betrokkene columns;
+    ``onderwerpobject``: ``was_klantcontact`` (an instance or a uuid) and the identificator
+    columns. The partij row is locked first. ``klantcontact.ki_representatie`` is its
+    representation now (with the betrokkene and onderwerpobject)."""
+    if betrokkene is not None:
+        betrokkene = {**betrokkene, "klant": _vergrendel_partij(betrokkene.get("klant"))}
     klantcontact = create_klantcontact(klantcontact_data, herkomst=herkomst)
     # inserted in this transaction: no other one can lock it, the writes below need not
     markeer_vergrendeld(klantcontact)
@@ -396,4 +498,11 @@ def maak_klantcontact(
     gemaakt_onderwerp = None
     if onderwerpobject is not None:
         gemaakt_onderwerp = add_onderwerpobject(klantcontact, herkomst=herkomst, **onderwerpobject)
+    # new: no references but these two
+    klantcontact.ki_representatie = klantcontact_uit(
+        klantcontact,
+        KiBasis.van_herkomst(herkomst),
+        betrokkenen=[gemaakt_betrokkene.uuid] if gemaakt_betrokkene is not None else [],
+        onderwerpobjecten=[gemaakt_onderwerp.uuid] if gemaakt_onderwerp is not None else [],
+    )
     return klantcontact, gemaakt_betrokkene, gemaakt_onderwerp

@@ -343,6 +343,22 @@ def betrokkene_data(row, basis: KiBasis, zichtbare_partijen=None) -> dict:
     }
 
 
+def betrokkene_uit(betrokkene: Betrokkene, klantcontact: Klantcontact, klant, basis) -> dict:
+    """A new betrokkene's representation from data in hand (no digital addresses yet); the
+    same as :func:`betrokkene_data` of :func:`betrokkenen` reads, for the audit trail."""
+    row = (
+        betrokkene.uuid,
+        klantcontact.uuid,
+        klant.uuid if klant is not None else None,
+        [],
+        *(getattr(betrokkene, kolom) for kolom in BETROKKENE_KOLOMMEN[4:13]),
+        betrokkene.pk,
+        betrokkene.klant_id,
+        betrokkene.klantcontact_id,
+    )
+    return betrokkene_data(row, basis)
+
+
 # --- onderwerpobject --------------------------------------------------------------------------
 
 ONDERWERPOBJECT_KOLOMMEN = (
@@ -377,6 +393,18 @@ def onderwerpobject_data(row, basis: KiBasis) -> dict:
             "codeSoortObjectId": row[6],
         },
     }
+
+
+def onderwerpobject_uit(onderwerpobject: Onderwerpobject, klantcontact, was, basis) -> dict:
+    """A new onderwerpobject's representation from data in hand (``klantcontact``, ``was``:
+    its klantcontacten, or None)."""
+    row = (
+        onderwerpobject.uuid,
+        klantcontact.uuid if klantcontact is not None else None,
+        was.uuid if was is not None else None,
+        *(getattr(onderwerpobject, kolom) for kolom in ONDERWERPOBJECT_KOLOMMEN[3:]),
+    )
+    return onderwerpobject_data(row, basis)
 
 
 # --- interne taak -----------------------------------------------------------------------------
@@ -426,6 +454,23 @@ def internetaak_data(row, basis: KiBasis) -> dict:
         "toegewezenOp": datetime_data(row[8]),
         "afgehandeldOp": datetime_data(row[9]),
     }
+
+
+def internetaak_uit(taak: InterneTaak, klantcontact: Klantcontact, actoren_, basis) -> dict:
+    """A new interne taak's representation from data in hand (``actoren_``: its actoren in
+    the order of their assignment)."""
+    row = (
+        taak.uuid,
+        taak.nummer,
+        taak.referentienummer,
+        taak.gevraagde_handeling,
+        klantcontact.uuid,
+        [actor.uuid for actor in actoren_],
+        *(getattr(taak, kolom) for kolom in INTERNETAAK_KOLOMMEN[6:10]),
+        klantcontact.pk,
+        taak.pk,
+    )
+    return internetaak_data(row, basis)
 
 
 # --- actorklantcontact ------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from django.dispatch import receiver
 
 from . import services
 from .models import Betrokkene, Interactie, Klant, Klantcontact
+from .transactions import is_vergrendeld
 
 
 @receiver(post_save, sender=Klant, dispatch_uid="klant_vernietigingsdatum")
@@ -38,7 +39,10 @@ def interactie_verwijderd(sender, instance: Interactie, origin=None, **kwargs):
 @receiver(post_save, sender=Betrokkene, dispatch_uid="betrokkene_opgeslagen_vernietigingsdatum")
 def betrokkene_opgeslagen(sender, instance: Betrokkene, raw=False, **kwargs):
     if not raw and instance.klant_id is not None:
-        klant = Klant.objects.filter(pk=instance.klant_id).first()
+        # the klant the write locked and read is current: not read again
+        klant = instance.klant if Betrokkene.klant.is_cached(instance) else None
+        if klant is None or not is_vergrendeld(klant):
+            klant = Klant.objects.filter(pk=instance.klant_id).first()
         if klant is not None:
             services.werk_vernietigingsdatum_bij(klant)
 

@@ -71,6 +71,14 @@ class Bundel:
                 return
         self.bij.append((rij, None if velden is None else set(velden)))
 
+    def leg_vast(
+        self, record: Model, resource: Resource, actie: str, data: dict, kenmerken: dict | None
+    ) -> None:
+        """An audit record built by the caller, and its notification when they are on."""
+        self.rijen.append(record)
+        if berichten.aan():
+            self.outbox.append(outbox.rij(_bericht(resource, actie, data, kenmerken)))
+
     def voeg_in(self) -> None:
         if not self.rijen and not self.outbox and not self.bij:
             return
@@ -145,9 +153,7 @@ def leg_vast(
         actie_weergave=actie_weergave,
     )
     if bundel is not None:
-        bundel.rijen.append(record)
-        if berichten.aan():
-            bundel.outbox.append(outbox.rij(_bericht(resource, actie, data, None)))
+        bundel.leg_vast(record, resource, actie, data, None)
         return True
     # the audit record and the outbox row in one statement; the record alone without one
     if not notificeer(resource, actie, data, None, *samen, record):

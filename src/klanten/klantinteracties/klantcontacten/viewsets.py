@@ -28,7 +28,7 @@ from klanten.datamodel.klantcontacten import (
 )
 from klanten.datamodel.models import Klant
 
-from .. import expand, partijen
+from .. import partijen
 from ..viewsets import NON_FIELD, KlantinteractiesViewSet, fout
 from . import filters, query, serializers
 
@@ -81,18 +81,15 @@ class KlantcontactenBasis(KlantinteractiesViewSet):
             raise bestaat_niet(veld, "Het klantcontact")
         return klantcontact
 
-    def partij_voor(self, ref: dict | None, veld: str) -> Klant | None:
-        """A partij the client may see (K6: never a non-validated klant of someone else)."""
+    def partij_voor(self, ref: dict | None):
+        """The partij of ``ref`` as a queryset of the one the client may see (K6: never a
+        non-validated klant of someone else), locked by the write (which answers
+        ``Klant.DoesNotExist`` when there is none)."""
         if ref is None:
             return None
         kandidaten = Klant.objects.filter(uuid=ref["uuid"])
         zichtbaar = query.zichtbare_partij(self.ctx())
-        if zichtbaar is not None:
-            kandidaten = kandidaten.filter(zichtbaar)
-        klant = kandidaten.only("id").first()
-        if klant is None:
-            raise bestaat_niet(veld, "De partij")
-        return klant
+        return kandidaten if zichtbaar is None else kandidaten.filter(zichtbaar)
 
     def actor_voor(self, ref: dict, veld: str) -> Actor:
         actor = Actor.objects.filter(uuid=ref["uuid"]).first()
@@ -100,9 +97,25 @@ class KlantcontactenBasis(KlantinteractiesViewSet):
             raise bestaat_niet(veld, "De actor")
         return actor
 
-    def geschreven(self, model, pk: int) -> Response:
-        """The 201 of a write: its representation as stored now (no expand)."""
-        return self.aangemaakt(model.objects.get(pk=pk))
+    def invoer(self) -> dict:
+        """The validated body of a create (its ``serializer_class``); unknown query parameters
+        are refused first."""
+        self.controleer_parameters(lijst=False)
+        serializer = self.serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def geschreven(self, obj) -> Response:
+        """The 201 of a write: the representation it recorded (``ki_representatie``, built from
+        data in hand: not read back), without expand."""
+        data = obj.ki_representatie
+        return Response(
+            CamelCaseData(data), status=status.HTTP_201_CREATED, headers={"Location": data["url"]}
+        )
+
+
+def uuid_van(ref: dict | None):
+    return ref["uuid"] if ref is not None else None
 
 
 def klantcontact_data(attrs: dict) -> dict:
@@ -130,14 +143,16 @@ def betrokkene_velden(attrs: dict) -> dict:
     }
 
 
+IDENTIFICATOR_VELDEN = ("object_id", "code_objecttype", "code_register", "code_soort_object_id")
+
+
+def identificator_velden(ident: dict | None) -> dict:
+    """The columns of an onderwerpobject's or actor's identificator (empty when not given)."""
+    return {veld: (ident or {}).get(veld, "") for veld in IDENTIFICATOR_VELDEN}
+
+
 def onderwerp_velden(attrs: dict) -> dict:
-    ident = attrs.get("onderwerpobjectidentificator") or {}
-    return {
-        "object_id": ident.get("object_id", ""),
-        "code_objecttype": ident.get("code_objecttype", ""),
-        "code_register": ident.get("code_register", ""),
-        "code_soort_object_id": ident.get("code_soort_object_id", ""),
-    }
+    return identificator_velden(attrs.get("onderwerpobjectidentificator"))
 
 
 class KlantcontactViewSet(KlantcontactenBasis):
@@ -163,14 +178,10 @@ class KlantcontactViewSet(KlantcontactenBasis):
     parser_classes = (MetadataParser,)
 
     def create(self, request, *args, **kwargs):
-        self.controleer_parameters(lijst=False)
-        serializer = serializers.KlantcontactSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = klantcontact_data(serializer.validated_data)
+        data = klantcontact_data(self.invoer())
         data["bronorganisatie"] = self.bronorganisatie()
         data["geregistreerd_door"] = self.registrerende_applicatie()
-        klantcontact = kicontacten.create_klantcontact(data, herkomst=herkomst(request))
-        return self.geschreven(Klantcontact, klantcontact.pk)
+        return self.geschreven(kicontacten.create_klantcontact(data, herkomst=herkomst(request)))
 
 
 class BetrokkeneViewSet(KlantcontactenBasis):
@@ -198,16 +209,11 @@ class BetrokkeneViewSet(KlantcontactenBasis):
         return query.zichtbare_betrokkenen(Betrokkene.objects.all(), self.ctx())
 
     def create(self, request, *args, **kwargs):
-        self.controleer_parameters(lijst=False)
-        serializer = serializers.BetrokkeneSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        attrs = serializer.validated_data
-        klantcontact = self.klantcontact_voor(attrs["had_klantcontact"], "hadKlantcontact")
-        klant = self.partij_voor(attrs.get("was_partij"), "wasPartij")
+        attrs = self.invoer()
         try:
             betrokkene = kicontacten.add_betrokkene(
-                klantcontact,
-                klant=klant,
+                uuid_van(attrs["had_klantcontact"]),
+                klant=self.partij_voor(attrs.get("was_partij")),
                 geregistreerd_door=self.registrerende_applicatie(),
                 herkomst=herkomst(request),
                 **betrokkene_velden(attrs),
@@ -219,10 +225,12 @@ class BetrokkeneViewSet(KlantcontactenBasis):
                 "unique",
             ) from exc
         except Klant.DoesNotExist as exc:
+            # a klantcontact that does not exist either is named first
+            self.klantcontact_voor(attrs["had_klantcontact"], "hadKlantcontact")
             raise bestaat_niet("wasPartij", "De partij") from exc
         except Klantcontact.DoesNotExist as exc:
             raise bestaat_niet("hadKlantcontact", "Het klantcontact") from exc
-        return self.geschreven(Betrokkene, betrokkene.pk)
+        return self.geschreven(betrokkene)
 
 
 class OnderwerpobjectViewSet(KlantcontactenBasis):
@@ -247,23 +255,20 @@ class OnderwerpobjectViewSet(KlantcontactenBasis):
     serializer_class = serializers.OnderwerpobjectSerializer
 
     def create(self, request, *args, **kwargs):
-        self.controleer_parameters(lijst=False)
-        serializer = serializers.OnderwerpobjectSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        attrs = serializer.validated_data
-        klantcontact = self.klantcontact_voor(attrs.get("klantcontact"), "klantcontact")
-        was = self.klantcontact_voor(attrs.get("was_klantcontact"), "wasKlantcontact")
+        attrs = self.invoer()
         try:
             onderwerpobject = kicontacten.add_onderwerpobject(
-                klantcontact,
-                was_klantcontact=was,
+                uuid_van(attrs.get("klantcontact")),
+                was_klantcontact=uuid_van(attrs.get("was_klantcontact")),
                 geregistreerd_door=self.registrerende_applicatie(),
                 herkomst=herkomst(request),
                 **onderwerp_velden(attrs),
             )
         except Klantcontact.DoesNotExist as exc:
+            if exc.args == ("was_klantcontact",):
+                raise bestaat_niet("wasKlantcontact", "Het klantcontact") from exc
             raise bestaat_niet("klantcontact", "Het klantcontact") from exc
-        return self.geschreven(Onderwerpobject, onderwerpobject.pk)
+        return self.geschreven(onderwerpobject)
 
 
 class ActorViewSet(KlantcontactenBasis):
@@ -288,23 +293,15 @@ class ActorViewSet(KlantcontactenBasis):
     serializer_class = serializers.ActorSerializer
 
     def create(self, request, *args, **kwargs):
-        self.controleer_parameters(lijst=False)
-        serializer = serializers.ActorSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        attrs = serializer.validated_data
-        ident = attrs.get("actoridentificator") or {}
+        attrs = self.invoer()
         data = {
             "naam": attrs["naam"],
             "soort_actor": attrs["soort_actor"],
             "indicatie_actief": attrs.get("indicatie_actief", True),
-            "object_id": ident.get("object_id", ""),
-            "code_objecttype": ident.get("code_objecttype", ""),
-            "code_register": ident.get("code_register", ""),
-            "code_soort_object_id": ident.get("code_soort_object_id", ""),
+            **identificator_velden(attrs.get("actoridentificator")),
             "actor_identificatie": attrs.get("actor_identificatie"),
         }
-        actor = kicontacten.create_actor(data, herkomst=herkomst(request))
-        return self.geschreven(Actor, actor.pk)
+        return self.geschreven(kicontacten.create_actor(data, herkomst=herkomst(request)))
 
 
 class ActorKlantcontactViewSet(KlantcontactenBasis):
@@ -323,25 +320,24 @@ class ActorKlantcontactViewSet(KlantcontactenBasis):
 
     @extend_schema(operation_id="actorklantcontacten_create")
     def create(self, request, *args, **kwargs):
-        self.controleer_parameters(lijst=False)
-        serializer = serializers.ActorKlantcontactSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        attrs = serializer.validated_data
-        actor = self.actor_voor(attrs["actor"], "actor")
-        klantcontact = self.klantcontact_voor(attrs["klantcontact"], "klantcontact")
+        attrs = self.invoer()
         try:
             link = kicontacten.add_actorklantcontact(
-                klantcontact, actor, herkomst=herkomst(request)
+                uuid_van(attrs["klantcontact"]),
+                uuid_van(attrs["actor"]),
+                herkomst=herkomst(request),
             )
         except contacten.Bestaat as exc:
             raise fout(
                 NON_FIELD, "De actor is al aan dit klantcontact gekoppeld.", "unique"
             ) from exc
         except Klantcontact.DoesNotExist as exc:
+            # an actor that does not exist either is named first
+            self.actor_voor(attrs["actor"], "actor")
             raise bestaat_niet("klantcontact", "Het klantcontact") from exc
         except Actor.DoesNotExist as exc:
             raise bestaat_niet("actor", "De actor") from exc
-        return self.geschreven(ActorKlantcontact, link.pk)
+        return self.geschreven(link)
 
 
 class InterneTaakViewSet(KlantcontactenBasis):
@@ -360,18 +356,11 @@ class InterneTaakViewSet(KlantcontactenBasis):
 
     @extend_schema(operation_id="internetaken_create")
     def create(self, request, *args, **kwargs):
-        self.controleer_parameters(lijst=False)
-        serializer = serializers.InterneTaakSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        attrs = serializer.validated_data
-        klantcontact = self.klantcontact_voor(
-            attrs["aanleidinggevend_klantcontact"], "aanleidinggevendKlantcontact"
-        )
+        attrs = self.invoer()
         refs = list(attrs.get("toegewezen_aan_actoren") or [])
         veld = "toegewezenAanActoren"
         if not refs and attrs.get("toegewezen_aan_actor"):
             refs, veld = [attrs["toegewezen_aan_actor"]], "toegewezenAanActor"
-        actoren = [self.actor_voor(ref, veld) for ref in refs]
         data = {
             "gevraagde_handeling": attrs["gevraagde_handeling"],
             "status": attrs["status"],
@@ -382,10 +371,10 @@ class InterneTaakViewSet(KlantcontactenBasis):
         }
         try:
             taak = kicontacten.create_interne_taak(
-                klantcontact,
+                uuid_van(attrs["aanleidinggevend_klantcontact"]),
                 data,
                 nummer=attrs.get("nummer") or "",
-                actoren_=actoren,
+                actoren_=[uuid_van(ref) for ref in refs],
                 herkomst=herkomst(request),
             )
         except kicontacten.NummerBezet as exc:
@@ -394,7 +383,7 @@ class InterneTaakViewSet(KlantcontactenBasis):
             raise bestaat_niet("aanleidinggevendKlantcontact", "Het klantcontact") from exc
         except Actor.DoesNotExist as exc:
             raise bestaat_niet(veld, "De actor") from exc
-        return self.geschreven(InterneTaak, taak.pk)
+        return self.geschreven(taak)
 
 
 class MaakKlantcontactViewSet(KlantcontactenBasis):
@@ -413,10 +402,7 @@ class MaakKlantcontactViewSet(KlantcontactenBasis):
 
     @extend_schema(operation_id="maakklantcontact_create")
     def create(self, request, *args, **kwargs):
-        self.controleer_parameters(lijst=False)
-        serializer = serializers.MaakKlantcontactSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        attrs = serializer.validated_data
+        attrs = self.invoer()
         data = klantcontact_data(attrs["klantcontact"])
         data["bronorganisatie"] = self.bronorganisatie()
         applicatie = self.registrerende_applicatie()
@@ -425,7 +411,7 @@ class MaakKlantcontactViewSet(KlantcontactenBasis):
         if attrs.get("betrokkene"):
             b = attrs["betrokkene"]
             betrokkene = {
-                "klant": self.partij_voor(b.get("was_partij"), "betrokkene.wasPartij"),
+                "klant": self.partij_voor(b.get("was_partij")),
                 "geregistreerd_door": applicatie,
                 **betrokkene_velden(b),
             }
@@ -433,9 +419,7 @@ class MaakKlantcontactViewSet(KlantcontactenBasis):
         if attrs.get("onderwerpobject"):
             o = attrs["onderwerpobject"]
             onderwerp = {
-                "was_klantcontact": self.klantcontact_voor(
-                    o.get("was_klantcontact"), "onderwerpobject.wasKlantcontact"
-                ),
+                "was_klantcontact": uuid_van(o.get("was_klantcontact")),
                 "geregistreerd_door": applicatie,
                 **onderwerp_velden(o),
             }
@@ -447,16 +431,9 @@ class MaakKlantcontactViewSet(KlantcontactenBasis):
             raise bestaat_niet("betrokkene.wasPartij", "De partij") from exc
         except Klantcontact.DoesNotExist as exc:
             raise bestaat_niet("onderwerpobject.wasKlantcontact", "Het klantcontact") from exc
-        ctx = self.ctx()
-
-        def een(resource, model, obj):
-            if obj is None:
-                return None
-            return expand.weergeven(resource, [model.objects.get(pk=obj.pk)], {}, ctx)[0]
-
         antwoord = {
-            "klantcontact": een("klantcontact", Klantcontact, klantcontact),
-            "betrokkene": een("betrokkene", Betrokkene, gemaakt_b),
-            "onderwerpobject": een("onderwerpobject", Onderwerpobject, gemaakt_o),
+            "klantcontact": klantcontact.ki_representatie,
+            "betrokkene": getattr(gemaakt_b, "ki_representatie", None),
+            "onderwerpobject": getattr(gemaakt_o, "ki_representatie", None),
         }
         return Response(CamelCaseData(antwoord), status=status.HTTP_201_CREATED)
