@@ -16,6 +16,9 @@ shows.
 - addresses: ``emailadres`` is the standaard e-mail address, ``telefoonnummer`` the standaard
   phone number (a changed address loses its ``verificatieDatum``; an emptied column removes
   the standaard address, or leaves it to the betrokkene that also gave it).
+
+A klant whose partij rows the write holds already (``klant.partij_rijen``, see
+``partijstand``) is synchronised from those rows, and they follow what is written here.
 """
 
 from __future__ import annotations
@@ -127,13 +130,14 @@ def houder(bronorganisatie: str, soort: str, object_id: str, zonder: Klant | Non
 def synchroniseer_identificatoren(
     klant: Klant, *, nieuw: bool = False, nieuwe: list | None = None
 ) -> None:
-    bestaand = (
-        {}
-        if nieuw
-        else {
-            rij.code_soort_object_id: rij for rij in PartijIdentificator.objects.filter(klant=klant)
-        }
-    )
+    geladen = _geladen(klant)
+    if nieuw:
+        rijen = []
+    elif geladen is not None:
+        rijen = geladen.identificatoren
+    else:
+        rijen = PartijIdentificator.objects.filter(klant=klant)
+    bestaand = {rij.code_soort_object_id: rij for rij in rijen}
     gewenst = _gewenst(klant)
     for soort in (*BEHEERD, CodeSoortObjectId.kvk_nummer):
         rij = bestaand.get(soort)
@@ -141,6 +145,8 @@ def synchroniseer_identificatoren(
         if waarde is None:
             if rij is not None and soort in BEHEERD:
                 rij.delete()
+                if geladen is not None:
+                    geladen.identificatoren.remove(rij)
             continue
         if rij is not None:
             if rij.object_id != waarde:
@@ -169,16 +175,28 @@ def synchroniseer_identificatoren(
         )
 
 
+def _geladen(klant: Klant):
+    """The klant's partij rows in hand (``partijstand.PartijRijen``), or None: read them."""
+    return getattr(klant, "partij_rijen", None)
+
+
 def _nieuw(rij, nieuwe: list | None) -> None:
     if nieuwe is None:
         rij.save(force_insert=True)
     else:
         nieuwe.append(rij)
+    geladen = _geladen(rij.klant)
+    if geladen is not None:
+        rijen = geladen.adressen if isinstance(rij, DigitaalAdres) else geladen.identificatoren
+        rijen.append(rij)
 
 
-def _van_partij_af(rij: DigitaalAdres) -> None:
+def _van_partij_af(rij: DigitaalAdres, klant: Klant | None = None) -> None:
     """A standaard address the klant no longer has: kept for the betrokkene that also gave
     it, else removed."""
+    geladen = _geladen(klant) if klant is not None else None
+    if geladen is not None:
+        geladen.adressen.remove(rij)
     if rij.betrokkene_id is not None:
         rij.klant = None
         rij.is_standaard_adres = False
@@ -192,13 +210,17 @@ def synchroniseer_standaard(
 ) -> None:
     if nieuw and not waarde:
         return
-    rijen = (
-        [] if nieuw else list(DigitaalAdres.objects.filter(klant=klant, soort_digitaal_adres=soort))
-    )
+    geladen = _geladen(klant)
+    if nieuw:
+        rijen = []
+    elif geladen is not None:
+        rijen = [r for r in geladen.adressen if r.soort_digitaal_adres == soort]
+    else:
+        rijen = list(DigitaalAdres.objects.filter(klant=klant, soort_digitaal_adres=soort))
     standaard = next((r for r in rijen if r.is_standaard_adres), None)
     if not waarde:
         if standaard is not None:
-            _van_partij_af(standaard)
+            _van_partij_af(standaard, klant)
         return
     if standaard is not None and standaard.adres == waarde:
         return
@@ -206,7 +228,7 @@ def synchroniseer_standaard(
     zelfde = next((r for r in rijen if r.adres_genormaliseerd == norm), None)
     if zelfde is not None:
         if standaard is not None and standaard.pk != zelfde.pk:
-            _van_partij_af(standaard)
+            _van_partij_af(standaard, klant)
         zelfde.adres = waarde
         zelfde.is_standaard_adres = True
         zelfde.save(update_fields=["adres", "is_standaard_adres"])

@@ -11,6 +11,10 @@ Every write here
   admin, the background tasks), records the change through ``wijzigingen``: one audit record
   and one notification when the klant's representation changed, nothing when it did not.
   Without one (tests, a shell) nothing is recorded.
+- K10: a klant is a partij of the Klantinteracties API too: when its partij representation
+  changed as well, the same statement records that (``partijwijzigingen``: bron ``ki``, kanaal
+  ``partijen``), compared from the partij rows the lock read (``partijstand``) with those the
+  write holds afterwards, without statements of its own.
 """
 
 import hashlib
@@ -25,8 +29,9 @@ from djangorestframework_camel_case.util import camelize
 from vng_api_common.constants import CommonResourceAction
 
 from klanten.notificaties import audit, invoegen
+from klanten.notificaties.wijziging import Bundel
 
-from . import partijsync, rules, wijzigingen
+from . import partijstand, partijsync, partijwijzigingen, rules, wijzigingen
 from .constants import SleutelType, SubjectType
 from .models import (
     IDENTIFICATIE_ATTR,
@@ -38,6 +43,7 @@ from .models import (
     KlantnummerTeller,
     Validatie,
 )
+from .partijrepresentatie import KIContext
 from .representation import ADRES_DEFAULTS, JSON_GROUPS, KLANT_LIST_RELATIONS
 from .transactions import schrijfactie
 from .wijzigingen import Herkomst, representatie
@@ -247,11 +253,12 @@ def _opslaan(klant: Klant, **kwargs) -> None:
         raise
 
 
-def _maak(data: dict, nieuwe: list | None = None) -> Klant:
+def _maak(data: dict, nieuwe: list | None = None, *, partij_rijen: bool = False) -> Klant:
     """Insert a klant with its address and identification; every relation of its
     representation is known afterwards (no query to represent it). ``nieuwe``: the rows that
     hang off the klant are not inserted but added to it, to be inserted in one statement
-    (:func:`klanten.notificaties.invoegen.voeg_in`, with the change's audit record)."""
+    (:func:`klanten.notificaties.invoegen.voeg_in`, with the change's audit record).
+    ``partij_rijen``: its partij rows are kept in hand too (``partijstand``)."""
     data = dict(data)
     adres = data.pop("adres", None)
     identificatie = data.pop("subject_identificatie", None)
@@ -269,6 +276,8 @@ def _maak(data: dict, nieuwe: list | None = None) -> Klant:
         _write_adres(klant, adres, replace=True, nieuwe=nieuwe)
     if identificatie is not None:
         _write_identificatie(klant, identificatie, replace=True, nieuwe=nieuwe)
+    if partij_rijen:
+        partijstand.nieuw(klant)
     # K3/K8: its identifiers and standaard addresses as partij
     partijsync.synchroniseer(klant, nieuw=True, nieuwe=nieuwe)
     return klant
@@ -277,15 +286,15 @@ def _maak(data: dict, nieuwe: list | None = None) -> Klant:
 @schrijfactie
 def create_klant(data: dict, *, herkomst: Herkomst | None = None) -> Klant:
     """The klant's own row, then its address, identification and partij rows together with
-    the audit record and the outbox row in one statement."""
+    the audit records and the outbox rows (klant and partij) in one statement."""
     nieuwe: list = []
-    klant = _maak(data, nieuwe)
+    klant = _maak(data, nieuwe, partij_rijen=herkomst is not None)
     if herkomst is not None:
-        wijzigingen.leg_vast(
+        _leg_vast(
             CommonResourceAction.create,
             klant,
             oud=None,
-            nieuw=representatie(klant, herkomst.basis_url),
+            partij_oud=None,
             herkomst=herkomst,
             samen=nieuwe,
         )
@@ -306,16 +315,61 @@ def update_klant(
     """
     klant = wijzigingen.vergrendeld(klant)
     oud = representatie(klant, herkomst.basis_url) if herkomst else None
+    partij_oud = _partij_voor(klant, herkomst)
     _wijzig(klant, data, partial=partial)
     if herkomst is not None:
-        wijzigingen.leg_vast(
+        _leg_vast(
             CommonResourceAction.update if not partial else CommonResourceAction.partial_update,
             klant,
             oud=oud,
-            nieuw=representatie(klant, herkomst.basis_url),
+            partij_oud=partij_oud,
             herkomst=herkomst,
         )
     return klant
+
+
+def _partij_voor(klant: Klant, herkomst: Herkomst | None) -> dict | None:
+    """K10: the partij rows of a locked klant in hand (from its lock statement), and with a
+    ``herkomst`` its partij representation before the write."""
+    partijstand.laad(klant)
+    if herkomst is None:
+        return None
+    return partijstand.representatie(klant, KIContext.van_herkomst(herkomst))
+
+
+def _leg_vast(
+    actie: str,
+    klant: Klant,
+    *,
+    oud: dict | None,
+    partij_oud: dict | None,
+    herkomst: Herkomst,
+    actie_weergave: str | None = None,
+    samen=(),
+) -> None:
+    """A change of a klant (its partij rows in hand, :func:`_partij_voor`): the klant's record
+    on kanaal ``klanten`` and the partij's on ``partijen``, each only when its representation
+    changed, with ``samen`` in one statement."""
+    bundel = Bundel()
+    wijzigingen.leg_vast(
+        actie,
+        klant,
+        oud=oud,
+        nieuw=representatie(klant, herkomst.basis_url),
+        herkomst=herkomst,
+        actie_weergave=actie_weergave,
+        samen=samen,
+        bundel=bundel,
+    )
+    partijwijzigingen.leg_partij_vast(
+        actie,
+        klant,
+        oud=partij_oud,
+        nieuw=partijstand.representatie(klant, KIContext.van_herkomst(herkomst)),
+        herkomst=herkomst,
+        bundel=bundel,
+    )
+    bundel.voeg_in()
 
 
 def _wijzig(klant: Klant, data: dict, *, partial: bool) -> None:
@@ -412,13 +466,21 @@ def verwijder_klanten(
         contacten.verwijder_betrokkenen(Betrokkene.objects.filter(klant_id__in=klant_ids), herkomst)
     else:
         contacten.klant_verlaat_contacten(klant_ids, herkomst)
+    # their audit trails, as klant and as partij (Klantinteracties), hold their data: they go
+    basis = herkomst.basis_url if herkomst else wijzigingen.basis_url_zonder_request()
+    audit.verwijder_van_objecten(
+        [
+            *(wijzigingen.klant_url(k, basis) for k in klanten),
+            *(f"/partijen/{k.uuid}" for k in klanten),
+        ]
+    )
     if herkomst is not None:
-        wijzigingen.leg_vernietigingen_vast(klanten, herkomst, toelichtingen)
-    else:
-        basis = wijzigingen.basis_url_zonder_request()
-        audit.verwijder_van_objecten(wijzigingen.klant_url(k, basis) for k in klanten)
-    # their partij audit trail (Klantinteracties) holds their data too
-    audit.verwijder_van_objecten(f"/partijen/{k.uuid}" for k in klanten)
+        # one record of each deletion stays, with a destroy notification, on kanaal klanten
+        # and (K10: each is a partij too) on kanaal partijen, in one statement
+        bundel = Bundel()
+        wijzigingen.leg_vernietigingen_vast(klanten, herkomst, toelichtingen, bundel=bundel)
+        partijwijzigingen.leg_partijen_verwijderd(klanten, herkomst, toelichtingen, bundel=bundel)
+        bundel.voeg_in()
     # their own digital addresses go; one a betrokkene also gave stays with it (K9)
     from .partijen import DigitaalAdres
 
@@ -526,13 +588,14 @@ def valideer_klant(
     """
     klant = wijzigingen.vergrendel(klant.pk)
     oud = representatie(klant, herkomst.basis_url) if herkomst else None
+    partij_oud = _partij_voor(klant, herkomst)
     validatie = _valideer(klant, bewijs, actor, mode=mode)
     if herkomst is not None:
-        wijzigingen.leg_vast(
+        _leg_vast(
             CommonResourceAction.partial_update,
             klant,
             oud=oud,
-            nieuw=representatie(klant, herkomst.basis_url),
+            partij_oud=partij_oud,
             herkomst=herkomst,
             actie_weergave=ACTIE_WEERGAVE_VALIDATIE,
         )
@@ -613,16 +676,10 @@ def create_gevalideerde_klant(
     """Register a new klant and validate it in one go (the person supplied the data in the
     authenticated session, so it counts as confirmed): one ``create`` record, of the
     validated klant."""
-    klant = _maak(data)
+    klant = _maak(data, partij_rijen=herkomst is not None)
     _valideer(klant, bewijs, actor, mode="reconfirm")
     if herkomst is not None:
-        wijzigingen.leg_vast(
-            CommonResourceAction.create,
-            klant,
-            oud=None,
-            nieuw=representatie(klant, herkomst.basis_url),
-            herkomst=herkomst,
-        )
+        _leg_vast(CommonResourceAction.create, klant, oud=None, partij_oud=None, herkomst=herkomst)
     return klant
 
 
@@ -640,13 +697,14 @@ def bevestig_klant(
         raise LinkUnusable("onbekend") from exc
     _redeem(verzoek)
     oud = representatie(klant, herkomst.basis_url)
+    partij_oud = _partij_voor(klant, herkomst)
     _wijzig(klant, data, partial=True)
     _valideer(klant, bewijs, actor, mode=None)
-    wijzigingen.leg_vast(
+    _leg_vast(
         CommonResourceAction.partial_update,
         klant,
         oud=oud,
-        nieuw=representatie(klant, herkomst.basis_url),
+        partij_oud=partij_oud,
         herkomst=herkomst,
         actie_weergave=ACTIE_WEERGAVE_VALIDATIE,
     )
@@ -669,6 +727,7 @@ def corrigeer_subject(
     rules.require_reason(reden)
     klant = wijzigingen.vergrendel(klant.pk)
     oud = representatie(klant, herkomst.basis_url)
+    partij_oud = _partij_voor(klant, herkomst)
     before = klant_identiteit(klant)
     new = before
     if identificatie is not None:
@@ -686,15 +745,22 @@ def corrigeer_subject(
         klant.subject = subject
     klant.save()
     partijsync.synchroniseer_identificatoren(klant)
+    correctie = {
+        "herkomst": herkomst,
+        "reden": reden,
+        "sleutel_type_oud": before.type if before else None,
+        "sleutel_type_nieuw": new.type if new else None,
+        "subject_gewijzigd": subject_gewijzigd,
+    }
     wijzigingen.leg_correctie_vast(
+        klant, oud=oud, nieuw=representatie(klant, herkomst.basis_url), **correctie
+    )
+    # K10: the partij's identifiers follow the identification: recorded the same way
+    partijwijzigingen.leg_partij_correctie_vast(
         klant,
-        oud=oud,
-        nieuw=representatie(klant, herkomst.basis_url),
-        herkomst=herkomst,
-        reden=reden,
-        sleutel_type_oud=before.type if before else None,
-        sleutel_type_nieuw=new.type if new else None,
-        subject_gewijzigd=subject_gewijzigd,
+        oud=partij_oud,
+        nieuw=partijstand.representatie(klant, KIContext.van_herkomst(herkomst)),
+        **correctie,
     )
     return klant
 
