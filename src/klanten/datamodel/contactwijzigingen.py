@@ -196,10 +196,12 @@ def leg_relatie_vast(
     klantcontact_id: int,
     herkomst: Herkomst,
     kenmerken: dict | None = None,
+    bundel: Bundel | None = None,
 ) -> None:
     """A klantcontactmoment or objectcontactmoment created (``oud`` None) or removed (``nieuw``
     None): an audit record under its contactmoment and a notification with the contactmoment's
-    kenmerken (``kenmerken``: given by the caller from the locked instance, else read)."""
+    kenmerken (``kenmerken``: given by the caller from the locked instance, else read).
+    ``bundel``: both go into it (the caller inserts them with others)."""
     data = nieuw if nieuw is not None else oud
     record = audit.record(
         bron=resource.bron,
@@ -222,9 +224,13 @@ def leg_relatie_vast(
             data,
             kenmerken if kenmerken is not None else _kenmerken(klantcontact_id),
             record,
+            bundel=bundel,
         )
     ):
-        record.save()
+        if bundel is not None:
+            bundel.rijen.append(record)
+        else:
+            record.save()
 
 
 def leg_klantcontactmomenten_verwijderd(oud: list[tuple[dict, int]], herkomst: Herkomst) -> None:

@@ -69,14 +69,23 @@ class Bundel:
 
 
 def notificeer(
-    resource: Resource, actie: str, data: dict, kenmerken: dict | None = None, *samen
+    resource: Resource,
+    actie: str,
+    data: dict,
+    kenmerken: dict | None = None,
+    *samen,
+    bundel: Bundel | None = None,
 ) -> bool:
     """Only the notification of a change (its audit record written otherwise, or given as
     ``samen``: unsaved rows inserted in the same statement): into the outbox, sent after the
     commit. False when notifications are off or not configured (``samen`` is then not
-    written)."""
+    written). ``bundel``: the outbox row and ``samen`` go into it (the caller inserts)."""
     if not berichten.aan():
         return False
+    if bundel is not None:
+        bundel.rijen.extend(samen)
+        bundel.outbox.append(outbox.rij(_bericht(resource, actie, data, kenmerken)))
+        return True
     outbox.plaats(_bericht(resource, actie, data, kenmerken), *samen)
     return True
 
