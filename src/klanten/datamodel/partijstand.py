@@ -6,8 +6,10 @@ the write and after it, without statements of its own.
   digital addresses and betrokkenen in the same statement (:data:`ANNOTATIES`, one JSON array
   each, by the indexes on ``klant_id``); :func:`laad` turns them into rows in hand
   (``klant.partij_rijen``);
-- during the write: ``partijsync`` works on those rows instead of reading them again, and
-  keeps them equal to what it writes (a new row is added, a removed one taken out);
+- during the write: ``partijsync`` reads afresh the rows of a kind it synchronises (as it
+  always did: under READ COMMITTED the lock statement's snapshot may predate a write that held
+  the lock first, so rows it writes are not taken from it) and puts them in hand in place of
+  the lock's, with the rows it made and without those it removed;
 - after: :func:`representatie` builds the partij from the klant and those rows (no query).
 
 Only the services that load them here use them; a write that changes partij rows in any other

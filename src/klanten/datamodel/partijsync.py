@@ -17,8 +17,10 @@ shows.
   phone number (a changed address loses its ``verificatieDatum``; an emptied column removes
   the standaard address, or leaves it to the betrokkene that also gave it).
 
-A klant whose partij rows the write holds already (``klant.partij_rijen``, see
-``partijstand``) is synchronised from those rows, and they follow what is written here.
+A klant whose partij rows the write holds (``klant.partij_rijen``, read with its lock, see
+``partijstand``) has them brought up to date with what is synchronised here: the rows of a kind
+that is synchronised are read afresh (as always: the lock's read may predate a write that held
+the lock before it) and replace those in hand, with the rows made and without those removed.
 """
 
 from __future__ import annotations
@@ -130,14 +132,24 @@ def houder(bronorganisatie: str, soort: str, object_id: str, zonder: Klant | Non
 def synchroniseer_identificatoren(
     klant: Klant, *, nieuw: bool = False, nieuwe: list | None = None
 ) -> None:
+    bestaand = (
+        {}
+        if nieuw
+        else {
+            rij.code_soort_object_id: rij
+            for rij in PartijIdentificator.objects.filter(klant=klant).select_related(
+                "sub_identificator_van"
+            )
+        }
+    )
+    gemaakt: list = []
+    _synchroniseer_identificatoren(klant, bestaand, gemaakt, nieuwe)
     geladen = _geladen(klant)
-    if nieuw:
-        rijen = []
-    elif geladen is not None:
-        rijen = geladen.identificatoren
-    else:
-        rijen = PartijIdentificator.objects.filter(klant=klant)
-    bestaand = {rij.code_soort_object_id: rij for rij in rijen}
+    if geladen is not None:
+        geladen.identificatoren = sorted([*bestaand.values(), *gemaakt], key=_volgorde)
+
+
+def _synchroniseer_identificatoren(klant, bestaand: dict, gemaakt: list, nieuwe) -> None:
     gewenst = _gewenst(klant)
     for soort in (*BEHEERD, CodeSoortObjectId.kvk_nummer):
         rij = bestaand.get(soort)
@@ -145,8 +157,7 @@ def synchroniseer_identificatoren(
         if waarde is None:
             if rij is not None and soort in BEHEERD:
                 rij.delete()
-                if geladen is not None:
-                    geladen.identificatoren.remove(rij)
+                del bestaand[soort]
             continue
         if rij is not None:
             if rij.object_id != waarde:
@@ -161,23 +172,17 @@ def synchroniseer_identificatoren(
                     klant.werkte_voor_partij_id = ander
                 continue
         register, objecttype = SOORTEN[soort]
-        _nieuw(
-            PartijIdentificator(
-                bronorganisatie=klant.bronorganisatie,
-                klant=klant,
-                code_register=register,
-                code_objecttype=objecttype,
-                code_soort_object_id=soort,
-                object_id=waarde,
-                geregistreerd_door=klant.geregistreerd_door,
-            ),
-            nieuwe,
+        rij = PartijIdentificator(
+            bronorganisatie=klant.bronorganisatie,
+            klant=klant,
+            code_register=register,
+            code_objecttype=objecttype,
+            code_soort_object_id=soort,
+            object_id=waarde,
+            geregistreerd_door=klant.geregistreerd_door,
         )
-
-
-def _geladen(klant: Klant):
-    """The klant's partij rows in hand (``partijstand.PartijRijen``), or None: read them."""
-    return getattr(klant, "partij_rijen", None)
+        _nieuw(rij, nieuwe)
+        gemaakt.append(rij)
 
 
 def _nieuw(rij, nieuwe: list | None) -> None:
@@ -185,18 +190,21 @@ def _nieuw(rij, nieuwe: list | None) -> None:
         rij.save(force_insert=True)
     else:
         nieuwe.append(rij)
-    geladen = _geladen(rij.klant)
-    if geladen is not None:
-        rijen = geladen.adressen if isinstance(rij, DigitaalAdres) else geladen.identificatoren
-        rijen.append(rij)
 
 
-def _van_partij_af(rij: DigitaalAdres, klant: Klant | None = None) -> None:
+def _geladen(klant: Klant):
+    """The klant's partij rows in hand (``partijstand.PartijRijen``), or None."""
+    return getattr(klant, "partij_rijen", None)
+
+
+def _volgorde(rij) -> tuple:
+    """pk order, rows not inserted yet last (their ids come later)."""
+    return (rij.pk is None, rij.pk or 0)
+
+
+def _van_partij_af(rij: DigitaalAdres) -> None:
     """A standaard address the klant no longer has: kept for the betrokkene that also gave
     it, else removed."""
-    geladen = _geladen(klant) if klant is not None else None
-    if geladen is not None:
-        geladen.adressen.remove(rij)
     if rij.betrokkene_id is not None:
         rij.klant = None
         rij.is_standaard_adres = False
@@ -210,17 +218,24 @@ def synchroniseer_standaard(
 ) -> None:
     if nieuw and not waarde:
         return
+    rijen = (
+        [] if nieuw else list(DigitaalAdres.objects.filter(klant=klant, soort_digitaal_adres=soort))
+    )
+    _synchroniseer_standaard(klant, soort, waarde, rijen, nieuwe)
     geladen = _geladen(klant)
-    if nieuw:
-        rijen = []
-    elif geladen is not None:
-        rijen = [r for r in geladen.adressen if r.soort_digitaal_adres == soort]
-    else:
-        rijen = list(DigitaalAdres.objects.filter(klant=klant, soort_digitaal_adres=soort))
+    if geladen is not None:
+        anders = [r for r in geladen.adressen if r.soort_digitaal_adres != soort]
+        geladen.adressen = sorted([*anders, *rijen], key=_volgorde)
+
+
+def _synchroniseer_standaard(klant, soort: str, waarde: str, rijen: list, nieuwe) -> None:
+    """Make ``rijen`` (the klant's addresses of ``soort``) follow ``waarde``; they stay the
+    klant's rows of that kind (a new one added, one that left removed)."""
     standaard = next((r for r in rijen if r.is_standaard_adres), None)
     if not waarde:
         if standaard is not None:
-            _van_partij_af(standaard, klant)
+            _van_partij_af(standaard)
+            rijen.remove(standaard)
         return
     if standaard is not None and standaard.adres == waarde:
         return
@@ -228,7 +243,8 @@ def synchroniseer_standaard(
     zelfde = next((r for r in rijen if r.adres_genormaliseerd == norm), None)
     if zelfde is not None:
         if standaard is not None and standaard.pk != zelfde.pk:
-            _van_partij_af(standaard, klant)
+            _van_partij_af(standaard)
+            rijen.remove(standaard)
         zelfde.adres = waarde
         zelfde.is_standaard_adres = True
         zelfde.save(update_fields=["adres", "is_standaard_adres"])
@@ -239,14 +255,13 @@ def synchroniseer_standaard(
         standaard.verificatie_datum = None  # K8: a changed address is no longer verified
         standaard.save(update_fields=["adres", "adres_genormaliseerd", "verificatie_datum"])
         return
-    _nieuw(
-        DigitaalAdres(
-            klant=klant,
-            soort_digitaal_adres=soort,
-            adres=waarde,
-            adres_genormaliseerd=norm,
-            is_standaard_adres=True,
-            geregistreerd_door=klant.geregistreerd_door,
-        ),
-        nieuwe,
+    rij = DigitaalAdres(
+        klant=klant,
+        soort_digitaal_adres=soort,
+        adres=waarde,
+        adres_genormaliseerd=norm,
+        is_standaard_adres=True,
+        geregistreerd_door=klant.geregistreerd_door,
     )
+    _nieuw(rij, nieuwe)
+    rijen.append(rij)
