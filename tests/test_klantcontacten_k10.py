@@ -6,38 +6,21 @@ representation is recorded too: one audit record (bron ``kic``, under the klantc
 notification on kanaal ``klantcontacten`` with the klantcontact's kenmerken, in the same
 statement as the contactmomenten record; nothing when it did not change."""
 
-import pytest
 from vng_api_common.audittrails.models import AuditTrail
 
-from klanten.background.models import UitgaandeNotificatie
 from klanten.datamodel import contacten, kicontacten, services
 from klanten.datamodel.kicontactrepresentatie import KiBasis
 from klanten.datamodel.klantcontacten import Betrokkene, Onderwerpobject
 from klanten.datamodel.models import Klant
 from klanten.datamodel.wijzigingen import Herkomst
-from klanten.notificaties import outbox
 
 from .conftest import BASE, klant_url
 from .test_contactmoment_relaties import KCM, OCM, contactmoment, zaken  # noqa: F401
 from .test_contactmomenten import cm_url, path
-from .test_notifications import configure
+from .test_partij_k10 import _notificaties, meldingen  # noqa: F401 (an autouse fixture)
 
 KI = "http://testserver/klantinteracties/api/v1/"
 KENMERKEN = {"hoofdOnderwerpType", "indicatieContactGelukt", "verdereActieOndernomen"}
-
-
-@pytest.fixture(autouse=True)
-def _notificaties(db, monkeypatch):
-    configure()
-    monkeypatch.setattr(outbox, "na_commit", lambda ids: None)
-
-
-def meldingen(kanaal: str) -> list[dict]:
-    return [
-        n.bericht
-        for n in UitgaandeNotificatie.objects.order_by("pk")
-        if n.bericht["kanaal"] == kanaal
-    ]
 
 
 def kic(resource: str) -> list[AuditTrail]:
