@@ -18,7 +18,7 @@ shows.
   the standaard address, or leaves it to the betrokkene that also gave it).
 
 A klant whose partij rows the write holds (``klant.partij_rijen``, read with its lock, see
-``partijstand``) has them brought up to date with what is synchronised here: the rows of a kind
+``klantpartij``) has them brought up to date with what is synchronised here: the rows of a kind
 that is synchronised are read afresh (as always: the lock's read may predate a write that held
 the lock before it) and replace those in hand, with the rows made and without those removed.
 """
@@ -193,7 +193,7 @@ def _nieuw(rij, nieuwe: list | None) -> None:
 
 
 def _geladen(klant: Klant):
-    """The klant's partij rows in hand (``partijstand.PartijRijen``), or None."""
+    """The klant's partij rows in hand (``klantpartij.PartijRijen``), or None."""
     return getattr(klant, "partij_rijen", None)
 
 

@@ -13,7 +13,7 @@ A change through Klantinteracties that also changes the Klanten API's representa
 standaard address is the klant's ``emailadres``/``telefoonnummer``, K8) is recorded on both
 kanalen by the services (``partijservices``); so is a change through the Klanten API (or the
 admin, the resident pages, a validation) that changes the partij (``services``, the rows
-compared by ``partijstand``), and the deletion of a klant, which is the deletion of its partij.
+compared by ``klantpartij``), and the deletion of a klant, which is the deletion of its partij.
 """
 
 from __future__ import annotations

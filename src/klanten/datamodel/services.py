@@ -13,7 +13,7 @@ Every write here
   Without one (tests, a shell) nothing is recorded.
 - K10: a klant is a partij of the Klantinteracties API too: when its partij representation
   changed as well, the same statement records that (``partijwijzigingen``: bron ``ki``, kanaal
-  ``partijen``), compared from the partij rows the lock read (``partijstand``) with those the
+  ``partijen``), compared from the partij rows the lock read (``klantpartij``) with those the
   write holds afterwards, without statements of its own.
 """
 
@@ -31,7 +31,7 @@ from vng_api_common.constants import CommonResourceAction
 from klanten.notificaties import audit, invoegen
 from klanten.notificaties.wijziging import Bundel
 
-from . import partijstand, partijsync, partijwijzigingen, rules, wijzigingen
+from . import klantpartij, partijsync, partijwijzigingen, rules, wijzigingen
 from .constants import SleutelType, SubjectType
 from .models import (
     IDENTIFICATIE_ATTR,
@@ -258,7 +258,7 @@ def _maak(data: dict, nieuwe: list | None = None, *, partij_rijen: bool = False)
     representation is known afterwards (no query to represent it). ``nieuwe``: the rows that
     hang off the klant are not inserted but added to it, to be inserted in one statement
     (:func:`klanten.notificaties.invoegen.voeg_in`, with the change's audit record).
-    ``partij_rijen``: its partij rows are kept in hand too (``partijstand``)."""
+    ``partij_rijen``: its partij rows are kept in hand too (``klantpartij``)."""
     data = dict(data)
     adres = data.pop("adres", None)
     identificatie = data.pop("subject_identificatie", None)
@@ -277,7 +277,7 @@ def _maak(data: dict, nieuwe: list | None = None, *, partij_rijen: bool = False)
     if identificatie is not None:
         _write_identificatie(klant, identificatie, replace=True, nieuwe=nieuwe)
     if partij_rijen:
-        partijstand.nieuw(klant)
+        klantpartij.nieuw(klant)
     # K3/K8: its identifiers and standaard addresses as partij
     partijsync.synchroniseer(klant, nieuw=True, nieuwe=nieuwe)
     return klant
@@ -331,10 +331,10 @@ def update_klant(
 def _partij_voor(klant: Klant, herkomst: Herkomst | None) -> dict | None:
     """K10: the partij rows of a locked klant in hand (from its lock statement), and with a
     ``herkomst`` its partij representation before the write."""
-    partijstand.laad(klant)
+    klantpartij.laad(klant)
     if herkomst is None:
         return None
-    return partijstand.representatie(klant, KIContext.van_herkomst(herkomst))
+    return klantpartij.representatie(klant, KIContext.van_herkomst(herkomst))
 
 
 def _leg_vast(
@@ -365,7 +365,7 @@ def _leg_vast(
         actie,
         klant,
         oud=partij_oud,
-        nieuw=partijstand.representatie(klant, KIContext.van_herkomst(herkomst)),
+        nieuw=klantpartij.representatie(klant, KIContext.van_herkomst(herkomst)),
         herkomst=herkomst,
         bundel=bundel,
     )
@@ -759,7 +759,7 @@ def corrigeer_subject(
     partijwijzigingen.leg_partij_correctie_vast(
         klant,
         oud=partij_oud,
-        nieuw=partijstand.representatie(klant, KIContext.van_herkomst(herkomst)),
+        nieuw=klantpartij.representatie(klant, KIContext.van_herkomst(herkomst)),
         **correctie,
     )
     return klant

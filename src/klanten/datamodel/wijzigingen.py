@@ -28,7 +28,7 @@ from klanten.notificaties.wijziging import (
 )
 from klanten.notificaties.wijziging import leg_vast as _leg_vast
 
-from . import partijstand
+from . import klantpartij
 from .models import Klant
 from .representation import KLANT_LIST_RELATIONS, klant_data
 from .transactions import is_vergrendeld, markeer_vergrendeld
@@ -92,10 +92,10 @@ def vergrendel(pk: int) -> Klant:
 def vergrendel_uit(queryset, **lookup) -> Klant:
     """:func:`vergrendel` for the klant of ``queryset`` (e.g. the klanten a client may see)
     that ``lookup`` finds; the services do not lock it again in the same write transaction.
-    Its partij rows are read in the same statement (``partijstand``, K10)."""
+    Its partij rows are read in the same statement (``klantpartij``, K10)."""
     klant = (
         queryset.select_related(*KLANT_LIST_RELATIONS)
-        .annotate(**partijstand.ANNOTATIES)
+        .annotate(**klantpartij.ANNOTATIES)
         .select_for_update(of=("self",))
         .get(**lookup)
     )
