@@ -122,7 +122,7 @@ def _adres(klant: Klant, rij: list) -> DigitaalAdres:
 
 def laad(klant: Klant) -> PartijRijen:
     """The partij rows of a locked klant in hand: from its lock statement (:data:`ANNOTATIES`),
-    else read (three queries)."""
+    else read (one query)."""
     if getattr(klant, "partij_rijen", None) is not None:
         return klant.partij_rijen
     if not hasattr(klant, "ki_identificatoren"):
@@ -145,9 +145,13 @@ def laad(klant: Klant) -> PartijRijen:
     return rijen
 
 
-def nieuw(klant: Klant) -> PartijRijen:
-    """A klant just inserted has no partij rows yet: ``partijsync`` adds the ones it makes."""
-    klant.partij_rijen = PartijRijen()
+def nieuw(klant: Klant, rijen=()) -> PartijRijen:
+    """A klant just inserted: its partij rows are those among ``rijen`` (the new rows of the
+    write, not inserted yet); no betrokkenen."""
+    klant.partij_rijen = PartijRijen(
+        identificatoren=[r for r in rijen if isinstance(r, PartijIdentificator)],
+        adressen=[r for r in rijen if isinstance(r, DigitaalAdres)],
+    )
     return klant.partij_rijen
 
 

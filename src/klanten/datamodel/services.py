@@ -253,12 +253,11 @@ def _opslaan(klant: Klant, **kwargs) -> None:
         raise
 
 
-def _maak(data: dict, nieuwe: list | None = None, *, partij_rijen: bool = False) -> Klant:
+def _maak(data: dict, nieuwe: list | None = None) -> Klant:
     """Insert a klant with its address and identification; every relation of its
     representation is known afterwards (no query to represent it). ``nieuwe``: the rows that
     hang off the klant are not inserted but added to it, to be inserted in one statement
-    (:func:`klanten.notificaties.invoegen.voeg_in`, with the change's audit record).
-    ``partij_rijen``: its partij rows are kept in hand too (``klantpartij``)."""
+    (:func:`klanten.notificaties.invoegen.voeg_in`, with the change's audit record)."""
     data = dict(data)
     adres = data.pop("adres", None)
     identificatie = data.pop("subject_identificatie", None)
@@ -276,8 +275,6 @@ def _maak(data: dict, nieuwe: list | None = None, *, partij_rijen: bool = False)
         _write_adres(klant, adres, replace=True, nieuwe=nieuwe)
     if identificatie is not None:
         _write_identificatie(klant, identificatie, replace=True, nieuwe=nieuwe)
-    if partij_rijen:
-        klantpartij.nieuw(klant)
     # K3/K8: its identifiers and standaard addresses as partij
     partijsync.synchroniseer(klant, nieuw=True, nieuwe=nieuwe)
     return klant
@@ -288,8 +285,10 @@ def create_klant(data: dict, *, herkomst: Herkomst | None = None) -> Klant:
     """The klant's own row, then its address, identification and partij rows together with
     the audit records and the outbox rows (klant and partij) in one statement."""
     nieuwe: list = []
-    klant = _maak(data, nieuwe, partij_rijen=herkomst is not None)
+    klant = _maak(data, nieuwe)
     if herkomst is not None:
+        # its partij rows are among the new rows (K10)
+        klantpartij.nieuw(klant, nieuwe)
         _leg_vast(
             CommonResourceAction.create,
             klant,
@@ -676,9 +675,10 @@ def create_gevalideerde_klant(
     """Register a new klant and validate it in one go (the person supplied the data in the
     authenticated session, so it counts as confirmed): one ``create`` record, of the
     validated klant."""
-    klant = _maak(data, partij_rijen=herkomst is not None)
+    klant = _maak(data)
     _valideer(klant, bewijs, actor, mode="reconfirm")
     if herkomst is not None:
+        klantpartij.laad(klant)  # its partij rows as written (one query)
         _leg_vast(CommonResourceAction.create, klant, oud=None, partij_oud=None, herkomst=herkomst)
     return klant
 
