@@ -321,8 +321,12 @@ def test_filters(beheerder_client, make_klant):
 # --- the API's rules on save ----------------------------------------------------------------------
 
 
-def _notified() -> list[tuple[str, str]]:
-    return list(UitgaandeNotificatie.objects.order_by("pk").values_list("actie", "resource_url"))
+def _notified(kanaal: str = "klanten") -> list[tuple[str, str]]:
+    return list(
+        UitgaandeNotificatie.objects.filter(bericht__kanaal=kanaal)
+        .order_by("pk")
+        .values_list("actie", "resource_url")
+    )
 
 
 def test_add_generates_klantnummer_and_audits(beheerder_client, nrc):
@@ -342,7 +346,7 @@ def test_add_generates_klantnummer_and_audits(beheerder_client, nrc):
     assert klant.klantnummer.isdigit()
     assert klant.natuurlijk_persoon.inp_bsn == BSN
     assert klant.gevalideerd is False  # the admin, like the plain API, never validates
-    trail = AuditTrail.objects.get()
+    trail = AuditTrail.objects.get(bron="kc")
     assert trail.actie == "create" and trail.resultaat == 201
     assert trail.gebruikers_id == "beheerder"
     assert trail.applicatie_weergave == "Beheeromgeving Klanten"
@@ -350,6 +354,11 @@ def test_add_generates_klantnummer_and_audits(beheerder_client, nrc):
     assert trail.nieuw["subjectIdentificatie"]["inpBsn"] == BSN
     assert _notified() == [("create", trail.hoofd_object)]
     assert trail.hoofd_object.endswith(f"/klanten/api/v1/klanten/{klant.uuid}")
+    # K10: the partij it is, recorded as a partij read would show it
+    partij = AuditTrail.objects.get(bron="ki")
+    assert (partij.actie, partij.resource) == ("create", "partij")
+    assert partij.nieuw["partijIdentificatoren"][0]["partijIdentificator"]["objectId"] == BSN
+    assert _notified("partijen") == [("create", partij.hoofd_object)]
 
 
 def test_change_is_audited_and_notified(beheerder_client, make_klant, nrc):
@@ -358,10 +367,15 @@ def test_change_is_audited_and_notified(beheerder_client, make_klant, nrc):
     data = change_form_data(beheerder_client.get(change_url))
     # unchanged: nothing written
     assert beheerder_client.post(change_url, data).status_code == 302
-    assert not AuditTrail.objects.exists() and _notified() == []
+    assert not AuditTrail.objects.exists() and not UitgaandeNotificatie.objects.exists()
     data.update({"emailadres": "nieuw@example.nl", "toelichting": "Verzoek van de klant"})
     assert beheerder_client.post(change_url, data).status_code == 302
-    trail = AuditTrail.objects.get()
+    # K10: a new standaard address: the partij lists it
+    partij = AuditTrail.objects.get(bron="ki")
+    assert partij.actie == "update"
+    assert len(partij.nieuw["digitaleAdressen"]) == len(partij.oud["digitaleAdressen"]) + 1
+    assert [actie for actie, _ in _notified("partijen")] == ["update"]
+    trail = AuditTrail.objects.get(bron="kc")
     assert trail.actie == "update"
     assert trail.oud["emailadres"] == "" and trail.nieuw["emailadres"] == "nieuw@example.nl"
     assert trail.toelichting == "Verzoek van de klant"
@@ -626,7 +640,12 @@ def test_destroy_asks_confirmation_and_a_reason(beheerder_client, make_klant, nr
     assert not Klant.objects.filter(pk=klant.pk).exists()
     assert not Interactie.objects.exists()
     # its audit trail went with it; one record of the deletion, without personal data, stays
-    [record] = AuditTrail.objects.all()
+    # (and one of its partij's, K10)
+    assert AuditTrail.objects.get(bron="ki").oud == {
+        "url": f"http://testserver/klantinteracties/api/v1/partijen/{klant.uuid}",
+        "soortPartij": "persoon",
+    }
+    [record] = AuditTrail.objects.filter(bron="kc")
     assert (record.actie, record.resultaat, record.nieuw) == ("destroy", 204, None)
     assert record.oud == {"url": record.hoofd_object, "gevalideerd": False}
     assert record.hoofd_object.endswith(f"/klanten/api/v1/klanten/{klant.uuid}")
@@ -634,7 +653,10 @@ def test_destroy_asks_confirmation_and_a_reason(beheerder_client, make_klant, nr
     assert record.applicatie_weergave == "Beheeromgeving Klanten"
     assert Klant.objects.filter(pk=ander.pk).exists()
     # the destroy notification (URL and kenmerk only), in the outbox with the deletion
-    [notificatie] = UitgaandeNotificatie.objects.all()
+    assert _notified("partijen") == [
+        ("destroy", f"http://testserver/klantinteracties/api/v1/partijen/{klant.uuid}")
+    ]
+    [notificatie] = UitgaandeNotificatie.objects.filter(bericht__kanaal="klanten")
     assert notificatie.actie == "destroy"
     assert notificatie.resource_url.endswith(f"/klanten/api/v1/klanten/{klant.uuid}")
     assert notificatie.bericht["kenmerken"] == {"subjectType": "natuurlijk_persoon"}
@@ -656,7 +678,8 @@ def test_destroy_from_the_detail_page(beheerder_client, make_klant, nrc):
     assert response.status_code == 302
     assert not Klant.objects.exists()
     assert VernietigdeKlant.objects.get().uuid == klant.uuid
-    assert UitgaandeNotificatie.objects.get().actie == "destroy"
+    assert [actie for actie, _ in _notified()] == ["destroy"]
+    assert [actie for actie, _ in _notified("partijen")] == ["destroy"]
 
 
 def test_detail_shows_until_when_the_klant_is_kept(beheerder_client, make_klant):

@@ -425,8 +425,12 @@ def test_correction_needs_a_reason_and_is_audited(admin_client, make_klant):
     klant.refresh_from_db()
     assert klant.gevalideerde_sleutel == BSN_2
     assert klant.natuurlijk_persoon.inp_bsn == BSN_2
-    trail = AuditTrail.objects.get(actie="correctie_subject")
+    trail = AuditTrail.objects.get(actie="correctie_subject", bron="kc")
     assert trail.toelichting == "Typfout bij de balie"
+    # K10: the partij's identifier followed: recorded the same way, without the identifiers
+    partij = AuditTrail.objects.get(actie="correctie_subject", bron="ki")
+    assert partij.toelichting == "Typfout bij de balie"
+    assert BSN_2 not in json.dumps(partij.nieuw) and BSN not in json.dumps(partij.oud)
     assert trail.gebruikers_id == "beheer"
     assert trail.hoofd_object.endswith(f"/klanten/api/v1/klanten/{klant.uuid}")
     assert BSN_2 not in json.dumps(trail.nieuw) and BSN not in json.dumps(trail.oud)

@@ -83,7 +83,8 @@ def test_create_update_and_partial_update_are_recorded(api, history, applicatie)
     assert response["Content-Type"] == "application/json"
     trails = response.json()
     assert isinstance(trails, list)
-    records = list(AuditTrail.objects.order_by("aanmaakdatum"))
+    # the Klanten API's (bron kc); the partij's are recorded too (K10, bron ki)
+    records = list(AuditTrail.objects.filter(bron="kc").order_by("aanmaakdatum"))
     assert len(records) == 3
     created = history["created"].json()
     updated = history["updated"].json()
@@ -322,7 +323,15 @@ def test_delete_keeps_one_record_of_the_deletion_without_personal_data(
     assert reader.get(_trail_url(url)).status_code == 403
     # the other klant's trail is untouched; the klant itself is gone
     assert AuditTrail.objects.filter(hoofd_object=other.json()["url"]).count() == 1
-    assert AuditTrail.objects.count() == 2
+    assert AuditTrail.objects.filter(bron="kc").count() == 2
+    # as partijen (K10): the other's create, and of this one only the record of its deletion
+    partij = url.replace("/klanten/api/v1/klanten/", "/klantinteracties/api/v1/partijen/")
+    [verwijderd] = AuditTrail.objects.filter(bron="ki", hoofd_object=partij)
+    assert (verwijderd.actie, verwijderd.oud) == (
+        "destroy",
+        {"url": partij, "soortPartij": "persoon"},
+    )
+    assert AuditTrail.objects.filter(bron="ki").count() == 2
     assert Klant.objects.count() == 1
     assert api.get(url).status_code == 404
 
@@ -330,4 +339,5 @@ def test_delete_keeps_one_record_of_the_deletion_without_personal_data(
 def test_an_over_long_logrecord_header_never_fails_the_write(api):
     response = api.post_json(f"{BASE}/klanten", CREATE_BODY, HTTP_X_NLX_LOGRECORD_ID="x" * 300)
     assert response.status_code == 201, response.content
-    assert AuditTrail.objects.get().logrecord_id == "x" * 255
+    # the klant's record and its partij's (K10)
+    assert [t.logrecord_id for t in AuditTrail.objects.all()] == ["x" * 255] * 2

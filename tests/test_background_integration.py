@@ -333,8 +333,10 @@ def test_a_notification_is_delivered_by_the_worker(background, api, celery_proce
     assert [s for s, _ in background.for_resource(url)] == [201]
     # right after the commit, through the task this process published for the new row
     row = UitgaandeNotificatie.objects.get(resource_url=url)
+    # one task for the write's rows: the klant's and its partij's (K10)
+    partij = UitgaandeNotificatie.objects.get(bericht__kanaal="partijen")
     worker, _beat = celery_processes
-    assert f"'args': '([{row.pk}],)'" in worker.log()
+    assert f"'args': '([{row.pk}, {partij.pk}],)'" in worker.log()
     patched = api.patch_json(url, {"functie": "bakker"})
     assert patched.status_code == 200
     wait_for(
@@ -364,7 +366,8 @@ def test_a_write_succeeds_while_redis_is_down_and_is_delivered_after(
 
 
 def test_a_failing_notificaties_api_is_retried_until_delivered(background, api, celery_processes):
-    background.fail_next(2)
+    # the create notifies on klanten and (K10) on partijen: both fail twice
+    background.fail_next(4)
     url = create_klant(api)
     try:
         wait_for(lambda: delivered(background, url), DELIVERY_TIMEOUT, "the retried delivery")

@@ -27,7 +27,7 @@ def klant_url(api):
 
 @pytest.fixture
 def trail_url(api, klant_url):
-    trail = AuditTrail.objects.get()
+    trail = AuditTrail.objects.get(bron="kc")
     return f"{klant_url}/audittrail/{trail.uuid}"
 
 

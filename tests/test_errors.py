@@ -117,7 +117,7 @@ def test_unknown_or_malformed_audittrail_paths(api, path):
     created = api.post_json(f"{BASE}/klanten", VALID_BODY)
     assert created.status_code == 201
     klant = Klant.objects.get()
-    trail = AuditTrail.objects.get()
+    trail = AuditTrail.objects.get(bron="kc")
     url = BASE + path.format(klant=klant.uuid, unknown=uuid.uuid4(), trail=trail.uuid)
     assert_problem(api.get(url), 404, "not_found", "NotFound")
 

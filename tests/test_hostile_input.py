@@ -641,15 +641,17 @@ def test_gunicorn_leaves_the_request_limits_to_the_application(db, tmp_path):
 def test_a_write_failing_at_its_last_statement_leaves_nothing(
     api, klant, monkeypatch, method, path
 ):
-    """The database refuses the write's last step (the notification in the outbox, after the
-    klant, its address, subject identification, evidence and audit trail record): a 500
-    problem+json, and the whole write is rolled back."""
-    from klanten.notificaties import wijziging
+    """The database refuses the write's last step (the notifications in the outbox, after the
+    klant, its address, subject identification, evidence and audit trail records; the klant's
+    and its partij's records go in one insert): a 500 problem+json, and the whole write is
+    rolled back."""
+    from klanten.notificaties import invoegen, wijziging
 
     def refuse(*args, **kwargs):
         raise DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes")
 
     monkeypatch.setattr(wijziging, "notificeer", refuse)
+    monkeypatch.setattr(invoegen, "voeg_in", refuse)
     body = copy.deepcopy(WRITES[method, path])
     if method == "put":
         body["adres"]["straatnaam"] = "Nieuwe straat"

@@ -107,9 +107,11 @@ def test_register_view_edit_delete(client, op, django_capture_on_commit_callback
     assert validatie.bron == "id_token"
     assert validatie.gegevens_bevestigd is True
     assert validatie.applicatie_id == "mijn-gegevens"
-    trail = AuditTrail.objects.get(actie="create")
+    trail = AuditTrail.objects.get(actie="create", bron="kc")
     assert trail.applicatie_id == "mijn-gegevens"
     assert BSN not in trail.gebruikers_id + trail.gebruikers_weergave
+    # K10: and the partij it is
+    assert AuditTrail.objects.get(actie="create", bron="ki").resource == "partij"
 
     page = client.get("/mijn-gegevens/").content.decode()
     assert "h.vandijk@example.nl" in page and "Lindelaan 7" in page
@@ -174,14 +176,23 @@ def test_notifications_for_resident_writes(
     assert AuditTrail.objects.filter(actie="partial_update").count() == 0
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/mijn-gegevens/{klant.uuid}/wijzigen", {**FORM, "achternaam": "Dijkstra"})
-    assert AuditTrail.objects.filter(actie="partial_update").count() == 1
+    # the klant's and (K10) the partij's: the achternaam is in both
+    assert AuditTrail.objects.filter(actie="partial_update", bron="kc").count() == 1
+    assert AuditTrail.objects.filter(actie="partial_update", bron="ki").count() == 1
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/mijn-gegevens/{klant.uuid}/verwijderen")
     sent = [r.json() for r in requests_mock.request_history if r.url == f"{nrc}notificaties"]
-    assert [m["actie"] for m in sent] == ["create", "partial_update", "destroy"]
+    # each on kanaal klanten and (K10) on kanaal partijen
+    assert [(m["kanaal"], m["actie"]) for m in sent] == [
+        (kanaal, actie)
+        for actie in ("create", "partial_update", "destroy")
+        for kanaal in ("klanten", "partijen")
+    ]
     for message in sent:
-        assert message["kanaal"] == "klanten"
-        assert message["kenmerken"] == {"subjectType": "natuurlijk_persoon"}
+        assert message["kenmerken"] in (
+            {"subjectType": "natuurlijk_persoon"},
+            {"soortPartij": "persoon"},
+        )
         assert BSN not in str(message) and "Dijk" not in str(message)
 
 
@@ -358,8 +369,10 @@ def test_confirmation_link_promotes_the_klant(client, op, make_klant):
     assert klant.validaties.get().gegevens_bevestigd
     assert Bevestigingsverzoek.objects.get().gebruikt_op is not None
     assert Gebeurtenis.objects.filter(actie="bevestigen", klant_uuid=klant.uuid).exists()
-    # one audit record of the change and the promotion together (item 6 of issue 11)
-    [trail] = AuditTrail.objects.all()
+    # one audit record of the change and the promotion together (item 6 of issue 11), and
+    # one of the partij's change (K10: the achternaam is in it)
+    assert AuditTrail.objects.get(bron="ki").resource == "partij"
+    [trail] = AuditTrail.objects.filter(bron="kc")
     assert trail.actie == "partial_update"
     assert (trail.oud["gevalideerd"], trail.nieuw["gevalideerd"]) == (False, True)
     assert (trail.oud["achternaam"], trail.nieuw["achternaam"]) == ("Jansen", "Janssen")

@@ -77,8 +77,13 @@ def nrc(db, requests_mock):
     return requests_mock
 
 
-def sent(mock) -> list[dict]:
-    return [r.json() for r in mock.request_history if r.url == NOTIFICATIES]
+def sent(mock, kanaal: str | None = None) -> list[dict]:
+    """The notifications sent (``kanaal``: on that kanaal only)."""
+    return [
+        r.json()
+        for r in mock.request_history
+        if r.url == NOTIFICATIES and kanaal in (None, r.json()["kanaal"])
+    ]
 
 
 def expected(url: str, actie: str, subject_type: str = "natuurlijk_persoon") -> dict:
@@ -111,7 +116,22 @@ def test_create(nrc, write):
     response = write("post", f"{BASE}/klanten", PERSONAL)
     assert response.status_code == 201
     url = response.json()["url"]
-    assert sent(nrc) == [expected(url, "create")]
+    assert sent(nrc, "klanten") == [expected(url, "create")]
+    # K10: the klant is a partij of the Klantinteracties API too
+    uuid = url.rsplit("/", 1)[1]
+    partij_url = f"http://testserver/klantinteracties/api/v1/partijen/{uuid}"
+    assert sent(nrc, "partijen") == [
+        {
+            "kanaal": "partijen",
+            "source": "klanten",
+            "hoofdObject": partij_url,
+            "resource": "partij",
+            "resourceUrl": partij_url,
+            "actie": "create",
+            "aanmaakdatum": NOW_LOCAL,
+            "kenmerken": {"soortPartij": "persoon"},
+        }
+    ]
     request = nrc.request_history[-1]
     assert request.method == "POST"
     assert request.headers["Content-Type"] == "application/json"
@@ -134,7 +154,12 @@ def test_update_partial_update_and_destroy(nrc, write, make_klant):
     assert write("put", url, body).status_code == 200
     assert write("patch", url, {"functie": "eigenaar"}).status_code == 200
     assert write("delete", url).status_code == 204
-    assert sent(nrc) == [
+    # the functie is not in the partij: PUT (bedrijfsnaam) and DELETE change it
+    assert [(m["resource"], m["actie"]) for m in sent(nrc, "partijen")] == [
+        ("partij", "update"),
+        ("partij", "destroy"),
+    ]
+    assert sent(nrc, "klanten") == [
         expected(url, "update", "niet_natuurlijk_persoon"),
         expected(url, "partial_update", "niet_natuurlijk_persoon"),
         expected(url, "destroy", "niet_natuurlijk_persoon"),
@@ -147,7 +172,7 @@ def test_klant_without_subject_type(nrc, write, requests_mock):
     response = write("post", f"{BASE}/klanten", {"bronorganisatie": RSIN, "subject": subject})
     assert response.status_code == 201, response.content
     # Open Notificaties cannot handle null kenmerken: the library sends ""
-    assert sent(nrc) == [expected(response.json()["url"], "create", "")]
+    assert sent(nrc, "klanten") == [expected(response.json()["url"], "create", "")]
 
 
 def test_no_personal_data_in_any_notification(nrc, write):
@@ -157,7 +182,9 @@ def test_no_personal_data_in_any_notification(nrc, write):
     write("patch", url, {"telefoonnummer": "0611223344"})
     write("delete", url)
     bodies = [r.text for r in nrc.request_history if r.url == NOTIFICATIES]
-    assert len(bodies) == 4
+    # on kanaal klanten 4; on partijen create, PUT (functie: no), PATCH (same address) no, delete
+    assert len(sent(nrc, "klanten")) == 4
+    assert len(sent(nrc, "partijen")) == 2
     for body in bodies:
         for value in [*PERSONAL_STRINGS, "0611223344"]:
             assert value not in body
@@ -217,13 +244,13 @@ def test_sent_only_after_commit(nrc, api, django_capture_on_commit_callbacks):
     assert len(callbacks) == 1
     assert sent(nrc) == []
     # the message is kept in the outbox, written with the klant, until delivered
-    row = UitgaandeNotificatie.objects.get()
+    row = UitgaandeNotificatie.objects.get(bericht__kanaal="klanten")
     assert row.status == "te_versturen"
     assert row.bericht == expected(response.json()["url"], "create")
     assert FailedNotification.objects.count() == 0
     with freeze_time(NOW):
         callbacks[0]()
-    assert sent(nrc) == [expected(response.json()["url"], "create")]
+    assert sent(nrc, "klanten") == [expected(response.json()["url"], "create")]
     row.refresh_from_db()
     assert row.status == "afgeleverd"
     assert FailedNotification.objects.count() == 0
@@ -273,21 +300,21 @@ def test_failed_delivery_is_retried(db, requests_mock, write):
     assert response.status_code == 201
     url = response.json()["url"]
     # one attempt in the request, never inline retries
-    assert sent(requests_mock) == [expected(url, "create")]
-    row = UitgaandeNotificatie.objects.get()
+    assert sent(requests_mock, "klanten") == [expected(url, "create")]
+    row = UitgaandeNotificatie.objects.get(bericht__kanaal="klanten")
     assert (row.status, row.pogingen, row.laatste_fout) == ("te_versturen", 1, "HTTP 500: kapot")
     # not before the backoff has passed
     drain_at("2024-03-01T10:00:24Z")
-    assert len(sent(requests_mock)) == 1
+    assert len(sent(requests_mock, "klanten")) == 1
     drain_at("2024-03-01T10:00:25Z")
-    assert sent(requests_mock) == [expected(url, "create")] * 2
+    assert sent(requests_mock, "klanten") == [expected(url, "create")] * 2
     row.refresh_from_db()
     assert (row.status, row.pogingen) == ("afgeleverd", 2)
     assert not FailedNotification.objects.exists()
     assert not NotificationResponse.objects.exists()
     # delivered: never sent again
     drain_at("2024-03-02T10:00:00Z")
-    assert len(sent(requests_mock)) == 2
+    assert len(sent(requests_mock, "klanten")) == 2
 
 
 def test_connection_errors_are_retried(db, requests_mock, write):
@@ -298,11 +325,14 @@ def test_connection_errors_are_retried(db, requests_mock, write):
     )
     response = write("post", f"{BASE}/klanten", PERSONAL)
     assert response.status_code == 201
-    assert len(sent(requests_mock)) == 1
-    assert UitgaandeNotificatie.objects.get().laatste_fout == "ConnectionFailed: connection-failed"
+    assert len(sent(requests_mock, "klanten")) == 1
+    assert (
+        UitgaandeNotificatie.objects.get(bericht__kanaal="klanten").laatste_fout
+        == "ConnectionFailed: connection-failed"
+    )
     drain_at("2024-03-01T10:01:00Z")
-    assert len(sent(requests_mock)) == 2
-    assert UitgaandeNotificatie.objects.get().status == "afgeleverd"
+    assert len(sent(requests_mock, "klanten")) == 2
+    assert UitgaandeNotificatie.objects.get(bericht__kanaal="klanten").status == "afgeleverd"
     assert not FailedNotification.objects.exists()
 
 
@@ -317,8 +347,8 @@ def test_undeliverable_notification_is_kept(db, requests_mock, write):
     drain_at("2024-03-01T10:02:04Z")  # too early: the next backoff is 100 s
     drain_at("2024-03-01T10:02:05Z")  # attempt 3, the last
     drain_at("2024-03-02T10:00:00Z")  # nothing more
-    assert sent(requests_mock) == [expected(url, "create")] * 3
-    failed = UitgaandeNotificatie.objects.get()
+    assert sent(requests_mock, "klanten") == [expected(url, "create")] * 3
+    failed = UitgaandeNotificatie.objects.get(bericht__kanaal="klanten")
     assert failed.bericht == expected(url, "create")
     assert (failed.status, failed.pogingen, failed.laatste_fout) == (
         "mislukt",
@@ -337,7 +367,7 @@ def test_undeliverable_notification_is_kept(db, requests_mock, write):
         verstuur_notificaties()
     failed.refresh_from_db()
     assert (failed.status, failed.pogingen) == ("afgeleverd", 1)
-    assert sent(requests_mock) == [expected(url, "create")] * 4
+    assert sent(requests_mock, "klanten") == [expected(url, "create")] * 4
 
 
 # --- kanaal registration -----------------------------------------------------------------

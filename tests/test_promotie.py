@@ -415,7 +415,7 @@ def test_a_correction_with_a_reason_is_audited(gevalideerd):
         BSN_2,
     )
     assert NatuurlijkPersoon.objects.get(klant=gevalideerd).inp_bsn == BSN_2
-    trail = AuditTrail.objects.get(actie="correctie_subject")
+    trail = AuditTrail.objects.get(actie="correctie_subject", bron="kc")
     assert trail.toelichting == reden
     assert trail.hoofd_object == klant_url(gevalideerd)
     assert trail.resource_url == klant_url(gevalideerd)

@@ -309,7 +309,11 @@ def test_destruction_in_batches(landschap, nrc, django_capture_on_commit_callbac
         message("verlopen", "natuurlijk_persoon"),
         message("vandaag", "vestiging"),
     ]
-    assert sorted(sent(nrc), key=canonical) == sorted(expected, key=canonical)
+    assert sorted(sent(nrc, "klanten"), key=canonical) == sorted(expected, key=canonical)
+    # K10: each was a partij too: one destroy on kanaal partijen each, kenmerk soortPartij
+    assert sorted(
+        (m["resource"], m["actie"], m["kenmerken"]["soortPartij"]) for m in sent(nrc, "partijen")
+    ) == [("partij", "destroy", "organisatie"), *[("partij", "destroy", "persoon")] * 2]
     assert set(UitgaandeNotificatie.objects.values_list("status", flat=True)) == {"afgeleverd"}
     for body in (r.text for r in nrc.request_history):
         for value in (*PERSONAL_STRINGS, BSN_2, "Zonderland"):
@@ -343,8 +347,9 @@ def test_destruction_is_idempotent(landschap, nrc, django_capture_on_commit_call
     assert (first.aantal_vernietigd, second.aantal_vernietigd) == (3, 0)
     assert second.status == "geslaagd"
     assert VernietigdeKlant.objects.count() == 3
-    assert UitgaandeNotificatie.objects.count() == 3
-    assert len(sent(nrc)) == 3
+    # one destroy notification each on kanaal klanten and on kanaal partijen (K10)
+    assert UitgaandeNotificatie.objects.count() == 6
+    assert len(sent(nrc)) == 6
 
 
 def test_validated_klanten_are_never_destroyed(landschap, nrc):
@@ -462,10 +467,10 @@ def test_two_runs_at_once_destroy_each_klant_once(requests_mock):
     assert not Klant.objects.exists()
     assert VernietigdeKlant.objects.count() == 40
     assert set(VernietigdeKlant.objects.values_list("uuid", flat=True)) == {k.uuid for k in klanten}
-    # one destroy notification per klant, each delivered once
-    assert UitgaandeNotificatie.objects.count() == 40
+    # one destroy notification per klant and one per partij (K10), each delivered once
+    assert UitgaandeNotificatie.objects.count() == 80
     posted = [r.json()["resourceUrl"] for r in requests_mock.request_history]
-    assert len(posted) == len(set(posted)) == 40
+    assert len(posted) == len(set(posted)) == 80
 
 
 @pytest.mark.django_db(transaction=True)

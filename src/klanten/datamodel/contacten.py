@@ -546,6 +546,9 @@ def add_betrokkene(
     # only a betrokkene with a klant (here or elsewhere) is a klantcontactmoment
     if herkomst is not None and (klant is not None or klant_url):
         # built from data in hand (not read back)
+        eigen = bundel is None
+        if eigen:
+            bundel = Bundel()
         nieuw = klantcontactmoment_data(
             (betrokkene.uuid, klantcontact.uuid, getattr(klant, "uuid", None), klant_url, cm_rol),
             Basis.van_herkomst(herkomst),
@@ -553,6 +556,12 @@ def add_betrokkene(
         _relatie_gemaakt(
             contactwijzigingen.KLANTCONTACTMOMENT, nieuw, klantcontact, herkomst, bundel
         )
+        if klantcontactmoment_rol:
+            # K10: written through the Contactmomenten API (or E2), the betrokkene of
+            # Klantinteracties too (kicontacten records its own betrokkenen)
+            _leg_ki_vast(CommonResourceAction.create, betrokkene, klantcontact, herkomst, bundel)
+        if eigen:
+            bundel.voeg_in()
     return betrokkene, True
 
 
@@ -571,6 +580,25 @@ def _relatie_gemaakt(resource, nieuw: dict, klantcontact, herkomst, bundel=None)
     )
 
 
+def _leg_ki_vast(actie, rij, klantcontact, herkomst: Herkomst, bundel: Bundel, oud=None) -> None:
+    """K10: a betrokkene or onderwerpobject (``rij``) of ``klantcontact`` (locked, in hand)
+    created (``oud`` None) or deleted (``oud``: its representation before) without the
+    Klantinteracties API: recorded as Klantinteracties shows it, on ``klantcontacten``."""
+    ki = _ki()
+    if oud is None:
+        [(nieuw, _)] = ki.onderdelen(
+            type(rij).objects.filter(pk=rij.pk), ki.KiBasis.van_herkomst(herkomst)
+        )
+    else:
+        nieuw = None
+    ki.leg_onderdelen_vast(
+        actie,
+        [(oud, nieuw, ki.kenmerken_uit(klantcontact))],
+        herkomst=herkomst,
+        bundel=bundel,
+    )
+
+
 @schrijfactie
 def remove_betrokkene(betrokkene: Betrokkene, *, herkomst: Herkomst | None = None) -> None:
     """Remove a betrokkene (a klantcontactmoment, an E2 interaction with a local contactmoment):
@@ -582,24 +610,39 @@ def remove_betrokkene(betrokkene: Betrokkene, *, herkomst: Herkomst | None = Non
     )
     if klant_id is not None:
         Klant.objects.select_for_update().filter(pk=klant_id).first()
-    Klantcontact.objects.select_for_update().filter(pk=betrokkene.klantcontact_id).first()
+    klantcontact = (
+        Klantcontact.objects.select_for_update().filter(pk=betrokkene.klantcontact_id).first()
+    )
     _verwijder_relatie(
         betrokkene,
         contactwijzigingen.KLANTCONTACTMOMENT,
         contactwijzigingen.klantcontactmoment,
         herkomst,
+        klantcontact,
     )
 
 
-def _verwijder_relatie(rij, resource, weergave, herkomst: Herkomst | None) -> None:
-    """Delete a klantcontact's relation row (betrokkene, onderwerpobject) whose rows are locked,
-    with one record of the deletion of its Contactmomenten representation (``weergave``);
-    ``DoesNotExist`` of its model when it is gone."""
-    oud = weergave(rij, Basis.van_herkomst(herkomst)) if herkomst is not None else None
+def _verwijder_relatie(
+    rij, resource, weergave, herkomst: Herkomst | None, klantcontact: Klantcontact | None
+) -> None:
+    """Delete a klantcontact's relation row (betrokkene, onderwerpobject) whose rows are locked
+    (``klantcontact``: its klantcontact, locked), with one record of the deletion of its
+    Contactmomenten representation (``weergave``) and one of its Klantinteracties
+    representation (K10), in one statement; ``DoesNotExist`` of its model when it is gone."""
     model = type(rij)
+    oud = ki_oud = None
+    if herkomst is not None:
+        oud = weergave(rij, Basis.van_herkomst(herkomst))
+        gelezen = _ki().onderdelen(
+            model.objects.filter(pk=rij.pk), _ki().KiBasis.van_herkomst(herkomst)
+        )
+        ki_oud = gelezen[0][0] if gelezen else None
     deleted, _ = model.objects.filter(pk=rij.pk).delete()
     if not deleted:
         raise model.DoesNotExist
+    if herkomst is None:
+        return
+    bundel = Bundel()
     if oud is not None:
         contactwijzigingen.leg_relatie_vast(
             resource,
@@ -608,7 +651,14 @@ def _verwijder_relatie(rij, resource, weergave, herkomst: Herkomst | None) -> No
             nieuw=None,
             klantcontact_id=rij.klantcontact_id,
             herkomst=herkomst,
+            kenmerken=(
+                contactwijzigingen.kenmerken_uit(klantcontact) if klantcontact is not None else None
+            ),
+            bundel=bundel,
         )
+    if ki_oud is not None and klantcontact is not None:
+        _leg_ki_vast(CommonResourceAction.destroy, rij, klantcontact, herkomst, bundel, ki_oud)
+    bundel.voeg_in()
 
 
 # --- onderwerpobjecten -------------------------------------------------------------------------
@@ -644,8 +694,15 @@ def add_onderwerpobject(
         nieuw = contactwijzigingen.objectcontactmoment(
             onderwerpobject, Basis.van_herkomst(herkomst)
         )
+        bundel = Bundel()
         if nieuw is not None:  # only an object URL makes an objectcontactmoment
-            _relatie_gemaakt(contactwijzigingen.OBJECTCONTACTMOMENT, nieuw, klantcontact, herkomst)
+            _relatie_gemaakt(
+                contactwijzigingen.OBJECTCONTACTMOMENT, nieuw, klantcontact, herkomst, bundel
+            )
+        # K10: an objectcontactmoment (only the Contactmomenten API gives an object URL) is an
+        # onderwerpobject of Klantinteracties too
+        _leg_ki_vast(CommonResourceAction.create, onderwerpobject, klantcontact, herkomst, bundel)
+        bundel.voeg_in()
     return onderwerpobject
 
 
@@ -664,13 +721,19 @@ def remove_onderwerpobject(
     onderwerpobject: Onderwerpobject, *, herkomst: Herkomst | None = None
 ) -> None:
     """``Onderwerpobject.DoesNotExist`` when it is gone."""
+    klantcontact = None
     if onderwerpobject.klantcontact_id is not None:
-        Klantcontact.objects.select_for_update().filter(pk=onderwerpobject.klantcontact_id).first()
+        klantcontact = (
+            Klantcontact.objects.select_for_update()
+            .filter(pk=onderwerpobject.klantcontact_id)
+            .first()
+        )
     _verwijder_relatie(
         onderwerpobject,
         contactwijzigingen.OBJECTCONTACTMOMENT,
         contactwijzigingen.objectcontactmoment,
         herkomst,
+        klantcontact,
     )
 
 
@@ -688,11 +751,35 @@ def verwijder_betrokkenen(betrokkenen, herkomst: Herkomst | None = None) -> int:
     if not ids:
         return 0
     oud = _klantcontactmomenten(Betrokkene.objects.filter(pk__in=ids), herkomst)
+    ki_oud = _ki_betrokkenen(Betrokkene.objects.filter(pk__in=ids), herkomst)
     DigitaalAdres.objects.filter(betrokkene_id__in=ids, klant__isnull=True).delete()
     Betrokkene.objects.filter(pk__in=ids).delete()
     if oud:
         contactwijzigingen.leg_klantcontactmomenten_verwijderd(oud, herkomst)
+    # K10: each a betrokkene of Klantinteracties too
+    _leg_ki_betrokkenen_vast(
+        CommonResourceAction.destroy, [(data, None, k) for data, k in ki_oud], herkomst
+    )
     return len(ids)
+
+
+def _ki_betrokkenen(betrokkenen, herkomst: Herkomst | None) -> list[tuple[dict, dict]]:
+    """(Klantinteracties representation, kenmerken of its klantcontact) of ``betrokkenen``
+    (two queries), none without a ``herkomst``."""
+    if herkomst is None:
+        return []
+    ki = _ki()
+    gelezen = ki.onderdelen(betrokkenen, ki.KiBasis.van_herkomst(herkomst))
+    kenmerken = ki.klantcontact_kenmerken(k for _, k in gelezen) if gelezen else {}
+    return [(data, kenmerken[k]) for data, k in gelezen]
+
+
+def _leg_ki_betrokkenen_vast(actie: str, wijzigingen: list, herkomst: Herkomst | None) -> None:
+    if not wijzigingen:
+        return
+    bundel = Bundel()
+    _ki().leg_onderdelen_vast(actie, wijzigingen, herkomst=herkomst, bundel=bundel)
+    bundel.voeg_in()
 
 
 def _klantcontactmomenten(betrokkenen, herkomst: Herkomst | None) -> list[tuple[dict, int]]:
@@ -714,6 +801,17 @@ def klant_verlaat_contacten(klant_ids, herkomst: Herkomst | None) -> None:
     )
     if oud:
         contactwijzigingen.leg_klantcontactmomenten_verwijderd(oud, herkomst)
+    # K10: as Klantinteracties shows them they stay, without wasPartij
+    _leg_ki_betrokkenen_vast(
+        CommonResourceAction.partial_update,
+        [
+            (data, {**data, "wasPartij": None}, k)
+            for data, k in _ki_betrokkenen(
+                Betrokkene.objects.filter(klant_id__in=klant_ids), herkomst
+            )
+        ],
+        herkomst,
+    )
 
 
 def anonieme_betrokkenen_te_vernietigen(vandaag, bewaartermijn):

@@ -227,9 +227,13 @@ def leg_relatie_vast(
             data,
             kenmerken if kenmerken is not None else _kenmerken(klantcontact_id),
             record,
+            bundel=bundel,
         )
     ):
-        record.save()
+        if bundel is not None:
+            bundel.rijen.append(record)
+        else:
+            record.save()
 
 
 def leg_klantcontactmomenten_verwijderd(oud: list[tuple[dict, int]], herkomst: Herkomst) -> None:

@@ -5,25 +5,37 @@ personal data (never ``inhoud``, ``toelichting`` or ``gevraagdeHandeling``).
 
 ``contacten`` calls :func:`leg_klantcontact_vast` and :func:`leg_klantcontact_verwijderd` for
 every klantcontact it creates, changes or deletes on behalf of someone, whichever API made the
-write (a contactmoment is a klantcontact); ``kicontacten`` records the other resources. This
-module imports neither.
+write (a contactmoment is a klantcontact); ``kicontacten`` records the other resources. A
+betrokkene or onderwerpobject written another way (a klantcontactmoment or objectcontactmoment
+of the Contactmomenten API, an E2 interaction, a klant that is deleted or destroyed) is recorded
+by ``contacten`` with :func:`leg_onderdelen_vast`. This module imports neither.
 """
 
 from __future__ import annotations
 
 from notifications_api_common.kanalen import Kanaal
 
+from klanten.notificaties import audit
 from klanten.notificaties.wijziging import (
     Bundel,
     Resource,
     Verwijdering,
     leg_vast,
     leg_verwijderingen_vast,
+    notificeer,
 )
 
-from .kicontactrepresentatie import KiBasis, klantcontact_data, klantcontacten
+from .kicontactrepresentatie import (
+    KiBasis,
+    betrokkene_data,
+    betrokkenen,
+    klantcontact_data,
+    klantcontacten,
+    onderwerpobject_data,
+    onderwerpobjecten,
+)
 from .kicontactrepresentatie import klantcontact_uit as klantcontact_uit
-from .klantcontacten import InterneTaak, Klantcontact
+from .klantcontacten import Betrokkene, InterneTaak, Klantcontact
 from .wijzigingen import Herkomst
 
 BRON = "kic"
@@ -113,3 +125,76 @@ def leg_klantcontact_verwijderd(klantcontact_id: int, herkomst: Herkomst) -> Non
         actor=herkomst.actor,
         bewaard=("url", *KLANTCONTACT_KENMERKEN),
     )
+
+
+# --- betrokkenen and onderwerpobjecten written without the Klantinteracties API ---------------
+
+
+def onderdelen(queryset, basis: KiBasis) -> list[tuple[dict, int]]:
+    """(Klantinteracties representation, klantcontact id) of the betrokkenen or
+    onderwerpobjecten of ``queryset`` (one query)."""
+    if queryset.model is Betrokkene:
+        return [(betrokkene_data(row, basis), row[15]) for row in betrokkenen(queryset)]
+    return [(onderwerpobject_data(row, basis), row[7]) for row in onderwerpobjecten(queryset)]
+
+
+def klantcontact_kenmerken(klantcontact_ids) -> dict[int, dict]:
+    """The notification kenmerken of klantcontacten by id (one query)."""
+    return {
+        pk: dict(zip(KLANTCONTACT_KENMERKEN, waarden, strict=True))
+        for pk, *waarden in Klantcontact.objects.filter(pk__in=set(klantcontact_ids)).values_list(
+            "pk", "hoofd_onderwerp_type", "indicatie_contact_gelukt", "verdere_actie_ondernomen"
+        )
+    }
+
+
+def kenmerken_uit(klantcontact: Klantcontact) -> dict:
+    """The kenmerken of a klantcontact in hand (read under the write's lock)."""
+    return {
+        "hoofdOnderwerpType": klantcontact.hoofd_onderwerp_type,
+        "indicatieContactGelukt": klantcontact.indicatie_contact_gelukt,
+        "verdereActieOndernomen": klantcontact.verdere_actie_ondernomen,
+    }
+
+
+def leg_onderdelen_vast(
+    actie: str,
+    wijzigingen: list[tuple[dict | None, dict | None, dict]],
+    *,
+    herkomst: Herkomst,
+    bundel: Bundel,
+) -> None:
+    """Betrokkenen or onderwerpobjecten of klantcontacten created (``oud`` None), changed or
+    deleted (``nieuw`` None) without the Klantinteracties API: per ``(oud, nieuw,
+    kenmerken)`` one audit record under its klantcontact and one notification on
+    ``klantcontacten`` with the klantcontact's ``kenmerken`` (as ``kicontacten`` records
+    those it creates), nothing when it did not change; into ``bundel``."""
+    for oud, nieuw, kenmerken in wijzigingen:
+        if oud is not None and nieuw is not None and oud == nieuw:
+            continue
+        data = nieuw if nieuw is not None else oud
+        resource = BETROKKENE if "/betrokkenen/" in data["url"] else ONDERWERPOBJECT
+        ref = data.get(resource.hoofd_object)
+        hoofd = ref["url"] if ref else data["url"]
+        bundel.rijen.append(
+            audit.record(
+                bron=BRON,
+                resource=resource.resource,
+                actie=actie,
+                resource_url=data["url"],
+                hoofd_object=hoofd,
+                weergave=f"{resource.resource} {data['uuid']}",
+                oud=oud,
+                nieuw=nieuw,
+                actor=herkomst.actor,
+            )
+        )
+        notificeer(
+            Resource(
+                kanaal=resource.kanaal, resource=resource.resource, bron=BRON, hoofd_object="hoofd"
+            ),
+            actie,
+            {"url": data["url"], "hoofd": hoofd},
+            kenmerken,
+            bundel=bundel,
+        )

@@ -52,7 +52,6 @@ from .partijrepresentatie import (
     identificator_data,
     partij,
     partij_data,
-    soort_partij,
 )
 from .partijwijzigingen import (
     DIGITAALADRES,
@@ -585,28 +584,10 @@ def _promoveer(
 @schrijfactie
 def verwijder_partij(klant: Klant, *, herkomst: Herkomst | None = None) -> None:
     """K9: as a Klanten API delete: its betrokkenen keep their snapshot without it. Its partij
-    audit trail goes with it; one record of the deletion stays on each kanaal."""
-    from vng_api_common.audittrails.models import AuditTrail  # noqa: F401
-
-    from klanten.notificaties import audit
-    from klanten.notificaties.wijziging import Verwijdering, leg_verwijderingen_vast
-
-    from .partijwijzigingen import PARTIJ
-
+    audit trail goes with it; one record of the deletion stays on each kanaal (recorded by
+    ``services.verwijder_klanten``, for every path that deletes a klant)."""
     klant = Klant.objects.select_for_update().get(pk=klant.pk)
-    ctx = _ctx(herkomst)
-    soort = soort_partij(klant)  # all the deletion record keeps of the partij
     services.verwijder_klanten([klant], herkomst)
-    url = ctx.url("partijen", klant.uuid)
-    if herkomst is not None:
-        leg_verwijderingen_vast(
-            PARTIJ,
-            [Verwijdering(oud={"url": url, "soortPartij": soort}, weergave="verwijderde partij")],
-            actor=herkomst.actor,
-            bewaard=("url", "soortPartij"),
-        )
-    else:
-        audit.verwijder_van_objecten([url])
 
 
 # --- partij-identificatoren ---------------------------------------------------------------------

@@ -16,6 +16,11 @@ shows.
 - addresses: ``emailadres`` is the standaard e-mail address, ``telefoonnummer`` the standaard
   phone number (a changed address loses its ``verificatieDatum``; an emptied column removes
   the standaard address, or leaves it to the betrokkene that also gave it).
+
+A klant whose partij rows the write holds (``klant.partij_rijen``, read with its lock, see
+``klantpartij``) has them brought up to date with what is synchronised here: the rows of a kind
+that is synchronised are read afresh (as always: the lock's read may predate a write that held
+the lock before it) and replace those in hand, with the rows made and without those removed.
 """
 
 from __future__ import annotations
@@ -131,9 +136,20 @@ def synchroniseer_identificatoren(
         {}
         if nieuw
         else {
-            rij.code_soort_object_id: rij for rij in PartijIdentificator.objects.filter(klant=klant)
+            rij.code_soort_object_id: rij
+            for rij in PartijIdentificator.objects.filter(klant=klant).select_related(
+                "sub_identificator_van"
+            )
         }
     )
+    gemaakt: list = []
+    _synchroniseer_identificatoren(klant, bestaand, gemaakt, nieuwe)
+    geladen = _geladen(klant)
+    if geladen is not None:
+        geladen.identificatoren = sorted([*bestaand.values(), *gemaakt], key=_volgorde)
+
+
+def _synchroniseer_identificatoren(klant, bestaand: dict, gemaakt: list, nieuwe) -> None:
     gewenst = _gewenst(klant)
     for soort in (*BEHEERD, CodeSoortObjectId.kvk_nummer):
         rij = bestaand.get(soort)
@@ -141,6 +157,7 @@ def synchroniseer_identificatoren(
         if waarde is None:
             if rij is not None and soort in BEHEERD:
                 rij.delete()
+                del bestaand[soort]
             continue
         if rij is not None:
             if rij.object_id != waarde:
@@ -155,18 +172,17 @@ def synchroniseer_identificatoren(
                     klant.werkte_voor_partij_id = ander
                 continue
         register, objecttype = SOORTEN[soort]
-        _nieuw(
-            PartijIdentificator(
-                bronorganisatie=klant.bronorganisatie,
-                klant=klant,
-                code_register=register,
-                code_objecttype=objecttype,
-                code_soort_object_id=soort,
-                object_id=waarde,
-                geregistreerd_door=klant.geregistreerd_door,
-            ),
-            nieuwe,
+        rij = PartijIdentificator(
+            bronorganisatie=klant.bronorganisatie,
+            klant=klant,
+            code_register=register,
+            code_objecttype=objecttype,
+            code_soort_object_id=soort,
+            object_id=waarde,
+            geregistreerd_door=klant.geregistreerd_door,
         )
+        _nieuw(rij, nieuwe)
+        gemaakt.append(rij)
 
 
 def _nieuw(rij, nieuwe: list | None) -> None:
@@ -174,6 +190,16 @@ def _nieuw(rij, nieuwe: list | None) -> None:
         rij.save(force_insert=True)
     else:
         nieuwe.append(rij)
+
+
+def _geladen(klant: Klant):
+    """The klant's partij rows in hand (``klantpartij.PartijRijen``), or None."""
+    return getattr(klant, "partij_rijen", None)
+
+
+def _volgorde(rij) -> tuple:
+    """pk order, rows not inserted yet last (their ids come later)."""
+    return (rij.pk is None, rij.pk or 0)
 
 
 def _van_partij_af(rij: DigitaalAdres) -> None:
@@ -195,10 +221,21 @@ def synchroniseer_standaard(
     rijen = (
         [] if nieuw else list(DigitaalAdres.objects.filter(klant=klant, soort_digitaal_adres=soort))
     )
+    _synchroniseer_standaard(klant, soort, waarde, rijen, nieuwe)
+    geladen = _geladen(klant)
+    if geladen is not None:
+        anders = [r for r in geladen.adressen if r.soort_digitaal_adres != soort]
+        geladen.adressen = sorted([*anders, *rijen], key=_volgorde)
+
+
+def _synchroniseer_standaard(klant, soort: str, waarde: str, rijen: list, nieuwe) -> None:
+    """Make ``rijen`` (the klant's addresses of ``soort``) follow ``waarde``; they stay the
+    klant's rows of that kind (a new one added, one that left removed)."""
     standaard = next((r for r in rijen if r.is_standaard_adres), None)
     if not waarde:
         if standaard is not None:
             _van_partij_af(standaard)
+            rijen.remove(standaard)
         return
     if standaard is not None and standaard.adres == waarde:
         return
@@ -207,6 +244,7 @@ def synchroniseer_standaard(
     if zelfde is not None:
         if standaard is not None and standaard.pk != zelfde.pk:
             _van_partij_af(standaard)
+            rijen.remove(standaard)
         zelfde.adres = waarde
         zelfde.is_standaard_adres = True
         zelfde.save(update_fields=["adres", "is_standaard_adres"])
@@ -217,14 +255,13 @@ def synchroniseer_standaard(
         standaard.verificatie_datum = None  # K8: a changed address is no longer verified
         standaard.save(update_fields=["adres", "adres_genormaliseerd", "verificatie_datum"])
         return
-    _nieuw(
-        DigitaalAdres(
-            klant=klant,
-            soort_digitaal_adres=soort,
-            adres=waarde,
-            adres_genormaliseerd=norm,
-            is_standaard_adres=True,
-            geregistreerd_door=klant.geregistreerd_door,
-        ),
-        nieuwe,
+    rij = DigitaalAdres(
+        klant=klant,
+        soort_digitaal_adres=soort,
+        adres=waarde,
+        adres_genormaliseerd=norm,
+        is_standaard_adres=True,
+        geregistreerd_door=klant.geregistreerd_door,
     )
+    _nieuw(rij, nieuwe)
+    rijen.append(rij)

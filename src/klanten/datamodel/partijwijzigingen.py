@@ -11,17 +11,21 @@ as ``wijzigingen`` does for klanten.
 
 A change through Klantinteracties that also changes the Klanten API's representation (a
 standaard address is the klant's ``emailadres``/``telefoonnummer``, K8) is recorded on both
-kanalen by the services (``partijservices``).
+kanalen by the services (``partijservices``); so is a change through the Klanten API (or the
+admin, the resident pages, a validation) that changes the partij (``services``, the rows
+compared by ``klantpartij``), and the deletion of a klant, which is the deletion of its partij.
 """
 
 from __future__ import annotations
 
 from notifications_api_common.kanalen import Kanaal
 
-from klanten.notificaties.wijziging import Bundel, Resource
+from klanten.notificaties.wijziging import Bundel, Resource, Verwijdering, leg_verwijderingen_vast
 from klanten.notificaties.wijziging import leg_vast as _leg_vast
 
+from . import wijzigingen
 from .models import Klant
+from .partijrepresentatie import PARTIJEN, KIContext, soort_partij
 from .wijzigingen import Herkomst
 
 KANAAL_PARTIJEN = Kanaal(
@@ -81,4 +85,43 @@ def leg_los_vast(
         nieuw=nieuw,
         weergave=f"{resource.resource} {data['uuid']}",
         actor=herkomst.actor,
+    )
+
+
+def leg_partij_correctie_vast(klant: Klant, *, oud: dict, nieuw: dict, **correctie) -> bool:
+    """V1: an administrator's correction of a validated klant's subject as its partij shows it:
+    a record of action ``correctie_subject`` that names the kind of key, never the identifiers
+    (``wijzigingen.leg_correctie_vast``), and the ``partial_update`` notification on
+    ``partijen``; nothing when the partij did not change."""
+    return wijzigingen.leg_correctie_vast(
+        klant, oud=oud, nieuw=nieuw, resource=PARTIJ, weergave=weergave(klant), **correctie
+    )
+
+
+def leg_partijen_verwijderd(
+    klanten: list[Klant],
+    herkomst: Herkomst,
+    toelichtingen: dict | None = None,
+    *,
+    bundel: Bundel | None = None,
+) -> None:
+    """The deletion of klanten (locked by the caller) as the deletion of their partijen: their
+    partij audit trail goes (it holds their data), one record of each deletion stays (its URL
+    and ``soortPartij``) with a ``destroy`` notification on ``partijen``. ``bundel``: as for
+    ``leg_verwijderingen_vast``."""
+    ctx = KIContext.van_herkomst(herkomst)
+    toelichtingen = toelichtingen or {}
+    leg_verwijderingen_vast(
+        PARTIJ,
+        [
+            Verwijdering(
+                oud={"url": ctx.url(PARTIJEN, klant.uuid), "soortPartij": soort_partij(klant)},
+                weergave="verwijderde partij",
+                toelichting=toelichtingen.get(klant.pk),
+            )
+            for klant in klanten
+        ],
+        actor=herkomst.actor,
+        bewaard=("url", "soortPartij"),
+        bundel=bundel,
     )

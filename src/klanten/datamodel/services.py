@@ -11,6 +11,10 @@ Every write here
   admin, the background tasks), records the change through ``wijzigingen``: one audit record
   and one notification when the klant's representation changed, nothing when it did not.
   Without one (tests, a shell) nothing is recorded.
+- K10: a klant is a partij of the Klantinteracties API too: when its partij representation
+  changed as well, the same statement records that (``partijwijzigingen``: bron ``ki``, kanaal
+  ``partijen``), compared from the partij rows the lock read (``klantpartij``) with those the
+  write holds afterwards, without statements of its own.
 """
 
 import hashlib
@@ -27,7 +31,7 @@ from vng_api_common.constants import CommonResourceAction
 from klanten.notificaties import audit, invoegen
 from klanten.notificaties.wijziging import Bundel
 
-from . import partijsync, rules, wijzigingen
+from . import klantpartij, partijsync, partijwijzigingen, rules, wijzigingen
 from .constants import SleutelType, SubjectType
 from .models import (
     IDENTIFICATIE_ATTR,
@@ -39,6 +43,7 @@ from .models import (
     KlantnummerTeller,
     Validatie,
 )
+from .partijrepresentatie import KIContext
 from .representation import ADRES_DEFAULTS, JSON_GROUPS, KLANT_LIST_RELATIONS
 from .transactions import schrijfactie
 from .wijzigingen import Herkomst, representatie
@@ -279,15 +284,17 @@ def _maak(data: dict, nieuwe: list | None = None, kolommen: dict | None = None) 
 @schrijfactie
 def create_klant(data: dict, *, herkomst: Herkomst | None = None) -> Klant:
     """The klant's own row, then its address, identification and partij rows together with
-    the audit record and the outbox row in one statement."""
+    the audit records and the outbox rows (klant and partij) in one statement."""
     nieuwe: list = []
     klant = _maak(data, nieuwe)
     if herkomst is not None:
-        wijzigingen.leg_vast(
+        # its partij rows are among the new rows (K10)
+        klantpartij.nieuw(klant, nieuwe)
+        _leg_vast(
             CommonResourceAction.create,
             klant,
             oud=None,
-            nieuw=representatie(klant, herkomst.basis_url),
+            partij_oud=None,
             herkomst=herkomst,
             samen=nieuwe,
         )
@@ -308,16 +315,61 @@ def update_klant(
     """
     klant = wijzigingen.vergrendeld(klant)
     oud = representatie(klant, herkomst.basis_url) if herkomst else None
+    partij_oud = _partij_voor(klant, herkomst)
     _wijzig(klant, data, partial=partial)
     if herkomst is not None:
-        wijzigingen.leg_vast(
+        _leg_vast(
             CommonResourceAction.update if not partial else CommonResourceAction.partial_update,
             klant,
             oud=oud,
-            nieuw=representatie(klant, herkomst.basis_url),
+            partij_oud=partij_oud,
             herkomst=herkomst,
         )
     return klant
+
+
+def _partij_voor(klant: Klant, herkomst: Herkomst | None) -> dict | None:
+    """K10: the partij rows of a locked klant in hand (from its lock statement), and with a
+    ``herkomst`` its partij representation before the write."""
+    klantpartij.laad(klant)
+    if herkomst is None:
+        return None
+    return klantpartij.representatie(klant, KIContext.van_herkomst(herkomst))
+
+
+def _leg_vast(
+    actie: str,
+    klant: Klant,
+    *,
+    oud: dict | None,
+    partij_oud: dict | None,
+    herkomst: Herkomst,
+    actie_weergave: str | None = None,
+    samen=(),
+) -> None:
+    """A change of a klant (its partij rows in hand, :func:`_partij_voor`): the klant's record
+    on kanaal ``klanten`` and the partij's on ``partijen``, each only when its representation
+    changed, with ``samen`` in one statement."""
+    bundel = Bundel()
+    wijzigingen.leg_vast(
+        actie,
+        klant,
+        oud=oud,
+        nieuw=representatie(klant, herkomst.basis_url),
+        herkomst=herkomst,
+        actie_weergave=actie_weergave,
+        samen=samen,
+        bundel=bundel,
+    )
+    partijwijzigingen.leg_partij_vast(
+        actie,
+        klant,
+        oud=partij_oud,
+        nieuw=klantpartij.representatie(klant, KIContext.van_herkomst(herkomst)),
+        herkomst=herkomst,
+        bundel=bundel,
+    )
+    bundel.voeg_in()
 
 
 def _wijzig(klant: Klant, data: dict, *, partial: bool) -> None:
@@ -414,13 +466,21 @@ def verwijder_klanten(
         contacten.verwijder_betrokkenen(Betrokkene.objects.filter(klant_id__in=klant_ids), herkomst)
     else:
         contacten.klant_verlaat_contacten(klant_ids, herkomst)
+    # their audit trails, as klant and as partij (Klantinteracties), hold their data: they go
+    basis = herkomst.basis_url if herkomst else wijzigingen.basis_url_zonder_request()
+    audit.verwijder_van_objecten(
+        [
+            *(wijzigingen.klant_url(k, basis) for k in klanten),
+            *(f"/partijen/{k.uuid}" for k in klanten),
+        ]
+    )
     if herkomst is not None:
-        wijzigingen.leg_vernietigingen_vast(klanten, herkomst, toelichtingen)
-    else:
-        basis = wijzigingen.basis_url_zonder_request()
-        audit.verwijder_van_objecten(wijzigingen.klant_url(k, basis) for k in klanten)
-    # their partij audit trail (Klantinteracties) holds their data too
-    audit.verwijder_van_objecten(f"/partijen/{k.uuid}" for k in klanten)
+        # one record of each deletion stays, with a destroy notification, on kanaal klanten
+        # and (K10: each is a partij too) on kanaal partijen, in one statement
+        bundel = Bundel()
+        wijzigingen.leg_vernietigingen_vast(klanten, herkomst, toelichtingen, bundel=bundel)
+        partijwijzigingen.leg_partijen_verwijderd(klanten, herkomst, toelichtingen, bundel=bundel)
+        bundel.voeg_in()
     # their own digital addresses go; one a betrokkene also gave stays with it (K9)
     from .partijen import DigitaalAdres
 
@@ -537,13 +597,14 @@ def valideer_klant(
     """
     klant = wijzigingen.vergrendel(klant.pk)
     oud = representatie(klant, herkomst.basis_url) if herkomst else None
+    partij_oud = _partij_voor(klant, herkomst)
     validatie = _valideer(klant, bewijs, actor, mode=mode)
     if herkomst is not None:
-        wijzigingen.leg_vast(
+        _leg_vast(
             CommonResourceAction.partial_update,
             klant,
             oud=oud,
-            nieuw=representatie(klant, herkomst.basis_url),
+            partij_oud=partij_oud,
             herkomst=herkomst,
             actie_weergave=ACTIE_WEERGAVE_VALIDATIE,
         )
@@ -645,13 +706,8 @@ def create_gevalideerde_klant(
     klant = _maak(data)
     _valideer(klant, bewijs, actor, mode="reconfirm")
     if herkomst is not None:
-        wijzigingen.leg_vast(
-            CommonResourceAction.create,
-            klant,
-            oud=None,
-            nieuw=representatie(klant, herkomst.basis_url),
-            herkomst=herkomst,
-        )
+        klantpartij.laad(klant)  # its partij rows as written (one query)
+        _leg_vast(CommonResourceAction.create, klant, oud=None, partij_oud=None, herkomst=herkomst)
     return klant
 
 
@@ -669,13 +725,14 @@ def bevestig_klant(
         raise LinkUnusable("onbekend") from exc
     _redeem(verzoek)
     oud = representatie(klant, herkomst.basis_url)
+    partij_oud = _partij_voor(klant, herkomst)
     _wijzig(klant, data, partial=True)
     _valideer(klant, bewijs, actor, mode=None)
-    wijzigingen.leg_vast(
+    _leg_vast(
         CommonResourceAction.partial_update,
         klant,
         oud=oud,
-        nieuw=representatie(klant, herkomst.basis_url),
+        partij_oud=partij_oud,
         herkomst=herkomst,
         actie_weergave=ACTIE_WEERGAVE_VALIDATIE,
     )
@@ -698,6 +755,7 @@ def corrigeer_subject(
     rules.require_reason(reden)
     klant = wijzigingen.vergrendel(klant.pk)
     oud = representatie(klant, herkomst.basis_url)
+    partij_oud = _partij_voor(klant, herkomst)
     before = klant_identiteit(klant)
     new = before
     if identificatie is not None:
@@ -715,15 +773,22 @@ def corrigeer_subject(
         klant.subject = subject
     klant.save()
     partijsync.synchroniseer_identificatoren(klant)
+    correctie = {
+        "herkomst": herkomst,
+        "reden": reden,
+        "sleutel_type_oud": before.type if before else None,
+        "sleutel_type_nieuw": new.type if new else None,
+        "subject_gewijzigd": subject_gewijzigd,
+    }
     wijzigingen.leg_correctie_vast(
+        klant, oud=oud, nieuw=representatie(klant, herkomst.basis_url), **correctie
+    )
+    # K10: the partij's identifiers follow the identification: recorded the same way
+    partijwijzigingen.leg_partij_correctie_vast(
         klant,
-        oud=oud,
-        nieuw=representatie(klant, herkomst.basis_url),
-        herkomst=herkomst,
-        reden=reden,
-        sleutel_type_oud=before.type if before else None,
-        sleutel_type_nieuw=new.type if new else None,
-        subject_gewijzigd=subject_gewijzigd,
+        oud=partij_oud,
+        nieuw=klantpartij.representatie(klant, KIContext.van_herkomst(herkomst)),
+        **correctie,
     )
     return klant
 

@@ -28,6 +28,7 @@ from klanten.notificaties.wijziging import (
 )
 from klanten.notificaties.wijziging import leg_vast as _leg_vast
 
+from . import klantpartij
 from .models import Klant
 from .representation import KLANT_LIST_RELATIONS, klant_data
 from .transactions import is_vergrendeld, markeer_vergrendeld
@@ -90,9 +91,13 @@ def vergrendel(pk: int) -> Klant:
 
 def vergrendel_uit(queryset, **lookup) -> Klant:
     """:func:`vergrendel` for the klant of ``queryset`` (e.g. the klanten a client may see)
-    that ``lookup`` finds; the services do not lock it again in the same write transaction."""
+    that ``lookup`` finds; the services do not lock it again in the same write transaction.
+    Its partij rows are read in the same statement (``klantpartij``, K10)."""
     klant = (
-        queryset.select_related(*KLANT_LIST_RELATIONS).select_for_update(of=("self",)).get(**lookup)
+        queryset.select_related(*KLANT_LIST_RELATIONS)
+        .annotate(**klantpartij.ANNOTATIES)
+        .select_for_update(of=("self",))
+        .get(**lookup)
     )
     markeer_vergrendeld(klant)
     return klant
@@ -132,12 +137,13 @@ def leg_vast(
 
 
 def leg_vernietigingen_vast(
-    klanten: list[Klant], herkomst: Herkomst, toelichtingen: dict | None = None
+    klanten: list[Klant], herkomst: Herkomst, toelichtingen: dict | None = None, *, bundel=None
 ) -> None:
     """The deletion of ``klanten`` (locked by the caller): their audit trail goes, one record
     of each deletion stays (who, when, the URL and whether it was validated; no personal
     data), and a ``destroy`` notification each (URL and kenmerk, as for any delete).
-    ``toelichtingen`` maps a klant's pk to the reason recorded (default: the actor's)."""
+    ``toelichtingen`` maps a klant's pk to the reason recorded (default: the actor's).
+    ``bundel``: as for ``leg_verwijderingen_vast`` (the caller removes the trail and inserts)."""
     toelichtingen = toelichtingen or {}
     leg_verwijderingen_vast(
         KLANT,
@@ -155,6 +161,7 @@ def leg_vernietigingen_vast(
         ],
         actor=herkomst.actor,
         bewaard=BEWAARD_NA_VERWIJDERING,
+        bundel=bundel,
     )
 
 
@@ -168,26 +175,29 @@ def leg_correctie_vast(
     sleutel_type_oud: str | None,
     sleutel_type_nieuw: str | None,
     subject_gewijzigd: bool = False,
+    resource: Resource = KLANT,
+    weergave: str | None = None,
 ) -> bool:
     """V1: an administrator's correction of a validated klant's subject: an audit record of
     its own action (``correctie_subject``, the reason as ``toelichting``; ``oud``/``nieuw``
     name the kind of key and whether the subject URL changed, never the identifiers or the
     URL) and the ``partial_update`` notification. Nothing when the representation did not
-    change."""
+    change. ``resource``/``weergave``: the same for another representation of the klant (its
+    partij, ``partijwijzigingen``)."""
     if oud == nieuw:
         return False
     audit.schrijf(
-        bron=KLANT.bron,
-        resource=KLANT.resource,
+        bron=resource.bron,
+        resource=resource.resource,
         actie="correctie_subject",
         actie_weergave="Subjectidentificatie gecorrigeerd door een beheerder",
         resource_url=nieuw["url"],
         hoofd_object=nieuw["url"],
-        weergave=klant.unique_representation(),
+        weergave=weergave or klant.unique_representation(),
         oud={"sleutelType": sleutel_type_oud},
         nieuw={"sleutelType": sleutel_type_nieuw, "subjectGewijzigd": subject_gewijzigd},
         actor=herkomst.actor,
         toelichting=reden,
     )
-    notificeer(KLANT, CommonResourceAction.partial_update, nieuw)
+    notificeer(resource, CommonResourceAction.partial_update, nieuw)
     return True

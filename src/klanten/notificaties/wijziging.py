@@ -89,14 +89,23 @@ class Bundel:
 
 
 def notificeer(
-    resource: Resource, actie: str, data: dict, kenmerken: dict | None = None, *samen
+    resource: Resource,
+    actie: str,
+    data: dict,
+    kenmerken: dict | None = None,
+    *samen,
+    bundel: Bundel | None = None,
 ) -> bool:
     """Only the notification of a change (its audit record written otherwise, or given as
     ``samen``: unsaved rows inserted in the same statement): into the outbox, sent after the
     commit. False when notifications are off or not configured (``samen`` is then not
-    written)."""
+    written). ``bundel``: the outbox row and ``samen`` go into it (the caller inserts)."""
     if not berichten.aan():
         return False
+    if bundel is not None:
+        bundel.rijen.extend(samen)
+        bundel.outbox.append(outbox.rij(_bericht(resource, actie, data, kenmerken)))
+        return True
     outbox.plaats(_bericht(resource, actie, data, kenmerken), *samen)
     return True
 
@@ -177,45 +186,52 @@ def leg_verwijderingen_vast(
     *,
     actor: Actor,
     bewaard: tuple[str, ...] = ("url",),
+    bundel: Bundel | None = None,
 ) -> None:
     """Record the deletion of main objects: their earlier audit trail goes (it holds their
     data), one record of the deletion stays (``destroy``; who, when, the URL; ``oud`` keeps only
     the keys in ``bewaard``, which must hold no personal data; ``nieuw`` empty), and one
     ``destroy`` notification each. In the caller's transaction, a few statements for any
-    number of objects."""
+    number of objects. ``bundel``: the records and outbox rows go into it, and the caller
+    removes the earlier audit trail (:func:`audit.verwijder_van_objecten`, before inserting)."""
     if not verwijderingen:
         return
-    if resource.hoofd_object is None:
+    if resource.hoofd_object is None and bundel is None:
         audit.verwijder_van_objecten(v.oud["url"] for v in verwijderingen)
     actie = CommonResourceAction.destroy
-    AuditTrail.objects.bulk_create(
+    records = [
+        audit.record(
+            bron=resource.bron,
+            resource=resource.resource,
+            actie=actie,
+            resource_url=v.oud["url"],
+            hoofd_object=resource.hoofd_object_url(v.oud),
+            weergave=v.weergave,
+            oud={key: v.oud[key] for key in bewaard if key in v.oud},
+            nieuw=None,
+            actor=actor,
+            toelichting=v.toelichting,
+        )
+        for v in verwijderingen
+    ]
+    meldingen = (
         [
-            audit.record(
-                bron=resource.bron,
+            berichten.bericht(
+                kanaal=resource.kanaal,
                 resource=resource.resource,
                 actie=actie,
                 resource_url=v.oud["url"],
                 hoofd_object=resource.hoofd_object_url(v.oud),
-                weergave=v.weergave,
-                oud={key: v.oud[key] for key in bewaard if key in v.oud},
-                nieuw=None,
-                actor=actor,
-                toelichting=v.toelichting,
+                kenmerken=resource.kenmerken_van(v.oud),
             )
             for v in verwijderingen
         ]
+        if berichten.aan()
+        else []
     )
-    if berichten.aan():
-        outbox.plaats_meerdere(
-            [
-                berichten.bericht(
-                    kanaal=resource.kanaal,
-                    resource=resource.resource,
-                    actie=actie,
-                    resource_url=v.oud["url"],
-                    hoofd_object=resource.hoofd_object_url(v.oud),
-                    kenmerken=resource.kenmerken_van(v.oud),
-                )
-                for v in verwijderingen
-            ]
-        )
+    if bundel is not None:
+        bundel.rijen.extend(records)
+        bundel.outbox.extend(outbox.rij(bericht) for bericht in meldingen)
+        return
+    AuditTrail.objects.bulk_create(records)
+    outbox.plaats_meerdere(meldingen)

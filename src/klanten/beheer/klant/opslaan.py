@@ -18,9 +18,10 @@ from django.db import DatabaseError, IntegrityError, connection
 from vng_api_common.constants import CommonResourceAction
 
 from klanten.beheer.log import herkomst
-from klanten.datamodel import partijsync, rules, services, wijzigingen
+from klanten.datamodel import partijsync, partijwijzigingen, rules, services, wijzigingen
 from klanten.datamodel.labels import label, pad_label
 from klanten.datamodel.models import Klant
+from klanten.datamodel.partijrepresentatie import KIContext, partij
 from klanten.datamodel.transactions import uitvoeren
 
 from . import weergave
@@ -115,6 +116,8 @@ class KlantOpslaan:
         request._klanten_oud = (
             wijzigingen.representatie(wijzigingen.lees(obj.pk), door.basis_url) if change else None
         )
+        # K10: the klant is a partij too
+        request._klanten_partij_oud = partij(obj, KIContext.van_herkomst(door)) if change else None
         if not obj.klantnummer:
             obj.klantnummer = services.next_klantnummer(obj.bronorganisatie)
         obj.save()
@@ -133,11 +136,14 @@ class KlantOpslaan:
         request._klanten_gewijzigd = (
             weergave.gewijzigde_velden(oud or {}, nieuw) if oud != nieuw else []
         )
-        wijzigingen.leg_vast(
-            CommonResourceAction.update if change else CommonResourceAction.create,
+        actie = CommonResourceAction.update if change else CommonResourceAction.create
+        wijzigingen.leg_vast(actie, klant, oud=oud, nieuw=nieuw, herkomst=door)
+        # and the partij's record on kanaal partijen when its representation changed (K10)
+        partijwijzigingen.leg_partij_vast(
+            actie,
             klant,
-            oud=oud,
-            nieuw=nieuw,
+            oud=request._klanten_partij_oud,
+            nieuw=partij(klant, KIContext.van_herkomst(door)),
             herkomst=door,
         )
 
