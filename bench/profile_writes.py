@@ -100,6 +100,9 @@ def main() -> int:
     parser.add_argument("--scenarios", default="create,patch")
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--batches", type=int, default=3, help="CPU rounds without profiler")
+    parser.add_argument(
+        "--profiled", type=int, default=0, help="requests under cProfile (default --requests)"
+    )
     parser.add_argument("--top", type=int, default=0, help="print the N costliest functions")
     parser.add_argument(
         "--cpu-timer",
@@ -151,14 +154,15 @@ def main() -> int:
         statements = len(queries.captured_queries)
         profiler = cProfile.Profile(time.process_time) if args.cpu_timer else cProfile.Profile()
         cpu0, wall0 = time.process_time(), time.perf_counter()
+        profiled = args.profiled or args.requests
         profiler.enable()
-        for _ in range(args.requests):
+        for _ in range(profiled):
             send()
         profiler.disable()
         if os.environ.get("PROFILE_DUMP"):  # for pstats (callers, callees)
             profiler.dump_stats(f"{os.environ['PROFILE_DUMP']}-{name}.prof")
-        cpu = (time.process_time() - cpu0) / args.requests * 1000
-        wall = (time.perf_counter() - wall0) / args.requests * 1000
+        cpu = (time.process_time() - cpu0) / profiled * 1000
+        wall = (time.perf_counter() - wall0) / profiled * 1000
         # without the profiler: CPU per request, in rounds
         rounds = []
         for _ in range(args.batches):
@@ -177,7 +181,7 @@ def main() -> int:
                 names = function if isinstance(function, tuple) else (function,)
                 if func in names and filename.endswith(suffix):
                     total = max(total, ct)
-            layers[label] = round(total / args.requests * 1000, 3)
+            layers[label] = round(total / profiled * 1000, 3)
         counts = {}
         for label, (suffix, function) in COUNTS.items():
             calls = sum(
@@ -185,10 +189,10 @@ def main() -> int:
                 for (filename, _line, func), (_cc, nc, _tt, _ct, _callers) in stats.items()
                 if func == function and filename.endswith(suffix)
             )
-            counts[label] = round(calls / args.requests, 1)
+            counts[label] = round(calls / profiled, 1)
         out[name] = {
             "statements": statements,
-            "calls_per_request": round(ps.total_calls / args.requests),
+            "calls_per_request": round(ps.total_calls / profiled),
             "cpu_ms_per_request_best": round(min(rounds), 3),
             "cpu_ms_per_request_median": round(statistics.median(rounds), 3),
             "profiled_cpu_ms": round(cpu, 3),
