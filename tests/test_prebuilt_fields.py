@@ -54,15 +54,9 @@ def test_a_shared_tree_keeps_no_state_of_a_request():
     assert set(bad.errors["adres"]) == {"huisnummer", "huisletter"}
     good = KlantSerializer(data={**_IDENTIFICATIE, "adres": {"straatnaam": "Laan"}})
     assert good.is_valid(), good.errors
-    assert good.validated_data["adres"] == {
-        "straatnaam": "Laan",
-        "huisnummer": None,
-        "huisletter": "",
-        "huisnummertoevoeging": "",
-        "postcode": "",
-        "woonplaatsnaam": "",
-        "landcode": "",
-    }
+    adres = good.validated_data["adres"]  # every field, the missing ones defaulted
+    assert set(adres) == set(good.fields["adres"].fields)
+    assert (adres["straatnaam"], adres["huisnummer"], adres["huisletter"]) == ("Laan", None, "")
     assert bad.errors["adres"]["huisnummer"][0].code == "invalid"  # still its own
     partial = KlantSerializer(data={"adres": {"straatnaam": "Laan"}, "subject": ""}, partial=True)
     partial.is_valid()
