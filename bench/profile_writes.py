@@ -11,7 +11,17 @@ Run by hand on a bench database (the bench settings, as bench/querycount.py)::
     .venv/bin/python bench/profile_writes.py --inputs inputs.json --requests 300
 
 (``bench/run`` writes an inputs file to its work directory; ``--inputs`` takes any JSON with
-``uuids`` and ``bronorganisaties``.)
+``uuids`` and ``bronorganisaties``.) ``--prepare FILE`` writes one without ``bench/run``: it
+samples the inputs from the database and creates the ``bench-load`` client with a new secret,
+stored in the file (``client_id``/``client_secret``, used when ``BENCH_CLIENT_ID`` is unset)::
+
+    .venv/bin/python bench/profile_writes.py --prepare /tmp/inputs.json \\
+        --database-url postgres://postgres@127.0.0.1:5432/klanten_bench
+
+The CPU per request without the profiler is measured in ``--batches`` rounds of
+``--requests`` requests; the report gives the best and the median round (the best is the
+least disturbed by other work on the machine). To compare two versions of the code, run it
+alternately against each (``PYTHONPATH=bench:<other checkout>/src``), best of several runs.
 """
 
 import argparse
@@ -20,17 +30,10 @@ import json
 import os
 import pstats
 import random
+import secrets
+import statistics
 import sys
 import time
-
-import django
-
-django.setup()
-
-import loadgen  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 # layer → (file suffix, function name) whose cumulative time is the layer's
 LAYERS = {
@@ -60,13 +63,45 @@ LAYERS = {
         "_execute",
     ),
     "response rendering (JSON)": ("rest_framework/response.py", "rendered_content"),
+    "model save path (Model.save)": ("django/db/models/base.py", "save"),
 }
+
+# (file suffix, function name) whose number of calls per request is reported
+COUNTS = {
+    "copy.deepcopy": ("copy.py", "deepcopy"),
+    "Field.__deepcopy__ (a field re-instantiated)": ("rest_framework/fields.py", "__deepcopy__"),
+    "Serializer.get_fields": ("rest_framework/serializers.py", "get_fields"),
+    "Field.__init__": ("rest_framework/fields.py", "__init__"),
+    "Model.save": ("django/db/models/base.py", "save"),
+    "Model.__init__": ("django/db/models/base.py", "__init__"),
+    "signal send": ("django/dispatch/dispatcher.py", "send"),
+}
+
+
+def prepare(path: str, database_url: str) -> int:
+    """Sample the inputs and create the bench client (see the module's docstring)."""
+    import run
+
+    inputs = run.sample_inputs(database_url, 1000)
+    secret = secrets.token_urlsafe(24)
+    run.create_client(database_url, secret)
+    inputs.update(client_id=run.CLIENT_ID, client_secret=secret)
+    with open(path, "w") as fh:
+        json.dump(inputs, fh)
+    print(f"wrote {path}")
+    return 0
 
 
 def sender(client, name: str, inputs: dict):
     """A function sending the next request of scenario ``name`` (``bench/loadgen.py``, the same
     random sequence every time) through ``client``, checking its status."""
-    next_request = loadgen.scenario_requests(name, inputs, random.Random(5))
+    import loadgen
+
+    rng = random.Random(5)
+    if name == "cm_patch":
+        next_request = _cm_patch(client, loadgen, inputs, rng)
+    else:
+        next_request = loadgen.scenario_requests(name, inputs, rng)
 
     def send():
         method, path, body, expected = next_request()
@@ -80,13 +115,43 @@ def sender(client, name: str, inputs: dict):
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--inputs", required=True)
+    parser.add_argument("--inputs")
+    parser.add_argument("--prepare", metavar="FILE", help="write an inputs file and stop")
+    parser.add_argument("--database-url", default=None, help="for --prepare")
     parser.add_argument("--scenarios", default="create,patch")
     parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--batches", type=int, default=3, help="CPU rounds without profiler")
+    parser.add_argument(
+        "--profiled", type=int, default=0, help="requests under cProfile (default --requests)"
+    )
     parser.add_argument("--top", type=int, default=0, help="print the N costliest functions")
+    parser.add_argument(
+        "--cpu-timer",
+        action="store_true",
+        help="profile with time.process_time (layers in CPU, not wall time; slower)",
+    )
     args = parser.parse_args()
+    if args.prepare:
+        from common import DEFAULT_DATABASE_URL
+
+        return prepare(args.prepare, args.database_url or DEFAULT_DATABASE_URL)
+    if not args.inputs:
+        parser.error("--inputs or --prepare")
     with open(args.inputs) as fh:
         inputs = json.load(fh)
+    if "client_id" in inputs:
+        os.environ.setdefault("BENCH_CLIENT_ID", inputs["client_id"])
+        os.environ.setdefault("BENCH_CLIENT_SECRET", inputs["client_secret"])
+
+    import django
+
+    django.setup()
+
+    import loadgen
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
     client = Client(HTTP_AUTHORIZATION=f"Bearer {loadgen.make_token()}", HTTP_HOST="127.0.0.1")
     out = {}
     for name in args.scenarios.split(","):
@@ -96,19 +161,24 @@ def main() -> int:
         with CaptureQueriesContext(connection) as queries:
             send()
         statements = len(queries.captured_queries)
-        profiler = cProfile.Profile()
+        profiler = cProfile.Profile(time.process_time) if args.cpu_timer else cProfile.Profile()
         cpu0, wall0 = time.process_time(), time.perf_counter()
+        profiled = args.profiled or args.requests
         profiler.enable()
-        for _ in range(args.requests):
+        for _ in range(profiled):
             send()
         profiler.disable()
-        cpu = (time.process_time() - cpu0) / args.requests * 1000
-        wall = (time.perf_counter() - wall0) / args.requests * 1000
-        # without the profiler: CPU per request
-        cpu1 = time.process_time()
-        for _ in range(args.requests):
-            send()
-        cpu_plain = (time.process_time() - cpu1) / args.requests * 1000
+        if os.environ.get("PROFILE_DUMP"):  # for pstats (callers, callees)
+            profiler.dump_stats(f"{os.environ['PROFILE_DUMP']}-{name}.prof")
+        cpu = (time.process_time() - cpu0) / profiled * 1000
+        wall = (time.perf_counter() - wall0) / profiled * 1000
+        # without the profiler: CPU per request, in rounds
+        rounds = []
+        for _ in range(args.batches):
+            cpu1 = time.process_time()
+            for _ in range(args.requests):
+                send()
+            rounds.append((time.process_time() - cpu1) / args.requests * 1000)
         ps = pstats.Stats(profiler)
         stats = ps.stats
         if args.top:
@@ -120,18 +190,46 @@ def main() -> int:
                 names = function if isinstance(function, tuple) else (function,)
                 if func in names and filename.endswith(suffix):
                     total = max(total, ct)
-            layers[label] = round(total / args.requests * 1000, 3)
+            layers[label] = round(total / profiled * 1000, 3)
+        counts = {}
+        for label, (suffix, function) in COUNTS.items():
+            calls = sum(
+                nc
+                for (filename, _line, func), (_cc, nc, _tt, _ct, _callers) in stats.items()
+                if func == function and filename.endswith(suffix)
+            )
+            counts[label] = round(calls / profiled, 1)
         out[name] = {
             "statements": statements,
-            "calls_per_request": round(ps.total_calls / args.requests),
-            "cpu_ms_per_request": round(cpu_plain, 3),
+            "calls_per_request": round(ps.total_calls / profiled),
+            "cpu_ms_per_request_best": round(min(rounds), 3),
+            "cpu_ms_per_request_median": round(statistics.median(rounds), 3),
             "profiled_cpu_ms": round(cpu, 3),
             "profiled_wall_ms": round(wall, 3),
             "layers_ms_profiled": layers,
+            "calls_of": counts,
         }
     json.dump(out, sys.stdout, indent=2)
     print()
     return 0
+
+
+def _cm_patch(client, loadgen, inputs, rng):
+    """PATCH of a contactmoment's tekst, on contactmomenten created for it first."""
+    create = loadgen.scenario_requests("cm_create", inputs, rng)
+    uuids = []
+    for _ in range(20):
+        method, path, body, _expected = create()
+        response = client.generic(method, path, json.dumps(body), content_type="application/json")
+        assert response.status_code == 201, response.content[:300]
+        uuids.append(response.json()["url"].rstrip("/").rsplit("/", 1)[-1])
+    path = loadgen.CM_API + "/contactmomenten/{}"
+
+    def patch():
+        body = {"tekst": f"Teruggebeld ({rng.randrange(10**6)})."}
+        return ("PATCH", path.format(rng.choice(uuids)), body, 200)
+
+    return patch
 
 
 if __name__ == "__main__":

@@ -3,11 +3,17 @@ ids the database made set on every row, in the order given."""
 
 import pytest
 from django.db import connection
+from django.db.models.functions import Now
 from django.test.utils import CaptureQueriesContext
 
 from klanten.background.models import UitgaandeNotificatie
+from klanten.datamodel import services
+from klanten.datamodel.models import Klant, Vestiging
 from klanten.datamodel.partijen import DigitaalAdres, PartijIdentificator
+from klanten.notificaties import invoegen
 from klanten.notificaties.invoegen import voeg_in
+
+from .conftest import RSIN
 
 pytestmark = pytest.mark.django_db
 
@@ -96,3 +102,91 @@ def test_updates_alone_are_one_statement(make_klant):
     assert len(queries.captured_queries) == 1
     namen = type(eerste).objects.filter(pk__in=[eerste.pk, tweede.pk]).order_by("pk")
     assert list(namen.values_list("voornaam", flat=True)) == ["Anna", "Bert"]
+
+
+def _adressen(klant, n, naam="a", **extra):
+    return [
+        DigitaalAdres(
+            klant=klant,
+            soort_digitaal_adres="email",
+            adres=f"{naam}{i}@example.nl",
+            adres_genormaliseerd=f"{naam}{i}@example.nl",
+            **extra,
+        )
+        for i in range(n)
+    ]
+
+
+@pytest.mark.parametrize("rijen", [1, 3])
+def test_a_kept_statement_is_djangos_own_with_the_same_values(make_klant, rijen):
+    """The INSERT is compiled once per model and number of rows; later rows get the same
+    statement and the values Django's compiler would give them (one row: per row; several:
+    PostgreSQL's UNNEST, per column)."""
+    klant = make_klant(achternaam="Jansen")
+    invoegen._statements.pop((DigitaalAdres, rijen), None)
+    invoegen._insert_sql(_adressen(klant, rijen))  # compiled by Django, kept
+    assert (DigitaalAdres, rijen) in invoegen._statements
+    objs = _adressen(klant, rijen)
+    sql, params = invoegen._insert_sql(objs)  # the kept statement, values prepared here
+    fields, vast = invoegen._insert_fields(DigitaalAdres)
+    assert vast
+    assert (sql, params) == invoegen._django_insert_sql(DigitaalAdres, fields, objs, raw=True)
+    assert ("UNNEST(" in sql) is (rijen > 1)
+    voeg_in(*objs)
+    assert sorted(DigitaalAdres.objects.filter(klant=klant).values_list("adres", flat=True)) == [
+        f"a{i}@example.nl" for i in range(rijen)
+    ]
+
+
+def test_an_expression_is_compiled_and_not_kept(make_klant):
+    klant = make_klant(achternaam="Jansen")
+    invoegen._statements.pop((DigitaalAdres, 1), None)
+    [adres] = _adressen(klant, 1, verificatie_datum=Now())
+    voeg_in(adres)
+    assert (DigitaalAdres, 1) not in invoegen._statements
+    [gewoon] = _adressen(klant, 1, naam="b")
+    voeg_in(gewoon)  # now kept; an expression after it still goes Django's own way
+    [weer] = _adressen(klant, 1, naam="c", verificatie_datum=Now())
+    voeg_in(weer)
+    datums = dict(DigitaalAdres.objects.filter(klant=klant).values_list("pk", "verificatie_datum"))
+    assert datums[adres.pk] is not None and datums[weer.pk] is not None
+    assert datums[gewoon.pk] is None
+
+
+def test_a_model_with_an_array_is_compiled_every_time():
+    fields, vast = invoegen._insert_fields(Vestiging)
+    assert not vast  # handelsnaam: an array, a placeholder of its own
+
+
+def test_a_new_klant_is_inserted_without_signals_that_would_do_nothing():
+    """``services._opslaan`` inserts a new klant (with its destruction date) through
+    ``voeg_in``, without ``Model.save``'s signals: only because no receiver acts on it. A
+    new receiver of the klant's signals must be looked at there."""
+    from django.db.models.signals import post_save, pre_save
+    from vng_api_common.caching import signals as caching
+
+    from klanten.datamodel import signals
+
+    assert not caching._matters(Klant)  # its cache invalidation: nothing for a klant
+    assert pre_save._live_receivers(Klant)[0] == [caching.invalidate_before_save]
+    assert post_save._live_receivers(Klant)[0] == [
+        caching.invalidate_after_save,
+        signals.klant_opgeslagen,  # acts on a klant without a destruction date only
+    ]
+
+
+def test_a_created_klant_has_its_id_and_destruction_date(make_klant):
+    with CaptureQueriesContext(connection) as queries:
+        klant = services.create_klant({"bronorganisatie": RSIN, "subject": "https://x.nl/1"})
+    assert klant.pk is not None and not klant._state.adding
+    assert klant.vernietigingsdatum is not None
+    stored = Klant.objects.get(pk=klant.pk)
+    assert (stored.uuid, stored.klantnummer, stored.vernietigingsdatum) == (
+        klant.uuid,
+        klant.klantnummer,
+        klant.vernietigingsdatum,
+    )
+    assert stored.aangemaakt_op == klant.aangemaakt_op and stored.gewijzigd_op is not None
+    assert any(
+        q["sql"].startswith('INSERT INTO "datamodel_klant" ') for q in queries.captured_queries
+    )

@@ -17,6 +17,7 @@ from vng_api_common.constants import ComponentTypes
 from klanten.datamodel import rules
 from klanten.datamodel.constants import GeslachtsAanduiding, SoortRechtsvorm, SubjectType
 
+from .prebuilt import PrebuiltFields
 from .validators import a_nummer_validator, bsn_validator, rsin_validator, validate_subject_url
 
 _MISSING = object()
@@ -86,7 +87,7 @@ class ANummerField(serializers.RegexField):
     and maxLength, which DRF-spectacular would otherwise read from the dropped validators."""
 
 
-class NatuurlijkPersoonSerializer(serializers.Serializer):
+class NatuurlijkPersoonSerializer(PrebuiltFields, serializers.Serializer):
     inp_bsn = _text(
         9,
         validators=[bsn_validator],
@@ -117,13 +118,14 @@ class NatuurlijkPersoonSerializer(serializers.Serializer):
     verblijfsadres = VerblijfsAdresSerializer(required=False, allow_null=True)
     sub_verblijf_buitenland = SubVerblijfBuitenlandSerializer(required=False, allow_null=True)
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def get_fields(self):
+        fields = super().get_fields()
         # the RegexField's own message would hide the fixed code of the A-nummer rule
-        self.fields["inp_a_nummer"].validators = [a_nummer_validator]
+        fields["inp_a_nummer"].validators = [a_nummer_validator]
+        return fields
 
 
-class NietNatuurlijkPersoonSerializer(serializers.Serializer):
+class NietNatuurlijkPersoonSerializer(PrebuiltFields, serializers.Serializer):
     inn_nnp_id = _text(
         9,
         validators=[rsin_validator],
@@ -143,7 +145,7 @@ class NietNatuurlijkPersoonSerializer(serializers.Serializer):
     sub_verblijf_buitenland = SubVerblijfBuitenlandSerializer(required=False, allow_null=True)
 
 
-class VestigingSerializer(serializers.Serializer):
+class VestigingSerializer(PrebuiltFields, serializers.Serializer):
     vestigings_nummer = _text(24, help_text="Een korte unieke aanduiding van de Vestiging.")
     handelsnaam = serializers.ListField(
         child=serializers.CharField(max_length=625), required=False, default=list
@@ -159,7 +161,8 @@ IDENTIFICATIE_SERIALIZERS: dict[str, type[serializers.Serializer]] = {
 }
 
 
-class KlantSerializer(serializers.Serializer):
+# its fields (and the identification's) are built once per class, not per request (prebuilt)
+class KlantSerializer(PrebuiltFields, serializers.Serializer):
     """A KLANT. ``subjectIdentificatie`` takes the shape chosen by ``subjectType``."""
 
     url = serializers.URLField(

@@ -13,6 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
+from klanten.api.prebuilt import PrebuiltFields
 from klanten.api.validators import rsin_validator
 from klanten.datamodel.klantcontacten import Initiatiefnemer, KlantcontactmomentRol, ObjectType
 
@@ -59,8 +60,9 @@ def _text(max_length: int | None, help_text: str) -> serializers.CharField:
     return serializers.CharField(required=False, allow_blank=True, help_text=help_text, **kwargs)
 
 
-# a body must be a JSON object (never a 500 or a silent empty write for a list)
-class ObjectSerializer(serializers.Serializer):
+# a body must be a JSON object (never a 500 or a silent empty write for a list); the fields
+# are built once per class, not per request (``klanten.api.prebuilt``)
+class ObjectSerializer(PrebuiltFields, serializers.Serializer):
     def to_internal_value(self, data):
         if not isinstance(data, Mapping):
             raise serializers.ValidationError(

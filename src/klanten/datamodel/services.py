@@ -242,11 +242,18 @@ def _write_adres(
     _onthoud(klant, "adres", current)
 
 
-def _opslaan(klant: Klant, **kwargs) -> None:
+def _opslaan(klant: Klant, *, nieuw: bool = False, **kwargs) -> None:
     """Save the klant row; a klantnummer taken meanwhile is :class:`DuplicateKlantnummer`
-    (the write transaction is rolled back with it)."""
+    (the write transaction is rolled back with it). A new klant with its destruction date is
+    inserted without ``Model.save``, as :func:`invoegen.voeg_in` inserts its other rows: the
+    one receiver of its signals (``signals.klant_opgeslagen``) acts on a klant without a
+    date, and vng-api-common's cache invalidation knows no klant (a test checks both)."""
     try:
-        klant.save(**kwargs)
+        if nieuw and klant.vernietigingsdatum is not None:
+            with transaction.mark_for_rollback_on_error():  # as Model.save
+                invoegen.voeg_in(klant)
+        else:
+            klant.save(force_insert=nieuw, **kwargs)
     except IntegrityError as exc:
         if "klant_unieke_klantnummer_per_bronorganisatie" in str(exc):
             raise DuplicateKlantnummer from exc
@@ -269,7 +276,7 @@ def _maak(data: dict, nieuwe: list | None = None, kolommen: dict | None = None) 
     klant.vernietigingsdatum = _vernietigingsdatum(
         gevalideerd=False, aangemaakt_op=timezone.localdate(), interacties=()
     )
-    _opslaan(klant, force_insert=True)
+    _opslaan(klant, nieuw=True)
     for attr in KLANT_LIST_RELATIONS:
         _onthoud(klant, attr, None)
     if adres is not None:

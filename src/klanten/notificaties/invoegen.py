@@ -15,20 +15,74 @@ from django.db import connection
 from django.db.models import Model
 from django.db.models.sql import InsertQuery, UpdateQuery
 
+# (model, number of rows) → Django's INSERT SQL for them, and whether it takes its parameters
+# per column (PostgreSQL's ``UNNEST`` form of a multi-row insert) rather than per row
+_statements: dict[tuple[type, int], tuple[str, bool]] = {}
+_fields: dict[type, tuple[list, bool]] = {}
+
+
+def _insert_fields(model: type[Model]) -> tuple[list, bool]:
+    """The columns of an insert (the database-made primary key left out), and whether the
+    statement depends on the model and the number of rows only: no field with a placeholder
+    of its own (an array, binary data) and only the backend's own column types."""
+    if model not in _fields:
+        meta = model._meta
+        fields = [
+            field
+            for field in meta.local_concrete_fields
+            if field is not meta.auto_field and not getattr(field, "generated", False)
+        ]
+        vast = not any(hasattr(field, "get_placeholder") for field in fields) and all(
+            (field.target_field if field.is_relation else field).get_internal_type()
+            in connection.data_types
+            for field in fields
+        )
+        _fields[model] = (fields, vast)
+    return _fields[model]
+
+
+def _django_insert_sql(model, fields, objs, *, raw=False) -> tuple[str, list]:
+    query = InsertQuery(model)
+    # raw: the values are taken as they are on the rows (pre_save already done)
+    query.insert_values(fields, objs, raw=raw)
+    [(sql, params)] = query.get_compiler(connection=connection).as_sql()
+    return sql, list(params)
+
 
 def _insert_sql(objs: list[Model]) -> tuple[str, list]:
     """The INSERT statement of unsaved ``objs`` of one model (their database-made primary
-    key left out)."""
-    meta = objs[0]._meta
-    fields = [
-        field
-        for field in meta.local_concrete_fields
-        if field is not meta.auto_field and not getattr(field, "generated", False)
+    key left out): Django's own (its insert compiler), compiled once per model and number of
+    rows; the values are prepared as its compiler prepares them (``pre_save`` for
+    ``auto_now_add`` and the like, then ``get_db_prep_save``)."""
+    model = type(objs[0])
+    fields, vast = _insert_fields(model)
+    key = (model, len(objs))
+    if not vast or key not in _statements:
+        sql, params = _django_insert_sql(model, fields, objs)
+        # a statement with an expression compiled into it is not kept for other values
+        if vast and not any(
+            hasattr(getattr(obj, field.attname), "resolve_expression")
+            for obj in objs
+            for field in fields
+        ):
+            _statements[key] = (sql, len(objs) > 1 and "UNNEST(" in sql)
+        return sql, params
+    sql, per_kolom = _statements[key]
+    rijen = [[field.pre_save(obj, True) for field in fields] for obj in objs]
+    if any(hasattr(value, "resolve_expression") for rij in rijen for value in rij):
+        # an expression (e.g. ``Now()``) is compiled into the statement: Django's own path,
+        # on the values pre_save already gave
+        return _django_insert_sql(model, fields, objs, raw=True)
+    rijen = [
+        [
+            field.get_db_prep_save(value, connection=connection)
+            for field, value in zip(fields, rij, strict=True)
+        ]
+        for rij in rijen
     ]
-    query = InsertQuery(type(objs[0]))
-    query.insert_values(fields, objs)
-    [(sql, params)] = query.get_compiler(connection=connection).as_sql()
-    return sql, list(params)
+    if per_kolom:
+        return sql, [list(kolom) for kolom in zip(*rijen, strict=True)]
+    return sql, [value for rij in rijen for value in rij]
 
 
 def insert_sql(obj: Model) -> tuple[str, list]:
