@@ -15,6 +15,7 @@ To compare two versions of the code, run it alternately with ``PYTHONPATH=bench:
 
 import argparse
 import cProfile
+import gc
 import json
 import os
 import pstats
@@ -40,6 +41,14 @@ def backend_cpu(pid: int) -> float:
     with open(f"/proc/{pid}/stat") as fh:
         fields = fh.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def rss_mib() -> float:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
 
 
 def main() -> int:
@@ -73,6 +82,11 @@ def main() -> int:
             with open(args.inputs, "w") as fh:
                 json.dump(inputs, fh)
     client = Client(HTTP_AUTHORIZATION=f"Bearer {loadgen.make_token()}", HTTP_HOST="127.0.0.1")
+    # the garbage collector as the served process sets it after loading the application
+    # (klanten.wsgi; GC_FREEZE=false GC_GEN0_THRESHOLD=700 for Python's defaults)
+    from klanten.conf import gc_tuning
+
+    print("gc:", gc_tuning.apply(), file=sys.stderr, flush=True)
     out = {}
     for name in args.scenarios.split(","):
         send = sender(client, name, inputs)
@@ -80,10 +94,13 @@ def main() -> int:
             send()  # warm-up: caches, the connection, prepared statements
         pid = connection.connection.info.backend_pid
         best_worker = best_pg = None
+        collections = 0
         for _ in range(args.rounds):
+            gc0 = sum(stat["collections"] for stat in gc.get_stats())
             cpu0, pg0 = time.process_time(), backend_cpu(pid)
             for _ in range(args.requests):
                 send()
+            collections += sum(stat["collections"] for stat in gc.get_stats()) - gc0
             worker = (time.process_time() - cpu0) / args.requests * 1000
             pg = (backend_cpu(pid) - pg0) / args.requests * 1000
             best_worker = worker if best_worker is None else min(best_worker, worker)
@@ -97,6 +114,8 @@ def main() -> int:
             "worker_cpu_ms": round(best_worker, 3),
             "pg_cpu_ms": round(best_pg, 3),
             "calls": round(pstats.Stats(profiler).total_calls / 100),
+            "gc_collections_per_request": round(collections / args.rounds / args.requests, 3),
+            "rss_mib": rss_mib(),
         }
         print(name, out[name], file=sys.stderr, flush=True)
     json.dump(out, sys.stdout, indent=2)
