@@ -2,12 +2,17 @@
 the environment, applied once per worker by klanten.wsgi after the application is loaded."""
 
 import gc
+import json
 import os
 import subprocess
 import sys
+import weakref
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpResponse
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
 
 from klanten.conf import gc_tuning
 from klanten.conf.gc_tuning import GcSettings
@@ -101,3 +106,59 @@ def test_the_wsgi_module_applies_them(env, threshold, frozen):
         assert int(after[-1]) > int(at_start) + 10_000
     else:
         assert int(after[-1]) == int(at_start)
+
+
+class View:
+    response = None
+
+
+def rendered_response(view):
+    response = Response({"klanten": [{"achternaam": "Jansen"}]})
+    response.accepted_renderer = JSONRenderer()
+    response.accepted_media_type = "application/json"
+    response.renderer_context = {"view": view}
+    view.response = response
+    response.render()  # DRF puts the response into its own context: a cycle
+    return response
+
+
+def test_a_rendered_response_is_freed_without_the_collector():
+    gc.disable()
+    try:
+        view = View()
+        response = rendered_response(view)
+        middleware = gc_tuning.ReleaseResponseCycles(lambda request, answer=response: answer)
+        assert middleware(object()) is response
+        assert response.renderer_context is None
+        assert view.response is None
+        assert response.data == {"klanten": [{"achternaam": "Jansen"}]}
+        assert json.loads(response.content) == response.data
+        freed = weakref.ref(response)
+        del response, middleware
+        assert freed() is None  # by reference counting
+    finally:
+        gc.enable()
+
+
+def test_without_it_the_response_waits_for_the_collector():
+    gc.disable()
+    try:
+        response = rendered_response(View())
+        kept = weakref.ref(response)
+        del response
+        assert kept() is not None
+        gc.collect()
+        assert kept() is None
+    finally:
+        gc.enable()
+
+
+def test_other_responses_are_left_alone():
+    view = View()
+    unrendered = Response({"a": 1})
+    unrendered.renderer_context = context = {"view": view}
+    view.response = unrendered
+    assert gc_tuning.ReleaseResponseCycles(lambda request: unrendered)(object()) is unrendered
+    assert unrendered.renderer_context is context and view.response is unrendered
+    plain = HttpResponse(b"x")
+    assert gc_tuning.ReleaseResponseCycles(lambda request: plain)(object()) is plain

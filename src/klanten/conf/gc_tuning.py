@@ -57,3 +57,24 @@ def apply(settings: GcSettings | None = None) -> GcSettings:
         gc.collect()
         gc.freeze()
     return settings
+
+
+class ReleaseResponseCycles:
+    """Middleware (innermost): once a DRF response is rendered, the reference cycles that
+    DRF leaves between it and its view (``response.renderer_context["response"]``,
+    ``view.response``) are cut, so that the response and its data (a list page: thousands of
+    dicts) are freed by reference counting when the server is done with it, instead of
+    waiting as cyclic garbage that a collection must walk. ``response.data`` stays."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        context = getattr(response, "renderer_context", None)
+        if context is not None and getattr(response, "is_rendered", False):
+            view = context.get("view")
+            if getattr(view, "response", None) is response:
+                view.response = None
+            response.renderer_context = None
+        return response
