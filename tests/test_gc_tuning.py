@@ -37,9 +37,9 @@ def test_defaults(monkeypatch):
 
 
 def test_from_the_environment(monkeypatch):
-    monkeypatch.setenv("GC_GEN0_THRESHOLD", "700")
+    monkeypatch.setenv("GC_GEN0_THRESHOLD", "20000")
     monkeypatch.setenv("GC_FREEZE", "false")
-    assert gc_tuning.settings_from_env() == GcSettings(gen0_threshold=700, freeze=False)
+    assert gc_tuning.settings_from_env() == GcSettings(gen0_threshold=20_000, freeze=False)
 
 
 @pytest.mark.parametrize(
@@ -68,10 +68,10 @@ def test_apply_sets_generation_0_and_keeps_the_others(restore_gc):
 
 def test_apply_freezes_what_is_loaded(restore_gc):
     frozen = gc.get_freeze_count()
-    gc_tuning.apply(GcSettings(gen0_threshold=700, freeze=True))
+    gc_tuning.apply(GcSettings(gen0_threshold=2_000, freeze=True))
     # Django, DRF and the project's modules at least
     assert gc.get_freeze_count() > frozen + 10_000
-    assert gc.get_threshold()[0] == 700
+    assert gc.get_threshold()[0] == 2_000
 
 
 def run_python(script: str, env: dict) -> list[str]:
@@ -92,7 +92,7 @@ def run_python(script: str, env: dict) -> list[str]:
     "env, threshold, frozen",
     [
         ({}, gc_tuning.DEFAULT_GEN0_THRESHOLD, True),
-        ({"GC_GEN0_THRESHOLD": "700", "GC_FREEZE": "off"}, 700, False),
+        ({"GC_GEN0_THRESHOLD": "5000", "GC_FREEZE": "off"}, 5000, False),
     ],
 )
 def test_the_wsgi_module_applies_them(env, threshold, frozen):

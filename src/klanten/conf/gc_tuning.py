@@ -1,21 +1,21 @@
 """Python's cyclic garbage collector in the web process (docs/configuration.md, ``GC_*``).
 
-A list page makes some thousands of container objects (dicts, lists, tuples) that live until
-its response is rendered; with Python's default generation-0 threshold (700 allocations) the
-collector runs several times per page and every generation-1 and generation-2 run also walks
-the tens of thousands of objects Django, DRF and the URL patterns keep for the life of the
-process. Two settings, both applied once in each worker after the application is loaded
+A full (generation-2) collection walks every tracked object of the process, among them the
+more than 150,000 that Django, DRF and the URL patterns keep for the life of the worker.
+Two settings, both applied once in each worker after the application is loaded
 (``klanten.wsgi``; a gunicorn worker loads the application itself, after the fork):
 
 - ``GC_FREEZE`` (default on): ``gc.collect()`` then ``gc.freeze()``: everything loaded at
   startup moves to the permanent generation, which the collector no longer walks. Those
   objects live as long as the process anyway; a cycle among them that becomes garbage later
   is not collected (none is expected: modules, classes, settings, URL patterns).
-- ``GC_GEN0_THRESHOLD`` (default 10000; Python's own is 700): allocations of container
-  objects, less deallocations, before a generation-0 collection. Higher means fewer
-  collections per request; the cost is memory, since cyclic garbage waits longer (reference
-  counting still frees everything else at once). The older generations keep Python's
-  thresholds. Not below 100: a threshold of 0 would switch the collector off.
+- ``GC_GEN0_THRESHOLD`` (default 700, Python's own): allocations of container objects, less
+  deallocations, before a generation-0 collection. Higher means fewer collections; the cost
+  is memory, since cyclic garbage waits longer (reference counting still frees everything
+  else at once). Measured with the response cycles cut (:class:`ReleaseResponseCycles`),
+  10,000 made no difference a benchmark could see (docs/performance.md, fourth pass), so
+  the default stays Python's. The older generations keep Python's thresholds. Not below
+  100: a threshold of 0 would switch the collector off.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from klanten.conf.env import env_bool, env_int
 
-DEFAULT_GEN0_THRESHOLD = 10_000
+DEFAULT_GEN0_THRESHOLD = 700
 MIN_GEN0_THRESHOLD = 100
 
 
