@@ -15,6 +15,7 @@ To compare two versions of the code, run it alternately with ``PYTHONPATH=bench:
 
 import argparse
 import cProfile
+import gc
 import json
 import os
 import pstats
@@ -42,11 +43,91 @@ def backend_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
+class GcTime:
+    """Seconds spent in the cyclic garbage collector (``gc.callbacks``)."""
+
+    def __init__(self):
+        self.total, self._start = 0.0, 0.0
+        gc.callbacks.append(self)
+
+    def __call__(self, phase, info):
+        if phase == "start":
+            self._start = time.perf_counter()
+        else:
+            self.total += time.perf_counter() - self._start
+
+
+def wsgi_sender(name: str, inputs: dict, authorization: str):
+    """As ``profile_writes.sender``, but through the WSGI application itself (``klanten.wsgi``,
+    as gunicorn calls it): no test client, whose own bookkeeping (the response's request,
+    client and template records) keeps every response alive until a garbage collection."""
+    import io
+    import random
+    from urllib.parse import urlsplit
+
+    from klanten.wsgi import application
+
+    next_request = loadgen.scenario_requests(name, inputs, random.Random(5))
+    statuses = []
+
+    def start_response(status, headers, exc_info=None):
+        statuses.append(int(status.split()[0]))
+
+    def send():
+        method, path, body, expected = next_request()
+        data = json.dumps(body).encode() if body else b""
+        url = urlsplit(path)
+        environ = {
+            "REQUEST_METHOD": method,
+            "PATH_INFO": url.path,
+            "QUERY_STRING": url.query,
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "80",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "HTTP_HOST": "127.0.0.1",
+            "HTTP_AUTHORIZATION": authorization,
+            "REMOTE_ADDR": "127.0.0.1",
+            "CONTENT_TYPE": "application/json",
+            "CONTENT_LENGTH": str(len(data)),
+            "wsgi.input": io.BytesIO(data),
+            "wsgi.errors": sys.stderr,
+            "wsgi.url_scheme": "http",
+            "wsgi.multithread": False,
+            "wsgi.multiprocess": True,
+            "wsgi.run_once": False,
+            "wsgi.version": (1, 0),
+        }
+        statuses.clear()
+        response = application(environ, start_response)
+        try:
+            for _ in response:
+                pass
+        finally:
+            response.close()
+        assert statuses == [expected], (statuses, expected)
+
+    return send
+
+
+def rss_mib() -> float:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scenarios", default=SCENARIOS)
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--via",
+        choices=("client", "wsgi"),
+        default="client",
+        help="Django's test client, or the WSGI application as gunicorn calls it",
+    )
     parser.add_argument(
         "--inputs", help="a JSON inputs file (else sampled as bench/run does, and saved)"
     )
@@ -73,21 +154,38 @@ def main() -> int:
             with open(args.inputs, "w") as fh:
                 json.dump(inputs, fh)
     client = Client(HTTP_AUTHORIZATION=f"Bearer {loadgen.make_token()}", HTTP_HOST="127.0.0.1")
+    # the garbage collector as the served process sets it after loading the application
+    # (klanten.wsgi; GC_FREEZE=false GC_GEN0_THRESHOLD=700 for Python's defaults)
+    try:
+        from klanten.conf import gc_tuning
+    except ImportError:  # code from before the setting: Python's defaults
+        print("gc: Python's defaults", file=sys.stderr, flush=True)
+    else:
+        print("gc:", gc_tuning.apply(), file=sys.stderr, flush=True)
+    gc_time = GcTime()
     out = {}
     for name in args.scenarios.split(","):
-        send = sender(client, name, inputs)
+        if args.via == "wsgi":
+            send = wsgi_sender(name, inputs, f"Bearer {loadgen.make_token()}")
+        else:
+            send = sender(client, name, inputs)
         for _ in range(30):
             send()  # warm-up: caches, the connection, prepared statements
         pid = connection.connection.info.backend_pid
         best_worker = best_pg = None
+        collections = 0
+        gc_time.total = 0.0
         for _ in range(args.rounds):
+            gc0 = sum(stat["collections"] for stat in gc.get_stats())
             cpu0, pg0 = time.process_time(), backend_cpu(pid)
             for _ in range(args.requests):
                 send()
+            collections += sum(stat["collections"] for stat in gc.get_stats()) - gc0
             worker = (time.process_time() - cpu0) / args.requests * 1000
             pg = (backend_cpu(pid) - pg0) / args.requests * 1000
             best_worker = worker if best_worker is None else min(best_worker, worker)
             best_pg = pg if best_pg is None else min(best_pg, pg)
+        gc_spent = gc_time.total
         profiler = cProfile.Profile()
         profiler.enable()
         for _ in range(100):
@@ -97,6 +195,9 @@ def main() -> int:
             "worker_cpu_ms": round(best_worker, 3),
             "pg_cpu_ms": round(best_pg, 3),
             "calls": round(pstats.Stats(profiler).total_calls / 100),
+            "gc_collections_per_request": round(collections / args.rounds / args.requests, 3),
+            "gc_ms_per_request": round(gc_spent / args.rounds / args.requests * 1000, 3),
+            "rss_mib": rss_mib(),
         }
         print(name, out[name], file=sys.stderr, flush=True)
     json.dump(out, sys.stdout, indent=2)

@@ -1,5 +1,7 @@
 """Input shapes of the extension endpoints (E1-E4). Shape only; rules live in datamodel."""
 
+import copy
+
 from rest_framework import serializers
 
 from klanten.api.exceptions import camel_field_path as camelize_name
@@ -163,6 +165,49 @@ class KlantbeeldSerializer(serializers.Serializer):
         name = usable[0]
         attrs["sleutel"] = rules.Identiteit(keys[name], given[name])
         return attrs
+
+
+_KLANTBEELD_VELDEN = frozenset(KlantbeeldSerializer._declared_fields)
+_KLANTBEELD_SUBJECT_TYPES = frozenset(SubjectType.values)
+# field instances of their own (the serializers' declared ones stay untouched); only their
+# run_validation is used, which keeps no state
+_KLANTBEELD_SLEUTEL_VELDEN = {
+    name: copy.deepcopy(field)
+    for name, field in KlantbeeldIdentificatieSerializer._declared_fields.items()
+}
+_KLANTBEELD_BRON_VELD = copy.deepcopy(KlantbeeldSerializer._declared_fields["bronorganisatie"])
+
+
+def klantbeeld_attrs(data) -> dict | None:
+    """What ``KlantbeeldSerializer(data=data).validated_data`` is for a plain valid body
+    (exactly the three known fields at most, one key in ``identificatie``, strings), by the
+    same fields' own validation but without building the serializer: its per-request deep
+    copy of the declared fields was most of a klantbeeld's validation. ``None`` for anything
+    else, valid or not: the serializer then validates and answers any errors, so an error
+    response is the serializer's own."""
+    if type(data) is not dict or not data.keys() <= _KLANTBEELD_VELDEN:
+        return None
+    subject_type, identificatie = data.get("subject_type"), data.get("identificatie")
+    if (
+        type(subject_type) is not str
+        or subject_type not in _KLANTBEELD_SUBJECT_TYPES
+        or type(identificatie) is not dict
+        or len(identificatie) != 1
+    ):
+        return None
+    keys = KLANTBEELD_SLEUTELS[subject_type]
+    [(name, value)] = identificatie.items()
+    if name not in keys or type(value) is not str:
+        return None
+    try:
+        value = _KLANTBEELD_SLEUTEL_VELDEN[name].run_validation(value)
+        attrs = {"subject_type": subject_type, "identificatie": {name: value}}
+        if "bronorganisatie" in data:
+            attrs["bronorganisatie"] = _KLANTBEELD_BRON_VELD.run_validation(data["bronorganisatie"])
+    except serializers.ValidationError:
+        return None
+    attrs["sleutel"] = rules.Identiteit(keys[name], value)
+    return attrs
 
 
 class GevalideerdeKlantSerializer(serializers.Serializer):

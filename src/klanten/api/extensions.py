@@ -27,6 +27,7 @@ from klanten.datamodel.models import (
     Validatie,
 )
 from klanten.datamodel.representation import row_data
+from klanten.notificaties.invoegen import voeg_in
 
 from . import interacties, readsql, visibility
 from .extension_serializers import (
@@ -37,6 +38,7 @@ from .extension_serializers import (
     KlantbeeldWeergaveSerializer,
     ValidatieSerializer,
     ValidatieWeergaveSerializer,
+    klantbeeld_attrs,
 )
 from .representation import CamelCaseData, CamelCaseList
 from .request_context import collection_url, herkomst, parse_uuid, per_origin
@@ -379,9 +381,12 @@ class KlantbeeldView(ContentTypeRequiredMixin, UnsupportedMethodFirstMixin, view
         operation_id="klantbeeld_create",
     )
     def post(self, request):
-        serializer = KlantbeeldSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        attrs = serializer.validated_data
+        # a plain valid body without building the serializer; anything else through it
+        attrs = klantbeeld_attrs(request.data)
+        if attrs is None:
+            serializer = KlantbeeldSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            attrs = serializer.validated_data
         sleutel = attrs["sleutel"]
         from klanten.datamodel.contactrepresentatie import Basis, klantbeeld_contactmomenten
 
@@ -408,13 +413,17 @@ class KlantbeeldView(ContentTypeRequiredMixin, UnsupportedMethodFirstMixin, view
             data["contactmomenten"] = contactmomenten[klant_id]
             klanten.append(data)
         actor = actor_for(request)
-        KlantbeeldVerzoek.objects.create(
-            applicatie_id=actor.applicatie_id,
-            applicatie_weergave=actor.applicatie_weergave,
-            gebruiker_id=actor.medewerker_id,
-            subject_type=attrs["subject_type"],
-            subject_pseudoniem=services.pseudoniem(sleutel),
-            aantal_klanten=len(klanten),
+        # the log row by Django's insert compiler, without the model's save path (no receiver
+        # listens to KlantbeeldVerzoek's signals)
+        voeg_in(
+            KlantbeeldVerzoek(
+                applicatie_id=actor.applicatie_id,
+                applicatie_weergave=actor.applicatie_weergave,
+                gebruiker_id=actor.medewerker_id,
+                subject_type=attrs["subject_type"],
+                subject_pseudoniem=services.pseudoniem(sleutel),
+                aantal_klanten=len(klanten),
+            )
         )
         return Response(CamelCaseData(subjectType=attrs["subject_type"], klanten=klanten))
 

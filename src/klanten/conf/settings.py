@@ -76,8 +76,10 @@ MIDDLEWARE = [
     "klanten.foutpaginas.WegMiddleware",
     "klanten.api.auth.KlantenAuthMiddleware",
     "klanten.api.middleware.APIVersionMiddleware",
-    # innermost: request limits of the API (P3), answered with API-version
+    # request limits of the API (P3), answered with API-version
     "klanten.api.middleware.RequestLimitsMiddleware",
+    # innermost: a rendered DRF response freed without the garbage collector
+    "klanten.conf.gc_tuning.ReleaseResponseCycles",
 ]
 
 ROOT_URLCONF = "klanten.urls"
