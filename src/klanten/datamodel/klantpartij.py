@@ -7,9 +7,9 @@ the write and after it, without statements of its own.
   function :data:`FUNCTIE` over the locking query, ``vergrendeling``: a writer that held the
   lock first is seen); :func:`laad` turns them into rows in hand (``klant.partij_rijen``);
 - during the write: ``partijsync`` reads afresh the rows of a kind it synchronises (as it
-  always did: under READ COMMITTED the lock statement's snapshot may predate a write that held
-  the lock first, so rows it writes are not taken from it) and puts them in hand in place of
-  the lock's, with the rows it made and without those it removed;
+  always did; since the lock statement reads them after the lock is held, that read could go:
+  not done) and puts them in hand in place of the lock's, with the rows it made and without
+  those it removed;
 - after: :func:`representatie` builds the partij from the klant and those rows (no query).
 
 Only the services that load them here use them; a write that changes partij rows in any other
