@@ -48,7 +48,7 @@ from .klantcontacten import (
     met_contactmoment_rol,
 )
 from .transactions import is_vergrendeld, markeer_vergrendeld, schrijfactie
-from .vergrendeling import uuids, vergrendel_vers
+from .vergrendeling import KLANTCONTACT_VERS, uuids, vergrendel_vers
 from .wijzigingen import Herkomst
 
 # the columns a client may write (through any API); everything else is kept by the services
@@ -308,7 +308,7 @@ def vergrendel_klantcontact(queryset, **lookup) -> Klantcontact:
     Klantinteracties references ``ki_betrokkenen``, ... as ``klantcontact_referenties``
     reads them); the services do not lock it again in the same write transaction. A write that
     changes its date locks its klanten first (:func:`update_klantcontact`)."""
-    gevonden = vergrendel_vers(queryset, "datamodel_klantcontact_vers", **lookup)
+    gevonden = vergrendel_vers(queryset, KLANTCONTACT_VERS, **lookup)
     if gevonden is None:
         raise queryset.model.DoesNotExist(
             f"{queryset.model.__name__} matching query does not exist."

@@ -4,8 +4,8 @@ the write and after it, without statements of its own.
 
 - before: the write's lock (``wijzigingen.vergrendel_uit``) reads the partij's identifiers,
   digital addresses and betrokkenen in the same statement, after the lock is held (the
-  function :data:`FUNCTIE` over the locking query, ``vergrendeling``: a writer that held the
-  lock first is seen); :func:`laad` turns them into rows in hand (``klant.partij_rijen``);
+  function ``vergrendeling.KLANT_VERS`` over the locking query: a writer that held the lock
+  first is seen); :func:`laad` turns them into rows in hand (``klant.partij_rijen``);
 - during the write: ``partijsync`` reads afresh the rows of a kind it synchronises (as it
   always did; since the lock statement reads them after the lock is held, that read could go:
   not done) and puts them in hand in place of the lock's, with the rows it made and without
@@ -27,10 +27,7 @@ from .klantcontacten import Betrokkene
 from .models import Klant
 from .partijen import DigitaalAdres, PartijIdentificator
 from .partijrepresentatie import KIContext, partij_data
-from .vergrendeling import rij_uit
-
-# the function that reads the partij rows of a klant (``vergrendeling``)
-FUNCTIE = "datamodel_klant_vers"
+from .vergrendeling import KLANT_VERS, rij_uit
 
 
 @dataclass
@@ -63,7 +60,7 @@ def laad(klant: Klant) -> PartijRijen:
     data = getattr(klant, "ki_partij", None)
     if data is None:
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {FUNCTIE}(%s)", [klant.pk])
+            cursor.execute(f"SELECT {KLANT_VERS}(%s)", [klant.pk])
             data = cursor.fetchone()[0]
         data = json.loads(data) if isinstance(data, str) else data
     rijen = PartijRijen(

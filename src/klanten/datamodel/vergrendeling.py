@@ -21,6 +21,10 @@ from .representation import KLANT_LIST_RELATIONS
 
 _VERS = "_vers"
 
+# the functions of migration 0014: what hangs off a klant, a klantcontact (jsonb, by its id)
+KLANT_VERS = "datamodel_klant_vers"
+KLANTCONTACT_VERS = "datamodel_klantcontact_vers"
+
 
 def vergrendel_vers(queryset, functie: str, **lookup) -> tuple | None:
     """Lock the row of ``queryset`` that ``lookup`` finds and call ``functie`` (the name of a

@@ -28,11 +28,10 @@ from klanten.notificaties.wijziging import (
 )
 from klanten.notificaties.wijziging import leg_vast as _leg_vast
 
-from . import klantpartij
 from .models import Klant
 from .representation import KLANT_LIST_RELATIONS, klant_data
 from .transactions import is_vergrendeld, markeer_vergrendeld
-from .vergrendeling import vergrendel_vers, zet_een_op_een
+from .vergrendeling import KLANT_VERS, vergrendel_vers, zet_een_op_een
 
 # C13: registered at the Notificaties API (``register_kanalen``, the admin's settings page)
 KANAAL_KLANTEN = Kanaal("klanten", main_resource=Klant, kenmerken=("subject_type",))
@@ -95,7 +94,7 @@ def vergrendel_uit(queryset, **lookup) -> Klant:
     that ``lookup`` finds; the services do not lock it again in the same write transaction.
     Its one-to-one rows and partij rows (``klantpartij``, K10) are read in the same statement
     after the lock is held (``vergrendeling``: a writer that held the lock first is seen)."""
-    gevonden = vergrendel_vers(queryset, klantpartij.FUNCTIE, **lookup)
+    gevonden = vergrendel_vers(queryset, KLANT_VERS, **lookup)
     if gevonden is None:
         raise Klant.DoesNotExist("Klant matching query does not exist.")
     klant, data = gevonden
