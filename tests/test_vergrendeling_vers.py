@@ -14,11 +14,18 @@ import time
 
 import pytest
 from django.db import connection, connections, transaction
+from django.db.models import F
 from vng_api_common.audittrails.models import AuditTrail
 
+from klanten.datamodel import contacten, kicontacten, partijstand
+from klanten.datamodel.contactrepresentatie import MEDEWERKER
+from klanten.datamodel.kicontactrepresentatie import klantcontact_referenties
 from klanten.datamodel.klantcontacten import Actor, ActorKlantcontact, Klantcontact
 from klanten.datamodel.models import Klant, KlantAdres
-from klanten.datamodel.partijen import DigitaalAdres, SoortDigitaalAdres
+from klanten.datamodel.partijen import DigitaalAdres, PartijIdentificator, SoortDigitaalAdres
+from klanten.datamodel.representation import KLANT_LIST_RELATIONS
+from klanten.datamodel.wijzigingen import Actor as AuditActor
+from klanten.datamodel.wijzigingen import Herkomst
 from klanten.notificaties import outbox
 
 from .conftest import BASE
@@ -227,3 +234,85 @@ def test_a_link_after_a_wait_sees_the_medewerker_linked_meanwhile(kiss, klantcon
     )
     assert response.status_code == 201, response.content
     assert AuditTrail.objects.filter(bron="cmc").count() == voor
+
+
+# --- the functions read what the ORM reads ----------------------------------------------------
+
+HERKOMST = Herkomst(
+    AuditActor(applicatie_id="kiss", applicatie_weergave="KISS"),
+    "http://testserver/klanten/api/v1/klanten/",
+)
+KLANTCONTACT = {"kanaal": "telefoon", "onderwerp": "Afval", "taal": "nld", "vertrouwelijk": False}
+
+
+def kolommen(obj) -> dict:
+    return {f.attname: getattr(obj, f.attname) for f in type(obj)._meta.concrete_fields}
+
+
+def test_the_klantcontact_function_reads_what_the_orm_annotations_read():
+    """``datamodel_klantcontact_vers`` (SQL of its own) gives what the representations'
+    ORM expressions give: previous/next, medewerker, references, actoren."""
+    vraag = kicontacten.create_klantcontact(dict(KLANTCONTACT), herkomst=HERKOMST)
+    antwoord = kicontacten.create_klantcontact(dict(KLANTCONTACT), herkomst=HERKOMST)
+    Klantcontact.objects.filter(pk=antwoord.pk).update(vorig_klantcontact=vraag)
+    kicontacten.add_onderwerpobject(antwoord, was_klantcontact=vraag, herkomst=HERKOMST)
+    kicontacten.add_betrokkene(
+        antwoord, rol="klant", initiator=True, voornaam="Anna", herkomst=HERKOMST
+    )
+    eenheid = kicontacten.create_actor(
+        {"naam": "Afval", "soort_actor": "organisatorische_eenheid"}, herkomst=HERKOMST
+    )
+    medewerker = kicontacten.create_actor(
+        {"naam": "Mw", "soort_actor": "medewerker", "object_id": "m-1"}, herkomst=HERKOMST
+    )
+    for actor in (eenheid, medewerker):
+        kicontacten.add_actorklantcontact(antwoord, actor, herkomst=HERKOMST)
+    kicontacten.create_interne_taak(
+        antwoord,
+        {"gevraagde_handeling": "Bellen", "status": "te_verwerken"},
+        nummer="",
+        actoren_=[eenheid],
+        herkomst=HERKOMST,
+    )
+    namen = (
+        "repr_vorig_uuid",
+        "repr_volgend_uuid",
+        "repr_medewerker",
+        *klantcontact_referenties(),
+    )
+    for klantcontact in (vraag, antwoord):
+        orm = Klantcontact.objects.annotate(
+            repr_vorig_uuid=F("vorig_klantcontact__uuid"),
+            repr_volgend_uuid=F("volgend_klantcontact__uuid"),
+            repr_medewerker=MEDEWERKER,
+            **klantcontact_referenties(),
+        ).get(pk=klantcontact.pk)
+        with transaction.atomic():
+            vers = contacten.vergrendel_klantcontact(Klantcontact.objects.all(), pk=klantcontact.pk)
+        assert kolommen(vers) == kolommen(orm)
+        assert {n: getattr(vers, n) for n in namen} == {n: getattr(orm, n) for n in namen}
+    assert vers.repr_medewerker["identificatie"] == "m-1"
+    assert len(vers.ki_actoren) == 2 and vers.ki_internetaken and vers.ki_betrokkenen
+
+
+def test_the_klant_function_reads_what_the_orm_reads(api):
+    """``datamodel_klant_vers`` gives the one-to-one rows as ``select_related`` does and the
+    partij rows as their tables hold them."""
+    data = api.post_json(f"{BASE}/klanten", PERSONAL).json()
+    klant = Klant.objects.get(uuid=data["url"].rsplit("/", 1)[1])
+    adres_van(klant, "+31611111111")
+    orm = Klant.objects.select_related(*KLANT_LIST_RELATIONS).get(pk=klant.pk)
+    with transaction.atomic():
+        vers = partijstand.vergrendel(klant.pk)
+    assert kolommen(vers) == kolommen(orm)
+    for naam in KLANT_LIST_RELATIONS:
+        gelezen, verwacht = getattr(vers, naam, None), getattr(orm, naam, None)
+        assert (gelezen and kolommen(gelezen)) == (verwacht and kolommen(verwacht)), naam
+    assert any(getattr(vers, naam, None) for naam in KLANT_LIST_RELATIONS)
+    for naam, model in (
+        ("partij_identificatoren", PartijIdentificator),
+        ("digitale_adressen", DigitaalAdres),
+    ):
+        rijen = [kolommen(r) for r in partijstand.rijen(vers, naam)]
+        assert rijen == [kolommen(r) for r in model.objects.filter(klant=klant).order_by("id")]
+        assert rijen, naam
