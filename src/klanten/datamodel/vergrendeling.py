@@ -36,7 +36,7 @@ def vergrendel_vers(queryset, functie: str, **lookup) -> tuple | None:
     sql, params = binnen.query.sql_with_params()
     pk = model._meta.pk.column
     gevonden = list(
-        model.objects.raw(
+        model._default_manager.raw(
             f"SELECT x.*, {functie}(x.{pk}) AS {_VERS} FROM ({sql}) x",
             params,
             using=binnen.db,
@@ -44,7 +44,7 @@ def vergrendel_vers(queryset, functie: str, **lookup) -> tuple | None:
     )
     if not gevonden:
         return None
-    if len(gevonden) > 1:
+    if len({rij.pk for rij in gevonden}) > 1:  # one row twice (a filter's join) is one row
         raise model.MultipleObjectsReturned
     obj = gevonden[0]
     data = getattr(obj, _VERS)
