@@ -156,7 +156,7 @@ def test_patch_klant(api, klant_url):
     assert len(statements) == 3, "\n".join(statements)
     assert len(statements) <= PATCH_BUDGET
     assert "FOR UPDATE" in statements[0]
-    assert "datamodel_partijidentificator" in statements[0]
+    assert "datamodel_klant_vers" in statements[0]  # the partij rows, read after the lock
     assert records() == (before[0] + 2, before[1] + 2)
 
 

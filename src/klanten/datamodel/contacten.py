@@ -18,16 +18,16 @@ notifications, whichever API or path made it; a change of nothing records nothin
 """
 
 from dataclasses import dataclass
+from uuid import UUID
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from vng_api_common.constants import CommonResourceAction
 
 from klanten.notificaties.wijziging import Bundel
 
 from . import contactwijzigingen, kicontactwijzigingen, rules
 from .contactrepresentatie import (
-    MEDEWERKER,
     Basis,
     klantcontactmoment_data,
     klantcontactmomenten_met_contact,
@@ -35,7 +35,6 @@ from .contactrepresentatie import (
 from .kicontactrepresentatie import (
     KLANTCONTACT_REFERENTIES,
     actor_json_uit,
-    klantcontact_referenties,
 )
 from .klantcontacten import (
     ROL_VOOR_CONTACTMOMENT_ROL,
@@ -49,6 +48,7 @@ from .klantcontacten import (
     met_contactmoment_rol,
 )
 from .transactions import is_vergrendeld, markeer_vergrendeld, schrijfactie
+from .vergrendeling import KLANTCONTACT_VERS, uuids, vergrendel_vers
 from .wijzigingen import Herkomst
 
 # the columns a client may write (through any API); everything else is kept by the services
@@ -300,22 +300,26 @@ def _klanten_van(klantcontact_id: int) -> list:
 
 
 def vergrendel_klantcontact(queryset, **lookup) -> Klantcontact:
-    """Lock the klantcontact of ``queryset`` that ``lookup`` finds and read, in the same query,
-    what its representations need beyond its own columns (``repr_vorig_uuid``,
-    ``repr_volgend_uuid``, ``repr_medewerker``, and its Klantinteracties references
-    ``ki_betrokkenen``, ...); the services do not lock it again in the same
-    write transaction. A write that changes its date locks its klanten first
-    (:func:`update_klantcontact`)."""
-    klantcontact = (
-        queryset.select_for_update(of=("self",))
-        .annotate(
-            repr_vorig_uuid=F("vorig_klantcontact__uuid"),
-            repr_volgend_uuid=F("volgend_klantcontact__uuid"),
-            repr_medewerker=MEDEWERKER,
-            **klantcontact_referenties(),
+    """Lock the klantcontact of ``queryset`` that ``lookup`` finds and read, in the same
+    statement after the lock is held (``vergrendeling``: the function
+    ``datamodel_klantcontact_vers`` over the locking query, so what a writer that held the
+    lock first added is seen), what its representations need beyond its own columns
+    (``repr_vorig_uuid``, ``repr_volgend_uuid``, ``repr_medewerker``, and its
+    Klantinteracties references ``ki_betrokkenen``, ... as ``klantcontact_referenties``
+    reads them); the services do not lock it again in the same write transaction. A write that
+    changes its date locks its klanten first (:func:`update_klantcontact`)."""
+    gevonden = vergrendel_vers(queryset, KLANTCONTACT_VERS, **lookup)
+    if gevonden is None:
+        raise queryset.model.DoesNotExist(
+            f"{queryset.model.__name__} matching query does not exist."
         )
-        .get(**lookup)
-    )
+    klantcontact, data = gevonden
+    for naam in ("repr_vorig_uuid", "repr_volgend_uuid"):
+        setattr(klantcontact, naam, None if data[naam] is None else UUID(data[naam]))
+    klantcontact.repr_medewerker = data["repr_medewerker"]
+    for naam in ("ki_betrokkenen", "ki_onderwerpobjecten", "ki_internetaken"):
+        setattr(klantcontact, naam, uuids(data[naam]))
+    klantcontact.ki_actoren = data["ki_actoren"]
     markeer_vergrendeld(klantcontact)
     return klantcontact
 

@@ -2,8 +2,10 @@
 in memory through the write (issue 15: no read before and after a write).
 
 :func:`vergrendel_uit` locks the klant row (``SELECT ... FOR UPDATE OF`` the klant) and reads
-in the same statement its one-to-one rows (address, identification, the partij it works for)
-and, as JSON aggregates, its partij identifiers, digitale adressen and betrokkenen. These are
+in the same statement, after the lock is held (``vergrendeling``: the function
+``datamodel_klant_vers`` over the locking query, so a writer that held the lock first is seen),
+its one-to-one rows (address, identification, the partij it works for) and its partij
+identifiers, digitale adressen and betrokkenen. These are
 set as the klant's prefetched relations, so both the Klanten API representation
 (``wijzigingen.representatie``) and the partij representation
 (``partijrepresentatie.partij_data``) are built without a query, before the write and after
@@ -14,14 +16,11 @@ and a write that changes rows it does not keep in memory calls :func:`vergeet`, 
 
 from __future__ import annotations
 
-from django.db.models import JSONField
-from django.db.models.expressions import RawSQL
-
 from .klantcontacten import Betrokkene
 from .models import Klant
 from .partijen import DigitaalAdres, PartijIdentificator
-from .representation import KLANT_LIST_RELATIONS
 from .transactions import markeer_vergrendeld
+from .vergrendeling import KLANT_VERS, rij_uit, vergrendel_vers, zet_een_op_een
 
 # the prefetch name of each relation, its model and what each row refers to (kept as a stub
 # with its id and uuid: all the representations show of it)
@@ -30,51 +29,20 @@ _RELATIES = {
     "digitale_adressen": (DigitaalAdres, "betrokkene", Betrokkene),
     "betrokkenheden": (Betrokkene, None, None),
 }
-_BETROKKENE_KOLOMMEN = ("id", "uuid", "klant_id")
-
-
-def _kolommen(model) -> list[str]:
-    if model is Betrokkene:
-        return list(_BETROKKENE_KOLOMMEN)
-    return [f.column for f in model._meta.concrete_fields]
-
-
-def _aggregaat(model, verwijzing: str | None, doel) -> RawSQL:
-    """The rows of ``model`` of the klant, as a JSON array ordered by id (with the uuid of
-    the row each refers to)."""
-    tabel = model._meta.db_table
-    velden = [f"'{kolom}', r.{kolom}" for kolom in _kolommen(model)]
-    join = ""
-    if verwijzing is not None:
-        kolom = model._meta.get_field(verwijzing).column
-        velden.append("'_ref_uuid', v.uuid")
-        join = f" LEFT JOIN {doel._meta.db_table} v ON v.id = r.{kolom}"
-    return RawSQL(
-        f"SELECT COALESCE(json_agg(json_build_object({', '.join(velden)}) ORDER BY r.id), "
-        f"'[]'::json)::jsonb FROM {tabel} r{join} WHERE r.klant_id = {Klant._meta.db_table}.id",
-        [],
-        output_field=JSONField(),
-    )
 
 
 def vergrendel_uit(queryset, **lookup) -> Klant | None:
     """Lock the klant of ``queryset`` that ``lookup`` finds (None when there is none) and read
-    both its representations' rows in the same statement."""
-    annotaties = {f"_partij_{naam}": _aggregaat(*spec) for naam, spec in _RELATIES.items()}
-    klant = (
-        queryset.select_related(*KLANT_LIST_RELATIONS, "werkte_voor_partij")
-        .select_for_update(of=("self",))
-        .annotate(**annotaties)
-        .filter(**lookup)
-        .first()
-    )
-    if klant is None:
+    both its representations' rows in the same statement, after the lock is held
+    (``vergrendeling``: a writer that held the lock first is seen)."""
+    gevonden = vergrendel_vers(queryset, KLANT_VERS, **lookup)
+    if gevonden is None:
         return None
+    klant, data = gevonden
     markeer_vergrendeld(klant)
+    zet_een_op_een(klant, data)
     for naam, (model, verwijzing, doel) in _RELATIES.items():
-        data = getattr(klant, f"_partij_{naam}")
-        delattr(klant, f"_partij_{naam}")
-        _zet(klant, naam, [_rij(model, rij, klant, verwijzing, doel) for rij in data])
+        _zet(klant, naam, [_rij(model, rij, klant, verwijzing, doel) for rij in data[naam]])
     klant._partij_in_geheugen = True
     return klant
 
@@ -88,13 +56,7 @@ def vergrendel(pk: int) -> Klant:
 
 
 def _rij(model, data: dict, klant: Klant, verwijzing: str | None, doel):
-    waarden = {}
-    for field in model._meta.concrete_fields:
-        if field.column in data:
-            waarden[field.attname] = field.to_python(data[field.column])
-    rij = model(**waarden)
-    rij._state.adding = False
-    rij._state.db = klant._state.db
+    rij = rij_uit(model, data, klant._state.db)
     model._meta.get_field("klant").set_cached_value(rij, klant)
     if verwijzing is not None:
         veld = model._meta.get_field(verwijzing)

@@ -28,10 +28,10 @@ from klanten.notificaties.wijziging import (
 )
 from klanten.notificaties.wijziging import leg_vast as _leg_vast
 
-from . import klantpartij
 from .models import Klant
 from .representation import KLANT_LIST_RELATIONS, klant_data
 from .transactions import is_vergrendeld, markeer_vergrendeld
+from .vergrendeling import KLANT_VERS, vergrendel_vers, zet_een_op_een
 
 # C13: registered at the Notificaties API (``register_kanalen``, the admin's settings page)
 KANAAL_KLANTEN = Kanaal("klanten", main_resource=Klant, kenmerken=("subject_type",))
@@ -92,13 +92,14 @@ def vergrendel(pk: int) -> Klant:
 def vergrendel_uit(queryset, **lookup) -> Klant:
     """:func:`vergrendel` for the klant of ``queryset`` (e.g. the klanten a client may see)
     that ``lookup`` finds; the services do not lock it again in the same write transaction.
-    Its partij rows are read in the same statement (``klantpartij``, K10)."""
-    klant = (
-        queryset.select_related(*KLANT_LIST_RELATIONS)
-        .annotate(**klantpartij.ANNOTATIES)
-        .select_for_update(of=("self",))
-        .get(**lookup)
-    )
+    Its one-to-one rows and partij rows (``klantpartij``, K10) are read in the same statement
+    after the lock is held (``vergrendeling``: a writer that held the lock first is seen)."""
+    gevonden = vergrendel_vers(queryset, KLANT_VERS, **lookup)
+    if gevonden is None:
+        raise Klant.DoesNotExist("Klant matching query does not exist.")
+    klant, data = gevonden
+    zet_een_op_een(klant, data)
+    klant.ki_partij = data
     markeer_vergrendeld(klant)
     return klant
 

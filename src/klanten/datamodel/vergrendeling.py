@@ -1,0 +1,86 @@
+"""A row locked with what a write reads of its related rows, in one statement, read after
+the lock is held.
+
+Under READ COMMITTED a statement's snapshot is taken when it starts. ``SELECT ... FOR UPDATE``
+that waits for another writer's lock re-checks only the locked row after that writer commits
+(EvalPlanQual): its subqueries, JSON aggregates and joined rows keep the statement's snapshot,
+so rows that writer added or changed are missing. Here the lock is an inner query
+(``SELECT ... FOR UPDATE`` built by the ORM) and the related rows come from a VOLATILE plpgsql
+function (migration ``0014_vergrendel_vers``) called in the select list of the outer query:
+it runs after the inner query holds the lock and takes a new snapshot for its query, so it
+sees what a read after the lock sees. Still one statement.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid as _uuid
+
+from .models import Klant
+from .representation import KLANT_LIST_RELATIONS
+
+_VERS = "_vers"
+
+# the functions of migration 0014: what hangs off a klant, a klantcontact (jsonb, by its id)
+KLANT_VERS = "datamodel_klant_vers"
+KLANTCONTACT_VERS = "datamodel_klantcontact_vers"
+
+
+def vergrendel_vers(queryset, functie: str, **lookup) -> tuple | None:
+    """Lock the row of ``queryset`` that ``lookup`` finds and call ``functie`` (the name of a
+    function of migration 0014, taking the row's id and returning jsonb) for it after the lock
+    is held. Returns ``(instance, data)`` or None when there is no such row;
+    ``MultipleObjectsReturned`` when there are more."""
+    model = queryset.model
+    binnen = queryset.filter(**lookup).select_for_update(of=("self",)).order_by("pk")[:2]
+    sql, params = binnen.query.sql_with_params()
+    pk = model._meta.pk.column
+    gevonden = list(
+        model._default_manager.raw(
+            f"SELECT x.*, {functie}(x.{pk}) AS {_VERS} FROM ({sql}) x",
+            params,
+            using=binnen.db,
+        )
+    )
+    if not gevonden:
+        return None
+    if len({rij.pk for rij in gevonden}) > 1:  # one row twice (a filter's join) is one row
+        raise model.MultipleObjectsReturned
+    obj = gevonden[0]
+    data = getattr(obj, _VERS)
+    delattr(obj, _VERS)
+    return obj, json.loads(data) if isinstance(data, str) else data
+
+
+def rij_uit(model, data: dict, db: str = "default"):
+    """A saved instance of ``model`` from its row as ``to_jsonb`` gives it (the columns in
+    ``data``; the others at their defaults)."""
+    waarden = {}
+    for field in model._meta.concrete_fields:
+        if field.column in data:
+            waarde = data[field.column]
+            waarden[field.attname] = None if waarde is None else field.to_python(waarde)
+    rij = model(**waarden)
+    rij._state.adding = False
+    rij._state.db = db
+    return rij
+
+
+def uuids(waarden) -> list:
+    return [_uuid.UUID(w) for w in waarden]
+
+
+def zet_een_op_een(klant: Klant, data: dict) -> None:
+    """The klant's one-to-one rows (and the stub of the partij it works for: its id and uuid)
+    of ``datamodel_klant_vers`` in its relation caches, as ``select_related`` sets them."""
+    for naam in KLANT_LIST_RELATIONS:
+        relatie = Klant._meta.get_field(naam)
+        rij = None
+        if data[naam] is not None:
+            rij = rij_uit(relatie.related_model, data[naam], klant._state.db)
+            relatie.remote_field.set_cached_value(rij, klant)
+        relatie.set_cached_value(klant, rij)
+    werkte_voor = data["werkte_voor"]
+    if klant.werkte_voor_partij_id is not None and werkte_voor is not None:
+        stub = rij_uit(Klant, werkte_voor, klant._state.db)
+        Klant._meta.get_field("werkte_voor_partij").set_cached_value(klant, stub)
