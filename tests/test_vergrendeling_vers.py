@@ -11,16 +11,17 @@ B's answer and records include what A did.
 
 import threading
 import time
+from datetime import date
 
 import pytest
 from django.db import connection, connections, transaction
 from django.db.models import F
 from vng_api_common.audittrails.models import AuditTrail
 
-from klanten.datamodel import contacten, kicontacten, partijstand
+from klanten.datamodel import contacten, kicontacten, partijstand, services
 from klanten.datamodel.contactrepresentatie import MEDEWERKER
 from klanten.datamodel.kicontactrepresentatie import klantcontact_referenties
-from klanten.datamodel.klantcontacten import Actor, ActorKlantcontact, Klantcontact
+from klanten.datamodel.klantcontacten import Actor, ActorKlantcontact, Betrokkene, Klantcontact
 from klanten.datamodel.models import Klant, KlantAdres
 from klanten.datamodel.partijen import DigitaalAdres, PartijIdentificator, SoortDigitaalAdres
 from klanten.datamodel.representation import KLANT_LIST_RELATIONS
@@ -234,6 +235,74 @@ def test_a_link_after_a_wait_sees_the_medewerker_linked_meanwhile(kiss, klantcon
     )
     assert response.status_code == 201, response.content
     assert AuditTrail.objects.filter(bron="cmc").count() == voor
+
+
+@pytest.fixture
+def partij_en_klantcontacten(kiss):
+    """A non-validated partij (its retention date follows its interactions, R1) and two
+    klantcontacten, made through the Klantinteracties API."""
+    response = kiss.post_json(
+        f"{KI_BASE}/partijen",
+        {
+            "soortPartij": "persoon",
+            "indicatieActief": True,
+            "partijIdentificatie": {"contactnaam": {"voornaam": "Anna", "achternaam": "Bos"}},
+        },
+    )
+    assert response.status_code == 201, response.content
+    klant = Klant.objects.get(uuid=response.json()["uuid"])
+    assert not klant.gevalideerd
+    klantcontacten = []
+    for _ in (1, 2):
+        response = kiss.post_json(f"{KI_BASE}/klantcontacten", KLANTCONTACT)
+        assert response.status_code == 201, response.content
+        klantcontacten.append(Klantcontact.objects.get(uuid=response.json()["uuid"]))
+    return klant, klantcontacten
+
+
+def post_betrokkene(client, klant, klantcontact):
+    return client.post_json(
+        f"{KI_BASE}/betrokkenen",
+        {
+            "wasPartij": {"uuid": str(klant.uuid)},
+            "hadKlantcontact": {"uuid": str(klantcontact.uuid)},
+            "rol": "klant",
+            "initiator": True,
+        },
+    )
+
+
+def test_a_betrokkene_after_a_wait_counts_the_interaction_added_meanwhile(
+    kiss, partij_en_klantcontacten
+):
+    """R1: ``POST /betrokkenen`` of a non-validated partij derives its retention date from its
+    interactions read after the partij's lock: A's betrokkene (a later date) is one of them."""
+    klant, (eerste, tweede) = partij_en_klantcontacten
+    later = date(2099, 1, 1)
+    response = terwijl_a_vergrendelt(
+        klant,
+        lambda: Betrokkene.objects.create(
+            klantcontact=eerste, klant=klant, rol="klant", vernietigingsdatum=later
+        ),
+        lambda: post_betrokkene(kiss, klant, tweede),
+    )
+    assert response.status_code == 201, response.content
+    klant.refresh_from_db()
+    assert klant.vernietigingsdatum == later == services.vernietiging_van(klant).datum
+    assert klant.betrokkenheden.count() == 2
+
+
+def test_the_same_betrokkene_made_meanwhile_is_a_400(kiss, partij_en_klantcontacten):
+    """The duplicate check of ``POST /betrokkenen`` (read with the partij's interactions)
+    sees the betrokkene A made in the same role of the same klantcontact."""
+    klant, (klantcontact, _) = partij_en_klantcontacten
+    response = terwijl_a_vergrendelt(
+        klant,
+        lambda: Betrokkene.objects.create(klantcontact=klantcontact, klant=klant, rol="klant"),
+        lambda: post_betrokkene(kiss, klant, klantcontact),
+    )
+    assert response.status_code == 400, response.content
+    assert klant.betrokkenheden.count() == 1
 
 
 # --- the functions read what the ORM reads ----------------------------------------------------

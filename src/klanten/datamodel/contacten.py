@@ -523,7 +523,19 @@ def add_betrokkene(
     if klantcontactmoment_rol:
         rol = ROL_VOOR_CONTACTMOMENT_ROL[klantcontactmoment_rol]
     cm_rol = contactmoment_rol(rol, klantcontactmoment_rol)
-    if cm_rol and (klant is not None or klant_url):
+    termijnen = None
+    dubbel = True  # not known: looked up below
+    if bundel is not None and klant is not None and not klant.gevalideerd:
+        # R1 (services.werk_vernietigingsdatum_bij): the klant's interactions, read under its
+        # lock with the duplicate check in the same query; the date goes into the bundel's
+        # statement (the signal leaves it to this write)
+        from . import services
+
+        betrokkenheid = (
+            Q(klantcontact=klantcontact) & met_contactmoment_rol(cm_rol) if cm_rol else Q(pk=None)
+        )
+        termijnen, dubbel = services.termijnen_en_betrokkenheid(klant, betrokkenheid)
+    if cm_rol and (klant is not None or klant_url) and dubbel:
         bestaand = (
             Betrokkene.objects.filter(klantcontact=klantcontact)
             .filter(Q(klant=klant) if klant is not None else Q(klant_url=klant_url))
@@ -546,7 +558,13 @@ def add_betrokkene(
         klantcontactmoment_rol=klantcontactmoment_rol,
         **velden,
     )
+    if termijnen is not None:
+        betrokkene.vernietigingsdatum_door_schrijver = True  # signals.betrokkene_opgeslagen
     betrokkene.save(force_insert=True)
+    if termijnen is not None:
+        del betrokkene.vernietigingsdatum_door_schrijver
+        termijnen.append((betrokkene.vernietigingsdatum, klantcontact.plaatsgevonden_op))
+        services.werk_vernietigingsdatum_bij(klant, termijnen, bundel)
     # only a betrokkene with a klant (here or elsewhere) is a klantcontactmoment
     if herkomst is not None and (klant is not None or klant_url):
         # built from data in hand (not read back)

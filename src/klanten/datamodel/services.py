@@ -879,6 +879,32 @@ def interactie_termijnen(klant_ids) -> dict[int, list]:
     return per_klant
 
 
+def termijnen_en_betrokkenheid(klant: Klant, betrokkenheid) -> tuple[list, bool]:
+    """R1's read of :func:`interactie_termijnen` for one klant, and in the same query whether
+    one of its betrokkenen matches ``betrokkenheid`` (a ``Q`` on ``Betrokkene``): a new
+    betrokkene's duplicate check and its klant's interactions in one statement. Read after the
+    klant's lock is held (a statement of its own)."""
+    from django.db.models import BooleanField, ExpressionWrapper, Value
+
+    from .klantcontacten import Betrokkene
+
+    interacties = (
+        Interactie.objects.filter(klant_id=klant.pk)
+        .annotate(treffer=Value(False))
+        .values_list("vernietigingsdatum", "aangemaakt_op", "treffer")
+    )
+    betrokkenheden = (
+        Betrokkene.objects.filter(klant_id=klant.pk)
+        .annotate(treffer=ExpressionWrapper(betrokkenheid, output_field=BooleanField()))
+        .values_list("vernietigingsdatum", "klantcontact__plaatsgevonden_op", "treffer")
+    )
+    termijnen, gevonden = [], False
+    for datum, geregistreerd, treffer in interacties.union(betrokkenheden, all=True):
+        termijnen.append((datum, geregistreerd))
+        gevonden = gevonden or bool(treffer)
+    return termijnen, gevonden
+
+
 def vernietiging_van(klant: Klant, interacties=None) -> rules.Vernietiging | None:
     """R1 for a stored klant; ``interacties`` as for :func:`vernietiging_volgens_regels`,
     read from the database when not given (:func:`interactie_termijnen`)."""
@@ -893,14 +919,18 @@ def vernietiging_van(klant: Klant, interacties=None) -> rules.Vernietiging | Non
     )
 
 
-def werk_vernietigingsdatum_bij(klant: Klant, interacties=None):
+def werk_vernietigingsdatum_bij(klant: Klant, interacties=None, bundel: Bundel | None = None):
     """R1: derive the destruction date of a klant again and store it when it changed (a
-    validated klant has none). Returns the date."""
+    validated klant has none; ``bundel``: the UPDATE goes into its statement, the caller
+    inserts it). Returns the date."""
     vernietiging = vernietiging_van(klant, interacties)
     datum = vernietiging.datum if vernietiging else None
     if klant.vernietigingsdatum != datum:
-        Klant.objects.filter(pk=klant.pk).update(vernietigingsdatum=datum)
         klant.vernietigingsdatum = datum
+        if bundel is not None:
+            bundel.werk_bij(klant, ["vernietigingsdatum"])
+        else:
+            Klant.objects.filter(pk=klant.pk).update(vernietigingsdatum=datum)
     return datum
 
 

@@ -38,6 +38,8 @@ def interactie_verwijderd(sender, instance: Interactie, origin=None, **kwargs):
 
 @receiver(post_save, sender=Betrokkene, dispatch_uid="betrokkene_opgeslagen_vernietigingsdatum")
 def betrokkene_opgeslagen(sender, instance: Betrokkene, raw=False, **kwargs):
+    if getattr(instance, "vernietigingsdatum_door_schrijver", False):
+        return  # contacten.add_betrokkene stores it with the write's records
     if not raw and instance.klant_id is not None:
         # the klant the write locked and read is current: not read again
         klant = instance.klant if Betrokkene.klant.is_cached(instance) else None
