@@ -174,19 +174,26 @@ def kiss(make_ki_client):
     return make_ki_client()
 
 
+def gemaakt(client, collectie: str, body: dict, model):
+    """A row made through the Klantinteracties API (201), as stored."""
+    response = client.post_json(f"{KI_BASE}/{collectie}", body)
+    assert response.status_code == 201, response.content
+    return model.objects.get(uuid=response.json()["uuid"])
+
+
 @pytest.fixture
 def klantcontact_en_actoren(kiss):
     """A klantcontact and two medewerkers, made through the Klantinteracties API."""
-    response = kiss.post_json(
-        f"{KI_BASE}/klantcontacten",
+    klantcontact = gemaakt(
+        kiss,
+        "klantcontacten",
         {"kanaal": "telefoon", "onderwerp": "Afval", "taal": "nld", "vertrouwelijk": False},
+        Klantcontact,
     )
-    assert response.status_code == 201, response.content
-    klantcontact = Klantcontact.objects.get(uuid=response.json()["uuid"])
-    actoren = []
-    for n in (1, 2):
-        response = kiss.post_json(
-            f"{KI_BASE}/actoren",
+    actoren = [
+        gemaakt(
+            kiss,
+            "actoren",
             {
                 "naam": f"Medewerker {n}",
                 "soortActor": "medewerker",
@@ -197,9 +204,10 @@ def klantcontact_en_actoren(kiss):
                     "codeSoortObjectId": "idf",
                 },
             },
+            Actor,
         )
-        assert response.status_code == 201, response.content
-        actoren.append(Actor.objects.get(uuid=response.json()["uuid"]))
+        for n in (1, 2)
+    ]
     return klantcontact, actoren
 
 
@@ -241,22 +249,14 @@ def test_a_link_after_a_wait_sees_the_medewerker_linked_meanwhile(kiss, klantcon
 def partij_en_klantcontacten(kiss):
     """A non-validated partij (its retention date follows its interactions, R1) and two
     klantcontacten, made through the Klantinteracties API."""
-    response = kiss.post_json(
-        f"{KI_BASE}/partijen",
-        {
-            "soortPartij": "persoon",
-            "indicatieActief": True,
-            "partijIdentificatie": {"contactnaam": {"voornaam": "Anna", "achternaam": "Bos"}},
-        },
-    )
-    assert response.status_code == 201, response.content
-    klant = Klant.objects.get(uuid=response.json()["uuid"])
+    partij = {
+        "soortPartij": "persoon",
+        "indicatieActief": True,
+        "partijIdentificatie": {"contactnaam": {"voornaam": "Anna", "achternaam": "Bos"}},
+    }
+    klant = gemaakt(kiss, "partijen", partij, Klant)
     assert not klant.gevalideerd
-    klantcontacten = []
-    for _ in (1, 2):
-        response = kiss.post_json(f"{KI_BASE}/klantcontacten", KLANTCONTACT)
-        assert response.status_code == 201, response.content
-        klantcontacten.append(Klantcontact.objects.get(uuid=response.json()["uuid"]))
+    klantcontacten = [gemaakt(kiss, "klantcontacten", KLANTCONTACT, Klantcontact) for _ in (1, 2)]
     return klant, klantcontacten
 
 
