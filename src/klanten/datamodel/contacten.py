@@ -26,7 +26,7 @@ from vng_api_common.constants import CommonResourceAction
 
 from klanten.notificaties.wijziging import Bundel
 
-from . import contactwijzigingen, kicontactwijzigingen, rules
+from . import contactwijzigingen, kicontactwijzigingen, rules, vernietiging
 from .contactrepresentatie import (
     Basis,
     klantcontactmoment_data,
@@ -526,15 +526,13 @@ def add_betrokkene(
     termijnen = None
     dubbel = True  # not known: looked up below
     if bundel is not None and klant is not None and not klant.gevalideerd:
-        # R1 (services.werk_vernietigingsdatum_bij): the klant's interactions, read under its
+        # R1 (vernietiging.werk_vernietigingsdatum_bij): the klant's interactions, read under its
         # lock with the duplicate check in the same query; the date goes into the bundel's
         # statement (the signal leaves it to this write)
-        from . import services
-
         betrokkenheid = (
             Q(klantcontact=klantcontact) & met_contactmoment_rol(cm_rol) if cm_rol else Q(pk=None)
         )
-        termijnen, dubbel = services.termijnen_en_betrokkenheid(klant, betrokkenheid)
+        termijnen, dubbel = vernietiging.termijnen_en_betrokkenheid(klant, betrokkenheid)
     if cm_rol and (klant is not None or klant_url) and dubbel:
         bestaand = (
             Betrokkene.objects.filter(klantcontact=klantcontact)
@@ -564,7 +562,7 @@ def add_betrokkene(
     if termijnen is not None:
         del betrokkene.vernietigingsdatum_door_schrijver
         termijnen.append((betrokkene.vernietigingsdatum, klantcontact.plaatsgevonden_op))
-        services.werk_vernietigingsdatum_bij(klant, termijnen, bundel)
+        vernietiging.werk_vernietigingsdatum_bij(klant, termijnen, bundel)
     # only a betrokkene with a klant (here or elsewhere) is a klantcontactmoment
     if herkomst is not None and (klant is not None or klant_url):
         # built from data in hand (not read back)
