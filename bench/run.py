@@ -374,37 +374,13 @@ def run_scenario(server, name, args, inputs_path, env, pg: PostgresCPU) -> dict:
     load_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     busy_before = machine_busy_seconds()
     t0 = time.perf_counter()
-    out = subprocess.run(
-        [
-            PYTHON,
-            str(BENCH_DIR / "loadgen.py"),
-            "--base-url",
-            server.base_url,
-            "--scenario",
-            name,
-            "--inputs",
-            str(inputs_path),
-            "--concurrency",
-            str(args.concurrency),
-            "--duration",
-            str(args.duration),
-            "--warmup",
-            str(args.warmup),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=args.duration + args.warmup + 120,
-    )
+    result = loadgen_run(server.base_url, name, args, inputs_path, env, label=name)
     wall = time.perf_counter() - t0
     busy = machine_busy_seconds() - busy_before
     load_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     load_cpu = (load_after.ru_utime + load_after.ru_stime) - (
         load_before.ru_utime + load_before.ru_stime
     )
-    if out.returncode != 0:
-        raise SystemExit(f"loadgen failed for {name}:\n{out.stderr}")
-    result = json.loads(out.stdout.strip().splitlines()[-1])
     workers_after = server.workers()
     # CPU over warm-up + measurement; per request uses the whole window's request rate
     worker_cpu = sum(cpu_seconds(pid) - cpu_before.get(pid, 0.0) for pid in workers_after)
@@ -478,15 +454,15 @@ def sample_inputs_api(base_url: str, token: str, prefix: str, size: int, seed: i
     }
 
 
-def run_peer_scenario(args, name, inputs_path, env) -> dict:
-    """A scenario against the peer: the load generator only (its processes are not ours to
-    measure)."""
+def loadgen_run(base_url, name, args, inputs_path, env, *extra, label) -> dict:
+    """One scenario of ``bench/loadgen.py`` against ``base_url`` (``extra``: its further
+    arguments); the result it prints."""
     out = subprocess.run(
         [
             PYTHON,
             str(BENCH_DIR / "loadgen.py"),
             "--base-url",
-            args.peer,
+            base_url,
             "--scenario",
             name,
             "--inputs",
@@ -497,10 +473,7 @@ def run_peer_scenario(args, name, inputs_path, env) -> dict:
             str(args.duration),
             "--warmup",
             str(args.warmup),
-            "--token",
-            args.peer_token,
-            "--api-prefix",
-            args.peer_api_prefix,
+            *extra,
         ],
         env=env,
         capture_output=True,
@@ -508,8 +481,25 @@ def run_peer_scenario(args, name, inputs_path, env) -> dict:
         timeout=args.duration + args.warmup + 120,
     )
     if out.returncode != 0:
-        raise SystemExit(f"loadgen failed for the peer's {name}:\n{out.stderr}")
+        raise SystemExit(f"loadgen failed for {label}:\n{out.stderr}")
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def run_peer_scenario(args, name, inputs_path, env) -> dict:
+    """A scenario against the peer: the load generator only (its processes are not ours to
+    measure)."""
+    return loadgen_run(
+        args.peer,
+        name,
+        args,
+        inputs_path,
+        env,
+        "--token",
+        args.peer_token,
+        "--api-prefix",
+        args.peer_api_prefix,
+        label=f"the peer's {name}",
+    )
 
 
 def peer_markdown(report: dict) -> str:
