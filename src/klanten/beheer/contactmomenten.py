@@ -28,6 +28,7 @@ from klanten.datamodel.labels import label
 
 from .basis import BeheerAdmin
 from .internetaken import InterneTaakInline
+from .klantinteracties import AlleenLezen
 from .lijst import BegrensdeTellingPaginator, GecachteWaardenFilter
 
 TEKST_LENGTE = 120
@@ -52,18 +53,9 @@ def medewerker_weergave(medewerker_url: str, identificatie: dict | None) -> str:
     return medewerker_url or "-"
 
 
-class _AlleenLezen:
+class _AlleenLezen(AlleenLezen):
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("datamodel.view_contactmoment")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ContactmomentInline(_AlleenLezen, admin.TabularInline):

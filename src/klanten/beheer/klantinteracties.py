@@ -14,8 +14,9 @@ LAATSTE = 25
 
 class AlleenLezen:
     """Viewed with the model's view permission (both groups of data managers); never added,
-    changed or deleted in the admin: the Klantinteracties API writes them through the
-    services, each change with its audit record and notification."""
+    changed or deleted in the admin: the APIs write them through the services, each change
+    with its audit record and notification. Shared by the read-only admins and inlines
+    (actoren, interne taken, contactmomenten, partij rows, validaties)."""
 
     def has_add_permission(self, request, obj=None):
         return False
