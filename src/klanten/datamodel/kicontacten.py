@@ -62,6 +62,7 @@ from .kicontactwijzigingen import (
     INTERNETAAK,
     KLANTCONTACT_KENMERKEN,
     ONDERWERPOBJECT,
+    kenmerken_uit,
     onderdeel_vastlegging,
     weergave,
 )
@@ -102,11 +103,7 @@ def _kenmerken(klantcontact: Klantcontact | None) -> dict:
     read under the write's lock."""
     if klantcontact is None:
         return dict.fromkeys(KLANTCONTACT_KENMERKEN)
-    return {
-        "hoofdOnderwerpType": klantcontact.hoofd_onderwerp_type,
-        "indicatieContactGelukt": klantcontact.indicatie_contact_gelukt,
-        "verdereActieOndernomen": klantcontact.verdere_actie_ondernomen,
-    }
+    return kenmerken_uit(klantcontact)
 
 
 def _leg_sub_vast(
