@@ -28,6 +28,21 @@ class AlleenLezen:
         return False
 
 
+class MetKop:
+    """A detail page titled and headed by ``kop_van(obj)`` (set by the admin to its module's
+    ``kop``)."""
+
+    kop_van = staticmethod(str)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = dict(extra_context or {})
+        obj = self.get_object(request, object_id)
+        if obj is not None:
+            extra_context.setdefault("title", self.kop_van(obj))
+            extra_context.setdefault("kop", self.kop_van(obj))
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
 def ja_nee(waarde) -> str:
     if waarde is None:
         return "Onbekend"
