@@ -21,6 +21,7 @@ from .klant import weergave
 from .klantinteracties import (
     LAATSTE,
     AlleenLezen,
+    MetKop,
     aantal,
     ja_nee,
     klantcontact_link,
@@ -61,7 +62,8 @@ def kop(actor: Actor) -> str:
 
 
 @admin.register(Actor)
-class ActorAdmin(AlleenLezen, BeheerAdmin):
+class ActorAdmin(AlleenLezen, MetKop, BeheerAdmin):
+    kop_van = staticmethod(kop)
     list_display = (
         "naam_weergave",
         "soort",
@@ -127,14 +129,6 @@ class ActorAdmin(AlleenLezen, BeheerAdmin):
 
     def changelist_view(self, request, extra_context=None):
         return super().changelist_view(request, {"title": "Actoren", **(extra_context or {})})
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = dict(extra_context or {})
-        actor = self.get_object(request, object_id)
-        if actor is not None:
-            extra_context.setdefault("title", kop(actor))
-            extra_context.setdefault("kop", kop(actor))
-        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description=label("naam"), ordering="naam")
     def naam_weergave(self, obj):

@@ -28,6 +28,7 @@ from klanten.datamodel.labels import label
 
 from .basis import BeheerAdmin
 from .internetaken import InterneTaakInline
+from .klantinteracties import AlleenLezen, MetKop
 from .lijst import BegrensdeTellingPaginator, GecachteWaardenFilter
 
 TEKST_LENGTE = 120
@@ -52,18 +53,9 @@ def medewerker_weergave(medewerker_url: str, identificatie: dict | None) -> str:
     return medewerker_url or "-"
 
 
-class _AlleenLezen:
+class _AlleenLezen(AlleenLezen):
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("datamodel.view_contactmoment")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ContactmomentInline(_AlleenLezen, admin.TabularInline):
@@ -196,7 +188,8 @@ def kop(klantcontact) -> str:
 
 
 @admin.register(Contactmoment)
-class ContactmomentAdmin(_AlleenLezen, BeheerAdmin):
+class ContactmomentAdmin(_AlleenLezen, MetKop, BeheerAdmin):
+    kop_van = staticmethod(kop)
     list_display = (
         "registratiedatum",
         "kanaal",
@@ -277,14 +270,6 @@ class ContactmomentAdmin(_AlleenLezen, BeheerAdmin):
                 klanten=Count("betrokkenen", filter=Q(betrokkenen__klant__isnull=False)),
             )
         )
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = dict(extra_context or {})
-        klantcontact = self.get_object(request, object_id)
-        if klantcontact is not None:
-            extra_context.setdefault("title", kop(klantcontact))
-            extra_context.setdefault("kop", kop(klantcontact))
-        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_search_results(self, request, queryset, search_term):
         datum = datum_zoekterm(search_term)

@@ -23,7 +23,7 @@ from klanten.datamodel.labels import label
 from .actoren import actor_naam
 from .basis import BeheerAdmin
 from .klant import weergave
-from .klantinteracties import AlleenLezen, klantcontact_link, met_titel
+from .klantinteracties import AlleenLezen, MetKop, klantcontact_link, met_titel
 from .lijst import BegrensdeTellingPaginator
 
 HANDELING_LENGTE = 80
@@ -91,7 +91,8 @@ class InterneTaakInline(AlleenLezen, admin.TabularInline):
 
 
 @admin.register(InterneTaak)
-class InterneTaakAdmin(AlleenLezen, BeheerAdmin):
+class InterneTaakAdmin(AlleenLezen, MetKop, BeheerAdmin):
+    kop_van = staticmethod(kop)
     list_display = (
         "nummer_weergave",
         "handeling",
@@ -160,14 +161,6 @@ class InterneTaakAdmin(AlleenLezen, BeheerAdmin):
 
     def changelist_view(self, request, extra_context=None):
         return super().changelist_view(request, {"title": "Interne taken", **(extra_context or {})})
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = dict(extra_context or {})
-        taak = self.get_object(request, object_id)
-        if taak is not None:
-            extra_context.setdefault("title", kop(taak))
-            extra_context.setdefault("kop", kop(taak))
-        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description=label("nummer"), ordering="nummer")
     def nummer_weergave(self, obj):

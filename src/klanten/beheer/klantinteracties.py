@@ -14,8 +14,9 @@ LAATSTE = 25
 
 class AlleenLezen:
     """Viewed with the model's view permission (both groups of data managers); never added,
-    changed or deleted in the admin: the Klantinteracties API writes them through the
-    services, each change with its audit record and notification."""
+    changed or deleted in the admin: the APIs write them through the services, each change
+    with its audit record and notification. Shared by the read-only admins and inlines
+    (actoren, interne taken, contactmomenten, partij rows, validaties)."""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -25,6 +26,21 @@ class AlleenLezen:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class MetKop:
+    """A detail page titled and headed by ``kop_van(obj)`` (set by the admin to its module's
+    ``kop``)."""
+
+    kop_van = staticmethod(str)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = dict(extra_context or {})
+        obj = self.get_object(request, object_id)
+        if obj is not None:
+            extra_context.setdefault("title", self.kop_van(obj))
+            extra_context.setdefault("kop", self.kop_van(obj))
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 def ja_nee(waarde) -> str:

@@ -62,6 +62,8 @@ from .kicontactwijzigingen import (
     INTERNETAAK,
     KLANTCONTACT_KENMERKEN,
     ONDERWERPOBJECT,
+    kenmerken_uit,
+    onderdeel_vastlegging,
     weergave,
 )
 from .klantcontacten import (
@@ -101,11 +103,7 @@ def _kenmerken(klantcontact: Klantcontact | None) -> dict:
     read under the write's lock."""
     if klantcontact is None:
         return dict.fromkeys(KLANTCONTACT_KENMERKEN)
-    return {
-        "hoofdOnderwerpType": klantcontact.hoofd_onderwerp_type,
-        "indicatieContactGelukt": klantcontact.indicatie_contact_gelukt,
-        "verdereActieOndernomen": klantcontact.verdere_actie_ondernomen,
-    }
+    return kenmerken_uit(klantcontact)
 
 
 def _leg_sub_vast(
@@ -115,23 +113,8 @@ def _leg_sub_vast(
     klantcontact and a notification on ``klantcontacten`` with the klantcontact's kenmerken
     (``klantcontact``: the locked instance, or None), in one statement (``bundel``:
     added to it, the caller inserts it)."""
-    ref = data.get(resource.hoofd_object)
-    hoofd = ref["url"] if ref else data["url"]
-    record = audit.record(
-        bron=BRON,
-        resource=resource.resource,
-        actie=CommonResourceAction.create,
-        resource_url=data["url"],
-        hoofd_object=hoofd,
-        weergave=f"{resource.resource} {data['uuid']}",
-        oud=None,
-        nieuw=data,
-        actor=herkomst.actor,
-    )
-    notificatie = Resource(
-        kanaal=resource.kanaal, resource=resource.resource, bron=BRON, hoofd_object="hoofd"
-    )
-    actie, inhoud = CommonResourceAction.create, {"url": data["url"], "hoofd": hoofd}
+    actie = CommonResourceAction.create
+    record, notificatie, inhoud = onderdeel_vastlegging(resource, actie, None, data, herkomst)
     kenmerken = _kenmerken(klantcontact)
     if bundel is not None:
         bundel.leg_vast(record, notificatie, actie, inhoud, kenmerken)

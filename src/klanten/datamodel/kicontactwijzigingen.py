@@ -174,27 +174,32 @@ def leg_onderdelen_vast(
             continue
         data = nieuw if nieuw is not None else oud
         resource = BETROKKENE if "/betrokkenen/" in data["url"] else ONDERWERPOBJECT
-        ref = data.get(resource.hoofd_object)
-        hoofd = ref["url"] if ref else data["url"]
-        bundel.rijen.append(
-            audit.record(
-                bron=BRON,
-                resource=resource.resource,
-                actie=actie,
-                resource_url=data["url"],
-                hoofd_object=hoofd,
-                weergave=f"{resource.resource} {data['uuid']}",
-                oud=oud,
-                nieuw=nieuw,
-                actor=herkomst.actor,
-            )
-        )
-        notificeer(
-            Resource(
-                kanaal=resource.kanaal, resource=resource.resource, bron=BRON, hoofd_object="hoofd"
-            ),
-            actie,
-            {"url": data["url"], "hoofd": hoofd},
-            kenmerken,
-            bundel=bundel,
-        )
+        record, notificatie, inhoud = onderdeel_vastlegging(resource, actie, oud, nieuw, herkomst)
+        bundel.rijen.append(record)
+        notificeer(notificatie, actie, inhoud, kenmerken, bundel=bundel)
+
+
+def onderdeel_vastlegging(
+    resource: Resource, actie: str, oud: dict | None, nieuw: dict | None, herkomst: Herkomst
+) -> tuple:
+    """A betrokkene, onderwerpobject or actorklantcontact created, changed or deleted: its
+    audit record (not saved) under its klantcontact, the notification's resource and its
+    content (``url`` and ``hoofd``)."""
+    data = nieuw if nieuw is not None else oud
+    ref = data.get(resource.hoofd_object)
+    hoofd = ref["url"] if ref else data["url"]
+    record = audit.record(
+        bron=BRON,
+        resource=resource.resource,
+        actie=actie,
+        resource_url=data["url"],
+        hoofd_object=hoofd,
+        weergave=f"{resource.resource} {data['uuid']}",
+        oud=oud,
+        nieuw=nieuw,
+        actor=herkomst.actor,
+    )
+    notificatie = Resource(
+        kanaal=resource.kanaal, resource=resource.resource, bron=BRON, hoofd_object="hoofd"
+    )
+    return record, notificatie, {"url": data["url"], "hoofd": hoofd}

@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.contrib.admin.utils import flatten
 from django.utils.html import format_html
 
+from klanten.beheer.klantinteracties import AlleenLezen
 from klanten.beheer.maskering import mag_volledig_zien, maskeer
 from klanten.datamodel.constants import SubjectType
 from klanten.datamodel.labels import label
@@ -224,7 +225,7 @@ def niveau_met_techniek(naam: str, technisch: str):
     )
 
 
-class ValidatieInline(admin.StackedInline):
+class ValidatieInline(AlleenLezen, admin.StackedInline):
     """V3: evidence records are append-only: shown, never added, changed or deleted here."""
 
     model = Validatie
@@ -255,15 +256,6 @@ class ValidatieInline(admin.StackedInline):
         return niveau_met_techniek(
             weergave.niveau(obj.rang, obj.middel), obj.betrouwbaarheidsniveau
         )
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class InteractieInline(admin.TabularInline):

@@ -25,6 +25,7 @@ from django.contrib.admin.utils import flatten
 from django.urls import reverse
 from django.utils.html import format_html
 
+from klanten.beheer.klantinteracties import AlleenLezen
 from klanten.beheer.maskering import mag_volledig_zien, maskeer
 from klanten.datamodel.constants import SubjectType
 from klanten.datamodel.labels import label
@@ -144,7 +145,7 @@ class KlantPartij:
         return obj.interne_notitie or "-"
 
 
-class _AlleenLezenInline:
+class _AlleenLezenInline(AlleenLezen):
     """Shown to who may view the klant and the rows' model; never added, changed or deleted
     here."""
 
@@ -153,15 +154,6 @@ class _AlleenLezenInline:
     can_delete = False
     # no add, change or delete controls and no row titles (a row's str() is its identifier)
     template = "admin/beheer/tabular_alleen_lezen.html"
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class PartijIdentificatorInline(_AlleenLezenInline, admin.TabularInline):
