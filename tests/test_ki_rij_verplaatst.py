@@ -97,3 +97,27 @@ def test_a_put_of_an_identifier_moved_meanwhile_records_the_partij_it_leaves(kis
     assert PartijIdentificator.objects.get(uuid=ident["uuid"]).klant_id is None
     # B lost its identifier: one record of B's change
     assert partij_records(b) == records_b + 1
+
+
+def test_a_patch_of_an_address_detached_meanwhile_leaves_it_detached(kiss, monkeypatch):
+    a = partij(kiss, "A")
+    adres = kiss.post_json(
+        ADRESSEN,
+        {
+            "verstrektDoorPartij": {"uuid": a["uuid"]},
+            "adres": "info@example.nl",
+            "soortDigitaalAdres": "email",
+        },
+    ).json()
+    verouderd = DigitaalAdres.objects.get(uuid=adres["uuid"])  # the view's read: partij A
+    response = kiss.patch_json(f"{ADRESSEN}/{adres['uuid']}", {"verstrektDoorPartij": None})
+    assert response.status_code == 200, response.content
+    records_a = partij_records(a)
+
+    monkeypatch.setattr(DigitaalAdresViewSet, "object_of_404", lambda self: verouderd)
+    response = kiss.patch_json(f"{ADRESSEN}/{adres['uuid']}", {"omschrijving": "werk"})
+
+    assert response.status_code == 200, response.content
+    assert response.json()["verstrektDoorPartij"] is None
+    assert DigitaalAdres.objects.get(uuid=adres["uuid"]).klant_id is None
+    assert partij_records(a) == records_a

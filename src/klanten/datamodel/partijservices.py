@@ -824,9 +824,9 @@ def wijzig_identificator(
         wijzigingen.vergrendel(k.pk)
     vorige_klant_id = rij.klant_id
     rij = PartijIdentificator.objects.select_for_update().get(pk=rij.pk)
-    if rij.klant_id is not None and rij.klant_id != vorige_klant_id:
-        # moved to another partij since the caller read it: again with the row as it is now
-        # (its partij locked and recorded; the row's lock is held, so it moves no more)
+    if rij.klant_id != vorige_klant_id:
+        # moved (to another partij or none) since the caller read it: again with the row as it
+        # is now (its partij locked and recorded; the row's lock is held, it moves no more)
         return wijzig_identificator(rij, ident, klant, bewijs=bewijs, herkomst=herkomst)
     ctx = _ctx(herkomst)
     opnames = {k.pk: _Opname(k, herkomst, ctx) for k in (oude_klant, klant) if k is not None}
@@ -1016,9 +1016,9 @@ def wijzig_digitaal_adres(
     rij = _adres_rij(huidige, rij.pk)
     if rij is None:
         raise DigitaalAdres.DoesNotExist
-    if rij.klant_id is not None and rij.klant_id != vorige_klant_id:
-        # moved to another partij since the caller read it: again with the row as it is now
-        # (its partij locked and recorded; the row's lock is held, so it moves no more)
+    if rij.klant_id != vorige_klant_id:
+        # moved (to another partij or none) since the caller read it: again with the row as it
+        # is now (its partij locked and recorded; the row's lock is held, it moves no more)
         return wijzig_digitaal_adres(rij, data, partial=partial, klant=klant, herkomst=herkomst)
     doel = huidige if klant is ... else (vergrendeld[klant.pk] if klant is not None else None)
     ctx = _ctx(herkomst)
