@@ -48,20 +48,26 @@ def bsn(partij: dict | None) -> dict:
     }
 
 
+def email_van(kiss, partij: dict) -> dict:
+    response = kiss.post_json(
+        ADRESSEN,
+        {
+            "verstrektDoorPartij": {"uuid": partij["uuid"]},
+            "adres": "info@example.nl",
+            "soortDigitaalAdres": "email",
+        },
+    )
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
 def partij_records(partij: dict) -> int:
     return AuditTrail.objects.filter(bron="ki", hoofd_object__endswith=partij["uuid"]).count()
 
 
 def test_a_patch_of_an_address_moved_meanwhile_keeps_it_where_it_is(kiss, monkeypatch):
     a, b = partij(kiss, "A"), partij(kiss, "B")
-    adres = kiss.post_json(
-        ADRESSEN,
-        {
-            "verstrektDoorPartij": {"uuid": a["uuid"]},
-            "adres": "info@example.nl",
-            "soortDigitaalAdres": "email",
-        },
-    ).json()
+    adres = email_van(kiss, a)
     verouderd = DigitaalAdres.objects.get(uuid=adres["uuid"])  # the view's read: partij A
     response = kiss.patch_json(
         f"{ADRESSEN}/{adres['uuid']}", {"verstrektDoorPartij": {"uuid": b["uuid"]}}
@@ -101,14 +107,7 @@ def test_a_put_of_an_identifier_moved_meanwhile_records_the_partij_it_leaves(kis
 
 def test_a_patch_of_an_address_detached_meanwhile_leaves_it_detached(kiss, monkeypatch):
     a = partij(kiss, "A")
-    adres = kiss.post_json(
-        ADRESSEN,
-        {
-            "verstrektDoorPartij": {"uuid": a["uuid"]},
-            "adres": "info@example.nl",
-            "soortDigitaalAdres": "email",
-        },
-    ).json()
+    adres = email_van(kiss, a)
     verouderd = DigitaalAdres.objects.get(uuid=adres["uuid"])  # the view's read: partij A
     response = kiss.patch_json(f"{ADRESSEN}/{adres['uuid']}", {"verstrektDoorPartij": None})
     assert response.status_code == 200, response.content
