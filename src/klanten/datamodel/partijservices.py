@@ -822,7 +822,12 @@ def wijzig_identificator(
         {k.pk: k for k in (oude_klant, klant) if k is not None}.values(), key=lambda k: k.pk
     ):
         wijzigingen.vergrendel(k.pk)
+    vorige_klant_id = rij.klant_id
     rij = PartijIdentificator.objects.select_for_update().get(pk=rij.pk)
+    if rij.klant_id != vorige_klant_id:
+        # moved (to another partij or none) since the caller read it: again with the row as it
+        # is now (its partij locked and recorded; the row's lock is held, it moves no more)
+        return wijzig_identificator(rij, ident, klant, bewijs=bewijs, herkomst=herkomst)
     ctx = _ctx(herkomst)
     opnames = {k.pk: _Opname(k, herkomst, ctx) for k in (oude_klant, klant) if k is not None}
     los_oud = identificator_data(rij, ctx) if rij.klant_id is None and klant is None else None
@@ -1006,10 +1011,15 @@ def wijzig_digitaal_adres(
         pks.add(klant.pk)
     gegeven = {klant.pk: klant} if klant not in (None, ...) else {}
     vergrendeld = {pk: _vergrendel_partij(gegeven.get(pk) or Klant(pk=pk)) for pk in sorted(pks)}
+    vorige_klant_id = rij.klant_id
     huidige = vergrendeld.get(rij.klant_id)
     rij = _adres_rij(huidige, rij.pk)
     if rij is None:
         raise DigitaalAdres.DoesNotExist
+    if rij.klant_id != vorige_klant_id:
+        # moved (to another partij or none) since the caller read it: again with the row as it
+        # is now (its partij locked and recorded; the row's lock is held, it moves no more)
+        return wijzig_digitaal_adres(rij, data, partial=partial, klant=klant, herkomst=herkomst)
     doel = huidige if klant is ... else (vergrendeld[klant.pk] if klant is not None else None)
     ctx = _ctx(herkomst)
     opnames = {pk: _Opname(k, herkomst, ctx) for pk, k in vergrendeld.items()}
