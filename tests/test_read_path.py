@@ -4,6 +4,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from klanten.api import readsql
+from klanten.datamodel import sqlvorm
 from klanten.datamodel.models import Klant
 from klanten.datamodel.representation import klant_data
 
@@ -69,13 +70,13 @@ def test_list_detail_and_write_representations_are_identical(api, make_klant):
 
 def test_each_read_shape_is_compiled_once(api, make_klant):
     klant = make_klant()
-    readsql._cache.clear()
+    sqlvorm._cache.clear()
     api.get(f"{BASE}/klanten/{klant.uuid}")
     api.get(f"{BASE}/klanten", {"achternaam": "x"})
-    shapes = set(readsql._cache)
+    shapes = set(sqlvorm._cache)
     api.get(f"{BASE}/klanten/{klant.uuid}")
     api.get(f"{BASE}/klanten", {"achternaam": "y"})
-    assert set(readsql._cache) == shapes
+    assert set(sqlvorm._cache) == shapes
     with CaptureQueriesContext(connection) as queries:
         assert api.get(f"{BASE}/klanten/{klant.uuid}").status_code == 200
     assert len(queries.captured_queries) == 1

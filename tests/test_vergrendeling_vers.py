@@ -357,7 +357,7 @@ def test_the_klantcontact_function_reads_what_the_orm_annotations_read():
             **klantcontact_referenties(),
         ).get(pk=klantcontact.pk)
         with transaction.atomic():
-            vers = contacten.vergrendel_klantcontact(Klantcontact.objects.all(), pk=klantcontact.pk)
+            vers = contacten.vergrendel_klantcontact(pk=klantcontact.pk)
         assert kolommen(vers) == kolommen(orm)
         assert {n: getattr(vers, n) for n in namen} == {n: getattr(orm, n) for n in namen}
     assert vers.repr_medewerker["identificatie"] == "m-1"

@@ -15,7 +15,6 @@ database as it saved in the worker, so the rows are rendered here (docs/performa
 
 import json
 import json.scanner
-import threading
 import uuid
 
 import psycopg
@@ -25,33 +24,16 @@ from django.db.models import F, Lookup, Q
 from psycopg.adapt import Loader
 from psycopg.types.string import TextLoader
 
+from klanten.datamodel import sqlvorm, wijzigingen
 from klanten.datamodel.models import Klant
 from klanten.datamodel.representation import COLUMNS
-
-_cache: dict[tuple, tuple[str, tuple]] = {}
-_lock = threading.Lock()
-_UUID_NAMES = frozenset({"__uuid", "__applicatie"})
-
-
-def _marks(names) -> dict:
-    """A distinct sample value per request value, typed as its column (UUID or text), to find
-    each value's position among the compiled SQL's parameters."""
-    marks = {}
-    for i, name in enumerate(names):
-        if name in _UUID_NAMES:
-            marks[name] = uuid.UUID(int=0xC0FFEE0000 + i)
-        elif name.endswith("_ids"):
-            marks[name] = -0xC0FFEE0000 - i  # an array parameter (AnyOf), as a number
-        else:
-            marks[name] = f"\x01klanten-{i}\x01"
-    return marks
 
 
 def _compile(shape: tuple, build) -> tuple[str, tuple]:
     """(sql, parameter sources in order) for a shape: each source is ``("p", name)`` for a
     request value or ``("c", value)`` for a constant of the query itself (see
-    :func:`_compile_orm`; the klant rows need no converters)."""
-    sql, order, _converters = _compile_orm(shape, build)
+    :func:`klanten.datamodel.sqlvorm.compileer`; the klant rows need no converters)."""
+    sql, order, _converters = sqlvorm.compileer(shape, build)
     return sql, order
 
 
@@ -148,10 +130,6 @@ def _execute(sql: str, params: list, prepare: bool = True, loaders: bool = True)
     return cursor.fetchall()
 
 
-def _params(order, values) -> list:
-    return [values[source] if kind == "p" else source for kind, source in order]
-
-
 def visibility_shape(request) -> tuple[str, uuid.UUID | None]:
     from . import visibility
 
@@ -172,8 +150,20 @@ def detail_row(request, key: uuid.UUID) -> tuple | None:
         ("detail", names, mode),
         lambda marks: _base(marks, {}, mode).filter(uuid=marks["__uuid"]).values_list(*COLUMNS),
     )
-    found = _execute(sql, _params(order, {"__uuid": key, "__applicatie": applicatie}))
+    found = _execute(sql, sqlvorm.parameters(order, {"__uuid": key, "__applicatie": applicatie}))
     return found[0] if found else None
+
+
+def lock_klant(request, key: uuid.UUID):
+    """The klant a write of this request names by uuid (V7: one the request may see, as the
+    list shows them), locked with its representation's rows (``wijzigingen.vergrendel_vorm``;
+    ``Klant.DoesNotExist`` when there is none); the lock's SQL compiled once per shape."""
+    mode, applicatie = visibility_shape(request)
+    return wijzigingen.vergrendel_vorm(
+        ("write", ("__uuid", "__applicatie" if applicatie is not None else None), mode),
+        lambda marks: _base(marks, {}, mode).filter(uuid=marks["__uuid"]),
+        {"__uuid": key, "__applicatie": applicatie},
+    )
 
 
 def list_rows(request, lookups: dict[str, str], values: dict, limit: int, offset: int):
@@ -184,7 +174,7 @@ def list_rows(request, lookups: dict[str, str], values: dict, limit: int, offset
         ("list", names, mode),
         lambda marks: _base(marks, lookups, mode).order_by("-id").values_list(*COLUMNS),
     )
-    params = _params(order, {**values, "__applicatie": applicatie})
+    params = sqlvorm.parameters(order, {**values, "__applicatie": applicatie})
     # LIMIT and OFFSET as literals (integers of ours): a prepared statement's generic plan for
     # unknown ones assumes a tenth of the table is read and joins it all. Only the first page
     # is prepared: a client paging through all of them would otherwise fill the connection's
@@ -209,7 +199,7 @@ def unfiltered_count(request) -> int:
         return counters.values("aantal")
 
     sql, order = _compile(("teller", names, mode), build)
-    params = _params(order, {"__applicatie": applicatie})
+    params = sqlvorm.parameters(order, {"__applicatie": applicatie})
     return _execute(f"SELECT coalesce(sum(t.aantal), 0)::bigint FROM ({sql}) AS t", params)[0][0]
 
 
@@ -220,7 +210,7 @@ def list_count(request, lookups: dict[str, str], values: dict) -> int:
         ("count", names, mode),
         lambda marks: _base(marks, lookups, mode).order_by().values("id"),
     )
-    params = _params(order, {**values, "__applicatie": applicatie})
+    params = sqlvorm.parameters(order, {**values, "__applicatie": applicatie})
     return _execute(f"SELECT count(*) FROM ({sql}) AS klanten", params)[0][0]
 
 
@@ -244,7 +234,7 @@ def klantbeeld_rows(sleutel_type: str, sleutel: str, bronorganisatie: str | None
         "__sleutel": sleutel,
         "__bronorganisatie": bronorganisatie,
     }
-    return _execute(sql, _params(order, values))
+    return _execute(sql, sqlvorm.parameters(order, values))
 
 
 # --- rows of other ORM queries, compiled once per shape --------------------------------------
@@ -265,51 +255,13 @@ class AnyOf(Lookup):
         return f"{lhs} = ANY({rhs}::{array_type}[])", (*lhs_params, *rhs_params)
 
 
-def _compile_orm(shape: tuple, build):
-    """(sql, parameter sources, converters) of the ORM query ``build(marks)`` for a shape: its
-    rows then read exactly as the queryset's own iteration gives them (Django's converters of
-    its select, e.g. JSON decoded by the field)."""
-    entry = _cache.get(shape)
-    if entry is None:
-        marks = _marks([name for name in shape[1] if name is not None])
-        by_mark = {mark: name for name, mark in marks.items()}
-        queryset = build(marks)
-        compiler = queryset.query.get_compiler(queryset.db)
-        sql, params = compiler.as_sql()
-        select = [column[0] for column in compiler.select[0 : compiler.col_count]]
-        converters = tuple(compiler.get_converters(select).items())
-        order = []
-        for param in params:
-            try:
-                name = by_mark.get(param)
-            except TypeError:  # unhashable constant
-                name = None
-            order.append(("p", name) if name is not None else ("c", param))
-        entry = (sql, tuple(order), converters)
-        with _lock:
-            _cache[shape] = entry
-    return entry
-
-
 def orm_rows(shape: tuple, build, values: dict) -> list[tuple]:
     """The rows of the values_list queryset ``build(marks)`` with the request's ``values``
     (name → value; the names are ``shape[1]``), as iterating the queryset would give them, in
     one prepared statement compiled once per shape."""
-    sql, order, converters = _compile_orm(shape, build)
-    found = _execute(sql, _params(order, values), loaders=False)
-    if not converters:
-        return found
-    db = connections[DEFAULT_DB_ALIAS]
-    converted = []
-    for row in found:
-        row = list(row)
-        for position, (functions, expression) in converters:
-            value = row[position]
-            for function in functions:
-                value = function(value, expression, db)
-            row[position] = value
-        converted.append(tuple(row))
-    return converted
+    sql, order, converters = sqlvorm.compileer(shape, build)
+    found = _execute(sql, sqlvorm.parameters(order, values), loaders=False)
+    return sqlvorm.converteer(found, converters, connections[DEFAULT_DB_ALIAS])
 
 
 def klantbeeld_contactmoment_rows(klant_ids: list[int]) -> list[tuple]:

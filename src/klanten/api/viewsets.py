@@ -17,7 +17,7 @@ from vng_api_common.audittrails.models import AuditTrail
 from vng_api_common.constants import CommonResourceAction
 from vng_api_common.permissions import AuthScopesRequired
 
-from klanten.datamodel import rules, services, transactions, wijzigingen
+from klanten.datamodel import rules, services, transactions
 from klanten.datamodel.models import Klant
 from klanten.datamodel.representation import KLANT_LIST_RELATIONS, klant_data, row_data
 from klanten.datamodel.wijzigingen import KANAAL_KLANTEN
@@ -312,7 +312,7 @@ class KlantViewSet(
         transaction of :func:`transactions.api_schrijfactie`): the services use it as it is."""
         key = parse_uuid(self.kwargs[self.lookup_field])
         try:
-            klant = wijzigingen.vergrendel_uit(self.get_queryset(), uuid=key)
+            klant = readsql.lock_klant(self.request, key)
         except Klant.DoesNotExist as exc:
             raise Http404 from exc
         self.check_object_permissions(self.request, klant)

@@ -316,9 +316,7 @@ class ContactMomentViewSet(ContactmomentenViewSet):
                 instance = self.get_object()
             else:
                 try:
-                    instance = contacten.vergrendel_klantcontact(
-                        Klantcontact.objects.all(), uuid=self.key()
-                    )
+                    instance = contacten.vergrendel_klantcontact(uuid=self.key())
                 except Klantcontact.DoesNotExist as exc:
                     raise Http404 from exc
             if medewerker is not contacten.ONGEWIJZIGD:

@@ -48,7 +48,7 @@ from .klantcontacten import (
     met_contactmoment_rol,
 )
 from .transactions import is_vergrendeld, markeer_vergrendeld, schrijfactie
-from .vergrendeling import KLANTCONTACT_VERS, uuids, vergrendel_vers
+from .vergrendeling import KLANTCONTACT_VERS, uuids, vergrendel_vers_op
 from .wijzigingen import Herkomst
 
 # the columns a client may write (through any API); everything else is kept by the services
@@ -299,7 +299,7 @@ def _klanten_van(klantcontact_id: int) -> list:
     return list(Klant.objects.select_for_update().filter(pk__in=ids).order_by("id"))
 
 
-def vergrendel_klantcontact(queryset, **lookup) -> Klantcontact:
+def vergrendel_klantcontact(**lookup) -> Klantcontact:
     """Lock the klantcontact of ``queryset`` that ``lookup`` finds and read, in the same
     statement after the lock is held (``vergrendeling``: the function
     ``datamodel_klantcontact_vers`` over the locking query, so what a writer that held the
@@ -308,11 +308,9 @@ def vergrendel_klantcontact(queryset, **lookup) -> Klantcontact:
     Klantinteracties references ``ki_betrokkenen``, ... as ``klantcontact_referenties``
     reads them); the services do not lock it again in the same write transaction. A write that
     changes its date locks its klanten first (:func:`update_klantcontact`)."""
-    gevonden = vergrendel_vers(queryset, KLANTCONTACT_VERS, **lookup)
+    gevonden = vergrendel_vers_op(Klantcontact, KLANTCONTACT_VERS, **lookup)
     if gevonden is None:
-        raise queryset.model.DoesNotExist(
-            f"{queryset.model.__name__} matching query does not exist."
-        )
+        raise Klantcontact.DoesNotExist("Klantcontact matching query does not exist.")
     klantcontact, data = gevonden
     for naam in ("repr_vorig_uuid", "repr_volgend_uuid"):
         setattr(klantcontact, naam, None if data[naam] is None else UUID(data[naam]))
@@ -406,7 +404,7 @@ def update_klantcontact(
     if not is_vergrendeld(klantcontact):
         if "plaatsgevonden_op" in data:
             _klanten_van(klantcontact.pk)
-        klantcontact = vergrendel_klantcontact(Klantcontact.objects.all(), pk=klantcontact.pk)
+        klantcontact = vergrendel_klantcontact(pk=klantcontact.pk)
     vorig_uuid = klantcontact.repr_vorig_uuid
     medewerker_json = klantcontact.repr_medewerker
     if herkomst is not None:

@@ -291,7 +291,7 @@ def add_actorklantcontact(
     (``Klantcontact.DoesNotExist``), then the actor read (``Actor.DoesNotExist``); the link and
     the records in one statement, built from data in hand (``ki_representatie``)."""
     sleutel = {"uuid": klantcontact} if isinstance(klantcontact, UUID) else {"pk": klantcontact.pk}
-    klantcontact = contacten.vergrendel_klantcontact(Klantcontact.objects.all(), **sleutel)
+    klantcontact = contacten.vergrendel_klantcontact(**sleutel)
     actor = Actor.objects.filter(
         **({"uuid": actor} if isinstance(actor, UUID) else {"pk": actor.pk})
     ).first()

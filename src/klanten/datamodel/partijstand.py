@@ -20,7 +20,7 @@ from .klantcontacten import Betrokkene
 from .models import Klant
 from .partijen import DigitaalAdres, PartijIdentificator
 from .transactions import markeer_vergrendeld
-from .vergrendeling import KLANT_VERS, rij_uit, vergrendel_vers, zet_een_op_een
+from .vergrendeling import KLANT_VERS, rij_uit, vergrendel_vers, vergrendel_vers_op, zet_een_op_een
 
 # the prefetch name of each relation, its model and what each row refers to (kept as a stub
 # with its id and uuid: all the representations show of it)
@@ -35,7 +35,10 @@ def vergrendel_uit(queryset, **lookup) -> Klant | None:
     """Lock the klant of ``queryset`` that ``lookup`` finds (None when there is none) and read
     both its representations' rows in the same statement, after the lock is held
     (``vergrendeling``: a writer that held the lock first is seen)."""
-    gevonden = vergrendel_vers(queryset, KLANT_VERS, **lookup)
+    return _in_geheugen(vergrendel_vers(queryset, KLANT_VERS, **lookup))
+
+
+def _in_geheugen(gevonden) -> Klant | None:
     if gevonden is None:
         return None
     klant, data = gevonden
@@ -49,7 +52,7 @@ def vergrendel_uit(queryset, **lookup) -> Klant | None:
 
 def vergrendel(pk: int) -> Klant:
     """:func:`vergrendel_uit` by primary key; ``Klant.DoesNotExist`` when it is gone."""
-    klant = vergrendel_uit(Klant.objects.all(), pk=pk)
+    klant = _in_geheugen(vergrendel_vers_op(Klant, KLANT_VERS, pk=pk))
     if klant is None:
         raise Klant.DoesNotExist
     return klant

@@ -16,6 +16,9 @@ from __future__ import annotations
 import json
 import uuid as _uuid
 
+from django.db import DEFAULT_DB_ALIAS, connections
+
+from . import sqlvorm
 from .models import Klant
 from .representation import KLANT_LIST_RELATIONS
 
@@ -30,25 +33,67 @@ def vergrendel_vers(queryset, functie: str, **lookup) -> tuple | None:
     """Lock the row of ``queryset`` that ``lookup`` finds and call ``functie`` (the name of a
     function of migration 0014, taking the row's id and returning jsonb) for it after the lock
     is held. Returns ``(instance, data)`` or None when there is no such row;
-    ``MultipleObjectsReturned`` when there are more."""
-    model = queryset.model
-    binnen = queryset.filter(**lookup).select_for_update(of=("self",)).order_by("pk")[:2]
-    sql, params = binnen.query.sql_with_params()
-    pk = model._meta.pk.column
-    gevonden = list(
-        model._default_manager.raw(
-            f"SELECT x.*, {functie}(x.{pk}) AS {_VERS} FROM ({sql}) x",
-            params,
-            using=binnen.db,
-        )
+    ``MultipleObjectsReturned`` when there are more. The query is compiled on every call: a
+    write of a fixed shape uses :func:`vergrendel_vers_vorm` or :func:`vergrendel_vers_op`."""
+    binnen = _binnen(queryset.filter(**lookup))
+    sql, params, converters = sqlvorm.compileer_query(binnen)
+    return _vergrendel(queryset.model, functie, sql, params, converters, binnen.db)
+
+
+def vergrendel_vers_vorm(model, vorm: tuple, bouw, waarden: dict, functie: str) -> tuple | None:
+    """:func:`vergrendel_vers` for the row of the queryset of ``model`` that ``bouw(marks)``
+    builds (``marks``: a mark per name of ``vorm[1]``, ``sqlvorm.compileer``), with the
+    request's ``waarden`` (name → value): its SQL compiled once per shape ``vorm``, so the
+    lock of an API write costs no ORM compilation."""
+    sql, order, converters = sqlvorm.compileer(
+        # sqlvorm's shape: a name, then the names of the values (vorm[1]), then the rest
+        (f"vergrendel:{functie}:{vorm[0]}", *vorm[1:]),
+        lambda marks: _binnen(bouw(marks)),
     )
+    params = sqlvorm.parameters(order, waarden)
+    return _vergrendel(model, functie, sql, params, converters, DEFAULT_DB_ALIAS)
+
+
+def vergrendel_vers_op(model, functie: str, **lookup) -> tuple | None:
+    """:func:`vergrendel_vers` for ``model``'s row by ``pk`` or ``uuid`` (compiled once)."""
+    namen = tuple(f"__{naam}" for naam in sorted(lookup))
+    return vergrendel_vers_vorm(
+        model,
+        (model._meta.label, namen),
+        lambda marks: model._default_manager.filter(
+            **{naam: marks[f"__{naam}"] for naam in lookup}
+        ),
+        {f"__{naam}": waarde for naam, waarde in lookup.items()},
+        functie,
+    )
+
+
+def _binnen(queryset):
+    """The locking query: the row's own columns (its related rows come from the function),
+    at most two rows, locked."""
+    velden = [field.attname for field in queryset.model._meta.concrete_fields]
+    return (
+        queryset.select_related(None)
+        .select_for_update(of=("self",))
+        .order_by("pk")
+        .values_list(*velden)[:2]
+    )
+
+
+def _vergrendel(model, functie: str, sql: str, params, converters, db: str) -> tuple | None:
+    pk = model._meta.pk
+    with connections[db].cursor() as cursor:
+        cursor.execute(f"SELECT x.*, {functie}(x.{pk.column}) AS {_VERS} FROM ({sql}) x", params)
+        gevonden = cursor.fetchall()
     if not gevonden:
         return None
-    if len({rij.pk for rij in gevonden}) > 1:  # one row twice (a filter's join) is one row
+    velden = [field.attname for field in model._meta.concrete_fields]
+    gevonden = sqlvorm.converteer(gevonden, converters, connections[db])
+    positie = velden.index(pk.attname)
+    if len({rij[positie] for rij in gevonden}) > 1:  # one row twice (a filter's join) is one
         raise model.MultipleObjectsReturned
-    obj = gevonden[0]
-    data = getattr(obj, _VERS)
-    delattr(obj, _VERS)
+    obj = model.from_db(db, velden, gevonden[0][:-1])
+    data = gevonden[0][-1]
     return obj, json.loads(data) if isinstance(data, str) else data
 
 

@@ -31,7 +31,13 @@ from klanten.notificaties.wijziging import leg_vast as _leg_vast
 from .models import Klant
 from .representation import KLANT_LIST_RELATIONS, klant_data
 from .transactions import is_vergrendeld, markeer_vergrendeld
-from .vergrendeling import KLANT_VERS, vergrendel_vers, zet_een_op_een
+from .vergrendeling import (
+    KLANT_VERS,
+    vergrendel_vers,
+    vergrendel_vers_op,
+    vergrendel_vers_vorm,
+    zet_een_op_een,
+)
 
 # C13: registered at the Notificaties API (``register_kanalen``, the admin's settings page)
 KANAAL_KLANTEN = Kanaal("klanten", main_resource=Klant, kenmerken=("subject_type",))
@@ -86,7 +92,7 @@ def vergrendel(pk: int) -> Klant:
     """Lock the klant row (the first lock of every write: the klant, then what hangs off it)
     and read its representation's rows in the same query. Raises ``Klant.DoesNotExist`` when
     it is gone."""
-    return vergrendel_uit(Klant.objects.all(), pk=pk)
+    return _vergrendeld(vergrendel_vers_op(Klant, KLANT_VERS, pk=pk))
 
 
 def vergrendel_uit(queryset, **lookup) -> Klant:
@@ -94,7 +100,16 @@ def vergrendel_uit(queryset, **lookup) -> Klant:
     that ``lookup`` finds; the services do not lock it again in the same write transaction.
     Its one-to-one rows and partij rows (``klantpartij``, K10) are read in the same statement
     after the lock is held (``vergrendeling``: a writer that held the lock first is seen)."""
-    gevonden = vergrendel_vers(queryset, KLANT_VERS, **lookup)
+    return _vergrendeld(vergrendel_vers(queryset, KLANT_VERS, **lookup))
+
+
+def vergrendel_vorm(vorm: tuple, bouw, waarden: dict) -> Klant:
+    """:func:`vergrendel_uit` for the klant of the queryset ``bouw(marks)``, compiled once
+    per shape ``vorm`` (``vergrendeling.vergrendel_vers_vorm``)."""
+    return _vergrendeld(vergrendel_vers_vorm(Klant, vorm, bouw, waarden, KLANT_VERS))
+
+
+def _vergrendeld(gevonden) -> Klant:
     if gevonden is None:
         raise Klant.DoesNotExist("Klant matching query does not exist.")
     klant, data = gevonden
