@@ -190,3 +190,41 @@ def test_a_created_klant_has_its_id_and_destruction_date(make_klant):
     assert any(
         q["sql"].startswith('INSERT INTO "datamodel_klant" ') for q in queries.captured_queries
     )
+
+
+def test_a_stored_row_is_updated_by_a_statement_written_once(make_klant):
+    """``werk_bij`` writes every column as ``Model.save`` would (nulls, ``auto_now``), with one
+    statement written once per model and fields, and only to its own row."""
+    klant = make_klant(achternaam="Jansen", telefoonnummer="0201234567")
+    ander = make_klant(achternaam="Pietersen", subject="https://x.nl/2")
+    gewijzigd = Klant.objects.get(pk=klant.pk).gewijzigd_op
+    klant.achternaam, klant.telefoonnummer = "de Vries", ""
+    klant.geregistreerd_door, klant.vernietigingsdatum = None, None
+    with CaptureQueriesContext(connection) as queries:
+        invoegen.werk_bij(klant)
+    [(update)] = [q["sql"] for q in queries.captured_queries]
+    stored = Klant.objects.get(pk=klant.pk)
+    assert (stored.achternaam, stored.telefoonnummer) == ("de Vries", "")
+    assert stored.geregistreerd_door is None and stored.vernietigingsdatum is None
+    assert stored.gewijzigd_op > gewijzigd and stored.gewijzigd_op == klant.gewijzigd_op
+    assert Klant.objects.get(pk=ander.pk).achternaam == "Pietersen"
+    # the same statement for another row and other values
+    assert invoegen.update_sql(ander)[0] == invoegen.update_sql(klant)[0]
+    assert invoegen.update_sql(ander)[1] != invoegen.update_sql(klant)[1]
+    assert update.startswith('UPDATE "datamodel_klant" SET ')
+    # some fields only: the same as Django's save(update_fields=...)
+    klant.achternaam = "Bakker"
+    invoegen.werk_bij(klant, ["achternaam"])
+    assert Klant.objects.get(pk=klant.pk).achternaam == "Bakker"
+
+
+def test_an_expression_among_the_values_is_compiled_by_django(make_klant):
+    from django.db.models import Value
+    from django.db.models.functions import Lower
+
+    klant = make_klant()
+    klant.achternaam = Lower(Value("JANSEN"))
+    sql, _params = invoegen.update_sql(klant, ["achternaam"])
+    assert "LOWER(" in sql
+    invoegen.werk_bij(klant, ["achternaam"])
+    assert Klant.objects.get(pk=klant.pk).achternaam == "jansen"

@@ -256,11 +256,17 @@ def _opslaan(klant: Klant, *, nieuw: bool = False, **kwargs) -> None:
     (the write transaction is rolled back with it). A new klant with its destruction date is
     inserted without ``Model.save``, as :func:`invoegen.voeg_in` inserts its other rows: the
     one receiver of its signals (``signals.klant_opgeslagen``) acts on a klant without a
-    date, and vng-api-common's cache invalidation knows no klant (a test checks both)."""
+    date, and vng-api-common's cache invalidation knows no klant (a test checks both). A
+    stored klant (locked by the write) is updated the same way, all its columns as
+    ``Model.save`` writes them."""
     try:
         if nieuw and klant.vernietigingsdatum is not None:
             with transaction.mark_for_rollback_on_error():  # as Model.save
                 invoegen.voeg_in(klant)
+        elif not nieuw and not kwargs:
+            # the row is locked: an UPDATE written once (nothing to compile per write)
+            with transaction.mark_for_rollback_on_error():
+                invoegen.werk_bij(klant)
         else:
             klant.save(force_insert=nieuw, **kwargs)
     except IntegrityError as exc:

@@ -90,21 +90,61 @@ def insert_sql(obj: Model) -> tuple[str, list]:
     return _insert_sql([obj])
 
 
+# (model, the names of the fields written) → the fields, and the UPDATE written by hand when
+# Django's would be the same for every row (None: Django's compiler every time)
+_updates: dict[tuple, tuple[list, str | None]] = {}
+
+
+def _update_vorm(model: type[Model], velden) -> tuple[list, str | None]:
+    key = (model, None if velden is None else frozenset(velden))
+    if key not in _updates:
+        meta = model._meta
+        fields = [
+            field
+            for field in meta.local_concrete_fields
+            if not field.primary_key
+            and not getattr(field, "generated", False)
+            and (velden is None or field.name in velden or field.attname in velden)
+        ]
+        sql = None
+        if not any(hasattr(field, "get_placeholder") for field in fields) and all(
+            (field.target_field if field.is_relation else field).get_internal_type()
+            in connection.data_types
+            for field in fields
+        ):
+            qn = connection.ops.quote_name
+            zet = ", ".join(f"{qn(field.column)} = %s" for field in fields)
+            tabel = qn(meta.db_table)
+            sql = f"UPDATE {tabel} SET {zet} WHERE {tabel}.{qn(meta.pk.column)} = %s"
+        _updates[key] = (fields, sql)
+    return _updates[key]
+
+
 def update_sql(obj: Model, velden: list[str] | None = None) -> tuple[str, list]:
     """The UPDATE statement of the stored ``obj``'s ``velden`` (all its fields when None), as
-    ``save(update_fields=...)`` writes them (``auto_now`` fields take the time now)."""
-    fields = [
-        field
-        for field in obj._meta.local_concrete_fields
-        if not field.primary_key
-        and not getattr(field, "generated", False)
-        and (velden is None or field.name in velden or field.attname in velden)
+    ``save(update_fields=...)`` writes them (``auto_now`` fields take the time now): Django's
+    own, written once per model and fields where it is the same for every row (plain
+    columns, no expression among the values)."""
+    fields, sql = _update_vorm(type(obj), velden)
+    waarden = [field.pre_save(obj, False) for field in fields]
+    if sql is None or any(hasattr(waarde, "resolve_expression") for waarde in waarden):
+        query = UpdateQuery(type(obj))
+        query.add_update_fields(list(zip(fields, [None] * len(fields), waarden, strict=True)))
+        query.add_filter("pk", obj.pk)
+        sql, params = query.get_compiler(connection=connection).as_sql()
+        return sql, list(params)
+    params = [
+        field.get_db_prep_save(waarde, connection=connection)
+        for field, waarde in zip(fields, waarden, strict=True)
     ]
-    query = UpdateQuery(type(obj))
-    query.add_update_fields([(field, None, field.pre_save(obj, False)) for field in fields])
-    query.add_filter("pk", obj.pk)
-    sql, params = query.get_compiler(connection=connection).as_sql()
-    return sql, list(params)
+    params.append(obj._meta.pk.get_db_prep_value(obj.pk, connection))
+    return sql, params
+
+
+def werk_bij(obj: Model, velden: list[str] | None = None) -> None:
+    """``obj.save(update_fields=velden)`` of a row that exists (locked by the caller), as
+    one statement of :func:`update_sql`: no model signals (``services._opslaan``)."""
+    voer_uit(update_sql(obj, velden))
 
 
 def voer_uit(*updates: tuple[str, list]) -> None:
