@@ -128,7 +128,7 @@ def test_a_kept_statement_is_djangos_own_with_the_same_values(make_klant, rijen)
     assert (DigitaalAdres, rijen) in invoegen._statements
     objs = _adressen(klant, rijen)
     sql, params = invoegen._insert_sql(objs)  # the kept statement, values prepared here
-    fields, vast = invoegen._insert_fields(DigitaalAdres)
+    fields, _soorten, vast = invoegen._insert_fields(DigitaalAdres)
     assert vast
     assert (sql, params) == invoegen._django_insert_sql(DigitaalAdres, fields, objs, raw=True)
     assert ("UNNEST(" in sql) is (rijen > 1)
@@ -154,7 +154,7 @@ def test_an_expression_is_compiled_and_not_kept(make_klant):
 
 
 def test_a_model_with_an_array_is_compiled_every_time():
-    fields, vast = invoegen._insert_fields(Vestiging)
+    fields, _soorten, vast = invoegen._insert_fields(Vestiging)
     assert not vast  # handelsnaam: an array, a placeholder of its own
 
 
@@ -228,3 +228,23 @@ def test_an_expression_among_the_values_is_compiled_by_django(make_klant):
     assert "LOWER(" in sql
     invoegen.werk_bij(klant, ["achternaam"])
     assert Klant.objects.get(pk=klant.pk).achternaam == "jansen"
+
+
+def test_values_are_prepared_as_django_prepares_them(make_klant):
+    """The plain values taken as they are equal what ``get_db_prep_save`` gives, and a value
+    of another type (a lazy string, a number in a text column) still goes through it."""
+    from django.utils.functional import lazy
+
+    klant = make_klant(achternaam="Jansen")
+    fields, soorten, _vast = invoegen._insert_fields(Klant)
+    waarden = [field.pre_save(klant, False) for field in fields]
+    assert invoegen._bereid(fields, soorten, waarden) == [
+        field.get_db_prep_save(waarde, connection=connection)
+        for field, waarde in zip(fields, waarden, strict=True)
+    ]
+    achternaam = [field.name for field in fields].index("achternaam")
+    waarden[achternaam] = lazy(lambda: "Lui", str)()
+    assert invoegen._bereid(fields, soorten, waarden)[achternaam] == "Lui"
+    assert type(invoegen._bereid(fields, soorten, waarden)[achternaam]) is str
+    waarden[achternaam] = 12
+    assert invoegen._bereid(fields, soorten, waarden)[achternaam] == "12"

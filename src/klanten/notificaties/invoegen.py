@@ -11,20 +11,68 @@ insert compiler: the fields' defaults, ``pre_save`` and database conversions app
 
 from __future__ import annotations
 
-from django.db import connection
+import uuid
+
+from django.db import connection, models
 from django.db.models import Model
 from django.db.models.sql import InsertQuery, UpdateQuery
 
 # (model, number of rows) → Django's INSERT SQL for them, and whether it takes its parameters
 # per column (PostgreSQL's ``UNNEST`` form of a multi-row insert) rather than per row
 _statements: dict[tuple[type, int], tuple[str, bool]] = {}
-_fields: dict[type, tuple[list, bool]] = {}
+_fields: dict[type, tuple[list, tuple, bool]] = {}
 
 
-def _insert_fields(model: type[Model]) -> tuple[list, bool]:
-    """The columns of an insert (the database-made primary key left out), and whether the
-    statement depends on the model and the number of rows only: no field with a placeholder
-    of its own (an array, binary data) and only the backend's own column types."""
+# field classes whose ``get_db_prep_save`` returns a value of this type (or None) as it is
+_ALS_HET_IS = {
+    models.CharField: str,
+    models.TextField: str,
+    models.URLField: str,
+    models.EmailField: str,
+    models.BooleanField: bool,
+    models.IntegerField: int,
+    models.PositiveIntegerField: int,
+    models.PositiveSmallIntegerField: int,
+    models.BigIntegerField: int,
+    models.BigAutoField: int,
+    models.AutoField: int,
+    models.UUIDField: uuid.UUID,
+}
+
+
+def _soorten(fields) -> tuple:
+    """Per field, the type of value its ``get_db_prep_save`` returns as it is (or None)."""
+    return tuple(
+        _ALS_HET_IS.get(type(field.target_field if field.is_relation else field))
+        for field in fields
+    )
+
+
+def _bereid(fields, soorten, waarden) -> list:
+    """The values as ``get_db_prep_save`` prepares them; a value of a plain column that it
+    would return as it is (a ``str`` for a ``CharField``, ...) is taken without the call."""
+    return [
+        waarde
+        if soort is not None and (waarde is None or type(waarde) is soort)
+        else field.get_db_prep_save(waarde, connection=connection)
+        for field, soort, waarde in zip(fields, soorten, waarden, strict=True)
+    ]
+
+
+def _vast(fields) -> bool:
+    """Whether Django writes these columns the same way for every row: no field with a
+    placeholder of its own (an array, binary data) and only the backend's own column types."""
+    return not any(hasattr(field, "get_placeholder") for field in fields) and all(
+        (field.target_field if field.is_relation else field).get_internal_type()
+        in connection.data_types
+        for field in fields
+    )
+
+
+def _insert_fields(model: type[Model]) -> tuple[list, tuple, bool]:
+    """The columns of an insert (the database-made primary key left out), their
+    :func:`_soorten`, and whether the statement depends on the model and the number of rows
+    only (:func:`_vast`)."""
     if model not in _fields:
         meta = model._meta
         fields = [
@@ -32,12 +80,7 @@ def _insert_fields(model: type[Model]) -> tuple[list, bool]:
             for field in meta.local_concrete_fields
             if field is not meta.auto_field and not getattr(field, "generated", False)
         ]
-        vast = not any(hasattr(field, "get_placeholder") for field in fields) and all(
-            (field.target_field if field.is_relation else field).get_internal_type()
-            in connection.data_types
-            for field in fields
-        )
-        _fields[model] = (fields, vast)
+        _fields[model] = (fields, _soorten(fields), _vast(fields))
     return _fields[model]
 
 
@@ -55,7 +98,7 @@ def _insert_sql(objs: list[Model]) -> tuple[str, list]:
     rows; the values are prepared as its compiler prepares them (``pre_save`` for
     ``auto_now_add`` and the like, then ``get_db_prep_save``)."""
     model = type(objs[0])
-    fields, vast = _insert_fields(model)
+    fields, soorten, vast = _insert_fields(model)
     key = (model, len(objs))
     if not vast or key not in _statements:
         sql, params = _django_insert_sql(model, fields, objs)
@@ -73,13 +116,7 @@ def _insert_sql(objs: list[Model]) -> tuple[str, list]:
         # an expression (e.g. ``Now()``) is compiled into the statement: Django's own path,
         # on the values pre_save already gave
         return _django_insert_sql(model, fields, objs, raw=True)
-    rijen = [
-        [
-            field.get_db_prep_save(value, connection=connection)
-            for field, value in zip(fields, rij, strict=True)
-        ]
-        for rij in rijen
-    ]
+    rijen = [_bereid(fields, soorten, rij) for rij in rijen]
     if per_kolom:
         return sql, [list(kolom) for kolom in zip(*rijen, strict=True)]
     return sql, [value for rij in rijen for value in rij]
@@ -92,10 +129,10 @@ def insert_sql(obj: Model) -> tuple[str, list]:
 
 # (model, the names of the fields written) → the fields, and the UPDATE written by hand when
 # Django's would be the same for every row (None: Django's compiler every time)
-_updates: dict[tuple, tuple[list, str | None]] = {}
+_updates: dict[tuple, tuple[list, tuple, str | None]] = {}
 
 
-def _update_vorm(model: type[Model], velden) -> tuple[list, str | None]:
+def _update_vorm(model: type[Model], velden) -> tuple[list, tuple, str | None]:
     key = (model, None if velden is None else frozenset(velden))
     if key not in _updates:
         meta = model._meta
@@ -107,16 +144,12 @@ def _update_vorm(model: type[Model], velden) -> tuple[list, str | None]:
             and (velden is None or field.name in velden or field.attname in velden)
         ]
         sql = None
-        if not any(hasattr(field, "get_placeholder") for field in fields) and all(
-            (field.target_field if field.is_relation else field).get_internal_type()
-            in connection.data_types
-            for field in fields
-        ):
+        if _vast(fields):
             qn = connection.ops.quote_name
             zet = ", ".join(f"{qn(field.column)} = %s" for field in fields)
             tabel = qn(meta.db_table)
             sql = f"UPDATE {tabel} SET {zet} WHERE {tabel}.{qn(meta.pk.column)} = %s"
-        _updates[key] = (fields, sql)
+        _updates[key] = (fields, _soorten(fields), sql)
     return _updates[key]
 
 
@@ -125,7 +158,7 @@ def update_sql(obj: Model, velden: list[str] | None = None) -> tuple[str, list]:
     ``save(update_fields=...)`` writes them (``auto_now`` fields take the time now): Django's
     own, written once per model and fields where it is the same for every row (plain
     columns, no expression among the values)."""
-    fields, sql = _update_vorm(type(obj), velden)
+    fields, soorten, sql = _update_vorm(type(obj), velden)
     waarden = [field.pre_save(obj, False) for field in fields]
     if sql is None or any(hasattr(waarde, "resolve_expression") for waarde in waarden):
         query = UpdateQuery(type(obj))
@@ -133,10 +166,7 @@ def update_sql(obj: Model, velden: list[str] | None = None) -> tuple[str, list]:
         query.add_filter("pk", obj.pk)
         sql, params = query.get_compiler(connection=connection).as_sql()
         return sql, list(params)
-    params = [
-        field.get_db_prep_save(waarde, connection=connection)
-        for field, waarde in zip(fields, waarden, strict=True)
-    ]
+    params = _bereid(fields, soorten, waarden)
     params.append(obj._meta.pk.get_db_prep_value(obj.pk, connection))
     return sql, params
 
