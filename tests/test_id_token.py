@@ -1,10 +1,14 @@
 """V4: ID tokens of a trusted issuer as evidence, with a real RSA key and a local JWKS endpoint.
 
 The JWKS is served over HTTP by a ``ThreadingHTTPServer`` on 127.0.0.1 (nothing is mocked):
-signature, issuer, audience, expiry and ``auth_time`` are checked by the real code path.
+signature, issuer, audience, expiry and ``auth_time`` are checked by the real code path. The
+JWKS is fetched as every outbound call (``klanten.outbound.fetch``): 127.0.0.1 is an internal
+address, reachable only because a configured service (zgw-consumers) covers the JWKS URL, as an
+issuer inside the cluster would need.
 """
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -20,6 +24,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core.cache import cache
 from jwt.algorithms import RSAAlgorithm
+from zgw_consumers.constants import APITypes, AuthTypes
+from zgw_consumers.models import Service
 
 from klanten.config.models import VertrouwdeUitgever
 from klanten.datamodel.models import Klant, Validatie
@@ -61,12 +67,14 @@ def public_jwk(private_key, kid: str) -> dict:
 
 
 class JWKSServer:
-    """Serves ``jwks`` (or a raw ``body``) with ``status``; counts the GET requests."""
+    """Serves ``jwks`` (or a raw ``body``) with ``status``; counts the GET requests. With
+    ``trickle`` it sends the headers at once and then the body one byte every half second."""
 
     def __init__(self):
         self.jwks = {"keys": []}
         self.body: bytes | None = None
         self.status = 200
+        self.trickle = False
         self._requests = 0
         self._lock = threading.Lock()
         state = self
@@ -80,13 +88,24 @@ class JWKSServer:
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                # a BrokenPipe: the client gave up, as it should
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    if not state.trickle:
+                        self.wfile.write(body)
+                        return
+                    for byte in body:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(0.5)
 
             def log_message(self, format, *args):  # keep the test output quiet
                 pass
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/.well-known/jwks.json"
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.url = f"{self.base}/.well-known/jwks.json"
         self.thread = threading.Thread(
             target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
@@ -113,17 +132,42 @@ def jwks_server(signing_key):
     cache.clear()
 
 
+def make_service(api_root: str) -> Service:
+    """A configured zgw-consumers service: URLs under ``api_root`` may reach its (internal)
+    host."""
+    return Service.objects.create(
+        label="Identity provider (intern)",
+        slug=f"idp-{Service.objects.count()}",
+        api_type=APITypes.orc,
+        api_root=api_root,
+        auth_type=AuthTypes.no_auth,
+    )
+
+
 @pytest.fixture
-def closed_port_url():
-    """A URL on 127.0.0.1 where nothing listens."""
+def jwks_service(db, jwks_server):
+    """The service that covers the local JWKS endpoint (as for an in-cluster Keycloak)."""
+    return make_service(f"{jwks_server.base}/.well-known/")
+
+
+@pytest.fixture
+def closed_port_url(db):
+    """A URL on 127.0.0.1 where nothing listens, covered by a configured service."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
+    make_service(f"http://127.0.0.1:{port}/")
     return f"http://127.0.0.1:{port}/jwks.json"
 
 
+def jwks_events(caplog) -> list[dict]:
+    """The ``jwks_onbereikbaar`` log events."""
+    events = [r.msg for r in caplog.records if isinstance(r.msg, dict)]
+    return [e for e in events if e.get("event") == "jwks_onbereikbaar"]
+
+
 @pytest.fixture
-def uitgever(db, jwks_server):
+def uitgever(db, jwks_server, jwks_service):
     return VertrouwdeUitgever.objects.create(
         naam="DigiD (broker)",
         issuer=ISSUER,
@@ -557,7 +601,7 @@ def test_the_authorised_person_is_not_validated_as_the_klant(
 
 # --- eHerkenning --------------------------------------------------------------------------------
 @pytest.fixture
-def eherkenning(db, jwks_server):
+def eherkenning(db, jwks_server, jwks_service):
     return VertrouwdeUitgever.objects.create(
         naam="eHerkenning (broker)",
         issuer="https://eherkenning-broker.example.nl",
@@ -673,12 +717,16 @@ def test_unknown_kid_refetches_once_then_refuses(
     assert jwks_server.requests == 2
 
 
-def test_jwks_endpoint_down(uitgever, valideerder, klant, signing_key, closed_port_url):
+def test_jwks_endpoint_down(uitgever, valideerder, klant, signing_key, closed_port_url, caplog):
     uitgever.jwks_url = closed_port_url
     uitgever.save()
-    assert_refused(
-        validate(valideerder, klant, sign(claims(), signing_key)), "uitgever-onbereikbaar", klant
-    )
+    with caplog.at_level("INFO"):
+        assert_refused(
+            validate(valideerder, klant, sign(claims(), signing_key)),
+            "uitgever-onbereikbaar",
+            klant,
+        )
+    assert [e["reason"] for e in jwks_events(caplog)] == ["connection-failed"]
 
 
 @pytest.mark.parametrize(
@@ -713,3 +761,74 @@ def test_a_failed_fetch_is_not_cached(uitgever, valideerder, klant, signing_key,
     jwks_server.body = None
     response = validate(valideerder, klant, sign(claims(), signing_key))
     assert response.status_code == 201, response.content
+
+
+# --- the JWKS is an outbound call: internal addresses, deadline, size -----------------------------
+def test_the_jwks_is_fetched_through_the_configured_service(
+    uitgever, valideerder, klant, signing_key, jwks_server, jwks_service
+):
+    """The happy path: an issuer on an internal address, under a configured service's api_root."""
+    assert uitgever.jwks_url.startswith(jwks_service.api_root)
+    response = validate(valideerder, klant, sign(claims(), signing_key))
+    assert response.status_code == 201, response.content
+    assert jwks_server.requests == 1
+
+
+@pytest.mark.parametrize(
+    "service_root",
+    [None, "{base}/elders/", "http://127.0.0.2:{port}/"],
+    ids=["no-service", "service-for-another-path", "service-for-another-host"],
+)
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_an_internal_jwks_url_without_a_covering_service_is_refused(
+    db, jwks_server, valideerder, klant, signing_key, caplog, service_root, host
+):
+    if service_root is not None:
+        make_service(service_root.format(base=jwks_server.base, port=jwks_server.port))
+    VertrouwdeUitgever.objects.create(
+        naam="Keycloak (intern)",
+        issuer=ISSUER,
+        jwks_url=f"http://{host}:{jwks_server.port}/.well-known/jwks.json",
+        audience=AUDIENCE,
+        middel="digid",
+        niveau_claim="acr",
+        bsn_claim="bsn",
+    )
+    with caplog.at_level("INFO"):
+        response = validate(valideerder, klant, sign(claims(), signing_key))
+    assert_refused(response, "uitgever-onbereikbaar", klant)
+    assert jwks_server.requests == 0  # refused before connecting
+    assert [e["reason"] for e in jwks_events(caplog)] == ["internal-address"]
+    # the log names the issuer's id and the reason, never the URL
+    logged = json.dumps([r.msg for r in caplog.records], default=str)
+    assert str(jwks_server.port) not in logged
+    assert "jwks.json" not in logged
+
+
+def test_a_jwks_trickling_past_the_deadline_is_refused(
+    uitgever, valideerder, klant, signing_key, jwks_server, settings, caplog
+):
+    settings.OUTBOUND_DEADLINE = 1
+    jwks_server.trickle = True  # the whole set would take minutes
+    started = time.monotonic()
+    with caplog.at_level("INFO"):
+        response = validate(valideerder, klant, sign(claims(), signing_key))
+    elapsed = time.monotonic() - started
+    assert_refused(response, "uitgever-onbereikbaar", klant)
+    assert 0.9 < elapsed < 4, elapsed
+    assert jwks_server.requests == 1
+    assert [e["reason"] for e in jwks_events(caplog)] == ["deadline-exceeded"]
+
+    # nothing was cached: once the issuer answers normally, the token is accepted
+    jwks_server.trickle = False
+    assert validate(valideerder, klant, sign(claims(), signing_key)).status_code == 201
+
+
+def test_a_jwks_over_the_maximum_size_is_refused(
+    uitgever, valideerder, klant, signing_key, jwks_server, settings, caplog
+):
+    settings.OUTBOUND_MAX_RESPONSE_BYTES = 64  # the set is some 450 bytes
+    with caplog.at_level("INFO"):
+        response = validate(valideerder, klant, sign(claims(), signing_key))
+    assert_refused(response, "uitgever-onbereikbaar", klant)
+    assert [e["reason"] for e in jwks_events(caplog)] == ["response-too-large"]

@@ -9,7 +9,6 @@ from klanten.datamodel.models import Klant
 from klanten.datamodel.partijen import DigitaalAdres, PartijIdentificator
 from klanten.klantinteracties.partijen import DigitaalAdresViewSet, PartijIdentificatorViewSet
 
-from .conftest import BSN
 from .ki_fixtures import KI_BASE
 
 pytestmark = pytest.mark.zichtbaarheid_applicatie
@@ -36,14 +35,14 @@ def partij(kiss, naam: str, soort: str = "organisatie") -> dict:
     return response.json()
 
 
-def bsn(partij: dict | None) -> dict:
+def kvk(partij: dict | None) -> dict:
     return {
         "identificeerdePartij": {"uuid": partij["uuid"]} if partij else None,
         "partijIdentificator": {
-            "codeObjecttype": "natuurlijk_persoon",
-            "codeSoortObjectId": "bsn",
-            "objectId": BSN,
-            "codeRegister": "brp",
+            "codeObjecttype": "niet_natuurlijk_persoon",
+            "codeSoortObjectId": "kvk_nummer",
+            "objectId": "69599084",
+            "codeRegister": "hr",
         },
     }
 
@@ -88,16 +87,18 @@ def test_a_patch_of_an_address_moved_meanwhile_keeps_it_where_it_is(kiss, monkey
 
 
 def test_a_put_of_an_identifier_moved_meanwhile_records_the_partij_it_leaves(kiss, monkeypatch):
-    b = partij(kiss, "Bakker", "persoon")
-    ident = kiss.post_json(IDENTIFICATOREN, bsn(None)).json()
+    # a KvK number: detaching it from a non-validated partij is allowed (an anchor's BSN is
+    # its subject key and stays, see tests/test_ki_hr_losmaken.py)
+    b = partij(kiss, "Bakker")
+    ident = kiss.post_json(IDENTIFICATOREN, kvk(None)).json()
     # the view's read: an identifier of no partij
     verouderd = PartijIdentificator.objects.get(uuid=ident["uuid"])
-    response = kiss.put_json(f"{IDENTIFICATOREN}/{ident['uuid']}", bsn(b))
+    response = kiss.put_json(f"{IDENTIFICATOREN}/{ident['uuid']}", kvk(b))
     assert response.status_code == 200, response.content
     records_b = partij_records(b)
 
     monkeypatch.setattr(PartijIdentificatorViewSet, "object_of_404", lambda self: verouderd)
-    response = kiss.put_json(f"{IDENTIFICATOREN}/{ident['uuid']}", bsn(None))
+    response = kiss.put_json(f"{IDENTIFICATOREN}/{ident['uuid']}", kvk(None))
 
     assert response.status_code == 200, response.content
     assert PartijIdentificator.objects.get(uuid=ident["uuid"]).klant_id is None

@@ -264,7 +264,20 @@ def jwks_server():
 
 def test_id_token_from_yaml_configured_issuer_validates(db, tmp_path, jwks_server):
     jwks_url, key = jwks_server
-    _setup(_yaml(tmp_path, CONFIG.replace("https://broker.example.nl/oidc/jwks", jwks_url)))
+    # the JWKS is on an internal address (127.0.0.1): reachable only under a configured service
+    service = f"""
+    zgw_consumers_config_enable: true
+    zgw_consumers:
+      services:
+        - identifier: broker-intern
+          label: Broker (intern)
+          api_type: orc
+          api_root: {jwks_url.removesuffix("jwks")}
+          auth_type: no_auth
+"""
+    _setup(
+        _yaml(tmp_path, CONFIG.replace("https://broker.example.nl/oidc/jwks", jwks_url) + service)
+    )
     api = ApiClient(make_token("kcc", secret=SECRET))
     url = _new_klant(api)
     now = int(time.time())

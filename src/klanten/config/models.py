@@ -25,7 +25,11 @@ class VertrouwdeUitgever(models.Model):
         help_text="De uitgever zoals de ID tokens die noemen (claim iss).",
     )
     jwks_url = models.URLField(
-        max_length=1000, help_text="Het adres van de sleutels van de uitgever (JSON Web Key Set)."
+        max_length=1000,
+        help_text="Het adres van de sleutels van de uitgever (JSON Web Key Set). Opgehaald als "
+        "elke uitgaande aanvraag: doorverwijzingen alleen binnen dezelfde host, en een intern "
+        "adres (bv. een Keycloak in het cluster) alleen als de URL onder de API-root van een "
+        "geconfigureerde service valt.",
     )
     audience = models.CharField(
         max_length=500, help_text="De client-ID van Klanten bij deze uitgever (claim aud)."

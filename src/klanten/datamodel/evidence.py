@@ -9,16 +9,19 @@ import json
 from datetime import UTC, datetime
 
 import jwt
-import requests
+import structlog
 from django.conf import settings
 from django.core.cache import cache
 from vng_api_common.authorizations.models import Applicatie
 
+from klanten import outbound
 from klanten.config.models import ValidatieRecht, VertrouwdeUitgever
 
 from . import rules
 from .assurance import UnknownAssuranceLevel, resolve_rank
 from .constants import Middel, SleutelType, ValidatieBron
+
+logger = structlog.stdlib.get_logger(__name__)
 
 SIGNING_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384"]
 
@@ -40,18 +43,34 @@ def _jwks(uitgever: VertrouwdeUitgever, refresh: bool = False) -> jwt.PyJWKSet:
     key = f"klanten:jwks:{uitgever.pk}:{uitgever.jwks_url}"
     data = None if refresh else cache.get(key)
     if data is None:
-        try:
-            response = requests.get(uitgever.jwks_url, timeout=5)
-            response.raise_for_status()
-            data = response.json()
-        except (requests.RequestException, ValueError) as exc:
-            raise _refuse(
-                "De sleutels van de uitgever zijn niet op te halen.", "uitgever-onbereikbaar"
-            ) from exc
+        data = _fetch_jwks(uitgever)
         keyset = _keyset(data)  # only a usable key set is cached
         cache.set(key, data, settings.KLANTEN_JWKS_CACHE_SECONDEN)
         return keyset
     return _keyset(data)
+
+
+def _fetch_jwks(uitgever: VertrouwdeUitgever):
+    """The issuer's JWKS, decoded: an outbound call (:func:`klanten.outbound.fetch`: the total
+    deadline ``OUTBOUND_DEADLINE``, at most ``OUTBOUND_MAX_RESPONSE_BYTES``, redirects within
+    the host only, and no internal address unless the URL lies under a configured service, so
+    an issuer inside the cluster needs a service whose ``api_root`` covers its JWKS URL)."""
+    try:
+        response = outbound.fetch(uitgever.jwks_url)
+    except outbound.OutboundError as exc:
+        raise _onbereikbaar(uitgever, exc.reason) from exc
+    if not 200 <= response.status < 300:
+        raise _onbereikbaar(uitgever, f"http-{response.status}")
+    try:
+        return response.json()
+    except ValueError as exc:  # also a body that is not UTF-8
+        raise _onbereikbaar(uitgever, "geen-json") from exc
+
+
+def _onbereikbaar(uitgever: VertrouwdeUitgever, reason: str) -> rules.Refused:
+    # the issuer's id and the reason only: never the URL
+    logger.warning("jwks_onbereikbaar", uitgever=uitgever.pk, reason=reason)
+    return _refuse("De sleutels van de uitgever zijn niet op te halen.", "uitgever-onbereikbaar")
 
 
 def _keyset(data) -> jwt.PyJWKSet:

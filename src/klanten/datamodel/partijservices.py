@@ -18,7 +18,10 @@ The principles:
   BSN per organisation (a second create returns it; a validated klant for the BSN is returned
   instead of making one), holding no contact data of its own, promoted when a trusted asserter
   later creates the partij. One organisatie partij per HR key per organisation: a second is
-  refused (``unique``).
+  refused (``unique``; an identifier being replaced is no holder of its own key). A partij's
+  subject key (the key it is validated with, an anchor's BSN) is not detached, moved or
+  changed through the API (``gevalideerd-subject-ongewijzigd``); another identifier the
+  Klanten API shows leaves the klant's identification when it leaves the partij (K3).
 - K6: a persoon partij without identifier is a non-validated klant of the client that made it.
 - K8: ``nummer`` is never taken from input; addresses are stored once per partij and kind.
 """
@@ -703,17 +706,12 @@ def _controleer_identificator(
                 "De partij heeft al een identificator van deze soort.",
                 "unique",
             )
-        if klant.gevalideerd or klant.anker:
-            sleutel = partijsync.SLEUTEL_VOOR_SOORT[ident.code_soort_object_id]
-            if sleutel == klant.gevalideerde_sleutel_type and (
-                ident.object_id != klant.gevalideerde_sleutel
-            ):
-                raise fout(
-                    "partijIdentificator.objectId",
-                    "De identificatie van een gevalideerde partij wijzigt alleen een beheerder.",
-                    "gevalideerd-subject-ongewijzigd",
-                )
+        if _is_subject_sleutel(klant, ident.code_soort_object_id):
+            _sleutel_blijft(
+                "partijIdentificator.objectId", ident.object_id == klant.gevalideerde_sleutel
+            )
     if ident.code_soort_object_id in partijsync.HR_SOORTEN:
+        # K5: another partij holding the key; the row being replaced is no holder of it
         houder = PartijIdentificator.objects.filter(
             bronorganisatie=klant.bronorganisatie if klant else bronorganisatie,
             code_soort_object_id=ident.code_soort_object_id,
@@ -722,12 +720,30 @@ def _controleer_identificator(
         )
         if klant is not None:
             houder = houder.exclude(klant=klant)
+        if zonder is not None:
+            houder = houder.exclude(pk=zonder.pk)
         if houder.exists():
             raise fout(
                 "partijIdentificator",
                 "Er bestaat al een partij met deze identificator (K5).",
                 "unique",
             )
+
+
+def _is_subject_sleutel(klant: Klant, soort: str) -> bool:
+    """Whether an identifier of kind ``soort`` is the subject key of ``klant``: the key it is
+    validated with (V1), or the BSN it is the unconfirmed anchor of (K5)."""
+    return (klant.gevalideerd or klant.anker) and (
+        partijsync.SLEUTEL_VOOR_SOORT[soort] == klant.gevalideerde_sleutel_type
+    )
+
+
+def _sleutel_blijft(veld: str, blijft: bool) -> None:
+    try:
+        rules.require_subject_sleutel_blijft(blijft)
+    except rules.RuleViolation as exc:
+        exc.field = veld
+        raise
 
 
 def _subject_van_partij(
@@ -805,6 +821,22 @@ def _identificatie_van_klant(
     )
 
 
+def _identificatie_los(klant: Klant, soort: str, object_id: str) -> None:
+    """K3: an identifier the Klanten API shows (bsn, rsin, vestigingsnummer) that leaves the
+    klant (detached, moved to another partij, or now of another kind) leaves its
+    identification too: that one field is emptied, the rest of the identification is kept
+    (as a partij made with a KvK number only has it), so ``partijsync`` makes it no more."""
+    subject_type = next((t for t, (s, _) in partijsync.KLANTEN_SOORTEN.items() if s == soort), None)
+    if subject_type is None or klant.subject_type != subject_type:
+        return
+    veld = partijsync.KLANTEN_SOORTEN[subject_type][1]
+    identificatie = klant.subject_identificatie
+    if identificatie is None or getattr(identificatie, veld) != object_id:
+        return
+    setattr(identificatie, veld, "")
+    identificatie.save(update_fields=[veld])
+
+
 @schrijfactie
 def wijzig_identificator(
     rij: PartijIdentificator,
@@ -818,10 +850,12 @@ def wijzig_identificator(
     valideer_identificator(ident)
     oude_klant = Klant.objects.filter(pk=rij.klant_id).first() if rij.klant_id else None
     # the klant rows first, in one order
-    for k in sorted(
-        {k.pk: k for k in (oude_klant, klant) if k is not None}.values(), key=lambda k: k.pk
-    ):
-        wijzigingen.vergrendel(k.pk)
+    vergrendeld = {
+        k.pk: wijzigingen.vergrendel(k.pk)
+        for k in sorted(
+            {k.pk: k for k in (oude_klant, klant) if k is not None}.values(), key=lambda k: k.pk
+        )
+    }
     vorige_klant_id = rij.klant_id
     rij = PartijIdentificator.objects.select_for_update().get(pk=rij.pk)
     if rij.klant_id != vorige_klant_id:
@@ -831,19 +865,25 @@ def wijzig_identificator(
     ctx = _ctx(herkomst)
     opnames = {k.pk: _Opname(k, herkomst, ctx) for k in (oude_klant, klant) if k is not None}
     los_oud = identificator_data(rij, ctx) if rij.klant_id is None and klant is None else None
-    if oude_klant is not None and oude_klant.gevalideerd:
-        sleutel = partijsync.SLEUTEL_VOOR_SOORT[rij.code_soort_object_id]
-        if sleutel == oude_klant.gevalideerde_sleutel_type and (
-            klant is None or klant.pk != oude_klant.pk or ident.object_id != rij.object_id
-        ):
-            raise fout(
-                "partijIdentificator",
-                "De identificatie van een gevalideerde partij wijzigt alleen een beheerder.",
-                "gevalideerd-subject-ongewijzigd",
-            )
+    oud = (rij.code_soort_object_id, rij.object_id)
+    blijft = (
+        klant is not None
+        and klant.pk == rij.klant_id
+        and (ident.code_soort_object_id, ident.object_id) == oud
+    )
+    # the partij the row leaves, as locked
+    vorige = vergrendeld[oude_klant.pk] if oude_klant is not None else None
+    if vorige is not None and _is_subject_sleutel(vorige, rij.code_soort_object_id):
+        # V1/K5: a partij's subject key (validated, or an anchor's BSN) is not detached,
+        # moved or changed here; the same rule for a BSN and an HR key
+        _sleutel_blijft("partijIdentificator", blijft)
     _controleer_identificator(ident, klant, rij.bronorganisatie, zonder=rij)
     _vervang(rij, klant, ident)
     rij.save()
+    if vorige is not None and (
+        klant is None or klant.pk != vorige.pk or ident.code_soort_object_id != oud[0]
+    ):
+        _identificatie_los(vorige, *oud)
     if klant is not None:
         klant = wijzigingen.vergrendel(klant.pk)
         _identificatie_van_klant(klant, rij)

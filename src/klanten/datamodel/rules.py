@@ -276,6 +276,18 @@ def require_validated_subject_url_unchanged(gevalideerd: bool, current: str, new
         )
 
 
+def require_subject_sleutel_blijft(blijft: bool) -> None:
+    """V1/K5 in the Klantinteracties API: the identifier holding a partij's subject key (the
+    key it is validated with, or the BSN it is the unconfirmed anchor of) stays on that partij
+    with its kind and value: it is not detached, moved or changed (only an administrator
+    corrects a subject)."""
+    if not blijft:
+        raise RuleViolation(
+            "De identificatie van een gevalideerde partij wijzigt alleen een beheerder.",
+            code="gevalideerd-subject-ongewijzigd",
+        )
+
+
 def require_reason(reden: str) -> None:
     """V1: an administrator's correction of a validated subject always has a reason."""
     if not reden or not reden.strip():
