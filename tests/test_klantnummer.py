@@ -1,5 +1,6 @@
 """C5: generated klantnummers and the uniqueness of (bronorganisatie, klantnummer)."""
 
+import json
 import threading
 
 import pytest
@@ -354,3 +355,37 @@ def test_concurrent_creates_of_the_same_klantnummer_one_wins(make_client):
         threads_count - 1
     ), results
     assert list(Klant.objects.values_list("klantnummer", flat=True)) == ["77"]
+
+
+def test_the_next_number_is_looked_up_by_index_whatever_the_number_of_klanten(make_klant):
+    """The window's probe stays one index lookup per number: PostgreSQL once turned it into
+    a hash anti join over every klant of the organisation (its cost grew with their number)."""
+    make_klant()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO datamodel_klant (uuid, bronorganisatie, klantnummer, bedrijfsnaam,"
+            " functie, website_url, voornaam, voorvoegsel_achternaam, achternaam,"
+            " telefoonnummer, emailadres, subject, subject_type, aanmaakkanaal, aangemaakt_op,"
+            " gewijzigd_op, gevalideerd, gevalideerde_sleutel_type, gevalideerde_sleutel,"
+            " registratie_rang, soort_partij, indicatie_actief, indicatie_geheimhouding,"
+            " voorkeurstaal, interne_notitie, bezoekadres, anker)"
+            " SELECT gen_random_uuid(), %s, (n + 10)::text, '', '', '', '', '', '', '', '',"
+            " 'https://x.nl/' || n, '', '', now(), now(), false, '', '', 0, 'persoon', true,"
+            " false, '', '', '{}'::jsonb, false FROM generate_series(1, 5000) AS n",
+            [RSIN],
+        )
+        cursor.execute("ANALYZE datamodel_klant")
+        cursor.execute(
+            f"EXPLAIN (ANALYZE, FORMAT JSON) {services._VOLGENDE}", {"bron": RSIN, "venster": 64}
+        )
+        [(plan,)] = cursor.fetchall()
+    gelezen = []
+
+    def loop(node):
+        if node.get("Relation Name") == "datamodel_klant":
+            gelezen.append(node["Actual Rows"] * node["Actual Loops"])
+        for kind in node.get("Plans", []):
+            loop(kind)
+
+    loop((plan if isinstance(plan, list) else json.loads(plan))[0]["Plan"])
+    assert gelezen and sum(gelezen) <= 2

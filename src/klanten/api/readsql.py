@@ -13,16 +13,10 @@ concatenated: byte-identical, no Python per klant): it moved about as much CPU t
 database as it saved in the worker, so the rows are rendered here (docs/performance.md).
 """
 
-import json
-import json.scanner
 import uuid
 
-import psycopg
-from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import F, Lookup, Q
-from psycopg.adapt import Loader
-from psycopg.types.string import TextLoader
 
 from klanten.datamodel import sqlvorm, wijzigingen
 from klanten.datamodel.models import Klant
@@ -61,75 +55,6 @@ def _base(marks, lookups: dict[str, str], visibility: str):
     return queryset
 
 
-class _PreparedCursor(psycopg.Cursor):
-    """A server-side binding cursor whose statements are prepared once per connection
-    (psycopg keeps them, at most ``prepared_max`` per connection): a klant read is planned
-    once, where planning the joins took PostgreSQL ten times as long as running them."""
-
-    def execute(self, query, params=None, *, prepare=None, binary=None):
-        return super().execute(query, params, prepare=True, binary=binary)
-
-
-# json.loads without its Python layers (the C scanner it calls; jsonb's text has no
-# surrounding whitespace): the same objects, big integers included
-_scan_json = json.scanner.make_scanner(json.JSONDecoder())
-
-
-class _JsonbLoader(Loader):
-    """jsonb decoded where psycopg reads it (Django has psycopg hand JSON over as text and
-    decodes it in the field)."""
-
-    def load(self, data):
-        return _scan_json(str(data, "utf-8"), 0)[0]
-
-
-_NEVER_AUTOMATICALLY = 2**31
-
-
-def _raw_cursor(db, prepare: bool, loaders: bool = True) -> psycopg.Cursor:
-    """The connection's read cursor (one per kind and connection, reused: creating a cursor
-    and its adapters costs more Python than running a prepared read). ``loaders``: jsonb
-    decoded and uuids as text (the klant rows); without, values as Django's own cursor gives
-    them (for rows that Django's converters finish, see :func:`orm_rows`)."""
-    raw = db.connection
-    cursors = getattr(db, "_klanten_read_cursors", None)
-    if cursors is None or cursors[0] is not raw:
-        cursors = (raw, {})
-        db._klanten_read_cursors = cursors
-    cursor = cursors[1].get((prepare, loaders))
-    if cursor is None or cursor.closed:
-        if prepare:
-            if raw.prepare_threshold is None:
-                # Django turns psycopg's preparing off (None); a threshold no query reaches
-                # turns it back on for the explicit prepare=True of these reads only
-                raw.prepare_threshold = _NEVER_AUTOMATICALLY
-            cursor = _PreparedCursor(raw)
-        else:
-            cursor = raw.cursor()  # Django's cursor class (client-side binding)
-        if loaders:
-            cursor.adapters.register_loader("jsonb", _JsonbLoader)
-            # a klant's uuid only ever goes into a URL: its text as PostgreSQL writes it
-            # (lowercase, with hyphens: str() of a UUID), not a UUID object made and formatted
-            cursor.adapters.register_loader("uuid", TextLoader)
-        cursors[1][(prepare, loaders)] = cursor
-    return cursor
-
-
-def _execute(sql: str, params: list, prepare: bool = True, loaders: bool = True) -> list[tuple]:
-    """The rows of a read, JSON columns decoded; logged and counted as Django's own
-    statements (its cursor wrapper), its errors Django's."""
-    db = connections[DEFAULT_DB_ALIAS]
-    # as Django's own cursor(): the health check (DB_CONN_HEALTH_CHECKS), the connection
-    db.close_if_health_check_failed()
-    db.ensure_connection()
-    db.validate_thread_sharing()
-    with db.wrap_database_errors:
-        cursor = _raw_cursor(db, prepare and settings.KLANTEN_PREPARED_READS, loaders)
-    wrapped = db.make_debug_cursor(cursor) if db.queries_logged else db.make_cursor(cursor)
-    wrapped.execute(sql, params)
-    return cursor.fetchall()
-
-
 def visibility_shape(request) -> tuple[str, uuid.UUID | None]:
     from . import visibility
 
@@ -150,7 +75,9 @@ def detail_row(request, key: uuid.UUID) -> tuple | None:
         ("detail", names, mode),
         lambda marks: _base(marks, {}, mode).filter(uuid=marks["__uuid"]).values_list(*COLUMNS),
     )
-    found = _execute(sql, sqlvorm.parameters(order, {"__uuid": key, "__applicatie": applicatie}))
+    found = sqlvorm.voer_uit(
+        sql, sqlvorm.parameters(order, {"__uuid": key, "__applicatie": applicatie})
+    )
     return found[0] if found else None
 
 
@@ -179,7 +106,9 @@ def list_rows(request, lookups: dict[str, str], values: dict, limit: int, offset
     # unknown ones assumes a tenth of the table is read and joins it all. Only the first page
     # is prepared: a client paging through all of them would otherwise fill the connection's
     # prepared statements with one per page
-    return _execute(f"{sql} LIMIT {int(limit)} OFFSET {int(offset)}", params, prepare=offset == 0)
+    return sqlvorm.voer_uit(
+        f"{sql} LIMIT {int(limit)} OFFSET {int(offset)}", params, prepare=offset == 0
+    )
 
 
 def unfiltered_count(request) -> int:
@@ -200,7 +129,9 @@ def unfiltered_count(request) -> int:
 
     sql, order = _compile(("teller", names, mode), build)
     params = sqlvorm.parameters(order, {"__applicatie": applicatie})
-    return _execute(f"SELECT coalesce(sum(t.aantal), 0)::bigint FROM ({sql}) AS t", params)[0][0]
+    return sqlvorm.voer_uit(f"SELECT coalesce(sum(t.aantal), 0)::bigint FROM ({sql}) AS t", params)[
+        0
+    ][0]
 
 
 def list_count(request, lookups: dict[str, str], values: dict) -> int:
@@ -211,7 +142,7 @@ def list_count(request, lookups: dict[str, str], values: dict) -> int:
         lambda marks: _base(marks, lookups, mode).order_by().values("id"),
     )
     params = sqlvorm.parameters(order, {**values, "__applicatie": applicatie})
-    return _execute(f"SELECT count(*) FROM ({sql}) AS klanten", params)[0][0]
+    return sqlvorm.voer_uit(f"SELECT count(*) FROM ({sql}) AS klanten", params)[0][0]
 
 
 def klantbeeld_rows(sleutel_type: str, sleutel: str, bronorganisatie: str | None) -> list[tuple]:
@@ -234,7 +165,7 @@ def klantbeeld_rows(sleutel_type: str, sleutel: str, bronorganisatie: str | None
         "__sleutel": sleutel,
         "__bronorganisatie": bronorganisatie,
     }
-    return _execute(sql, sqlvorm.parameters(order, values))
+    return sqlvorm.voer_uit(sql, sqlvorm.parameters(order, values))
 
 
 # --- rows of other ORM queries, compiled once per shape --------------------------------------
@@ -260,7 +191,7 @@ def orm_rows(shape: tuple, build, values: dict) -> list[tuple]:
     (name → value; the names are ``shape[1]``), as iterating the queryset would give them, in
     one prepared statement compiled once per shape."""
     sql, order, converters = sqlvorm.compileer(shape, build)
-    found = _execute(sql, sqlvorm.parameters(order, values), loaders=False)
+    found = sqlvorm.voer_uit(sql, sqlvorm.parameters(order, values), loaders=False)
     return sqlvorm.converteer(found, converters, connections[DEFAULT_DB_ALIAS])
 
 

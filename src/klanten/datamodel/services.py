@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from djangorestframework_camel_case.util import camelize
 from vng_api_common.constants import CommonResourceAction
@@ -31,7 +31,7 @@ from vng_api_common.constants import CommonResourceAction
 from klanten.notificaties import audit, invoegen
 from klanten.notificaties.wijziging import Bundel
 
-from . import klantpartij, partijsync, partijwijzigingen, rules, wijzigingen
+from . import klantpartij, partijsync, partijwijzigingen, rules, sqlvorm, wijzigingen
 from .constants import SleutelType, SubjectType
 from .models import (
     IDENTIFICATIE_ATTR,
@@ -84,27 +84,39 @@ class DuplicateKlantnummer(Exception):
 _KLANTNUMMER_MAX = 99_999_999
 # numbers tried in one statement past the last one generated (skipping those clients chose)
 _VENSTER = 64
+# (the values are typed in the statements: each is one parameter of a prepared statement,
+# used where PostgreSQL would deduce different types)
 _TELLER = KlantnummerTeller._meta.db_table
 _KLANT = Klant._meta.db_table
 _BEZET = (
-    f"EXISTS (SELECT 1 FROM {_KLANT} k WHERE k.bronorganisatie = %(bron)s "
+    f"EXISTS (SELECT 1 FROM {_KLANT} k WHERE k.bronorganisatie = %(bron)s::varchar "
     "AND k.klantnummer = {nummer}::text)"
 )
-# the next number after the last one generated that no klant of the organisation carries
-# (within the window; past it the loop asks again), and whether the number returned is taken
+# one number looked up in the index, as a subplan of its own (OFFSET 0 keeps PostgreSQL from
+# turning the NOT EXISTS over a window into a join: that read every klant of the organisation,
+# a hash anti join whose cost grew with their number)
+_VRIJ = (
+    f"NOT EXISTS (SELECT 1 FROM {_KLANT} k WHERE k.bronorganisatie = %(bron)s::varchar "
+    "AND k.klantnummer = ({nummer})::text OFFSET 0)"
+)
+# the next number after the last one generated that no klant of the organisation carries:
+# the one after it when free (one index lookup, the common case), else the first free one in
+# the window (past it the loop asks again); and whether the number returned is taken
 _VOLGENDE = (
-    f"UPDATE {_TELLER} SET laatste = COALESCE(("
-    "SELECT n FROM generate_series(laatste + 1, laatste + %(venster)s) AS n "
-    f"WHERE NOT {_BEZET.format(nummer='n')} ORDER BY n LIMIT 1"
-    "), laatste + %(venster)s) "
-    f"WHERE bronorganisatie = %(bron)s RETURNING laatste, {_BEZET.format(nummer='laatste')}"
+    f"UPDATE {_TELLER} SET laatste = COALESCE("
+    f"CASE WHEN {_VRIJ.format(nummer='laatste + 1')} THEN laatste + 1 END, ("
+    "SELECT n FROM generate_series(laatste + 2, laatste + %(venster)s::integer) AS n "
+    f"WHERE {_VRIJ.format(nummer='n')} ORDER BY n LIMIT 1"
+    "), laatste + %(venster)s::integer) "
+    "WHERE bronorganisatie = %(bron)s::varchar "
+    f"RETURNING laatste, {_BEZET.format(nummer='laatste')}"
 )
 # the first number of an organisation: after the highest numeric klantnummer in use (imported
 # klanten keep their numbers); a concurrent first create takes the next one
 _EERSTE = (
     f"INSERT INTO {_TELLER} (bronorganisatie, laatste) "
-    f"SELECT %(bron)s, COALESCE(MAX(klantnummer::bigint), 0) + 1 FROM {_KLANT} "
-    "WHERE bronorganisatie = %(bron)s AND klantnummer ~ '^[0-9]{1,8}$' "
+    f"SELECT %(bron)s::varchar, COALESCE(MAX(klantnummer::bigint), 0) + 1 FROM {_KLANT} "
+    "WHERE bronorganisatie = %(bron)s::varchar AND klantnummer ~ '^[0-9]{1,8}$' "
     f"ON CONFLICT (bronorganisatie) DO UPDATE SET laatste = {_TELLER}.laatste + 1 "
     f"RETURNING laatste, {_BEZET.format(nummer=f'{_TELLER}.laatste')}"
 )
@@ -113,11 +125,11 @@ _LAAGSTE_VRIJE = (
     f"UPDATE {_TELLER} SET laatste = (SELECT MIN(vrij) FROM ("
     f"SELECT 1 AS vrij WHERE NOT {_BEZET.format(nummer='1')} "
     f"UNION ALL SELECT k.klantnummer::bigint + 1 FROM {_KLANT} k "
-    "WHERE k.bronorganisatie = %(bron)s AND k.klantnummer ~ '^[1-9][0-9]{0,7}$' "
+    "WHERE k.bronorganisatie = %(bron)s::varchar AND k.klantnummer ~ '^[1-9][0-9]{0,7}$' "
     "AND NOT EXISTS (SELECT 1 FROM "
-    f"{_KLANT} n WHERE n.bronorganisatie = %(bron)s "
+    f"{_KLANT} n WHERE n.bronorganisatie = %(bron)s::varchar "
     "AND n.klantnummer = (k.klantnummer::bigint + 1)::text)"
-    ") AS kandidaten) WHERE bronorganisatie = %(bron)s RETURNING laatste"
+    ") AS kandidaten) WHERE bronorganisatie = %(bron)s::varchar RETURNING laatste"
 )
 
 
@@ -132,24 +144,25 @@ def next_klantnummer(bronorganisatie: str) -> str:
     ``klantnummer-uitgeput``.
     """
     params = {"bron": bronorganisatie, "venster": _VENSTER}
-    with connection.cursor() as cursor:
-        cursor.execute(_VOLGENDE, params)
-        row = cursor.fetchone()
-        if row is None:
-            cursor.execute(_EERSTE, params)
-            row = cursor.fetchone()
-        nummer, bezet = row
-        opnieuw_van_voren = False
-        while bezet or nummer > _KLANTNUMMER_MAX:
-            if nummer > _KLANTNUMMER_MAX:
-                if opnieuw_van_voren:
-                    break
-                opnieuw_van_voren = True
-                cursor.execute(_LAAGSTE_VRIJE, params)
-                nummer, bezet = cursor.fetchone()[0], False
-            else:
-                cursor.execute(_VOLGENDE, params)
-                nummer, bezet = cursor.fetchone()
+
+    def rij(sql: str) -> tuple | None:
+        # prepared once per connection (planning the statement cost more than running it)
+        rijen = sqlvorm.voer_uit(sql, params, loaders=False)
+        return rijen[0] if rijen else None
+
+    row = rij(_VOLGENDE)
+    if row is None:
+        row = rij(_EERSTE)
+    nummer, bezet = row
+    opnieuw_van_voren = False
+    while bezet or nummer > _KLANTNUMMER_MAX:
+        if nummer > _KLANTNUMMER_MAX:
+            if opnieuw_van_voren:
+                break
+            opnieuw_van_voren = True
+            nummer, bezet = rij(_LAAGSTE_VRIJE)[0], False
+        else:
+            nummer, bezet = rij(_VOLGENDE)
     if nummer > _KLANTNUMMER_MAX:
         raise rules.RuleViolation(
             "De klantnummers van deze bronorganisatie zijn op.", code="klantnummer-uitgeput"

@@ -10,8 +10,17 @@ request's values in those places (``klanten.api.readsql``, the write locks of
 
 from __future__ import annotations
 
+import json
+import json.scanner
 import threading
+import time
 import uuid
+
+import psycopg
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connections
+from psycopg.adapt import Loader
+from psycopg.types.string import TextLoader
 
 _cache: dict[tuple, tuple[str, tuple, tuple]] = {}
 _lock = threading.Lock()
@@ -86,3 +95,91 @@ def converteer(rows, converters, db) -> list[tuple]:
             row[position] = value
         converted.append(tuple(row))
     return converted
+
+
+# --- executing: a reused cursor of the connection, prepared statements ----------------------
+
+
+class _PreparedCursor(psycopg.Cursor):
+    """A server-side binding cursor whose statements are prepared once per connection
+    (psycopg keeps them, at most ``prepared_max`` per connection): a klant read is planned
+    once, where planning the joins took PostgreSQL ten times as long as running them."""
+
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        return super().execute(query, params, prepare=True, binary=binary)
+
+
+# json.loads without its Python layers (the C scanner it calls; jsonb's text has no
+# surrounding whitespace): the same objects, big integers included
+_scan_json = json.scanner.make_scanner(json.JSONDecoder())
+
+
+class _JsonbLoader(Loader):
+    """jsonb decoded where psycopg reads it (Django has psycopg hand JSON over as text and
+    decodes it in the field)."""
+
+    def load(self, data):
+        return _scan_json(str(data, "utf-8"), 0)[0]
+
+
+_NEVER_AUTOMATICALLY = 2**31
+
+
+def _raw_cursor(db, prepare: bool, loaders: bool = True) -> psycopg.Cursor:
+    """The connection's cursor of a kind (one per kind and connection, reused: creating a cursor
+    and its adapters costs more Python than running a prepared read). ``loaders``: jsonb
+    decoded and uuids as text (the klant rows); without, values as Django's own cursor gives
+    them (for rows that Django's converters finish, ``readsql.orm_rows``, and for writes)."""
+    raw = db.connection
+    cursors = getattr(db, "_klanten_read_cursors", None)
+    if cursors is None or cursors[0] is not raw:
+        cursors = (raw, {})
+        db._klanten_read_cursors = cursors
+    cursor = cursors[1].get((prepare, loaders))
+    if cursor is None or cursor.closed:
+        if prepare:
+            if raw.prepare_threshold is None:
+                # Django turns psycopg's preparing off (None); a threshold no query reaches
+                # turns it back on for the explicit prepare=True of these reads only
+                raw.prepare_threshold = _NEVER_AUTOMATICALLY
+            cursor = _PreparedCursor(raw)
+        else:
+            cursor = raw.cursor()  # Django's cursor class (client-side binding)
+        if loaders:
+            cursor.adapters.register_loader("jsonb", _JsonbLoader)
+            # a klant's uuid only ever goes into a URL: its text as PostgreSQL writes it
+            # (lowercase, with hyphens: str() of a UUID), not a UUID object made and formatted
+            cursor.adapters.register_loader("uuid", TextLoader)
+        cursors[1][(prepare, loaders)] = cursor
+    return cursor
+
+
+def voer_uit(sql: str, params: list, prepare: bool = True, loaders: bool = True) -> list[tuple]:
+    """The rows of a statement (``prepare``: prepared once per connection, unless
+    ``DB_PREPARED_READS`` is off; ``loaders``: see :func:`_raw_cursor`); logged and counted as
+    Django's own statements (its cursor wrapper), its errors Django's."""
+    db = connections[DEFAULT_DB_ALIAS]
+    # as Django's own cursor(): the health check (DB_CONN_HEALTH_CHECKS), the connection
+    db.close_if_health_check_failed()
+    db.ensure_connection()
+    db.validate_thread_sharing()
+    with db.wrap_database_errors:
+        cursor = _raw_cursor(db, prepare and settings.KLANTEN_PREPARED_READS, loaders)
+    wrapped = db.make_cursor(cursor)  # Django's errors, its execute wrappers
+    if not db.queries_logged:
+        wrapped.execute(sql, params)
+    else:
+        # as Django's debug cursor records it (its text: the statement with the values, for
+        # CaptureQueriesContext; Django would find none for a server-side binding cursor),
+        # and no log line (the values may be a client's)
+        started = time.monotonic()
+        try:
+            wrapped.execute(sql, params)
+        finally:
+            duration = time.monotonic() - started
+            try:
+                text = db.ops.compose_sql(sql, params)
+            except psycopg.Error:
+                text = sql
+            db.queries_log.append({"sql": text, "time": f"{duration:.3f}"})
+    return cursor.fetchall() if cursor.description is not None else []

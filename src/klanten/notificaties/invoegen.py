@@ -17,6 +17,8 @@ from django.db import connection, models
 from django.db.models import Model
 from django.db.models.sql import InsertQuery, UpdateQuery
 
+from klanten.datamodel import sqlvorm
+
 # (model, number of rows) → Django's INSERT SQL for them, and whether it takes its parameters
 # per column (PostgreSQL's ``UNNEST`` form of a multi-row insert) rather than per row
 _statements: dict[tuple[type, int], tuple[str, bool]] = {}
@@ -183,8 +185,7 @@ def voer_uit(*updates: tuple[str, list]) -> None:
         *vooraf, (sql, params) = updates
         parts, voor_params = _met(vooraf)
         voorwerk = f"WITH {', '.join(parts)} " if parts else ""
-        with connection.cursor() as cursor:
-            cursor.execute(voorwerk + sql, voor_params + list(params))
+        sqlvorm.voer_uit(voorwerk + sql, voor_params + list(params), loaders=False)
 
 
 def _met(vooraf) -> tuple[list[str], list]:
@@ -236,13 +237,11 @@ def voeg_in(*objs: Model, vooraf: list[tuple[str, list]] = ()) -> int | None:
     statement = (f"WITH {', '.join(parts)} " if parts else "") + sql
     kolommen = [quote(auto.column)] if auto is not None else []
     kolommen += [expressie for _, _, expressie in gemaakt]
-    rijen = []
-    with connection.cursor() as cursor:
-        if kolommen:
-            cursor.execute(f"{statement} RETURNING {', '.join(kolommen)}", params)
-            rijen = cursor.fetchall()
-        else:
-            cursor.execute(statement, params)
+    if kolommen:
+        statement = f"{statement} RETURNING {', '.join(kolommen)}"
+    # prepared once per connection and shape: PostgreSQL parses and plans the long statement
+    # once, and the values are sent as parameters, not quoted into its text
+    rijen = sqlvorm.voer_uit(statement, params, loaders=False)
     if auto is not None:
         # the ids of one INSERT follow its VALUES order
         for obj, pk in zip(hoofd, sorted(rij[0] for rij in rijen), strict=True):
