@@ -154,11 +154,13 @@ def _raw_cursor(db, prepare: bool, loaders: bool = True) -> psycopg.Cursor:
     return cursor
 
 
-def voer_uit(sql: str, params: list, prepare: bool = True, loaders: bool = True) -> list[tuple]:
+def voer_uit(
+    sql: str, params, prepare: bool = True, loaders: bool = True, alias: str = DEFAULT_DB_ALIAS
+) -> list[tuple]:
     """The rows of a statement (``prepare``: prepared once per connection, unless
     ``DB_PREPARED_READS`` is off; ``loaders``: see :func:`_raw_cursor`); logged and counted as
     Django's own statements (its cursor wrapper), its errors Django's."""
-    db = connections[DEFAULT_DB_ALIAS]
+    db = connections[alias]
     # as Django's own cursor(): the health check (DB_CONN_HEALTH_CHECKS), the connection
     db.close_if_health_check_failed()
     db.ensure_connection()

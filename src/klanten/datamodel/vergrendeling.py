@@ -82,9 +82,13 @@ def _binnen(queryset):
 
 def _vergrendel(model, functie: str, sql: str, params, converters, db: str) -> tuple | None:
     pk = model._meta.pk
-    with connections[db].cursor() as cursor:
-        cursor.execute(f"SELECT x.*, {functie}(x.{pk.column}) AS {_VERS} FROM ({sql}) x", params)
-        gevonden = cursor.fetchall()
+    # prepared once per connection and shape (planning it cost PostgreSQL more than running it)
+    gevonden = sqlvorm.voer_uit(
+        f"SELECT x.*, {functie}(x.{pk.column}) AS {_VERS} FROM ({sql}) x",
+        params,
+        loaders=False,
+        alias=db,
+    )
     if not gevonden:
         return None
     velden = [field.attname for field in model._meta.concrete_fields]
