@@ -13,7 +13,7 @@ from klanten.datamodel.partijen import DigitaalAdres, PartijIdentificator
 from klanten.notificaties import invoegen
 from klanten.notificaties.invoegen import voeg_in
 
-from .conftest import RSIN
+from .conftest import BASE, BSN, RSIN
 
 pytestmark = pytest.mark.django_db
 
@@ -248,3 +248,30 @@ def test_values_are_prepared_as_django_prepares_them(make_klant):
     assert type(invoegen._bereid(fields, soorten, waarden)[achternaam]) is str
     waarden[achternaam] = 12
     assert invoegen._bereid(fields, soorten, waarden)[achternaam] == "12"
+
+
+def test_a_long_combined_statement_is_split_at_its_placeholders_once(api, monkeypatch):
+    """psycopg caches the split of a statement's text only up to a length and a number of
+    parameters (``klanten.datamodel.sqlvorm`` raises both): the combined statement of a
+    create through the API (over 50 parameters) is split once, not on every request."""
+    from psycopg import _queries
+
+    body = {"bronorganisatie": RSIN, "subjectType": "natuurlijk_persoon"}
+    body |= {"subjectIdentificatie": {"inpBsn": BSN}, "emailadres": "a@example.nl"}
+    body |= {"adres": {"straatnaam": "Dam", "huisnummer": 1, "woonplaatsnaam": "Amsterdam"}}
+    assert api.post_json(f"{BASE}/klanten", body).status_code == 201  # its shapes, once
+    ongecached = []
+    origineel = _queries._query2pg_nocache
+
+    def gesplitst(query, encoding):
+        ongecached.append(len(query))
+        return origineel(query, encoding)
+
+    monkeypatch.setattr(_queries, "_query2pg_nocache", gesplitst)
+    with CaptureQueriesContext(connection) as queries:
+        assert api.post_json(f"{BASE}/klanten", body).status_code == 201
+    assert max(q["sql"].count("'") for q in queries.captured_queries) > 100  # many values
+    assert ongecached == []
+    monkeypatch.setattr(_queries, "MAX_CACHED_STATEMENT_PARAMS", 50)  # psycopg's own limit
+    assert api.post_json(f"{BASE}/klanten", body).status_code == 201
+    assert ongecached  # the combined statement: split again

@@ -19,8 +19,21 @@ import uuid
 import psycopg
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
+from psycopg import _queries as _psycopg_queries
 from psycopg.adapt import Loader
 from psycopg.types.string import TextLoader
+
+# psycopg splits a statement at its placeholders once per text (an LRU cache of 128), but only
+# for statements up to 4 KB with at most 50 parameters: a write's combined statement
+# (``notificaties.invoegen``) is longer and was split again on every request (a tenth of a
+# create's Python). Its shapes are few; at most 128 texts stay cached, as before. Pinned by
+# tests/test_invoegen.py (a psycopg upgrade that renames these fails there).
+_psycopg_queries.MAX_CACHED_STATEMENT_LENGTH = max(
+    _psycopg_queries.MAX_CACHED_STATEMENT_LENGTH, 32_768
+)
+_psycopg_queries.MAX_CACHED_STATEMENT_PARAMS = max(
+    _psycopg_queries.MAX_CACHED_STATEMENT_PARAMS, 1_000
+)
 
 _cache: dict[tuple, tuple[str, tuple, tuple]] = {}
 _lock = threading.Lock()
