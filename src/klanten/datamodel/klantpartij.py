@@ -6,10 +6,10 @@ the write and after it, without statements of its own.
   digital addresses and betrokkenen in the same statement, after the lock is held (the
   function ``vergrendeling.KLANT_VERS`` over the locking query: a writer that held the lock
   first is seen); :func:`laad` turns them into rows in hand (``klant.partij_rijen``);
-- during the write: ``partijsync`` reads afresh the rows of a kind it synchronises (as it
-  always did; since the lock statement reads them after the lock is held, that read could go:
-  not done) and puts them in hand in place of the lock's, with the rows it made and without
-  those it removed;
+- during the write: ``partijsync`` synchronises the standaard addresses from the rows in hand
+  (the lock statement read them after the lock was held; no read of its own) and the
+  identifiers from a fresh read, and keeps the rows in hand equal to the database, with the
+  rows it made and without those it removed;
 - after: :func:`representatie` builds the partij from the klant and those rows (no query).
 
 Only the services that load them here use them; a write that changes partij rows in any other

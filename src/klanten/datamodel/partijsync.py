@@ -218,11 +218,16 @@ def synchroniseer_standaard(
 ) -> None:
     if nieuw and not waarde:
         return
-    rijen = (
-        [] if nieuw else list(DigitaalAdres.objects.filter(klant=klant, soort_digitaal_adres=soort))
-    )
-    _synchroniseer_standaard(klant, soort, waarde, rijen, nieuwe)
     geladen = _geladen(klant)
+    if nieuw:
+        rijen = []
+    elif geladen is not None:
+        # in hand: read with the klant's lock, after it was held (``klantpartij.laad``), and
+        # kept equal to the database by this write
+        rijen = [r for r in geladen.adressen if r.soort_digitaal_adres == soort]
+    else:
+        rijen = list(DigitaalAdres.objects.filter(klant=klant, soort_digitaal_adres=soort))
+    _synchroniseer_standaard(klant, soort, waarde, rijen, nieuwe)
     if geladen is not None:
         anders = [r for r in geladen.adressen if r.soort_digitaal_adres != soort]
         geladen.adressen = sorted([*anders, *rijen], key=_volgorde)
