@@ -252,7 +252,7 @@ def test_values_are_prepared_as_django_prepares_them(make_klant):
 
 def test_a_long_combined_statement_is_split_at_its_placeholders_once(api, monkeypatch):
     """psycopg caches the split of a statement's text only up to a length and a number of
-    parameters (``klanten.datamodel.sqlvorm`` raises both): the combined statement of a
+    parameters (``klanten.sqlvorm`` raises both): the combined statement of a
     create through the API (over 50 parameters) is split once, not on every request."""
     from psycopg import _queries
 

@@ -3,8 +3,8 @@
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from klanten import sqlvorm
 from klanten.api import readsql
-from klanten.datamodel import sqlvorm
 from klanten.datamodel.models import Klant
 from klanten.datamodel.representation import klant_data
 

@@ -18,7 +18,8 @@ import uuid
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import F, Lookup, Q
 
-from klanten.datamodel import sqlvorm, wijzigingen
+from klanten import sqlvorm
+from klanten.datamodel import wijzigingen
 from klanten.datamodel.models import Klant
 from klanten.datamodel.representation import COLUMNS
 
@@ -26,7 +27,7 @@ from klanten.datamodel.representation import COLUMNS
 def _compile(shape: tuple, build) -> tuple[str, tuple]:
     """(sql, parameter sources in order) for a shape: each source is ``("p", name)`` for a
     request value or ``("c", value)`` for a constant of the query itself (see
-    :func:`klanten.datamodel.sqlvorm.compileer`; the klant rows need no converters)."""
+    :func:`klanten.sqlvorm.compileer`; the klant rows need no converters)."""
     sql, order, _converters = sqlvorm.compileer(shape, build)
     return sql, order
 

@@ -28,10 +28,11 @@ from django.utils import timezone
 from djangorestframework_camel_case.util import camelize
 from vng_api_common.constants import CommonResourceAction
 
+from klanten import sqlvorm
 from klanten.notificaties import audit, invoegen
 from klanten.notificaties.wijziging import Bundel
 
-from . import klantpartij, partijsync, partijwijzigingen, rules, sqlvorm, wijzigingen
+from . import klantpartij, partijsync, partijwijzigingen, rules, wijzigingen
 from .constants import SleutelType, SubjectType
 from .models import (
     IDENTIFICATIE_ATTR,

@@ -18,7 +18,8 @@ import uuid as _uuid
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from . import sqlvorm
+from klanten import sqlvorm
+
 from .models import Klant
 from .representation import KLANT_LIST_RELATIONS
 

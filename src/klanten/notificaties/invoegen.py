@@ -17,7 +17,7 @@ from django.db import connection, models
 from django.db.models import Model
 from django.db.models.sql import InsertQuery, UpdateQuery
 
-from klanten.datamodel import sqlvorm
+from klanten import sqlvorm
 
 # (model, number of rows) → Django's INSERT SQL for them, and whether it takes its parameters
 # per column (PostgreSQL's ``UNNEST`` form of a multi-row insert) rather than per row
