@@ -175,5 +175,24 @@ def klant_url(klant) -> str:
     return f"http://testserver{BASE}/klanten/{klant.uuid}"
 
 
+@pytest.fixture
+def notificaties(db):
+    """A Notificaties API is configured: changes put their notifications in the outbox."""
+    from notifications_api_common.models import NotificationsConfig
+    from zgw_consumers.constants import APITypes, AuthTypes
+    from zgw_consumers.models import Service
+
+    service = Service.objects.create(
+        label="NRC",
+        slug="nrc",
+        api_type=APITypes.nrc,
+        api_root="https://nrc.example/api/v1/",
+        auth_type=AuthTypes.no_auth,
+    )
+    config = NotificationsConfig.get_solo()
+    config.notifications_api_service = service
+    config.save()
+
+
 # the Klantinteracties API's clients (Token keys, component ki): tests/ki_fixtures.py
 from .ki_fixtures import ki_api, ki_vertrouwd, make_ki_client  # noqa: E402, F401

@@ -9,11 +9,8 @@ from datetime import UTC, date, datetime
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from notifications_api_common.models import NotificationsConfig
 from vng_api_common.audittrails.models import AuditTrail
 from vng_api_common.authorizations.models import Applicatie
-from zgw_consumers.constants import APITypes, AuthTypes
-from zgw_consumers.models import Service
 
 from klanten.beheer.models import BeheerActie, BeheerGebeurtenis
 from klanten.datamodel import contacten, partijservices
@@ -472,21 +469,6 @@ def test_the_privacy_export_holds_the_partij_and_its_klantcontacten(beheerder_cl
 
 
 # --- making another address the standaard one (through the service) ------------------------
-
-
-@pytest.fixture
-def notificaties(db):
-    """A Notificaties API is configured: changes put their notifications in the outbox."""
-    service = Service.objects.create(
-        label="NRC",
-        slug="nrc",
-        api_type=APITypes.nrc,
-        api_root="https://nrc.example/api/v1/",
-        auth_type=AuthTypes.no_auth,
-    )
-    config = NotificationsConfig.get_solo()
-    config.notifications_api_service = service
-    config.save()
 
 
 @pytest.fixture

@@ -3,10 +3,7 @@ being replaced is no holder of its own key (K5), a partij's subject key stays (V
 BSN alike), and the Klanten API shows what the Klantinteracties API shows (K3)."""
 
 import pytest
-from notifications_api_common.models import NotificationsConfig
 from vng_api_common.audittrails.models import AuditTrail
-from zgw_consumers.constants import APITypes, AuthTypes
-from zgw_consumers.models import Service
 
 from klanten.datamodel.models import Klant
 from klanten.datamodel.partijen import PartijIdentificator
@@ -49,20 +46,6 @@ def klanten_api(kiss):
     """The same application through the Klanten API (a non-validated klant is visible to the
     application that registered it)."""
     return kiss
-
-
-@pytest.fixture
-def notificaties(db):
-    service = Service.objects.create(
-        label="NRC",
-        slug="nrc",
-        api_type=APITypes.nrc,
-        api_root="https://nrc.example/api/v1/",
-        auth_type=AuthTypes.no_auth,
-    )
-    config = NotificationsConfig.get_solo()
-    config.notifications_api_service = service
-    config.save()
 
 
 def identificator(soort: str, object_id: str) -> dict:

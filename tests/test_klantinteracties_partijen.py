@@ -4,9 +4,6 @@ digitale adressen, and the principles K4-K8 through them."""
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from notifications_api_common.models import NotificationsConfig
-from zgw_consumers.constants import APITypes, AuthTypes
-from zgw_consumers.models import Service
 
 from klanten.datamodel.models import Klant, KlantbeeldVerzoek
 from klanten.datamodel.partijen import DigitaalAdres
@@ -240,20 +237,6 @@ def test_an_identifierless_persoon_is_readable_by_its_creator_only(make_ki_clien
 
 
 # --- digitale adressen, K8 both ways ---------------------------------------------------------
-
-
-@pytest.fixture
-def notificaties(db):
-    service = Service.objects.create(
-        label="NRC",
-        slug="nrc",
-        api_type=APITypes.nrc,
-        api_root="https://nrc.example/api/v1/",
-        auth_type=AuthTypes.no_auth,
-    )
-    config = NotificationsConfig.get_solo()
-    config.notifications_api_service = service
-    config.save()
 
 
 def kanalen(resource_url_end: str) -> set[str]:
