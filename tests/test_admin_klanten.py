@@ -8,10 +8,7 @@ import re
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.db import IntegrityError
-from notifications_api_common.models import NotificationsConfig
 from vng_api_common.audittrails.models import AuditTrail
-from zgw_consumers.constants import APITypes, AuthTypes
-from zgw_consumers.models import Service
 
 from klanten.background.models import UitgaandeNotificatie, VernietigdeKlant
 from klanten.beheer.groups import BEHEERDER, RAADPLEGER, ensure_groups
@@ -329,7 +326,7 @@ def _notified(kanaal: str = "klanten") -> list[tuple[str, str]]:
     )
 
 
-def test_add_generates_klantnummer_and_audits(beheerder_client, nrc):
+def test_add_generates_klantnummer_and_audits(beheerder_client, notificaties):
     body = add_form_data(
         beheerder_client,
         achternaam="Nieuw",
@@ -361,7 +358,7 @@ def test_add_generates_klantnummer_and_audits(beheerder_client, nrc):
     assert _notified("partijen") == [("create", partij.hoofd_object)]
 
 
-def test_change_is_audited_and_notified(beheerder_client, make_klant, nrc):
+def test_change_is_audited_and_notified(beheerder_client, make_klant, notificaties):
     klant = _klant(make_klant)
     change_url = f"{KLANTEN_ADMIN}{klant.pk}/change/"
     data = change_form_data(beheerder_client.get(change_url))
@@ -587,22 +584,7 @@ def test_export_from_the_detail_page(beheerder_client, make_klant):
 # --- privacy requests: destruction --------------------------------------------------------------
 
 
-@pytest.fixture
-def nrc(db):
-    """A configured Notificaties API: destroy notifications go into the outbox."""
-    service = Service.objects.create(
-        label="Notificaties API",
-        slug="notificaties",
-        api_type=APITypes.nrc,
-        api_root="https://notificaties.example/api/v1/",
-        auth_type=AuthTypes.no_auth,
-    )
-    config = NotificationsConfig.get_solo()
-    config.notifications_api_service = service
-    config.save()
-
-
-def test_destroy_asks_confirmation_and_a_reason(beheerder_client, make_klant, nrc):
+def test_destroy_asks_confirmation_and_a_reason(beheerder_client, make_klant, notificaties):
     klant = _klant(make_klant)
     Interactie.objects.create(klant=klant, soort="zaak", url="https://z.example/1", rol="initiator")
     AuditTrail.objects.create(
@@ -669,7 +651,7 @@ def test_destroy_asks_confirmation_and_a_reason(beheerder_client, make_klant, nr
     assert log.gebruiker == "beheerder"
 
 
-def test_destroy_from_the_detail_page(beheerder_client, make_klant, nrc):
+def test_destroy_from_the_detail_page(beheerder_client, make_klant, notificaties):
     klant = valideer(_klant(make_klant), rules.Identiteit("bsn", BSN))
     url = f"{KLANTEN_ADMIN}{klant.pk}/delete/"
     page = _page(beheerder_client.get(url))
