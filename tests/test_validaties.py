@@ -702,3 +702,25 @@ def test_the_same_bsn_registers_as_validated_in_another_bronorganisatie(make_cli
     response = client.post_json(GEVALIDEERDE_KLANTEN, body)
     assert response.status_code == 201, response.content
     assert Klant.objects.filter(gevalideerd=True).count() == 2
+
+
+def test_a_validated_klant_with_a_klantnummer_taken_is_refused_whole(make_client, make_klant):
+    """The unique constraint answers a taken klantnummer (no query of its own): 400
+    ``unique``, and nothing of the klant, its evidence or its records is left."""
+    make_klant(klantnummer="K-1", subject="https://x.nl/1")
+    client = validating_client(
+        make_client,
+        "portaal",
+        scopes=("klanten.aanmaken", VALIDEREN, "klanten.lezen"),
+        **MEDEWERKER,
+    )
+    body = _gevalideerde_klant()
+    body["klant"]["klantnummer"] = "K-1"
+    audit = AuditTrail.objects.count()
+
+    response = client.post_json(GEVALIDEERDE_KLANTEN, body)
+
+    params = problem(response, 400)["invalidParams"]
+    assert [(p["name"], p["code"]) for p in params] == [("nonFieldErrors", "unique")]
+    assert Klant.objects.count() == 1 and not Klant.objects.filter(gevalideerd=True).exists()
+    assert AuditTrail.objects.count() == audit

@@ -235,7 +235,10 @@ class KlantViewSet(
     def _validated(self, data, instance=None, partial=False) -> KlantSerializer:
         serializer = KlantSerializer(instance, data=data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        self._check_unique_klantnummer_attrs(serializer.validated_data, instance)
+        if instance is not None:
+            # a create needs no query: the unique constraint answers the same
+            # (services.DuplicateKlantnummer, :meth:`_write`)
+            self._check_unique_klantnummer_attrs(serializer.validated_data, instance)
         return serializer
 
     @staticmethod
@@ -290,7 +293,6 @@ class KlantViewSet(
         """Register a klant and its evidence at once (extension, see GevalideerdeKlant)."""
         serializer = GevalideerdeKlantSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        self._check_unique_klantnummer_attrs(serializer.validated_data["klant"], None)
         data = {
             **serializer.validated_data["klant"],
             "geregistreerd_door": self._registering_applicatie(),
