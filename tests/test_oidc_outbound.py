@@ -139,6 +139,18 @@ def assert_staff_sign_in_failed(client, response, django_user_model):
     assert client.get("/admin/").status_code == 302  # to the login page
 
 
+def refusals(caplog) -> list[str]:
+    """The reasons of the ``oidc_provider_onbereikbaar`` log events."""
+    events = [r.msg for r in caplog.records if isinstance(r.msg, dict)]
+    return [e["reason"] for e in events if e.get("event") == "oidc_provider_onbereikbaar"]
+
+
+def assert_logged_without_url_or_secret(caplog, *urls, secret):
+    for url in urls:
+        assert url not in caplog.text
+    assert secret not in caplog.text
+
+
 # --- the happy paths, through klanten.outbound -------------------------------------------------
 def test_resident_sign_in_calls_the_provider_through_outbound(client, op, calls):
     response = resident_sign_in(client, op)
@@ -200,7 +212,7 @@ def test_the_token_request_with_client_secret_basic(client, op, token_endpoint, 
 
 # --- an internal address without a covering service -------------------------------------------
 def test_a_provider_on_an_internal_address_needs_a_service_residents(
-    client, op, token_endpoint, calls
+    client, op, token_endpoint, calls, caplog
 ):
     configure_oidc(op, service=False)
     use_token_endpoint(f"{token_endpoint.base}/token")
@@ -208,6 +220,10 @@ def test_a_provider_on_an_internal_address_needs_a_service_residents(
     assert_resident_sign_in_failed(client, response)
     assert calls == [("POST", f"{token_endpoint.base}/token")]  # refused there
     assert token_endpoint.requests == []  # nothing reached it
+    assert refusals(caplog) == ["internal-address"]
+    assert_logged_without_url_or_secret(
+        caplog, token_endpoint.base, op.issuer, secret=MIJN_CLIENT["client_secret"]
+    )
 
 
 def test_a_provider_on_an_internal_address_needs_a_service_staff(
@@ -218,11 +234,13 @@ def test_a_provider_on_an_internal_address_needs_a_service_staff(
     response = staff_sign_in(client, op)
     assert_staff_sign_in_failed(client, response, django_user_model)
     assert token_endpoint.requests == []
-    assert token_endpoint.base not in caplog.text
-    assert ADMIN_CLIENT["client_secret"] not in caplog.text
+    assert refusals(caplog) == ["internal-address"]
+    assert_logged_without_url_or_secret(
+        caplog, token_endpoint.base, op.issuer, secret=ADMIN_CLIENT["client_secret"]
+    )
 
 
-def test_the_jwks_on_an_internal_address_needs_a_service(client, op, token_endpoint):
+def test_the_jwks_on_an_internal_address_needs_a_service(client, op, token_endpoint, caplog):
     """Token endpoint covered (the real provider's), the JWKS on another internal address
     not: refused."""
     OIDCProvider.objects.filter(identifier="test-provider").update(
@@ -230,6 +248,7 @@ def test_the_jwks_on_an_internal_address_needs_a_service(client, op, token_endpo
     )
     assert_resident_sign_in_failed(client, resident_sign_in(client, op))
     assert token_endpoint.requests == []
+    assert refusals(caplog) == ["internal-address"]
 
 
 def test_the_availability_check_needs_a_service(client, op):
@@ -242,7 +261,7 @@ def test_the_availability_check_needs_a_service(client, op):
 
 # --- the deadline ---------------------------------------------------------------------------------
 def test_a_token_endpoint_trickling_past_the_deadline_is_refused_residents(
-    client, op, token_endpoint, settings
+    client, op, token_endpoint, settings, caplog
 ):
     settings.OIDC_TIMEOUT = 1
     cover(token_endpoint)
@@ -252,6 +271,7 @@ def test_a_token_endpoint_trickling_past_the_deadline_is_refused_residents(
     elapsed = time.monotonic() - started
     assert_resident_sign_in_failed(client, response)
     assert len(token_endpoint.requests) == 1  # it was reached, and cut off
+    assert refusals(caplog) == ["deadline-exceeded"]
     assert elapsed < 5, elapsed  # the endpoint would hold the call for 30 seconds
 
 

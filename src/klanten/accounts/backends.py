@@ -17,10 +17,10 @@ from the provider.
 """
 
 import base64
-import logging
 
 import jwt
 import requests
+import structlog
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
 from django.utils.encoding import smart_str
@@ -33,7 +33,7 @@ from requests.structures import CaseInsensitiveDict
 
 from klanten import outbound
 
-logger = logging.getLogger(__name__)
+logger = structlog.stdlib.get_logger(__name__)
 
 
 def provider_call(url: str, *, method: str = "GET", headers=None, data=None) -> requests.Response:
@@ -45,9 +45,11 @@ def provider_call(url: str, *, method: str = "GET", headers=None, data=None) -> 
         answer = outbound.fetch(
             url, method=method, headers=headers, data=data, deadline=timeout or None
         )
-    except outbound.DeadlineExceeded:
-        raise requests.Timeout("De identity provider antwoordde niet op tijd.") from None
     except outbound.OutboundError as exc:
+        # the reason only: never the URL (the client's values may be in it)
+        logger.warning("oidc_provider_onbereikbaar", reason=exc.reason)
+        if isinstance(exc, outbound.DeadlineExceeded):
+            raise requests.Timeout("De identity provider antwoordde niet op tijd.") from None
         raise requests.ConnectionError(
             f"De identity provider is niet te bereiken ({exc.reason})."
         ) from None
@@ -77,7 +79,7 @@ class OIDCAuthenticationBackend(DBBackend):
             ):
                 raise  # the resident callback shows its own failure page and audits it
             # staff: a failed sign-in (the admin's failure page), not a server error
-            logger.warning("oidc_provider_call_failed: %s", type(exc).__name__)
+            logger.warning("oidc_inloggen_mislukt", fout=type(exc).__name__)
             return None
 
     def get_token(self, payload):

@@ -2,9 +2,8 @@
 identity provider (``check_op_availability``) through :func:`klanten.outbound.fetch` as well
 (:func:`klanten.accounts.backends.provider_call`)."""
 
-import logging
-
 import requests
+import structlog
 from mozilla_django_oidc_db.exceptions import OIDCProviderOutage
 from mozilla_django_oidc_db.views import (
     OIDCAuthenticationRequestInitView,
@@ -13,7 +12,7 @@ from mozilla_django_oidc_db.views import (
 
 from .backends import provider_call
 
-logger = logging.getLogger(__name__)
+logger = structlog.stdlib.get_logger(__name__)
 
 
 class ProviderCheck:
@@ -25,7 +24,7 @@ class ProviderCheck:
             if response.status_code > 400:
                 response.raise_for_status()
         except requests.RequestException as exc:
-            logger.info("oidc_provider_unavailable: %s", type(exc).__name__)
+            logger.info("oidc_provider_niet_beschikbaar", fout=type(exc).__name__)
             raise OIDCProviderOutage("Identity provider appears to be down.") from None
 
 
