@@ -112,14 +112,32 @@ def oidc_provider():
             process.kill()
 
 
-def configure_oidc(provider: OpenIDProvider, *, admin=True, mijn=True, mijn_options=None):
+def configure_oidc(
+    provider: OpenIDProvider, *, admin=True, mijn=True, mijn_options=None, service=True
+):
     """Point both OIDC configurations of Klanten at the test provider (as the admin or
-    setup_configuration would)."""
+    setup_configuration would). The provider listens on 127.0.0.1, an internal address: with
+    ``service`` a configured zgw-consumers service covers it (as for an in-cluster Keycloak),
+    else every call from Klanten to it is refused (klanten.outbound)."""
     from mozilla_django_oidc_db.constants import OIDC_ADMIN_CONFIG_IDENTIFIER
     from mozilla_django_oidc_db.models import OIDCClient, OIDCProvider
+    from zgw_consumers.constants import APITypes, AuthTypes
+    from zgw_consumers.models import Service
 
     from klanten.mijn.oidc import MIJN_GEGEVENS_OIDC
 
+    if service:
+        Service.objects.update_or_create(
+            slug="oidc-test-provider",
+            defaults={
+                "label": "Identity provider (test, intern)",
+                "api_type": APITypes.orc,
+                "api_root": f"{provider.issuer}/",
+                "auth_type": AuthTypes.no_auth,
+            },
+        )
+    else:
+        Service.objects.filter(slug="oidc-test-provider").delete()
     config = provider.configuration
     op, _ = OIDCProvider.objects.update_or_create(
         identifier="test-provider",

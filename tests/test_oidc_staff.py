@@ -149,7 +149,7 @@ def test_password_login_with_totp(client, superuser):
 
 def test_password_login_can_be_switched_off(client, superuser, settings):
     settings.ADMIN_PASSWORD_LOGIN = False
-    settings.AUTHENTICATION_BACKENDS = ["mozilla_django_oidc_db.backends.OIDCAuthenticationBackend"]
+    settings.AUTHENTICATION_BACKENDS = ["klanten.accounts.backends.OIDCAuthenticationBackend"]
     page = client.get("/admin/login/").content.decode()
     assert 'name="auth-password"' not in page
     response = password_step(client)

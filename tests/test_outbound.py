@@ -40,6 +40,11 @@ class _Handler(BaseHTTPRequestHandler):
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             getattr(self, "route_" + route.strip("/").replace("-", "_"), self.route_ok)()
 
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        self.server.requests.append((self.path, dict(self.headers), self.rfile.read(length)))
+        self._answer(b"{}", headers=[("Content-Type", "application/json")])
+
     def _answer(self, body: bytes, status=200, headers=()):
         self.send_response(status)
         for name, value in headers:
@@ -251,6 +256,25 @@ def test_an_explicit_service_must_cover_the_url(db, server):
     assert outbound.fetch(f"{server.base}/api/ok", service=service).status == 200
     with pytest.raises(outbound.InvalidURL):
         outbound.fetch("https://elders.example/api/ok", service=service)
+
+
+# --- bodies ---------------------------------------------------------------------------------------
+def test_a_form_body(local_service, server):
+    response = outbound.fetch(
+        f"{server.base}/token", method="POST", data={"grant_type": "authorization_code", "a": "b c"}
+    )
+    assert response.status == 200
+    [(path, headers, body)] = server.requests
+    assert path == "/token"
+    assert headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert body == b"grant_type=authorization_code&a=b+c"
+
+
+def test_a_json_body(local_service, server):
+    outbound.fetch(f"{server.base}/x", method="POST", json={"a": 1})
+    [(_, headers, body)] = server.requests
+    assert headers["Content-Type"] == "application/json"
+    assert json.loads(body) == {"a": 1}
 
 
 # --- deadline ---------------------------------------------------------------------------------

@@ -311,6 +311,7 @@ def fetch(
     method: str = "GET",
     headers: Mapping[str, str] | None = None,
     json: Any = None,
+    data: Mapping[str, str] | None = None,
     service=None,
     deadline: float | None = None,
     max_bytes: int | None = None,
@@ -322,7 +323,7 @@ def fetch(
     ``service``: the configured zgw-consumers ``Service`` the URL belongs to; by default the one
     whose ``api_root`` the URL starts with, if any. ``deadline``: seconds for the whole call
     (``OUTBOUND_DEADLINE``). ``max_bytes``: the largest body read (``OUTBOUND_MAX_RESPONSE_BYTES``).
-    ``json``: a body to send as JSON.
+    ``json``: a body to send as JSON; ``data``: a form body (``application/x-www-form-urlencoded``).
 
     Raises :class:`InvalidURL`, :class:`InternalAddress`, :class:`RedirectRefused`,
     :class:`DeadlineExceeded`, :class:`ResponseTooLarge` or :class:`ConnectionFailed`.
@@ -362,8 +363,9 @@ def fetch(
         if service is not None:
             for name, value in _service_session_kwargs(service).items():
                 setattr(session, name, value)
+        body = {"json": json, "data": data}
         return _exchange(
-            session, guard, method, target, first, headers, json, max_bytes, max_redirects
+            session, guard, method, target, first, headers, body, max_bytes, max_redirects
         )
     finally:
         watchdog.cancel()
@@ -380,9 +382,8 @@ def _parse(url: str):
     return parsed
 
 
-def _exchange(session, guard, method, url, first, headers, json, max_bytes, max_redirects):
+def _exchange(session, guard, method, url, first, headers, body, max_bytes, max_redirects):
     current = url
-    body = json
     for _hop in range(max_redirects + 1):
         response = _send(session, guard, method, current, headers, body)
         try:
@@ -395,7 +396,7 @@ def _exchange(session, guard, method, url, first, headers, json, max_bytes, max_
                     raise RedirectRefused("Doorverwijzing naar een andere host.")
                 current = following.url
                 if response.status_code in (301, 302, 303) and method not in ("GET", "HEAD"):
-                    method, body = "GET", None
+                    method, body = "GET", {}
                 continue
             return Response(
                 status=response.status_code,
@@ -415,7 +416,7 @@ def _send(session, guard, method, url, headers, body):
             method,
             url,
             headers=headers,
-            json=body,
+            **body,
             stream=True,
             allow_redirects=False,
             timeout=(remaining, remaining),

@@ -421,19 +421,20 @@ MIDDLEWARE = [
 ]
 # Password logins (break-glass superuser, with two-factor authentication) can be switched off.
 ADMIN_PASSWORD_LOGIN = env_bool("ADMIN_PASSWORD_LOGIN", True)
+# the library's backend with its calls to the provider through klanten.outbound
 AUTHENTICATION_BACKENDS = [
-    "mozilla_django_oidc_db.backends.OIDCAuthenticationBackend",
+    "klanten.accounts.backends.OIDCAuthenticationBackend",
     *(["django.contrib.auth.backends.ModelBackend"] if ADMIN_PASSWORD_LOGIN else []),
 ]
 LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "/admin/"
 # the organisation's OpenID provider enforces its own multi-factor authentication
-MAYKIN_2FA_ALLOW_MFA_BYPASS_BACKENDS = ["mozilla_django_oidc_db.backends.OIDCAuthenticationBackend"]
+MAYKIN_2FA_ALLOW_MFA_BYPASS_BACKENDS = ["klanten.accounts.backends.OIDCAuthenticationBackend"]
 TWO_FACTOR_PATCH_ADMIN = False
 TWO_FACTOR_WEBAUTHN_RP_NAME = "Klanten (beheer)"
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Klanten")
 # mozilla-django-oidc(-db): both configurations live in the database (admin, YAML)
-OIDC_AUTHENTICATE_CLASS = "mozilla_django_oidc_db.views.OIDCAuthenticationRequestView"
+OIDC_AUTHENTICATE_CLASS = "klanten.accounts.oidc_views.AdminInitView"
 OIDC_CALLBACK_CLASS = "mozilla_django_oidc_db.views.OIDCCallbackView"
 OIDC_STORE_ID_TOKEN = True  # the id_token_hint of the logout at the provider
 OIDC_USE_PKCE = env_bool("OIDC_USE_PKCE", True)

@@ -15,10 +15,10 @@ from django.urls import reverse
 from mozilla_django_oidc_db.models import UserInformationClaimsSources
 from mozilla_django_oidc_db.plugins import AnonymousUserOIDCPlugin
 from mozilla_django_oidc_db.registry import register
-from mozilla_django_oidc_db.views import (
-    OIDCAuthenticationCallbackView,
-    OIDCAuthenticationRequestInitView,
-)
+from mozilla_django_oidc_db.views import OIDCAuthenticationCallbackView
+
+from klanten.accounts.backends import provider_call
+from klanten.accounts.oidc_views import InitView
 
 from . import audit
 from .context import AanmeldingGeweigerd, Opties, authenticatie_context, bewaar
@@ -141,9 +141,7 @@ def _userinfo(config, access_token: str) -> dict | None:
     if not endpoint or not access_token:
         return None
     try:
-        response = requests.get(
-            endpoint, headers={"Authorization": f"Bearer {access_token}"}, timeout=10
-        )
+        response = provider_call(endpoint, headers={"Authorization": f"Bearer {access_token}"})
         response.raise_for_status()
         data = response.json()
     except (requests.RequestException, ValueError):
@@ -186,6 +184,6 @@ class MijnGegevensCallbackView(OIDCAuthenticationCallbackView):
 
 
 mijn_gegevens_callback_view = MijnGegevensCallbackView.as_view()
-mijn_gegevens_init_view = OIDCAuthenticationRequestInitView.as_view(
+mijn_gegevens_init_view = InitView.as_view(
     identifier=MIJN_GEGEVENS_OIDC, allow_next_from_query=False
 )
