@@ -234,3 +234,39 @@ def test_the_migration_detaches_duplicates_and_keeps_them(migrate_back):
     assert Klant.objects.get(pk=jongere.pk).werkte_voor_partij_id == oudste.pk
     assert Klant.objects.get(pk=oudste.pk).werkte_voor_partij_id == gevalideerd.pk
     assert Klant.objects.get(pk=gevalideerd.pk).werkte_voor_partij_id is None
+
+
+def test_a_loose_identifier_of_a_held_kvk_number_is_not_attached_to_a_new_partij(ki_api):
+    """KISS makes identifiers first; one attached by uuid to a new partij while another partij
+    holds its KvK number is refused as a new one would be (the index decides it)."""
+    los = ki_api.post_json(
+        IDENTIFICATOREN, {"identificeerdePartij": None, "partijIdentificator": KVK_IDENT}
+    )
+    assert los.status_code == 201, los.content
+    houder = ki_api.post_json(
+        PARTIJEN,
+        {
+            "soortPartij": "organisatie",
+            "indicatieActief": True,
+            "partijIdentificatie": {"naam": "Bakkerij"},
+            "partijIdentificatoren": [{"partijIdentificator": KVK_IDENT}],
+        },
+    )
+    assert houder.status_code == 201, houder.content
+
+    response = ki_api.post_json(
+        PARTIJEN,
+        {
+            "soortPartij": "organisatie",
+            "indicatieActief": True,
+            "partijIdentificatie": {"naam": "Bakker"},
+            "partijIdentificatoren": [
+                {"uuid": los.json()["uuid"], "partijIdentificator": KVK_IDENT}
+            ],
+        },
+    )
+
+    assert invalid_params(response) == [("partijIdentificatoren", "unique")]
+    assert PartijIdentificator.objects.filter(object_id=KVK, klant__isnull=False).count() == 1
+    assert PartijIdentificator.objects.get(uuid=los.json()["uuid"]).klant_id is None
+    assert Klant.objects.count() == 1
