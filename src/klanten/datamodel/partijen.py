@@ -60,6 +60,10 @@ def normaliseer_adres(soort: str, adres: str) -> str:
     return adres
 
 
+# the unique index of K5's organisations: one partij per HR key per organisation
+HR_SLEUTEL_CONSTRAINT = "een_partij_per_hr_sleutel"
+
+
 class PartijIdentificator(models.Model):
     """An identifier of a partij in a base registry (BRP or HR).
 
@@ -102,6 +106,16 @@ class PartijIdentificator(models.Model):
                 fields=["klant", "code_soort_object_id"],
                 condition=Q(klant__isnull=False),
                 name="partijidentificator_een_per_soort",
+            ),
+            # K5: one partij per HR key per organisation (decides the race of two writes
+            # that both passed the query check ``partijsync.houder``)
+            models.UniqueConstraint(
+                fields=["bronorganisatie", "code_soort_object_id", "object_id"],
+                condition=Q(
+                    klant__isnull=False,
+                    code_soort_object_id__in=["kvk_nummer", "rsin", "vestigingsnummer"],
+                ),
+                name=HR_SLEUTEL_CONSTRAINT,
             ),
         ]
         indexes = [

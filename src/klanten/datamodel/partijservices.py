@@ -28,6 +28,7 @@ The principles:
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError
@@ -62,7 +63,7 @@ from .partijwijzigingen import (
     leg_los_vast,
     leg_partij_vast,
 )
-from .transactions import is_vergrendeld, schrijfactie
+from .transactions import is_vergrendeld, race_constraint, schrijfactie
 from .wijzigingen import Herkomst, representatie
 
 C = CommonResourceAction
@@ -72,6 +73,21 @@ def fout(veld: str, message: str, code: str) -> rules.RuleViolation:
     exc = rules.RuleViolation(message, code=code)
     exc.field = veld
     return exc
+
+
+HR_SLEUTEL_BEZET = "Er bestaat al een partij met deze identificator (K5)."
+
+
+@contextmanager
+def _hr_sleutel_uniek(veld: str):
+    """K5: an HR key a concurrent write attached to another partij first (the unique index
+    ``een_partij_per_hr_sleutel`` refused it) is the query check's answer: 400 ``unique``."""
+    try:
+        yield
+    except IntegrityError as exc:
+        if race_constraint(exc) is None:
+            raise
+        raise fout(veld, HR_SLEUTEL_BEZET, "unique") from exc
 
 
 # --- input --------------------------------------------------------------------------------------
@@ -506,6 +522,8 @@ def maak_partij(
         _Opname(None, herkomst, ctx).leg_vast(klant, nieuw=True, bundel=bundel)
         bundel.voeg_in()
     except IntegrityError as exc:
+        if race_constraint(exc) is not None:
+            raise fout("partijIdentificatoren", HR_SLEUTEL_BEZET, "unique") from exc
         if "een_anker_per_bsn" not in str(exc) and "een_gevalideerde_klant_per_bsn" not in str(exc):
             raise
         _opnieuw()
@@ -621,6 +639,15 @@ def maak_identificator(
     partij's key is never changed here (V1). A BSN or HR key attached to a partij is its
     subject (:func:`_subject_van_partij`: validated with evidence, else an anchor)."""
     valideer_identificator(ident)
+    with _hr_sleutel_uniek("partijIdentificator"):
+        return _maak_identificator(
+            ident, klant, bronorganisatie, geregistreerd_door, bewijs, herkomst
+        )
+
+
+def _maak_identificator(
+    ident: Identificator, klant, bronorganisatie, geregistreerd_door, bewijs, herkomst
+) -> PartijIdentificator:
     klant = _vergrendel_partij(klant)
     ctx = _ctx(herkomst)
     opname = _Opname(klant, herkomst, ctx)
@@ -723,11 +750,7 @@ def _controleer_identificator(
         if zonder is not None:
             houder = houder.exclude(pk=zonder.pk)
         if houder.exists():
-            raise fout(
-                "partijIdentificator",
-                "Er bestaat al een partij met deze identificator (K5).",
-                "unique",
-            )
+            raise fout("partijIdentificator", HR_SLEUTEL_BEZET, "unique")
 
 
 def _is_subject_sleutel(klant: Klant, soort: str) -> bool:
@@ -848,6 +871,13 @@ def wijzig_identificator(
 ) -> PartijIdentificator:
     """PUT: replace an identifier (and the partij it identifies)."""
     valideer_identificator(ident)
+    with _hr_sleutel_uniek("partijIdentificator"):
+        return _wijzig_identificator(rij, ident, klant, bewijs, herkomst)
+
+
+def _wijzig_identificator(
+    rij: PartijIdentificator, ident: Identificator, klant, bewijs, herkomst
+) -> PartijIdentificator:
     oude_klant = Klant.objects.filter(pk=rij.klant_id).first() if rij.klant_id else None
     # the klant rows first, in one order
     vergrendeld = {

@@ -12,7 +12,11 @@ shows.
   (updated in place, so its uuid stays; removed when the identification is); a KvK number it
   was validated with gives a kvk_nummer identifier; an anchor (K5) its bsn. An HR identifier
   that another klant of the organisation already holds is not made twice: the klant is shown
-  as a contactpersoon of that organisatie partij (K5, ``werkte_voor_partij``);
+  as a contactpersoon of that organisatie partij (K5, ``werkte_voor_partij``), also when its
+  own HR identifier changes to a key another klant holds (its row is removed). The unique
+  index ``een_partij_per_hr_sleutel`` backs this up: a concurrent write that attached the key
+  first makes this write's transaction run again (``transactions.RACE_CONSTRAINTS``), and
+  then it ends as above;
 - addresses: ``emailadres`` is the standaard e-mail address, ``telefoonnummer`` the standaard
   phone number (a changed address loses its ``verificatieDatum``; an emptied column removes
   the standaard address, or leaves it to the betrokkene that also gave it).
@@ -159,18 +163,24 @@ def _synchroniseer_identificatoren(klant, bestaand: dict, gemaakt: list, nieuwe)
                 rij.delete()
                 del bestaand[soort]
             continue
-        if rij is not None:
-            if rij.object_id != waarde:
-                rij.object_id = waarde
-                rij.save(update_fields=["object_id"])
+        if rij is not None and rij.object_id == waarde:
             continue
         if soort in HR_SOORTEN:
             ander = houder(klant.bronorganisatie, soort, waarde, zonder=klant)
             if ander is not None:
+                # K5: the key is another klant's; this klant works for it (its row of the
+                # key it had is gone, as the key is)
+                if rij is not None:
+                    rij.delete()
+                    del bestaand[soort]
                 if klant.werkte_voor_partij_id is None:
                     Klant.objects.filter(pk=klant.pk).update(werkte_voor_partij_id=ander)
                     klant.werkte_voor_partij_id = ander
                 continue
+        if rij is not None:
+            rij.object_id = waarde
+            rij.save(update_fields=["object_id"])
+            continue
         register, objecttype = SOORTEN[soort]
         rij = PartijIdentificator(
             bronorganisatie=klant.bronorganisatie,

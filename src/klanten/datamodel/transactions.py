@@ -5,7 +5,8 @@ Every write locks the klant row first (``SELECT ... FOR UPDATE``, see
 writes of one klant queue up instead of deadlocking, and a delete never collects its cascade
 while another write adds a row to it. A few rows are shared by many klanten (the counters the
 triggers keep, the klantnummer counter, unique index entries), so PostgreSQL may still cancel
-one of two transactions (deadlock ``40P01``, serialization failure ``40001``): the outermost
+one of two transactions (deadlock ``40P01``, serialization failure ``40001``, or a unique
+constraint that decides a race, :data:`RACE_CONSTRAINTS`): the outermost
 write transaction then simply runs again, at most ``POGINGEN`` times in all, before the error
 reaches the caller.
 
@@ -24,7 +25,7 @@ from collections.abc import Callable
 from functools import wraps
 
 import structlog
-from django.db import OperationalError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 
 logger = structlog.stdlib.get_logger(__name__)
 
@@ -33,13 +34,29 @@ POGINGEN = 4
 GEANNULEERD = frozenset({"40P01", "40001"})
 
 
+# unique constraints that decide a race between two writes that both passed the query check
+# of their rule: the loser, run again, sees the winner's row and ends as the check says (K5:
+# ``partijsync`` shows the klant as a contactpersoon of the holder of its HR key)
+RACE_CONSTRAINTS = frozenset({"een_partij_per_hr_sleutel"})
+
+
 def geannuleerd(exc: BaseException) -> bool:
-    """Whether PostgreSQL cancelled the transaction (deadlock or serialization failure)."""
+    """Whether PostgreSQL cancelled the transaction (deadlock or serialization failure), or
+    it lost a race decided by one of :data:`RACE_CONSTRAINTS`."""
+    if isinstance(exc, IntegrityError):
+        return race_constraint(exc) is not None
     if not isinstance(exc, OperationalError):
         return False
     cause = exc.__cause__
     state = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
     return state in GEANNULEERD
+
+
+def race_constraint(exc: BaseException) -> str | None:
+    """The name of the :data:`RACE_CONSTRAINTS` constraint ``exc`` violated, or None."""
+    diag = getattr(exc.__cause__, "diag", None)
+    naam = getattr(diag, "constraint_name", None)
+    return naam if naam in RACE_CONSTRAINTS else None
 
 
 class _Staat(threading.local):
@@ -78,7 +95,7 @@ def _uitvoeren(func, args, kwargs, *, zonder_savepoints: bool):
         try:
             with _eigen_transactie(zonder_savepoints), transaction.atomic():
                 return func(*args, **kwargs)
-        except OperationalError as exc:
+        except (OperationalError, IntegrityError) as exc:
             if poging >= POGINGEN or not geannuleerd(exc):
                 raise
             logger.warning("transaction_retried", poging=poging, error=type(exc).__name__)

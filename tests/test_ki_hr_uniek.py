@@ -1,0 +1,272 @@
+"""K5: one partij per HR key (KvK number, RSIN, vestigingsnummer) per organisation, checked by
+a query and decided by the unique index ``een_partij_per_hr_sleutel`` when two writes both
+passed the query at once."""
+
+import threading
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
+
+from klanten.datamodel import partijservices, partijsync
+from klanten.datamodel.models import Klant
+from klanten.datamodel.partijen import PartijIdentificator
+
+from .conftest import BASE, RSIN, RSIN_2
+from .ki_fixtures import KI_BASE, assert_problem, invalid_params
+from .test_concurrency import race, status
+
+PARTIJEN = f"{KI_BASE}/partijen"
+IDENTIFICATOREN = f"{KI_BASE}/partij-identificatoren"
+KVK = "69599084"
+KVK_IDENT = {
+    "codeObjecttype": "niet_natuurlijk_persoon",
+    "codeSoortObjectId": "kvk_nummer",
+    "objectId": KVK,
+    "codeRegister": "hr",
+}
+
+
+def organisatie(client, naam: str) -> dict:
+    response = client.post_json(
+        PARTIJEN,
+        {
+            "soortPartij": "organisatie",
+            "indicatieActief": True,
+            "partijIdentificatie": {"naam": naam},
+        },
+    )
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def na_de_eerste_twee(monkeypatch, module, naam: str) -> None:
+    """``module.naam`` waits, on its first two calls, until both have been made: two writes
+    both pass the query check before either writes (a later call, of a write run again, does
+    not wait)."""
+    origineel = getattr(module, naam)
+    barrier = threading.Barrier(2)
+    aanroepen = iter(range(2))
+    slot = threading.Lock()
+
+    def wachtend(*args, **kwargs):
+        resultaat = origineel(*args, **kwargs)
+        with slot:
+            wacht = next(aanroepen, None) is not None
+        if wacht:
+            barrier.wait(timeout=10)
+        return resultaat
+
+    monkeypatch.setattr(module, naam, wachtend)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_partijen_attaching_one_kvk_number_at_once_one_wins(ki_api, monkeypatch):
+    eerste, tweede = organisatie(ki_api, "Bakkerij"), organisatie(ki_api, "Bakker")
+    na_de_eerste_twee(monkeypatch, partijservices, "_controleer_identificator")
+
+    def koppel(partij):
+        return lambda: ki_api.post_json(
+            IDENTIFICATOREN,
+            {"identificeerdePartij": {"uuid": partij["uuid"]}, "partijIdentificator": KVK_IDENT},
+        )
+
+    antwoorden = race(koppel(eerste), koppel(tweede))
+
+    assert sorted(status(a) for a in antwoorden) == [201, 400]
+    verloren = next(a for a in antwoorden if a.status_code == 400)
+    # the query check's answer (a ZGW problem, as the API sends every 400), never a 500
+    assert_problem(verloren, 400, "invalid")
+    assert invalid_params(verloren) == [("partijIdentificator", "unique")]
+    houders = PartijIdentificator.objects.filter(object_id=KVK, klant__isnull=False)
+    assert houders.count() == 1
+    gewonnen = next(a for a in antwoorden if a.status_code == 201)
+    assert str(houders.get().uuid) == gewonnen.json()["uuid"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_klanten_with_one_rsin_at_once_one_holds_it(api, monkeypatch):
+    """The Klanten API allows many klanten per RSIN; K5 shows one as the organisatie partij:
+    the klant that lost the race ends as it would have after the other, a contactpersoon of
+    the holder (its write ran again)."""
+    na_de_eerste_twee(monkeypatch, partijsync, "houder")
+
+    def maak(naam):
+        # a klantnummer of the client's: the counter's row would make the two wait in turn
+        return lambda: api.post_json(
+            f"{BASE}/klanten",
+            {
+                "bronorganisatie": RSIN,
+                "klantnummer": naam,
+                "bedrijfsnaam": naam,
+                "subjectType": "niet_natuurlijk_persoon",
+                "subjectIdentificatie": {"innNnpId": RSIN_2, "statutaireNaam": naam},
+            },
+        )
+
+    antwoorden = race(maak("Bakkerij"), maak("Bakker"))
+
+    assert [status(a) for a in antwoorden] == [201, 201]
+    houder = PartijIdentificator.objects.get(object_id=RSIN_2, klant__isnull=False).klant
+    ander = Klant.objects.exclude(pk=houder.pk).get()
+    assert ander.werkte_voor_partij_id == houder.pk
+    assert ander.subject_identificatie.inn_nnp_id == RSIN_2  # the Klanten API view unchanged
+
+
+def test_a_klant_changing_its_rsin_to_a_held_one_works_for_the_holder(api):
+    """Sequentially too, a changed RSIN another klant holds is not attached twice."""
+
+    def maak(rsin):
+        response = api.post_json(
+            f"{BASE}/klanten",
+            {
+                "bronorganisatie": RSIN,
+                "bedrijfsnaam": "Bakkerij",
+                "subjectType": "niet_natuurlijk_persoon",
+                "subjectIdentificatie": {"innNnpId": rsin, "statutaireNaam": "Bakkerij"},
+            },
+        )
+        assert response.status_code == 201, response.content
+        return response.json()
+
+    eerste, tweede = maak(RSIN_2), maak(RSIN)
+    response = api.patch_json(tweede["url"], {"subjectIdentificatie": {"innNnpId": RSIN_2}})
+
+    assert response.status_code == 200, response.content
+    houder = PartijIdentificator.objects.get(object_id=RSIN_2, klant__isnull=False).klant
+    assert eerste["url"].endswith(str(houder.uuid))
+    uuid = tweede["url"].rsplit("/", 1)[-1]
+    assert Klant.objects.get(uuid=uuid).werkte_voor_partij_id == houder.pk
+    assert not PartijIdentificator.objects.filter(klant__uuid=uuid).exists()
+
+
+def _rij(klant, soort="kvk_nummer", object_id=KVK, bronorganisatie=RSIN):
+    return PartijIdentificator.objects.create(
+        bronorganisatie=bronorganisatie,
+        klant=klant,
+        code_register="hr",
+        code_objecttype="niet_natuurlijk_persoon",
+        code_soort_object_id=soort,
+        object_id=object_id,
+    )
+
+
+@pytest.mark.parametrize("soort", ["kvk_nummer", "rsin", "vestigingsnummer"])
+def test_the_database_refuses_a_second_partij_for_an_hr_key(make_klant, soort):
+    eerste = make_klant(subject="https://example.com/1")
+    tweede = make_klant(subject="https://example.com/2")
+    _rij(eerste, soort)
+
+    with pytest.raises(IntegrityError, match="een_partij_per_hr_sleutel"), transaction.atomic():
+        _rij(tweede, soort)
+
+
+def test_the_database_allows_what_the_rule_does_not_forbid(make_klant):
+    eerste = make_klant(subject="https://example.com/1")
+    tweede = make_klant(subject="https://example.com/2")
+    _rij(eerste)
+    _rij(None)  # loose identifiers (KISS makes them first)
+    _rij(None)
+    _rij(tweede, bronorganisatie=RSIN_2)  # another organisation
+    _rij(tweede, soort="bsn")  # a BSN: K5's anchors, not this index
+
+    assert PartijIdentificator.objects.filter(object_id=KVK).count() == 5
+
+
+BEFORE = [("datamodel", "0014_vergrendel_vers")]
+AFTER = [("datamodel", "0015_een_partij_per_hr_sleutel")]
+
+
+@pytest.fixture
+def migrate_back():
+    executor = MigrationExecutor(connection)
+    executor.migrate(BEFORE)
+    executor.loader.build_graph()
+    yield executor
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_detaches_duplicates_and_keeps_them(migrate_back):
+    apps = migrate_back.loader.project_state(BEFORE).apps
+    Klant = apps.get_model("datamodel", "Klant")
+    Ident = apps.get_model("datamodel", "PartijIdentificator")
+
+    def klant(nummer, **velden):
+        return Klant.objects.create(bronorganisatie=RSIN, klantnummer=nummer, **velden)
+
+    oudste, jongere, gevalideerd, elders = klant("1"), klant("2"), klant("3"), klant("4")
+    gevalideerd.gevalideerd = True
+    gevalideerd.gevalideerde_sleutel_type = "kvk"
+    gevalideerd.gevalideerde_sleutel = KVK
+    gevalideerd.save()
+
+    def rij(k, soort, object_id, org=RSIN):
+        return Ident.objects.create(
+            bronorganisatie=org,
+            klant=k,
+            code_register="hr",
+            code_objecttype="niet_natuurlijk_persoon",
+            code_soort_object_id=soort,
+            object_id=object_id,
+        )
+
+    rsin = [rij(oudste, "rsin", RSIN_2), rij(jongere, "rsin", RSIN_2)]
+    kvk = [rij(oudste, "kvk_nummer", KVK), rij(gevalideerd, "kvk_nummer", KVK)]
+    anders = rij(elders, "rsin", RSIN_2, org=RSIN_2)
+
+    migrate_back.migrate(AFTER)
+    apps = migrate_back.loader.project_state(AFTER).apps
+    Klant = apps.get_model("datamodel", "Klant")
+    Ident = apps.get_model("datamodel", "PartijIdentificator")
+
+    def houder(r):
+        return Ident.objects.get(pk=r.pk).klant_id
+
+    # the oldest row stays; a validated klant's row goes before an older one; nothing deleted
+    assert [houder(r) for r in rsin] == [oudste.pk, None]
+    assert [houder(r) for r in kvk] == [None, gevalideerd.pk]
+    assert houder(anders) == elders.pk
+    assert Ident.objects.count() == 5
+    # the klant that lost its row works for the holder (as partijsync shows it)
+    assert Klant.objects.get(pk=jongere.pk).werkte_voor_partij_id == oudste.pk
+    assert Klant.objects.get(pk=oudste.pk).werkte_voor_partij_id == gevalideerd.pk
+    assert Klant.objects.get(pk=gevalideerd.pk).werkte_voor_partij_id is None
+
+
+def test_a_loose_identifier_of_a_held_kvk_number_is_not_attached_to_a_new_partij(ki_api):
+    """KISS makes identifiers first; one attached by uuid to a new partij while another partij
+    holds its KvK number is refused as a new one would be (the index decides it)."""
+    los = ki_api.post_json(
+        IDENTIFICATOREN, {"identificeerdePartij": None, "partijIdentificator": KVK_IDENT}
+    )
+    assert los.status_code == 201, los.content
+    houder = ki_api.post_json(
+        PARTIJEN,
+        {
+            "soortPartij": "organisatie",
+            "indicatieActief": True,
+            "partijIdentificatie": {"naam": "Bakkerij"},
+            "partijIdentificatoren": [{"partijIdentificator": KVK_IDENT}],
+        },
+    )
+    assert houder.status_code == 201, houder.content
+
+    response = ki_api.post_json(
+        PARTIJEN,
+        {
+            "soortPartij": "organisatie",
+            "indicatieActief": True,
+            "partijIdentificatie": {"naam": "Bakker"},
+            "partijIdentificatoren": [
+                {"uuid": los.json()["uuid"], "partijIdentificator": KVK_IDENT}
+            ],
+        },
+    )
+
+    assert invalid_params(response) == [("partijIdentificatoren", "unique")]
+    assert PartijIdentificator.objects.filter(object_id=KVK, klant__isnull=False).count() == 1
+    assert PartijIdentificator.objects.get(uuid=los.json()["uuid"]).klant_id is None
+    assert Klant.objects.count() == 1
