@@ -5,8 +5,7 @@ passed the query at once."""
 import threading
 
 import pytest
-from django.db import IntegrityError, connection, transaction
-from django.db.migrations.executor import MigrationExecutor
+from django.db import IntegrityError, transaction
 
 from klanten.datamodel import partijservices, partijsync
 from klanten.datamodel.models import Klant
@@ -14,6 +13,7 @@ from klanten.datamodel.partijen import PartijIdentificator
 
 from .conftest import BASE, RSIN, RSIN_2
 from .ki_fixtures import KI_BASE, assert_problem, invalid_params
+from .migratie_helpers import teruggezet
 from .test_concurrency import race, status
 
 PARTIJEN = f"{KI_BASE}/partijen"
@@ -179,13 +179,8 @@ AFTER = [("datamodel", "0015_een_partij_per_hr_sleutel")]
 
 @pytest.fixture
 def migrate_back():
-    executor = MigrationExecutor(connection)
-    executor.migrate(BEFORE)
-    executor.loader.build_graph()
-    yield executor
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    with teruggezet(BEFORE) as executor:
+        yield executor
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,8 +1,8 @@
 """K3/K8: migration 0010 carries today's klanten over to the partij tables."""
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from .migratie_helpers import teruggezet
 
 BEFORE = [("datamodel", "0009_partijen_en_klantcontacten")]
 AFTER = [("datamodel", "0010_partijen_gegevens_overzetten")]
@@ -10,13 +10,8 @@ AFTER = [("datamodel", "0010_partijen_gegevens_overzetten")]
 
 @pytest.fixture
 def migrate_back():
-    executor = MigrationExecutor(connection)
-    executor.migrate(BEFORE)
-    executor.loader.build_graph()
-    yield executor
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    with teruggezet(BEFORE) as executor:
+        yield executor
 
 
 @pytest.mark.django_db(transaction=True)

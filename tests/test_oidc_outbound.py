@@ -9,9 +9,8 @@ it.
 """
 
 import contextlib
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs
 
 import pytest
@@ -24,6 +23,7 @@ from klanten.mijn.models import Gebeurtenis
 from klanten.mijn.oidc import MIJN_GEGEVENS_OIDC
 
 from .conftest import BSN, RSIN
+from .lokale_server import lokale_server
 from .oidc_fixtures import ADMIN_CLIENT, DIGID_MIDDEN, MIJN_CLIENT, configure_oidc
 
 pytestmark = pytest.mark.django_db
@@ -62,15 +62,8 @@ class _TokenEndpoint(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def token_endpoint():
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _TokenEndpoint)
-    httpd.daemon_threads = True
-    httpd.requests = []
-    httpd.base = f"http://127.0.0.1:{httpd.server_port}"
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
+    with lokale_server(_TokenEndpoint) as httpd:
+        yield httpd
 
 
 def cover(token_endpoint) -> None:

@@ -11,9 +11,8 @@ import gzip
 import ipaddress
 import json
 import socket
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 from zgw_consumers.constants import APITypes, AuthTypes
@@ -23,6 +22,7 @@ from klanten import outbound
 from klanten.datamodel.models import Klant
 
 from .conftest import BASE, RSIN
+from .lokale_server import lokale_server
 
 HUGE = 3 * 1024 * 1024
 
@@ -105,15 +105,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def server():
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    httpd.daemon_threads = True
-    httpd.requests = []
-    httpd.base = f"http://127.0.0.1:{httpd.server_port}"
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
+    with lokale_server(_Handler) as httpd:
+        yield httpd
 
 
 def _service(api_root: str, **fields) -> Service:
