@@ -9,8 +9,6 @@ function through :func:`row_from_instance`, so there is one representation. Keys
 camelCase already and every key of the standard is always present.
 """
 
-from operator import attrgetter
-
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import QuerySet
 
@@ -195,11 +193,11 @@ def row_data(row, base_url: str) -> dict:
     }
 
 
-def _value(instance, path: str):
+def _value(instance, parts: tuple[str, ...]):
     obj = instance
-    for part in path.split("__"):
+    for part in parts:
         try:
-            obj = attrgetter(part)(obj)
+            obj = getattr(obj, part)
         except ObjectDoesNotExist:
             return None
         if obj is None:
@@ -207,10 +205,14 @@ def _value(instance, path: str):
     return obj
 
 
+# the attribute path of each column (split once, not per klant)
+_PATHS = tuple(tuple(path.split("__")) for path in COLUMNS)
+
+
 def row_from_instance(klant: Klant) -> tuple:
     """The row :func:`rows` would select for this klant, from the instance (and whatever
     related objects it has loaded or can load)."""
-    return tuple(_value(klant, path) for path in COLUMNS)
+    return tuple(_value(klant, parts) for parts in _PATHS)
 
 
 def klant_data(klant: Klant, base_url: str) -> dict:
