@@ -104,7 +104,7 @@ def uuids(refs) -> set[str]:
 
 
 def test_a_klanten_api_patch_after_a_wait_sees_the_other_writers_rows(api):
-    """K10: the Klanten API's lock (``wijzigingen.vergrendel_uit``)."""
+    """K10: the Klanten API's lock (``wijzigingen.vergrendel_vorm``)."""
     klant_data = api.post_json(f"{BASE}/klanten", PERSONAL).json()
     klant = Klant.objects.get(uuid=klant_data["url"].rsplit("/", 1)[1])
     nieuw: dict = {}

@@ -2,7 +2,7 @@
 the admin, the resident pages, the validation of a klant): the partij's representation before
 the write and after it, without statements of its own.
 
-- before: the write's lock (``wijzigingen.vergrendel_uit``) reads the partij's identifiers,
+- before: the write's lock (``wijzigingen.vergrendel_vorm``) reads the partij's identifiers,
   digital addresses and betrokkenen in the same statement, after the lock is held (the
   function ``vergrendeling.KLANT_VERS`` over the locking query: a writer that held the lock
   first is seen); :func:`laad` turns them into rows in hand (``klant.partij_rijen``);
@@ -54,7 +54,7 @@ def _identificator(klant: Klant, rij: dict) -> PartijIdentificator:
 
 def laad(klant: Klant) -> PartijRijen:
     """The partij rows of a locked klant in hand: from its lock statement
-    (``wijzigingen.vergrendel_uit``: read after the lock is held), else read (one query)."""
+    (``wijzigingen.vergrendel_vorm``: read after the lock is held), else read (one query)."""
     if getattr(klant, "partij_rijen", None) is not None:
         return klant.partij_rijen
     data = getattr(klant, "ki_partij", None)

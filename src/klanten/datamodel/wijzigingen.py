@@ -33,7 +33,6 @@ from .representation import KLANT_LIST_RELATIONS, klant_data
 from .transactions import is_vergrendeld, markeer_vergrendeld
 from .vergrendeling import (
     KLANT_VERS,
-    vergrendel_vers,
     vergrendel_vers_op,
     vergrendel_vers_vorm,
     zet_een_op_een,
@@ -95,17 +94,12 @@ def vergrendel(pk: int) -> Klant:
     return _vergrendeld(vergrendel_vers_op(Klant, KLANT_VERS, pk=pk))
 
 
-def vergrendel_uit(queryset, **lookup) -> Klant:
-    """:func:`vergrendel` for the klant of ``queryset`` (e.g. the klanten a client may see)
-    that ``lookup`` finds; the services do not lock it again in the same write transaction.
-    Its one-to-one rows and partij rows (``klantpartij``, K10) are read in the same statement
-    after the lock is held (``vergrendeling``: a writer that held the lock first is seen)."""
-    return _vergrendeld(vergrendel_vers(queryset, KLANT_VERS, **lookup))
-
-
 def vergrendel_vorm(vorm: tuple, bouw, waarden: dict) -> Klant:
-    """:func:`vergrendel_uit` for the klant of the queryset ``bouw(marks)``, compiled once
-    per shape ``vorm`` (``vergrendeling.vergrendel_vers_vorm``)."""
+    """:func:`vergrendel` for the klant of the queryset ``bouw(marks)`` (e.g. the klanten a
+    client may see, ``readsql.lock_klant``), compiled once per shape ``vorm``
+    (``vergrendeling.vergrendel_vers_vorm``); the services do not lock it again in the same
+    write transaction. Its one-to-one rows and partij rows (``klantpartij``, K10) are read in
+    the same statement after the lock is held (a writer that held the lock first is seen)."""
     return _vergrendeld(vergrendel_vers_vorm(Klant, vorm, bouw, waarden, KLANT_VERS))
 
 
@@ -121,7 +115,7 @@ def _vergrendeld(gevonden) -> Klant:
 
 def vergrendeld(klant: Klant) -> Klant:
     """``klant`` locked with its representation's rows: itself when it was locked in this
-    write transaction already (:func:`vergrendel_uit`), else read again under the lock."""
+    write transaction already (:func:`vergrendel_vorm`), else read again under the lock."""
     return klant if is_vergrendeld(klant) else vergrendel(klant.pk)
 
 
