@@ -275,3 +275,21 @@ def test_a_long_combined_statement_is_split_at_its_placeholders_once(api, monkey
     monkeypatch.setattr(_queries, "MAX_CACHED_STATEMENT_PARAMS", 50)  # psycopg's own limit
     assert api.post_json(f"{BASE}/klanten", body).status_code == 201
     assert ongecached  # the combined statement: split again
+
+
+def test_writes_run_unprepared_when_prepared_statements_are_off(api, settings):
+    """``DB_PREPARED_READS=false`` (a pooler that keeps no prepared statements): a create, a
+    PATCH and a generated klantnummer still work, and nothing is prepared."""
+    settings.KLANTEN_PREPARED_READS = False
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    body = {"bronorganisatie": RSIN, "subjectType": "natuurlijk_persoon"}
+    body |= {"subjectIdentificatie": {"inpBsn": BSN}, "telefoonnummer": "0201234567"}
+    created = api.post_json(f"{BASE}/klanten", body)
+    assert created.status_code == 201, created.content
+    assert created.json()["klantnummer"] == "1"
+    changed = api.patch_json(created.json()["url"], {"telefoonnummer": "0207654321"})
+    assert changed.status_code == 200, changed.content
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+        assert cursor.fetchone()[0] == 0
