@@ -13,6 +13,7 @@ sees what a read after the lock sees. Still one statement.
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid as _uuid
 
@@ -69,10 +70,16 @@ def vergrendel_vers_op(model, functie: str, **lookup) -> tuple | None:
     )
 
 
+@functools.cache
+def _velden(model) -> list[str]:
+    """The row's own columns, in the model's order (as ``Model.from_db`` takes them)."""
+    return [field.attname for field in model._meta.concrete_fields]
+
+
 def _binnen(queryset):
     """The locking query: the row's own columns (its related rows come from the function),
     at most two rows, locked."""
-    velden = [field.attname for field in queryset.model._meta.concrete_fields]
+    velden = _velden(queryset.model)
     return (
         queryset.select_related(None)
         .select_for_update(of=("self",))
@@ -92,7 +99,7 @@ def _vergrendel(model, functie: str, sql: str, params, converters, db: str) -> t
     )
     if not gevonden:
         return None
-    velden = [field.attname for field in model._meta.concrete_fields]
+    velden = _velden(model)
     gevonden = sqlvorm.converteer(gevonden, converters, connections[db])
     positie = velden.index(pk.attname)
     if len({rij[positie] for rij in gevonden}) > 1:  # one row twice (a filter's join) is one
