@@ -120,8 +120,9 @@ def _adressen(klant, n, naam="a", **extra):
 @pytest.mark.parametrize("rijen", [1, 3])
 def test_a_kept_statement_is_djangos_own_with_the_same_values(make_klant, rijen):
     """The INSERT is compiled once per model and number of rows; later rows get the same
-    statement and the values Django's compiler would give them (one row: per row; several:
-    PostgreSQL's UNNEST, per column)."""
+    statement and the values Django's compiler would give them. Several rows: Django's
+    one-row statement with a row of VALUES per obj (not its UNNEST of an array per column),
+    with each row's values as Django gives them for that row alone."""
     klant = make_klant(achternaam="Jansen")
     invoegen._statements.pop((DigitaalAdres, rijen), None)
     invoegen._insert_sql(_adressen(klant, rijen))  # compiled by Django, kept
@@ -130,11 +131,21 @@ def test_a_kept_statement_is_djangos_own_with_the_same_values(make_klant, rijen)
     sql, params = invoegen._insert_sql(objs)  # the kept statement, values prepared here
     fields, _soorten, vast = invoegen._insert_fields(DigitaalAdres)
     assert vast
-    assert (sql, params) == invoegen._django_insert_sql(DigitaalAdres, fields, objs, raw=True)
-    assert ("UNNEST(" in sql) is (rijen > 1)
+    een_sql, _ = invoegen._django_insert_sql(DigitaalAdres, fields, objs[:1], raw=True)
+    kop, _, rij = een_sql.rpartition(" VALUES ")
+    assert sql == f"{kop} VALUES " + ", ".join([rij] * rijen)
+    assert "UNNEST(" not in sql
+    per_rij = [invoegen._django_insert_sql(DigitaalAdres, fields, [obj], raw=True) for obj in objs]
+    assert params == [value for _sql, rij_params in per_rij for value in rij_params]
+    assert not any(isinstance(value, list) for value in params)  # no array to dump
     voeg_in(*objs)
     assert sorted(DigitaalAdres.objects.filter(klant=klant).values_list("adres", flat=True)) == [
         f"a{i}@example.nl" for i in range(rijen)
+    ]
+    # the ids the database made follow the rows' order
+    assert [obj.pk for obj in objs] == sorted(obj.pk for obj in objs)
+    assert [DigitaalAdres.objects.get(pk=obj.pk).adres for obj in objs] == [
+        obj.adres for obj in objs
     ]
 
 
@@ -151,6 +162,21 @@ def test_an_expression_is_compiled_and_not_kept(make_klant):
     datums = dict(DigitaalAdres.objects.filter(klant=klant).values_list("pk", "verificatie_datum"))
     assert datums[adres.pk] is not None and datums[weer.pk] is not None
     assert datums[gewoon.pk] is None
+
+
+def test_an_expression_in_a_later_row_of_several_goes_djangos_way(make_klant):
+    klant = make_klant(achternaam="Jansen")
+    invoegen._statements.pop((DigitaalAdres, 3), None)
+    voeg_in(*_adressen(klant, 3, naam="x"))  # the plain three-row statement, kept
+    assert "UNNEST(" not in invoegen._statements[(DigitaalAdres, 3)][0]
+    objs = _adressen(klant, 3, naam="y")
+    objs[1].verificatie_datum = Now()
+    voeg_in(*objs)
+    datums = dict(
+        DigitaalAdres.objects.filter(klant=klant).values_list("adres", "verificatie_datum")
+    )
+    assert datums["y1@example.nl"] is not None
+    assert datums["y0@example.nl"] is None and datums["y2@example.nl"] is None
 
 
 def test_a_model_with_an_array_is_compiled_every_time():
