@@ -45,6 +45,7 @@ from urllib.parse import unquote, urljoin
 import requests
 from django.conf import settings
 from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
 from urllib3 import PoolManager
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import LocationParseError, ReadTimeoutError
@@ -61,6 +62,7 @@ __all__ = [
     "ResponseTooLarge",
     "fetch",
     "is_internal_address",
+    "requests_get",
 ]
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -124,6 +126,16 @@ class Response:
 
     def json(self) -> Any:
         return jsonlib.loads(self.body)
+
+    def as_requests_response(self) -> requests.Response:
+        """This answer as a :class:`requests.Response`, for code written against requests."""
+        response = requests.Response()
+        response.status_code = self.status
+        response.headers = CaseInsensitiveDict(self.headers)
+        response._content = self.body
+        response.url = self.url
+        response.encoding = requests.utils.get_encoding_from_headers(response.headers)
+        return response
 
 
 # --- addresses -------------------------------------------------------------------------------
@@ -455,3 +467,36 @@ def _read(response, guard: _Guard, max_bytes: int) -> bytes:
     # the watchdog ends a body without a length as if it were complete
     guard.remaining()
     return b"".join(chunks)
+
+
+# --- requests.get, within the rules -------------------------------------------------------------
+def requests_get(url: str, params=None, *, headers=None, timeout=None) -> requests.Response:
+    """:func:`requests.get` for code that takes a fetcher with its signature (vng-api-common's
+    ``LINK_FETCHER``, used by its ``URLValidator``), through :func:`fetch`: the answer as a
+    :class:`requests.Response` (any status), a refusal or failure as the
+    :class:`requests.RequestException` such code expects (:class:`requests.Timeout` for the
+    deadline, :class:`requests.ConnectionError` for the rest), its message the reason only.
+
+    ``timeout`` is the total deadline (a ``(connect, read)`` pair: their sum), by default
+    ``OUTBOUND_DEADLINE``. Other options of :func:`requests.get` (``auth``, ``verify``,
+    ``proxies``, ...) are refused (``TypeError``): they would change the rules.
+    """
+    if isinstance(timeout, tuple):
+        parts = [part for part in timeout if part is not None]
+        timeout = sum(parts) if len(parts) == len(timeout) else None
+    if params:
+        prepared = requests.models.PreparedRequest()
+        try:
+            prepared.prepare_url(url, params)
+        except requests.RequestException:
+            raise requests.exceptions.InvalidURL("De URL is ongeldig.") from None
+        url = prepared.url
+    try:
+        answer = fetch(url, headers=headers, deadline=timeout or None)
+    except DeadlineExceeded as exc:
+        raise requests.Timeout(f"Het uitgaande verzoek is mislukt ({exc.reason}).") from None
+    except OutboundError as exc:
+        raise requests.ConnectionError(
+            f"Het uitgaande verzoek is mislukt ({exc.reason})."
+        ) from None
+    return answer.as_requests_response()

@@ -29,7 +29,6 @@ from mozilla_django_oidc_db.backends import OIDCAuthenticationBackend as DBBacke
 from mozilla_django_oidc_db.models import UserInformationClaimsSources
 from mozilla_django_oidc_db.plugins import AnonymousUserOIDCPlugin
 from mozilla_django_oidc_db.registry import register as registry
-from requests.structures import CaseInsensitiveDict
 
 from klanten import outbound
 
@@ -53,13 +52,7 @@ def provider_call(url: str, *, method: str = "GET", headers=None, data=None) -> 
         raise requests.ConnectionError(
             f"De identity provider is niet te bereiken ({exc.reason})."
         ) from None
-    response = requests.Response()
-    response.status_code = answer.status
-    response.headers = CaseInsensitiveDict(answer.headers)
-    response._content = answer.body
-    response.url = answer.url
-    response.encoding = requests.utils.get_encoding_from_headers(response.headers)
-    return response
+    return answer.as_requests_response()
 
 
 def _basic_authorization(client_id: str, secret: str) -> str:

@@ -235,7 +235,8 @@ if JWT_CLOCK_SKEW < 0:
 # another process take effect within this time.
 AUTH_CACHE_SECONDS = env_int("AUTH_CACHE_SECONDS", 30)
 ETAG_REPRESENTATION_VERSION = "klanten-1"
-LINK_FETCHER = "requests.get"
+# vng-api-common's URLValidator fetches with this (unused by Klanten): an outbound call too
+LINK_FETCHER = "klanten.outbound.requests_get"
 # Outbound calls (klanten.outbound): the total deadline in seconds of one call (name lookup,
 # connecting, sending, and reading the whole answer), and the largest answer read.
 OUTBOUND_DEADLINE = env_int("OUTBOUND_DEADLINE", 5)
