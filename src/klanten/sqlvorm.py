@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from psycopg import _queries as _psycopg_queries
 from psycopg.adapt import Loader
+from psycopg.pq import ExecStatus
 from psycopg.types.string import TextLoader
 
 # psycopg splits a statement at its placeholders once per text (an LRU cache of 128), but only
@@ -136,6 +137,7 @@ class _JsonbLoader(Loader):
 
 
 _NEVER_AUTOMATICALLY = 2**31
+_ROWS = ExecStatus.TUPLES_OK
 
 
 def _raw_cursor(db, prepare: bool, loaders: bool = True) -> psycopg.Cursor:
@@ -197,4 +199,7 @@ def voer_uit(
             except psycopg.Error:
                 text = sql
             db.queries_log.append({"sql": text, "time": f"{duration:.3f}"})
-    return cursor.fetchall() if cursor.description is not None else []
+    # rows only from a statement that returns them (the result's status: ``description``
+    # would build a column object per column on every call)
+    result = cursor.pgresult
+    return cursor.fetchall() if result is not None and result.status == _ROWS else []
