@@ -147,3 +147,28 @@ def test_an_identifier_no_other_points_at_is_still_removed(api):
 
     assert response.status_code == 200, response.content
     assert not PartijIdentificator.objects.filter(pk=rij.pk).exists()
+
+
+def test_deleting_a_klant_whose_hr_identifier_a_sub_identifier_points_at(api, ki_api, notificaties):
+    """The deletion goes through (no 500); the HR identifier stays without a partij, so the
+    vestiging's identifier keeps pointing at it; the klant's deletion is recorded as ever
+    (``destroy`` on both kanalen) and the filiaal's partij, unchanged, not at all."""
+    klant = maak_klant(api, "niet_natuurlijk_persoon", "innNnpId", RSIN_2, "Bakkerij")
+    rij = PartijIdentificator.objects.get(klant__uuid=uuid_van(klant))
+    filiaal = vestiging_van(ki_api, rij)
+    filiaal_voor = ki_api.get(f"{KI_BASE}/partijen/{filiaal['uuid']}").json()
+    AuditTrail.objects.all().delete()
+    UitgaandeNotificatie.objects.all().delete()
+
+    response = api.delete(klant["url"])
+
+    assert response.status_code == 204, response.content
+    assert not Klant.objects.filter(uuid=uuid_van(klant)).exists()
+    rij.refresh_from_db()
+    assert (rij.klant_id, rij.object_id) == (None, RSIN_2)
+    assert PartijIdentificator.objects.get(klant__uuid=filiaal["uuid"]).sub_identificator_van == rij
+    assert ki_api.get(f"{KI_BASE}/partijen/{filiaal['uuid']}").json() == filiaal_voor
+    assert vastgelegd() == (
+        [("kc", "destroy", uuid_van(klant)), ("ki", "destroy", uuid_van(klant))],
+        [("klanten", "destroy", uuid_van(klant)), ("partijen", "destroy", uuid_van(klant))],
+    )

@@ -13,7 +13,9 @@ shows.
   was validated with gives a kvk_nummer identifier; an anchor (K5) its bsn. An HR identifier
   that another klant of the organisation already holds is not made twice: the klant is shown
   as a contactpersoon of that organisatie partij (K5, ``werkte_voor_partij``), also when its
-  own HR identifier changes to a key another klant holds (its row is removed). The unique
+  own HR identifier changes to a key another klant holds (its row is removed; a row another
+  identifier names as its ``subIdentificatorVan``, a protected reference, stays without a
+  partij instead, :func:`_van_klant_af`). The unique
   index ``een_partij_per_hr_sleutel`` backs this up: a concurrent write that attached the key
   first makes this write's transaction run again (``transactions.RACE_CONSTRAINTS``), and
   then it ends as above;
