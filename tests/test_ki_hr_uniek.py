@@ -6,10 +6,13 @@ import threading
 
 import pytest
 from django.db import IntegrityError, transaction
+from vng_api_common.audittrails.models import AuditTrail
 
 from klanten.datamodel import partijservices, partijsync
 from klanten.datamodel.models import Klant
 from klanten.datamodel.partijen import PartijIdentificator
+from klanten.datamodel.partijrepresentatie import KIContext, partij
+from klanten.notificaties.models import UitgaandeNotificatie
 
 from .conftest import BASE, RSIN, RSIN_2
 from .ki_fixtures import KI_BASE, assert_problem, invalid_params
@@ -265,3 +268,156 @@ def test_a_loose_identifier_of_a_held_kvk_number_is_not_attached_to_a_new_partij
     assert PartijIdentificator.objects.filter(object_id=KVK, klant__isnull=False).count() == 1
     assert PartijIdentificator.objects.get(uuid=los.json()["uuid"]).klant_id is None
     assert Klant.objects.count() == 1
+
+
+def _vastgelegd():
+    """The audit records and outbox notifications written (as tuples that say what)."""
+    records = sorted(
+        (r.bron, r.resource, r.actie, r.resource_url) for r in AuditTrail.objects.all()
+    )
+    meldingen = sorted(
+        (
+            n.bericht["kanaal"],
+            n.bericht["resource"],
+            n.bericht["actie"],
+            n.bericht["resourceUrl"],
+            n.bericht["hoofdObject"],
+            tuple(sorted(n.bericht["kenmerken"].items())),
+        )
+        for n in UitgaandeNotificatie.objects.all()
+    )
+    return records, meldingen
+
+
+def _duplicaten_bij_0014(executor):
+    """At 0014: two klanten with one RSIN (the older keeps it), two with one KvK number (the
+    validated one keeps it), and a klant of another organisation with that RSIN (no
+    duplicate). Returns the klanten and the rows that lose their klant."""
+    apps = executor.loader.project_state(BEFORE).apps
+    Klant = apps.get_model("datamodel", "Klant")
+    Ident = apps.get_model("datamodel", "PartijIdentificator")
+
+    def klant(nummer, **velden):
+        return Klant.objects.create(bronorganisatie=RSIN, klantnummer=nummer, **velden)
+
+    oudste, jongere, elders = klant("1"), klant("2"), klant("4")
+    gevalideerd = klant(
+        "3", gevalideerd=True, gevalideerde_sleutel_type="kvk", gevalideerde_sleutel=KVK
+    )
+
+    def rij(k, soort, object_id, org=RSIN):
+        return Ident.objects.create(
+            bronorganisatie=org,
+            klant=k,
+            code_register="hr",
+            code_objecttype="niet_natuurlijk_persoon",
+            code_soort_object_id=soort,
+            object_id=object_id,
+        )
+
+    rij(oudste, "rsin", RSIN_2)
+    los_rsin = rij(jongere, "rsin", RSIN_2)
+    los_kvk = rij(oudste, "kvk_nummer", KVK)
+    rij(gevalideerd, "kvk_nummer", KVK)
+    rij(elders, "rsin", RSIN_2, org=RSIN_2)
+    uuids = {
+        "oudste": oudste.uuid,
+        "jongere": jongere.uuid,
+        "gevalideerd": gevalideerd.uuid,
+        "elders": elders.uuid,
+    }
+    return uuids, {"jongere": los_rsin.uuid, "oudste": los_kvk.uuid}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_records_each_partij_it_changes_as_the_api_would(migrate_back, notificaties):
+    """K10: a detached row changes the partij of its klant (its identifiers, and it becomes a
+    contactpersoon of the holder): one ``partial_update`` record and notification on
+    ``partijen`` per such partij, as ``PUT /partij-identificatoren`` records a detach; the
+    holders, the klanten without duplicates and the Klanten API's klanten (which show neither
+    change) get nothing."""
+    uuids, losgemaakt = _duplicaten_bij_0014(migrate_back)
+    assert not AuditTrail.objects.exists()
+    assert not UitgaandeNotificatie.objects.exists()
+
+    migrate_back.migrate(AFTER)
+
+    ctx = KIContext.zonder_request()
+    url = {naam: ctx.url("partijen", uuid) for naam, uuid in uuids.items()}
+    records, meldingen = _vastgelegd()
+    assert records == sorted(
+        ("ki", "partij", "partial_update", url[naam]) for naam in ("oudste", "jongere")
+    )
+    assert meldingen == sorted(
+        (
+            "partijen",
+            "partij",
+            "partial_update",
+            url[naam],
+            url[naam],
+            (("soortPartij", "contactpersoon"),),
+        )
+        for naam in ("oudste", "jongere")
+    )
+    houder = {"oudste": "gevalideerd", "jongere": "oudste"}
+    for naam in ("oudste", "jongere"):
+        record = AuditTrail.objects.get(resource_url=url[naam])
+        # the partij after, as the API represents it now; before: with the row, a persoon
+        klant = Klant.objects.get(uuid=uuids[naam])
+        assert record.nieuw == partij(klant, ctx)
+        assert record.hoofd_object == url[naam]
+        assert record.resource_weergave == f"partij {uuids[naam]}"
+        assert record.applicatie_weergave == "Klanten (migratie 0015)"
+        voor = [i["uuid"] for i in record.oud["partijIdentificatoren"]]
+        na = [i["uuid"] for i in record.nieuw["partijIdentificatoren"]]
+        assert str(losgemaakt[naam]) in voor
+        assert [u for u in voor if u != str(losgemaakt[naam])] == na
+        assert (record.oud["soortPartij"], record.nieuw["soortPartij"]) == (
+            "persoon",
+            "contactpersoon",
+        )
+        werkte_voor = record.nieuw["partijIdentificatie"]["werkteVoorPartij"]
+        assert werkte_voor["uuid"] == str(uuids[houder[naam]])
+        assert {k: v for k, v in record.oud.items() if k not in VERANDERD} == {
+            k: v for k, v in record.nieuw.items() if k not in VERANDERD
+        }
+
+
+VERANDERD = ("partijIdentificatoren", "soortPartij", "partijIdentificatie")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_records_without_notifications_when_none_are_configured(migrate_back):
+    """As a write through the API: without a Notificaties API the audit records alone."""
+    _duplicaten_bij_0014(migrate_back)
+
+    migrate_back.migrate(AFTER)
+
+    records, meldingen = _vastgelegd()
+    assert [r[:3] for r in records] == [("ki", "partij", "partial_update")] * 2
+    assert meldingen == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_records_nothing_without_duplicates(migrate_back, notificaties):
+    apps = migrate_back.loader.project_state(BEFORE).apps
+    Klant0014 = apps.get_model("datamodel", "Klant")
+    Ident = apps.get_model("datamodel", "PartijIdentificator")
+    for nummer, (soort, object_id) in enumerate(
+        [("rsin", RSIN_2), ("kvk_nummer", KVK), ("vestigingsnummer", "000012345678")]
+    ):
+        klant = Klant0014.objects.create(bronorganisatie=RSIN, klantnummer=str(nummer))
+        for k in (klant, None):  # one attached row per key, and a loose one
+            Ident.objects.create(
+                bronorganisatie=RSIN,
+                klant=k,
+                code_register="hr",
+                code_objecttype="niet_natuurlijk_persoon",
+                code_soort_object_id=soort,
+                object_id=object_id,
+            )
+
+    migrate_back.migrate(AFTER)
+
+    assert _vastgelegd() == ([], [])
+    assert PartijIdentificator.objects.filter(klant__isnull=False).count() == 3

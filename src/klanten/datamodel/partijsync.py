@@ -13,7 +13,9 @@ shows.
   was validated with gives a kvk_nummer identifier; an anchor (K5) its bsn. An HR identifier
   that another klant of the organisation already holds is not made twice: the klant is shown
   as a contactpersoon of that organisatie partij (K5, ``werkte_voor_partij``), also when its
-  own HR identifier changes to a key another klant holds (its row is removed). The unique
+  own HR identifier changes to a key another klant holds (its row is removed; a row another
+  identifier names as its ``subIdentificatorVan``, a protected reference, stays without a
+  partij instead, :func:`_van_klant_af`). The unique
   index ``een_partij_per_hr_sleutel`` backs this up: a concurrent write that attached the key
   first makes this write's transaction run again (``transactions.RACE_CONSTRAINTS``), and
   then it ends as above;
@@ -28,6 +30,8 @@ the lock before it) and replace those in hand, with the rows made and without th
 """
 
 from __future__ import annotations
+
+from django.db.models import ProtectedError
 
 from .constants import SleutelType, SubjectType
 from .models import Klant
@@ -160,7 +164,7 @@ def _synchroniseer_identificatoren(klant, bestaand: dict, gemaakt: list, nieuwe)
         waarde = gewenst.get(soort)
         if waarde is None:
             if rij is not None and soort in BEHEERD:
-                rij.delete()
+                _van_klant_af(rij)
                 del bestaand[soort]
             continue
         if rij is not None and rij.object_id == waarde:
@@ -171,7 +175,7 @@ def _synchroniseer_identificatoren(klant, bestaand: dict, gemaakt: list, nieuwe)
                 # K5: the key is another klant's; this klant works for it (its row of the
                 # key it had is gone, as the key is)
                 if rij is not None:
-                    rij.delete()
+                    _van_klant_af(rij)
                     del bestaand[soort]
                 if klant.werkte_voor_partij_id is None:
                     Klant.objects.filter(pk=klant.pk).update(werkte_voor_partij_id=ander)
@@ -193,6 +197,20 @@ def _synchroniseer_identificatoren(klant, bestaand: dict, gemaakt: list, nieuwe)
         )
         _nieuw(rij, nieuwe)
         gemaakt.append(rij)
+
+
+def _van_klant_af(rij: PartijIdentificator) -> None:
+    """An identifier the klant no longer has (its key emptied, or held by another klant, K5):
+    removed, unless another identifier names it as its ``subIdentificatorVan`` (a vestiging's
+    of its organisation's RSIN; the reference is protected): then it stays, with its key and
+    uuid, without a partij (as ``PUT /partij-identificatoren`` with ``identificeerdePartij:
+    null`` leaves it), and the identifier pointing at it keeps its meaning. Either way it
+    leaves the klant's partij, which the write records (K10)."""
+    try:
+        rij.delete()  # the protection is checked before anything is deleted
+    except ProtectedError:
+        rij.klant = None
+        rij.save(update_fields=["klant"])
 
 
 def _nieuw(rij, nieuwe: list | None) -> None:

@@ -24,6 +24,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from djangorestframework_camel_case.util import camelize
 from vng_api_common.constants import CommonResourceAction
@@ -524,7 +525,26 @@ def verwijder_klanten(
     DigitaalAdres.objects.filter(klant_id__in=klant_ids).update(
         klant=None, is_standaard_adres=False
     )
-    Klant.objects.filter(pk__in=[klant.pk for klant in klanten]).delete()
+    try:
+        Klant.objects.filter(pk__in=klant_ids).delete()
+    except ProtectedError as exc:  # checked before anything is deleted
+        _hr_sleutels_los(klant_ids, exc.protected_objects)
+        Klant.objects.filter(pk__in=klant_ids).delete()
+
+
+def _hr_sleutels_los(klant_ids: list[int], verwijzers) -> None:
+    """K5: an HR identifier (KvK number, RSIN, vestigingsnummer; no personal data) of a klant
+    being deleted that another partij's identifier names as its ``subIdentificatorVan`` (a
+    vestiging of that organisation) stays without a partij, as ``partijsync`` leaves it:
+    the other identifier keeps its meaning. Any other protected row (a BSN named so) is still
+    refused (``ProtectedError``), as a deletion must not keep it."""
+    from .partijen import PartijIdentificator
+
+    PartijIdentificator.objects.filter(
+        pk__in={rij.sub_identificator_van_id for rij in verwijzers},
+        klant_id__in=klant_ids,
+        code_soort_object_id__in=partijsync.HR_SOORTEN,
+    ).update(klant=None)
 
 
 # --- Validated klanten (contract sections 2 and 3) -----------------------------------------

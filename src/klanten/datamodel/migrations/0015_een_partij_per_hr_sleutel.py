@@ -1,5 +1,5 @@
 from django.db import migrations, models
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 
 # K5: one partij per HR key (KvK number, RSIN, vestigingsnummer) per organisation, backed by a
 # partial unique index. Rows that already break it (migration 0010 made an identifier for
@@ -10,6 +10,38 @@ from django.db.models import Q
 # shown as a contactpersoon working for the holder (``werkte_voor_partij``, where it had no
 # organisation yet), as ``partijsync`` does for a klant whose HR key another klant holds.
 # Their ``subjectIdentificatie`` in the Klanten API is unchanged.
+#
+# Recording (K10: every change of a representation writes one audit record and one
+# notification, a change of nothing neither). What this step changes is, per klant that lost
+# a row, its partij: ``partijIdentificatoren`` without the row, and ``soortPartij`` /
+# ``partijIdentificatie`` as a contactpersoon of the holder when it got ``werkte_voor_partij``.
+# That is recorded as ``PUT /partij-identificatoren/{uuid}`` with ``identificeerdePartij: null``
+# records it (``partijservices._wijzig_identificator``): one ``partial_update`` of the partij
+# (audit bron ``ki``, kanaal ``partijen``, kenmerk ``soortPartij``), the partij before and
+# after as the API represents it. Nothing else changes, so nothing else is recorded: the
+# Klanten API's klant shows neither the identifiers nor ``werkte_voor_partij``; the holder's
+# partij lists no contactpersonen; an identifier that leaves its partij is recorded as its
+# partij's change (``partijwijzigingen``), as the API does. The notifications stay in the
+# outbox for the periodic task (or ``manage.py verstuur_notificaties``), nothing is sent from
+# the migration.
+#
+# The data step uses the runtime code that builds the records (the partij representation
+# ``partijrepresentatie.partij_data``, ``audit.record``, ``berichten.bericht``,
+# ``outbox.rij``) on the HISTORICAL models of this migration's state, and inserts through the
+# historical models: a live model would select columns later migrations add. This is fragile
+# in one way: if a later version's ``partij_data`` (or the record builders) reads a field that
+# does not exist yet at this migration, upgrading a database from before 0015 with duplicates
+# fails here (loudly, rolled back; nothing half done), and this step then needs a frozen copy
+# of the representation. Keep this import limited to this data step.
+#
+# A database that applied an earlier version of this migration (raw SQL, without records)
+# does not run it again: the changes it made then stay unrecorded (docs/deployment.md).
+#
+# Locks: the identifier table is locked against writes (SHARE ROW EXCLUSIVE) from the start of
+# the data step until the migration commits, so no write of the running old version makes a
+# new duplicate between this step and the index; the klanten that change are locked (FOR
+# UPDATE, pk order) before they are read, as every write locks its klant first. The index is
+# built without CONCURRENTLY (inside the migration's transaction).
 
 DUBBEL = """
 CREATE TEMPORARY TABLE hr_dubbel AS
@@ -22,27 +54,156 @@ WINDOW w AS (PARTITION BY i.bronorganisatie, i.code_soort_object_id, i.object_id
              ORDER BY k.gevalideerd DESC, i.id)
 """
 
-FORWARD = [
-    DUBBEL,
-    """
-    UPDATE datamodel_klant k SET werkte_voor_partij_id = d.houder
-    FROM (SELECT DISTINCT ON (klant_id) klant_id, houder FROM hr_dubbel
-          WHERE rang > 1 ORDER BY klant_id, id) d
-    WHERE k.id = d.klant_id AND k.werkte_voor_partij_id IS NULL AND d.houder <> k.id
-    """,
-    """
-    UPDATE datamodel_partijidentificator i SET klant_id = NULL
-    FROM hr_dubbel d WHERE i.id = d.id AND d.rang > 1
-    """,
-    "DROP TABLE hr_dubbel",
-]
+WERKTE_VOOR = """
+UPDATE datamodel_klant k SET werkte_voor_partij_id = d.houder
+FROM (SELECT DISTINCT ON (klant_id) klant_id, houder FROM hr_dubbel
+      WHERE rang > 1 AND klant_id = ANY(%s) ORDER BY klant_id, id) d
+WHERE k.id = d.klant_id AND k.werkte_voor_partij_id IS NULL AND d.houder <> k.id
+"""
+
+LOSMAKEN = """
+UPDATE datamodel_partijidentificator i SET klant_id = NULL
+FROM hr_dubbel d WHERE i.id = d.id AND d.rang > 1 AND d.klant_id = ANY(%s)
+"""
+
+# klanten per batch: locked, represented before and after, recorded
+BATCH = 500
+ACTOR_WEERGAVE = "Klanten (migratie 0015)"
+TOELICHTING = (
+    "K5: een HR-sleutel hoort bij één partij per organisatie; de identificator van deze "
+    "partij is losgemaakt (de houder van de sleutel houdt hem)."
+)
+
+
+def _notificaties_aan(apps) -> bool:
+    """``berichten.aan()`` on the historical configuration model: notifications are stored
+    when not switched off and a Notificaties API is configured; without one the records are
+    written alone, unless ``NOTIFICATIONS_GUARANTEE_DELIVERY`` refuses the change (as the API
+    refuses a write)."""
+    from notifications_api_common.settings import get_setting
+
+    if get_setting("NOTIFICATIONS_DISABLED"):
+        return False
+    config = apps.get_model("notifications_api_common", "NotificationsConfig")
+    if config.objects.filter(notifications_api_service__isnull=False).exists():
+        return True
+    if get_setting("NOTIFICATIONS_GUARANTEE_DELIVERY"):
+        raise RuntimeError("Notifications API configuration is broken or absent.")
+    return False
+
+
+def _partijen(apps, pks: list[int], ctx) -> dict:
+    """pk -> (klant, its partij representation), loaded as ``laad_partijen`` loads them."""
+    from klanten.datamodel.partijrepresentatie import PARTIJ_RELATIES, partij_data
+
+    klant_model = apps.get_model("datamodel", "Klant")
+    ident_model = apps.get_model("datamodel", "PartijIdentificator")
+    adres_model = apps.get_model("datamodel", "DigitaalAdres")
+    betrokkene_model = apps.get_model("datamodel", "Betrokkene")
+    klanten = (
+        klant_model.objects.filter(pk__in=pks)
+        .select_related(*PARTIJ_RELATIES, "werkte_voor_partij")
+        .prefetch_related(
+            Prefetch(
+                "partij_identificatoren",
+                queryset=ident_model.objects.select_related("sub_identificator_van").order_by("pk"),
+            ),
+            Prefetch("digitale_adressen", queryset=adres_model.objects.order_by("pk")),
+            Prefetch(
+                "betrokkenheden",
+                queryset=betrokkene_model.objects.only("uuid", "klant").order_by("pk"),
+            ),
+        )
+        .order_by("pk")
+    )
+    return {klant.pk: (klant, partij_data(klant, ctx)) for klant in klanten}
+
+
+def _als(model, rij):
+    """The live unsaved ``rij`` as an unsaved instance of the historical ``model``."""
+    return model(
+        **{
+            veld.attname: getattr(rij, veld.attname)
+            for veld in model._meta.concrete_fields
+            if not veld.primary_key
+        }
+    )
+
+
+def ontkoppel_dubbele(apps, schema_editor):
+    from klanten.datamodel.partijrepresentatie import KIContext
+    from klanten.datamodel.partijwijzigingen import PARTIJ, weergave
+    from klanten.notificaties import audit, berichten, outbox
+
+    audit_model = apps.get_model("audittrails", "AuditTrail")
+    outbox_model = apps.get_model("background", "UitgaandeNotificatie")
+    klant_model = apps.get_model("datamodel", "Klant")
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute("LOCK TABLE datamodel_partijidentificator IN SHARE ROW EXCLUSIVE MODE")
+        cursor.execute(DUBBEL)
+        cursor.execute("SELECT DISTINCT klant_id FROM hr_dubbel WHERE rang > 1 ORDER BY klant_id")
+        klanten = [pk for (pk,) in cursor.fetchall()]
+    ctx = KIContext.zonder_request()
+    actor = audit.Actor(applicatie_weergave=ACTOR_WEERGAVE, toelichting=TOELICHTING)
+    # read only when something changes: a database without duplicates needs no configuration
+    aan = bool(klanten) and _notificaties_aan(apps)
+    for start in range(0, len(klanten), BATCH):
+        pks = klanten[start : start + BATCH]
+        list(klant_model.objects.filter(pk__in=pks).order_by("pk").select_for_update())
+        voor = _partijen(apps, pks, ctx)
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(WERKTE_VOOR, [pks])
+            cursor.execute(LOSMAKEN, [pks])
+        na = _partijen(apps, pks, ctx)
+        records, meldingen = [], []
+        for pk in pks:
+            klant, nieuw = na[pk]
+            oud = voor[pk][1]
+            if oud == nieuw:
+                continue
+            # as ``notificaties.wijziging.leg_vast(PARTIJ, "partial_update", ...)`` builds them
+            records.append(
+                audit.record(
+                    bron=PARTIJ.bron,
+                    resource=PARTIJ.resource,
+                    actie="partial_update",
+                    resource_url=nieuw["url"],
+                    hoofd_object=PARTIJ.hoofd_object_url(nieuw),
+                    weergave=weergave(klant),
+                    oud=oud,
+                    nieuw=nieuw,
+                    actor=actor,
+                )
+            )
+            if aan:
+                meldingen.append(
+                    outbox.rij(
+                        berichten.bericht(
+                            kanaal=PARTIJ.kanaal,
+                            resource=PARTIJ.resource,
+                            actie="partial_update",
+                            resource_url=nieuw["url"],
+                            hoofd_object=PARTIJ.hoofd_object_url(nieuw),
+                            kenmerken=PARTIJ.kenmerken_van(nieuw),
+                        )
+                    )
+                )
+        audit_model.objects.bulk_create([_als(audit_model, r) for r in records])
+        outbox_model.objects.bulk_create([_als(outbox_model, m) for m in meldingen])
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute("DROP TABLE hr_dubbel")
 
 
 class Migration(migrations.Migration):
-    dependencies = [("datamodel", "0014_vergrendel_vers")]
+    dependencies = [
+        ("datamodel", "0014_vergrendel_vers"),
+        # the record tables this migration writes (and the Notificaties configuration it reads)
+        ("audittrails", "0019_alter_audittrail_options"),
+        ("background", "0002_notificatie_backoff"),
+    ]
 
     operations = [
-        migrations.RunSQL(sql=FORWARD, reverse_sql=migrations.RunSQL.noop),
+        migrations.RunPython(ontkoppel_dubbele, migrations.RunPython.noop),
         migrations.AddConstraint(
             model_name="partijidentificator",
             constraint=models.UniqueConstraint(
