@@ -44,7 +44,10 @@ def uuid_van(klant: dict) -> str:
 
 
 def vestiging_van(ki_api, rij: PartijIdentificator) -> dict:
-    """Another partij whose vestigingsnummer is a sub-identifier of ``rij``."""
+    """Another partij whose vestigingsnummer is a sub-identifier of ``rij``: made through the
+    API, the reference set in the database (the API now takes only a KvK number as a
+    ``subIdentificatorVan``, K5; data from before that rule can name an RSIN or a
+    vestigingsnummer row the Klanten API keeps)."""
     response = ki_api.post_json(
         f"{KI_BASE}/partijen",
         {
@@ -65,10 +68,10 @@ def vestiging_van(ki_api, rij: PartijIdentificator) -> dict:
                 "objectId": "000011112222",
                 "codeRegister": "hr",
             },
-            "subIdentificatorVan": {"uuid": str(rij.uuid)},
         },
     )
     assert response.status_code == 201, response.content
+    PartijIdentificator.objects.filter(klant__uuid=partij["uuid"]).update(sub_identificator_van=rij)
     return partij
 
 

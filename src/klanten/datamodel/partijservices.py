@@ -147,6 +147,13 @@ def valideer_identificator(ident: Identificator) -> None:
         rules.validate_identiteit(rules.Identiteit(sleutel, ident.object_id))
     except rules.RuleViolation as exc:
         raise fout("partijIdentificator.objectId", exc.messages[0], "invalid") from exc
+    if ident.sub_identificator_van is not None:
+        try:
+            rules.require_sub_identificator_van_kvk(
+                ident.sub_identificator_van.code_soort_object_id
+            )
+        except rules.RuleViolation as exc:
+            raise fout("subIdentificatorVan", exc.messages[0], exc.code) from exc
 
 
 def _adres_kolommen(adres: dict | None) -> dict | None:
@@ -892,6 +899,20 @@ def _wijzig_identificator(
         # moved (to another partij or none) since the caller read it: again with the row as it
         # is now (its partij locked and recorded; the row's lock is held, it moves no more)
         return wijzig_identificator(rij, ident, klant, bewijs=bewijs, herkomst=herkomst)
+    try:
+        sub = ident.sub_identificator_van
+        rules.require_sub_identificator_van_kvk(
+            sub.code_soort_object_id if sub is not None else "kvk_nummer",
+            zichzelf=sub is not None and sub.pk == rij.pk,
+        )
+        rules.require_soort_blijft_met_sub_identificatoren(
+            rij.code_soort_object_id,
+            ident.code_soort_object_id,
+            ident.code_soort_object_id != rij.code_soort_object_id
+            and PartijIdentificator.objects.filter(sub_identificator_van=rij).exists(),
+        )
+    except rules.RuleViolation as exc:
+        raise fout("subIdentificatorVan", exc.messages[0], exc.code) from exc
     ctx = _ctx(herkomst)
     opnames = {k.pk: _Opname(k, herkomst, ctx) for k in (oude_klant, klant) if k is not None}
     los_oud = identificator_data(rij, ctx) if rij.klant_id is None and klant is None else None

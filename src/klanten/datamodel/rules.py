@@ -288,6 +288,35 @@ def require_subject_sleutel_blijft(blijft: bool) -> None:
         )
 
 
+def require_sub_identificator_van_kvk(soort: str, zichzelf: bool = False) -> None:
+    """K5: an identifier's ``subIdentificatorVan`` names the KvK number of the organisation
+    it is a part of (a vestigingsnummer of that KvK number, as Open Klant requires it), never
+    the identifier itself. Only such a row (no personal data) may be kept without a partij
+    when its klant is deleted (``services.verwijder_klanten``); a BSN named so could not."""
+    if zichzelf:
+        raise RuleViolation(
+            "Een identificator kan geen subIdentificatorVan van zichzelf zijn.",
+            code="sub-identificator-zichzelf",
+        )
+    if soort != "kvk_nummer":
+        raise RuleViolation(
+            "Een subIdentificatorVan moet een identificator met codeSoortObjectId "
+            "`kvk_nummer` zijn.",
+            code="sub-identificator-geen-kvk",
+        )
+
+
+def require_soort_blijft_met_sub_identificatoren(huidig: str, nieuw: str, genoemd: bool) -> None:
+    """K5: the kind of an identifier that others name as their ``subIdentificatorVan`` does
+    not change (it would stop being the KvK number they are part of)."""
+    if genoemd and huidig != nieuw:
+        raise RuleViolation(
+            "De codeSoortObjectId van deze identificator kan niet wijzigen: andere "
+            "identificatoren noemen hem als subIdentificatorVan.",
+            code="sub-identificatoren-gekoppeld",
+        )
+
+
 def require_reason(reden: str) -> None:
     """V1: an administrator's correction of a validated subject always has a reason."""
     if not reden or not reden.strip():
