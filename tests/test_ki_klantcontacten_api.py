@@ -206,6 +206,17 @@ def test_notifications_without_personal_data(kiss):
     assert taakbericht["kenmerken"] == {"nummer": taak["nummer"], "status": "te_verwerken"}
     assert "0612345678" not in str(berichten)
     assert "container" not in str(berichten)
+    # K10: the taak changed the klantcontact (its leiddeTotInterneTaken): one notification on
+    # klantcontacten too, the last one written
+    (*_, laatste) = berichten
+    assert (laatste["kanaal"], laatste["actie"], laatste["resourceUrl"]) == (
+        "klantcontacten",
+        "partial_update",
+        klantcontact["url"],
+    )
+    assert [t["uuid"] for t in kiss.get(klantcontact["url"]).json()["leiddeTotInterneTaken"]] == [
+        taak["uuid"]
+    ]
 
 
 # --- 4xx problem JSON ---------------------------------------------------------------------------

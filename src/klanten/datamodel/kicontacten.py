@@ -29,6 +29,7 @@ from uuid import UUID
 
 from django.db import connection
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 from vng_api_common.constants import CommonResourceAction
 
 from klanten.notificaties import audit
@@ -63,6 +64,8 @@ from .kicontactwijzigingen import (
     KLANTCONTACT_KENMERKEN,
     ONDERWERPOBJECT,
     kenmerken_uit,
+    klantcontact_repr,
+    leg_klantcontact_vast,
     onderdeel_vastlegging,
     weergave,
 )
@@ -366,25 +369,27 @@ _VOLGEND_NUMMER = f"""
 """
 
 
-def _volgend_nummer() -> str:
-    with connection.cursor() as cursor:
-        while True:  # again only when a thousand numbers in a row are taken
-            cursor.execute(_VOLGEND_NUMMER, [INTERNETAAK_NUMMER_SEQUENCE])
-            rij = cursor.fetchone()
-            if rij is not None:
-                return rij[0]
+def _volgend_nummer() -> RawSQL:
+    """The next free generated number as an expression of the taak's INSERT (no statement of
+    its own). When a thousand numbers in a row are taken, the one after them: taken too, the
+    insert does nothing and the caller tries again, past them."""
+    return RawSQL(
+        f"COALESCE(({_VOLGEND_NUMMER}), lpad(nextval(%s)::text, 10, '0'))",
+        [INTERNETAAK_NUMMER_SEQUENCE, INTERNETAAK_NUMMER_SEQUENCE],
+    )
 
 
 def _voeg_taak_in(taak: InterneTaak) -> bool:
     """Insert ``taak`` unless its number is taken (by a row committed or in progress: the
-    unique index decides, no savepoint); whether it was."""
+    unique index decides, no savepoint); whether it was. A generated number (an expression)
+    is read back from the insert."""
     sql, params = insert_sql(taak)
     with connection.cursor() as cursor:
-        cursor.execute(f"{sql} ON CONFLICT DO NOTHING RETURNING id", params)
+        cursor.execute(f"{sql} ON CONFLICT DO NOTHING RETURNING id, nummer", params)
         rij = cursor.fetchone()
     if rij is None:
         return False
-    taak.pk = rij[0]
+    taak.pk, taak.nummer = rij
     taak._state.adding = False
     taak._state.db = connection.alias
     return True
@@ -423,6 +428,10 @@ def create_interne_taak(
     row in one statement, built from data in hand (``ki_representatie``)."""
     contacten._velden(data, INTERNETAAK_VELDEN)
     klantcontact = _lock_klantcontacten(klantcontact=klantcontact)["klantcontact"]
+    basis = KiBasis.van_herkomst(herkomst)
+    # K10: the klantcontact's ``leiddeTotInterneTaken`` changes: as it is now (read after the
+    # lock: what committed before it is in)
+    klantcontact_oud = klantcontact_repr(klantcontact.pk, basis)
     actoren_ = _actoren(actoren_)
     gegeven = bool(nummer)
     while True:
@@ -438,7 +447,7 @@ def create_interne_taak(
             raise NummerBezet(nummer)
     koppeling = InterneTaak.toegewezen_aan_actoren.through
     bundel = Bundel(*(koppeling(internetaak_id=taak.pk, actor_id=actor.pk) for actor in actoren_))
-    nieuw = internetaak_uit(taak, klantcontact, actoren_, KiBasis.van_herkomst(herkomst))
+    nieuw = internetaak_uit(taak, klantcontact, actoren_, basis)
     leg_vast(
         INTERNETAAK,
         CommonResourceAction.create,
@@ -446,6 +455,21 @@ def create_interne_taak(
         nieuw=nieuw,
         weergave=weergave(nieuw, "internetaak"),
         actor=herkomst.actor,
+        bundel=bundel,
+    )
+    # the new taak has the highest id of the klantcontact's (their creates lock it): last
+    leg_klantcontact_vast(
+        CommonResourceAction.partial_update,
+        klantcontact.pk,
+        oud=klantcontact_oud,
+        nieuw={
+            **klantcontact_oud,
+            "leiddeTotInterneTaken": [
+                *klantcontact_oud["leiddeTotInterneTaken"],
+                basis.ref("internetaken", taak.uuid),
+            ],
+        },
+        herkomst=herkomst,
         bundel=bundel,
     )
     bundel.voeg_in()
