@@ -180,6 +180,15 @@ def test_request_log_of_django(db, settings, caplog):
     assert event["request_id"] == response["X-Request-ID"]
 
 
+def test_nothing_bound_while_handling_a_request_outlives_it(db):
+    # a refused request: vng-api-common's exception handler binds an exception_id too
+    response = Client().get(f"{BASE}/klanten", HTTP_X_REQUEST_ID="req-0123456789")
+    assert response.status_code == 403
+    assert response["X-Request-ID"] == "req-0123456789"
+    # a worker thread's next request inherits none of it
+    assert structlog.contextvars.get_contextvars() == {}
+
+
 def test_gunicorn_access_log_line():
     from gunicorn.config import Config
 
