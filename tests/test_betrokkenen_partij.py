@@ -10,6 +10,8 @@ betrokkene without a partij, a registration again, a change of other fields) rec
 partij; a partij destroyed with its betrokkenen is recorded as destroyed only."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from vng_api_common.audittrails.models import AuditTrail
 
 from klanten.datamodel import contacten, partijstand, services
@@ -107,6 +109,26 @@ def test_post_betrokkene_with_a_partij_records_the_partij(kiss, klantcontact):
     assert_partij_gewijzigd(
         voor, partij["uuid"], [betrokkene["uuid"]], [betrokkene["uuid"], tweede.json()["uuid"]]
     )
+
+
+def test_post_betrokkene_locks_the_partij_first(kiss, klantcontact):
+    """The lock order of the write paths: the partij row (read with its partij rows in the same
+    statement), then the klantcontact; the partij's representations then come from memory."""
+    partij = partij_voor(kiss)
+    with CaptureQueriesContext(connection) as queries:
+        response = kiss.post_json(f"{KI}/betrokkenen", betrokkene_body(klantcontact, partij))
+    assert response.status_code == 201, response.content
+    statements = [q["sql"] for q in queries.captured_queries]
+    partij_lock = next(i for i, s in enumerate(statements) if "datamodel_klant_vers" in s)
+    klantcontact_lock = next(
+        i
+        for i, s in enumerate(statements)
+        if 'FROM "datamodel_klantcontact"' in s and "FOR UPDATE" in s
+    )
+    assert partij_lock < klantcontact_lock
+    assert "FOR UPDATE" in statements[partij_lock]
+    # no read of the partij's rows of its own
+    assert not any('FROM "datamodel_partijidentificator"' in s for s in statements)
 
 
 def test_post_betrokkene_without_a_partij_records_no_partij(kiss, klantcontact):
