@@ -554,9 +554,10 @@ def add_betrokkene(
     ``velden`` (the E2 interaction's idempotent registration). Returns (betrokkene, created).
     The klant row is locked first (``Klant.DoesNotExist`` when it is gone), then the
     klantcontact (``Klantcontact.DoesNotExist``). ``bundel``: the klantcontactmoment's record
-    goes into it (the caller inserts it).
+    goes into it (the caller inserts it). With a ``herkomst`` a new betrokkene of a klant of
+    this service also records the klant's partij (K10: its ``betrokkenen`` list changed),
+    built from the partij rows the lock read.
     """
-
     _velden(velden, BETROKKENE_VELDEN)
     if klant is not None and not is_vergrendeld(klant):
         # with its partij rows (K10: the partij's betrokkenen list changes), one statement
