@@ -525,9 +525,11 @@ def test_ki_create_klantcontact(ki):
 
 
 def test_ki_create_betrokkene(ki):
-    """The partij locked (with the client's visibility in the same query), the klantcontact
-    locked, the check for the same partij in the same role, the betrokkene, and in one
-    statement the records of the klantcontactmoment and the betrokkene."""
+    """The partij locked with its partij rows (with the client's visibility in the same
+    query), the klantcontact locked, the check for the same partij in the same role, the
+    betrokkene, and in one statement the records of the klantcontactmoment, the partij (K10:
+    its ``betrokkenen`` list changed; both representations built from the rows of the lock)
+    and the betrokkene."""
     body = {
         "wasPartij": {"uuid": ki.partij["uuid"]},
         "hadKlantcontact": {"uuid": ki.klantcontact["uuid"]},
@@ -535,8 +537,13 @@ def test_ki_create_betrokkene(ki):
         "initiator": True,
         "contactnaam": {"voornaam": "Jan", "achternaam": "Jansen"},
     }
-    data = ki_create(ki, "betrokkenen", body, 6, records_added=2)
+    data = ki_create(ki, "betrokkenen", body, 6, records_added=3)
     assert data["wasPartij"]["uuid"] == ki.partij["uuid"]
+    # the partij recorded is what a read answers, its new betrokkene in its list
+    partij = ki.get(ki.partij["url"]).json()
+    laatste = AuditTrail.objects.filter(bron="ki", resource_url=partij["url"]).latest("pk")
+    assert laatste.nieuw == partij
+    assert laatste.nieuw["betrokkenen"] == [{"uuid": data["uuid"], "url": data["url"]}]
     # the klantcontact shows it
     klantcontact = ki.get(ki.klantcontact["url"]).json()
     assert klantcontact["hadBetrokkenen"] == [{"uuid": data["uuid"], "url": data["url"]}]
@@ -567,7 +574,8 @@ def test_ki_create_betrokkene_of_a_non_validated_partij(make_ki_client, nrc):
     )
     assert len(statements) <= CREATE_BUDGET
     assert any('UPDATE "datamodel_klant" SET "vernietigingsdatum"' in s for s in statements)
-    assert records() == (before[0] + 2, before[1] + 2)
+    # the klantcontactmoment, the partij (its betrokkenen) and the betrokkene
+    assert records() == (before[0] + 3, before[1] + 3)
     # the date as the rules derive it from the stored interactions
     klant = Klant.objects.get(uuid=partij["uuid"])
     assert klant.vernietigingsdatum is not None

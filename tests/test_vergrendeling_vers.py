@@ -292,6 +292,31 @@ def test_a_betrokkene_after_a_wait_counts_the_interaction_added_meanwhile(
     assert klant.betrokkenheden.count() == 2
 
 
+def test_a_betrokkene_after_a_wait_records_the_partij_with_the_betrokkene_added_meanwhile(
+    kiss, partij_en_klantcontacten
+):
+    """K10: the partij's ``betrokkenen`` before and after, as recorded, come from the rows its
+    lock statement reads after the lock is held: A's betrokkene is in both lists."""
+    klant, (eerste, tweede) = partij_en_klantcontacten
+    van_a: dict = {}
+
+    def a():
+        van_a["betrokkene"] = Betrokkene.objects.create(
+            klantcontact=eerste, klant=klant, rol="klant"
+        )
+
+    response = terwijl_a_vergrendelt(klant, a, lambda: post_betrokkene(kiss, klant, tweede))
+    assert response.status_code == 201, response.content
+    record = partij_record(klant.uuid)
+    assert record.actie == "partial_update"
+    a_uuid = str(van_a["betrokkene"].uuid)
+    assert [ref["uuid"] for ref in record.oud["betrokkenen"]] == [a_uuid]
+    assert [ref["uuid"] for ref in record.nieuw["betrokkenen"]] == [
+        a_uuid,
+        response.json()["uuid"],
+    ]
+
+
 def test_the_same_betrokkene_made_meanwhile_is_a_400(kiss, partij_en_klantcontacten):
     """The duplicate check of ``POST /betrokkenen`` (read with the partij's interactions)
     sees the betrokkene A made in the same role of the same klantcontact."""

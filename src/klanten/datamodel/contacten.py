@@ -26,7 +26,14 @@ from vng_api_common.constants import CommonResourceAction
 
 from klanten.notificaties.wijziging import Bundel
 
-from . import contactwijzigingen, kicontactwijzigingen, rules, vernietiging
+from . import (
+    contactwijzigingen,
+    kicontactwijzigingen,
+    partijstand,
+    partijwijzigingen,
+    rules,
+    vernietiging,
+)
 from .contactrepresentatie import (
     Basis,
     klantcontactmoment_data,
@@ -473,14 +480,53 @@ def delete_klantcontact(klantcontact: Klantcontact, *, herkomst: Herkomst | None
     """Remove a klantcontact with its betrokkenen, onderwerpobjecten and actor links (K9: the
     actors themselves stay). A later klantcontact that pointed at it loses its previous one.
     The retention dates of the klanten that took part follow (signals). Its audit trail goes,
-    one record of the deletion stays (``contactwijzigingen``)."""
-    _klanten_van(klantcontact.pk)
-    klantcontact = Klantcontact.objects.select_for_update().get(pk=klantcontact.pk)
+    one record of the deletion stays (``contactwijzigingen``). The partijen of its betrokkenen
+    lose them from their ``betrokkenen``: each recorded as a change (K10)."""
+    if herkomst is None:
+        _klanten_van(klantcontact.pk)
+        partijen = []
+    else:
+        # the klanten locked with their partij rows (one statement each), in id order
+        partijen = [
+            partijwijzigingen.Betrokkenheden(klant, herkomst)
+            for klant in _partijen_van(klantcontact.pk)
+        ]
+    klantcontact = vergrendel_klantcontact(pk=klantcontact.pk)
     if herkomst is not None:
         oud = contactwijzigingen.contactmoment(klantcontact, Basis.van_herkomst(herkomst))
         contactwijzigingen.leg_verwijdering_vast(oud, herkomst)
         _ki().leg_klantcontact_verwijderd(klantcontact.pk, herkomst)
     klantcontact.delete()
+    if partijen:
+        # its betrokkenen (read with its lock) went with it
+        weg = set(klantcontact.ki_betrokkenen)
+        bundel = Bundel()
+        for partij in partijen:
+            for betrokkene in list(partijstand.rijen(partij.klant, "betrokkenheden")):
+                if betrokkene.uuid in weg:
+                    partij.haal_weg(betrokkene)
+            partij.leg_vast(bundel)
+        bundel.voeg_in()
+
+
+def _partijen_van(klantcontact_id: int) -> list:
+    """:func:`_klanten_van` with each klant's partij rows in memory (``partijstand``): the
+    ids in one query, then each klant locked in id order; one gone meanwhile is left out."""
+    from .models import Klant
+
+    ids = (
+        Betrokkene.objects.filter(klantcontact_id=klantcontact_id, klant__isnull=False)
+        .values_list("klant_id", flat=True)
+        .distinct()
+        .order_by("klant_id")
+    )
+    klanten = []
+    for klant_id in ids:
+        try:
+            klanten.append(partijstand.vergrendel(klant_id))
+        except Klant.DoesNotExist:
+            continue
+    return klanten
 
 
 # --- betrokkenen -------------------------------------------------------------------------------
@@ -508,14 +554,14 @@ def add_betrokkene(
     ``velden`` (the E2 interaction's idempotent registration). Returns (betrokkene, created).
     The klant row is locked first (``Klant.DoesNotExist`` when it is gone), then the
     klantcontact (``Klantcontact.DoesNotExist``). ``bundel``: the klantcontactmoment's record
-    goes into it (the caller inserts it).
+    goes into it (the caller inserts it). With a ``herkomst`` a new betrokkene of a klant of
+    this service also records the klant's partij (K10: its ``betrokkenen`` list changed),
+    built from the partij rows the lock read.
     """
-    from .models import Klant
-
     _velden(velden, BETROKKENE_VELDEN)
     if klant is not None and not is_vergrendeld(klant):
-        klant = Klant.objects.select_for_update().get(pk=klant.pk)
-        markeer_vergrendeld(klant)
+        # with its partij rows (K10: the partij's betrokkenen list changes), one statement
+        klant = partijstand.vergrendel(klant.pk)
     if not is_vergrendeld(klantcontact):
         klantcontact = Klantcontact.objects.select_for_update().get(pk=klantcontact.pk)
     if klantcontactmoment_rol:
@@ -546,6 +592,12 @@ def add_betrokkene(
                 setattr(bestaand, field, value)
             bestaand.save()
             return bestaand, False
+    # K10: a betrokkene of a partij is in the partij's representation (its betrokkenen)
+    partij = (
+        partijwijzigingen.Betrokkenheden(klant, herkomst)
+        if herkomst is not None and klant is not None
+        else None
+    )
     betrokkene = Betrokkene(
         klantcontact=klantcontact,
         klant=klant,
@@ -578,6 +630,9 @@ def add_betrokkene(
             # K10: written through the Contactmomenten API (or E2), the betrokkene of
             # Klantinteracties too (kicontacten records its own betrokkenen)
             _leg_ki_vast(CommonResourceAction.create, betrokkene, klantcontact, herkomst, bundel)
+        if partij is not None:
+            partij.voeg_toe(betrokkene)
+            partij.leg_vast(bundel)
         if eigen:
             bundel.voeg_in()
     return betrokkene, True
@@ -626,8 +681,15 @@ def remove_betrokkene(betrokkene: Betrokkene, *, herkomst: Herkomst | None = Non
     klant_id = (
         Betrokkene.objects.filter(pk=betrokkene.pk).values_list("klant_id", flat=True).first()
     )
+    partij = None
     if klant_id is not None:
-        Klant.objects.select_for_update().filter(pk=klant_id).first()
+        # with its partij rows (K10: the partij's betrokkenen list changes), one statement
+        try:
+            klant = partijstand.vergrendel(klant_id)
+        except Klant.DoesNotExist:
+            klant = None  # deleted meanwhile: the betrokkene stays without it (K9) or went
+        if klant is not None and herkomst is not None:
+            partij = partijwijzigingen.Betrokkenheden(klant, herkomst)
     klantcontact = (
         Klantcontact.objects.select_for_update().filter(pk=betrokkene.klantcontact_id).first()
     )
@@ -637,16 +699,23 @@ def remove_betrokkene(betrokkene: Betrokkene, *, herkomst: Herkomst | None = Non
         contactwijzigingen.klantcontactmoment,
         herkomst,
         klantcontact,
+        partij,
     )
 
 
 def _verwijder_relatie(
-    rij, resource, weergave, herkomst: Herkomst | None, klantcontact: Klantcontact | None
+    rij,
+    resource,
+    weergave,
+    herkomst: Herkomst | None,
+    klantcontact: Klantcontact | None,
+    partij: partijwijzigingen.Betrokkenheden | None = None,
 ) -> None:
     """Delete a klantcontact's relation row (betrokkene, onderwerpobject) whose rows are locked
     (``klantcontact``: its klantcontact, locked), with one record of the deletion of its
     Contactmomenten representation (``weergave``) and one of its Klantinteracties
-    representation (K10), in one statement; ``DoesNotExist`` of its model when it is gone."""
+    representation (K10), and for a betrokkene of a partij (``partij``: its partij, locked) one
+    of the partij's change, in one statement; ``DoesNotExist`` of its model when it is gone."""
     model = type(rij)
     oud = ki_oud = None
     if herkomst is not None:
@@ -676,6 +745,9 @@ def _verwijder_relatie(
         )
     if ki_oud is not None and klantcontact is not None:
         _leg_ki_vast(CommonResourceAction.destroy, rij, klantcontact, herkomst, bundel, ki_oud)
+    if partij is not None:
+        partij.haal_weg(rij)
+        partij.leg_vast(bundel)
     bundel.voeg_in()
 
 

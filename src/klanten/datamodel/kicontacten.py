@@ -41,7 +41,7 @@ from klanten.notificaties.wijziging import (
     notificeer,
 )
 
-from . import contacten, contactwijzigingen
+from . import contacten, contactwijzigingen, partijstand
 from .contactrepresentatie import Basis
 from .kicontactrepresentatie import (
     ACTOR_KOLOMMEN,
@@ -172,18 +172,19 @@ def create_klantcontact(data: dict, *, herkomst: Herkomst) -> Klantcontact:
 
 
 def _vergrendel_partij(klant):
-    """The partij of a betrokkene locked (once per write): an instance, or a queryset of the
-    one the client may see (``Klant.DoesNotExist`` when there is none)."""
+    """The partij of a betrokkene locked (once per write) with its partij rows in memory
+    (``partijstand``, in the lock's statement: K10, the partij's ``betrokkenen`` list
+    changes and is recorded from them): an instance, or a queryset of the one the client may
+    see (``Klant.DoesNotExist`` when there is none)."""
     from .models import Klant
 
-    if klant is None or is_vergrendeld(klant):
+    if klant is None or (is_vergrendeld(klant) and partijstand.in_geheugen(klant)):
         return klant
     if not isinstance(klant, QuerySet):
-        klant = Klant.objects.filter(pk=klant.pk)
-    gevonden = klant.select_for_update(of=("self",)).first()
+        return partijstand.vergrendel(klant.pk)
+    gevonden = partijstand.vergrendel_uit(klant)
     if gevonden is None:
         raise Klant.DoesNotExist
-    markeer_vergrendeld(gevonden)
     return gevonden
 
 

@@ -14,18 +14,24 @@ standaard address is the klant's ``emailadres``/``telefoonnummer``, K8) is recor
 kanalen by the services (``partijservices``); so is a change through the Klanten API (or the
 admin, the resident pages, a validation) that changes the partij (``services``, the rows
 compared by ``klantpartij``), and the deletion of a klant, which is the deletion of its partij.
+
+- a betrokkene with ``wasPartij`` created or removed (through either API, or an E2
+  interaction): a change of its partij (the partij's representation lists its betrokkenen),
+  recorded as the partij's ``partial_update`` (:class:`Betrokkenheden`) next to the
+  betrokkene's own record; a betrokkene without a partij changes none.
 """
 
 from __future__ import annotations
 
 from notifications_api_common.kanalen import Kanaal
+from vng_api_common.constants import CommonResourceAction
 
 from klanten.notificaties.wijziging import Bundel, Resource, Verwijdering, leg_verwijderingen_vast
 from klanten.notificaties.wijziging import leg_vast as _leg_vast
 
-from . import wijzigingen
+from . import partijstand, wijzigingen
 from .models import Klant
-from .partijrepresentatie import PARTIJEN, KIContext, soort_partij
+from .partijrepresentatie import PARTIJEN, KIContext, partij, partij_data, soort_partij
 from .wijzigingen import Herkomst
 
 KANAAL_PARTIJEN = Kanaal(
@@ -71,6 +77,49 @@ def leg_partij_vast(
         actor=herkomst.actor,
         bundel=bundel,
     )
+
+
+class Betrokkenheden:
+    """K10: a write that adds betrokkenen to a partij or removes them changes the partij's
+    ``betrokkenen`` list: one ``partial_update`` record and notification on ``partijen`` for
+    it, nothing when the list did not change (a betrokkene that was no longer the partij's).
+
+    ``klant``: the partij, locked by the write. Locked with its partij rows in memory
+    (``partijstand``, read after the lock in the lock's statement) it is represented from
+    memory before and after the write (no statement), and the rows in memory follow the
+    write; otherwise it is read before (make this before the write) and after."""
+
+    def __init__(self, klant: Klant, herkomst: Herkomst):
+        self.klant, self.herkomst = klant, herkomst
+        self.ctx = KIContext.van_herkomst(herkomst)
+        self.oud = self._nu()
+
+    def _nu(self) -> dict:
+        if partijstand.in_geheugen(self.klant):
+            return partij_data(self.klant, self.ctx)
+        return partij(self.klant, self.ctx)
+
+    def voeg_toe(self, betrokkene) -> None:
+        """``betrokkene`` (inserted) is the partij's now."""
+        if partijstand.in_geheugen(self.klant):
+            partijstand.voeg_toe(self.klant, "betrokkenheden", betrokkene)
+
+    def haal_weg(self, betrokkene) -> None:
+        """``betrokkene`` (deleted) is the partij's no more."""
+        if partijstand.in_geheugen(self.klant):
+            partijstand.haal_weg(self.klant, "betrokkenheden", betrokkene)
+
+    def leg_vast(self, bundel: Bundel) -> bool:
+        """The partij's record and notification into ``bundel`` (the caller inserts it),
+        when its representation changed."""
+        return leg_partij_vast(
+            CommonResourceAction.partial_update,
+            self.klant,
+            oud=self.oud,
+            nieuw=self._nu(),
+            herkomst=self.herkomst,
+            bundel=bundel,
+        )
 
 
 def leg_los_vast(
