@@ -117,11 +117,11 @@ def _adressen(klant, n, naam="a", **extra):
     ]
 
 
-@pytest.mark.parametrize("rijen", [1, 3])
+@pytest.mark.parametrize("rijen", [1, 3, invoegen.VALUES_MAX_ROWS, invoegen.VALUES_MAX_ROWS + 1])
 def test_a_kept_statement_is_djangos_own_with_the_same_values(make_klant, rijen):
     """The INSERT is compiled once per model and number of rows; later rows get the same
-    statement and the values Django's compiler would give them (one row: per row; several:
-    PostgreSQL's UNNEST, per column)."""
+    statement and the values Django's compiler would give them (up to VALUES_MAX_ROWS rows:
+    its generic VALUES form, per row; more: PostgreSQL's UNNEST, per column)."""
     klant = make_klant(achternaam="Jansen")
     invoegen._statements.pop((DigitaalAdres, rijen), None)
     invoegen._insert_sql(_adressen(klant, rijen))  # compiled by Django, kept
@@ -131,7 +131,9 @@ def test_a_kept_statement_is_djangos_own_with_the_same_values(make_klant, rijen)
     fields, _soorten, vast = invoegen._insert_fields(DigitaalAdres)
     assert vast
     assert (sql, params) == invoegen._django_insert_sql(DigitaalAdres, fields, objs, raw=True)
-    assert ("UNNEST(" in sql) is (rijen > 1)
+    assert ("UNNEST(" in sql) is (rijen > invoegen.VALUES_MAX_ROWS)
+    if rijen <= invoegen.VALUES_MAX_ROWS:
+        assert sql.count("), (") == rijen - 1  # VALUES (...), (...)
     voeg_in(*objs)
     assert sorted(DigitaalAdres.objects.filter(klant=klant).values_list("adres", flat=True)) == [
         f"a{i}@example.nl" for i in range(rijen)
