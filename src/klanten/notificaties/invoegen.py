@@ -10,8 +10,8 @@ insert compiler: the fields' defaults, ``pre_save`` and database conversions app
 
 A few rows of one model (up to ``VALUES_MAX_ROWS``, as a klant create's) are written in
 Django's generic multi-row form, ``VALUES (...), (...)``, not in the ``UNNEST`` form its
-PostgreSQL compiler chooses for several rows (one array per column): the statement is
-prepared once per shape (``sqlvorm``), so the planning ``UNNEST`` saves is not needed, and
+PostgreSQL compiler chooses for several rows (one array per column): where statements
+are prepared (``sqlvorm``), once per shape, the planning ``UNNEST`` saves is not needed, and
 psycopg dumps a scalar for a fraction of what an array costs it (a probe of the element type,
 a regular expression per element). More rows keep the ``UNNEST`` form: its number of
 parameters does not grow with the rows.
