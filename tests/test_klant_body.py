@@ -14,7 +14,7 @@ from klanten.api import serializers as klant_serializers
 from klanten.api.klant_body import klant_attrs
 from klanten.api.serializers import IDENTIFICATIE_SERIALIZERS, KlantSerializer
 
-from .conftest import BSN, BSN_2, RSIN, RSIN_2
+from .conftest import BASE, BSN, BSN_2, RSIN, RSIN_2
 
 SUBJECT = "https://brp.example.com/api/ingeschrevenpersonen/999990019"
 A_NUMMER = "1234567890"
@@ -423,3 +423,32 @@ def test_random_bodies_give_the_serializers_data_or_are_left_to_it(instances, su
     # both kinds of body were generated, and many took the fast path
     assert sum(taken for _valid, taken in outcomes) >= len(outcomes) // 10
     assert sum(not valid for valid, _taken in outcomes) >= len(outcomes) // 4
+
+
+# --- the view -------------------------------------------------------------------------------
+
+
+def test_the_view_validates_a_plain_body_without_the_serializer(api, monkeypatch):
+    validated = []
+    is_valid = KlantSerializer.is_valid
+
+    def counting(self, *args, **kwargs):
+        validated.append(self)
+        return is_valid(self, *args, **kwargs)
+
+    monkeypatch.setattr(KlantSerializer, "is_valid", counting)
+    body = {
+        "bronorganisatie": RSIN,
+        "subjectType": "natuurlijk_persoon",
+        "subjectIdentificatie": {"inpBsn": BSN},
+    }
+    response = api.post_json(f"{BASE}/klanten", body)
+    assert response.status_code == 201, response.content
+    url = response.json()["url"]
+    assert api.patch_json(url, {"telefoonnummer": "06-1"}).status_code == 200
+    assert not validated
+    # anything else: the serializer, with its errors
+    response = api.patch_json(url, {"telefoonnummer": "0" * 21})
+    assert response.status_code == 400
+    assert len(validated) == 1
+    assert [p["name"] for p in response.json()["invalidParams"]] == ["telefoonnummer"]

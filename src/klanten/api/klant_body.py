@@ -109,9 +109,8 @@ class _Text:
         value = value.strip()
         if not value:
             return "" if self.allow_blank else _INVALID
-        if (self.max_length is not None and len(value) > self.max_length) or len(
-            value
-        ) < self.min_length:
+        length = len(value)
+        if length < self.min_length or (self.max_length is not None and length > self.max_length):
             return _INVALID
         if self.no_nul and "\x00" in value:
             return _INVALID
@@ -133,10 +132,11 @@ class _Integer:
 
     @staticmethod
     def fits(field: serializers.Field) -> bool:
-        kinds = sorted(type(v).__name__ for v in field.validators)
+        kinds = [type(v) for v in field.validators]
         return (
             type(field) is serializers.IntegerField
-            and kinds == ["MaxValueValidator", "MinValueValidator"]
+            and len(kinds) == 2
+            and set(kinds) == {MinValueValidator, MaxValueValidator}
             and all(isinstance(v.limit_value, int) for v in field.validators)
         )
 
