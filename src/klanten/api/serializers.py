@@ -290,30 +290,40 @@ class KlantSerializer(PrebuiltFields, serializers.Serializer):
 
     def validate(self, attrs):
         instance = self.instance
-
-        # C8: the subject must remain findable, by URL or by identification
-        subject = attrs.get("subject", instance.subject if instance else "")
-        identificatie = attrs.get("subject_identificatie", _MISSING)
-        if identificatie is not _MISSING and identificatie is not None:
-            has_identificatie = True
-        elif identificatie is None and not self.partial:
-            has_identificatie = False  # an explicit null on PUT removes it
-        elif instance is not None:
-            has_identificatie = instance.subject_identificatie is not None
-        else:
-            has_identificatie = False
         try:
-            rules.require_subject(subject, has_identificatie)
+            subject = require_klant_subject(attrs, instance, self.partial)
         except rules.RuleViolation as exc:
             raise serializers.ValidationError(exc.messages[0], code=exc.code) from exc
 
         # C7 (kla-002): a new or changed subject URL must resolve
-        if subject and (instance is None or subject != instance.subject):
+        if is_new_subject_url(subject, instance):
             try:
                 validate_subject_url(subject)
             except serializers.ValidationError as exc:
                 raise serializers.ValidationError({"subject": exc.detail}) from exc
         return attrs
+
+
+def require_klant_subject(attrs: dict, instance, partial: bool) -> str:
+    """C8: the klant remains findable, by URL or by identification (``rules.require_subject``
+    raises ``RuleViolation`` when not); returns its subject URL after the write."""
+    subject = attrs.get("subject", instance.subject if instance else "")
+    identificatie = attrs.get("subject_identificatie", _MISSING)
+    if identificatie is not _MISSING and identificatie is not None:
+        has_identificatie = True
+    elif identificatie is None and not partial:
+        has_identificatie = False  # an explicit null on PUT removes it
+    elif instance is not None:
+        has_identificatie = instance.subject_identificatie is not None
+    else:
+        has_identificatie = False
+    rules.require_subject(subject, has_identificatie)
+    return subject
+
+
+def is_new_subject_url(subject: str, instance) -> bool:
+    """C7 (kla-002) applies: the subject URL is new or changed (it must then resolve)."""
+    return bool(subject) and (instance is None or subject != instance.subject)
 
 
 @extend_schema_serializer(component_name="AuditTrail")

@@ -34,6 +34,7 @@ from .filters import (
     clean_filters,
     normalize_query,
 )
+from .klant_body import klant_attrs
 from .pagination import KlantenPagination
 from .representation import CamelCaseData, CamelCaseList
 from .request_context import collection_url, herkomst, parse_uuid
@@ -232,14 +233,19 @@ class KlantViewSet(
         except rules.RuleViolation as exc:
             raise_for_rule(exc, self.request, field=getattr(exc, "field", None))
 
-    def _validated(self, data, instance=None, partial=False) -> KlantSerializer:
-        serializer = KlantSerializer(instance, data=data, partial=partial)
-        serializer.is_valid(raise_exception=True)
+    def _validated(self, data, instance=None, partial=False) -> dict:
+        """The validated body: a plain valid one without building the serializer
+        (:func:`klant_body.klant_attrs`, the same data); anything else through it."""
+        attrs = klant_attrs(data, instance, partial)
+        if attrs is None:
+            serializer = KlantSerializer(instance, data=data, partial=partial)
+            serializer.is_valid(raise_exception=True)
+            attrs = serializer.validated_data
         if instance is not None:
             # a create needs no query: the unique constraint answers the same
             # (services.DuplicateKlantnummer, :meth:`_write`)
-            self._check_unique_klantnummer_attrs(serializer.validated_data, instance)
-        return serializer
+            self._check_unique_klantnummer_attrs(attrs, instance)
+        return attrs
 
     @staticmethod
     def _check_unique_klantnummer_attrs(attrs, instance):
@@ -274,8 +280,10 @@ class KlantViewSet(
         return applicatie.uuid if applicatie is not None else None
 
     def create(self, request, *args, **kwargs):
-        serializer = self._validated(request.data)
-        data = {**serializer.validated_data, "geregistreerd_door": self._registering_applicatie()}
+        data = {
+            **self._validated(request.data),
+            "geregistreerd_door": self._registering_applicatie(),
+        }
         klant = self._write(lambda: services.create_klant(data, herkomst=herkomst(request)))
         return self._created(klant)
 
@@ -326,9 +334,9 @@ class KlantViewSet(
         # one transaction from the lock to the audit record: the row read is the row written
         def write():
             instance = self._locked_object()
-            serializer = self._validated(request.data, instance=instance, partial=partial)
+            attrs = self._validated(request.data, instance=instance, partial=partial)
             return services.update_klant(
-                instance, serializer.validated_data, partial=partial, herkomst=herkomst(request)
+                instance, attrs, partial=partial, herkomst=herkomst(request)
             )
 
         klant = self._write(lambda: transactions.api_schrijfactie(write))

@@ -7,6 +7,14 @@ of several changes of one write. The rows of one model are one multi-row INSERT 
 follow their order). The INSERTs are Django's own (its
 insert compiler: the fields' defaults, ``pre_save`` and database conversions apply as for
 ``save()``); model signals are not sent, as for ``bulk_create``.
+
+A few rows of one model (up to ``VALUES_MAX_ROWS``, as a klant create's) are written in
+Django's generic multi-row form, ``VALUES (...), (...)``, not in the ``UNNEST`` form its
+PostgreSQL compiler chooses for several rows (one array per column): where statements
+are prepared (``sqlvorm``), once per shape, the planning ``UNNEST`` saves is not needed, and
+psycopg dumps a scalar for a fraction of what an array costs it (a probe of the element type,
+a regular expression per element). More rows keep the ``UNNEST`` form: its number of
+parameters does not grow with the rows.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ import uuid
 from django.db import connection, models
 from django.db.models import Model
 from django.db.models.sql import InsertQuery, UpdateQuery
+from django.db.models.sql.compiler import SQLInsertCompiler
 
 from klanten import sqlvorm
 
@@ -23,6 +32,7 @@ from klanten import sqlvorm
 # per column (PostgreSQL's ``UNNEST`` form of a multi-row insert) rather than per row
 _statements: dict[tuple[type, int], tuple[str, bool]] = {}
 _fields: dict[type, tuple[list, tuple, bool]] = {}
+VALUES_MAX_ROWS = 20
 
 
 # field classes whose ``get_db_prep_save`` returns a value of this type (or None) as it is
@@ -90,20 +100,14 @@ def _django_insert_sql(model, fields, objs, *, raw=False) -> tuple[str, list]:
     query = InsertQuery(model)
     # raw: the values are taken as they are on the rows (pre_save already done)
     query.insert_values(fields, objs, raw=raw)
-    [(sql, params)] = query.get_compiler(connection=connection).as_sql()
+    if len(objs) <= VALUES_MAX_ROWS:
+        # Django's generic insert compiler: PostgreSQL's differs only in the UNNEST form of
+        # several rows (see the module's docstring)
+        compiler = SQLInsertCompiler(query, connection, connection.alias)
+    else:
+        compiler = query.get_compiler(connection=connection)
+    [(sql, params)] = compiler.as_sql()
     return sql, list(params)
-
-
-def _rijen_sql(model, fields, objs) -> str | None:
-    """Django's INSERT of one row, with a row of ``VALUES`` per obj: every value a scalar
-    parameter. (Django's multi-row form, ``UNNEST`` of an array per column, has psycopg dump
-    each column as an array in Python: a tenth of a create's worker time.) None when Django's
-    row is not plain placeholders (an expression compiled into it)."""
-    sql, _params = _django_insert_sql(model, fields, objs[:1])
-    head, sep, values = sql.rpartition(" VALUES ")
-    if not sep or values != "(" + ", ".join(["%s"] * len(fields)) + ")":
-        return None
-    return head + sep + ", ".join([values] * len(objs))
 
 
 def _insert_sql(objs: list[Model]) -> tuple[str, list]:
@@ -114,10 +118,6 @@ def _insert_sql(objs: list[Model]) -> tuple[str, list]:
     model = type(objs[0])
     fields, soorten, vast = _insert_fields(model)
     key = (model, len(objs))
-    if vast and len(objs) > 1 and key not in _statements:
-        rijen_sql = _rijen_sql(model, fields, objs)
-        if rijen_sql is not None:
-            _statements[key] = (rijen_sql, False)
     if not vast or key not in _statements:
         sql, params = _django_insert_sql(model, fields, objs)
         # a statement with an expression compiled into it is not kept for other values
