@@ -414,3 +414,26 @@ def test_without_herkomst_nothing_is_recorded(make_klant):
     [rij] = DigitaalAdres.objects.filter(klant=klant)
     partijservices.wijzig_digitaal_adres(rij, {"omschrijving": "x"}, partial=True)
     assert stand() == before
+
+
+def test_an_address_not_linked_k8_records_nothing(ki):
+    """Two loose addresses with the same value given to a new partij: the partij holds it once
+    (K8), the other stays as it was and records nothing."""
+    eerste = maak_adres(ki, None, "zelfde@example.nl")
+    tweede = maak_adres(ki, None, "Zelfde@example.nl")
+    before = stand()
+    response = ki.post_json(
+        f"{KI_BASE}/partijen",
+        {
+            "soortPartij": "persoon",
+            "indicatieActief": True,
+            "partijIdentificatie": {"contactnaam": {"voornaam": "Jan", "achternaam": "Jansen"}},
+            "digitaleAdressen": [{"uuid": eerste["uuid"]}, {"uuid": tweede["uuid"]}],
+        },
+    )
+    assert response.status_code == 201, response.content
+    adressen = [r for r in sinds(before) if r[1] == "digitaaladres"]
+    assert adressen == [
+        ("ki", "digitaaladres", "partial_update", eerste["url"], response.json()["url"])
+    ]
+    assert ki.get(tweede["url"]).json() == tweede
