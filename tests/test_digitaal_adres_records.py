@@ -9,6 +9,7 @@ from vng_api_common.audittrails.models import AuditTrail
 
 from klanten.background.models import UitgaandeNotificatie
 from klanten.datamodel import partijservices, services
+from klanten.datamodel.klantcontacten import Betrokkene
 from klanten.datamodel.models import Klant
 from klanten.datamodel.partijen import DigitaalAdres
 from klanten.datamodel.wijzigingen import Herkomst
@@ -437,3 +438,46 @@ def test_an_address_not_linked_k8_records_nothing(ki):
         ("ki", "digitaaladres", "partial_update", eerste["url"], response.json()["url"])
     ]
     assert ki.get(tweede["url"]).json() == tweede
+
+
+def test_emptying_an_emailadres_a_betrokkene_also_gave_keeps_the_address(api, ki, gemaakt):
+    """The standaard address leaves the partij and stays the betrokkene's (``partijsync``):
+    a partial_update of the address (now its own main object), not a destroy."""
+    uuid = gemaakt["url"].rsplit("/", 1)[1]
+    klantcontact = ki.post_json(
+        f"{KI_BASE}/klantcontacten",
+        {
+            "kanaal": "telefoon",
+            "onderwerp": "Afval",
+            "taal": "nld",
+            "vertrouwelijk": False,
+            "inhoud": "Vraag",
+        },
+    ).json()
+    betrokkene = ki.post_json(
+        f"{KI_BASE}/betrokkenen",
+        {
+            "wasPartij": {"uuid": uuid},
+            "hadKlantcontact": {"uuid": klantcontact["uuid"]},
+            "rol": "klant",
+            "initiator": True,
+        },
+    )
+    assert betrokkene.status_code == 201, betrokkene.content
+    email = klant_adressen(uuid)["email"]
+    # the betrokkene gave it too (set directly: no API path sets it on a partij's address)
+    DigitaalAdres.objects.filter(uuid=email).update(
+        betrokkene=Betrokkene.objects.get(uuid=betrokkene.json()["uuid"])
+    )
+    voor = ki.get(adres_url(email)).json()
+    before = stand()
+    response = api.patch_json(gemaakt["url"], {"emailadres": ""})
+    assert response.status_code == 200, response.content
+    assert [r for r in sinds(before) if r[1] == "digitaaladres"] == [
+        ("ki", "digitaaladres", "partial_update", adres_url(email), adres_url(email))
+    ]
+    record = AuditTrail.objects.filter(resource="digitaaladres").latest("pk")
+    assert record.oud == voor
+    assert record.nieuw == ki.get(adres_url(email)).json()
+    assert record.nieuw["verstrektDoorPartij"] is None
+    assert record.nieuw["verstrektDoorBetrokkene"]["uuid"] == betrokkene.json()["uuid"]
