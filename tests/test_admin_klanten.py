@@ -367,11 +367,15 @@ def test_change_is_audited_and_notified(beheerder_client, make_klant, notificati
     assert not AuditTrail.objects.exists() and not UitgaandeNotificatie.objects.exists()
     data.update({"emailadres": "nieuw@example.nl", "toelichting": "Verzoek van de klant"})
     assert beheerder_client.post(change_url, data).status_code == 302
-    # K10: a new standaard address: the partij lists it
-    partij = AuditTrail.objects.get(bron="ki")
+    # K10: a new standaard address: the partij lists it, and the address was made
+    partij = AuditTrail.objects.get(bron="ki", resource="partij")
     assert partij.actie == "update"
     assert len(partij.nieuw["digitaleAdressen"]) == len(partij.oud["digitaleAdressen"]) + 1
-    assert [actie for actie, _ in _notified("partijen")] == ["update"]
+    adres = AuditTrail.objects.get(bron="ki", resource="digitaaladres")
+    assert (adres.actie, adres.hoofd_object, adres.oud) == ("create", partij.hoofd_object, None)
+    assert adres.nieuw["adres"] == "nieuw@example.nl"
+    assert adres.resource_url == partij.nieuw["digitaleAdressen"][-1]["url"]
+    assert [actie for actie, _ in _notified("partijen")] == ["update", "create"]
     trail = AuditTrail.objects.get(bron="kc")
     assert trail.actie == "update"
     assert trail.oud["emailadres"] == "" and trail.nieuw["emailadres"] == "nieuw@example.nl"

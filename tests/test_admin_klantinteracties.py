@@ -513,10 +513,18 @@ def test_a_beheerder_makes_another_address_the_standaard_one(beheerder_client, t
     ander.refresh_from_db()
     assert klant.emailadres == "nieuw@example.nl"
     assert (standaard.is_standaard_adres, ander.is_standaard_adres) == (False, True)
-    # one audit record and one notification per representation that changed (K8, K10)
+    # one audit record and one notification per representation that changed (K8, K10): the
+    # klant, the partij (its voorkeursDigitaalAdres) and both addresses
     audit, kanalen = records()
-    assert audit == sorted([*vooraf[0], "klant", "partij"])
-    assert kanalen == sorted([*vooraf[1], "klanten", "partijen"])
+    assert audit == sorted([*vooraf[0], "klant", "partij", "digitaaladres", "digitaaladres"])
+    assert kanalen == sorted([*vooraf[1], "klanten", "partijen", "partijen", "partijen"])
+    adressen = AuditTrail.objects.filter(resource="digitaaladres").order_by("-pk")[:2]
+    assert sorted(
+        (r.resource_url.rsplit("/", 1)[1], r.actie, r.nieuw["isStandaardAdres"]) for r in adressen
+    ) == sorted(
+        [(str(ander.uuid), "partial_update", True), (str(standaard.uuid), "partial_update", False)]
+    )
+    assert {r.hoofd_object.rsplit("/", 1)[1] for r in adressen} == {str(klant.uuid)}
     regel = AuditTrail.objects.filter(resource="klant").order_by("-pk").first()
     assert (regel.gebruikers_id, regel.toelichting) == ("beheerder", "Op verzoek")
 
@@ -564,6 +572,15 @@ def test_the_klants_form_keeps_the_partij_in_step(beheerder_client, make_klant):
     [standaard] = klant.digitale_adressen.filter(soort_digitaal_adres="email")
     assert (standaard.adres, standaard.is_standaard_adres) == ("nieuw@example.nl", True)
     assert standaard.verificatie_datum is None
+    # the address kept its uuid: its own record (K10), with the partij as main object
+    record = AuditTrail.objects.filter(resource="digitaaladres").latest("pk")
+    assert (record.actie, record.resource_url.rsplit("/", 1)[1]) == (
+        "partial_update",
+        str(standaard.uuid),
+    )
+    assert record.hoofd_object.endswith(f"/partijen/{klant.uuid}")
+    assert (record.oud["adres"], record.nieuw["adres"]) == ("oud@example.nl", "nieuw@example.nl")
+    assert record.nieuw["verificatieDatum"] is None
 
     data = add_form_data(
         beheerder_client,

@@ -326,12 +326,21 @@ def test_delete_keeps_one_record_of_the_deletion_without_personal_data(
     assert AuditTrail.objects.filter(bron="kc").count() == 2
     # as partijen (K10): the other's create, and of this one only the record of its deletion
     partij = url.replace("/klanten/api/v1/klanten/", "/klantinteracties/api/v1/partijen/")
-    [verwijderd] = AuditTrail.objects.filter(bron="ki", hoofd_object=partij)
+    [verwijderd] = AuditTrail.objects.filter(bron="ki", resource="partij", hoofd_object=partij)
     assert (verwijderd.actie, verwijderd.oud) == (
         "destroy",
         {"url": partij, "soortPartij": "persoon"},
     )
-    assert AuditTrail.objects.filter(bron="ki").count() == 2
+    assert AuditTrail.objects.filter(bron="ki", resource="partij").count() == 2
+    # and of its digital addresses only the records of their destruction, without the address
+    adressen = AuditTrail.objects.filter(bron="ki", resource="digitaaladres")
+    assert adressen.exists()
+    for adres in adressen:
+        assert (adres.actie, adres.hoofd_object, set(adres.oud)) == (
+            "destroy",
+            partij,
+            {"url", "verstrektDoorPartij"},
+        )
     assert Klant.objects.count() == 1
     assert api.get(url).status_code == 404
 
@@ -339,5 +348,5 @@ def test_delete_keeps_one_record_of_the_deletion_without_personal_data(
 def test_an_over_long_logrecord_header_never_fails_the_write(api):
     response = api.post_json(f"{BASE}/klanten", CREATE_BODY, HTTP_X_NLX_LOGRECORD_ID="x" * 300)
     assert response.status_code == 201, response.content
-    # the klant's record and its partij's (K10)
-    assert [t.logrecord_id for t in AuditTrail.objects.all()] == ["x" * 255] * 2
+    # the klant's record, its partij's and its e-mail address's (K10)
+    assert [t.logrecord_id for t in AuditTrail.objects.all()] == ["x" * 255] * 3

@@ -333,10 +333,13 @@ def test_a_notification_is_delivered_by_the_worker(background, api, celery_proce
     assert [s for s, _ in background.for_resource(url)] == [201]
     # right after the commit, through the task this process published for the new row
     row = UitgaandeNotificatie.objects.get(resource_url=url)
-    # one task for the write's rows: the klant's and its partij's (K10)
-    partij = UitgaandeNotificatie.objects.get(bericht__kanaal="partijen")
+    # one task for the write's rows: the klant's, its partij's and its standaard addresses'
+    # (K10)
+    partijen = UitgaandeNotificatie.objects.filter(bericht__kanaal="partijen").order_by("pk")
+    assert [p.bericht["resource"] for p in partijen] == ["partij", "digitaaladres", "digitaaladres"]
+    pks = ", ".join(str(pk) for pk in [row.pk, *(p.pk for p in partijen)])
     worker, _beat = celery_processes
-    assert f"'args': '([{row.pk}, {partij.pk}],)'" in worker.log()
+    assert f"'args': '([{pks}],)'" in worker.log()
     patched = api.patch_json(url, {"functie": "bakker"})
     assert patched.status_code == 200
     wait_for(
@@ -366,8 +369,9 @@ def test_a_write_succeeds_while_redis_is_down_and_is_delivered_after(
 
 
 def test_a_failing_notificaties_api_is_retried_until_delivered(background, api, celery_processes):
-    # the create notifies on klanten and (K10) on partijen: both fail twice
-    background.fail_next(4)
+    # the create notifies on klanten and (K10) on partijen (the partij, its e-mail address
+    # and its phone number): all four fail twice
+    background.fail_next(8)
     url = create_klant(api)
     try:
         wait_for(lambda: delivered(background, url), DELIVERY_TIMEOUT, "the retried delivery")

@@ -61,7 +61,10 @@ def email_van(kiss, partij: dict) -> dict:
 
 
 def partij_records(partij: dict) -> int:
-    return AuditTrail.objects.filter(bron="ki", hoofd_object__endswith=partij["uuid"]).count()
+    """The records of the partij itself (its addresses' have it as hoofdObject too)."""
+    return AuditTrail.objects.filter(
+        bron="ki", resource="partij", hoofd_object__endswith=partij["uuid"]
+    ).count()
 
 
 def test_a_patch_of_an_address_moved_meanwhile_keeps_it_where_it_is(kiss, monkeypatch):
@@ -84,6 +87,11 @@ def test_a_patch_of_an_address_moved_meanwhile_keeps_it_where_it_is(kiss, monkey
     assert rij.omschrijving == "werk"
     # nothing changed for A; B's representation lists the same address as before
     assert (partij_records(a), partij_records(b)) == (records_a, records_b)
+    # the address changed: its record, of partij B
+    record = AuditTrail.objects.filter(resource="digitaaladres").latest("pk")
+    assert (record.actie, record.resource_url) == ("partial_update", response.json()["url"])
+    assert record.hoofd_object.endswith(b["uuid"])
+    assert (record.oud["omschrijving"], record.nieuw) == ("", response.json())
 
 
 def test_a_put_of_an_identifier_moved_meanwhile_records_the_partij_it_leaves(kiss, monkeypatch):

@@ -110,8 +110,10 @@ def test_register_view_edit_delete(client, op, django_capture_on_commit_callback
     trail = AuditTrail.objects.get(actie="create", bron="kc")
     assert trail.applicatie_id == "mijn-gegevens"
     assert BSN not in trail.gebruikers_id + trail.gebruikers_weergave
-    # K10: and the partij it is
-    assert AuditTrail.objects.get(actie="create", bron="ki").resource == "partij"
+    # K10: and the partij it is, with its two standaard addresses
+    assert sorted(
+        AuditTrail.objects.filter(actie="create", bron="ki").values_list("resource", flat=True)
+    ) == ["digitaaladres", "digitaaladres", "partij"]
 
     page = client.get("/mijn-gegevens/").content.decode()
     assert "h.vandijk@example.nl" in page and "Lindelaan 7" in page
@@ -126,7 +128,10 @@ def test_register_view_edit_delete(client, op, django_capture_on_commit_callback
     klant.refresh_from_db()
     assert klant.emailadres == "nieuw@example.nl"
     assert klant.gevalideerde_sleutel == BSN  # the identifier is not a form field (V9)
-    assert AuditTrail.objects.filter(actie="partial_update").count() == 1
+    # the klant's, and its e-mail address's (the same uuid, K10); the partij lists the same
+    assert sorted(
+        AuditTrail.objects.filter(actie="partial_update").values_list("resource", flat=True)
+    ) == ["digitaaladres", "klant"]
 
     assert client.get(f"/mijn-gegevens/{klant.uuid}/verwijderen").status_code == 200
     response = client.post(f"/mijn-gegevens/{klant.uuid}/verwijderen")
@@ -182,16 +187,25 @@ def test_notifications_for_resident_writes(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/mijn-gegevens/{klant.uuid}/verwijderen")
     sent = [r.json() for r in requests_mock.request_history if r.url == f"{nrc}notificaties"]
-    # each on kanaal klanten and (K10) on kanaal partijen
-    assert [(m["kanaal"], m["actie"]) for m in sent] == [
-        (kanaal, actie)
-        for actie in ("create", "partial_update", "destroy")
-        for kanaal in ("klanten", "partijen")
+    # each on kanaal klanten and (K10) on kanaal partijen, with the standaard addresses
+    # (e-mail, phone) made and destroyed with the klant
+    assert [(m["kanaal"], m["resource"], m["actie"]) for m in sent] == [
+        ("klanten", "klant", "create"),
+        ("partijen", "partij", "create"),
+        ("partijen", "digitaaladres", "create"),
+        ("partijen", "digitaaladres", "create"),
+        ("klanten", "klant", "partial_update"),
+        ("partijen", "partij", "partial_update"),
+        ("partijen", "digitaaladres", "destroy"),
+        ("partijen", "digitaaladres", "destroy"),
+        ("klanten", "klant", "destroy"),
+        ("partijen", "partij", "destroy"),
     ]
     for message in sent:
         assert message["kenmerken"] in (
             {"subjectType": "natuurlijk_persoon"},
             {"soortPartij": "persoon"},
+            {},
         )
         assert BSN not in str(message) and "Dijk" not in str(message)
 
@@ -370,8 +384,14 @@ def test_confirmation_link_promotes_the_klant(client, op, make_klant):
     assert Bevestigingsverzoek.objects.get().gebruikt_op is not None
     assert Gebeurtenis.objects.filter(actie="bevestigen", klant_uuid=klant.uuid).exists()
     # one audit record of the change and the promotion together (item 6 of issue 11), and
-    # one of the partij's change (K10: the achternaam is in it)
-    assert AuditTrail.objects.get(bron="ki").resource == "partij"
+    # one of the partij's change (K10: the achternaam is in it), and one of each address the
+    # form changed: the e-mail address's new value, the phone number it gave
+    assert AuditTrail.objects.get(bron="ki", resource="partij").actie == "partial_update"
+    assert sorted(
+        AuditTrail.objects.filter(bron="ki", resource="digitaaladres").values_list(
+            "actie", "nieuw__adres"
+        )
+    ) == [("create", "06 12345678"), ("partial_update", "h.vandijk@example.nl")]
     [trail] = AuditTrail.objects.filter(bron="kc")
     assert trail.actie == "partial_update"
     assert (trail.oud["gevalideerd"], trail.nieuw["gevalideerd"]) == (False, True)

@@ -19,6 +19,7 @@ from zgw_consumers.models import Service
 from klanten.background.models import UitgaandeNotificatie
 from klanten.background.tasks import verstuur_notificaties
 from klanten.datamodel.models import Klant
+from klanten.datamodel.partijen import DigitaalAdres
 from klanten.notificaties import outbox
 
 from .conftest import BASE, BSN, RSIN
@@ -130,7 +131,23 @@ def test_create(nrc, write):
             "actie": "create",
             "aanmaakdatum": NOW_LOCAL,
             "kenmerken": {"soortPartij": "persoon"},
-        }
+        },
+        # and its standaard addresses (emailadres, telefoonnummer), each a digitaal adres
+        *(
+            {
+                "kanaal": "partijen",
+                "source": "klanten",
+                "hoofdObject": partij_url,
+                "resource": "digitaaladres",
+                "resourceUrl": f"http://testserver/klantinteracties/api/v1/digitaleadressen/{a}",
+                "actie": "create",
+                "aanmaakdatum": NOW_LOCAL,
+                "kenmerken": {},
+            }
+            for a in DigitaalAdres.objects.filter(klant__uuid=uuid)
+            .order_by("pk")
+            .values_list("uuid", flat=True)
+        ),
     ]
     request = nrc.request_history[-1]
     assert request.method == "POST"
@@ -182,9 +199,18 @@ def test_no_personal_data_in_any_notification(nrc, write):
     write("patch", url, {"telefoonnummer": "0611223344"})
     write("delete", url)
     bodies = [r.text for r in nrc.request_history if r.url == NOTIFICATIES]
-    # on kanaal klanten 4; on partijen create, PUT (functie: no), PATCH (same address) no, delete
+    # on kanaal klanten 4; on partijen the partij's create, PUT (functie: no), PATCH (the same
+    # address: no), delete; its addresses' create (2), PATCH (the phone number: 1), delete (2)
     assert len(sent(nrc, "klanten")) == 4
-    assert len(sent(nrc, "partijen")) == 2
+    assert [(m["resource"], m["actie"]) for m in sent(nrc, "partijen")] == [
+        ("partij", "create"),
+        ("digitaaladres", "create"),
+        ("digitaaladres", "create"),
+        ("digitaaladres", "partial_update"),
+        ("digitaaladres", "destroy"),
+        ("digitaaladres", "destroy"),
+        ("partij", "destroy"),
+    ]
     for body in bodies:
         for value in [*PERSONAL_STRINGS, "0611223344"]:
             assert value not in body

@@ -84,11 +84,11 @@ def test_write_succeeds_when_the_broker_is_unreachable(
     assert "Connection refused" in caplog.text
     # nothing sent from the request; the notification waits in the outbox
     assert sent(requests_mock) == []
-    # the klant's and its partij's (K10)
+    # the klant's, its partij's and its two standaard addresses' (K10)
     rows = list(UitgaandeNotificatie.objects.order_by("pk"))
-    assert [(row.status, row.pogingen) for row in rows] == [("te_versturen", 0)] * 2
+    assert [(row.status, row.pogingen) for row in rows] == [("te_versturen", 0)] * 4
     # the periodic task (once a worker and the broker are back) delivers them
-    assert verstuur_notificaties() == 2
+    assert verstuur_notificaties() == 4
     assert sent(requests_mock) == [row.bericht for row in rows]
     assert set(UitgaandeNotificatie.objects.values_list("status", flat=True)) == {"afgeleverd"}
 
@@ -104,9 +104,11 @@ def test_nothing_depends_on_the_after_commit_step(
     assert response.status_code == 201
     assert sent(requests_mock) == []
     verstuur_notificaties()
-    assert [(m["kanaal"], m["actie"]) for m in sent(requests_mock)] == [
-        ("klanten", "create"),
-        ("partijen", "create"),
+    assert [(m["kanaal"], m["resource"], m["actie"]) for m in sent(requests_mock)] == [
+        ("klanten", "klant", "create"),
+        ("partijen", "partij", "create"),
+        ("partijen", "digitaaladres", "create"),
+        ("partijen", "digitaaladres", "create"),
     ]
 
 

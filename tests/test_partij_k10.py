@@ -29,20 +29,30 @@ def _notificaties(db, monkeypatch):
     monkeypatch.setattr(outbox, "na_commit", lambda ids: None)
 
 
-def meldingen(kanaal: str) -> list[dict]:
+def meldingen(kanaal: str, resource: str | None = None) -> list[dict]:
+    """The notifications on ``kanaal`` (of ``resource``, on ``partijen`` the partij's by
+    default: its digitale adressen have records of their own, tests/test_digitaal_adres_
+    records.py)."""
+    if resource is None and kanaal == "partijen":
+        resource = "partij"
     return [
         n.bericht
         for n in UitgaandeNotificatie.objects.order_by("pk")
-        if n.bericht["kanaal"] == kanaal
+        if n.bericht["kanaal"] == kanaal and resource in (None, n.bericht["resource"])
     ]
 
 
 def records(bron: str) -> list[AuditTrail]:
-    return list(AuditTrail.objects.filter(bron=bron).order_by("pk"))
+    """The records of ``bron`` (of bron ``ki``, the partij's)."""
+    records = AuditTrail.objects.filter(bron=bron).order_by("pk")
+    if bron == "ki":
+        records = records.filter(resource="partij")
+    return list(records)
 
 
 def stand() -> tuple[int, int, int, int]:
-    """(klant records, klanten notifications, partij records, partijen notifications)."""
+    """(klant records, klanten notifications, partij records, partijen notifications of the
+    partij)."""
     return (
         len(records("kc")),
         len(meldingen("klanten")),
@@ -213,9 +223,18 @@ def test_delete_records_the_partij_deletion(api, gemaakt):
     assert bericht["resourceUrl"] == f"{KI}partijen/{uuid}"
     assert bericht["kenmerken"] == {"soortPartij": "persoon"}
     # its partij audit trail (it held its data) went; one record of the deletion stays
-    [record] = AuditTrail.objects.filter(bron="ki", hoofd_object__endswith=f"/partijen/{uuid}")
+    [record] = AuditTrail.objects.filter(
+        bron="ki", resource="partij", hoofd_object__endswith=f"/partijen/{uuid}"
+    )
     assert record.actie == "destroy"
     assert record.oud == {"url": f"{KI}partijen/{uuid}", "soortPartij": "persoon"}
+    # and one of each of its digital addresses (e-mail and phone), without the address
+    adressen = AuditTrail.objects.filter(
+        resource="digitaaladres", hoofd_object__endswith=f"/partijen/{uuid}"
+    )
+    assert [(r.actie, set(r.oud)) for r in adressen] == [
+        ("destroy", {"url", "verstrektDoorPartij"})
+    ] * 2
     assert [m["actie"] for m in meldingen("klanten")][-1] == "destroy"
     assert len([m for m in meldingen("partijen") if m["actie"] == "destroy"]) == 1
 

@@ -95,8 +95,9 @@ def test_create_klant(api, klant_url):
     assert response.status_code == 201, response.content
     assert len(statements) == 3, "\n".join(statements)
     assert len(statements) <= CREATE_BUDGET
-    # one record and one notification per representation: klant and partij
-    assert records() == (before[0] + 2, before[1] + 2)
+    # one record and one notification per representation: klant, partij and its standaard
+    # e-mail address (a digitaal adres of its own, K10)
+    assert records() == (before[0] + 3, before[1] + 3)
     assert statements[0].startswith("UPDATE datamodel_klantnummerteller")
     samen = statements[2]
     for tabel in (
@@ -144,7 +145,7 @@ def test_create_klant_with_klantnummer(api, klant_url):
     response, statements = counted(lambda: api.post_json(f"{BASE}/klanten", body))
     assert response.status_code == 201, response.content
     assert len(statements) == 2, "\n".join(statements)
-    assert records() == (before[0] + 2, before[1] + 2)
+    assert records() == (before[0] + 3, before[1] + 3)
 
 
 def test_patch_klant(api, klant_url):
@@ -173,8 +174,9 @@ def test_patch_klant_nested(api, klant_url):
 def test_patch_klant_emailadres(api, klant_url):
     """A new e-mail address: the klant's standaard address follows it (K8): updated (the
     address in hand from the lock, not read again), on top of the lock, the klant's UPDATE and
-    the audit record with the outbox row (the partij lists the same address, its uuid kept:
-    no partij record). The identifiers, unchanged, are neither read again nor written."""
+    the audit records with the outbox rows of the klant and of the digitaal adres (the partij
+    lists the same address, its uuid kept: no partij record), built from the rows in hand.
+    The identifiers, unchanged, are neither read again nor written."""
     before = records()
     response, statements = counted(
         lambda: api.patch_json(klant_url, {"emailadres": "piet@example.nl"})
@@ -184,7 +186,8 @@ def test_patch_klant_emailadres(api, klant_url):
     assert not any(s.startswith('SELECT "datamodel_digitaaladres"') for s in statements)
     assert len(statements) <= PATCH_BUDGET
     assert not any("datamodel_partijidentificator" in s for s in statements[1:])
-    assert records() == (before[0] + 1, before[1] + 1)
+    assert records() == (before[0] + 2, before[1] + 2)
+    assert AuditTrail.objects.latest("pk").resource == "digitaaladres"
     klant = Klant.objects.get(uuid=klant_url.rsplit("/", 1)[1])
     assert list(
         DigitaalAdres.objects.filter(klant=klant).values_list("adres", "is_standaard_adres")
@@ -212,16 +215,19 @@ def test_put_klant(api, klant_url):
 def test_delete_klant(api, klant_url):
     """The lock, the klant's contact moments left (read as klantcontactmomenten and, K10, as
     betrokkenen of Klantinteracties), its audit trails (as klant and as partij) replaced by
-    one deletion record each with their outbox rows (one statement), and Django's collection
-    of what hangs off the klant (the retention signals of its interactions need the rows)."""
+    one deletion record each with their outbox rows (one statement, with the deletion records
+    of its digital addresses, which the DELETE ... RETURNING of the addresses gave), and
+    Django's collection of what hangs off the klant (the retention signals of its
+    interactions need the rows)."""
     before = records()
     response, statements = counted(lambda: api.delete(klant_url))
     assert response.status_code == 204, response.content
     # not within a budget: Django's collection of the cascade (the partij rows, the
     # klantcontacten's betrokkenen) reads every related table
-    assert len(statements) == 26, "\n".join(statements)
-    # the trail of its create (klant and partij) went, a deletion record each stayed
-    assert records() == (before[0], before[1] + 2)
+    assert len(statements) == 25, "\n".join(statements)
+    # the trail of its create (klant, partij, its e-mail address) went, a deletion record
+    # each stayed
+    assert records() == (before[0], before[1] + 3)
 
 
 def test_missing_klant_is_one_statement(api, klant_url):
@@ -354,6 +360,9 @@ def ki_records(ki, before, response, *, partij: str, aantal: int, klanten: bool 
     gelezen = ki.get(f"{KI_BASE}/partijen/{partij}").json()
     laatste = AuditTrail.objects.filter(bron="ki", resource_url=gelezen["url"]).latest("pk")
     assert laatste.nieuw == gelezen
+    if "/digitaleadressen/" in data["url"]:  # the address's own record: what it answered
+        adres = AuditTrail.objects.filter(resource="digitaaladres", resource_url=data["url"])
+        assert adres.latest("pk").nieuw == data
     if klanten:
         klant = AuditTrail.objects.filter(bron="kc", resource_url__endswith=partij).latest("pk")
         assert klant.nieuw["emailadres"] == Klant.objects.get(uuid=partij).emailadres
@@ -387,8 +396,8 @@ def test_ki_create_digitaal_adres(ki):
     response, _, before = ki_counted(
         lambda: ki.post_json(f"{KI_BASE}/digitaleadressen", body), 201, 3
     )
-    # the partij's record and, as its e-mail address changed (K8), the klant's
-    ki_records(ki, before, response, partij=ki.partij["uuid"], aantal=2, klanten=True)
+    # the partij's record, the address's and, as its e-mail address changed (K8), the klant's
+    ki_records(ki, before, response, partij=ki.partij["uuid"], aantal=3, klanten=True)
 
 
 def test_ki_patch_digitaal_adres(ki):
@@ -408,7 +417,8 @@ def test_ki_patch_digitaal_adres(ki):
         200,
         5,
     )
-    ki_records(ki, before, response, partij=ki.partij["uuid"], aantal=2, klanten=True)
+    # the partij (its voorkeursDigitaalAdres), the address, the klant (its emailadres)
+    ki_records(ki, before, response, partij=ki.partij["uuid"], aantal=3, klanten=True)
 
 
 def test_ki_create_partij_identificator(ki):
@@ -479,8 +489,9 @@ def test_ki_put_digitaal_adres(ki):
         "omschrijving": "thuis",
     }
     response, _, before = ki_counted(lambda: ki.put_json(adres["url"], body), 200, 6)
-    # the klant's e-mail address changed (K8); the partij shows the same references
-    ki_records(ki, before, response, partij=ki.partij["uuid"], aantal=1, klanten=True)
+    # the klant's e-mail address changed (K8) and the address; the partij shows the same
+    # references
+    ki_records(ki, before, response, partij=ki.partij["uuid"], aantal=2, klanten=True)
 
 
 def test_ki_delete_partij(ki):

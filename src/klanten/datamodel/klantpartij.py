@@ -26,7 +26,7 @@ from django.db import connection
 from .klantcontacten import Betrokkene
 from .models import Klant
 from .partijen import DigitaalAdres, PartijIdentificator
-from .partijrepresentatie import KIContext, partij_data
+from .partijrepresentatie import KIContext, adressen_data, digitaal_adres_data, partij_data
 from .vergrendeling import KLANT_VERS, rij_uit
 
 
@@ -38,6 +38,8 @@ class PartijRijen:
     identificatoren: list[PartijIdentificator] = field(default_factory=list)
     adressen: list[DigitaalAdres] = field(default_factory=list)
     betrokkenen: list[Betrokkene] = field(default_factory=list)
+    # addresses that left the partij in this write and stay a betrokkene's (``partijsync``)
+    losgelaten: list[DigitaalAdres] = field(default_factory=list)
 
 
 def _identificator(klant: Klant, rij: dict) -> PartijIdentificator:
@@ -50,6 +52,17 @@ def _identificator(klant: Klant, rij: dict) -> PartijIdentificator:
         )
     PartijIdentificator._meta.get_field("sub_identificator_van").set_cached_value(ident, sub)
     return ident
+
+
+def _adres(rij: dict) -> DigitaalAdres:
+    """An address with the stub of its betrokkene (its id and uuid: all its representation
+    shows of it)."""
+    adres = rij_uit(DigitaalAdres, rij)
+    stub = None
+    if adres.betrokkene_id is not None:
+        stub = Betrokkene(pk=adres.betrokkene_id, uuid=rij["_ref_uuid"])
+    DigitaalAdres._meta.get_field("betrokkene").set_cached_value(adres, stub)
+    return adres
 
 
 def laad(klant: Klant) -> PartijRijen:
@@ -65,7 +78,7 @@ def laad(klant: Klant) -> PartijRijen:
         data = json.loads(data) if isinstance(data, str) else data
     rijen = PartijRijen(
         identificatoren=[_identificator(klant, rij) for rij in data["partij_identificatoren"]],
-        adressen=[rij_uit(DigitaalAdres, rij) for rij in data["digitale_adressen"]],
+        adressen=[_adres(rij) for rij in data["digitale_adressen"]],
         betrokkenen=[rij_uit(Betrokkene, rij) for rij in data["betrokkenheden"]],
     )
     werkte_voor = data["werkte_voor"]
@@ -112,3 +125,13 @@ def representatie(klant: Klant, ctx: KIContext) -> dict:
             del klant._prefetched_objects_cache
         else:
             klant._prefetched_objects_cache = cache
+
+
+def adressen(klant: Klant, ctx: KIContext) -> dict[str, dict]:
+    """The representations of the partij's digitale adressen in hand, by uuid, and of those
+    that left it in this write and stay a betrokkene's (no query)."""
+    rijen = klant.partij_rijen
+    return {
+        **adressen_data(klant, ctx, rijen.adressen),
+        **{str(r.uuid): digitaal_adres_data(r, ctx) for r in rijen.losgelaten},
+    }

@@ -280,6 +280,14 @@ def partij(klant: Klant, ctx: KIContext) -> dict:
     return partij_data(klant, ctx)
 
 
+def partij_met_adressen(klant: Klant, ctx: KIContext) -> tuple[dict, dict[str, dict]]:
+    """The stored partij as it is now and its digitale adressen's representations by uuid
+    (:func:`adressen_data`), read in the queries of :func:`partij`."""
+    klant = partij_queryset().get(pk=klant.pk)
+    laad_partijen([klant], ctx)
+    return partij_data(klant, ctx), adressen_data(klant, ctx)
+
+
 # --- partij-identificator ---------------------------------------------------------------------
 
 
@@ -308,8 +316,11 @@ def identificator_data(
 # --- digitaal adres ---------------------------------------------------------------------------
 
 
-def digitaal_adres_data(adres: DigitaalAdres, ctx: KIContext) -> dict:
-    klant_uuid = adres.klant.uuid if adres.klant_id is not None else None
+def digitaal_adres_data(adres: DigitaalAdres, ctx: KIContext, klant: Klant | None = None) -> dict:
+    """``klant``: the address's partij when it is in hand (no query for its uuid)."""
+    klant_uuid = None
+    if adres.klant_id is not None:
+        klant_uuid = (klant if klant is not None else adres.klant).uuid
     betrokkene_uuid = adres.betrokkene.uuid if adres.betrokkene_id is not None else None
     return {
         "uuid": str(adres.uuid),
@@ -324,6 +335,27 @@ def digitaal_adres_data(adres: DigitaalAdres, ctx: KIContext) -> dict:
         "verificatieDatum": adres.verificatie_datum.isoformat()
         if adres.verificatie_datum
         else None,
+    }
+
+
+def adressen_data(klant: Klant, ctx: KIContext, adressen=None) -> dict[str, dict]:
+    """The representations of a partij's digitale adressen by uuid (those of
+    :func:`partij_data`, or ``adressen`` when given; no query when they are in hand with
+    their betrokkene)."""
+    if adressen is None:
+        adressen = _partij_adressen(klant)
+    return {str(a.uuid): digitaal_adres_data(a, ctx, klant=klant) for a in adressen}
+
+
+def adressen_elders(oud: dict, nieuw: dict, ctx: KIContext) -> dict[str, dict]:
+    """The addresses of ``oud`` (representations by uuid) that are not among ``nieuw`` (a
+    partij's now): as they are now (read; an address that left its partij and stays a
+    betrokkene's, one a write meant to link but did not, K8), those gone left out."""
+    weg = [uuid for uuid in oud if uuid not in nieuw]
+    if not weg:
+        return {}
+    return {
+        str(a.uuid): digitaal_adres_data(a, ctx) for a in adressen_queryset().filter(uuid__in=weg)
     }
 
 

@@ -5,8 +5,10 @@ Every write here is a write transaction (``schrijfactie``) that locks the klant 
 answers ``Klant.DoesNotExist``, a 404, when it is gone), keeps the Klanten API's view equal
 (``partijsync``, K8: the standaard addresses are the klant's ``emailadres`` and
 ``telefoonnummer``), and records what changed: an audit record and a notification on kanaal
-``partijen`` for the partij, and on kanaal ``klanten`` when the klant's Klanten API
-representation changed too (K10), nothing for a change of nothing.
+``partijen`` for the partij, one on the same kanaal for each digitaal adres whose own
+representation changed (``partijwijzigingen.leg_adressen_vast``), and on kanaal ``klanten``
+when the klant's Klanten API representation changed too (K10), nothing for a change of
+nothing.
 
 The principles:
 
@@ -52,14 +54,19 @@ from .partijen import (
 from .partijrepresentatie import (
     ISO_NAAR_BRP,
     KIContext,
+    adressen_data,
+    adressen_elders,
+    adressen_queryset,
     digitaal_adres_data,
     identificator_data,
-    partij,
+    laad_partijen,
     partij_data,
+    partij_queryset,
 )
 from .partijwijzigingen import (
     DIGITAALADRES,
     PARTIJIDENTIFICATOR,
+    leg_adressen_vast,
     leg_los_vast,
     leg_partij_vast,
 )
@@ -187,21 +194,32 @@ class _Opname:
     def __init__(self, klant: Klant | None, herkomst: Herkomst | None, ctx: KIContext):
         self.herkomst, self.ctx = herkomst, ctx
         self.klant_oud = self.partij_oud = None
+        self.adressen_oud: dict[str, dict] = {}
         if klant is not None and herkomst is not None:
             # the klant as this write locked and read it, with its representation's rows
             if not is_vergrendeld(klant):
                 klant = wijzigingen.lees(klant.pk)
             self.klant_oud = representatie(klant, herkomst.basis_url)
-            self.partij_oud = _partij(klant, ctx)
+            self.partij_oud, self.adressen_oud = _partij(klant, ctx)
 
     def leg_vast(
-        self, klant: Klant | int, *, nieuw: bool = False, bundel: Bundel | None = None
-    ) -> None:
+        self,
+        klant: Klant | int,
+        *,
+        nieuw: bool = False,
+        bundel: Bundel | None = None,
+        adressen: bool = True,
+        adressen_oud: dict | None = None,
+    ) -> dict[str, dict]:
         """``klant``: the klant (represented from memory when its partij rows are there) or
         its pk (read here as it is now). ``bundel``: the write's rows, inserted with the
-        records (by the caller when given, else here)."""
+        records (by the caller when given, else here). Its digitale adressen are recorded
+        too, each whose own representation changed (``adressen_oud``: the representations
+        before of other addresses the write changed; ``adressen=False``: the caller records
+        them, from the representations after that this returns)."""
         eigen = bundel is None
         bundel = Bundel() if eigen else bundel
+        adressen_nieuw: dict[str, dict] = {}
         if self.herkomst is not None:
             if not partijstand.in_geheugen(klant if isinstance(klant, Klant) else None):
                 bundel.voeg_in()  # what is read next includes the write's rows
@@ -216,20 +234,46 @@ class _Opname:
                 herkomst=self.herkomst,
                 bundel=bundel,
             )
+            partij_nieuw, adressen_nieuw = _partij(klant, self.ctx)
             leg_partij_vast(
                 actie,
                 klant,
                 oud=None if nieuw else self.partij_oud,
-                nieuw=_partij(klant, self.ctx),
+                nieuw=partij_nieuw,
                 herkomst=self.herkomst,
                 bundel=bundel,
             )
+            if adressen:
+                oud = {**(adressen_oud or {}), **self.adressen_oud}
+                leg_adressen_vast(
+                    C.partial_update,
+                    oud=oud,
+                    nieuw={**adressen_elders(oud, adressen_nieuw, self.ctx), **adressen_nieuw},
+                    herkomst=self.herkomst,
+                    bundel=bundel,
+                )
         if eigen:
             bundel.voeg_in()
+        return adressen_nieuw
 
 
-def _partij(klant: Klant, ctx: KIContext) -> dict:
-    return partij_data(klant, ctx) if partijstand.in_geheugen(klant) else partij(klant, ctx)
+def _adressen_oud(adressen: list[DigitaalAdres], herkomst: Herkomst | None, ctx) -> dict:
+    """The representations of existing addresses a write links to a partij, before it."""
+    if herkomst is None or not adressen:
+        return {}
+    return {
+        str(a.uuid): digitaal_adres_data(a, ctx)
+        for a in adressen_queryset().filter(pk__in=[a.pk for a in adressen])
+    }
+
+
+def _partij(klant: Klant, ctx: KIContext) -> tuple[dict, dict[str, dict]]:
+    """The partij's representation and its addresses' (by uuid): from memory when its partij
+    rows are there, else read (a few queries)."""
+    if not partijstand.in_geheugen(klant):
+        klant = partij_queryset().get(pk=klant.pk)
+        laad_partijen([klant], ctx)
+    return partij_data(klant, ctx), adressen_data(klant, ctx)
 
 
 def _los_vastleggen(rij, actie: str, oud: dict | None, herkomst, ctx: KIContext) -> None:
@@ -519,14 +563,18 @@ def maak_partij(
             )
             bewijs = _bewijs_voor(bewijs, identiteit)
             services._valideer(klant, bewijs, _actor(herkomst), mode="reconfirm", bundel=bundel)
+        gekoppeld = {}
         if not klant.anker and (gegevens.adressen or gegevens.voorkeur):
             # existing rows linked: written now, the partij read again afterwards
+            gekoppeld = _adressen_oud(gegevens.adressen, herkomst, ctx)
             bundel.voeg_in()
             partijstand.vergeet(klant)
             _koppel_adressen(klant, gegevens.adressen)
             _zet_voorkeur(klant, gegevens.voorkeur)
         _synchroniseer(klant, bundel)
-        _Opname(None, herkomst, ctx).leg_vast(klant, nieuw=True, bundel=bundel)
+        _Opname(None, herkomst, ctx).leg_vast(
+            klant, nieuw=True, bundel=bundel, adressen_oud=gekoppeld
+        )
         bundel.voeg_in()
     except IntegrityError as exc:
         if race_constraint(exc) is not None:
@@ -603,9 +651,10 @@ def _promoveer(
             setattr(klant, veld, gegevens.velden[veld])
     _zet_ki_kolommen(klant, gegevens)
     services._valideer(klant, bewijs, _actor(herkomst), mode="reconfirm")
+    gekoppeld = _adressen_oud(gegevens.adressen, herkomst, ctx)
     _koppel_adressen(klant, gegevens.adressen)
     partijsync.synchroniseer(klant)
-    opname.leg_vast(klant)
+    opname.leg_vast(klant, adressen_oud=gekoppeld)
     return klant
 
 
@@ -1114,7 +1163,7 @@ def wijzig_digitaal_adres(
     doel = huidige if klant is ... else (vergrendeld[klant.pk] if klant is not None else None)
     ctx = _ctx(herkomst)
     opnames = {pk: _Opname(k, herkomst, ctx) for pk, k in vergrendeld.items()}
-    oud_los = digitaal_adres_data(rij, ctx) if rij.klant_id is None and doel is None else None
+    rij_oud = digitaal_adres_data(rij, ctx, klant=huidige)
     if doel is not None and doel.anker:
         raise fout(
             "verstrektDoorPartij",
@@ -1163,9 +1212,31 @@ def wijzig_digitaal_adres(
             _zet_klant_kolom(huidige, naam, _standaard(huidige, soort_waarde), bundel)
     if doel is not None:
         _standaard_naar_klant(doel, rij, bundel)
+    # the addresses of the partijen before and after (the row itself, of a partij or none,
+    # always): each whose representation changed is recorded, in the same statement
+    adressen_oud, adressen_nieuw = {}, {}
     for pk, opname in opnames.items():
-        opname.leg_vast(vergrendeld[pk], bundel=bundel)
+        adressen_oud |= opname.adressen_oud
+        adressen_nieuw |= opname.leg_vast(vergrendeld[pk], bundel=bundel, adressen=False)
+    eigen = str(rij.uuid)
+    adressen_oud[eigen] = rij_oud
+    adressen_nieuw[eigen] = digitaal_adres_data(rij, ctx, klant=doel)
+    if herkomst is not None:
+        # the row as the request's action, the others it changed (a standaard address that
+        # stopped being one) as partial updates
+        leg_adressen_vast(
+            C.partial_update if partial else C.update,
+            oud={eigen: adressen_oud.pop(eigen)},
+            nieuw={eigen: adressen_nieuw.pop(eigen)},
+            herkomst=herkomst,
+            bundel=bundel,
+        )
+        leg_adressen_vast(
+            C.partial_update,
+            oud=adressen_oud,
+            nieuw=adressen_nieuw,
+            herkomst=herkomst,
+            bundel=bundel,
+        )
     bundel.voeg_in()
-    if oud_los is not None:
-        _los_vastleggen(rij, C.partial_update if partial else C.update, oud_los, herkomst, ctx)
     return rij

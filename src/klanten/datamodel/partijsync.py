@@ -255,10 +255,15 @@ def synchroniseer_standaard(
         rijen = [r for r in geladen.adressen if r.soort_digitaal_adres == soort]
     else:
         rijen = list(DigitaalAdres.objects.filter(klant=klant, soort_digitaal_adres=soort))
+    voor = list(rijen)
     _synchroniseer_standaard(klant, soort, waarde, rijen, nieuwe)
     if geladen is not None:
         anders = [r for r in geladen.adressen if r.soort_digitaal_adres != soort]
         geladen.adressen = sorted([*anders, *rijen], key=_volgorde)
+        # one that left the partij and stays the betrokkene's (K10: recorded as changed)
+        geladen.losgelaten.extend(
+            r for r in voor if r not in rijen and r.pk is not None and r.klant_id is None
+        )
 
 
 def _synchroniseer_standaard(klant, soort: str, waarde: str, rijen: list, nieuwe) -> None:

@@ -4,10 +4,16 @@ as ``wijzigingen`` does for klanten.
 
 - a partij: one audit record and one notification (kenmerk ``soortPartij``, never personal
   data) per create or change of its representation; nothing when it did not change;
-- a partij-identificator or digitaal adres: a change of its partij (the partij's
-  representation lists them), recorded as the partij's ``partial_update``; one without a partij
-  is recorded as its own resource (``partijidentificator``, ``digitaaladres``) on the same
-  kanaal, without kenmerken.
+- a partij-identificator: a change of its partij (the partij's representation lists them),
+  recorded as the partij's ``partial_update``; one without a partij is recorded as its own
+  resource (``partijidentificator``) on the same kanaal, without kenmerken;
+- a digitaal adres: every change of its own representation is recorded as resource
+  ``digitaaladres`` on the same kanaal, without kenmerken (:func:`leg_adressen_vast`), whether
+  it belongs to a partij or not, whichever API or path made it (a standaard address is also
+  the Klanten API's ``emailadres``/``telefoonnummer``, K8). Its ``hoofdObject`` is its partij
+  (``verstrektDoorPartij``) when it has one, else the address itself: a partij's audit trail
+  holds the changes of its addresses and goes with it when the partij is deleted. When the
+  partij's list changes too (an address added or removed), the partij is recorded as well.
 
 A change through Klantinteracties that also changes the Klanten API's representation (a
 standaard address is the klant's ``emailadres``/``telefoonnummer``, K8) is recorded on both
@@ -22,6 +28,8 @@ compared by ``klantpartij``), and the deletion of a klant, which is the deletion
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from notifications_api_common.kanalen import Kanaal
 from vng_api_common.constants import CommonResourceAction
@@ -48,7 +56,18 @@ PARTIJ = Resource(
 PARTIJIDENTIFICATOR = Resource(
     kanaal=KANAAL_PARTIJEN.label, resource="partijidentificator", bron="ki"
 )
-DIGITAALADRES = Resource(kanaal=KANAAL_PARTIJEN.label, resource="digitaaladres", bron="ki")
+
+
+@dataclass(frozen=True)
+class _AdresResource(Resource):
+    """A digitaal adres: its main object is its partij when it has one, else itself."""
+
+    def hoofd_object_url(self, data: dict) -> str:
+        partij = data.get("verstrektDoorPartij")
+        return partij["url"] if partij else data["url"]
+
+
+DIGITAALADRES = _AdresResource(kanaal=KANAAL_PARTIJEN.label, resource="digitaaladres", bron="ki")
 
 __all__ = ["DIGITAALADRES", "KANAAL_PARTIJEN", "PARTIJ", "PARTIJIDENTIFICATOR", "Herkomst"]
 
@@ -135,6 +154,41 @@ def leg_los_vast(
         weergave=f"{resource.resource} {data['uuid']}",
         actor=herkomst.actor,
     )
+
+
+def leg_adressen_vast(
+    actie: str,
+    *,
+    oud: dict[str, dict],
+    nieuw: dict[str, dict],
+    herkomst: Herkomst,
+    bundel: Bundel | None = None,
+) -> int:
+    """The changes of digitale adressen in one write, from their representations by uuid
+    before (``oud``) and after it (``nieuw``): one absent before is a ``create``, one absent
+    after a ``destroy`` (its record keeps its URL and partij only, no address), one whose
+    representation changed an ``actie`` (the write's ``update``/``partial_update``); an
+    unchanged one records nothing. Returns how many were recorded."""
+    aantal = 0
+    for uuid in [*oud, *(u for u in nieuw if u not in oud)]:
+        voor, na = oud.get(uuid), nieuw.get(uuid)
+        if voor is None:
+            soort = CommonResourceAction.create
+        elif na is None:
+            soort = CommonResourceAction.destroy
+            voor = {"url": voor["url"], "verstrektDoorPartij": voor["verstrektDoorPartij"]}
+        else:
+            soort = actie
+        aantal += _leg_vast(
+            DIGITAALADRES,
+            soort,
+            oud=voor,
+            nieuw=na,
+            weergave=f"{DIGITAALADRES.resource} {uuid}",
+            actor=herkomst.actor,
+            bundel=bundel,
+        )
+    return aantal
 
 
 def leg_partij_correctie_vast(klant: Klant, *, oud: dict, nieuw: dict, **correctie) -> bool:

@@ -18,12 +18,13 @@ Every write here
 """
 
 import hashlib
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 from djangorestframework_camel_case.util import camelize
@@ -365,13 +366,15 @@ def update_klant(
     return klant
 
 
-def _partij_voor(klant: Klant, herkomst: Herkomst | None) -> dict | None:
+def _partij_voor(klant: Klant, herkomst: Herkomst | None) -> tuple[dict, dict] | None:
     """K10: the partij rows of a locked klant in hand (from its lock statement), and with a
-    ``herkomst`` its partij representation before the write."""
+    ``herkomst`` its partij representation before the write and its digitale adressen's (by
+    uuid)."""
     klantpartij.laad(klant)
     if herkomst is None:
         return None
-    return klantpartij.representatie(klant, KIContext.van_herkomst(herkomst))
+    ctx = KIContext.van_herkomst(herkomst)
+    return klantpartij.representatie(klant, ctx), klantpartij.adressen(klant, ctx)
 
 
 def _leg_vast(
@@ -379,14 +382,18 @@ def _leg_vast(
     klant: Klant,
     *,
     oud: dict | None,
-    partij_oud: dict | None,
+    partij_oud: tuple[dict, dict] | None,
     herkomst: Herkomst,
     actie_weergave: str | None = None,
     samen=(),
 ) -> None:
     """A change of a klant (its partij rows in hand, :func:`_partij_voor`): the klant's record
-    on kanaal ``klanten`` and the partij's on ``partijen``, each only when its representation
-    changed, with ``samen`` in one statement."""
+    on kanaal ``klanten``, the partij's on ``partijen`` and each of its digitale adressen's
+    (a standaard address is the klant's ``emailadres``/``telefoonnummer``, K8: made, changed
+    or removed with it), each only when its representation changed, with ``samen`` in one
+    statement."""
+    ctx = KIContext.van_herkomst(herkomst)
+    partij_oud, adressen_oud = partij_oud if partij_oud is not None else (None, {})
     bundel = Bundel()
     wijzigingen.leg_vast(
         actie,
@@ -402,7 +409,14 @@ def _leg_vast(
         actie,
         klant,
         oud=partij_oud,
-        nieuw=klantpartij.representatie(klant, KIContext.van_herkomst(herkomst)),
+        nieuw=klantpartij.representatie(klant, ctx),
+        herkomst=herkomst,
+        bundel=bundel,
+    )
+    partijwijzigingen.leg_adressen_vast(
+        CommonResourceAction.partial_update,
+        oud=adressen_oud,
+        nieuw=klantpartij.adressen(klant, ctx),
         herkomst=herkomst,
         bundel=bundel,
     )
@@ -511,25 +525,82 @@ def verwijder_klanten(
             *(f"/partijen/{k.uuid}" for k in klanten),
         ]
     )
+    # their own digital addresses go; one a betrokkene also gave stays with it (K9)
+    adressen_oud, adressen_nieuw = _adressen_van_klanten_af(klanten, herkomst)
     if herkomst is not None:
         # one record of each deletion stays, with a destroy notification, on kanaal klanten
-        # and (K10: each is a partij too) on kanaal partijen, in one statement
+        # and (K10: each is a partij too) on kanaal partijen, in one statement with the
+        # records of their digital addresses before them (each destroyed, or now only a
+        # betrokkene's)
         bundel = Bundel()
+        partijwijzigingen.leg_adressen_vast(
+            CommonResourceAction.partial_update,
+            oud=adressen_oud,
+            nieuw=adressen_nieuw,
+            herkomst=herkomst,
+            bundel=bundel,
+        )
         wijzigingen.leg_vernietigingen_vast(klanten, herkomst, toelichtingen, bundel=bundel)
         partijwijzigingen.leg_partijen_verwijderd(klanten, herkomst, toelichtingen, bundel=bundel)
         bundel.voeg_in()
-    # their own digital addresses go; one a betrokkene also gave stays with it (K9)
-    from .partijen import DigitaalAdres
-
-    DigitaalAdres.objects.filter(klant_id__in=klant_ids, betrokkene__isnull=True).delete()
-    DigitaalAdres.objects.filter(klant_id__in=klant_ids).update(
-        klant=None, is_standaard_adres=False
-    )
     try:
         Klant.objects.filter(pk__in=klant_ids).delete()
     except ProtectedError as exc:  # checked before anything is deleted
         _hr_sleutels_los(klant_ids, exc.protected_objects)
         Klant.objects.filter(pk__in=klant_ids).delete()
+
+
+def _adressen_van_klanten_af(
+    klanten: list[Klant], herkomst: Herkomst | None
+) -> tuple[dict[str, dict], dict[str, dict]]:
+    """The digital addresses of klanten being deleted: those only the klant held are deleted,
+    one a betrokkene also gave stays with it, without the partij (K9). Returns their
+    Klantinteracties representations before and after (by uuid; a deleted one has none after;
+    none without a ``herkomst``), from the rows the two statements return: no read of its
+    own."""
+    from .klantcontacten import Betrokkene
+    from .partijen import DigitaalAdres
+    from .partijrepresentatie import digitaal_adres_data
+    from .vergrendeling import rij_uit
+
+    tabel = DigitaalAdres._meta.db_table
+    betrokkenen = Betrokkene._meta.db_table
+    per_pk = {klant.pk: klant for klant in klanten}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {tabel} AS a WHERE a.klant_id = ANY(%s) AND a.betrokkene_id IS NULL "
+            "RETURNING to_jsonb(a)",
+            [list(per_pk)],
+        )
+        weg = [r[0] for r in cursor.fetchall()]
+        # the old row (the self-join reads it as it was before the statement) and the uuid of
+        # the betrokkene the address stays with
+        cursor.execute(
+            f"UPDATE {tabel} AS a SET klant_id = NULL, is_standaard_adres = false "
+            f"FROM {tabel} AS o, {betrokkenen} AS b "
+            "WHERE o.id = a.id AND b.id = a.betrokkene_id AND a.klant_id = ANY(%s) "
+            "RETURNING to_jsonb(o), b.uuid",
+            [list(per_pk)],
+        )
+        blijft = cursor.fetchall()
+    if herkomst is None:
+        return {}, {}
+    ctx = KIContext.van_herkomst(herkomst)
+    oud: dict[str, dict] = {}
+    nieuw: dict[str, dict] = {}
+    for data, betrokkene_uuid in [(r, None) for r in weg] + blijft:
+        data = json.loads(data) if isinstance(data, str) else data
+        rij = rij_uit(DigitaalAdres, data)
+        stub = None
+        if betrokkene_uuid is not None:
+            stub = Betrokkene(pk=rij.betrokkene_id, uuid=betrokkene_uuid)
+        DigitaalAdres._meta.get_field("betrokkene").set_cached_value(rij, stub)
+        uuid = str(rij.uuid)
+        oud[uuid] = digitaal_adres_data(rij, ctx, klant=per_pk[rij.klant_id])
+        if betrokkene_uuid is not None:
+            rij.klant_id, rij.is_standaard_adres = None, False
+            nieuw[uuid] = digitaal_adres_data(rij, ctx)
+    return oud, nieuw
 
 
 def _hr_sleutels_los(klant_ids: list[int], verwijzers) -> None:
@@ -842,7 +913,7 @@ def corrigeer_subject(
     # K10: the partij's identifiers follow the identification: recorded the same way
     partijwijzigingen.leg_partij_correctie_vast(
         klant,
-        oud=partij_oud,
+        oud=partij_oud[0],
         nieuw=klantpartij.representatie(klant, KIContext.van_herkomst(herkomst)),
         **correctie,
     )

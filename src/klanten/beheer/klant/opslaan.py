@@ -21,7 +21,11 @@ from klanten.beheer.log import herkomst
 from klanten.datamodel import partijsync, partijwijzigingen, rules, services, wijzigingen
 from klanten.datamodel.labels import label, pad_label
 from klanten.datamodel.models import Klant
-from klanten.datamodel.partijrepresentatie import KIContext, partij
+from klanten.datamodel.partijrepresentatie import (
+    KIContext,
+    adressen_elders,
+    partij_met_adressen,
+)
 from klanten.datamodel.transactions import uitvoeren
 
 from . import weergave
@@ -117,7 +121,9 @@ class KlantOpslaan:
             wijzigingen.representatie(wijzigingen.lees(obj.pk), door.basis_url) if change else None
         )
         # K10: the klant is a partij too
-        request._klanten_partij_oud = partij(obj, KIContext.van_herkomst(door)) if change else None
+        request._klanten_partij_oud = (
+            partij_met_adressen(obj, KIContext.van_herkomst(door)) if change else (None, {})
+        )
         if not obj.klantnummer:
             obj.klantnummer = services.next_klantnummer(obj.bronorganisatie)
         obj.save()
@@ -139,11 +145,19 @@ class KlantOpslaan:
         actie = CommonResourceAction.update if change else CommonResourceAction.create
         wijzigingen.leg_vast(actie, klant, oud=oud, nieuw=nieuw, herkomst=door)
         # and the partij's record on kanaal partijen when its representation changed (K10)
+        partij_oud, adressen_oud = request._klanten_partij_oud
+        ctx = KIContext.van_herkomst(door)
+        partij_nieuw, adressen_nieuw = partij_met_adressen(klant, ctx)
+        adressen_nieuw |= adressen_elders(adressen_oud, adressen_nieuw, ctx)
         partijwijzigingen.leg_partij_vast(
-            actie,
-            klant,
-            oud=request._klanten_partij_oud,
-            nieuw=partij(klant, KIContext.van_herkomst(door)),
+            actie, klant, oud=partij_oud, nieuw=partij_nieuw, herkomst=door
+        )
+        # and each digitaal adres whose representation changed (a standaard address follows
+        # the klant's emailadres/telefoonnummer, K8)
+        partijwijzigingen.leg_adressen_vast(
+            CommonResourceAction.partial_update,
+            oud=adressen_oud,
+            nieuw=adressen_nieuw,
             herkomst=door,
         )
 
