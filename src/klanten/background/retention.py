@@ -111,7 +111,9 @@ def vernietig_anonieme_betrokkenen(vandaag: date, batch_size: int) -> int:
             .order_by("id")
             .values_list("id", flat=True)[:batch_size]
         )
-        return contacten.verwijder_betrokkenen(Betrokkene.objects.filter(pk__in=ids))
+        return contacten.verwijder_betrokkenen(
+            Betrokkene.objects.filter(pk__in=ids), Herkomst.systeem(BEWAARTERMIJN)
+        )
 
 
 @dataclass

@@ -17,6 +17,7 @@ its transaction (``contactwijzigingen``): the Contactmomenten API's audit trail 
 notifications, whichever API or path made it; a change of nothing records nothing.
 """
 
+import json
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -831,26 +832,109 @@ def remove_onderwerpobject(
 
 
 def verwijder_betrokkenen(betrokkenen, herkomst: Herkomst | None = None) -> int:
-    """Destroy betrokkenen (a queryset) with the digital addresses only they held (an address
-    that is also a partij's stays with the partij). Returns how many betrokkenen went. The
-    caller holds the locks (retention: the klant rows). With a ``herkomst`` each
-    klantcontactmoment among them gets its ``destroy`` record and notification."""
-    from .partijen import DigitaalAdres
-
+    """Destroy betrokkenen (a queryset; retention R2, a privacy request) with the digital
+    addresses only they held (an address that is also a partij's stays with the partij,
+    without them). Returns how many betrokkenen went. The caller holds the locks (retention:
+    the klant rows). With a ``herkomst`` every representation that changed is recorded: each
+    klantcontactmoment among them and each betrokkene ``destroy``, each address they alone
+    held ``destroy``, each partij's address they also gave ``partial_update``
+    (``verstrektDoorBetrokkene`` gone). Destroyed means gone: the earlier records of the
+    betrokkenen and of their own addresses (which hold their data) are removed, and the
+    ``destroy`` records keep the URL (and the klantcontact) only."""
     ids = list(betrokkenen.values_list("id", flat=True))
     if not ids:
         return 0
     oud = _klantcontactmomenten(Betrokkene.objects.filter(pk__in=ids), herkomst)
     ki_oud = _ki_betrokkenen(Betrokkene.objects.filter(pk__in=ids), herkomst)
-    DigitaalAdres.objects.filter(betrokkene_id__in=ids, klant__isnull=True).delete()
+    adressen_oud, adressen_nieuw = _adressen_van_betrokkenen_af(ids, herkomst)
     Betrokkene.objects.filter(pk__in=ids).delete()
     if oud:
         contactwijzigingen.leg_klantcontactmomenten_verwijderd(oud, herkomst)
-    # K10: each a betrokkene of Klantinteracties too
-    _leg_ki_betrokkenen_vast(
-        CommonResourceAction.destroy, [(data, None, k) for data, k in ki_oud], herkomst
+    if herkomst is None:
+        return len(ids)
+    from klanten.notificaties import audit
+
+    from . import partijwijzigingen
+
+    weg = [data["url"] for data, _ in ki_oud]
+    weg += [data["url"] for uuid, data in adressen_oud.items() if uuid not in adressen_nieuw]
+    audit.verwijder_van_resources(weg)
+    bundel = Bundel()
+    partijwijzigingen.leg_adressen_vast(
+        CommonResourceAction.partial_update,
+        oud=adressen_oud,
+        nieuw=adressen_nieuw,
+        herkomst=herkomst,
+        bundel=bundel,
     )
+    # K10: each a betrokkene of Klantinteracties too; its record of the destruction without
+    # its data
+    _ki().leg_onderdelen_vast(
+        CommonResourceAction.destroy,
+        [
+            ({key: data[key] for key in ("uuid", "url", "hadKlantcontact")}, None, k)
+            for data, k in ki_oud
+        ],
+        herkomst=herkomst,
+        bundel=bundel,
+    )
+    bundel.voeg_in()
     return len(ids)
+
+
+def _adressen_van_betrokkenen_af(
+    ids: list[int], herkomst: Herkomst | None
+) -> tuple[dict[str, dict], dict[str, dict]]:
+    """The digital addresses of betrokkenen being destroyed: those only they held are deleted,
+    a partij's address they also gave stays with the partij, without them. Their
+    Klantinteracties representations before and after (by uuid; a deleted one has none
+    after; none without a ``herkomst``), from the rows the two statements return."""
+    from .models import Klant
+    from .partijen import DigitaalAdres
+    from .partijrepresentatie import KIContext, digitaal_adres_data
+    from .vergrendeling import rij_uit
+
+    tabel = DigitaalAdres._meta.db_table
+    betrokkenen = Betrokkene._meta.db_table
+    klanten = Klant._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {tabel} AS a USING {betrokkenen} AS b "
+            "WHERE b.id = a.betrokkene_id AND a.betrokkene_id = ANY(%s) AND a.klant_id IS NULL "
+            "RETURNING to_jsonb(a), b.uuid, NULL::uuid",
+            [ids],
+        )
+        rijen = cursor.fetchall()
+        # the old row (the self-join reads it as it was before the statement), the uuids of
+        # its betrokkene and of the partij it stays with
+        cursor.execute(
+            f"UPDATE {tabel} AS a SET betrokkene_id = NULL "
+            f"FROM {tabel} AS o, {betrokkenen} AS b, {klanten} AS k "
+            "WHERE o.id = a.id AND b.id = a.betrokkene_id AND k.id = a.klant_id "
+            "AND a.betrokkene_id = ANY(%s) "
+            "RETURNING to_jsonb(o), b.uuid, k.uuid",
+            [ids],
+        )
+        rijen += cursor.fetchall()
+    if herkomst is None:
+        return {}, {}
+    ctx = KIContext.van_herkomst(herkomst)
+    oud: dict[str, dict] = {}
+    nieuw: dict[str, dict] = {}
+    betrokkene_veld = DigitaalAdres._meta.get_field("betrokkene")
+    for data, betrokkene_uuid, klant_uuid in rijen:
+        data = json.loads(data) if isinstance(data, str) else data
+        rij = rij_uit(DigitaalAdres, data)
+        betrokkene_veld.set_cached_value(
+            rij, Betrokkene(pk=rij.betrokkene_id, uuid=betrokkene_uuid)
+        )
+        klant = Klant(pk=rij.klant_id, uuid=klant_uuid) if klant_uuid is not None else None
+        uuid = str(rij.uuid)
+        oud[uuid] = digitaal_adres_data(rij, ctx, klant=klant)
+        if klant is not None:
+            rij.betrokkene_id = None
+            nieuw[uuid] = digitaal_adres_data(rij, ctx, klant=klant)
+    return oud, nieuw
 
 
 def _ki_betrokkenen(betrokkenen, herkomst: Herkomst | None) -> list[tuple[dict, dict]]:

@@ -99,3 +99,15 @@ def verwijder_van_objecten(urls: Iterable[str]) -> int:
         return 0
     deleted, _ = AuditTrail.objects.filter(condition).delete()
     return deleted
+
+
+def verwijder_van_resources(urls: Iterable[str]) -> int:
+    """Remove the audit records of resources themselves (any host; by ``resource_url``, for
+    sub-resources whose records sit in another object's trail). Returns how many."""
+    condition = Q()
+    for url in urls:
+        condition |= Q(resource_url__endswith=_pad_einde(url))
+    if not condition:
+        return 0
+    deleted, _ = AuditTrail.objects.filter(condition).delete()
+    return deleted
