@@ -8,7 +8,6 @@ address: reaching it takes a configured service.
 
 import contextlib
 import time
-from http.server import BaseHTTPRequestHandler
 
 import pytest
 import requests
@@ -16,41 +15,24 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 from rest_framework import serializers
 from vng_api_common.validators import URLValidator
-from zgw_consumers.constants import APITypes, AuthTypes
-from zgw_consumers.models import Service
+from zgw_consumers.constants import AuthTypes
 
 from klanten import outbound
 
-from .lokale_server import lokale_server
+from .lokale_server import StilleHandler, dekkende_service, lokale_server
 
 pytestmark = pytest.mark.django_db
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format, *args):  # quiet
-        pass
-
+class _Handler(StilleHandler):
     def do_GET(self):
         self.server.requests.append((self.path, dict(self.headers)))
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             if self.path.startswith("/traag"):
-                self.send_response(200)
-                self.send_header("Content-Length", "100")
-                self.end_headers()
-                for _ in range(100):  # 30 seconds unless cut off
-                    self.wfile.write(b" ")
-                    self.wfile.flush()
-                    time.sleep(0.3)
+                self.druppel()
                 return
             status = 404 if self.path.startswith("/weg") else 200
-            body = b'{"url": "ok"}'
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self.antwoord(status, b'{"url": "ok"}', "application/json; charset=utf-8")
 
 
 @pytest.fixture
@@ -60,11 +42,10 @@ def server():
 
 
 def cover(server) -> None:
-    Service.objects.create(
+    dekkende_service(
+        server,
         label="Register (test, intern)",
         slug="register",
-        api_type=APITypes.orc,
-        api_root=f"{server.base}/",
         auth_type=AuthTypes.api_key,
         header_key="Authorization",
         header_value="Token register-sleutel",

@@ -12,7 +12,6 @@ internal address: reaching them takes a service, which is the rule under test.
 import contextlib
 import json
 import time
-from http.server import BaseHTTPRequestHandler
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -25,7 +24,7 @@ from zgw_consumers.models import Service
 
 from klanten.accounts import discovery
 
-from .lokale_server import lokale_server
+from .lokale_server import StilleHandler, dekkende_service, lokale_server
 
 pytestmark = pytest.mark.django_db
 
@@ -45,28 +44,16 @@ def document(base: str) -> dict:
     }
 
 
-class _Provider(BaseHTTPRequestHandler):
+class _Provider(StilleHandler):
     """``/realms/<name>/.well-known/openid-configuration``: ``medewerkers`` a good document,
     ``traag`` one byte every 0.3 s, the others a broken answer."""
-
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format, *args):  # quiet
-        pass
 
     def do_GET(self):
         self.server.requests.append(self.path)
         realm = self.path.split("/")[2] if self.path.startswith("/realms/") else ""
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             if realm == "traag":
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", "100")
-                self.end_headers()
-                for _ in range(100):  # 30 seconds unless cut off
-                    self.wfile.write(b" ")
-                    self.wfile.flush()
-                    time.sleep(0.3)
+                self.druppel()
                 return
             status, body = {
                 "medewerkers": (200, json.dumps(document(self.server.base)).encode()),
@@ -76,11 +63,7 @@ class _Provider(BaseHTTPRequestHandler):
                 "javascript": (200, b'{"authorization_endpoint": "javascript:alert(1)"}'),
                 "weg": (404, b'{"error": "Realm does not exist"}'),
             }.get(realm, (500, b""))
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self.antwoord(status, body)
 
 
 @pytest.fixture
@@ -91,13 +74,7 @@ def provider():
 
 def cover(provider) -> Service:
     """A configured service covering the stand-in provider (as for an in-cluster Keycloak)."""
-    return Service.objects.create(
-        label="Keycloak (test, intern)",
-        slug="keycloak",
-        api_type=APITypes.orc,
-        api_root=f"{provider.base}/realms/",
-        auth_type=AuthTypes.no_auth,
-    )
+    return dekkende_service(provider, "/realms/", label="Keycloak (test, intern)", slug="keycloak")
 
 
 @pytest.fixture

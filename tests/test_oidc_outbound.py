@@ -10,20 +10,17 @@ it.
 
 import contextlib
 import time
-from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs
 
 import pytest
 from mozilla_django_oidc_db.models import OIDCClient, OIDCProvider
-from zgw_consumers.constants import APITypes, AuthTypes
-from zgw_consumers.models import Service
 
 from klanten import outbound
 from klanten.mijn.models import Gebeurtenis
 from klanten.mijn.oidc import MIJN_GEGEVENS_OIDC
 
 from .conftest import BSN, RSIN
-from .lokale_server import lokale_server
+from .lokale_server import StilleHandler, dekkende_service, lokale_server
 from .oidc_fixtures import ADMIN_CLIENT, DIGID_MIDDEN, MIJN_CLIENT, configure_oidc
 
 pytestmark = pytest.mark.django_db
@@ -31,33 +28,16 @@ pytestmark = pytest.mark.django_db
 STAFF_CLAIMS = {"email": "m.devries@gemeente.example", "roles": ["klanten-lezers"]}
 
 
-class _TokenEndpoint(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format, *args):  # quiet
-        pass
-
+class _TokenEndpoint(StilleHandler):
     def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length).decode()
         self.server.requests.append((self.path, dict(self.headers), parse_qs(body)))
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             if self.path == "/trickle":
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", "100")
-                self.end_headers()
-                for _ in range(100):  # 30 seconds unless cut off
-                    self.wfile.write(b" ")
-                    self.wfile.flush()
-                    time.sleep(0.3)
+                self.druppel()
             else:
-                body = b'{"error": "invalid_grant"}'
-                self.send_response(400)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                self.antwoord(400, b'{"error": "invalid_grant"}')
 
 
 @pytest.fixture
@@ -68,13 +48,7 @@ def token_endpoint():
 
 def cover(token_endpoint) -> None:
     """A configured service covering the stand-in token endpoint."""
-    Service.objects.create(
-        label="Token endpoint (test, intern)",
-        slug="token-endpoint",
-        api_type=APITypes.orc,
-        api_root=f"{token_endpoint.base}/",
-        auth_type=AuthTypes.no_auth,
-    )
+    dekkende_service(token_endpoint, label="Token endpoint (test, intern)", slug="token-endpoint")
 
 
 def use_token_endpoint(url: str) -> None:
