@@ -10,24 +10,9 @@ from klanten.datamodel.partijen import PartijIdentificator
 
 from .conftest import BSN, RSIN
 from .ki_fixtures import KI_BASE, invalid_params
+from .test_ki_hr_losmaken import identificator
 
 KVK = "69599084"
-CODES = {
-    "bsn": ("natuurlijk_persoon", "brp"),
-    "kvk_nummer": ("niet_natuurlijk_persoon", "hr"),
-    "rsin": ("niet_natuurlijk_persoon", "hr"),
-    "vestigingsnummer": ("vestiging", "hr"),
-}
-
-
-def identificator(soort: str, object_id: str) -> dict:
-    objecttype, register = CODES[soort]
-    return {
-        "codeObjecttype": objecttype,
-        "codeSoortObjectId": soort,
-        "objectId": object_id,
-        "codeRegister": register,
-    }
 
 
 def post_identificator(ki_api, soort, object_id, sub=None, partij=None):

@@ -92,21 +92,19 @@ def van_object(url: str) -> QuerySet:
 
 def verwijder_van_objecten(urls: Iterable[str]) -> int:
     """Remove the audit trail of main objects (any host). Returns how many records."""
-    condition = Q()
-    for url in urls:
-        condition |= Q(hoofd_object__endswith=_pad_einde(url))
-    if not condition:
-        return 0
-    deleted, _ = AuditTrail.objects.filter(condition).delete()
-    return deleted
+    return _verwijder("hoofd_object", urls)
 
 
 def verwijder_van_resources(urls: Iterable[str]) -> int:
     """Remove the audit records of resources themselves (any host; by ``resource_url``, for
     sub-resources whose records sit in another object's trail). Returns how many."""
+    return _verwijder("resource_url", urls)
+
+
+def _verwijder(veld: str, urls: Iterable[str]) -> int:
     condition = Q()
     for url in urls:
-        condition |= Q(resource_url__endswith=_pad_einde(url))
+        condition |= Q(**{f"{veld}__endswith": _pad_einde(url)})
     if not condition:
         return 0
     deleted, _ = AuditTrail.objects.filter(condition).delete()
