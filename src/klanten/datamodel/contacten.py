@@ -17,7 +17,6 @@ its transaction (``contactwijzigingen``): the Contactmomenten API's audit trail 
 notifications, whichever API or path made it; a change of nothing records nothing.
 """
 
-import json
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -887,12 +886,11 @@ def _adressen_van_betrokkenen_af(
 ) -> tuple[dict[str, dict], dict[str, dict]]:
     """The digital addresses of betrokkenen being destroyed: those only they held are deleted,
     a partij's address they also gave stays with the partij, without them. Their
-    Klantinteracties representations before and after (by uuid; a deleted one has none
-    after; none without a ``herkomst``), from the rows the two statements return."""
+    Klantinteracties representations before and after
+    (:func:`partijwijzigingen.adressen_voor_en_na`), from the rows the two statements return."""
+    from . import partijwijzigingen
     from .models import Klant
     from .partijen import DigitaalAdres
-    from .partijrepresentatie import KIContext, digitaal_adres_data
-    from .vergrendeling import rij_uit
 
     tabel = DigitaalAdres._meta.db_table
     betrokkenen = Betrokkene._meta.db_table
@@ -916,25 +914,14 @@ def _adressen_van_betrokkenen_af(
             [ids],
         )
         rijen += cursor.fetchall()
-    if herkomst is None:
-        return {}, {}
-    ctx = KIContext.van_herkomst(herkomst)
-    oud: dict[str, dict] = {}
-    nieuw: dict[str, dict] = {}
-    betrokkene_veld = DigitaalAdres._meta.get_field("betrokkene")
-    for data, betrokkene_uuid, klant_uuid in rijen:
-        data = json.loads(data) if isinstance(data, str) else data
-        rij = rij_uit(DigitaalAdres, data)
-        betrokkene_veld.set_cached_value(
-            rij, Betrokkene(pk=rij.betrokkene_id, uuid=betrokkene_uuid)
-        )
-        klant = Klant(pk=rij.klant_id, uuid=klant_uuid) if klant_uuid is not None else None
-        uuid = str(rij.uuid)
-        oud[uuid] = digitaal_adres_data(rij, ctx, klant=klant)
-        if klant is not None:
-            rij.betrokkene_id = None
-            nieuw[uuid] = digitaal_adres_data(rij, ctx, klant=klant)
-    return oud, nieuw
+
+    def na(rij) -> bool:
+        if rij.klant_id is None:
+            return False  # deleted
+        rij.betrokkene_id = None
+        return True
+
+    return partijwijzigingen.adressen_voor_en_na(rijen, herkomst, na)
 
 
 def _ki_betrokkenen(betrokkenen, herkomst: Herkomst | None) -> list[tuple[dict, dict]]:

@@ -191,6 +191,45 @@ def leg_adressen_vast(
     return aantal
 
 
+def adressen_voor_en_na(
+    rijen, herkomst: Herkomst | None, na, klanten: dict | None = None
+) -> tuple[dict[str, dict], dict[str, dict]]:
+    """The Klantinteracties representations, by uuid, before and after a statement that
+    deleted or changed digitale adressen, from what it returned (no read of its own): per row
+    its old columns (``to_jsonb``), the uuid of its betrokkene and that of its partij (each
+    None when it has none; the partij also from ``klanten``, by pk). ``na(rij)`` makes the row
+    what the statement left (True), or says it was deleted (False). None without a
+    ``herkomst`` (nothing is recorded then)."""
+    import json
+
+    from .klantcontacten import Betrokkene
+    from .partijen import DigitaalAdres
+    from .partijrepresentatie import digitaal_adres_data
+    from .vergrendeling import rij_uit
+
+    if herkomst is None:
+        return {}, {}
+    ctx = KIContext.van_herkomst(herkomst)
+    klanten = klanten or {}
+    betrokkene_veld = DigitaalAdres._meta.get_field("betrokkene")
+    oud: dict[str, dict] = {}
+    nieuw: dict[str, dict] = {}
+    for data, betrokkene_uuid, klant_uuid in rijen:
+        rij = rij_uit(DigitaalAdres, json.loads(data) if isinstance(data, str) else data)
+        betrokkene = None
+        if betrokkene_uuid is not None:
+            betrokkene = Betrokkene(pk=rij.betrokkene_id, uuid=betrokkene_uuid)
+        betrokkene_veld.set_cached_value(rij, betrokkene)
+        klant = klanten.get(rij.klant_id)
+        if klant is None and klant_uuid is not None:
+            klant = Klant(pk=rij.klant_id, uuid=klant_uuid)
+        uuid = str(rij.uuid)
+        oud[uuid] = digitaal_adres_data(rij, ctx, klant=klant)
+        if na(rij):
+            nieuw[uuid] = digitaal_adres_data(rij, ctx, klant=klant)
+    return oud, nieuw
+
+
 def leg_partij_correctie_vast(klant: Klant, *, oud: dict, nieuw: dict, **correctie) -> bool:
     """V1: an administrator's correction of a validated klant's subject as its partij shows it:
     a record of action ``correctie_subject`` that names the kind of key, never the identifiers

@@ -18,7 +18,6 @@ Every write here
 """
 
 import hashlib
-import json
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -555,13 +554,10 @@ def _adressen_van_klanten_af(
 ) -> tuple[dict[str, dict], dict[str, dict]]:
     """The digital addresses of klanten being deleted: those only the klant held are deleted,
     one a betrokkene also gave stays with it, without the partij (K9). Returns their
-    Klantinteracties representations before and after (by uuid; a deleted one has none after;
-    none without a ``herkomst``), from the rows the two statements return: no read of its
-    own."""
+    Klantinteracties representations before and after
+    (:func:`partijwijzigingen.adressen_voor_en_na`), from the rows the two statements return."""
     from .klantcontacten import Betrokkene
     from .partijen import DigitaalAdres
-    from .partijrepresentatie import digitaal_adres_data
-    from .vergrendeling import rij_uit
 
     tabel = DigitaalAdres._meta.db_table
     betrokkenen = Betrokkene._meta.db_table
@@ -569,38 +565,28 @@ def _adressen_van_klanten_af(
     with connection.cursor() as cursor:
         cursor.execute(
             f"DELETE FROM {tabel} AS a WHERE a.klant_id = ANY(%s) AND a.betrokkene_id IS NULL "
-            "RETURNING to_jsonb(a)",
+            "RETURNING to_jsonb(a), NULL::uuid, NULL::uuid",
             [list(per_pk)],
         )
-        weg = [r[0] for r in cursor.fetchall()]
+        rijen = cursor.fetchall()
         # the old row (the self-join reads it as it was before the statement) and the uuid of
         # the betrokkene the address stays with
         cursor.execute(
             f"UPDATE {tabel} AS a SET klant_id = NULL, is_standaard_adres = false "
             f"FROM {tabel} AS o, {betrokkenen} AS b "
             "WHERE o.id = a.id AND b.id = a.betrokkene_id AND a.klant_id = ANY(%s) "
-            "RETURNING to_jsonb(o), b.uuid",
+            "RETURNING to_jsonb(o), b.uuid, NULL::uuid",
             [list(per_pk)],
         )
-        blijft = cursor.fetchall()
-    if herkomst is None:
-        return {}, {}
-    ctx = KIContext.van_herkomst(herkomst)
-    oud: dict[str, dict] = {}
-    nieuw: dict[str, dict] = {}
-    for data, betrokkene_uuid in [(r, None) for r in weg] + blijft:
-        data = json.loads(data) if isinstance(data, str) else data
-        rij = rij_uit(DigitaalAdres, data)
-        stub = None
-        if betrokkene_uuid is not None:
-            stub = Betrokkene(pk=rij.betrokkene_id, uuid=betrokkene_uuid)
-        DigitaalAdres._meta.get_field("betrokkene").set_cached_value(rij, stub)
-        uuid = str(rij.uuid)
-        oud[uuid] = digitaal_adres_data(rij, ctx, klant=per_pk[rij.klant_id])
-        if betrokkene_uuid is not None:
-            rij.klant_id, rij.is_standaard_adres = None, False
-            nieuw[uuid] = digitaal_adres_data(rij, ctx)
-    return oud, nieuw
+        rijen += cursor.fetchall()
+
+    def na(rij) -> bool:
+        if rij.betrokkene_id is None:
+            return False  # deleted
+        rij.klant_id, rij.is_standaard_adres = None, False
+        return True
+
+    return partijwijzigingen.adressen_voor_en_na(rijen, herkomst, na, klanten=per_pk)
 
 
 def _hr_sleutels_los(klant_ids: list[int], verwijzers) -> None:
