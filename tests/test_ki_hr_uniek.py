@@ -192,32 +192,13 @@ def migrate_back():
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_detaches_duplicates_and_keeps_them(migrate_back):
-    apps = migrate_back.loader.project_state(BEFORE).apps
-    Klant = apps.get_model("datamodel", "Klant")
-    Ident = apps.get_model("datamodel", "PartijIdentificator")
-
-    def klant(nummer, **velden):
-        return Klant.objects.create(bronorganisatie=RSIN, klantnummer=nummer, **velden)
-
-    oudste, jongere, gevalideerd, elders = klant("1"), klant("2"), klant("3"), klant("4")
-    gevalideerd.gevalideerd = True
-    gevalideerd.gevalideerde_sleutel_type = "kvk"
-    gevalideerd.gevalideerde_sleutel = KVK
-    gevalideerd.save()
-
-    def rij(k, soort, object_id, org=RSIN):
-        return Ident.objects.create(
-            bronorganisatie=org,
-            klant=k,
-            code_register="hr",
-            code_objecttype="niet_natuurlijk_persoon",
-            code_soort_object_id=soort,
-            object_id=object_id,
-        )
-
-    rsin = [rij(oudste, "rsin", RSIN_2), rij(jongere, "rsin", RSIN_2)]
-    kvk = [rij(oudste, "kvk_nummer", KVK), rij(gevalideerd, "kvk_nummer", KVK)]
-    anders = rij(elders, "rsin", RSIN_2, org=RSIN_2)
+    klanten, rijen = _duplicaten_bij_0014(migrate_back)
+    oudste, jongere, gevalideerd, elders = (
+        klanten[naam] for naam in ("oudste", "jongere", "gevalideerd", "elders")
+    )
+    rsin = [rijen["rsin oudste"], rijen["rsin jongere"]]
+    kvk = [rijen["kvk oudste"], rijen["kvk gevalideerd"]]
+    anders = rijen["elders"]
 
     migrate_back.migrate(AFTER)
     apps = migrate_back.loader.project_state(AFTER).apps
@@ -296,7 +277,7 @@ def _vastgelegd():
 def _duplicaten_bij_0014(executor):
     """At 0014: two klanten with one RSIN (the older keeps it), two with one KvK number (the
     validated one keeps it), and a klant of another organisation with that RSIN (no
-    duplicate). Returns the klanten and the rows that lose their klant."""
+    duplicate). Returns the klanten and their identifier rows by name (0014's models)."""
     apps = executor.loader.project_state(BEFORE).apps
     Klant = apps.get_model("datamodel", "Klant")
     Ident = apps.get_model("datamodel", "PartijIdentificator")
@@ -304,33 +285,30 @@ def _duplicaten_bij_0014(executor):
     def klant(nummer, **velden):
         return Klant.objects.create(bronorganisatie=RSIN, klantnummer=nummer, **velden)
 
-    oudste, jongere, elders = klant("1"), klant("2"), klant("4")
-    gevalideerd = klant(
+    klanten = {"oudste": klant("1"), "jongere": klant("2")}
+    klanten["gevalideerd"] = klant(
         "3", gevalideerd=True, gevalideerde_sleutel_type="kvk", gevalideerde_sleutel=KVK
     )
+    klanten["elders"] = klant("4")
 
-    def rij(k, soort, object_id, org=RSIN):
+    def rij(naam, soort, object_id, org=RSIN):
         return Ident.objects.create(
             bronorganisatie=org,
-            klant=k,
+            klant=klanten[naam],
             code_register="hr",
             code_objecttype="niet_natuurlijk_persoon",
             code_soort_object_id=soort,
             object_id=object_id,
         )
 
-    rij(oudste, "rsin", RSIN_2)
-    los_rsin = rij(jongere, "rsin", RSIN_2)
-    los_kvk = rij(oudste, "kvk_nummer", KVK)
-    rij(gevalideerd, "kvk_nummer", KVK)
-    rij(elders, "rsin", RSIN_2, org=RSIN_2)
-    uuids = {
-        "oudste": oudste.uuid,
-        "jongere": jongere.uuid,
-        "gevalideerd": gevalideerd.uuid,
-        "elders": elders.uuid,
+    rijen = {
+        "rsin oudste": rij("oudste", "rsin", RSIN_2),
+        "rsin jongere": rij("jongere", "rsin", RSIN_2),
+        "kvk oudste": rij("oudste", "kvk_nummer", KVK),
+        "kvk gevalideerd": rij("gevalideerd", "kvk_nummer", KVK),
+        "elders": rij("elders", "rsin", RSIN_2, org=RSIN_2),
     }
-    return uuids, {"jongere": los_rsin.uuid, "oudste": los_kvk.uuid}
+    return klanten, rijen
 
 
 @pytest.mark.django_db(transaction=True)
@@ -340,7 +318,9 @@ def test_the_migration_records_each_partij_it_changes_as_the_api_would(migrate_b
     ``partijen`` per such partij, as ``PUT /partij-identificatoren`` records a detach; the
     holders, the klanten without duplicates and the Klanten API's klanten (which show neither
     change) get nothing."""
-    uuids, losgemaakt = _duplicaten_bij_0014(migrate_back)
+    klanten, rijen = _duplicaten_bij_0014(migrate_back)
+    uuids = {naam: k.uuid for naam, k in klanten.items()}
+    losgemaakt = {"jongere": rijen["rsin jongere"].uuid, "oudste": rijen["kvk oudste"].uuid}
     assert not AuditTrail.objects.exists()
     assert not UitgaandeNotificatie.objects.exists()
 
