@@ -133,3 +133,44 @@ def test_the_retention_run_destroys_an_anonymous_betrokkene_and_records_it_witho
         ("partijen", "digitaaladres", "destroy", eigen["uuid"]),
         ("partijen", "digitaaladres", "partial_update", gedeeld["uuid"]),
     ]
+
+
+def test_a_klants_address_its_betrokkene_gave_is_recorded_once_when_the_klant_is_destroyed(
+    make_klant, notificaties
+):
+    """Destroying a klant destroys its betrokkenen too: its own address that one of them gave
+    is destroyed with the klant (one ``destroy``), not first recorded as released."""
+    from django.db import transaction
+
+    from klanten.datamodel import services
+    from klanten.datamodel.klantcontacten import Klantcontact
+    from klanten.datamodel.wijzigingen import Herkomst
+
+    klant = make_klant(voornaam="Jan", achternaam="Jansen", emailadres="jan@example.nl")
+    klantcontact = Klantcontact.objects.create(
+        kanaal="telefoon", onderwerp="Afval", taal="nld", vertrouwelijk=False
+    )
+    betrokkene = Betrokkene.objects.create(
+        klantcontact=klantcontact, klant=klant, rol="klant", initiator=True
+    )
+    [adres] = DigitaalAdres.objects.filter(klant=klant)
+    DigitaalAdres.objects.filter(pk=adres.pk).update(betrokkene=betrokkene)
+    records_voor = set(AuditTrail.objects.values_list("pk", flat=True))
+    UitgaandeNotificatie.objects.all().delete()
+
+    with transaction.atomic():
+        locked = list(Klant.objects.select_for_update().filter(pk=klant.pk))
+        services.verwijder_klanten(
+            locked, Herkomst.systeem("Bewaartermijn"), {klant.pk: "R2"}, vernietiging=True
+        )
+
+    eind = f"/digitaleadressen/{adres.uuid}"
+    records = AuditTrail.objects.exclude(pk__in=records_voor).filter(resource_url__endswith=eind)
+    assert list(records.values_list("actie", flat=True)) == ["destroy"]
+    meldingen = [
+        n.bericht["actie"]
+        for n in UitgaandeNotificatie.objects.all()
+        if n.bericht["resourceUrl"].endswith(eind)
+    ]
+    assert meldingen == ["destroy"]
+    assert not DigitaalAdres.objects.filter(pk=adres.pk).exists()

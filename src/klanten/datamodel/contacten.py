@@ -830,7 +830,9 @@ def remove_onderwerpobject(
 # --- retention -----------------------------------------------------------------------------------
 
 
-def verwijder_betrokkenen(betrokkenen, herkomst: Herkomst | None = None) -> int:
+def verwijder_betrokkenen(
+    betrokkenen, herkomst: Herkomst | None = None, *, klanten_weg: list[int] = ()
+) -> int:
     """Destroy betrokkenen (a queryset; retention R2, a privacy request) with the digital
     addresses only they held (an address that is also a partij's stays with the partij,
     without them). Returns how many betrokkenen went. The caller holds the locks (retention:
@@ -839,21 +841,21 @@ def verwijder_betrokkenen(betrokkenen, herkomst: Herkomst | None = None) -> int:
     held ``destroy``, each partij's address they also gave ``partial_update``
     (``verstrektDoorBetrokkene`` gone). Destroyed means gone: the earlier records of the
     betrokkenen and of their own addresses (which hold their data) are removed, and the
-    ``destroy`` records keep the URL (and the klantcontact) only."""
+    ``destroy`` records keep the URL (and the klantcontact) only. ``klanten_weg``: klanten
+    deleted in the same write: their addresses are left to that deletion (one ``destroy``
+    each), not recorded here as released first."""
     ids = list(betrokkenen.values_list("id", flat=True))
     if not ids:
         return 0
     oud = _klantcontactmomenten(Betrokkene.objects.filter(pk__in=ids), herkomst)
     ki_oud = _ki_betrokkenen(Betrokkene.objects.filter(pk__in=ids), herkomst)
-    adressen_oud, adressen_nieuw = _adressen_van_betrokkenen_af(ids, herkomst)
+    adressen_oud, adressen_nieuw = _adressen_van_betrokkenen_af(ids, herkomst, klanten_weg)
     Betrokkene.objects.filter(pk__in=ids).delete()
     if oud:
         contactwijzigingen.leg_klantcontactmomenten_verwijderd(oud, herkomst)
     if herkomst is None:
         return len(ids)
     from klanten.notificaties import audit
-
-    from . import partijwijzigingen
 
     weg = [data["url"] for data, _ in ki_oud]
     weg += [data["url"] for uuid, data in adressen_oud.items() if uuid not in adressen_nieuw]
@@ -882,13 +884,12 @@ def verwijder_betrokkenen(betrokkenen, herkomst: Herkomst | None = None) -> int:
 
 
 def _adressen_van_betrokkenen_af(
-    ids: list[int], herkomst: Herkomst | None
+    ids: list[int], herkomst: Herkomst | None, klanten_weg: list[int] = ()
 ) -> tuple[dict[str, dict], dict[str, dict]]:
     """The digital addresses of betrokkenen being destroyed: those only they held are deleted,
     a partij's address they also gave stays with the partij, without them. Their
     Klantinteracties representations before and after
     (:func:`partijwijzigingen.adressen_voor_en_na`), from the rows the two statements return."""
-    from . import partijwijzigingen
     from .models import Klant
     from .partijen import DigitaalAdres
 
@@ -909,9 +910,9 @@ def _adressen_van_betrokkenen_af(
             f"UPDATE {tabel} AS a SET betrokkene_id = NULL "
             f"FROM {tabel} AS o, {betrokkenen} AS b, {klanten} AS k "
             "WHERE o.id = a.id AND b.id = a.betrokkene_id AND k.id = a.klant_id "
-            "AND a.betrokkene_id = ANY(%s) "
+            "AND a.betrokkene_id = ANY(%s) AND NOT a.klant_id = ANY(%s) "
             "RETURNING to_jsonb(o), b.uuid, k.uuid",
-            [ids],
+            [ids, list(klanten_weg)],
         )
         rijen += cursor.fetchall()
 

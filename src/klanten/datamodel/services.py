@@ -513,7 +513,9 @@ def verwijder_klanten(
 
     klant_ids = [klant.pk for klant in klanten]
     if vernietiging:
-        contacten.verwijder_betrokkenen(Betrokkene.objects.filter(klant_id__in=klant_ids), herkomst)
+        contacten.verwijder_betrokkenen(
+            Betrokkene.objects.filter(klant_id__in=klant_ids), herkomst, klanten_weg=klant_ids
+        )
     else:
         contacten.klant_verlaat_contacten(klant_ids, herkomst)
     # their audit trails, as klant and as partij (Klantinteracties), hold their data: they go
