@@ -452,3 +452,17 @@ def test_the_view_validates_a_plain_body_without_the_serializer(api, monkeypatch
     assert response.status_code == 400
     assert len(validated) == 1
     assert [p["name"] for p in response.json()["invalidParams"]] == ["telefoonnummer"]
+
+
+def test_a_serializer_with_a_rule_of_its_own_has_no_plan_and_goes_through_itself():
+    """A later ``validate_<field>`` is not repeated by the plan: no plan (every body through
+    the serializer), never an error at request time."""
+    from klanten.api import klant_body
+    from klanten.api.serializers import NatuurlijkPersoonSerializer
+
+    class MetRegel(NatuurlijkPersoonSerializer):
+        def validate_geslachtsnaam(self, value):
+            return value
+
+    assert klant_body._plan(MetRegel, False) is None
+    assert klant_body._plan(NatuurlijkPersoonSerializer, False) is not None

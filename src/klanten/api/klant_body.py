@@ -263,28 +263,38 @@ def _check(field: serializers.Field):
     return _Other(field).check
 
 
-# the plans, per serializer class and ``partial``, made from the prebuilt field trees
-_plans: dict[tuple[type, bool], _Plan] = {}
+# the plans, per serializer class and ``partial``, made from the prebuilt field trees; None:
+# the serializer is not plain (a rule of its own this module does not repeat), so every body
+# goes through it (``tests/test_klant_body.py`` fails then: valid bodies must take the plan)
+_plans: dict[tuple[type, bool], _Plan | None] = {}
 
 
-def _plan(cls: type[serializers.Serializer], partial: bool) -> _Plan:
-    plan = _plans.get((cls, partial))
-    if plan is None:  # made twice by two threads at worst: the same plan
-        fields = prebuilt.tree(cls, partial)
-        template = fields.serializer
-        if cls is not KlantSerializer and not _plain_serializer(cls, fields):
-            raise ValueError(f"{cls.__name__}: not a plain serializer")
-        if template.validators:
-            raise ValueError(f"{cls.__name__}: validators of its own")
-        also = frozenset({_SUBJECT_IDENTIFICATIE}) if cls is KlantSerializer else frozenset()
-        plan = _plans[(cls, partial)] = _Plan(fields, partial, also)
-    return plan
+def _plan(cls: type[serializers.Serializer], partial: bool) -> _Plan | None:
+    key = (cls, partial)
+    if key not in _plans:  # made twice by two threads at worst: the same plan
+        try:
+            _plans[key] = _maak_plan(cls, partial)
+        except ValueError:
+            _plans[key] = None
+    return _plans[key]
+
+
+def _maak_plan(cls: type[serializers.Serializer], partial: bool) -> _Plan:
+    fields = prebuilt.tree(cls, partial)
+    template = fields.serializer
+    if cls is not KlantSerializer and not _plain_serializer(cls, fields):
+        raise ValueError(f"{cls.__name__}: not a plain serializer")
+    if template.validators:
+        raise ValueError(f"{cls.__name__}: validators of its own")
+    also = frozenset({_SUBJECT_IDENTIFICATIE}) if cls is KlantSerializer else frozenset()
+    return _Plan(fields, partial, also)
 
 
 def klant_attrs(data, instance, partial: bool) -> dict | None:
     """``KlantSerializer(instance, data=data, partial=partial).validated_data`` for a plain
     valid body, or ``None`` (see the module's docstring): validate with the serializer then."""
-    attrs = _plan(KlantSerializer, partial).attrs(data)
+    plan = _plan(KlantSerializer, partial)
+    attrs = plan.attrs(data) if plan is not None else None
     if attrs is None:
         return None
     identificatie = data.get(_SUBJECT_IDENTIFICATIE, empty)
@@ -305,9 +315,10 @@ def klant_attrs(data, instance, partial: bool) -> dict | None:
         else:
             if subject_type not in IDENTIFICATIE_SERIALIZERS:
                 return None  # rules.require_subject_type_for_identificatie refuses it
-            identificatie = _plan(IDENTIFICATIE_SERIALIZERS[subject_type], partial).attrs(
-                identificatie
-            )
+            plan = _plan(IDENTIFICATIE_SERIALIZERS[subject_type], partial)
+            if plan is None:
+                return None
+            identificatie = plan.attrs(identificatie)
             if identificatie is None:
                 return None
             attrs[_SUBJECT_IDENTIFICATIE] = identificatie
