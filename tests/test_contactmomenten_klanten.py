@@ -339,7 +339,8 @@ def test_klantbeeld_query_budget(loket, make_klant):
 def test_the_klantbeeld_queries_compiled_once_give_the_orms_rows(loket, make_klant):
     """The interactions and contactmomenten of a klantbeeld are read by queries compiled once
     per shape (readsql.orm_rows): their rows are those the ORM's own iteration gives, with
-    medewerker, objecten (JSON), roles and times, for one klant and for several."""
+    medewerker, objecten (JSON), roles and times, for one klant (its own shape: ``= $1``) and
+    for several (``= ANY($1)``)."""
     from django.db.models import Q
 
     from klanten.api import interacties, readsql
@@ -366,7 +367,9 @@ def test_the_klantbeeld_queries_compiled_once_give_the_orms_rows(loket, make_kla
         orm = list(klantbeeld_contactmoment_rijen(Q(klant_id__in=selection)))
         assert len(orm) == sum(2 * (ids.index(pk) + 1) for pk in selection)
         assert readsql.klantbeeld_contactmoment_rows(selection) == orm
-        orm_rijen = list(interacties._rijen_queryset(selection))
+        orm_rijen = list(
+            interacties._rijen_queryset(lambda field, ids=selection: Q(**{f"{field}__in": ids}))
+        )
         assert len(orm_rijen) == len(orm) + len(selection)
         assert [row for pk in selection for row in interacties.rijen(selection)[pk]] == [
             row for pk in selection for row in orm_rijen if row[0] == pk

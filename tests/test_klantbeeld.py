@@ -256,6 +256,48 @@ def test_bronorganisatie_filter(loket, landscape):
     assert urls(filtered(RSIN_3)) == []
 
 
+def test_one_klant_reads_as_in_a_klantbeeld_of_several(loket, landscape):
+    """One klant is a query shape of its own (``klant_id = $1``): the same entry, with its
+    interactions, as in the klantbeeld that holds it among others (``= ANY($1)``)."""
+    allen = {k["url"]: k for k in klantbeeld(loket, inpBsn=BSN).json()["klanten"]}
+    assert len(allen) == 2
+    for bronorganisatie in (RSIN, RSIN_2):
+        body = {
+            "subjectType": "natuurlijk_persoon",
+            "identificatie": {"inpBsn": BSN},
+            "bronorganisatie": bronorganisatie,
+        }
+        [een] = loket.post_json(URL, body).json()["klanten"]
+        assert een == allen[een["url"]]
+    assert [i["soort"] for i in allen[klant_url(landscape["persoon_rsin"])]["interacties"]] == [
+        "contactmoment",
+        "zaak",
+    ]
+
+
+def test_the_reads_of_one_klant_are_planned_once(loket, landscape):
+    """A prepared ``= ANY($1)`` is estimated at ten ids, so PostgreSQL planned it anew on every
+    execution (its generic plan never won): one klant's interactions and contactmomenten are
+    read by ``klant_id = $1``, whose generic plan is taken after the first executions."""
+    body = {
+        "subjectType": "natuurlijk_persoon",
+        "identificatie": {"inpBsn": BSN},
+        "bronorganisatie": RSIN,
+    }
+    for _ in range(8):
+        assert len(loket.post_json(URL, body).json()["klanten"]) == 1
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT statement, generic_plans FROM pg_prepared_statements "
+            "WHERE statement LIKE '%%datamodel_betrokkene%%'"
+        )
+        plannen = cursor.fetchall()
+    interacties = [n for sql, n in plannen if "datamodel_interactie" in sql]
+    contactmomenten = [n for sql, n in plannen if "cm_medewerker" in sql]
+    assert interacties and min(interacties) > 0
+    assert contactmomenten and min(contactmomenten) > 0
+
+
 @pytest.mark.zichtbaarheid_applicatie
 def test_not_even_the_registering_application_sees_its_non_validated_klant(make_client, db):
     app = make_client(scopes=(*ALL_SCOPES, "klanten.klantbeeld"), client_id="balie")

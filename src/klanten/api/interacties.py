@@ -7,7 +7,7 @@ the same E2 resource: a betrokkene is an interaction of soort ``contactmoment`` 
 ``objectUrl`` is the contactmoment's URL and whose ``rol`` is its Contactmomenten role.
 """
 
-from django.db.models import F, IntegerField, UUIDField, Value
+from django.db.models import IntegerField, UUIDField, Value
 
 from klanten.datamodel.klantcontacten import Betrokkene
 from klanten.datamodel.models import Interactie
@@ -26,13 +26,13 @@ def contactmomenten_url(request) -> str:
     return absolute_url(request, "contactmoment-list")
 
 
-def _rijen_queryset(klant_ids):
+def _rijen_queryset(per_klant):
     """The union of a klant's Interactie rows and its betrokkenen, oldest first;
-    ``klant_ids``: the klanten's ids as one array parameter (see readsql.AnyOf)."""
+    ``per_klant(field)``: the condition on their klant ids (see readsql.orm_rows_per_klant)."""
     from klanten.datamodel.contactrepresentatie import CONTACTMOMENT_ROL
 
     interacties = (
-        Interactie.objects.filter(readsql.AnyOf(F("klant_id"), klant_ids))
+        Interactie.objects.filter(per_klant("klant_id"))
         .annotate(
             kind=Value(_INTERACTIE, output_field=IntegerField()),
             klantcontact_uuid=Value(None, output_field=UUIDField()),
@@ -51,7 +51,7 @@ def _rijen_queryset(klant_ids):
         )
     )
     betrokkenheden = (
-        Betrokkene.objects.filter(readsql.AnyOf(F("klant_id"), klant_ids))
+        Betrokkene.objects.filter(per_klant("klant_id"))
         .annotate(
             kind=Value(_BETROKKENE, output_field=IntegerField()),
             soort=Value("contactmoment"),
@@ -79,11 +79,7 @@ def rijen(klant_ids) -> dict[int, list[tuple]]:
     per_klant: dict[int, list[tuple]] = {pk: [] for pk in klant_ids}
     if not per_klant:
         return per_klant
-    found = readsql.orm_rows(
-        ("interacties", ("__klant_ids",)),
-        lambda marks: _rijen_queryset(marks["__klant_ids"]),
-        {"__klant_ids": list(per_klant)},
-    )
+    found = readsql.orm_rows_per_klant("interacties", _rijen_queryset, list(per_klant))
     for row in found:
         per_klant[row[0]].append(row)
     return per_klant

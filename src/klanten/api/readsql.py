@@ -175,14 +175,21 @@ def klantbeeld_rows(sleutel_type: str, sleutel: str, bronorganisatie: str | None
 class AnyOf(Lookup):
     """``lhs = ANY(%s::<type>[])``: a list of any length as one array parameter, so that a query
     by a list of ids has one shape (and one prepared statement), where ``__in`` has one per
-    length. Used as an expression: ``.filter(AnyOf(F("klant_id"), ids))``."""
+    length. Used as an expression: ``.filter(AnyOf(F("klant_id"), ids))``. With ``een``, the
+    parameter is one value and the condition ``lhs = %s`` (see :func:`orm_rows_per_klant`)."""
 
     lookup_name = "klanten_any_of"
     prepare_rhs = False
 
+    def __init__(self, lhs, rhs, een: bool = False):
+        super().__init__(lhs, rhs)
+        self.een = een
+
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
+        if self.een:
+            return f"{lhs} = {rhs}", (*lhs_params, *rhs_params)
         array_type = self.lhs.output_field.db_type(connection)
         return f"{lhs} = ANY({rhs}::{array_type}[])", (*lhs_params, *rhs_params)
 
@@ -196,14 +203,30 @@ def orm_rows(shape: tuple, build, values: dict) -> list[tuple]:
     return sqlvorm.converteer(found, converters, connections[DEFAULT_DB_ALIAS])
 
 
+def orm_rows_per_klant(name: str, build, klant_ids: list[int]) -> list[tuple]:
+    """:func:`orm_rows` of a query by klant ids: ``build(per_klant)`` builds it, with
+    ``per_klant(field)`` the condition on the klant id column ``field``. One klant (the usual
+    case) is its own shape, ``field = $1``: PostgreSQL estimates an array parameter at ten
+    elements, so the prepared statement's generic plan of ``= ANY($1)`` never beat the custom
+    plans and every execution was planned anew (most of a klantbeeld's database time); the
+    scalar one is planned once. More klanten: one array parameter (:class:`AnyOf`)."""
+    een = len(klant_ids) == 1
+
+    def bouw(marks):
+        return build(lambda field: AnyOf(F(field), marks["__klant_ids"], een=een))
+
+    waarde = klant_ids[0] if een else list(klant_ids)
+    return orm_rows((name, ("__klant_ids",), een), bouw, {"__klant_ids": waarde})
+
+
 def klantbeeld_contactmoment_rows(klant_ids: list[int]) -> list[tuple]:
     """The rows of ``contactrepresentatie.klantbeeld_contactmoment_rijen`` for these klanten."""
     if not klant_ids:
         return []
     from klanten.datamodel.contactrepresentatie import klantbeeld_contactmoment_rijen
 
-    return orm_rows(
-        ("klantbeeld-contactmomenten", ("__klant_ids",)),
-        lambda marks: klantbeeld_contactmoment_rijen(AnyOf(F("klant_id"), marks["__klant_ids"])),
-        {"__klant_ids": list(klant_ids)},
+    return orm_rows_per_klant(
+        "klantbeeld-contactmomenten",
+        lambda per_klant: klantbeeld_contactmoment_rijen(per_klant("klant_id")),
+        list(klant_ids),
     )
