@@ -59,9 +59,8 @@ from .partijrepresentatie import (
     adressen_queryset,
     digitaal_adres_data,
     identificator_data,
-    laad_partijen,
     partij_data,
-    partij_queryset,
+    partij_met_adressen,
 )
 from .partijwijzigingen import (
     DIGITAALADRES,
@@ -271,8 +270,7 @@ def _partij(klant: Klant, ctx: KIContext) -> tuple[dict, dict[str, dict]]:
     """The partij's representation and its addresses' (by uuid): from memory when its partij
     rows are there, else read (a few queries)."""
     if not partijstand.in_geheugen(klant):
-        klant = partij_queryset().get(pk=klant.pk)
-        laad_partijen([klant], ctx)
+        return partij_met_adressen(klant, ctx)
     return partij_data(klant, ctx), adressen_data(klant, ctx)
 
 
