@@ -3,17 +3,24 @@ and what a write reads to decide is read after a lock the other write takes too.
 real PostgreSQL (each its own connection): the gaps of the review of the lock order.
 """
 
+import threading
+
 import pytest
-from django.db import connection
+from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from vng_api_common.audittrails.models import AuditTrail
 
 from klanten.datamodel import contacten
 from klanten.datamodel.klantcontacten import Betrokkene, Klantcontact
 from klanten.datamodel.models import Klant
+from klanten.datamodel.partijen import PartijIdentificator
 from klanten.notificaties import outbox
 from klanten.notificaties.models import UitgaandeNotificatie
 
+from .conftest import RSIN
+from .ki_fixtures import KI_BASE, invalid_params
+from .test_ki_hr_losmaken import identificator
+from .test_ki_sub_identificator import KVK, nieuwe_partij, post_identificator
 from .test_notifications import configure
 from .test_vergrendeling_vers import (
     HERKOMST,
@@ -21,9 +28,12 @@ from .test_vergrendeling_vers import (
     gemaakt,
     partij_record,
     terwijl_a_vergrendelt,
+    wacht_tot_b_wacht,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+VESTIGING = "000012345678"
 
 PARTIJ = {
     "soortPartij": "persoon",
@@ -93,3 +103,128 @@ def test_delete_without_a_race_takes_its_locks_once(kiss):
     assert not any("ROLLBACK TO SAVEPOINT" in q["sql"] for q in queries.captured_queries)
     assert partij_record(x.uuid).nieuw["betrokkenen"] == []
     assert AuditTrail.objects.filter(resource="partij", actie="partial_update").exists()
+
+
+# --- 2. subIdentificatorVan: its kind checked under a lock the other write takes too ---------
+
+
+def a_houdt_vast(a, b):
+    """A (in this thread) runs ``a`` in a transaction it keeps open; B runs ``b`` in a thread
+    of its own meanwhile; A commits once B waits for a lock (or B ended without waiting).
+    ``(a's result, b's result)``."""
+    uitkomst: dict = {}
+
+    def draai_b():
+        try:
+            uitkomst["antwoord"] = b()
+        except Exception as exc:  # re-raised below
+            uitkomst["fout"] = exc
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=draai_b)
+    with transaction.atomic():
+        van_a = a()
+        thread.start()
+        wacht_tot_b_wacht(thread)
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+    if "fout" in uitkomst:
+        raise uitkomst["fout"]
+    return van_a, uitkomst["antwoord"]
+
+
+def assert_geen_sub_van_een_andere_soort() -> None:
+    """K5 holds in what was committed: every row named as subIdentificatorVan is a KvK number."""
+    assert (
+        not PartijIdentificator.objects.filter(sub_identificatoren__isnull=False)
+        .exclude(code_soort_object_id="kvk_nummer")
+        .exists()
+    )
+
+
+def wordt_rsin(ki_api, kvk: str):
+    return ki_api.put_json(
+        f"{KI_BASE}/partij-identificatoren/{kvk}",
+        {"identificeerdePartij": None, "partijIdentificator": identificator("rsin", RSIN)},
+    )
+
+
+def vestiging_van(ki_api, kvk: str, partij: str):
+    return post_identificator(ki_api, "vestigingsnummer", VESTIGING, sub=kvk, partij=partij)
+
+
+def test_a_kvk_number_changed_meanwhile_is_no_sub_identificator_van_of_a_new_row(ki_api):
+    """A changes K's kind (PUT, not committed); B names K as the subIdentificatorVan of a new
+    identifier, having read K as a KvK number: B checks K's kind under K's lock (after A's
+    commit) and is refused, where both passed before."""
+    kvk = post_identificator(ki_api, "kvk_nummer", KVK).json()["uuid"]
+    partij = nieuwe_partij(ki_api)
+    a, b = a_houdt_vast(lambda: wordt_rsin(ki_api, kvk), lambda: vestiging_van(ki_api, kvk, partij))
+    assert a.status_code == 200, a.content
+    assert invalid_params(b) == [("subIdentificatorVan", "sub-identificator-geen-kvk")]
+    assert_geen_sub_van_een_andere_soort()
+
+
+def test_a_kvk_number_changed_meanwhile_is_no_sub_identificator_van_in_a_put(ki_api):
+    kvk = post_identificator(ki_api, "kvk_nummer", KVK).json()["uuid"]
+    vestiging = post_identificator(
+        ki_api, "vestigingsnummer", VESTIGING, partij=nieuwe_partij(ki_api)
+    ).json()
+
+    def noem_kvk():
+        return ki_api.put_json(
+            vestiging["url"],
+            {
+                "identificeerdePartij": vestiging["identificeerdePartij"],
+                "partijIdentificator": identificator("vestigingsnummer", VESTIGING),
+                "subIdentificatorVan": {"uuid": kvk},
+            },
+        )
+
+    a, b = a_houdt_vast(lambda: wordt_rsin(ki_api, kvk), noem_kvk)
+    assert a.status_code == 200, a.content
+    assert invalid_params(b) == [("subIdentificatorVan", "sub-identificator-geen-kvk")]
+    assert_geen_sub_van_een_andere_soort()
+
+
+def test_a_kvk_number_changed_meanwhile_is_no_sub_identificator_van_in_a_new_partij(ki_api):
+    kvk = post_identificator(ki_api, "kvk_nummer", KVK).json()["uuid"]
+
+    def nieuwe_vestiging():
+        return ki_api.post_json(
+            f"{KI_BASE}/partijen",
+            {
+                "soortPartij": "organisatie",
+                "indicatieActief": True,
+                "partijIdentificatie": {"naam": "Filiaal"},
+                "partijIdentificatoren": [
+                    {
+                        "partijIdentificator": identificator("vestigingsnummer", VESTIGING),
+                        "subIdentificatorVan": {"uuid": kvk},
+                    }
+                ],
+            },
+        )
+
+    a, b = a_houdt_vast(lambda: wordt_rsin(ki_api, kvk), nieuwe_vestiging)
+    assert a.status_code == 200, a.content
+    assert b.status_code == 400, b.content
+    assert (
+        "partijIdentificatoren.subIdentificatorVan",
+        "sub-identificator-geen-kvk",
+    ) in invalid_params(b)
+    assert_geen_sub_van_een_andere_soort()
+
+
+def test_the_kind_of_a_kvk_number_named_meanwhile_does_not_change(ki_api):
+    """A names K (not committed); B changes K's kind: B's lock of K waits for A, and B looks
+    for the rows naming K after it: refused. Before, B did not wait (the foreign key is
+    checked at commit) and both passed."""
+    kvk = post_identificator(ki_api, "kvk_nummer", KVK).json()["uuid"]
+    partij = nieuwe_partij(ki_api)
+    a, b = a_houdt_vast(lambda: vestiging_van(ki_api, kvk, partij), lambda: wordt_rsin(ki_api, kvk))
+    assert a.status_code == 201, a.content
+    assert invalid_params(b) == [("subIdentificatorVan", "sub-identificatoren-gekoppeld")]
+    assert PartijIdentificator.objects.get(uuid=kvk).code_soort_object_id == "kvk_nummer"
+    assert_geen_sub_van_een_andere_soort()
