@@ -4,16 +4,19 @@ real PostgreSQL (each its own connection): the gaps of the review of the lock or
 """
 
 import threading
+from datetime import timedelta
 
 import pytest
 from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from vng_api_common.audittrails.models import AuditTrail
 
+from klanten.background import retention
 from klanten.datamodel import contacten
 from klanten.datamodel.klantcontacten import Betrokkene, Klantcontact
 from klanten.datamodel.models import Klant
-from klanten.datamodel.partijen import PartijIdentificator
+from klanten.datamodel.partijen import DigitaalAdres, PartijIdentificator
 from klanten.notificaties import outbox
 from klanten.notificaties.models import UitgaandeNotificatie
 
@@ -228,3 +231,78 @@ def test_the_kind_of_a_kvk_number_named_meanwhile_does_not_change(ki_api):
     assert invalid_params(b) == [("subIdentificatorVan", "sub-identificatoren-gekoppeld")]
     assert PartijIdentificator.objects.get(uuid=kvk).code_soort_object_id == "kvk_nummer"
     assert_geen_sub_van_een_andere_soort()
+
+
+# --- 3. the retention run of anonymous betrokkenen: the partij's klant row first -------------
+
+
+def test_the_retention_run_locks_the_partij_of_an_address_it_releases(kiss):
+    """An anonymous betrokkene due for destruction gave an address partij K also holds; the run
+    releases it (``verstrektDoorBetrokkene`` gone, recorded ``partial_update``). A holds K's
+    lock and changes that address; the run waits for K's lock before it reads anything, so its
+    record shows the address as A left it (before, the run's statement waited for the address
+    row only and its record kept the value from before A's change)."""
+    klantcontact = gemaakt(kiss, "klantcontacten", KLANTCONTACT, Klantcontact)
+    k = gemaakt(kiss, "partijen", PARTIJ, Klant)
+    anoniem, _ = contacten.add_betrokkene(klantcontact, rol="klant", herkomst=HERKOMST)
+    Betrokkene.objects.filter(pk=anoniem.pk).update(
+        vernietigingsdatum=timezone.localdate() - timedelta(days=1)
+    )
+    gedeeld = DigitaalAdres.objects.create(
+        betrokkene=anoniem,
+        klant=k,
+        adres="info@example.nl",
+        adres_genormaliseerd="info@example.nl",
+        soort_digitaal_adres="email",
+    )
+
+    def a():
+        DigitaalAdres.objects.filter(pk=gedeeld.pk).update(
+            adres="balie@example.nl", adres_genormaliseerd="balie@example.nl"
+        )
+
+    aantal = terwijl_a_vergrendelt(
+        k, a, lambda: retention.vernietig_anonieme_betrokkenen(timezone.localdate(), 100)
+    )
+    assert aantal == 1
+    assert not Betrokkene.objects.filter(pk=anoniem.pk).exists()
+    record = AuditTrail.objects.filter(
+        resource="digitaaladres", actie="partial_update", resource_url__endswith=str(gedeeld.uuid)
+    ).get()
+    assert record.oud["adres"] == record.nieuw["adres"] == "balie@example.nl"
+    assert record.nieuw["verstrektDoorBetrokkene"] is None
+
+
+def test_the_retention_run_leaves_a_betrokkene_whose_address_a_partij_got_meanwhile(kiss):
+    """An address of a partij the run did not lock (given after it chose its partijen): that
+    betrokkene waits for the next batch, which locks the partij."""
+    klantcontact = gemaakt(kiss, "klantcontacten", KLANTCONTACT, Klantcontact)
+    k = gemaakt(kiss, "partijen", PARTIJ, Klant)
+    anoniem, _ = contacten.add_betrokkene(klantcontact, rol="klant", herkomst=HERKOMST)
+    Betrokkene.objects.filter(pk=anoniem.pk).update(
+        vernietigingsdatum=timezone.localdate() - timedelta(days=1)
+    )
+    gegeven: list = []
+
+    def na_de_klant_locks(execute, sql, params, many, context):
+        resultaat = execute(sql, params, many, context)
+        if not gegeven and sql.startswith('SELECT "datamodel_klant"') and "FOR UPDATE" in sql:
+            # the run chose and locked its partijen: now the address comes (as if another
+            # write committed it between two of the run's statements)
+            gegeven.append(
+                DigitaalAdres.objects.create(
+                    betrokkene=anoniem,
+                    klant=k,
+                    adres="info@example.nl",
+                    adres_genormaliseerd="info@example.nl",
+                    soort_digitaal_adres="email",
+                )
+            )
+        return resultaat
+
+    with connection.execute_wrapper(na_de_klant_locks):
+        assert retention.vernietig_anonieme_betrokkenen(timezone.localdate(), 100) == 0
+    assert gegeven
+    assert Betrokkene.objects.filter(pk=anoniem.pk).exists()
+    assert retention.vernietig_anonieme_betrokkenen(timezone.localdate(), 100) == 1
+    assert DigitaalAdres.objects.get(pk=gegeven[0].pk).betrokkene_id is None
