@@ -3,7 +3,9 @@ and what a write reads to decide is read after a lock the other write takes too.
 real PostgreSQL (each its own connection): the gaps of the review of the lock order.
 """
 
+import importlib
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -22,7 +24,9 @@ from klanten.notificaties.models import UitgaandeNotificatie
 
 from .conftest import RSIN
 from .ki_fixtures import KI_BASE, invalid_params
+from .migratie_helpers import teruggezet
 from .test_ki_hr_losmaken import identificator
+from .test_ki_hr_uniek import AFTER, BEFORE, _duplicaten_bij_0014
 from .test_ki_sub_identificator import KVK, nieuwe_partij, post_identificator
 from .test_notifications import configure
 from .test_vergrendeling_vers import (
@@ -306,3 +310,96 @@ def test_the_retention_run_leaves_a_betrokkene_whose_address_a_partij_got_meanwh
     assert Betrokkene.objects.filter(pk=anoniem.pk).exists()
     assert retention.vernietig_anonieme_betrokkenen(timezone.localdate(), 100) == 1
     assert DigitaalAdres.objects.get(pk=gegeven[0].pk).betrokkene_id is None
+
+
+# --- 4. migration 0015: the table lock and then klant rows, without waiting for one ----------
+
+MIGRATIE_0015 = importlib.import_module(
+    "klanten.datamodel.migrations.0015_een_partij_per_hr_sleutel"
+)
+
+
+@pytest.fixture
+def bij_0014():
+    with teruggezet(BEFORE) as executor:
+        yield executor
+
+
+def test_migration_0015_does_not_deadlock_with_a_write_holding_a_klant(bij_0014, monkeypatch):
+    """During a rolling deploy a write of the old version holds a klant the migration changes
+    and then inserts an identifier (which waits for the migration's table lock). The
+    migration no longer waits for that klant holding the table lock (a deadlock, one of the
+    two cancelled): it gives its locks back, pauses, tries again; both succeed."""
+    monkeypatch.setattr(MIGRATIE_0015, "PAUZE", 0.05)
+    klanten, _ = _duplicaten_bij_0014(bij_0014)
+    apps = bij_0014.loader.project_state(BEFORE).apps
+    klant_model = apps.get_model("datamodel", "Klant")
+    ident_model = apps.get_model("datamodel", "PartijIdentificator")
+    jongere = klanten["jongere"]
+    vergrendeld = threading.Event()
+    uitkomst: dict = {}
+
+    def schrijver():
+        try:
+            with transaction.atomic():
+                klant_model.objects.select_for_update().get(pk=jongere.pk)
+                vergrendeld.set()
+                time.sleep(0.5)  # the migration has started meanwhile
+                uitkomst["rij"] = ident_model.objects.create(
+                    bronorganisatie=RSIN,
+                    klant_id=jongere.pk,
+                    code_register="hr",
+                    code_objecttype="vestiging",
+                    code_soort_object_id="vestigingsnummer",
+                    object_id=VESTIGING,
+                )
+        except Exception as exc:  # re-raised below
+            uitkomst["fout"] = exc
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=schrijver)
+    thread.start()
+    assert vergrendeld.wait(timeout=10)
+    bij_0014.migrate(AFTER)
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+    if "fout" in uitkomst:
+        raise uitkomst["fout"]
+    ident_na = bij_0014.loader.project_state(AFTER).apps.get_model(
+        "datamodel", "PartijIdentificator"
+    )
+    assert ident_na.objects.get(pk=uitkomst["rij"].pk).klant_id == jongere.pk
+    # and the migration did its work: the younger klant's RSIN row detached
+    assert not ident_na.objects.filter(klant_id=jongere.pk, code_soort_object_id="rsin").exists()
+
+
+def test_migration_0015_gives_up_with_a_clear_message_and_changes_nothing(bij_0014, monkeypatch):
+    monkeypatch.setattr(MIGRATIE_0015, "PAUZE", 0.01)
+    monkeypatch.setattr(MIGRATIE_0015, "POGINGEN", 3)
+    klanten, rijen = _duplicaten_bij_0014(bij_0014)
+    apps = bij_0014.loader.project_state(BEFORE).apps
+    klant_model = apps.get_model("datamodel", "Klant")
+    ident_model = apps.get_model("datamodel", "PartijIdentificator")
+    vergrendeld, klaar = threading.Event(), threading.Event()
+
+    def houder():
+        try:
+            with transaction.atomic():
+                klant_model.objects.select_for_update().get(pk=klanten["jongere"].pk)
+                vergrendeld.set()
+                klaar.wait(timeout=30)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=houder)
+    thread.start()
+    try:
+        assert vergrendeld.wait(timeout=10)
+        with pytest.raises(MIGRATIE_0015.VergrendelingMislukt, match="run the migration again"):
+            bij_0014.migrate(AFTER)
+    finally:
+        klaar.set()
+        thread.join(timeout=30)
+    # nothing half done: the rows as they were
+    assert ident_model.objects.get(pk=rijen["rsin jongere"].pk).klant_id == klanten["jongere"].pk
