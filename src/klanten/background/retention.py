@@ -30,6 +30,7 @@ from django.utils import timezone
 from klanten.datamodel import contacten, rules, services
 from klanten.datamodel.constants import VernietigingsGrond
 from klanten.datamodel.models import Betrokkene, Klant
+from klanten.datamodel.partijen import DigitaalAdres
 from klanten.datamodel.wijzigingen import Herkomst
 
 from .models import RunStatus, VernietigdeKlant, Vernietigingsrun
@@ -102,17 +103,44 @@ def vernietig_batch(vandaag: date, batch_size: int) -> tuple[int, int]:
 def vernietig_anonieme_betrokkenen(vandaag: date, batch_size: int) -> int:
     """R1/R2 for the betrokkenen without a klant (an anonymous contact, K6, or one whose klant
     was deleted through an API, K9): one batch destroyed, in its own transaction. Their
-    klantcontact stays. Returns how many went (0: nothing due, or all due ones locked)."""
+    klantcontact stays. Locks, in the order of every write: the klant rows of the partijen that
+    also hold an address one of them gave (id order), then the betrokkenen (skip locked); one
+    whose address a partij not locked got meanwhile waits for the next batch. Returns how many
+    went (0: nothing due, or all due ones locked or waiting)."""
     bewaartermijn = timedelta(days=settings.KLANTEN_BEWAARTERMIJN_DAGEN)
+    te_vernietigen = contacten.anonieme_betrokkenen_te_vernietigen(vandaag, bewaartermijn)
     with transaction.atomic():
+        # the lock order of every write: first the klant rows (id order) of the partijen that
+        # also hold an address these betrokkenen gave (it is released from them: the partij's
+        # address changes), then the betrokkenen (SKIP LOCKED: a second run takes others)
+        batch = te_vernietigen.order_by("id").values("id")[:batch_size]
+        klant_ids = set(
+            Klant.objects.select_for_update()
+            .filter(
+                pk__in=DigitaalAdres.objects.filter(
+                    betrokkene_id__in=batch, klant__isnull=False
+                ).values("klant_id")
+            )
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
         ids = list(
-            contacten.anonieme_betrokkenen_te_vernietigen(vandaag, bewaartermijn)
-            .select_for_update(skip_locked=True, of=("self",))
+            te_vernietigen.select_for_update(skip_locked=True, of=("self",))
             .order_by("id")
             .values_list("id", flat=True)[:batch_size]
         )
+        if not ids:
+            return 0
+        # an address a partij not locked here holds that one of them gave (given, or the batch
+        # taken, meanwhile): that betrokkene waits for the next batch, which locks the partij
+        wacht = set(
+            DigitaalAdres.objects.filter(betrokkene_id__in=ids, klant__isnull=False)
+            .exclude(klant_id__in=klant_ids)
+            .values_list("betrokkene_id", flat=True)
+        )
         return contacten.verwijder_betrokkenen(
-            Betrokkene.objects.filter(pk__in=ids), Herkomst.systeem(BEWAARTERMIJN)
+            Betrokkene.objects.filter(pk__in=[i for i in ids if i not in wacht]),
+            Herkomst.systeem(BEWAARTERMIJN),
         )
 
 

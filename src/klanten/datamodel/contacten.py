@@ -295,15 +295,16 @@ def _velden(data: dict, velden) -> dict:
     return data
 
 
-def _klanten_van(klantcontact_id: int) -> list:
-    """Lock the klanten of a klantcontact's betrokkenen (by id): the first locks of a write
-    that changes what their retention date depends on."""
+def _klanten_van(klantcontact_id: int, extra=()) -> list:
+    """Lock the klanten of a klantcontact's betrokkenen (by id), and those of ``extra`` (ids):
+    the first locks of a write that changes what their retention date depends on."""
     from .models import Klant
 
     ids = Betrokkene.objects.filter(
         klantcontact_id=klantcontact_id, klant__isnull=False
     ).values_list("klant_id", flat=True)
-    return list(Klant.objects.select_for_update().filter(pk__in=ids).order_by("id"))
+    wie = Q(pk__in=ids) | Q(pk__in=list(extra)) if extra else Q(pk__in=ids)
+    return list(Klant.objects.select_for_update().filter(wie).order_by("id"))
 
 
 def vergrendel_klantcontact(**lookup) -> Klantcontact:
@@ -481,17 +482,17 @@ def delete_klantcontact(klantcontact: Klantcontact, *, herkomst: Herkomst | None
     actors themselves stay). A later klantcontact that pointed at it loses its previous one.
     The retention dates of the klanten that took part follow (signals). Its audit trail goes,
     one record of the deletion stays (``contactwijzigingen``). The partijen of its betrokkenen
-    lose them from their ``betrokkenen``: each recorded as a change (K10)."""
-    if herkomst is None:
-        _klanten_van(klantcontact.pk)
-        partijen = []
-    else:
-        # the klanten locked with their partij rows (one statement each), in id order
-        partijen = [
-            partijwijzigingen.Betrokkenheden(klant, herkomst)
-            for klant in _partijen_van(klantcontact.pk)
-        ]
-    klantcontact = vergrendel_klantcontact(pk=klantcontact.pk)
+    lose them from their ``betrokkenen``: each recorded as a change (K10).
+
+    Locks: the klanten of its betrokkenen (id order), then the klantcontact
+    (:func:`_vergrendel_met_klanten`: a betrokkene of another klant added between the read of
+    its klanten and the klantcontact's lock is seen and its klant locked too)."""
+    klanten, klantcontact = _vergrendel_met_klanten(klantcontact.pk, partijen=herkomst is not None)
+    partijen = (
+        [partijwijzigingen.Betrokkenheden(klant, herkomst) for klant in klanten]
+        if herkomst is not None
+        else []
+    )
     if herkomst is not None:
         oud = contactwijzigingen.contactmoment(klantcontact, Basis.van_herkomst(herkomst))
         contactwijzigingen.leg_verwijdering_vast(oud, herkomst)
@@ -509,19 +510,93 @@ def delete_klantcontact(klantcontact: Klantcontact, *, herkomst: Herkomst | None
         bundel.voeg_in()
 
 
-def _partijen_van(klantcontact_id: int) -> list:
-    """:func:`_klanten_van` with each klant's partij rows in memory (``partijstand``): the
-    ids in one query, then each klant locked in id order; one gone meanwhile is left out."""
+# how often a delete of a klantcontact takes its locks again when a betrokkene of a klant it
+# did not lock was added meanwhile (each time another write must have added one)
+VERGRENDEL_POGINGEN = 5
+
+
+def _vergrendel_met_klanten(klantcontact_id: int, *, partijen: bool) -> tuple[list, Klantcontact]:
+    """Lock the klanten of a klantcontact's betrokkenen (by id; ``partijen``: each with its
+    partij rows in memory, ``partijstand``) and then the klantcontact; returns the klanten
+    locked and the klantcontact (``vergrendel_klantcontact``; ``DoesNotExist`` when gone).
+
+    The klanten are read before the klantcontact is locked, so a betrokkene of another klant
+    may be added in between (``add_betrokkene`` locks its klant, then the klantcontact). Once
+    the klantcontact is locked no betrokkene can be added, so its klanten are read again: when
+    one is not locked, the locks are given back (a rollback to the savepoint taken before the
+    first klant lock releases the row locks taken after it) and taken again for all of them,
+    in id order, klanten before the klantcontact. After :data:`VERGRENDEL_POGINGEN` the
+    missing klanten are locked after the klantcontact (out of order: PostgreSQL's deadlock
+    detection and the write's retry, ``transactions``, are the backstop)."""
     from .models import Klant
 
-    ids = (
+    extra: set[int] = set()
+    for poging in range(1, VERGRENDEL_POGINGEN + 1):
+        savepoint = transaction.savepoint()
+        if partijen:
+            klanten = _partijen_van(klantcontact_id, extra)
+        else:
+            klanten = _klanten_van(klantcontact_id, extra)
+        try:
+            klantcontact = vergrendel_klantcontact(pk=klantcontact_id)
+        except Klantcontact.DoesNotExist:
+            transaction.savepoint_commit(savepoint)
+            raise
+        vergrendeld = {klant.pk for klant in klanten}
+        if partijen and _allen_van(klantcontact, klanten):
+            betrokken = vergrendeld  # every betrokkene is one of a partij locked: no re-read
+        else:
+            betrokken = set(
+                Betrokkene.objects.filter(klantcontact_id=klantcontact_id, klant__isnull=False)
+                .values_list("klant_id", flat=True)
+                .distinct()
+            )
+        ontbrekend = betrokken - vergrendeld
+        if not ontbrekend:
+            transaction.savepoint_commit(savepoint)
+            return klanten, klantcontact
+        if poging == VERGRENDEL_POGINGEN:
+            transaction.savepoint_commit(savepoint)
+            for klant_id in sorted(ontbrekend):
+                try:
+                    klant = (
+                        partijstand.vergrendel(klant_id)
+                        if partijen
+                        else Klant.objects.select_for_update().get(pk=klant_id)
+                    )
+                except Klant.DoesNotExist:
+                    continue
+                klanten.append(klant)
+            return klanten, klantcontact
+        transaction.savepoint_rollback(savepoint)
+        extra |= betrokken | vergrendeld
+    raise AssertionError("unreachable")
+
+
+def _allen_van(klantcontact: Klantcontact, klanten: list) -> bool:
+    """Whether every betrokkene of ``klantcontact`` (read with its lock) is one of the
+    ``klanten`` (locked, with their partij rows in memory, read under their locks)."""
+    van_klanten = {
+        betrokkene.uuid
+        for klant in klanten
+        for betrokkene in partijstand.rijen(klant, "betrokkenheden")
+    }
+    return set(klantcontact.ki_betrokkenen) <= van_klanten
+
+
+def _partijen_van(klantcontact_id: int, extra=()) -> list:
+    """:func:`_klanten_van` with each klant's partij rows in memory (``partijstand``): the
+    ids in one query (with those of ``extra``), then each klant locked in id order; one gone
+    meanwhile is left out."""
+    from .models import Klant
+
+    ids = set(
         Betrokkene.objects.filter(klantcontact_id=klantcontact_id, klant__isnull=False)
         .values_list("klant_id", flat=True)
         .distinct()
-        .order_by("klant_id")
     )
     klanten = []
-    for klant_id in ids:
+    for klant_id in sorted(ids | set(extra)):
         try:
             klanten.append(partijstand.vergrendel(klant_id))
         except Klant.DoesNotExist:

@@ -383,6 +383,8 @@ def _koppel_identificatoren(klant: Klant, gegevens: PartijGegevens, bundel: Bund
     """Attach the given identifiers to a new klant: existing ones (by uuid) and the kinds the
     Klanten API identification does not hold (a KvK number, inserted with ``bundel``)."""
     rijen = partijstand.rijen(klant, "partij_identificatoren")
+    # the rows named as subIdentificatorVan, checked under their locks (K5)
+    _vergrendel_subs(gegevens.identificatoren, "partijIdentificatoren.subIdentificatorVan")
     for ident in gegevens.identificatoren:
         gemaakt = next(
             (r for r in rijen if r.code_soort_object_id == ident.code_soort_object_id), None
@@ -421,6 +423,48 @@ def _vervang(rij: PartijIdentificator, klant: Klant | None, ident: Identificator
     rij.klant = klant
     for veld, waarde in ident.velden().items():
         setattr(rij, veld, waarde)
+
+
+def _sub_vergrendeld(
+    ident: Identificator, sub: PartijIdentificator | None, veld: str = "subIdentificatorVan"
+) -> None:
+    """K5 with ``sub``, the row ``ident`` names as its ``subIdentificatorVan`` as locked by
+    this write (None: gone meanwhile, 400 ``does_not_exist``): it is a KvK number, checked
+    under its lock. The write that changes a row's kind locks that row before it looks for
+    the rows naming it (:func:`_wijzig_identificator`), so of two such writes one sees the
+    other's row (``sub-identificator-geen-kvk`` / ``sub-identificatoren-gekoppeld``)."""
+    if sub is None:
+        raise fout(veld, "De identificator bestaat niet.", "does_not_exist")
+    try:
+        rules.require_sub_identificator_van_kvk(sub.code_soort_object_id)
+    except rules.RuleViolation as exc:
+        raise fout(veld, exc.messages[0], exc.code) from exc
+    ident.sub_identificator_van = sub
+
+
+def _vergrendel_identificatoren(ids, *, no_key: bool = False) -> dict:
+    """Lock identifier rows by id, in id order, in one statement: id → row (a row gone is
+    missing). ``no_key``: ``FOR NO KEY UPDATE`` (a row named as ``subIdentificatorVan``: it
+    conflicts with the ``FOR UPDATE`` of a write changing that row, not with the key share
+    lock of a foreign key to it)."""
+    rijen = (
+        PartijIdentificator.objects.select_for_update(no_key=no_key)
+        .filter(pk__in=sorted(ids))
+        .order_by("pk")
+    )
+    return {rij.pk: rij for rij in rijen}
+
+
+def _vergrendel_subs(identificatoren: list[Identificator], veld: str) -> None:
+    """Lock the rows ``identificatoren`` name as their ``subIdentificatorVan`` (after the
+    klant rows, in id order, one statement; none named: no statement) and check them as
+    locked (:func:`_sub_vergrendeld`)."""
+    genoemd = [i for i in identificatoren if i.sub_identificator_van is not None]
+    if not genoemd:
+        return
+    rijen = _vergrendel_identificatoren({i.sub_identificator_van.pk for i in genoemd}, no_key=True)
+    for ident in genoemd:
+        _sub_vergrendeld(ident, rijen.get(ident.sub_identificator_van.pk), veld)
 
 
 def _koppel_adressen(klant: Klant, adressen: list[DigitaalAdres]) -> None:
@@ -703,6 +747,8 @@ def _maak_identificator(
     ident: Identificator, klant, bronorganisatie, geregistreerd_door, bewijs, herkomst
 ) -> PartijIdentificator:
     klant = _vergrendel_partij(klant)
+    # the row named as subIdentificatorVan after the klant's lock, checked under its own (K5)
+    _vergrendel_subs([ident], "subIdentificatorVan")
     ctx = _ctx(herkomst)
     opname = _Opname(klant, herkomst, ctx)
     _controleer_identificator(ident, klant, bronorganisatie)
@@ -941,17 +987,28 @@ def _wijzig_identificator(
         )
     }
     vorige_klant_id = rij.klant_id
-    rij = PartijIdentificator.objects.select_for_update().get(pk=rij.pk)
+    # the row, and the one it names as subIdentificatorVan, locked in one statement (id order)
+    sub = ident.sub_identificator_van
+    ids = {rij.pk} | ({sub.pk} if sub is not None else set())
+    rijen = _vergrendel_identificatoren(ids)
+    if rij.pk not in rijen:
+        raise PartijIdentificator.DoesNotExist("PartijIdentificator matching query does not exist.")
+    rij = rijen[rij.pk]
     if rij.klant_id != vorige_klant_id:
         # moved (to another partij or none) since the caller read it: again with the row as it
         # is now (its partij locked and recorded; the row's lock is held, it moves no more)
         return wijzig_identificator(rij, ident, klant, bewijs=bewijs, herkomst=herkomst)
     try:
-        sub = ident.sub_identificator_van
         rules.require_sub_identificator_van_kvk(
-            sub.code_soort_object_id if sub is not None else "kvk_nummer",
-            zichzelf=sub is not None and sub.pk == rij.pk,
+            "kvk_nummer", zichzelf=sub is not None and sub.pk == rij.pk
         )
+    except rules.RuleViolation as exc:
+        raise fout("subIdentificatorVan", exc.messages[0], exc.code) from exc
+    if sub is not None:
+        # its kind as locked (the write changing it locks it before it looks for namers)
+        _sub_vergrendeld(ident, rijen.get(sub.pk))
+    try:
+        # under the row's lock: a write naming it locks it before it checks its kind
         rules.require_soort_blijft_met_sub_identificatoren(
             rij.code_soort_object_id,
             ident.code_soort_object_id,

@@ -1,3 +1,5 @@
+import time
+
 from django.db import migrations, models
 from django.db.models import Prefetch, Q
 
@@ -40,8 +42,15 @@ from django.db.models import Prefetch, Q
 # Locks: the identifier table is locked against writes (SHARE ROW EXCLUSIVE) from the start of
 # the data step until the migration commits, so no write of the running old version makes a
 # new duplicate between this step and the index; the klanten that change are locked (FOR
-# UPDATE, pk order) before they are read, as every write locks its klant first. The index is
-# built without CONCURRENTLY (inside the migration's transaction).
+# UPDATE, pk order) before they are read. Every write locks its klant first and may then
+# insert an identifier (which waits for the table lock): a migration waiting for such a
+# klant while holding the table lock would deadlock with it (during a rolling deploy).
+# So the klanten are locked with NOWAIT, all of them, right after the table lock, in a
+# savepoint (``_vergrendel``): when one is held by a write, the savepoint is rolled back
+# (PostgreSQL releases the table and row locks taken after it), the migration waits a
+# moment without any lock and tries again, at most ``POGINGEN`` times, then fails with a
+# message saying so (rolled back; nothing half done; run it again, at a quieter moment). The
+# index is built without CONCURRENTLY (inside the migration's transaction).
 
 DUBBEL = """
 CREATE TEMPORARY TABLE hr_dubbel AS
@@ -130,6 +139,55 @@ def _als(model, rij):
     )
 
 
+# the attempts at taking the locks without waiting for a klant row, and the pause between two
+POGINGEN = 20
+PAUZE = 0.5  # seconds, times the attempt's number (at most ~100 s in all)
+# lock_not_available (FOR UPDATE NOWAIT on a row another transaction holds)
+NIET_BESCHIKBAAR = "55P03"
+
+
+class VergrendelingMislukt(RuntimeError):
+    pass
+
+
+def _vergrendel(connection) -> list[int]:
+    """Take the locks of the data step in a savepoint: the identifier table, then (NOWAIT, pk
+    order) the klanten whose rows it detaches. Returns those klanten (ids). A klant held by a
+    write: the savepoint is rolled back (its locks released), a pause, again."""
+    from django.db import OperationalError, transaction
+
+    for poging in range(1, POGINGEN + 1):
+        try:
+            with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+                cursor.execute(
+                    "LOCK TABLE datamodel_partijidentificator IN SHARE ROW EXCLUSIVE MODE"
+                )
+                cursor.execute(DUBBEL)
+                cursor.execute(
+                    "SELECT DISTINCT klant_id FROM hr_dubbel WHERE rang > 1 ORDER BY klant_id"
+                )
+                klanten = [pk for (pk,) in cursor.fetchall()]
+                if klanten:
+                    cursor.execute(
+                        "SELECT id FROM datamodel_klant WHERE id = ANY(%s) "
+                        "ORDER BY id FOR UPDATE NOWAIT",
+                        [klanten],
+                    )
+            return klanten
+        except OperationalError as exc:
+            cause = exc.__cause__
+            if getattr(cause, "sqlstate", None) != NIET_BESCHIKBAAR:
+                raise
+            if poging == POGINGEN:
+                raise VergrendelingMislukt(
+                    "Migration 0015 could not lock the klanten whose HR identifiers it "
+                    f"detaches: writes held them in each of {POGINGEN} attempts. Nothing was "
+                    "changed; run the migration again (at a quieter moment)."
+                ) from exc
+        time.sleep(PAUZE * poging)
+    raise AssertionError("unreachable")
+
+
 def ontkoppel_dubbele(apps, schema_editor):
     from klanten.datamodel.partijrepresentatie import KIContext
     from klanten.datamodel.partijwijzigingen import PARTIJ, weergave
@@ -137,19 +195,14 @@ def ontkoppel_dubbele(apps, schema_editor):
 
     audit_model = apps.get_model("audittrails", "AuditTrail")
     outbox_model = apps.get_model("background", "UitgaandeNotificatie")
-    klant_model = apps.get_model("datamodel", "Klant")
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute("LOCK TABLE datamodel_partijidentificator IN SHARE ROW EXCLUSIVE MODE")
-        cursor.execute(DUBBEL)
-        cursor.execute("SELECT DISTINCT klant_id FROM hr_dubbel WHERE rang > 1 ORDER BY klant_id")
-        klanten = [pk for (pk,) in cursor.fetchall()]
+    # the table and the klanten that change locked, without waiting for a klant row
+    klanten = _vergrendel(schema_editor.connection)
     ctx = KIContext.zonder_request()
     actor = audit.Actor(applicatie_weergave=ACTOR_WEERGAVE, toelichting=TOELICHTING)
     # read only when something changes: a database without duplicates needs no configuration
     aan = bool(klanten) and _notificaties_aan(apps)
     for start in range(0, len(klanten), BATCH):
-        pks = klanten[start : start + BATCH]
-        list(klant_model.objects.filter(pk__in=pks).order_by("pk").select_for_update())
+        pks = klanten[start : start + BATCH]  # locked (``_vergrendel``)
         voor = _partijen(apps, pks, ctx)
         with schema_editor.connection.cursor() as cursor:
             cursor.execute(WERKTE_VOOR, [pks])

@@ -1,0 +1,405 @@
+"""One lock order for every write (klant rows in id order, then the klantcontact, ``contacten``),
+and what a write reads to decide is read after a lock the other write takes too. Real threads on
+real PostgreSQL (each its own connection): the gaps of the review of the lock order.
+"""
+
+import importlib
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from django.db import connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from vng_api_common.audittrails.models import AuditTrail
+
+from klanten.background import retention
+from klanten.datamodel import contacten
+from klanten.datamodel.klantcontacten import Betrokkene, Klantcontact
+from klanten.datamodel.models import Klant
+from klanten.datamodel.partijen import DigitaalAdres, PartijIdentificator
+from klanten.notificaties import outbox
+from klanten.notificaties.models import UitgaandeNotificatie
+
+from .conftest import RSIN
+from .ki_fixtures import KI_BASE, invalid_params
+from .migratie_helpers import teruggezet
+from .test_ki_hr_losmaken import identificator
+from .test_ki_hr_uniek import AFTER, BEFORE, _duplicaten_bij_0014
+from .test_ki_sub_identificator import KVK, nieuwe_partij, post_identificator
+from .test_notifications import configure
+from .test_vergrendeling_vers import (
+    HERKOMST,
+    KLANTCONTACT,
+    gemaakt,
+    partij_record,
+    terwijl_a_vergrendelt,
+    wacht_tot_b_wacht,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+VESTIGING = "000012345678"
+
+PARTIJ = {
+    "soortPartij": "persoon",
+    "indicatieActief": True,
+    "partijIdentificatie": {"contactnaam": {"voornaam": "Anna", "achternaam": "Bos"}},
+}
+
+
+@pytest.fixture(autouse=True)
+def _notificaties(monkeypatch):
+    configure()
+    monkeypatch.setattr(outbox, "na_commit", lambda ids: None)
+
+
+@pytest.fixture
+def kiss(make_ki_client):
+    return make_ki_client()
+
+
+# --- 1. deleting a klantcontact: a betrokkene added before its lock ---------------------------
+
+
+@pytest.mark.parametrize("al_betrokken", [False, True])
+def test_delete_records_the_partij_of_a_betrokkene_added_before_its_lock(kiss, al_betrokken):
+    """The delete reads the klanten of the klantcontact's betrokkenen, locks them, then the
+    klantcontact; A adds a betrokkene of partij X in between (holding the klantcontact). The
+    delete sees it once it holds the klantcontact, takes its locks again with X's, and records
+    X's change (its ``betrokkenen`` lose it) with a notification: no change goes unrecorded."""
+    klantcontact = gemaakt(kiss, "klantcontacten", KLANTCONTACT, Klantcontact)
+    x = gemaakt(kiss, "partijen", PARTIJ, Klant)
+    if al_betrokken:  # a betrokkene of another partij, which the delete locks first
+        y = gemaakt(kiss, "partijen", PARTIJ, Klant)
+        contacten.add_betrokkene(klantcontact, klant=y, rol="klant", herkomst=HERKOMST)
+    nieuw: dict = {}
+
+    def a():
+        nieuw["betrokkene"] = Betrokkene.objects.create(
+            klantcontact=klantcontact, klant=x, rol="klant"
+        )
+
+    notificaties = UitgaandeNotificatie.objects.count()
+    terwijl_a_vergrendelt(
+        klantcontact,
+        a,
+        lambda: contacten.delete_klantcontact(klantcontact, herkomst=HERKOMST),
+    )
+    assert not Klantcontact.objects.filter(pk=klantcontact.pk).exists()
+    record = partij_record(x.uuid)
+    assert record.actie == "partial_update"
+    assert [ref["uuid"] for ref in record.oud["betrokkenen"]] == [str(nieuw["betrokkene"].uuid)]
+    assert record.nieuw["betrokkenen"] == []
+    berichten = UitgaandeNotificatie.objects.filter(pk__gt=0).order_by("pk")[notificaties:]
+    assert any(
+        n.actie == "partial_update" and n.resource_url.endswith(str(x.uuid)) for n in berichten
+    )
+    if al_betrokken:
+        assert partij_record(y.uuid).nieuw["betrokkenen"] == []
+
+
+def test_delete_without_a_race_takes_its_locks_once(kiss):
+    """Nothing added meanwhile: one round of locks (no rollback to the savepoint)."""
+    klantcontact = gemaakt(kiss, "klantcontacten", KLANTCONTACT, Klantcontact)
+    x = gemaakt(kiss, "partijen", PARTIJ, Klant)
+    contacten.add_betrokkene(klantcontact, klant=x, rol="klant", herkomst=HERKOMST)
+    with CaptureQueriesContext(connection) as queries:
+        contacten.delete_klantcontact(klantcontact, herkomst=HERKOMST)
+    assert not any("ROLLBACK TO SAVEPOINT" in q["sql"] for q in queries.captured_queries)
+    assert partij_record(x.uuid).nieuw["betrokkenen"] == []
+    assert AuditTrail.objects.filter(resource="partij", actie="partial_update").exists()
+
+
+# --- 2. subIdentificatorVan: its kind checked under a lock the other write takes too ---------
+
+
+def a_houdt_vast(a, b):
+    """A (in this thread) runs ``a`` in a transaction it keeps open; B runs ``b`` in a thread
+    of its own meanwhile; A commits once B waits for a lock (or B ended without waiting).
+    ``(a's result, b's result)``."""
+    uitkomst: dict = {}
+
+    def draai_b():
+        try:
+            uitkomst["antwoord"] = b()
+        except Exception as exc:  # re-raised below
+            uitkomst["fout"] = exc
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=draai_b)
+    with transaction.atomic():
+        van_a = a()
+        thread.start()
+        wacht_tot_b_wacht(thread)
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+    if "fout" in uitkomst:
+        raise uitkomst["fout"]
+    return van_a, uitkomst["antwoord"]
+
+
+def assert_geen_sub_van_een_andere_soort() -> None:
+    """K5 holds in what was committed: every row named as subIdentificatorVan is a KvK number."""
+    assert (
+        not PartijIdentificator.objects.filter(sub_identificatoren__isnull=False)
+        .exclude(code_soort_object_id="kvk_nummer")
+        .exists()
+    )
+
+
+def wordt_rsin(ki_api, kvk: str):
+    return ki_api.put_json(
+        f"{KI_BASE}/partij-identificatoren/{kvk}",
+        {"identificeerdePartij": None, "partijIdentificator": identificator("rsin", RSIN)},
+    )
+
+
+def vestiging_van(ki_api, kvk: str, partij: str):
+    return post_identificator(ki_api, "vestigingsnummer", VESTIGING, sub=kvk, partij=partij)
+
+
+def test_a_kvk_number_changed_meanwhile_is_no_sub_identificator_van_of_a_new_row(ki_api):
+    """A changes K's kind (PUT, not committed); B names K as the subIdentificatorVan of a new
+    identifier, having read K as a KvK number: B checks K's kind under K's lock (after A's
+    commit) and is refused, where both passed before."""
+    kvk = post_identificator(ki_api, "kvk_nummer", KVK).json()["uuid"]
+    partij = nieuwe_partij(ki_api)
+    a, b = a_houdt_vast(lambda: wordt_rsin(ki_api, kvk), lambda: vestiging_van(ki_api, kvk, partij))
+    assert a.status_code == 200, a.content
+    assert invalid_params(b) == [("subIdentificatorVan", "sub-identificator-geen-kvk")]
+    assert_geen_sub_van_een_andere_soort()
+
+
+def test_a_kvk_number_changed_meanwhile_is_no_sub_identificator_van_in_a_put(ki_api):
+    kvk = post_identificator(ki_api, "kvk_nummer", KVK).json()["uuid"]
+    vestiging = post_identificator(
+        ki_api, "vestigingsnummer", VESTIGING, partij=nieuwe_partij(ki_api)
+    ).json()
+
+    def noem_kvk():
+        return ki_api.put_json(
+            vestiging["url"],
+            {
+                "identificeerdePartij": vestiging["identificeerdePartij"],
+                "partijIdentificator": identificator("vestigingsnummer", VESTIGING),
+                "subIdentificatorVan": {"uuid": kvk},
+            },
+        )
+
+    a, b = a_houdt_vast(lambda: wordt_rsin(ki_api, kvk), noem_kvk)
+    assert a.status_code == 200, a.content
+    assert invalid_params(b) == [("subIdentificatorVan", "sub-identificator-geen-kvk")]
+    assert_geen_sub_van_een_andere_soort()
+
+
+def test_a_kvk_number_changed_meanwhile_is_no_sub_identificator_van_in_a_new_partij(ki_api):
+    kvk = post_identificator(ki_api, "kvk_nummer", KVK).json()["uuid"]
+
+    def nieuwe_vestiging():
+        return ki_api.post_json(
+            f"{KI_BASE}/partijen",
+            {
+                "soortPartij": "organisatie",
+                "indicatieActief": True,
+                "partijIdentificatie": {"naam": "Filiaal"},
+                "partijIdentificatoren": [
+                    {
+                        "partijIdentificator": identificator("vestigingsnummer", VESTIGING),
+                        "subIdentificatorVan": {"uuid": kvk},
+                    }
+                ],
+            },
+        )
+
+    a, b = a_houdt_vast(lambda: wordt_rsin(ki_api, kvk), nieuwe_vestiging)
+    assert a.status_code == 200, a.content
+    assert b.status_code == 400, b.content
+    assert (
+        "partijIdentificatoren.subIdentificatorVan",
+        "sub-identificator-geen-kvk",
+    ) in invalid_params(b)
+    assert_geen_sub_van_een_andere_soort()
+
+
+def test_the_kind_of_a_kvk_number_named_meanwhile_does_not_change(ki_api):
+    """A names K (not committed); B changes K's kind: B's lock of K waits for A, and B looks
+    for the rows naming K after it: refused. Before, B did not wait (the foreign key is
+    checked at commit) and both passed."""
+    kvk = post_identificator(ki_api, "kvk_nummer", KVK).json()["uuid"]
+    partij = nieuwe_partij(ki_api)
+    a, b = a_houdt_vast(lambda: vestiging_van(ki_api, kvk, partij), lambda: wordt_rsin(ki_api, kvk))
+    assert a.status_code == 201, a.content
+    assert invalid_params(b) == [("subIdentificatorVan", "sub-identificatoren-gekoppeld")]
+    assert PartijIdentificator.objects.get(uuid=kvk).code_soort_object_id == "kvk_nummer"
+    assert_geen_sub_van_een_andere_soort()
+
+
+# --- 3. the retention run of anonymous betrokkenen: the partij's klant row first -------------
+
+
+def test_the_retention_run_locks_the_partij_of_an_address_it_releases(kiss):
+    """An anonymous betrokkene due for destruction gave an address partij K also holds; the run
+    releases it (``verstrektDoorBetrokkene`` gone, recorded ``partial_update``). A holds K's
+    lock and changes that address; the run waits for K's lock before it reads anything, so its
+    record shows the address as A left it (before, the run's statement waited for the address
+    row only and its record kept the value from before A's change)."""
+    klantcontact = gemaakt(kiss, "klantcontacten", KLANTCONTACT, Klantcontact)
+    k = gemaakt(kiss, "partijen", PARTIJ, Klant)
+    anoniem, _ = contacten.add_betrokkene(klantcontact, rol="klant", herkomst=HERKOMST)
+    Betrokkene.objects.filter(pk=anoniem.pk).update(
+        vernietigingsdatum=timezone.localdate() - timedelta(days=1)
+    )
+    gedeeld = DigitaalAdres.objects.create(
+        betrokkene=anoniem,
+        klant=k,
+        adres="info@example.nl",
+        adres_genormaliseerd="info@example.nl",
+        soort_digitaal_adres="email",
+    )
+
+    def a():
+        DigitaalAdres.objects.filter(pk=gedeeld.pk).update(
+            adres="balie@example.nl", adres_genormaliseerd="balie@example.nl"
+        )
+
+    aantal = terwijl_a_vergrendelt(
+        k, a, lambda: retention.vernietig_anonieme_betrokkenen(timezone.localdate(), 100)
+    )
+    assert aantal == 1
+    assert not Betrokkene.objects.filter(pk=anoniem.pk).exists()
+    record = AuditTrail.objects.filter(
+        resource="digitaaladres", actie="partial_update", resource_url__endswith=str(gedeeld.uuid)
+    ).get()
+    assert record.oud["adres"] == record.nieuw["adres"] == "balie@example.nl"
+    assert record.nieuw["verstrektDoorBetrokkene"] is None
+
+
+def test_the_retention_run_leaves_a_betrokkene_whose_address_a_partij_got_meanwhile(kiss):
+    """An address of a partij the run did not lock (given after it chose its partijen): that
+    betrokkene waits for the next batch, which locks the partij."""
+    klantcontact = gemaakt(kiss, "klantcontacten", KLANTCONTACT, Klantcontact)
+    k = gemaakt(kiss, "partijen", PARTIJ, Klant)
+    anoniem, _ = contacten.add_betrokkene(klantcontact, rol="klant", herkomst=HERKOMST)
+    Betrokkene.objects.filter(pk=anoniem.pk).update(
+        vernietigingsdatum=timezone.localdate() - timedelta(days=1)
+    )
+    gegeven: list = []
+
+    def na_de_klant_locks(execute, sql, params, many, context):
+        resultaat = execute(sql, params, many, context)
+        if not gegeven and sql.startswith('SELECT "datamodel_klant"') and "FOR UPDATE" in sql:
+            # the run chose and locked its partijen: now the address comes (as if another
+            # write committed it between two of the run's statements)
+            gegeven.append(
+                DigitaalAdres.objects.create(
+                    betrokkene=anoniem,
+                    klant=k,
+                    adres="info@example.nl",
+                    adres_genormaliseerd="info@example.nl",
+                    soort_digitaal_adres="email",
+                )
+            )
+        return resultaat
+
+    with connection.execute_wrapper(na_de_klant_locks):
+        assert retention.vernietig_anonieme_betrokkenen(timezone.localdate(), 100) == 0
+    assert gegeven
+    assert Betrokkene.objects.filter(pk=anoniem.pk).exists()
+    assert retention.vernietig_anonieme_betrokkenen(timezone.localdate(), 100) == 1
+    assert DigitaalAdres.objects.get(pk=gegeven[0].pk).betrokkene_id is None
+
+
+# --- 4. migration 0015: the table lock and then klant rows, without waiting for one ----------
+
+MIGRATIE_0015 = importlib.import_module(
+    "klanten.datamodel.migrations.0015_een_partij_per_hr_sleutel"
+)
+
+
+@pytest.fixture
+def bij_0014():
+    with teruggezet(BEFORE) as executor:
+        yield executor
+
+
+def test_migration_0015_does_not_deadlock_with_a_write_holding_a_klant(bij_0014, monkeypatch):
+    """During a rolling deploy a write of the old version holds a klant the migration changes
+    and then inserts an identifier (which waits for the migration's table lock). The
+    migration no longer waits for that klant holding the table lock (a deadlock, one of the
+    two cancelled): it gives its locks back, pauses, tries again; both succeed."""
+    monkeypatch.setattr(MIGRATIE_0015, "PAUZE", 0.05)
+    klanten, _ = _duplicaten_bij_0014(bij_0014)
+    apps = bij_0014.loader.project_state(BEFORE).apps
+    klant_model = apps.get_model("datamodel", "Klant")
+    ident_model = apps.get_model("datamodel", "PartijIdentificator")
+    jongere = klanten["jongere"]
+    vergrendeld = threading.Event()
+    uitkomst: dict = {}
+
+    def schrijver():
+        try:
+            with transaction.atomic():
+                klant_model.objects.select_for_update().get(pk=jongere.pk)
+                vergrendeld.set()
+                time.sleep(0.5)  # the migration has started meanwhile
+                uitkomst["rij"] = ident_model.objects.create(
+                    bronorganisatie=RSIN,
+                    klant_id=jongere.pk,
+                    code_register="hr",
+                    code_objecttype="vestiging",
+                    code_soort_object_id="vestigingsnummer",
+                    object_id=VESTIGING,
+                )
+        except Exception as exc:  # re-raised below
+            uitkomst["fout"] = exc
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=schrijver)
+    thread.start()
+    assert vergrendeld.wait(timeout=10)
+    bij_0014.migrate(AFTER)
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+    if "fout" in uitkomst:
+        raise uitkomst["fout"]
+    ident_na = bij_0014.loader.project_state(AFTER).apps.get_model(
+        "datamodel", "PartijIdentificator"
+    )
+    assert ident_na.objects.get(pk=uitkomst["rij"].pk).klant_id == jongere.pk
+    # and the migration did its work: the younger klant's RSIN row detached
+    assert not ident_na.objects.filter(klant_id=jongere.pk, code_soort_object_id="rsin").exists()
+
+
+def test_migration_0015_gives_up_with_a_clear_message_and_changes_nothing(bij_0014, monkeypatch):
+    monkeypatch.setattr(MIGRATIE_0015, "PAUZE", 0.01)
+    monkeypatch.setattr(MIGRATIE_0015, "POGINGEN", 3)
+    klanten, rijen = _duplicaten_bij_0014(bij_0014)
+    apps = bij_0014.loader.project_state(BEFORE).apps
+    klant_model = apps.get_model("datamodel", "Klant")
+    ident_model = apps.get_model("datamodel", "PartijIdentificator")
+    vergrendeld, klaar = threading.Event(), threading.Event()
+
+    def houder():
+        try:
+            with transaction.atomic():
+                klant_model.objects.select_for_update().get(pk=klanten["jongere"].pk)
+                vergrendeld.set()
+                klaar.wait(timeout=30)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=houder)
+    thread.start()
+    try:
+        assert vergrendeld.wait(timeout=10)
+        with pytest.raises(MIGRATIE_0015.VergrendelingMislukt, match="run the migration again"):
+            bij_0014.migrate(AFTER)
+    finally:
+        klaar.set()
+        thread.join(timeout=30)
+    # nothing half done: the rows as they were
+    assert ident_model.objects.get(pk=rijen["rsin jongere"].pk).klant_id == klanten["jongere"].pk
