@@ -288,3 +288,20 @@ def test_an_hr_row_named_so_is_still_detached_without_a_repair(make_klant):
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM datamodel_klant WHERE id = %s", [holding.pk])
         assert cursor.fetchone() == (0,)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_kvk_number_naming_itself_goes_with_its_klant(make_klant):
+    """A row naming itself is repaired too (not kept without a partij, naming itself)."""
+    from klanten.datamodel import services
+
+    holding = make_klant(
+        subject_type="niet_natuurlijk_persoon", subject_identificatie={"inn_nnp_id": RSIN_2}
+    )
+    kvk = _rij(PartijIdentificator, holding, "kvk_nummer", KVK)
+    PartijIdentificator.objects.filter(pk=kvk.pk).update(sub_identificator_van=kvk.pk)
+
+    services.delete_klant(holding)
+
+    assert not Klant.objects.filter(pk=holding.pk).exists()
+    assert not PartijIdentificator.objects.filter(object_id=KVK).exists()

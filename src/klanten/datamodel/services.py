@@ -598,7 +598,8 @@ def _hr_sleutels_los(klant_ids: list[int], verwijzers) -> None:
     the other identifier keeps its meaning.
 
     Any other named row (a BSN, written before K5's rule or by an old instance during a
-    rolling deploy) may not be kept, and the reference naming it is invalid: the write raises
+    rolling deploy) may not be kept, and the reference naming it is invalid (as is one naming
+    itself): the write raises
     :class:`partijherstel.HerstelNodig` before changing anything here, so the outermost write
     transaction rolls back (releasing the deleted klanten's locks), clears those references
     in a transaction of its own (the referrers' klanten locked in id order; one record per
@@ -614,8 +615,10 @@ def _hr_sleutels_los(klant_ids: list[int], verwijzers) -> None:
             code_soort_object_id__in=partijsync.HR_SOORTEN,
         ).values_list("pk", flat=True)
     )
-    if doelen - hr:
-        raise partijherstel.HerstelNodig(doelen - hr)
+    # a row naming itself is invalid whatever its kind (it would be kept naming itself)
+    zelf = {rij.pk for rij in verwijzers if rij.pk == rij.sub_identificator_van_id}
+    if (doelen - hr) | zelf:
+        raise partijherstel.HerstelNodig((doelen - hr) | zelf)
     PartijIdentificator.objects.filter(pk__in=hr).update(klant=None)
 
 
