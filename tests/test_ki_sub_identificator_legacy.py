@@ -4,6 +4,8 @@ recording each changed partij once; a deletion that still meets one (an old inst
 rolling deploy) repairs it first instead of failing on the protected reference (a 500, and
 the retention batch on every run)."""
 
+import threading
+import time
 from datetime import date
 
 import pytest
@@ -305,3 +307,108 @@ def test_a_kvk_number_naming_itself_goes_with_its_klant(make_klant):
 
     assert not Klant.objects.filter(pk=holding.pk).exists()
     assert not PartijIdentificator.objects.filter(object_id=KVK).exists()
+
+
+# --- the repair runs holding no lock: it cannot deadlock -----------------------------------------
+
+
+def _een_ander_wacht_op_een_lock(timeout: float = 10) -> None:
+    """Until another connection to this database waits for a lock."""
+    eind = time.monotonic() + timeout
+    while time.monotonic() < eind:
+        with connection.cursor() as cursor:
+            # the statistics are a snapshot per transaction: a fresh one each time
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0]:
+                return
+        time.sleep(0.02)
+    raise AssertionError("no connection waits for a lock")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_repair_waits_for_the_referrer_holding_no_lock_of_the_deleted_klant(make_klant):
+    """The referrer's klant has the lower id. Another write holds it and then wants the klant
+    being deleted (id order). The deletion met the reference and rolled back before locking
+    the referrer, so while its repair waits for the referrer it holds nothing: the other
+    write gets the deleted klant at once (NOWAIT), no deadlock, and then the deletion repairs
+    and deletes."""
+    from klanten.datamodel import services, transactions
+
+    from .test_concurrency import race
+
+    organisatie = make_klant(
+        subject_type="niet_natuurlijk_persoon", subject_identificatie={"inn_nnp_id": RSIN_2}
+    )
+    persoon = make_klant()
+    assert organisatie.pk < persoon.pk
+    bsn = PartijIdentificator.objects.get(klant=persoon, code_soort_object_id="bsn")
+    filiaal = _rij(PartijIdentificator, organisatie, "vestigingsnummer", VESTIGING, bsn)
+    houdt = threading.Event()
+
+    def ander():
+        def work():
+            Klant.objects.select_for_update().get(pk=organisatie.pk)
+            houdt.set()
+            _een_ander_wacht_op_een_lock()  # the repair, for the organisation
+            Klant.objects.select_for_update(nowait=True).get(pk=persoon.pk)
+            return "ander"
+
+        return transactions.uitvoeren(work)
+
+    def verwijder():
+        assert houdt.wait(timeout=10)
+        services.delete_klant(Klant.objects.get(pk=persoon.pk))
+        return "verwijderd"
+
+    assert race(ander, verwijder) == ("ander", "verwijderd")
+    assert not Klant.objects.filter(pk=persoon.pk).exists()
+    filiaal.refresh_from_db()
+    assert filiaal.klant_id == organisatie.pk and filiaal.sub_identificator_van_id is None
+
+
+# --- the write transaction's repair hook ---------------------------------------------------------
+
+
+class _Herstelbaar(Exception):
+    def __init__(self, calls):
+        super().__init__("herstel nodig")
+        self.calls = calls
+
+    def herstel_eerst(self):
+        self.calls.append(("herstel", connection.in_atomic_block))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_error_with_a_repair_is_rolled_back_repaired_outside_it_and_run_again():
+    from klanten.datamodel import transactions
+
+    calls = []
+
+    def write():
+        calls.append(("write", connection.in_atomic_block))
+        if len(calls) < 3:
+            raise _Herstelbaar(calls)
+        return "klaar"
+
+    assert transactions.uitvoeren(write) == "klaar"
+    assert calls == [("write", True), ("herstel", False), ("write", True)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_repair_that_does_not_help_is_tried_a_bounded_number_of_times():
+    from klanten.datamodel import transactions
+
+    calls = []
+
+    def write():
+        calls.append(("write", True))
+        raise _Herstelbaar(calls)
+
+    with pytest.raises(_Herstelbaar):
+        transactions.uitvoeren(write)
+    assert [c for c, _ in calls].count("write") == transactions.POGINGEN
+    assert [c for c, _ in calls].count("herstel") == transactions.POGINGEN - 1
