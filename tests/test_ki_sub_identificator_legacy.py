@@ -412,3 +412,43 @@ def test_a_repair_that_does_not_help_is_tried_a_bounded_number_of_times():
         transactions.uitvoeren(write)
     assert [c for c, _ in calls].count("write") == transactions.POGINGEN
     assert [c for c, _ in calls].count("herstel") == transactions.POGINGEN - 1
+
+
+@pytest.fixture
+def herstel_helpt_niet(monkeypatch):
+    """The repair changes nothing (a referrer that keeps moving): the write gives up after
+    ``POGINGEN`` attempts."""
+    from klanten.datamodel.partijherstel import HerstelNodig
+
+    monkeypatch.setattr(HerstelNodig, "herstel_eerst", lambda self: None)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("pad", ["klanten", "klantinteracties"])
+def test_a_repair_that_keeps_failing_is_a_409_in_the_apis(
+    api, ki_api, legacy, herstel_helpt_niet, pad
+):
+    persoon, _, filiaal = legacy
+    if pad == "klanten":
+        response = api.delete(f"{BASE}/klanten/{persoon.uuid}")
+    else:
+        response = ki_api.delete(f"{KI_BASE}/partijen/{persoon.uuid}")
+
+    assert response.status_code == 409, response.content
+    assert response.json()["code"] == "sub-identificator-herstel-nodig"
+    assert Klant.objects.filter(pk=persoon.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_repair_that_keeps_failing_is_a_message_in_the_admin(
+    beheerder_client, legacy, herstel_helpt_niet
+):
+    persoon, _, _ = legacy
+
+    response = beheerder_client.post(
+        f"{KLANTEN_ADMIN}{persoon.pk}/delete/", {"post": "yes", "reden": "AVG-verzoek"}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert "subIdentificatorVan" in response.content.decode()
+    assert Klant.objects.filter(pk=persoon.pk).exists()

@@ -599,12 +599,12 @@ def _hr_sleutels_los(klant_ids: list[int], verwijzers) -> None:
 
     Any other named row (a BSN, written before K5's rule or by an old instance during a
     rolling deploy) may not be kept, and the reference naming it is invalid (as is one naming
-    itself): the write raises
-    :class:`partijherstel.HerstelNodig` before changing anything here, so the outermost write
-    transaction rolls back (releasing the deleted klanten's locks), clears those references
-    in a transaction of its own (the referrers' klanten locked in id order; one record per
-    changed partij, as migration 0016) and runs the deletion again. Never a 500: nested in a
-    transaction that cannot do so it is a 409 (``sub-identificator-herstel-nodig``)."""
+    itself): the write raises :class:`partijherstel.HerstelNodig` before changing anything
+    here, so the outermost write transaction rolls back (releasing the deleted klanten's
+    locks), clears those references in a transaction of its own (the referrers' klanten
+    locked in id order; one record per changed partij, as migration 0016) and runs the
+    deletion again. Never a 500: nested in a transaction that cannot do so (or when the
+    repair keeps failing) it is a 409 (``sub-identificator-herstel-nodig``)."""
     from .partijen import PartijIdentificator
 
     doelen = {rij.sub_identificator_van_id for rij in verwijzers}
