@@ -452,3 +452,22 @@ def test_a_repair_that_keeps_failing_is_a_message_in_the_admin(
     assert response.status_code == 200
     assert "subIdentificatorVan" in response.content.decode()
     assert Klant.objects.filter(pk=persoon.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_emptying_a_named_bsn_removes_it_after_the_repair_not_keeping_it_loose(api, legacy):
+    """``partijsync`` keeps an HR key others name without its partij; a BSN named so (legacy)
+    is not kept so (personal data without a partij): the reference is cleared first and the
+    row goes with the klant's BSN."""
+    persoon, organisatie, filiaal = legacy
+
+    response = api.patch_json(
+        f"{BASE}/klanten/{persoon.uuid}", {"subjectIdentificatie": {"inpBsn": ""}}
+    )
+
+    assert response.status_code == 200, response.content
+    assert not PartijIdentificator.objects.filter(object_id=BSN).exists()
+    filiaal.refresh_from_db()
+    assert filiaal.klant_id == organisatie.pk and filiaal.sub_identificator_van_id is None
+    [record] = AuditTrail.objects.filter(resource_url__endswith=f"/partijen/{organisatie.uuid}")
+    assert record.applicatie_weergave == HERSTEL_WEERGAVE

@@ -239,10 +239,11 @@ def herstel_sub_identificatoren(apps, connection, actor, doelen: list[int] | Non
 
 
 class HerstelNodig(rules.Conflict):
-    """A deletion met an identifier whose ``subIdentificatorVan`` names a row of a klant being
-    deleted that is not an HR key (a BSN named so before K5's rule, or written by an old
-    instance during a rolling deploy): the database refuses the deletion (PROTECT), and the
-    row may not be kept without its partij (personal data).
+    """A deletion (of klanten, or ``partijsync`` removing a klant's identifier) met an
+    identifier whose ``subIdentificatorVan`` names a row being deleted that is not an HR key
+    (a BSN named so before K5's rule, or by an old instance during a rolling deploy), or a row
+    naming itself: the database refuses the deletion (PROTECT), and such a row may not be
+    kept without its partij (personal data; a row naming itself would keep naming itself).
 
     The reference is invalid by K5, so it is repaired (as migration 0016 does), never kept.
     The repair changes other partijen (the referrers'), whose klant rows must be locked first;
@@ -258,7 +259,7 @@ class HerstelNodig(rules.Conflict):
 
     def __init__(self, doelen):
         super().__init__(
-            "De partij kan niet worden verwijderd: een andere partij-identificator noemt een "
+            "De wijziging kan nu niet worden uitgevoerd: een partij-identificator noemt een "
             "identificator van deze partij als subIdentificatorVan terwijl die geen "
             "KvK-nummer is (gegevens van vóór die regel). Herstel met de migratie "
             "datamodel 0016, of probeer het opnieuw.",
