@@ -348,9 +348,12 @@ class KlantViewSet(
 
     def destroy(self, request, *args, **kwargs):
         # its audit trail goes with it (it holds its data); one record of the deletion stays
-        transactions.api_schrijfactie(
-            lambda: services.delete_klant(self._locked_object(), herkomst=herkomst(request))
-        )
+        try:
+            transactions.api_schrijfactie(
+                lambda: services.delete_klant(self._locked_object(), herkomst=herkomst(request))
+            )
+        except rules.Conflict as exc:  # legacy data it could not repair (partijherstel): 409
+            raise_for_rule(exc, request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

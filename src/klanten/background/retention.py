@@ -31,6 +31,7 @@ from klanten.datamodel import contacten, rules, services
 from klanten.datamodel.constants import VernietigingsGrond
 from klanten.datamodel.models import Betrokkene, Klant
 from klanten.datamodel.partijen import DigitaalAdres
+from klanten.datamodel.transactions import uitvoeren
 from klanten.datamodel.wijzigingen import Herkomst
 
 from .models import RunStatus, VernietigdeKlant, Vernietigingsrun
@@ -60,8 +61,17 @@ def beoordeel(klanten: list[Klant], vandaag: date) -> list[tuple[Klant, rules.Ve
 
 def vernietig_batch(vandaag: date, batch_size: int) -> tuple[int, int]:
     """Destroy one batch. Returns (klanten looked at, klanten destroyed); (0, 0) when nothing
-    is due (or everything due is locked by someone else)."""
-    with transaction.atomic():
+    is due (or everything due is locked by someone else).
+
+    A write transaction (``transactions.uitvoeren``): run again when PostgreSQL cancels it,
+    and when the deletion met an invalid ``subIdentificatorVan`` written before K5's rule
+    (``partijherstel.HerstelNodig``) after that is repaired in a transaction of its own, so
+    such data does not fail every run."""
+    return uitvoeren(_vernietig_batch, vandaag, batch_size)
+
+
+def _vernietig_batch(vandaag: date, batch_size: int) -> tuple[int, int]:
+    with transaction.atomic(savepoint=False):
         klanten = list(
             te_vernietigen(vandaag)
             .select_for_update(skip_locked=True)

@@ -205,10 +205,21 @@ def _van_klant_af(rij: PartijIdentificator) -> None:
     of its organisation's RSIN; the reference is protected): then it stays, with its key and
     uuid, without a partij (as ``PUT /partij-identificatoren`` with ``identificeerdePartij:
     null`` leaves it), and the identifier pointing at it keeps its meaning. Either way it
-    leaves the klant's partij, which the write records (K10)."""
+    leaves the klant's partij, which the write records (K10).
+
+    Only an HR key is kept so (no personal data). A BSN named so (a reference from before
+    K5's rule, invalid by it), or a row naming itself, is not kept without its partij: the
+    write rolls back, the reference is cleared first and the write runs again
+    (:class:`partijherstel.HerstelNodig`, as a deletion does), then the row goes."""
+    from .partijherstel import HerstelNodig
+
     try:
         rij.delete()  # the protection is checked before anything is deleted
-    except ProtectedError:
+    except ProtectedError as exc:
+        if rij.code_soort_object_id not in HR_SOORTEN or any(
+            verwijzer.pk == rij.pk for verwijzer in exc.protected_objects
+        ):
+            raise HerstelNodig([rij.pk]) from exc
         rij.klant = None
         rij.save(update_fields=["klant"])
 

@@ -33,7 +33,7 @@ from klanten import sqlvorm
 from klanten.notificaties import audit, invoegen
 from klanten.notificaties.wijziging import Bundel
 
-from . import klantpartij, partijsync, partijwijzigingen, rules, wijzigingen
+from . import klantpartij, partijherstel, partijsync, partijwijzigingen, rules, wijzigingen
 from .constants import SleutelType, SubjectType
 from .models import (
     IDENTIFICATIE_ATTR,
@@ -595,15 +595,31 @@ def _hr_sleutels_los(klant_ids: list[int], verwijzers) -> None:
     """K5: an HR identifier (KvK number, RSIN, vestigingsnummer; no personal data) of a klant
     being deleted that another partij's identifier names as its ``subIdentificatorVan`` (a
     vestiging of that organisation) stays without a partij, as ``partijsync`` leaves it:
-    the other identifier keeps its meaning. Any other protected row (a BSN named so) is still
-    refused (``ProtectedError``), as a deletion must not keep it."""
+    the other identifier keeps its meaning.
+
+    Any other named row (a BSN, written before K5's rule or by an old instance during a
+    rolling deploy) may not be kept, and the reference naming it is invalid (as is one naming
+    itself): the write raises :class:`partijherstel.HerstelNodig` before changing anything
+    here, so the outermost write transaction rolls back (releasing the deleted klanten's
+    locks), clears those references in a transaction of its own (the referrers' klanten
+    locked in id order; one record per changed partij, as migration 0016) and runs the
+    deletion again. Never a 500: nested in a transaction that cannot do so (or when the
+    repair keeps failing) it is a 409 (``sub-identificator-herstel-nodig``)."""
     from .partijen import PartijIdentificator
 
-    PartijIdentificator.objects.filter(
-        pk__in={rij.sub_identificator_van_id for rij in verwijzers},
-        klant_id__in=klant_ids,
-        code_soort_object_id__in=partijsync.HR_SOORTEN,
-    ).update(klant=None)
+    doelen = {rij.sub_identificator_van_id for rij in verwijzers}
+    hr = set(
+        PartijIdentificator.objects.filter(
+            pk__in=doelen,
+            klant_id__in=klant_ids,
+            code_soort_object_id__in=partijsync.HR_SOORTEN,
+        ).values_list("pk", flat=True)
+    )
+    # a row naming itself is invalid whatever its kind (it would be kept naming itself)
+    zelf = {rij.pk for rij in verwijzers if rij.pk == rij.sub_identificator_van_id}
+    if (doelen - hr) | zelf:
+        raise partijherstel.HerstelNodig((doelen - hr) | zelf)
+    PartijIdentificator.objects.filter(pk__in=hr).update(klant=None)
 
 
 # --- Validated klanten (contract sections 2 and 3) -----------------------------------------

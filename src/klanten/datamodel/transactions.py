@@ -8,7 +8,11 @@ triggers keep, the klantnummer counter, unique index entries), so PostgreSQL may
 one of two transactions (deadlock ``40P01``, serialization failure ``40001``, or a unique
 constraint that decides a race, :data:`RACE_CONSTRAINTS`): the outermost
 write transaction then simply runs again, at most ``POGINGEN`` times in all, before the error
-reaches the caller.
+reaches the caller. An error that carries a repair (``herstel_eerst``, e.g.
+``partijherstel.HerstelNodig``: a deletion met legacy data it may not change under the locks
+it holds) is handled the same way: the outermost transaction rolls back, the repair runs in a
+transaction of its own (holding no other lock, so it cannot deadlock), and the write runs
+again; nested, the error reaches the outermost transaction.
 
 An API write runs as one such transaction from the lock of its row to its audit record
 (:func:`api_schrijfactie`): the view locks the row it read, validates against it and calls the
@@ -99,6 +103,15 @@ def _uitvoeren(func, args, kwargs, *, zonder_savepoints: bool):
             if poging >= POGINGEN or not geannuleerd(exc):
                 raise
             logger.warning("transaction_retried", poging=poging, error=type(exc).__name__)
+        except Exception as exc:
+            herstel = getattr(exc, "herstel_eerst", None)
+            if herstel is None or poging >= POGINGEN:
+                raise
+            # rolled back, no lock held: the repair runs in a transaction of its own
+            logger.warning("transaction_repaired_first", poging=poging, error=type(exc).__name__)
+            herstel()
+            poging += 1
+            continue
         poging += 1
         time.sleep(random.uniform(0.005, 0.05) * poging)  # noqa: S311 - jitter, not security
 

@@ -363,7 +363,10 @@ class PartijViewSet(KlantinteractiesViewSet):
             and not klant.anker
         ):
             raise Http404
-        partijservices.verwijder_partij(klant, herkomst=herkomst(request))
+        try:
+            partijservices.verwijder_partij(klant, herkomst=herkomst(request))
+        except rules.Conflict as exc:  # legacy data it could not repair (partijherstel): 409
+            raise regel_fout(exc) from exc
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -405,6 +405,11 @@ def verwijderen(request, context, uuid):
             uitvoeren(verwijder)
         except Klant.DoesNotExist as exc:  # deleted meanwhile
             raise Http404 from exc
+        except rules.Conflict:  # legacy data it could not repair (partijherstel): never a 500
+            messages.error(
+                request, "Uw gegevens konden nu niet worden verwijderd. Probeer het later opnieuw."
+            )
+            return redirect("mijn:overzicht")
         messages.success(request, "Uw gegevens zijn verwijderd.")
         return redirect("mijn:overzicht")
     return render(request, "mijn/verwijderen.html", {"context": context, "klant": klant})

@@ -106,7 +106,11 @@ class KlantActies:
         klanten = list(queryset.select_related(*self.list_select_related).order_by("pk"))
         form = vernietiging.VernietigForm(request.POST if request.POST.get("post") else None)
         if request.POST.get("post") and form.is_valid():
-            aantal = vernietiging.vernietig(klanten, request, form.cleaned_data["reden"])
+            try:
+                aantal = vernietiging.vernietig(klanten, request, form.cleaned_data["reden"])
+            except rules.Conflict as exc:  # legacy data it could not repair (partijherstel)
+                self.message_user(request, exc.messages[0], messages.ERROR)
+                return HttpResponseRedirect(reverse("admin:datamodel_klant_changelist"))
             self.message_user(
                 request,
                 f"{aantal} klant(en) vernietigd. De notificaties zijn verstuurd; van elke "

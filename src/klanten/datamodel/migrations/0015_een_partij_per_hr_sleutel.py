@@ -1,7 +1,7 @@
 import time
 
 from django.db import migrations, models
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 
 # K5: one partij per HR key (KvK number, RSIN, vestigingsnummer) per organisation, backed by a
 # partial unique index. Rows that already break it (migration 0010 made an identifier for
@@ -29,7 +29,8 @@ from django.db.models import Prefetch, Q
 #
 # The data step uses the runtime code that builds the records (the partij representation
 # ``partijrepresentatie.partij_data``, ``audit.record``, ``berichten.bericht``,
-# ``outbox.rij``) on the HISTORICAL models of this migration's state, and inserts through the
+# ``outbox.rij``, through the helpers of ``datamodel.partijherstel`` that 0016 shares) on the
+# HISTORICAL models of this migration's state, and inserts through the
 # historical models: a live model would select columns later migrations add. This is fragile
 # in one way: if a later version's ``partij_data`` (or the record builders) reads a field that
 # does not exist yet at this migration, upgrading a database from before 0015 with duplicates
@@ -75,68 +76,11 @@ UPDATE datamodel_partijidentificator i SET klant_id = NULL
 FROM hr_dubbel d WHERE i.id = d.id AND d.rang > 1 AND d.klant_id = ANY(%s)
 """
 
-# klanten per batch: locked, represented before and after, recorded
-BATCH = 500
 ACTOR_WEERGAVE = "Klanten (migratie 0015)"
 TOELICHTING = (
     "K5: een HR-sleutel hoort bij één partij per organisatie; de identificator van deze "
     "partij is losgemaakt (de houder van de sleutel houdt hem)."
 )
-
-
-def _notificaties_aan(apps) -> bool:
-    """``berichten.aan()`` on the historical configuration model: notifications are stored
-    when not switched off and a Notificaties API is configured; without one the records are
-    written alone, unless ``NOTIFICATIONS_GUARANTEE_DELIVERY`` refuses the change (as the API
-    refuses a write)."""
-    from notifications_api_common.settings import get_setting
-
-    if get_setting("NOTIFICATIONS_DISABLED"):
-        return False
-    config = apps.get_model("notifications_api_common", "NotificationsConfig")
-    if config.objects.filter(notifications_api_service__isnull=False).exists():
-        return True
-    if get_setting("NOTIFICATIONS_GUARANTEE_DELIVERY"):
-        raise RuntimeError("Notifications API configuration is broken or absent.")
-    return False
-
-
-def _partijen(apps, pks: list[int], ctx) -> dict:
-    """pk -> (klant, its partij representation), loaded as ``laad_partijen`` loads them."""
-    from klanten.datamodel.partijrepresentatie import PARTIJ_RELATIES, partij_data
-
-    klant_model = apps.get_model("datamodel", "Klant")
-    ident_model = apps.get_model("datamodel", "PartijIdentificator")
-    adres_model = apps.get_model("datamodel", "DigitaalAdres")
-    betrokkene_model = apps.get_model("datamodel", "Betrokkene")
-    klanten = (
-        klant_model.objects.filter(pk__in=pks)
-        .select_related(*PARTIJ_RELATIES, "werkte_voor_partij")
-        .prefetch_related(
-            Prefetch(
-                "partij_identificatoren",
-                queryset=ident_model.objects.select_related("sub_identificator_van").order_by("pk"),
-            ),
-            Prefetch("digitale_adressen", queryset=adres_model.objects.order_by("pk")),
-            Prefetch(
-                "betrokkenheden",
-                queryset=betrokkene_model.objects.only("uuid", "klant").order_by("pk"),
-            ),
-        )
-        .order_by("pk")
-    )
-    return {klant.pk: (klant, partij_data(klant, ctx)) for klant in klanten}
-
-
-def _als(model, rij):
-    """The live unsaved ``rij`` as an unsaved instance of the historical ``model``."""
-    return model(
-        **{
-            veld.attname: getattr(rij, veld.attname)
-            for veld in model._meta.concrete_fields
-            if not veld.primary_key
-        }
-    )
 
 
 # the attempts at taking the locks without waiting for a klant row, and the pause between two
@@ -189,60 +133,32 @@ def _vergrendel(connection) -> list[int]:
 
 
 def ontkoppel_dubbele(apps, schema_editor):
+    # the record helpers migration 0016 and the runtime repair share (historical models here)
+    from klanten.datamodel import partijherstel
     from klanten.datamodel.partijrepresentatie import KIContext
     from klanten.datamodel.partijwijzigingen import PARTIJ, weergave
-    from klanten.notificaties import audit, berichten, outbox
+    from klanten.notificaties import audit
 
-    audit_model = apps.get_model("audittrails", "AuditTrail")
-    outbox_model = apps.get_model("background", "UitgaandeNotificatie")
     # the table and the klanten that change locked, without waiting for a klant row
     klanten = _vergrendel(schema_editor.connection)
     ctx = KIContext.zonder_request()
     actor = audit.Actor(applicatie_weergave=ACTOR_WEERGAVE, toelichting=TOELICHTING)
     # read only when something changes: a database without duplicates needs no configuration
-    aan = bool(klanten) and _notificaties_aan(apps)
-    for start in range(0, len(klanten), BATCH):
-        pks = klanten[start : start + BATCH]  # locked (``_vergrendel``)
-        voor = _partijen(apps, pks, ctx)
+    aan = bool(klanten) and partijherstel.notificaties_aan(apps)
+    for start in range(0, len(klanten), partijherstel.BATCH):
+        pks = klanten[start : start + partijherstel.BATCH]  # locked (``_vergrendel``)
+        voor = partijherstel.partijen(apps, pks, ctx)
         with schema_editor.connection.cursor() as cursor:
             cursor.execute(WERKTE_VOOR, [pks])
             cursor.execute(LOSMAKEN, [pks])
-        na = _partijen(apps, pks, ctx)
-        records, meldingen = [], []
-        for pk in pks:
-            klant, nieuw = na[pk]
-            oud = voor[pk][1]
-            if oud == nieuw:
-                continue
-            # as ``notificaties.wijziging.leg_vast(PARTIJ, "partial_update", ...)`` builds them
-            records.append(
-                audit.record(
-                    bron=PARTIJ.bron,
-                    resource=PARTIJ.resource,
-                    actie="partial_update",
-                    resource_url=nieuw["url"],
-                    hoofd_object=PARTIJ.hoofd_object_url(nieuw),
-                    weergave=weergave(klant),
-                    oud=oud,
-                    nieuw=nieuw,
-                    actor=actor,
-                )
-            )
-            if aan:
-                meldingen.append(
-                    outbox.rij(
-                        berichten.bericht(
-                            kanaal=PARTIJ.kanaal,
-                            resource=PARTIJ.resource,
-                            actie="partial_update",
-                            resource_url=nieuw["url"],
-                            hoofd_object=PARTIJ.hoofd_object_url(nieuw),
-                            kenmerken=PARTIJ.kenmerken_van(nieuw),
-                        )
-                    )
-                )
-        audit_model.objects.bulk_create([_als(audit_model, r) for r in records])
-        outbox_model.objects.bulk_create([_als(outbox_model, m) for m in meldingen])
+        na = partijherstel.partijen(apps, pks, ctx)
+        # as ``notificaties.wijziging.leg_vast(PARTIJ, "partial_update", ...)`` builds them
+        partijherstel.leg_vast(
+            apps,
+            [(PARTIJ, weergave(na[pk][0]), voor[pk][1], na[pk][1]) for pk in pks],
+            actor,
+            aan,
+        )
     with schema_editor.connection.cursor() as cursor:
         cursor.execute("DROP TABLE hr_dubbel")
 
