@@ -229,3 +229,24 @@ def test_the_admin_change_of_the_landcode_clears_the_iso_code(
     assert beheerder_client.post(change_url, data).status_code == 302
     assert kolommen(partij["uuid"]) == ("5010", "")
     assert ki_land(open_forms, partij["uuid"]) == "BE"
+
+
+def test_promotion_gives_an_anchor_without_an_address_the_given_one(
+    kiss, open_forms, api, notificaties
+):
+    """An anchor made without a correspondentieadres: the promoting write's is stored (was
+    dropped: only an existing address was overwritten)."""
+    anker = kiss.post_json(PARTIJEN, persoon()).json()
+    assert anker["correspondentieadres"] is None
+    _, _, ki, ki_n = stand()
+    response = open_forms.post_json(PARTIJEN, persoon(correspondentieadres=ADRES))
+    assert response.status_code == 201, response.content
+    assert response.json()["uuid"] == anker["uuid"]
+    assert response.json()["correspondentieadres"]["land"] == "ES"
+    assert response.json()["correspondentieadres"]["straatnaam"] == "Calle Mayor"
+    assert ki_land(open_forms, anker["uuid"]) == "ES"
+    assert kolommen(anker["uuid"]) == ("", "ES")
+    assert stand()[2:] == (ki + 1, ki_n + 1)
+    assert laatste_partij_record().nieuw == nu_gelezen(anker["uuid"])
+    klant = api.get(f"{BASE}/klanten/{anker['uuid']}").json()
+    assert klant["adres"]["straatnaam"] == "Calle Mayor"

@@ -42,7 +42,7 @@ from klanten.notificaties.wijziging import Bundel
 from . import partijstand, partijsync, rules, services, wijzigingen
 from .constants import SleutelType, SubjectType
 from .klantcontacten import Betrokkene
-from .models import Klant
+from .models import Klant, KlantAdres
 from .partijen import (
     CodeSoortObjectId,
     DigitaalAdres,
@@ -371,10 +371,13 @@ def _zet_ki_kolommen(klant: Klant, gegevens: PartijGegevens) -> None:
         setattr(klant, kolom, waarde)
     if gegevens.correspondentieadres is not None:
         adres = getattr(klant, "adres", None)
-        if adres is not None:
-            for kolom, waarde in _adres_kolommen(gegevens.correspondentieadres).items():
-                setattr(adres, kolom, waarde)
-            adres.save()
+        nieuw = adres is None  # an anchor made without one: the given address is its first
+        if nieuw:
+            adres = KlantAdres(klant=klant)
+        for kolom, waarde in _adres_kolommen(gegevens.correspondentieadres).items():
+            setattr(adres, kolom, waarde)
+        adres.save(force_insert=nieuw)
+        Klant._meta.get_field("adres").set_cached_value(klant, adres)
     klant.save()
 
 
