@@ -265,6 +265,16 @@ class KlantAdres(models.Model):
     adresregel1 = models.CharField(max_length=80, blank=True)
     adresregel2 = models.CharField(max_length=80, blank=True)
     adresregel3 = models.CharField(max_length=80, blank=True)
+    # Klantinteracties' ``land`` (ISO 3166 alpha-2) when it has no BRP code in the table the
+    # conversion knows (``partijrepresentatie.ISO_NAAR_BRP``), so a country a client gave is
+    # not lost; blank whenever ``landcode`` says the country (docs/klantinteracties.md)
+    land = models.CharField(
+        "land (ISO 3166)",
+        max_length=2,
+        blank=True,
+        help_text="De ISO 3166-code van het land zoals de Klantinteracties-API die kreeg, "
+        "wanneer er geen BRP-landcode voor bekend is.",
+    )
 
     class Meta:
         verbose_name = "adres"

@@ -92,9 +92,29 @@ def partij_nummer(klant: Klant) -> str | None:
     return nummer if nummer.isascii() and nummer.isdigit() and len(nummer) <= 10 else None
 
 
-# BRP land codes (Tabel 34) and ISO 3166 alpha-2, both ways (K8); an unknown code is kept out
+# BRP land codes (Tabel 34) and ISO 3166 alpha-2, both ways (K8). Only codes known for
+# certain are here (a wrong BRP code would corrupt the Klanten API's data): an ISO code a
+# Klantinteracties client gives without a BRP code here is kept in ``KlantAdres.land`` (the
+# Klanten API's ``landcode`` stays empty), see :func:`land` and ``partijservices``.
 BRP_NAAR_ISO = {"6030": "NL", "5010": "BE", "9089": "DE", "5002": "FR", "6039": "GB"}
 ISO_NAAR_BRP = {iso: brp for brp, iso in BRP_NAAR_ISO.items()}
+
+
+def land(adres) -> str:
+    """Klantinteracties' ``land`` of a ``KlantAdres``: its BRP ``landcode`` converted when
+    the table knows it, else the ISO code a Klantinteracties client gave (``land``, blank
+    whenever a Klanten API write or the admin set the ``landcode`` since)."""
+    return BRP_NAAR_ISO.get(adres.landcode) or adres.land
+
+
+def land_kolommen(iso: str) -> dict:
+    """A Klantinteracties ``land`` as the ``KlantAdres`` columns: the BRP code when the table
+    knows it (``land`` blank), else ``landcode`` blank and the ISO code kept in ``land``
+    (upper case, as ISO 3166 writes it)."""
+    iso = (iso or "").upper()
+    brp = ISO_NAAR_BRP.get(iso, "")
+    return {"landcode": brp, "land": "" if brp else iso}
+
 
 LEEG_ADRES = {
     "nummeraanduidingId": "",
@@ -135,7 +155,7 @@ def correspondentieadres(klant: Klant) -> dict | None:
         "adresregel1": adres.adresregel1,
         "adresregel2": adres.adresregel2,
         "adresregel3": adres.adresregel3,
-        "land": BRP_NAAR_ISO.get(adres.landcode, ""),
+        "land": land(adres),
     }
 
 

@@ -42,7 +42,7 @@ from klanten.notificaties.wijziging import Bundel
 from . import partijstand, partijsync, rules, services, wijzigingen
 from .constants import SleutelType, SubjectType
 from .klantcontacten import Betrokkene
-from .models import Klant
+from .models import Klant, KlantAdres
 from .partijen import (
     CodeSoortObjectId,
     DigitaalAdres,
@@ -52,13 +52,13 @@ from .partijen import (
     normaliseer_adres,
 )
 from .partijrepresentatie import (
-    ISO_NAAR_BRP,
     KIContext,
     adressen_data,
     adressen_elders,
     adressen_queryset,
     digitaal_adres_data,
     identificator_data,
+    land_kolommen,
     partij_data,
     partij_met_adressen,
 )
@@ -166,7 +166,6 @@ def _adres_kolommen(adres: dict | None) -> dict | None:
     """A Klantinteracties address group as the klant's ``KlantAdres`` columns."""
     if adres is None:
         return None
-    land = adres.get("land") or ""
     return {
         "straatnaam": (adres.get("straatnaam") or "")[:100],
         "huisnummer": adres.get("huisnummer"),
@@ -174,7 +173,7 @@ def _adres_kolommen(adres: dict | None) -> dict | None:
         "huisnummertoevoeging": (adres.get("huisnummertoevoeging") or "")[:4],
         "postcode": (adres.get("postcode") or "").replace(" ", ""),
         "woonplaats_naam": (adres.get("stad") or "")[:80],
-        "landcode": ISO_NAAR_BRP.get(land.upper(), ""),
+        **land_kolommen(adres.get("land") or ""),
         "nummeraanduiding_id": adres.get("nummeraanduiding_id") or "",
         "adresregel1": adres.get("adresregel_1") or "",
         "adresregel2": adres.get("adresregel_2") or "",
@@ -372,10 +371,13 @@ def _zet_ki_kolommen(klant: Klant, gegevens: PartijGegevens) -> None:
         setattr(klant, kolom, waarde)
     if gegevens.correspondentieadres is not None:
         adres = getattr(klant, "adres", None)
-        if adres is not None:
-            for kolom, waarde in _adres_kolommen(gegevens.correspondentieadres).items():
-                setattr(adres, kolom, waarde)
-            adres.save()
+        nieuw = adres is None  # an anchor made without one: the given address is its first
+        if nieuw:
+            adres = KlantAdres(klant=klant)
+        for kolom, waarde in _adres_kolommen(gegevens.correspondentieadres).items():
+            setattr(adres, kolom, waarde)
+        adres.save(force_insert=nieuw)
+        Klant._meta.get_field("adres").set_cached_value(klant, adres)
     klant.save()
 
 

@@ -259,7 +259,12 @@ def _write_adres(
     values = {("woonplaats_naam" if k == "woonplaatsnaam" else k): v for k, v in data.items()}
     new = current is None
     if new or replace:
+        # a new or replaced address: the Klantinteracties-only columns blank too
         current = KlantAdres(klant=klant, **ADRES_DEFAULTS)
+    elif "landcode" in values and "land" not in values:
+        # a landcode given (even the one stored) says the country: an ISO code a
+        # Klantinteracties client gave without a BRP code no longer does (never stale)
+        current.land = ""
     for field, value in values.items():
         setattr(current, field, value)
     _bewaar(current, new=new, nieuwe=nieuwe)

@@ -141,7 +141,12 @@ class PartijFilter(filters.FilterSet):
         return queryset.filter(Q(soort_partij=value) | afgeleid)
 
     def filter_land(self, queryset, name, value):
-        return queryset.filter(adres__landcode=ISO_NAAR_BRP.get(value.upper(), value))
+        """An ISO code the table converts is stored as its BRP ``landcode``; any other as
+        the ISO code itself (``KlantAdres.land``, upper case)."""
+        brp = ISO_NAAR_BRP.get(value.upper())
+        if brp is not None:
+            return queryset.filter(adres__landcode=brp)
+        return queryset.filter(Q(adres__land=value.upper()) | Q(adres__landcode=value))
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)

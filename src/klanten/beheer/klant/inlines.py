@@ -2,6 +2,7 @@
 three kinds; identifiers masked without the right to see them in full, the key read-only once
 validated, address groups as fields), its evidence (read-only, V3) and its interactions."""
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import flatten
 from django.utils.html import format_html
@@ -32,8 +33,24 @@ from .forms import (
 )
 
 
+class KlantAdresForm(forms.ModelForm):
+    """The klant's address. A changed BRP ``landcode`` says the country: an ISO code a
+    Klantinteracties client gave without a BRP code (``land``, shown read-only) is cleared
+    with it, so the partij never shows a stale country (docs/klantinteracties.md)."""
+
+    class Meta:
+        model = KlantAdres
+        fields: list[str] = []
+
+    def save(self, commit=True):
+        if "landcode" in self.changed_data:
+            self.instance.land = ""
+        return super().save(commit)
+
+
 class KlantAdresInline(admin.StackedInline):
     model = KlantAdres
+    form = KlantAdresForm
     extra = 0
     max_num = 1
     fields = (
@@ -41,8 +58,9 @@ class KlantAdresInline(admin.StackedInline):
         ("huisnummer", "huisletter", "huisnummertoevoeging"),
         "postcode",
         "woonplaats_naam",
-        "landcode",
+        ("landcode", "land"),
     )
+    readonly_fields = ("land",)
 
 
 # --- subject identification ---------------------------------------------------------------

@@ -1,0 +1,252 @@
+"""The country of a partij's ``correspondentieadres`` (the klant's ``KlantAdres``): an ISO 3166
+code the BRP land code table knows is stored as its BRP ``landcode`` (shown in both APIs); any
+other is kept in ``KlantAdres.land`` (the Klanten API's ``landcode`` stays empty), so nothing a
+Klantinteracties client sends is lost. A Klanten API write or an admin change of the
+``landcode`` says the country: the kept ISO code goes, never shown stale."""
+
+import pytest
+
+from klanten.datamodel.models import Klant, KlantAdres
+
+from .admin_helpers import KLANTEN_ADMIN, change_form_data
+from .conftest import BASE, BSN_2, RSIN
+from .test_klantinteracties_partijen import PARTIJEN, persoon
+from .test_partij_k10 import laatste_partij_record, meldingen, nu_gelezen, stand
+
+pytestmark = pytest.mark.zichtbaarheid_applicatie
+pytest_plugins = ("tests.admin_fixtures",)  # fixtures: beheerder_client
+
+ADRES = {
+    "straatnaam": "Calle Mayor",
+    "huisnummer": 12,
+    "stad": "Madrid",
+    "adresregel1": "Calle Mayor 12",
+    "land": "ES",
+}
+
+
+@pytest.fixture
+def open_forms(make_ki_client):
+    return make_ki_client(vertrouwd=True)
+
+
+@pytest.fixture
+def kiss(make_ki_client):
+    return make_ki_client()
+
+
+def maak(client, land: str, **extra) -> dict:
+    response = client.post_json(
+        PARTIJEN, persoon(**extra, correspondentieadres={**ADRES, "land": land})
+    )
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def ki_land(client, uuid) -> str:
+    response = client.get(f"{PARTIJEN}/{uuid}")
+    assert response.status_code == 200, response.content
+    return response.json()["correspondentieadres"]["land"]
+
+
+def met_geldige_bronorganisatie(uuid) -> None:
+    """The test settings' Klantinteracties bronorganisatie (all zeros) is no RSIN a Klanten
+    API or admin write accepts back."""
+    Klant.objects.filter(uuid=uuid).update(bronorganisatie=RSIN)
+
+
+def kolommen(uuid) -> tuple[str, str]:
+    adres = KlantAdres.objects.get(klant__uuid=uuid)
+    return adres.landcode, adres.land
+
+
+def test_an_iso_code_without_a_brp_code_round_trips(open_forms, api):
+    partij = maak(open_forms, "ES")
+    assert partij["correspondentieadres"]["land"] == "ES"
+    assert ki_land(open_forms, partij["uuid"]) == "ES"
+    assert kolommen(partij["uuid"]) == ("", "ES")
+    # the Klanten API shows no BRP code it does not know (and not the ISO code)
+    klant = api.get(f"{BASE}/klanten/{partij['uuid']}").json()
+    assert klant["adres"]["landcode"] == ""
+    assert "land" not in klant["adres"]
+
+
+def test_an_iso_code_is_kept_in_upper_case(open_forms):
+    partij = maak(open_forms, "es")
+    assert partij["correspondentieadres"]["land"] == "ES"
+    assert kolommen(partij["uuid"]) == ("", "ES")
+
+
+def test_a_code_of_the_table_is_the_brp_landcode_in_both_apis(open_forms, api):
+    partij = maak(open_forms, "BE")
+    assert partij["correspondentieadres"]["land"] == "BE"
+    assert ki_land(open_forms, partij["uuid"]) == "BE"
+    assert kolommen(partij["uuid"]) == ("5010", "")
+    klant = api.get(f"{BASE}/klanten/{partij['uuid']}").json()
+    assert klant["adres"]["landcode"] == "5010"
+
+
+@pytest.mark.parametrize(
+    ("body", "land"),
+    [
+        ({"adres": {"landcode": "5010"}}, "BE"),
+        # a landcode the table does not know: no country in either API, not the stale ES
+        ({"adres": {"landcode": "7028"}}, ""),
+        # the empty landcode given: the client says it knows no country
+        ({"adres": {"landcode": ""}}, ""),
+    ],
+    ids=["known", "unknown", "empty"],
+)
+def test_a_klanten_api_patch_of_the_landcode_leaves_no_stale_iso_code(open_forms, api, body, land):
+    partij = maak(open_forms, "ES")
+    response = api.patch_json(f"{BASE}/klanten/{partij['uuid']}", body)
+    assert response.status_code == 200, response.content
+    assert ki_land(open_forms, partij["uuid"]) == land
+    assert kolommen(partij["uuid"]) == (body["adres"]["landcode"], "")
+
+
+def test_a_klanten_api_patch_without_the_landcode_keeps_the_iso_code(open_forms, api):
+    partij = maak(open_forms, "ES")
+    response = api.patch_json(f"{BASE}/klanten/{partij['uuid']}", {"adres": {"huisnummer": 14}})
+    assert response.status_code == 200, response.content
+    assert ki_land(open_forms, partij["uuid"]) == "ES"
+
+
+def test_a_klanten_api_put_replaces_the_address_and_its_iso_code(open_forms, api):
+    partij = maak(open_forms, "ES")
+    met_geldige_bronorganisatie(partij["uuid"])
+    url = f"{BASE}/klanten/{partij['uuid']}"
+    klant = api.get(url).json()
+    body = {k: v for k, v in klant.items() if k not in ("url",)}
+    body["adres"] = {**klant["adres"], "straatnaam": "Calle Menor"}
+    response = api.put_json(url, body)
+    assert response.status_code == 200, response.content
+    assert ki_land(open_forms, partij["uuid"]) == ""
+    assert kolommen(partij["uuid"]) == ("", "")
+
+
+def test_a_klanten_api_patch_of_the_empty_landcode_records_the_partij_only(
+    open_forms, api, notificaties
+):
+    """The Klanten API's representation stays as it was (landcode ""), the partij's changes
+    (land ES -> ""): one partij record and notification, none for the klant."""
+    partij = maak(open_forms, "ES")
+    oud = nu_gelezen(partij["uuid"])
+    kc, kc_n, ki, ki_n = stand()
+    response = api.patch_json(f"{BASE}/klanten/{partij['uuid']}", {"adres": {"landcode": ""}})
+    assert response.status_code == 200, response.content
+    assert stand() == (kc, kc_n, ki + 1, ki_n + 1)
+    record = laatste_partij_record()
+    assert record.oud == oud
+    assert record.oud["correspondentieadres"]["land"] == "ES"
+    assert record.nieuw == nu_gelezen(partij["uuid"])
+    assert record.nieuw["correspondentieadres"]["land"] == ""
+    assert meldingen("partijen")[-1]["actie"] == "partial_update"
+
+
+def test_the_filter_finds_addresses_kept_by_iso_code(open_forms):
+    spanje = maak(open_forms, "ES")
+    belgie = maak(open_forms, "BE", bsn=BSN_2)
+    assert Klant.objects.get(uuid=belgie["uuid"]).adres.landcode == "5010"
+
+    def gevonden(land) -> set[str]:
+        response = open_forms.get(PARTIJEN, {"correspondentieadresLand": land})
+        assert response.status_code == 200, response.content
+        return {p["uuid"] for p in response.json()["results"]}
+
+    assert gevonden("ES") == {spanje["uuid"]}
+    assert gevonden("es") == {spanje["uuid"]}
+    assert gevonden("BE") == {belgie["uuid"]}
+    assert gevonden("PT") == set()
+
+
+# --- records of a Klantinteracties write that changes only the land ---------------------------
+
+
+def test_promotion_that_changes_only_the_land_records_the_partij_once(
+    kiss, open_forms, notificaties
+):
+    """An anchor (KISS) promoted by Open Forms with the same data but the country: one partij
+    record and notification (its representation changed); the same country again: none."""
+    anker = maak(kiss, "FR")
+    kiss_oud = nu_gelezen(anker["uuid"])
+    assert kiss_oud["correspondentieadres"]["land"] == "FR"
+    kc, kc_n, ki, ki_n = stand()
+    response = open_forms.post_json(PARTIJEN, persoon(correspondentieadres=ADRES))
+    assert response.status_code == 201, response.content
+    assert response.json()["uuid"] == anker["uuid"]
+    assert response.json()["correspondentieadres"]["land"] == "ES"
+    assert stand()[2:] == (ki + 1, ki_n + 1)
+    record = laatste_partij_record()
+    assert record.oud == kiss_oud
+    assert record.nieuw == nu_gelezen(anker["uuid"])
+    verschil = {k for k in record.nieuw if record.nieuw[k] != record.oud[k]}
+    assert verschil == {"correspondentieadres"}
+    assert {
+        k
+        for k in record.nieuw["correspondentieadres"]
+        if record.nieuw["correspondentieadres"][k] != record.oud["correspondentieadres"][k]
+    } == {"land"}
+
+
+def test_promotion_with_the_same_unknown_land_records_no_partij_change(
+    kiss, open_forms, notificaties
+):
+    anker = maak(kiss, "ES")
+    _, _, ki, ki_n = stand()
+    response = open_forms.post_json(PARTIJEN, persoon(correspondentieadres=ADRES))
+    assert response.status_code == 201, response.content
+    assert response.json()["uuid"] == anker["uuid"]
+    assert stand()[2:] == (ki, ki_n)
+    assert kolommen(anker["uuid"]) == ("", "ES")
+
+
+# --- the admin ------------------------------------------------------------------------------------
+
+
+def test_the_admin_change_of_the_landcode_clears_the_iso_code(
+    open_forms, beheerder_client, notificaties
+):
+    partij = maak(open_forms, "ES")
+    met_geldige_bronorganisatie(partij["uuid"])
+    klant = Klant.objects.get(uuid=partij["uuid"])
+    change_url = f"{KLANTEN_ADMIN}{klant.pk}/change/"
+    page = beheerder_client.get(change_url)
+    assert '<div class="readonly">ES</div>' in page.content.decode()  # shown read-only
+    data = change_form_data(page)
+    # saved unchanged: the ISO code stays, nothing written
+    before = stand()
+    assert beheerder_client.post(change_url, data).status_code == 302
+    assert kolommen(partij["uuid"]) == ("", "ES")
+    assert stand() == before
+    # another street: the country stays
+    data["adres-0-straatnaam"] = "Calle Menor"
+    assert beheerder_client.post(change_url, data).status_code == 302
+    assert kolommen(partij["uuid"]) == ("", "ES")
+    assert ki_land(open_forms, partij["uuid"]) == "ES"
+    # a landcode: it says the country
+    data["adres-0-landcode"] = "5010"
+    assert beheerder_client.post(change_url, data).status_code == 302
+    assert kolommen(partij["uuid"]) == ("5010", "")
+    assert ki_land(open_forms, partij["uuid"]) == "BE"
+
+
+def test_promotion_gives_an_anchor_without_an_address_the_given_one(
+    kiss, open_forms, api, notificaties
+):
+    """An anchor made without a correspondentieadres: the promoting write's is stored (was
+    dropped: only an existing address was overwritten)."""
+    anker = kiss.post_json(PARTIJEN, persoon()).json()
+    assert anker["correspondentieadres"] is None
+    _, _, ki, ki_n = stand()
+    response = open_forms.post_json(PARTIJEN, persoon(correspondentieadres=ADRES))
+    assert response.status_code == 201, response.content
+    assert response.json()["uuid"] == anker["uuid"]
+    assert response.json()["correspondentieadres"]["land"] == "ES"
+    assert response.json()["correspondentieadres"]["straatnaam"] == "Calle Mayor"
+    assert ki_land(open_forms, anker["uuid"]) == "ES"
+    assert kolommen(anker["uuid"]) == ("", "ES")
+    assert stand()[2:] == (ki + 1, ki_n + 1)
+    assert laatste_partij_record().nieuw == nu_gelezen(anker["uuid"])
+    klant = api.get(f"{BASE}/klanten/{anker['uuid']}").json()
+    assert klant["adres"]["straatnaam"] == "Calle Mayor"
