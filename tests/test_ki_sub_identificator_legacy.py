@@ -1,5 +1,5 @@
 """K5 on data written before its rule: an identifier whose ``subIdentificatorVan`` names a BSN
-(or another row that is not a KvK number, or itself). Migration 0016 clears such references,
+(or another row that is not a KvK number, or itself). Migration 0017 clears such references,
 recording each changed partij once; a deletion that still meets one (an old instance during a
 rolling deploy) repairs it first instead of failing on the protected reference (a 500, and
 the retention batch on every run)."""
@@ -30,7 +30,7 @@ pytest_plugins = ("tests.admin_fixtures",)
 KVK = "69599084"
 VESTIGING = "000012345678"
 BEFORE = [("datamodel", "0015_een_partij_per_hr_sleutel")]
-AFTER = [("datamodel", "0016_sub_identificator_van_herstel")]
+AFTER = [("datamodel", "0017_sub_identificator_van_herstel")]
 
 
 def _rij(model, klant, soort, object_id, sub=None):
@@ -132,7 +132,7 @@ def test_the_migration_clears_references_to_no_kvk_number_recording_each_partij_
     )
     for naam in gewijzigd:
         record = AuditTrail.objects.get(resource_url=url[naam])
-        assert record.applicatie_weergave == "Klanten (migratie 0016)"
+        assert record.applicatie_weergave == "Klanten (migratie 0017)"
         assert record.nieuw == partij(Klant.objects.get(uuid=klanten[naam].uuid), ctx)
         voor = [i["subIdentificatorVan"] for i in record.oud["partijIdentificatoren"]]
         na = [i["subIdentificatorVan"] for i in record.nieuw["partijIdentificatoren"]]

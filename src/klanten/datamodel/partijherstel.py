@@ -3,7 +3,7 @@
 of nothing), shared by the data migrations and the runtime:
 
 - migration 0015 (one partij per HR key) uses the record helpers;
-- migration 0016 and ``services.verwijder_klanten`` (through :class:`HerstelNodig`) repair the
+- migration 0017 and ``services.verwijder_klanten`` (through :class:`HerstelNodig`) repair the
   ``subIdentificatorVan`` of identifiers written before K5's rule
   (``rules.require_sub_identificator_van_kvk``): one that names a row that is not a KvK
   number (a BSN, an RSIN, ...) or names itself loses the reference.
@@ -245,7 +245,7 @@ class HerstelNodig(rules.Conflict):
     naming itself: the database refuses the deletion (PROTECT), and such a row may not be
     kept without its partij (personal data; a row naming itself would keep naming itself).
 
-    The reference is invalid by K5, so it is repaired (as migration 0016 does), never kept.
+    The reference is invalid by K5, so it is repaired (as migration 0017 does), never kept.
     The repair changes other partijen (the referrers'), whose klant rows must be locked first;
     locking them while holding the deleted klanten's locks could deadlock with a write that
     locks them in id order. So the write is not continued: the outermost write transaction
@@ -262,7 +262,7 @@ class HerstelNodig(rules.Conflict):
             "De wijziging kan nu niet worden uitgevoerd: een partij-identificator noemt een "
             "identificator van deze partij als subIdentificatorVan terwijl die geen "
             "KvK-nummer is (gegevens van vóór die regel). Herstel met de migratie "
-            "datamodel 0016, of probeer het opnieuw.",
+            "datamodel 0017, of probeer het opnieuw.",
             code=self.code,
         )
         self.doelen = sorted(doelen)

@@ -258,13 +258,18 @@ def _write_adres(
         return
     values = {("woonplaats_naam" if k == "woonplaatsnaam" else k): v for k, v in data.items()}
     new = current is None
+    # an ISO land code a Klantinteracties client gave without a BRP code (``land``) stays
+    # while the landcode stays what it was (a client that writes back the address it read,
+    # ``landcode: ""``, loses nothing); a landcode that changes says the country: the ISO
+    # code goes (never stale)
+    land = ""
+    if not new and values.get("landcode", current.landcode) == current.landcode:
+        land = current.land
     if new or replace:
-        # a new or replaced address: the Klantinteracties-only columns blank too
+        # a new or replaced address: the other Klantinteracties-only columns blank
         current = KlantAdres(klant=klant, **ADRES_DEFAULTS)
-    elif "landcode" in values and "land" not in values:
-        # a landcode given (even the one stored) says the country: an ISO code a
-        # Klantinteracties client gave without a BRP code no longer does (never stale)
-        current.land = ""
+    if "land" not in values:
+        current.land = land
     for field, value in values.items():
         setattr(current, field, value)
     _bewaar(current, new=new, nieuwe=nieuwe)
@@ -607,7 +612,7 @@ def _hr_sleutels_los(klant_ids: list[int], verwijzers) -> None:
     itself): the write raises :class:`partijherstel.HerstelNodig` before changing anything
     here, so the outermost write transaction rolls back (releasing the deleted klanten's
     locks), clears those references in a transaction of its own (the referrers' klanten
-    locked in id order; one record per changed partij, as migration 0016) and runs the
+    locked in id order; one record per changed partij, as migration 0017) and runs the
     deletion again. Never a 500: nested in a transaction that cannot do so (or when the
     repair keeps failing) it is a 409 (``sub-identificator-herstel-nodig``)."""
     from .partijen import PartijIdentificator

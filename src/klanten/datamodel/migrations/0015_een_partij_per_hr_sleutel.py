@@ -29,7 +29,7 @@ from django.db.models import Q
 #
 # The data step uses the runtime code that builds the records (the partij representation
 # ``partijrepresentatie.partij_data``, ``audit.record``, ``berichten.bericht``,
-# ``outbox.rij``, through the helpers of ``datamodel.partijherstel`` that 0016 shares) on the
+# ``outbox.rij``, through the helpers of ``datamodel.partijherstel`` that 0017 shares) on the
 # HISTORICAL models of this migration's state, and inserts through the
 # historical models: a live model would select columns later migrations add. This is fragile
 # in one way: if a later version's ``partij_data`` (or the record builders) reads a field that
@@ -133,7 +133,7 @@ def _vergrendel(connection) -> list[int]:
 
 
 def ontkoppel_dubbele(apps, schema_editor):
-    # the record helpers migration 0016 and the runtime repair share (historical models here)
+    # the record helpers migration 0017 and the runtime repair share (historical models here)
     from klanten.datamodel import partijherstel
     from klanten.datamodel.partijrepresentatie import KIContext
     from klanten.datamodel.partijwijzigingen import PARTIJ, weergave

@@ -18,7 +18,7 @@ from django.db import migrations
 # still meets such a reference (written by an old instance during a rolling deploy):
 # ``services.verwijder_klanten`` / ``partijherstel.HerstelNodig``.
 
-ACTOR_WEERGAVE = "Klanten (migratie 0016)"
+ACTOR_WEERGAVE = "Klanten (migratie 0017)"
 
 
 def herstel(apps, schema_editor):
@@ -33,7 +33,7 @@ def herstel(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("datamodel", "0015_een_partij_per_hr_sleutel"),
+        ("datamodel", "0016_klantadres_land_iso"),
         ("audittrails", "0019_alter_audittrail_options"),
         ("background", "0002_notificatie_backoff"),
     ]
