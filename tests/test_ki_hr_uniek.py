@@ -325,6 +325,10 @@ def test_the_migration_records_each_partij_it_changes_as_the_api_would(migrate_b
     assert not UitgaandeNotificatie.objects.exists()
 
     migrate_back.migrate(AFTER)
+    # the representations below are the runtime's, over the latest schema (the later
+    # migrations add a column and repair nothing here: no records of their own)
+    migrate_back.loader.build_graph()
+    migrate_back.migrate(migrate_back.loader.graph.leaf_nodes("datamodel"))
 
     ctx = KIContext.zonder_request()
     url = {naam: ctx.url("partijen", uuid) for naam, uuid in uuids.items()}

@@ -104,7 +104,9 @@ def land(adres) -> str:
     """Klantinteracties' ``land`` of a ``KlantAdres``: its BRP ``landcode`` converted when
     the table knows it, else the ISO code a Klantinteracties client gave (``land``, blank
     whenever a Klanten API write or the admin set the ``landcode`` since)."""
-    return BRP_NAAR_ISO.get(adres.landcode) or adres.land
+    # getattr: migrations 0015 and 0017 represent partijen over historical models, and 0015's
+    # address has no ``land`` yet
+    return BRP_NAAR_ISO.get(adres.landcode) or getattr(adres, "land", "")
 
 
 def land_kolommen(iso: str) -> dict:
