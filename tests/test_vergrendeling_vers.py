@@ -21,7 +21,13 @@ from vng_api_common.audittrails.models import AuditTrail
 from klanten.datamodel import contacten, kicontacten, partijstand, services
 from klanten.datamodel.contactrepresentatie import MEDEWERKER
 from klanten.datamodel.kicontactrepresentatie import klantcontact_referenties
-from klanten.datamodel.klantcontacten import Actor, ActorKlantcontact, Betrokkene, Klantcontact
+from klanten.datamodel.klantcontacten import (
+    Actor,
+    ActorKlantcontact,
+    Betrokkene,
+    InterneTaak,
+    Klantcontact,
+)
 from klanten.datamodel.models import Klant, KlantAdres
 from klanten.datamodel.partijen import DigitaalAdres, PartijIdentificator, SoortDigitaalAdres
 from klanten.datamodel.representation import KLANT_LIST_RELATIONS
@@ -243,6 +249,57 @@ def test_a_link_after_a_wait_sees_the_medewerker_linked_meanwhile(kiss, klantcon
     )
     assert response.status_code == 201, response.content
     assert AuditTrail.objects.filter(bron="cmc").count() == voor
+
+
+def test_an_interne_taak_after_a_wait_records_the_klantcontact_with_what_came_meanwhile(
+    kiss, klantcontact_en_actoren
+):
+    """K10: ``POST /internetaken`` records its klantcontact (``leiddeTotInterneTaken``
+    changed) from the references its lock statement reads after the lock is held
+    (``contacten.vergrendel_klantcontact``, no read of its own): A's betrokkene, actor link
+    and interne taak are in both ``oud`` and ``nieuw``, ``nieuw`` is what a read answers."""
+    klantcontact, (actor, _) = klantcontact_en_actoren
+    van_a: dict = {}
+
+    def a():
+        van_a["betrokkene"] = Betrokkene.objects.create(klantcontact=klantcontact, rol="klant")
+        ActorKlantcontact.objects.create(actor=actor, klantcontact=klantcontact)
+        van_a["taak"] = InterneTaak.objects.create(
+            aanleidinggevend_klantcontact=klantcontact,
+            nummer="A-1",
+            gevraagde_handeling="Bellen",
+            status="te_verwerken",
+        )
+
+    response = terwijl_a_vergrendelt(
+        klantcontact,
+        a,
+        lambda: kiss.post_json(
+            f"{KI_BASE}/internetaken",
+            {
+                "nummer": "",
+                "gevraagdeHandeling": "Terugbellen",
+                "aanleidinggevendKlantcontact": {"uuid": str(klantcontact.uuid)},
+                "toegewezenAanActor": {"uuid": str(actor.uuid)},
+                "status": "te_verwerken",
+            },
+        ),
+    )
+    assert response.status_code == 201, response.content
+    record = AuditTrail.objects.filter(
+        bron="kic", resource="klantcontact", resource_url__endswith=str(klantcontact.uuid)
+    ).latest("pk")
+    assert record.actie == "partial_update"
+    taak_a, betrokkene_a = str(van_a["taak"].uuid), str(van_a["betrokkene"].uuid)
+    for kant in (record.oud, record.nieuw):
+        assert [ref["uuid"] for ref in kant["hadBetrokkenen"]] == [betrokkene_a]
+        assert [a["uuid"] for a in kant["hadBetrokkenActoren"]] == [str(actor.uuid)]
+    assert [ref["uuid"] for ref in record.oud["leiddeTotInterneTaken"]] == [taak_a]
+    assert [ref["uuid"] for ref in record.nieuw["leiddeTotInterneTaken"]] == [
+        taak_a,
+        response.json()["uuid"],
+    ]
+    assert record.nieuw == kiss.get(record.resource_url).json()
 
 
 @pytest.fixture
