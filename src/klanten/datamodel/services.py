@@ -396,11 +396,12 @@ def _leg_vast(
     ctx = KIContext.van_herkomst(herkomst)
     adressen_oud = {} if partij_oud is None else klantpartij.adressen_vooraf(klant)
     bundel = Bundel()
+    nieuw = representatie(klant, herkomst.basis_url)
     wijzigingen.leg_vast(
         actie,
         klant,
         oud=oud,
-        nieuw=representatie(klant, herkomst.basis_url),
+        nieuw=nieuw,
         herkomst=herkomst,
         actie_weergave=actie_weergave,
         samen=samen,
@@ -423,6 +424,9 @@ def _leg_vast(
             bundel=bundel,
         )
     bundel.voeg_in()
+    # the klant's representation now (every service calls this last: nothing changes the
+    # klant after it), on the write's collection URL: the API's answer, not built again
+    klant.vastgelegd = (herkomst.basis_url, nieuw)
 
 
 def _wijzig(klant: Klant, data: dict, *, partial: bool) -> None:
