@@ -100,6 +100,9 @@ def sender(client, name: str, inputs: dict):
     rng = random.Random(5)
     if name == "cm_patch":
         next_request = _cm_patch(client, loadgen, inputs, rng)
+    elif name in ("patch_naam", "patch_email"):
+        veld = "voornaam" if name == "patch_naam" else "emailadres"
+        next_request = _patch_klant(loadgen, inputs, rng, veld)
     else:
         next_request = loadgen.scenario_requests(name, inputs, rng)
 
@@ -228,6 +231,23 @@ def _cm_patch(client, loadgen, inputs, rng):
     def patch():
         body = {"tekst": f"Teruggebeld ({rng.randrange(10**6)})."}
         return ("PATCH", path.format(rng.choice(uuids)), body, 200)
+
+    return patch
+
+
+def _patch_klant(loadgen, inputs, rng, veld: str):
+    """PATCH of a klant's ``veld`` with a value no earlier run gave (a salt per process): every
+    request is a change, however often the profile runs on the same database (``patch``
+    repeats its phone numbers from run to run, so after the first run its PATCHes change
+    nothing). ``voornaam``: a write that changes no digital address; ``emailadres``: one that
+    changes its partij's standaard e-mail address."""
+    path = loadgen.API + "/klanten/{}"
+    salt = secrets.token_hex(3)
+
+    def patch():
+        n = rng.randrange(10**6)
+        waarde = f"Bench{salt}{n}" if veld == "voornaam" else f"bench.{salt}.{n}@example.nl"
+        return ("PATCH", path.format(rng.choice(inputs["uuids"])), {veld: waarde}, 200)
 
     return patch
 

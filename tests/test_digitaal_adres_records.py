@@ -8,17 +8,18 @@ import pytest
 from vng_api_common.audittrails.models import AuditTrail
 
 from klanten.background.models import UitgaandeNotificatie
-from klanten.datamodel import partijservices, services
+from klanten.datamodel import klantpartij, partijservices, services
 from klanten.datamodel.klantcontacten import Betrokkene
 from klanten.datamodel.models import Klant
 from klanten.datamodel.partijen import DigitaalAdres
-from klanten.datamodel.wijzigingen import Herkomst
+from klanten.datamodel.partijrepresentatie import KIContext
+from klanten.datamodel.wijzigingen import Actor, Herkomst
 from klanten.notificaties import outbox
 
-from .conftest import BASE
+from .conftest import BASE, BSN_2
 from .ki_fixtures import KI_BASE, make_ki_client  # noqa: F401
 from .test_notifications import PERSONAL, configure
-from .validatie_helpers import np_klant
+from .validatie_helpers import assertion, np_klant, validatie_url, validating_client
 
 KI = "http://testserver/klantinteracties/api/v1/"
 
@@ -481,3 +482,139 @@ def test_emptying_an_emailadres_a_betrokkene_also_gave_keeps_the_address(api, ki
     assert record.nieuw == ki.get(adres_url(email)).json()
     assert record.nieuw["verstrektDoorPartij"] is None
     assert record.nieuw["verstrektDoorBetrokkene"]["uuid"] == betrokkene.json()["uuid"]
+
+
+# --- the addresses' representations are built only when a write changes one -------------------
+
+
+@pytest.fixture
+def adressen_vooraf_en_na(monkeypatch):
+    """What a write of the Klanten services records for the addresses, against what building
+    their representations at every write would record (as before they were built only for a
+    write that changes one): the addresses as the klant's lock found them
+    (``services._partij_voor``) and as the write left them (``services._leg_vast``), built
+    here for every update; and how often the code under test built them
+    (``klantpartij.adressen``)."""
+    gezien: dict = {}
+    echt = klantpartij.adressen
+
+    def adressen(klant, ctx):
+        gezien["gebouwd"] += 1
+        return echt(klant, ctx)
+
+    partij_voor, leg_vast = services._partij_voor, services._leg_vast
+
+    def _partij_voor(klant, herkomst):
+        uitkomst = partij_voor(klant, herkomst)  # before the write changes anything in hand
+        if herkomst is not None:
+            gezien["oud"] = echt(klant, KIContext.van_herkomst(herkomst))
+        return uitkomst
+
+    def _leg_vast(actie, klant, *, partij_oud, herkomst, **kwargs):
+        if partij_oud is not None:  # an update: the rows in hand are final
+            gezien["nieuw"] = echt(klant, KIContext.van_herkomst(herkomst))
+        return leg_vast(actie, klant, partij_oud=partij_oud, herkomst=herkomst, **kwargs)
+
+    monkeypatch.setattr(klantpartij, "adressen", adressen)
+    monkeypatch.setattr(services, "_partij_voor", _partij_voor)
+    monkeypatch.setattr(services, "_leg_vast", _leg_vast)
+
+    def schrijf(send, *, gebouwd: int, berichten: bool = True) -> list[tuple]:
+        """Send one write; its address records must be exactly those of the representations
+        built at every write; ``gebouwd``: how often the code built them; ``berichten``: the
+        notifications are the records' (not for a correction: its own audit action). The
+        records."""
+        gezien.update(oud={}, nieuw=None, gebouwd=0)
+        before = stand()
+        send()
+        records = [
+            (r.actie, r.resource_url, r.oud, r.nieuw)
+            for r in AuditTrail.objects.filter(pk__gt=before[0], resource="digitaaladres")
+        ]
+        if berichten:
+            sinds(before)  # and a notification each
+        oud = gezien["oud"]
+        # a service that records no address change (a correction) leaves them as they were
+        nieuw = oud if gezien["nieuw"] is None else gezien["nieuw"]
+        verwacht = []
+        for uuid in [*oud, *(u for u in nieuw if u not in oud)]:
+            voor, na = oud.get(uuid), nieuw.get(uuid)
+            if voor is None:
+                verwacht.append(("create", na["url"], None, na))
+            elif na is None:
+                verwacht.append(
+                    (
+                        "destroy",
+                        voor["url"],
+                        {"url": voor["url"], "verstrektDoorPartij": voor["verstrektDoorPartij"]},
+                        None,
+                    )
+                )
+            elif voor != na:
+                verwacht.append(("partial_update", voor["url"], voor, na))
+        assert records == verwacht
+        assert gezien["gebouwd"] == gebouwd
+        return records
+
+    return schrijf
+
+
+def test_the_addresses_are_built_only_when_a_write_changes_one(
+    api, ki, gemaakt, make_client, adressen_vooraf_en_na
+):
+    """The partij's addresses before and after are built for a write that changes one (twice:
+    before and after), not for one that changes none (never); the records are those of
+    building them for every write, case by case: every way ``partijsync`` changes them."""
+    schrijf = adressen_vooraf_en_na
+    url, uuid = gemaakt["url"], gemaakt["url"].rsplit("/", 1)[1]
+
+    def patch(body):
+        return lambda: api.patch_json(url, body)
+
+    # no address changes: none built, none recorded
+    assert schrijf(patch({"voornaam": "Piet"}), gebouwd=0) == []
+    assert schrijf(patch({"emailadres": PERSONAL["emailadres"]}), gebouwd=0) == []
+    assert schrijf(lambda: api.put_json(url, PERSONAL), gebouwd=0) == []
+    assert schrijf(patch({"adres": {"huisnummer": 8}}), gebouwd=0) == []
+    # a new value, a new phone number, both back by a PUT
+    assert len(schrijf(patch({"emailadres": "nieuw@example.nl"}), gebouwd=2)) == 1
+    assert len(schrijf(patch({"telefoonnummer": "0611111111"}), gebouwd=2)) == 1
+    assert len(schrijf(lambda: api.put_json(url, PERSONAL), gebouwd=2)) == 2
+    # emptied (destroyed), given again (created)
+    assert [r[0] for r in schrijf(patch({"emailadres": ""}), gebouwd=2)] == ["destroy"]
+    assert [r[0] for r in schrijf(patch({"emailadres": "weer@example.nl"}), gebouwd=2)] == [
+        "create"
+    ]
+    # the value of another address of the partij (K8): that one becomes the standaard one
+    ander = maak_adres(ki, {"uuid": uuid}, "werk@example.nl")
+    records = schrijf(patch({"emailadres": "Werk@example.nl"}), gebouwd=2)
+    assert sorted(r[0] for r in records) == ["destroy", "partial_update"]
+    assert records[-1][1] == ander["url"] and records[-1][3]["isStandaardAdres"] is True
+    # the same value again: nothing to synchronise, none built
+    assert schrijf(patch({"emailadres": "Werk@example.nl"}), gebouwd=0) == []
+    # the services of validation and subject correction change no address
+    balie = validating_client(make_client, "balie", maximale_rang=4)
+    klant = Klant.objects.get(uuid=uuid)
+    response = {}
+    assert (
+        schrijf(
+            lambda: response.update(r=balie.post_json(validatie_url(klant), assertion())),
+            gebouwd=0,
+        )
+        == []
+    )
+    assert response["r"].status_code == 201, response["r"].content
+    herkomst = Herkomst(
+        Actor(gebruikers_id="beheerder-1", gebruikers_weergave="Beheerder Een"),
+        f"http://testserver{BASE}/klanten/",
+    )
+    assert (
+        schrijf(
+            lambda: services.corrigeer_subject(
+                Klant.objects.get(uuid=uuid), {"inp_bsn": BSN_2}, "Typefout", herkomst=herkomst
+            ),
+            gebouwd=0,
+            berichten=False,
+        )
+        == []
+    )

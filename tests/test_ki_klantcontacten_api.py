@@ -491,6 +491,14 @@ def test_a_referenced_row_gone_before_the_lock_is_a_400_not_a_500(kiss, monkeypa
     body = {"hadKlantcontact": {"uuid": klantcontact["uuid"]}, "rol": "klant", "initiator": True}
     data = assert_problem(post(kiss, "betrokkenen", body), 400)
     assert data["invalidParams"][0]["name"] == "hadKlantcontact"
+    # an interne taak locks its klantcontact with its references (one statement)
+    met_referenties = kicontacten._vergrendel_met_referenties
+
+    def eerst_weg_een(ref):
+        Klantcontact.objects.filter(uuid=ref).delete()
+        return met_referenties(ref)
+
+    monkeypatch.setattr(kicontacten, "_vergrendel_met_referenties", eerst_weg_een)
     klantcontact = post(kiss, "klantcontacten", KLANTCONTACT).json()
     data = assert_problem(
         post(

@@ -1,12 +1,19 @@
 """The read path (rows compiled once per shape) gives exactly the write path's representation."""
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from klanten import sqlvorm
 from klanten.api import readsql
 from klanten.datamodel.models import Klant
-from klanten.datamodel.representation import klant_data
+from klanten.datamodel.representation import (
+    COLUMNS,
+    KLANT_LIST_RELATIONS,
+    klant_data,
+    row_from_instance,
+    rows,
+)
 
 from .conftest import BASE, BSN, RSIN_2
 
@@ -251,3 +258,35 @@ def test_rows_are_fetched_without_building_a_column_description(api, make_klant,
     assert api.get("/klanten/api/v1/klanten").json()["count"] == 1
     assert sqlvorm.voer_uit("SELECT 1 WHERE false", []) == []
     assert sqlvorm.voer_uit("SET LOCAL statement_timeout = 0", [], prepare=False) == []
+
+
+def _volgens_paden(klant: Klant) -> tuple:
+    """The row as read before ``row_from_instance`` had its plan: each column's path walked
+    attribute by attribute, an absent related row (None or ``ObjectDoesNotExist``) NULL."""
+
+    def waarde(delen):
+        obj = klant
+        for deel in delen:
+            try:
+                obj = getattr(obj, deel)
+            except ObjectDoesNotExist:
+                return None
+            if obj is None:
+                return None
+        return obj
+
+    return tuple(waarde(kolom.split("__")) for kolom in COLUMNS)
+
+
+def test_row_from_instance_is_the_row_the_query_selects(make_klant):
+    """From an instance with its one-to-one rows loaded, loaded later (an absent one raises
+    ``ObjectDoesNotExist``) or set by the service that wrote it (an absent one is None): the
+    row ``rows`` selects, and what walking each column's path gives."""
+    for gemaakt in _klanten(make_klant):
+        [rij] = rows(Klant.objects.filter(pk=gemaakt.pk))
+        geladen = Klant.objects.select_related(*KLANT_LIST_RELATIONS).get(pk=gemaakt.pk)
+        for klant in (geladen, Klant.objects.get(pk=gemaakt.pk)):
+            assert row_from_instance(klant) == rij
+            assert _volgens_paden(klant) == rij
+        assert row_from_instance(gemaakt) == _volgens_paden(gemaakt)
+        assert len(rij) == len(COLUMNS)

@@ -9,6 +9,7 @@ starts while A holds the lock; A commits once B waits for it (seen in ``pg_stat_
 B's answer and records include what A did.
 """
 
+import json
 import threading
 import time
 from datetime import date
@@ -21,7 +22,13 @@ from vng_api_common.audittrails.models import AuditTrail
 from klanten.datamodel import contacten, kicontacten, partijstand, services
 from klanten.datamodel.contactrepresentatie import MEDEWERKER
 from klanten.datamodel.kicontactrepresentatie import klantcontact_referenties
-from klanten.datamodel.klantcontacten import Actor, ActorKlantcontact, Betrokkene, Klantcontact
+from klanten.datamodel.klantcontacten import (
+    Actor,
+    ActorKlantcontact,
+    Betrokkene,
+    InterneTaak,
+    Klantcontact,
+)
 from klanten.datamodel.models import Klant, KlantAdres
 from klanten.datamodel.partijen import DigitaalAdres, PartijIdentificator, SoortDigitaalAdres
 from klanten.datamodel.representation import KLANT_LIST_RELATIONS
@@ -245,6 +252,57 @@ def test_a_link_after_a_wait_sees_the_medewerker_linked_meanwhile(kiss, klantcon
     assert AuditTrail.objects.filter(bron="cmc").count() == voor
 
 
+def test_an_interne_taak_after_a_wait_records_the_klantcontact_with_what_came_meanwhile(
+    kiss, klantcontact_en_actoren
+):
+    """K10: ``POST /internetaken`` records its klantcontact (``leiddeTotInterneTaken``
+    changed) from the references its lock statement reads after the lock is held
+    (``contacten.vergrendel_klantcontact``, no read of its own): A's betrokkene, actor link
+    and interne taak are in both ``oud`` and ``nieuw``, ``nieuw`` is what a read answers."""
+    klantcontact, (actor, _) = klantcontact_en_actoren
+    van_a: dict = {}
+
+    def a():
+        van_a["betrokkene"] = Betrokkene.objects.create(klantcontact=klantcontact, rol="klant")
+        ActorKlantcontact.objects.create(actor=actor, klantcontact=klantcontact)
+        van_a["taak"] = InterneTaak.objects.create(
+            aanleidinggevend_klantcontact=klantcontact,
+            nummer="A-1",
+            gevraagde_handeling="Bellen",
+            status="te_verwerken",
+        )
+
+    response = terwijl_a_vergrendelt(
+        klantcontact,
+        a,
+        lambda: kiss.post_json(
+            f"{KI_BASE}/internetaken",
+            {
+                "nummer": "",
+                "gevraagdeHandeling": "Terugbellen",
+                "aanleidinggevendKlantcontact": {"uuid": str(klantcontact.uuid)},
+                "toegewezenAanActor": {"uuid": str(actor.uuid)},
+                "status": "te_verwerken",
+            },
+        ),
+    )
+    assert response.status_code == 201, response.content
+    record = AuditTrail.objects.filter(
+        bron="kic", resource="klantcontact", resource_url__endswith=str(klantcontact.uuid)
+    ).latest("pk")
+    assert record.actie == "partial_update"
+    taak_a, betrokkene_a = str(van_a["taak"].uuid), str(van_a["betrokkene"].uuid)
+    for kant in (record.oud, record.nieuw):
+        assert [ref["uuid"] for ref in kant["hadBetrokkenen"]] == [betrokkene_a]
+        assert [a["uuid"] for a in kant["hadBetrokkenActoren"]] == [str(actor.uuid)]
+    assert [ref["uuid"] for ref in record.oud["leiddeTotInterneTaken"]] == [taak_a]
+    assert [ref["uuid"] for ref in record.nieuw["leiddeTotInterneTaken"]] == [
+        taak_a,
+        response.json()["uuid"],
+    ]
+    assert record.nieuw == kiss.get(record.resource_url).json()
+
+
 @pytest.fixture
 def partij_en_klantcontacten(kiss):
     """A non-validated partij (its retention date follows its interactions, R1) and two
@@ -410,3 +468,55 @@ def test_the_klant_function_reads_what_the_orm_reads(api):
         rijen = [kolommen(r) for r in partijstand.rijen(vers, naam)]
         assert rijen == [kolommen(r) for r in model.objects.filter(klant=klant).order_by("id")]
         assert rijen, naam
+
+
+def _rij_uit_per_veld(model, data: dict):
+    """``rij_uit`` as it was: every value through its field's ``to_python``, the instance
+    made by keyword."""
+    waarden = {}
+    for field in model._meta.concrete_fields:
+        if field.column in data:
+            waarde = data[field.column]
+            waarden[field.attname] = None if waarde is None else field.to_python(waarde)
+    rij = model(**waarden)
+    rij._state.adding = False
+    return rij
+
+
+def test_rij_uit_makes_what_to_python_per_field_makes(api, kiss):
+    """``vergrendeling.rij_uit`` leaves a value of a type its field's ``to_python`` returns
+    unchanged as it is: the same instances (values and their types, a column not in the data
+    at its default) as converting every value, for every row ``datamodel_klant_vers`` reads."""
+    from klanten.datamodel.models import NatuurlijkPersoon
+    from klanten.datamodel.vergrendeling import rij_uit
+
+    response = api.post_json(f"{BASE}/klanten", PERSONAL)
+    assert response.status_code == 201, response.content
+    klant = Klant.objects.get(uuid=response.json()["url"].rsplit("/", 1)[1])
+    NatuurlijkPersoon.objects.filter(klant=klant).update(
+        geboortedatum=date(1970, 1, 2),
+        verblijfsadres={"aoaIdentificatie": "0344200000123456", "aoaHuisnummer": 7},
+    )
+    DigitaalAdres.objects.filter(klant=klant).update(verificatie_datum=date(2026, 1, 2))
+    klantcontact = gemaakt(kiss, "klantcontacten", KLANTCONTACT, Klantcontact)
+    Betrokkene.objects.create(klantcontact=klantcontact, klant=klant, rol="klant")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT datamodel_klant_vers(%s)", [klant.pk])
+        vers = cursor.fetchone()[0]
+    vers = json.loads(vers) if isinstance(vers, str) else vers
+    rijen = [
+        (KlantAdres, vers["adres"]),
+        (NatuurlijkPersoon, vers["natuurlijk_persoon"]),
+        *((PartijIdentificator, r) for r in vers["partij_identificatoren"]),
+        *((DigitaalAdres, r) for r in vers["digitale_adressen"]),
+        *((Betrokkene, r) for r in vers["betrokkenheden"]),
+        (Klant, vers["werkte_voor"] or {"id": klant.pk, "uuid": str(klant.uuid)}),
+    ]
+    assert all(r is not None for _, r in rijen) and len(rijen) >= 6
+    for model, rij in rijen:
+        nieuw, oud = rij_uit(model, rij), _rij_uit_per_veld(model, rij)
+        assert kolommen(nieuw) == kolommen(oud), model
+        assert {k: type(v) for k, v in kolommen(nieuw).items()} == {
+            k: type(v) for k, v in kolommen(oud).items()
+        }, model
+        assert not nieuw._state.adding

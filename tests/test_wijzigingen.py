@@ -123,3 +123,48 @@ def test_an_api_write_that_changes_nothing_records_nothing(balie, make_klant):
     [trail] = records(klant)
     assert (trail.oud["voornaam"], trail.nieuw["voornaam"]) == ("Jan", "Johan")
     assert [b["actie"] for b in notifications(klant)] == ["partial_update"]
+
+
+def test_an_api_write_answers_what_it_recorded_without_building_it_again(make_client, monkeypatch):
+    """POST, PATCH, PUT and a PATCH of nothing answer the klant's representation that the
+    service built for its record (``services._leg_vast`` leaves it on the klant, with the
+    collection URL it was built on); the view does not build it a second time. The answer is
+    the record's ``nieuw`` and what a read answers."""
+    from klanten.api import viewsets
+
+    api = make_client()
+    gebouwd = []
+    echt = viewsets.klant_data
+    monkeypatch.setattr(viewsets, "klant_data", lambda *a: gebouwd.append(a) or echt(*a))
+
+    def laatste() -> AuditTrail:
+        return AuditTrail.objects.filter(bron="kc", resource="klant").latest("pk")
+
+    body = {
+        "bronorganisatie": RSIN,
+        "subjectType": "natuurlijk_persoon",
+        "subjectIdentificatie": {"inpBsn": BSN, "geslachtsnaam": "Jansen"},
+        "voornaam": "Jan",
+        "achternaam": "Jansen",
+        "emailadres": "jan@example.nl",
+        "adres": {"straatnaam": "Lindelaan", "huisnummer": 7, "woonplaatsnaam": "Zeist"},
+    }
+    response = api.post_json(KLANTEN, body)
+    assert response.status_code == 201, response.content
+    url = response.json()["url"]
+    assert response["Location"] == url
+    assert response.json() == laatste().nieuw == api.get(url).json()
+    for send in (
+        lambda: api.patch_json(url, {"voornaam": "Piet", "adres": {"huisnummer": 8}}),
+        lambda: api.put_json(url, {**body, "telefoonnummer": "0612345678"}),
+    ):
+        response = send()
+        assert response.status_code == 200, response.content
+        assert response.json() == laatste().nieuw == api.get(url).json()
+    # a change of nothing: no record, the same answer
+    voor = AuditTrail.objects.count()
+    response = api.patch_json(url, {"voornaam": "Jan"})
+    assert response.status_code == 200, response.content
+    assert AuditTrail.objects.count() == voor
+    assert response.json() == api.get(url).json() == laatste().nieuw
+    assert gebouwd == []

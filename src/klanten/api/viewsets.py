@@ -168,7 +168,13 @@ class KlantViewSet(
         return self._collection_url
 
     def represent(self, klant: Klant) -> CamelCaseData:
-        return CamelCaseData(klant_data(klant, self.collection_url()))
+        base = self.collection_url()
+        # a write's service leaves what it recorded (``services._leg_vast``): the same
+        # representation when it is on this request's collection URL
+        vastgelegd = getattr(klant, "vastgelegd", None)
+        if vastgelegd is not None and vastgelegd[0] == base:
+            return CamelCaseData(vastgelegd[1])
+        return CamelCaseData(klant_data(klant, base))
 
     # --- reads -----------------------------------------------------------------------------
     def list(self, request, *args, **kwargs):

@@ -45,6 +45,7 @@ from . import contacten, contactwijzigingen, partijstand
 from .contactrepresentatie import Basis
 from .kicontactrepresentatie import (
     ACTOR_KOLOMMEN,
+    KLANTCONTACT_REFERENTIES,
     KiBasis,
     actor_data,
     actorklantcontact_data,
@@ -64,7 +65,6 @@ from .kicontactwijzigingen import (
     KLANTCONTACT_KENMERKEN,
     ONDERWERPOBJECT,
     kenmerken_uit,
-    klantcontact_repr,
     leg_klantcontact_vast,
     onderdeel_vastlegging,
     weergave,
@@ -154,6 +154,18 @@ def _lock_klantcontacten(**refs) -> dict:
             raise Klantcontact.DoesNotExist(naam)
         vergrendeld[naam] = rij
     return vergrendeld
+
+
+def _vergrendel_met_referenties(klantcontact: Klantcontact | UUID) -> Klantcontact:
+    """Lock one klantcontact (an instance or its uuid) and read its Klantinteracties
+    references (``ki_betrokkenen``, ..., ``KLANTCONTACT_REFERENTIES``) in the same statement,
+    after the lock is held (``contacten.vergrendel_klantcontact``): one statement where a lock
+    and a read of its representation were two (``Klantcontact.DoesNotExist`` when it is gone).
+    An instance locked already in this write is locked and read again: the references it
+    carries may predate this write's own rows."""
+    if isinstance(klantcontact, UUID):
+        return contacten.vergrendel_klantcontact(uuid=klantcontact)
+    return contacten.vergrendel_klantcontact(pk=klantcontact.pk)
 
 
 # --- klantcontacten ---------------------------------------------------------------------------
@@ -428,11 +440,19 @@ def create_interne_taak(
     must be free (:class:`NummerBezet`). The assignments, the audit record and the outbox
     row in one statement, built from data in hand (``ki_representatie``)."""
     contacten._velden(data, INTERNETAAK_VELDEN)
-    klantcontact = _lock_klantcontacten(klantcontact=klantcontact)["klantcontact"]
+    klantcontact = _vergrendel_met_referenties(klantcontact)
     basis = KiBasis.van_herkomst(herkomst)
-    # K10: the klantcontact's ``leiddeTotInterneTaken`` changes: as it is now (read after the
-    # lock: what committed before it is in)
-    klantcontact_oud = klantcontact_repr(klantcontact.pk, basis)
+    # K10: the klantcontact's ``leiddeTotInterneTaken`` changes: as it is now, from its
+    # columns and references read in the lock's statement after the lock was held (what
+    # committed before it is in)
+    klantcontact_oud = klantcontact_uit(
+        klantcontact,
+        basis,
+        **{
+            naam.removeprefix("ki_"): getattr(klantcontact, naam)
+            for naam in KLANTCONTACT_REFERENTIES
+        },
+    )
     actoren_ = _actoren(actoren_)
     gegeven = bool(nummer)
     while True:

@@ -12,6 +12,10 @@ the write and after it, without statements of its own.
   rows it made and without those it removed;
 - after: :func:`representatie` builds the partij from the klant and those rows (no query).
 
+The representations of the partij's digital addresses (each recorded on its own) are built
+before and after only when the write changes an address (:func:`volg_adressen`): most writes
+change none, and then neither side is built.
+
 Only the services that load them here use them; a write that changes partij rows in any other
 way (the Klantinteracties API, ``partijservices``) does not, and reads them as before.
 """
@@ -40,6 +44,17 @@ class PartijRijen:
     betrokkenen: list[Betrokkene] = field(default_factory=list)
     # addresses that left the partij in this write and stay a betrokkene's (``partijsync``)
     losgelaten: list[DigitaalAdres] = field(default_factory=list)
+    # the representations of the addresses before the write (:func:`volg_adressen`), built
+    # when the write first changes the addresses in hand; None while it changed none
+    adressen_oud: dict[str, dict] | None = None
+    # the context to build them with (None: no write asked for them)
+    adressen_ctx: KIContext | None = None
+
+    def voor_adreswijziging(self, klant: Klant) -> None:
+        """``partijsync``: the addresses in hand are about to change. Their representations
+        as they are now (when :func:`volg_adressen` asked for them), once per write."""
+        if self.adressen_ctx is not None and self.adressen_oud is None:
+            self.adressen_oud = adressen(klant, self.adressen_ctx)
 
 
 def _identificator(klant: Klant, rij: dict) -> PartijIdentificator:
@@ -125,6 +140,23 @@ def representatie(klant: Klant, ctx: KIContext) -> dict:
             del klant._prefetched_objects_cache
         else:
             klant._prefetched_objects_cache = cache
+
+
+def volg_adressen(klant: Klant, ctx: KIContext) -> None:
+    """The write of a locked klant (:func:`laad` first) records its addresses' changes: their
+    representations before are built only when it changes one (``partijsync`` calls
+    :meth:`PartijRijen.voor_adreswijziging` before it changes the addresses in hand; nothing
+    else changes them in these writes), as they would have been built before the write. A
+    write that changes none builds neither side (:func:`adressen_vooraf` is None)."""
+    rijen = klant.partij_rijen
+    rijen.adressen_ctx = ctx
+    rijen.adressen_oud = None
+
+
+def adressen_vooraf(klant: Klant) -> dict[str, dict] | None:
+    """The representations of the partij's addresses before the write (:func:`volg_adressen`),
+    or None when the write changed none of them."""
+    return klant.partij_rijen.adressen_oud
 
 
 def adressen(klant: Klant, ctx: KIContext) -> dict[str, dict]:

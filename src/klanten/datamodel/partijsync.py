@@ -27,6 +27,8 @@ A klant whose partij rows the write holds (``klant.partij_rijen``, read with its
 ``klantpartij``) has them brought up to date with what is synchronised here: the rows of a kind
 that is synchronised are read afresh (as always: the lock's read may predate a write that held
 the lock before it) and replace those in hand, with the rows made and without those removed.
+Before it changes the addresses in hand it tells them (``PartijRijen.voor_adreswijziging``):
+a write that records their changes builds their representations before only then.
 """
 
 from __future__ import annotations
@@ -267,6 +269,9 @@ def synchroniseer_standaard(
     else:
         rijen = list(DigitaalAdres.objects.filter(klant=klant, soort_digitaal_adres=soort))
     voor = list(rijen)
+    if geladen is not None:
+        # the addresses in hand change below (in place): their representations before first
+        geladen.voor_adreswijziging(klant)
     _synchroniseer_standaard(klant, soort, waarde, rijen, nieuwe)
     if geladen is not None:
         anders = [r for r in geladen.adressen if r.soort_digitaal_adres != soort]

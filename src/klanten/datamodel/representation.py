@@ -9,6 +9,8 @@ function through :func:`row_from_instance`, so there is one representation. Keys
 camelCase already and every key of the standard is always present.
 """
 
+from operator import attrgetter
+
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import QuerySet
 
@@ -193,26 +195,47 @@ def row_data(row, base_url: str) -> dict:
     }
 
 
-def _value(instance, parts: tuple[str, ...]):
-    obj = instance
-    for part in parts:
-        try:
-            obj = getattr(obj, part)
-        except ObjectDoesNotExist:
-            return None
-        if obj is None:
-            return None
-    return obj
-
-
 # the attribute path of each column (split once, not per klant)
 _PATHS = tuple(tuple(path.split("__")) for path in COLUMNS)
 
 
+def _plan(paths) -> tuple:
+    """How :func:`row_from_instance` reads the columns: the klant's own attributes (one
+    ``attrgetter``), then per one-to-one relation its attributes (one ``attrgetter`` each),
+    in the order of ``paths``: the klant's own columns first, each relation's together, one
+    level deep (checked here, at import)."""
+    eigen = [path[0] for path in paths if len(path) == 1]
+    relaties: list[tuple[str, list[str]]] = []
+    for path in paths[len(eigen) :]:
+        if len(path) != 2:
+            raise ValueError(f"not a column of a one-to-one relation: {'__'.join(path)}")
+        if not relaties or relaties[-1][0] != path[0]:
+            if any(naam == path[0] for naam, _ in relaties):
+                raise ValueError(f"the columns of {path[0]} are not together")
+            relaties.append((path[0], []))
+        relaties[-1][1].append(path[1])
+    if not eigen or any(len(attrs) < 2 for _, attrs in relaties):
+        raise ValueError("a group of one column (attrgetter would answer no tuple)")
+    return attrgetter(*eigen), tuple(
+        (naam, attrgetter(*attrs), (None,) * len(attrs)) for naam, attrs in relaties
+    )
+
+
+_EIGEN, _RELATIES = _plan(_PATHS)
+
+
 def row_from_instance(klant: Klant) -> tuple:
     """The row :func:`rows` would select for this klant, from the instance (and whatever
-    related objects it has loaded or can load)."""
-    return tuple(_value(klant, parts) for parts in _PATHS)
+    related objects it has loaded or can load): a related row that is absent (None, or not
+    there: ``ObjectDoesNotExist``) reads as NULL in each of its columns."""
+    row = _EIGEN(klant)
+    for naam, lees, leeg in _RELATIES:
+        try:
+            rij = getattr(klant, naam)
+        except ObjectDoesNotExist:
+            rij = None
+        row += leeg if rij is None else lees(rij)
+    return row
 
 
 def klant_data(klant: Klant, base_url: str) -> dict:

@@ -375,15 +375,16 @@ def update_klant(
     return klant
 
 
-def _partij_voor(klant: Klant, herkomst: Herkomst | None) -> tuple[dict, dict] | None:
+def _partij_voor(klant: Klant, herkomst: Herkomst | None) -> dict | None:
     """K10: the partij rows of a locked klant in hand (from its lock statement), and with a
-    ``herkomst`` its partij representation before the write and its digitale adressen's (by
-    uuid)."""
+    ``herkomst`` its partij representation before the write; its digitale adressen's (by
+    uuid) are built when the write first changes one (``klantpartij.volg_adressen``)."""
     klantpartij.laad(klant)
     if herkomst is None:
         return None
     ctx = KIContext.van_herkomst(herkomst)
-    return klantpartij.representatie(klant, ctx), klantpartij.adressen(klant, ctx)
+    klantpartij.volg_adressen(klant, ctx)
+    return klantpartij.representatie(klant, ctx)
 
 
 def _leg_vast(
@@ -391,24 +392,26 @@ def _leg_vast(
     klant: Klant,
     *,
     oud: dict | None,
-    partij_oud: tuple[dict, dict] | None,
+    partij_oud: dict | None,
     herkomst: Herkomst,
     actie_weergave: str | None = None,
     samen=(),
 ) -> None:
-    """A change of a klant (its partij rows in hand, :func:`_partij_voor`): the klant's record
-    on kanaal ``klanten``, the partij's on ``partijen`` and each of its digitale adressen's
-    (a standaard address is the klant's ``emailadres``/``telefoonnummer``, K8: made, changed
-    or removed with it), each only when its representation changed, with ``samen`` in one
-    statement."""
+    """A change of a klant (its partij rows in hand, :func:`_partij_voor`; ``partij_oud``
+    None: a new klant): the klant's record on kanaal ``klanten``, the partij's on ``partijen``
+    and each of its digitale adressen's (a standaard address is the klant's
+    ``emailadres``/``telefoonnummer``, K8: made, changed or removed with it), each only when
+    its representation changed, with ``samen`` in one statement. A write that changed no
+    address (``klantpartij.adressen_vooraf`` None) builds no address representation."""
     ctx = KIContext.van_herkomst(herkomst)
-    partij_oud, adressen_oud = partij_oud if partij_oud is not None else (None, {})
+    adressen_oud = {} if partij_oud is None else klantpartij.adressen_vooraf(klant)
     bundel = Bundel()
+    nieuw = representatie(klant, herkomst.basis_url)
     wijzigingen.leg_vast(
         actie,
         klant,
         oud=oud,
-        nieuw=representatie(klant, herkomst.basis_url),
+        nieuw=nieuw,
         herkomst=herkomst,
         actie_weergave=actie_weergave,
         samen=samen,
@@ -422,14 +425,18 @@ def _leg_vast(
         herkomst=herkomst,
         bundel=bundel,
     )
-    partijwijzigingen.leg_adressen_vast(
-        CommonResourceAction.partial_update,
-        oud=adressen_oud,
-        nieuw=klantpartij.adressen(klant, ctx),
-        herkomst=herkomst,
-        bundel=bundel,
-    )
+    if adressen_oud is not None:
+        partijwijzigingen.leg_adressen_vast(
+            CommonResourceAction.partial_update,
+            oud=adressen_oud,
+            nieuw=klantpartij.adressen(klant, ctx),
+            herkomst=herkomst,
+            bundel=bundel,
+        )
     bundel.voeg_in()
+    # the klant's representation now (every service calls this last: nothing changes the
+    # klant after it), on the write's collection URL: the API's answer, not built again
+    klant.vastgelegd = (herkomst.basis_url, nieuw)
 
 
 def _wijzig(klant: Klant, data: dict, *, partial: bool) -> None:
@@ -927,7 +934,7 @@ def corrigeer_subject(
     # K10: the partij's identifiers follow the identification: recorded the same way
     partijwijzigingen.leg_partij_correctie_vast(
         klant,
-        oud=partij_oud[0],
+        oud=partij_oud,
         nieuw=klantpartij.representatie(klant, KIContext.van_herkomst(herkomst)),
         **correctie,
     )

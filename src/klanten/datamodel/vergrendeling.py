@@ -18,6 +18,7 @@ import json
 import uuid as _uuid
 
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import BooleanField, CharField, Field, IntegerField, TextField
 
 from klanten import sqlvorm
 
@@ -109,15 +110,44 @@ def _vergrendel(model, functie: str, sql: str, params, converters, db: str) -> t
     return obj, json.loads(data) if isinstance(data, str) else data
 
 
+# the ``to_python`` of a field that returns a value of these exact types unchanged (None:
+# any value): a ``to_jsonb`` value of such a type is the attribute's value as it is
+_ONGEWIJZIGD = {
+    Field.to_python: None,  # JSONField and others without their own
+    CharField.to_python: (str,),  # EmailField, URLField
+    TextField.to_python: (str,),
+    IntegerField.to_python: (int,),  # BigIntegerField, the auto and positive fields
+    BooleanField.to_python: (bool,),
+}
+_ALTIJD = ()  # no type: always converted
+
+
+@functools.cache
+def _rij_plan(model) -> tuple:
+    """Per concrete field of ``model``, in its order (as ``Model.__init__`` takes them
+    positionally): its column, the field, and the types whose values need no conversion
+    (``_ONGEWIJZIGD``; a relation's as its target field's)."""
+    plan = []
+    for field in model._meta.concrete_fields:
+        doel = field.target_field if field.is_relation else field
+        plan.append((field.column, field, _ONGEWIJZIGD.get(type(doel).to_python, _ALTIJD)))
+    return tuple(plan)
+
+
 def rij_uit(model, data: dict, db: str = "default"):
     """A saved instance of ``model`` from its row as ``to_jsonb`` gives it (the columns in
-    ``data``; the others at their defaults)."""
-    waarden = {}
-    for field in model._meta.concrete_fields:
-        if field.column in data:
-            waarde = data[field.column]
-            waarden[field.attname] = None if waarde is None else field.to_python(waarde)
-    rij = model(**waarden)
+    ``data``; the others at their defaults): each value through its field's ``to_python``
+    unless that returns it unchanged (``_rij_plan``), the instance made positionally."""
+    waarden = []
+    for kolom, field, ongewijzigd in _rij_plan(model):
+        if kolom not in data:
+            waarden.append(field.get_default())
+            continue
+        waarde = data[kolom]
+        if waarde is not None and ongewijzigd is not None and type(waarde) not in ongewijzigd:
+            waarde = field.to_python(waarde)
+        waarden.append(waarde)
+    rij = model(*waarden)
     rij._state.adding = False
     rij._state.db = db
     return rij
