@@ -15,7 +15,7 @@ from django.utils import timezone
 from vng_api_common.audittrails.models import AuditTrail
 
 from klanten.background import retention
-from klanten.datamodel import contacten
+from klanten.datamodel import contacten, services
 from klanten.datamodel.klantcontacten import Betrokkene, Klantcontact
 from klanten.datamodel.models import Klant
 from klanten.datamodel.partijen import DigitaalAdres, PartijIdentificator
@@ -403,3 +403,119 @@ def test_migration_0015_gives_up_with_a_clear_message_and_changes_nothing(bij_00
         thread.join(timeout=30)
     # nothing half done: the rows as they were
     assert ident_model.objects.get(pk=rijen["rsin jongere"].pk).klant_id == klanten["jongere"].pk
+
+
+# --- 5. an address given by a betrokkene the retention (or a deletion) destroys meanwhile ----
+
+
+def anonieme_betrokkene(kiss, *, klant=None):
+    """A klantcontact KISS registered with a betrokkene (anonymous unless ``klant``), due for
+    destruction."""
+    klantcontact = gemaakt(kiss, "klantcontacten", KLANTCONTACT, Klantcontact)
+    body = {
+        "wasPartij": {"uuid": str(klant.uuid)} if klant is not None else None,
+        "hadKlantcontact": {"uuid": str(klantcontact.uuid)},
+        "rol": "klant",
+        "initiator": True,
+    }
+    betrokkene = gemaakt(kiss, "betrokkenen", body, Betrokkene)
+    Betrokkene.objects.filter(pk=betrokkene.pk).update(
+        vernietigingsdatum=timezone.localdate() - timedelta(days=1)
+    )
+    return klantcontact, betrokkene
+
+
+def adres_van_betrokkene(kiss, betrokkene, partij=None):
+    body = {
+        "adres": "info@example.nl",
+        "soortDigitaalAdres": "email",
+        "verstrektDoorBetrokkene": {"uuid": str(betrokkene.uuid)},
+        "verstrektDoorPartij": {"uuid": str(partij.uuid)} if partij is not None else None,
+    }
+    return kiss.post_json(f"{KI_BASE}/digitaleadressen", body)
+
+
+def vernietig_anoniemen():
+    return retention.vernietig_anonieme_betrokkenen(timezone.localdate(), 100)
+
+
+@pytest.mark.parametrize("met_partij", [False, True])
+def test_an_address_for_a_betrokkene_destroyed_meanwhile_is_refused(kiss, met_partij):
+    """A (the retention run) destroys betrokkene B, not committed; B's address is posted
+    meanwhile: it waits for A's lock of B and is refused (400 on verstrektDoorBetrokkene).
+    Before, it did not wait until its commit, where the foreign key to B failed: a 500."""
+    _, betrokkene = anonieme_betrokkene(kiss)
+    partij = gemaakt(kiss, "partijen", PARTIJ, Klant) if met_partij else None
+    aantal, antwoord = a_houdt_vast(
+        vernietig_anoniemen, lambda: adres_van_betrokkene(kiss, betrokkene, partij)
+    )
+    assert aantal == 1
+    assert invalid_params(antwoord) == [("verstrektDoorBetrokkene", "does_not_exist")]
+    assert not DigitaalAdres.objects.exists()
+
+
+def test_the_retention_run_leaves_a_betrokkene_an_address_is_given_to_meanwhile(kiss):
+    """A gives betrokkene B an address, not committed; the retention run meanwhile skips B
+    (locked) where before it destroyed B and A's commit failed on the foreign key (a 500).
+    The next run destroys B, its address with it."""
+    _, betrokkene = anonieme_betrokkene(kiss)
+    antwoord, aantal = a_houdt_vast(
+        lambda: adres_van_betrokkene(kiss, betrokkene), vernietig_anoniemen
+    )
+    assert antwoord.status_code == 201, antwoord.content
+    assert aantal == 0
+    assert DigitaalAdres.objects.get(uuid=antwoord.json()["uuid"]).betrokkene_id == betrokkene.pk
+    assert vernietig_anoniemen() == 1
+    assert not DigitaalAdres.objects.exists()
+    record = AuditTrail.objects.filter(
+        resource="digitaaladres", resource_url__endswith=antwoord.json()["uuid"]
+    ).latest("pk")
+    assert record.actie == "destroy"
+
+
+def test_the_destruction_of_a_klant_waits_for_an_address_its_betrokkene_gets(kiss):
+    """A gives partij K an address also given by betrokkene B of klant X, not committed; X is
+    destroyed meanwhile (R2: its betrokkenen go): the destruction waits for A (its lock of B,
+    before it reads B's addresses) and releases the address from B, recorded; before, it read
+    the addresses without A's row and its commit failed on the foreign key."""
+    x = gemaakt(kiss, "partijen", PARTIJ, Klant)
+    k = gemaakt(kiss, "partijen", PARTIJ, Klant)
+    _, betrokkene = anonieme_betrokkene(kiss, klant=x)
+
+    def vernietig_x():
+        with transaction.atomic():
+            klant = Klant.objects.select_for_update().get(pk=x.pk)
+            services.verwijder_klanten([klant], HERKOMST, vernietiging=True)
+        return True
+
+    antwoord, _ = a_houdt_vast(lambda: adres_van_betrokkene(kiss, betrokkene, k), vernietig_x)
+    assert antwoord.status_code == 201, antwoord.content
+    assert not Klant.objects.filter(pk=x.pk).exists()
+    assert not Betrokkene.objects.filter(pk=betrokkene.pk).exists()
+    adres = DigitaalAdres.objects.get(uuid=antwoord.json()["uuid"])
+    assert (adres.klant_id, adres.betrokkene_id) == (k.pk, None)
+    record = AuditTrail.objects.filter(
+        resource="digitaaladres", resource_url__endswith=str(adres.uuid)
+    ).latest("pk")
+    assert record.actie == "partial_update"
+    assert record.nieuw["verstrektDoorBetrokkene"] is None
+
+
+@pytest.mark.parametrize("verwijdering", ["klantcontact", "betrokkene"])
+def test_a_deletion_of_a_betrokkene_waits_for_an_address_it_gets(kiss, verwijdering):
+    """A gives betrokkene B an address, not committed; B's klantcontact (or B) is deleted
+    meanwhile: the deletion waits for A and no commit fails on the foreign key (before: the
+    deletion's, a 500)."""
+    klantcontact, betrokkene = anonieme_betrokkene(kiss)
+
+    def verwijder():
+        if verwijdering == "klantcontact":
+            contacten.delete_klantcontact(klantcontact, herkomst=HERKOMST)
+        else:
+            contacten.remove_betrokkene(betrokkene, herkomst=HERKOMST)
+        return True
+
+    antwoord, _ = a_houdt_vast(lambda: adres_van_betrokkene(kiss, betrokkene), verwijder)
+    assert antwoord.status_code == 201, antwoord.content
+    assert not Betrokkene.objects.filter(pk=betrokkene.pk).exists()
+    assert DigitaalAdres.objects.get(uuid=antwoord.json()["uuid"]).betrokkene_id is None

@@ -488,6 +488,10 @@ def delete_klantcontact(klantcontact: Klantcontact, *, herkomst: Herkomst | None
     (:func:`_vergrendel_met_klanten`: a betrokkene of another klant added between the read of
     its klanten and the klantcontact's lock is seen and its klant locked too)."""
     klanten, klantcontact = _vergrendel_met_klanten(klantcontact.pk, partijen=herkomst is not None)
+    if klantcontact.ki_betrokkenen:
+        # its betrokkenen, which go with it (a write giving one an address is waited for and
+        # its address seen by the cascade: ``vergrendel_betrokkenen``)
+        vergrendel_betrokkenen(Betrokkene.objects.filter(klantcontact_id=klantcontact.pk))
     partijen = (
         [partijwijzigingen.Betrokkenheden(klant, herkomst) for klant in klanten]
         if herkomst is not None
@@ -768,6 +772,10 @@ def remove_betrokkene(betrokkene: Betrokkene, *, herkomst: Herkomst | None = Non
     klantcontact = (
         Klantcontact.objects.select_for_update().filter(pk=betrokkene.klantcontact_id).first()
     )
+    # then the betrokkene (a write giving it an address is waited for: see
+    # ``vergrendel_betrokkenen``)
+    if not vergrendel_betrokkenen(Betrokkene.objects.filter(pk=betrokkene.pk)):
+        raise Betrokkene.DoesNotExist
     _verwijder_relatie(
         betrokkene,
         contactwijzigingen.KLANTCONTACTMOMENT,
@@ -905,6 +913,18 @@ def remove_onderwerpobject(
 # --- retention -----------------------------------------------------------------------------------
 
 
+def vergrendel_betrokkenen(betrokkenen) -> list[int]:
+    """Lock betrokkenen (a queryset) about to be deleted, in id order, one statement; their
+    ids. A write giving one of them a digital address holds a key share lock on it until it
+    commits (the foreign key is checked at commit): taken before the deletion reads the
+    addresses, this waits for that write, so its address is seen and released (or deleted)
+    with them, and a write that comes later waits for this one and finds the betrokkene gone
+    (400), where the deletion's commit failed on the foreign key before."""
+    return list(
+        betrokkenen.select_for_update(of=("self",)).order_by("id").values_list("id", flat=True)
+    )
+
+
 def verwijder_betrokkenen(
     betrokkenen, herkomst: Herkomst | None = None, *, klanten_weg: list[int] = ()
 ) -> int:
@@ -919,7 +939,10 @@ def verwijder_betrokkenen(
     ``destroy`` records keep the URL (and the klantcontact) only. ``klanten_weg``: klanten
     deleted in the same write: their addresses are left to that deletion (one ``destroy``
     each), not recorded here as released first."""
-    ids = list(betrokkenen.values_list("id", flat=True))
+    # locked (after the klant rows the caller holds, id order) before their addresses are
+    # read: a write giving one of them an address (``partijservices.maak_digitaal_adres``,
+    # which key-share-locks it) that came first is waited for and its address seen
+    ids = vergrendel_betrokkenen(betrokkenen)
     if not ids:
         return 0
     oud = _klantcontactmomenten(Betrokkene.objects.filter(pk__in=ids), herkomst)
