@@ -519,3 +519,82 @@ def test_a_deletion_of_a_betrokkene_waits_for_an_address_it_gets(kiss, verwijder
     assert antwoord.status_code == 201, antwoord.content
     assert not Betrokkene.objects.filter(pk=betrokkene.pk).exists()
     assert DigitaalAdres.objects.get(uuid=antwoord.json()["uuid"]).betrokkene_id is None
+
+
+# --- 6. a klant deleted while a write names its KvK number as subIdentificatorVan ------------
+
+
+def partij_met_kvk(ki_api) -> tuple[str, str]:
+    """An organisatie partij holding a KvK number: (its uuid, the KvK row's uuid)."""
+    partij = nieuwe_partij(ki_api)
+    kvk = post_identificator(ki_api, "kvk_nummer", KVK, partij=partij)
+    assert kvk.status_code == 201, kvk.content
+    return partij, kvk.json()["uuid"]
+
+
+def naamt(ki_api, schrijver: str, kvk: str):
+    """A write naming ``kvk`` as subIdentificatorVan: a new identifier (POST), a changed one
+    (PUT) or a new partij's."""
+    if schrijver == "post":
+        return lambda: vestiging_van(ki_api, kvk, nieuwe_partij(ki_api))
+    if schrijver == "put":
+        vestiging = post_identificator(ki_api, "vestigingsnummer", VESTIGING).json()
+        return lambda: ki_api.put_json(
+            vestiging["url"],
+            {
+                "identificeerdePartij": None,
+                "partijIdentificator": identificator("vestigingsnummer", VESTIGING),
+                "subIdentificatorVan": {"uuid": kvk},
+            },
+        )
+    return lambda: ki_api.post_json(
+        f"{KI_BASE}/partijen",
+        {
+            "soortPartij": "organisatie",
+            "indicatieActief": True,
+            "partijIdentificatie": {"naam": "Filiaal"},
+            "partijIdentificatoren": [
+                {
+                    "partijIdentificator": identificator("vestigingsnummer", VESTIGING),
+                    "subIdentificatorVan": {"uuid": kvk},
+                }
+            ],
+        },
+    )
+
+
+@pytest.mark.parametrize("schrijver", ["post", "put", "partij"])
+def test_a_klant_deleted_while_its_kvk_number_is_named_keeps_it_detached(ki_api, schrijver):
+    """A names partij X's KvK number K as subIdentificatorVan (not committed); X is deleted
+    meanwhile: the deletion waits for A (its lock of X's HR identifiers, before it looks for
+    the rows naming them), sees A's row and detaches K (``_hr_sleutels_los``). Before, it did
+    not see A's row, deleted K and its commit failed on the foreign key: a 500."""
+    partij, kvk = partij_met_kvk(ki_api)
+    schrijf = naamt(ki_api, schrijver, kvk)
+    a, b = a_houdt_vast(schrijf, lambda: ki_api.delete(f"{KI_BASE}/partijen/{partij}"))
+    assert a.status_code in (200, 201), a.content
+    assert b.status_code == 204, b.content
+    assert not Klant.objects.filter(uuid=partij).exists()
+    rij = PartijIdentificator.objects.get(uuid=kvk)
+    assert rij.klant_id is None
+    assert PartijIdentificator.objects.filter(sub_identificator_van=rij).count() == 1
+
+
+@pytest.mark.parametrize("schrijver", ["post", "put", "partij"])
+def test_a_kvk_number_deleted_meanwhile_is_no_sub_identificator_van(ki_api, schrijver):
+    """X is deleted (not committed) with its KvK number K; a write naming K meanwhile waits
+    for K's lock and is refused: 400 on subIdentificatorVan, nothing written."""
+    partij, kvk = partij_met_kvk(ki_api)
+    schrijf = naamt(ki_api, schrijver, kvk)
+    voor = PartijIdentificator.objects.count()
+    a, b = a_houdt_vast(lambda: ki_api.delete(f"{KI_BASE}/partijen/{partij}"), schrijf)
+    assert a.status_code == 204, a.content
+    assert b.status_code == 400, b.content
+    veld = (
+        "partijIdentificatoren.subIdentificatorVan"
+        if schrijver == "partij"
+        else ("subIdentificatorVan")
+    )
+    assert (veld, "does_not_exist") in invalid_params(b)
+    assert not PartijIdentificator.objects.filter(uuid=kvk).exists()
+    assert PartijIdentificator.objects.count() == voor - 1

@@ -390,7 +390,7 @@ def _koppel_identificatoren(klant: Klant, gegevens: PartijGegevens, bundel: Bund
             (r for r in rijen if r.code_soort_object_id == ident.code_soort_object_id), None
         )
         if ident.uuid is None:
-            if gemaakt is None:  # else made from the identification by partijsync
+            if gemaakt is None:
                 rij = PartijIdentificator(
                     bronorganisatie=klant.bronorganisatie,
                     klant=klant,
@@ -399,6 +399,11 @@ def _koppel_identificatoren(klant: Klant, gegevens: PartijGegevens, bundel: Bund
                 )
                 bundel.rijen.append(rij)
                 partijstand.voeg_toe(klant, "partij_identificatoren", rij)
+            else:
+                # made from the identification by partijsync (not inserted yet): with what
+                # was given for it (its subIdentificatorVan was dropped before)
+                for veld, waarde in ident.velden().items():
+                    setattr(gemaakt, veld, waarde)
             continue
         rij = PartijIdentificator.objects.select_for_update().filter(uuid=ident.uuid).first()
         if rij is None:

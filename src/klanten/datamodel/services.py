@@ -559,16 +559,26 @@ def _adressen_van_klanten_af(
     Klantinteracties representations before and after
     (:func:`partijwijzigingen.adressen_voor_en_na`), from the rows the two statements return."""
     from .klantcontacten import Betrokkene
-    from .partijen import DigitaalAdres
+    from .partijen import DigitaalAdres, PartijIdentificator
 
     tabel = DigitaalAdres._meta.db_table
     betrokkenen = Betrokkene._meta.db_table
     per_pk = {klant.pk: klant for klant in klanten}
     with connection.cursor() as cursor:
+        # K5, in the same statement (a one-time filter, run before the addresses are read):
+        # the klanten's HR identifiers locked (after the klant rows, id order), so that a
+        # write naming one as subIdentificatorVan (which locks it, ``partijservices``) that
+        # came first is waited for and its row seen when the deletion looks for the rows
+        # naming theirs (``_hr_sleutels_los``); before, the deletion did not see it and its
+        # commit failed on the foreign key (a 500). A write that comes later waits for the
+        # deletion and finds the row gone (400 ``does_not_exist``) or detached.
         cursor.execute(
+            f"WITH hr AS (SELECT id FROM {PartijIdentificator._meta.db_table} "
+            "WHERE klant_id = ANY(%s) AND code_soort_object_id = ANY(%s) ORDER BY id FOR UPDATE) "
             f"DELETE FROM {tabel} AS a WHERE a.klant_id = ANY(%s) AND a.betrokkene_id IS NULL "
+            "AND (SELECT count(*) FROM hr) >= 0 "
             "RETURNING to_jsonb(a), NULL::uuid, NULL::uuid",
-            [list(per_pk)],
+            [list(per_pk), [str(s) for s in partijsync.HR_SOORTEN], list(per_pk)],
         )
         rijen = cursor.fetchall()
         # the old row (the self-join reads it as it was before the statement) and the uuid of
