@@ -15,7 +15,8 @@ from django.utils import timezone
 from vng_api_common.audittrails.models import AuditTrail
 
 from klanten.background import retention
-from klanten.datamodel import contacten, services
+from klanten.datamodel import contacten, rules, services
+from klanten.datamodel.constants import VernietigingsGrond
 from klanten.datamodel.klantcontacten import Betrokkene, Klantcontact
 from klanten.datamodel.models import Klant
 from klanten.datamodel.partijen import DigitaalAdres, PartijIdentificator
@@ -598,3 +599,93 @@ def test_a_kvk_number_deleted_meanwhile_is_no_sub_identificator_van(ki_api, schr
     assert (veld, "does_not_exist") in invalid_params(b)
     assert not PartijIdentificator.objects.filter(uuid=kvk).exists()
     assert PartijIdentificator.objects.count() == voor - 1
+
+
+# --- 7. R2 of a klant: the partijen holding an address its betrokkenen gave, locked first ----
+
+
+@pytest.mark.parametrize("partij_eerst", [False, True])
+def test_the_destruction_of_a_klant_locks_the_partij_of_an_address_it_releases(
+    kiss, monkeypatch, partij_eerst
+):
+    """Klant X's betrokkene B gave an address partij K also holds; the retention run destroys
+    X and releases the address from B (recorded ``partial_update``). A holds K's lock and
+    changes that address: the run waits for K's lock before it reads anything, so its record
+    shows the address as A left it (before, it waited for the address row only and its
+    record kept the value from before A's change). K made before X (a lower id): the run
+    gives its locks back and takes them again in id order."""
+    k = gemaakt(kiss, "partijen", PARTIJ, Klant) if partij_eerst else None
+    x = gemaakt(kiss, "partijen", PARTIJ, Klant)
+    k = k or gemaakt(kiss, "partijen", PARTIJ, Klant)
+    assert (k.pk < x.pk) == partij_eerst
+    _, betrokkene = anonieme_betrokkene(kiss, klant=x)
+    gedeeld = adres_van_betrokkene(kiss, betrokkene, k)
+    assert gedeeld.status_code == 201, gedeeld.content
+    gedeeld = DigitaalAdres.objects.get(uuid=gedeeld.json()["uuid"])
+    gisteren = timezone.localdate() - timedelta(days=1)
+    Klant.objects.filter(pk=x.pk).update(vernietigingsdatum=gisteren)
+    monkeypatch.setattr(
+        services,
+        "vernietiging_van",
+        lambda klant, termijnen: rules.Vernietiging(gisteren, VernietigingsGrond.bewaartermijn),
+    )
+
+    def a():
+        DigitaalAdres.objects.filter(pk=gedeeld.pk).update(
+            adres="balie@example.nl", adres_genormaliseerd="balie@example.nl"
+        )
+
+    gezien, vernietigd = terwijl_a_vergrendelt(
+        k, a, lambda: retention.vernietig_batch(timezone.localdate(), 100)
+    )
+    assert vernietigd == 1
+    assert not Klant.objects.filter(pk=x.pk).exists()
+    record = AuditTrail.objects.filter(
+        resource="digitaaladres", actie="partial_update", resource_url__endswith=str(gedeeld.uuid)
+    ).latest("pk")
+    assert record.oud["adres"] == record.nieuw["adres"] == "balie@example.nl"
+    assert record.nieuw["verstrektDoorBetrokkene"] is None
+    assert DigitaalAdres.objects.get(pk=gedeeld.pk).betrokkene_id is None
+
+
+def test_the_destruction_of_a_klant_takes_its_locks_again_for_an_address_given_meanwhile(kiss):
+    """An address given to partij K by a betrokkene of X after the destruction read the
+    partijen to lock (before it locked the betrokkenen): seen once the betrokkenen are locked,
+    the locks are taken again with K's, and the address released with K locked."""
+    x = gemaakt(kiss, "partijen", PARTIJ, Klant)
+    k = gemaakt(kiss, "partijen", PARTIJ, Klant)
+    _, betrokkene = anonieme_betrokkene(kiss, klant=x)
+    gegeven: list = []
+
+    def geef():
+        try:
+            gegeven.append(adres_van_betrokkene(kiss, betrokkene, k))
+        finally:
+            connections.close_all()
+
+    def na_de_partijen(execute, sql, params, many, context):
+        resultaat = execute(sql, params, many, context)
+        if not gegeven and 'FROM "datamodel_digitaaladres"' in sql and "DISTINCT" in sql:
+            # the destruction read the partijen to lock: now another write gives the address
+            # and commits
+            thread = threading.Thread(target=geef)
+            thread.start()
+            thread.join(timeout=60)
+        return resultaat
+
+    with transaction.atomic():
+        with connection.execute_wrapper(na_de_partijen), CaptureQueriesContext(connection) as q:
+            klanten = services.vergrendel_te_vernietigen(
+                lambda: list(Klant.objects.select_for_update().filter(pk=x.pk))
+            )
+        assert [klant.pk for klant in klanten] == [x.pk]
+        assert any("ROLLBACK TO SAVEPOINT" in query["sql"] for query in q.captured_queries)
+        services.verwijder_klanten(klanten, HERKOMST, vernietiging=True)
+    assert gegeven[0].status_code == 201, gegeven[0].content
+    adres = DigitaalAdres.objects.get(uuid=gegeven[0].json()["uuid"])
+    assert (adres.klant_id, adres.betrokkene_id) == (k.pk, None)
+    record = AuditTrail.objects.filter(
+        resource="digitaaladres", resource_url__endswith=str(adres.uuid)
+    ).latest("pk")
+    assert record.actie == "partial_update"
+    assert record.nieuw["verstrektDoorBetrokkene"] is None

@@ -930,8 +930,11 @@ def verwijder_betrokkenen(
 ) -> int:
     """Destroy betrokkenen (a queryset; retention R2, a privacy request) with the digital
     addresses only they held (an address that is also a partij's stays with the partij,
-    without them). Returns how many betrokkenen went. The caller holds the locks (retention:
-    the klant rows). With a ``herkomst`` every representation that changed is recorded: each
+    without them). Returns how many betrokkenen went. The caller holds the locks: the klant
+    rows (those of the betrokkenen, and of the partijen holding an address they gave:
+    ``services.vergrendel_te_vernietigen``, the retention of anonymous betrokkenen); the
+    betrokkenen are locked here (:func:`vergrendel_betrokkenen`) unless the caller did.
+    With a ``herkomst`` every representation that changed is recorded: each
     klantcontactmoment among them and each betrokkene ``destroy``, each address they alone
     held ``destroy``, each partij's address they also gave ``partial_update``
     (``verstrektDoorBetrokkene`` gone). Destroyed means gone: the earlier records of the
