@@ -689,3 +689,53 @@ def test_the_destruction_of_a_klant_takes_its_locks_again_for_an_address_given_m
     ).latest("pk")
     assert record.actie == "partial_update"
     assert record.nieuw["verstrektDoorBetrokkene"] is None
+
+
+# --- 8. a new date of a klantcontact: a betrokkene added before its lock ---------------------
+
+NIEUWE_DATUM = {"plaatsgevonden_op": timezone.now() - timedelta(days=3)}
+
+
+def klant_vergrendelingen(queries) -> list[str]:
+    return [
+        q["sql"]
+        for q in queries
+        if q["sql"].startswith('SELECT "datamodel_klant"') and "FOR UPDATE" in q["sql"]
+    ]
+
+
+def test_a_new_date_locks_the_klant_of_a_betrokkene_added_before_the_klantcontacts_lock(kiss):
+    """The update reads and locks the klanten of the klantcontact's betrokkenen, then the
+    klantcontact; A adds a betrokkene of klant X in between (holding the klantcontact). The
+    update sees it once it holds the klantcontact and locks X before it changes the date
+    (which changes X's retention date); before, X was not locked."""
+    klantcontact = gemaakt(kiss, "klantcontacten", KLANTCONTACT, Klantcontact)
+    x = gemaakt(kiss, "partijen", PARTIJ, Klant)
+
+    def a():
+        Betrokkene.objects.create(klantcontact=klantcontact, klant=x, rol="klant")
+
+    def b():
+        with CaptureQueriesContext(connection) as queries:
+            contacten.update_klantcontact(klantcontact, dict(NIEUWE_DATUM), herkomst=HERKOMST)
+        return queries.captured_queries
+
+    queries = terwijl_a_vergrendelt(klantcontact, a, b)
+    vergrendelingen = klant_vergrendelingen(queries)
+    assert len(vergrendelingen) == 2  # the klanten as read first (none), then X
+    assert str(x.pk) in vergrendelingen[1]
+
+
+def test_a_new_date_without_a_race_reads_nothing_more(kiss):
+    """Every betrokkene one of the klanten locked first: no statement more (the klanten's
+    betrokkenen are read by their lock statement)."""
+    klantcontact = gemaakt(kiss, "klantcontacten", KLANTCONTACT, Klantcontact)
+    x = gemaakt(kiss, "partijen", PARTIJ, Klant)
+    contacten.add_betrokkene(klantcontact, klant=x, rol="klant", herkomst=HERKOMST)
+    with CaptureQueriesContext(connection) as queries:
+        contacten.update_klantcontact(klantcontact, dict(NIEUWE_DATUM), herkomst=HERKOMST)
+    assert len(klant_vergrendelingen(queries.captured_queries)) == 1
+    assert not any(
+        'FROM "datamodel_betrokkene"' in q["sql"] and "DISTINCT" in q["sql"]
+        for q in queries.captured_queries
+    )

@@ -295,16 +295,59 @@ def _velden(data: dict, velden) -> dict:
     return data
 
 
-def _klanten_van(klantcontact_id: int, extra=()) -> list:
+def _klanten_van(klantcontact_id: int, extra=(), *, met_betrokkenen: bool = False) -> list:
     """Lock the klanten of a klantcontact's betrokkenen (by id), and those of ``extra`` (ids):
-    the first locks of a write that changes what their retention date depends on."""
+    the first locks of a write that changes what their retention date depends on.
+    ``met_betrokkenen``: each with the uuids of its betrokkenen of the klantcontact as read by
+    the same statement (``betrokkenen_hier``, for :func:`_klanten_na`)."""
+    from django.contrib.postgres.expressions import ArraySubquery
+    from django.db.models import OuterRef
+
     from .models import Klant
 
     ids = Betrokkene.objects.filter(
         klantcontact_id=klantcontact_id, klant__isnull=False
     ).values_list("klant_id", flat=True)
     wie = Q(pk__in=ids) | Q(pk__in=list(extra)) if extra else Q(pk__in=ids)
-    return list(Klant.objects.select_for_update().filter(wie).order_by("id"))
+    klanten = Klant.objects.select_for_update().filter(wie).order_by("id")
+    if met_betrokkenen:
+        klanten = klanten.annotate(
+            betrokkenen_hier=ArraySubquery(
+                Betrokkene.objects.filter(
+                    klantcontact_id=klantcontact_id, klant_id=OuterRef("pk")
+                ).values("uuid")
+            )
+        )
+    return list(klanten)
+
+
+def _klanten_na(klantcontact: Klantcontact, klanten: list) -> None:
+    """After the klantcontact's lock (:func:`update_klantcontact` changing its date): a
+    betrokkene of a klant not among ``klanten`` (added between their read and that lock)
+    has its klant locked too, as the write changes that klant's retention date. Every
+    betrokkene (read with the lock) one of ``klanten`` had when they were locked: no
+    statement. Otherwise (an anonymous betrokkene, or one added meanwhile) one statement reads
+    their klanten, and a missing one is locked now, after the klantcontact: out of order, as
+    no locks are given back inside a write of the API (it has no savepoints); a deadlock that
+    causes is PostgreSQL's to break and the write is run again (``transactions``), reading
+    the betrokkene before its first lock then."""
+    from .models import Klant
+
+    bekend = {uuid for klant in klanten for uuid in klant.betrokkenen_hier}
+    if set(klantcontact.ki_betrokkenen) <= bekend:
+        return
+    ontbrekend = set(
+        Betrokkene.objects.filter(klantcontact_id=klantcontact.pk, klant__isnull=False)
+        .values_list("klant_id", flat=True)
+        .distinct()
+    ) - {klant.pk for klant in klanten}
+    if ontbrekend:
+        list(
+            Klant.objects.select_for_update()
+            .filter(pk__in=sorted(ontbrekend))
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
 
 
 def vergrendel_klantcontact(**lookup) -> Klantcontact:
@@ -410,9 +453,12 @@ def update_klantcontact(
     took part follows (R1, ``signals.py``): their rows are locked first."""
     data = _velden(data, KLANTCONTACT_VELDEN)
     if not is_vergrendeld(klantcontact):
-        if "plaatsgevonden_op" in data:
-            _klanten_van(klantcontact.pk)
+        datum = "plaatsgevonden_op" in data
+        klanten = _klanten_van(klantcontact.pk, met_betrokkenen=True) if datum else []
         klantcontact = vergrendel_klantcontact(pk=klantcontact.pk)
+        if datum:
+            # a betrokkene of another klant added between the two locks: its klant too
+            _klanten_na(klantcontact, klanten)
     vorig_uuid = klantcontact.repr_vorig_uuid
     medewerker_json = klantcontact.repr_medewerker
     if herkomst is not None:
