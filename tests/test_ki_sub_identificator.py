@@ -125,3 +125,29 @@ def test_the_kind_of_a_named_kvk_number_does_not_change(ki_api):
         },
     )
     assert response.status_code == 200, response.content
+
+
+def test_a_new_partij_keeps_the_sub_identificator_van_of_its_vestigingsnummer(ki_api):
+    """The vestigingsnummer of a new partij is made from its identification (partijsync):
+    it keeps the subIdentificatorVan given for it (it was dropped)."""
+    kvk = post_identificator(ki_api, "kvk_nummer", KVK).json()["uuid"]
+    response = ki_api.post_json(
+        f"{KI_BASE}/partijen",
+        {
+            "soortPartij": "organisatie",
+            "indicatieActief": True,
+            "partijIdentificatie": {"naam": "Filiaal"},
+            "partijIdentificatoren": [
+                {
+                    "partijIdentificator": identificator("vestigingsnummer", "000012345678"),
+                    "subIdentificatorVan": {"uuid": kvk},
+                }
+            ],
+        },
+    )
+    assert response.status_code == 201, response.content
+    [gegeven] = response.json()["partijIdentificatoren"]
+    assert gegeven["subIdentificatorVan"]["uuid"] == kvk
+    rij = PartijIdentificator.objects.get(uuid=gegeven["uuid"])
+    assert str(rij.sub_identificator_van.uuid) == kvk
+    assert ki_api.get(gegeven["url"]).json() == gegeven

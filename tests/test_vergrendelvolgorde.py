@@ -15,7 +15,8 @@ from django.utils import timezone
 from vng_api_common.audittrails.models import AuditTrail
 
 from klanten.background import retention
-from klanten.datamodel import contacten
+from klanten.datamodel import contacten, rules, services
+from klanten.datamodel.constants import VernietigingsGrond
 from klanten.datamodel.klantcontacten import Betrokkene, Klantcontact
 from klanten.datamodel.models import Klant
 from klanten.datamodel.partijen import DigitaalAdres, PartijIdentificator
@@ -403,3 +404,338 @@ def test_migration_0015_gives_up_with_a_clear_message_and_changes_nothing(bij_00
         thread.join(timeout=30)
     # nothing half done: the rows as they were
     assert ident_model.objects.get(pk=rijen["rsin jongere"].pk).klant_id == klanten["jongere"].pk
+
+
+# --- 5. an address given by a betrokkene the retention (or a deletion) destroys meanwhile ----
+
+
+def anonieme_betrokkene(kiss, *, klant=None):
+    """A klantcontact KISS registered with a betrokkene (anonymous unless ``klant``), due for
+    destruction."""
+    klantcontact = gemaakt(kiss, "klantcontacten", KLANTCONTACT, Klantcontact)
+    body = {
+        "wasPartij": {"uuid": str(klant.uuid)} if klant is not None else None,
+        "hadKlantcontact": {"uuid": str(klantcontact.uuid)},
+        "rol": "klant",
+        "initiator": True,
+    }
+    betrokkene = gemaakt(kiss, "betrokkenen", body, Betrokkene)
+    Betrokkene.objects.filter(pk=betrokkene.pk).update(
+        vernietigingsdatum=timezone.localdate() - timedelta(days=1)
+    )
+    return klantcontact, betrokkene
+
+
+def adres_van_betrokkene(kiss, betrokkene, partij=None):
+    body = {
+        "adres": "info@example.nl",
+        "soortDigitaalAdres": "email",
+        "verstrektDoorBetrokkene": {"uuid": str(betrokkene.uuid)},
+        "verstrektDoorPartij": {"uuid": str(partij.uuid)} if partij is not None else None,
+    }
+    return kiss.post_json(f"{KI_BASE}/digitaleadressen", body)
+
+
+def vernietig_anoniemen():
+    return retention.vernietig_anonieme_betrokkenen(timezone.localdate(), 100)
+
+
+@pytest.mark.parametrize("met_partij", [False, True])
+def test_an_address_for_a_betrokkene_destroyed_meanwhile_is_refused(kiss, met_partij):
+    """A (the retention run) destroys betrokkene B, not committed; B's address is posted
+    meanwhile: it waits for A's lock of B and is refused (400 on verstrektDoorBetrokkene).
+    Before, it did not wait until its commit, where the foreign key to B failed: a 500."""
+    _, betrokkene = anonieme_betrokkene(kiss)
+    partij = gemaakt(kiss, "partijen", PARTIJ, Klant) if met_partij else None
+    aantal, antwoord = a_houdt_vast(
+        vernietig_anoniemen, lambda: adres_van_betrokkene(kiss, betrokkene, partij)
+    )
+    assert aantal == 1
+    assert invalid_params(antwoord) == [("verstrektDoorBetrokkene", "does_not_exist")]
+    assert not DigitaalAdres.objects.exists()
+
+
+def test_the_retention_run_leaves_a_betrokkene_an_address_is_given_to_meanwhile(kiss):
+    """A gives betrokkene B an address, not committed; the retention run meanwhile skips B
+    (locked) where before it destroyed B and A's commit failed on the foreign key (a 500).
+    The next run destroys B, its address with it."""
+    _, betrokkene = anonieme_betrokkene(kiss)
+    antwoord, aantal = a_houdt_vast(
+        lambda: adres_van_betrokkene(kiss, betrokkene), vernietig_anoniemen
+    )
+    assert antwoord.status_code == 201, antwoord.content
+    assert aantal == 0
+    assert DigitaalAdres.objects.get(uuid=antwoord.json()["uuid"]).betrokkene_id == betrokkene.pk
+    assert vernietig_anoniemen() == 1
+    assert not DigitaalAdres.objects.exists()
+    record = AuditTrail.objects.filter(
+        resource="digitaaladres", resource_url__endswith=antwoord.json()["uuid"]
+    ).latest("pk")
+    assert record.actie == "destroy"
+
+
+def test_the_destruction_of_a_klant_waits_for_an_address_its_betrokkene_gets(kiss):
+    """A gives partij K an address also given by betrokkene B of klant X, not committed; X is
+    destroyed meanwhile (R2: its betrokkenen go): the destruction waits for A (its lock of B,
+    before it reads B's addresses) and releases the address from B, recorded; before, it read
+    the addresses without A's row and its commit failed on the foreign key."""
+    x = gemaakt(kiss, "partijen", PARTIJ, Klant)
+    k = gemaakt(kiss, "partijen", PARTIJ, Klant)
+    _, betrokkene = anonieme_betrokkene(kiss, klant=x)
+
+    def vernietig_x():
+        with transaction.atomic():
+            klant = Klant.objects.select_for_update().get(pk=x.pk)
+            services.verwijder_klanten([klant], HERKOMST, vernietiging=True)
+        return True
+
+    antwoord, _ = a_houdt_vast(lambda: adres_van_betrokkene(kiss, betrokkene, k), vernietig_x)
+    assert antwoord.status_code == 201, antwoord.content
+    assert not Klant.objects.filter(pk=x.pk).exists()
+    assert not Betrokkene.objects.filter(pk=betrokkene.pk).exists()
+    adres = DigitaalAdres.objects.get(uuid=antwoord.json()["uuid"])
+    assert (adres.klant_id, adres.betrokkene_id) == (k.pk, None)
+    record = AuditTrail.objects.filter(
+        resource="digitaaladres", resource_url__endswith=str(adres.uuid)
+    ).latest("pk")
+    assert record.actie == "partial_update"
+    assert record.nieuw["verstrektDoorBetrokkene"] is None
+
+
+@pytest.mark.parametrize("verwijdering", ["klantcontact", "betrokkene"])
+def test_a_deletion_of_a_betrokkene_waits_for_an_address_it_gets(kiss, verwijdering):
+    """A gives betrokkene B an address, not committed; B's klantcontact (or B) is deleted
+    meanwhile: the deletion waits for A and no commit fails on the foreign key (before: the
+    deletion's, a 500)."""
+    klantcontact, betrokkene = anonieme_betrokkene(kiss)
+
+    def verwijder():
+        if verwijdering == "klantcontact":
+            contacten.delete_klantcontact(klantcontact, herkomst=HERKOMST)
+        else:
+            contacten.remove_betrokkene(betrokkene, herkomst=HERKOMST)
+        return True
+
+    antwoord, _ = a_houdt_vast(lambda: adres_van_betrokkene(kiss, betrokkene), verwijder)
+    assert antwoord.status_code == 201, antwoord.content
+    assert not Betrokkene.objects.filter(pk=betrokkene.pk).exists()
+    assert DigitaalAdres.objects.get(uuid=antwoord.json()["uuid"]).betrokkene_id is None
+
+
+# --- 6. a klant deleted while a write names its KvK number as subIdentificatorVan ------------
+
+
+def partij_met_kvk(ki_api) -> tuple[str, str]:
+    """An organisatie partij holding a KvK number: (its uuid, the KvK row's uuid)."""
+    partij = nieuwe_partij(ki_api)
+    kvk = post_identificator(ki_api, "kvk_nummer", KVK, partij=partij)
+    assert kvk.status_code == 201, kvk.content
+    return partij, kvk.json()["uuid"]
+
+
+def naamt(ki_api, schrijver: str, kvk: str):
+    """A write naming ``kvk`` as subIdentificatorVan: a new identifier (POST), a changed one
+    (PUT) or a new partij's."""
+    if schrijver == "post":
+        return lambda: vestiging_van(ki_api, kvk, nieuwe_partij(ki_api))
+    if schrijver == "put":
+        vestiging = post_identificator(ki_api, "vestigingsnummer", VESTIGING).json()
+        return lambda: ki_api.put_json(
+            vestiging["url"],
+            {
+                "identificeerdePartij": None,
+                "partijIdentificator": identificator("vestigingsnummer", VESTIGING),
+                "subIdentificatorVan": {"uuid": kvk},
+            },
+        )
+    return lambda: ki_api.post_json(
+        f"{KI_BASE}/partijen",
+        {
+            "soortPartij": "organisatie",
+            "indicatieActief": True,
+            "partijIdentificatie": {"naam": "Filiaal"},
+            "partijIdentificatoren": [
+                {
+                    "partijIdentificator": identificator("vestigingsnummer", VESTIGING),
+                    "subIdentificatorVan": {"uuid": kvk},
+                }
+            ],
+        },
+    )
+
+
+@pytest.mark.parametrize("schrijver", ["post", "put", "partij"])
+def test_a_klant_deleted_while_its_kvk_number_is_named_keeps_it_detached(ki_api, schrijver):
+    """A names partij X's KvK number K as subIdentificatorVan (not committed); X is deleted
+    meanwhile: the deletion waits for A (its lock of X's HR identifiers, before it looks for
+    the rows naming them), sees A's row and detaches K (``_hr_sleutels_los``). Before, it did
+    not see A's row, deleted K and its commit failed on the foreign key: a 500."""
+    partij, kvk = partij_met_kvk(ki_api)
+    schrijf = naamt(ki_api, schrijver, kvk)
+    a, b = a_houdt_vast(schrijf, lambda: ki_api.delete(f"{KI_BASE}/partijen/{partij}"))
+    assert a.status_code in (200, 201), a.content
+    assert b.status_code == 204, b.content
+    assert not Klant.objects.filter(uuid=partij).exists()
+    rij = PartijIdentificator.objects.get(uuid=kvk)
+    assert rij.klant_id is None
+    assert PartijIdentificator.objects.filter(sub_identificator_van=rij).count() == 1
+
+
+@pytest.mark.parametrize("schrijver", ["post", "put", "partij"])
+def test_a_kvk_number_deleted_meanwhile_is_no_sub_identificator_van(ki_api, schrijver):
+    """X is deleted (not committed) with its KvK number K; a write naming K meanwhile waits
+    for K's lock and is refused: 400 on subIdentificatorVan, nothing written."""
+    partij, kvk = partij_met_kvk(ki_api)
+    schrijf = naamt(ki_api, schrijver, kvk)
+    voor = PartijIdentificator.objects.count()
+    a, b = a_houdt_vast(lambda: ki_api.delete(f"{KI_BASE}/partijen/{partij}"), schrijf)
+    assert a.status_code == 204, a.content
+    assert b.status_code == 400, b.content
+    veld = (
+        "partijIdentificatoren.subIdentificatorVan"
+        if schrijver == "partij"
+        else ("subIdentificatorVan")
+    )
+    assert (veld, "does_not_exist") in invalid_params(b)
+    assert not PartijIdentificator.objects.filter(uuid=kvk).exists()
+    assert PartijIdentificator.objects.count() == voor - 1
+
+
+# --- 7. R2 of a klant: the partijen holding an address its betrokkenen gave, locked first ----
+
+
+@pytest.mark.parametrize("partij_eerst", [False, True])
+def test_the_destruction_of_a_klant_locks_the_partij_of_an_address_it_releases(
+    kiss, monkeypatch, partij_eerst
+):
+    """Klant X's betrokkene B gave an address partij K also holds; the retention run destroys
+    X and releases the address from B (recorded ``partial_update``). A holds K's lock and
+    changes that address: the run waits for K's lock before it reads anything, so its record
+    shows the address as A left it (before, it waited for the address row only and its
+    record kept the value from before A's change). K made before X (a lower id): the run
+    gives its locks back and takes them again in id order."""
+    k = gemaakt(kiss, "partijen", PARTIJ, Klant) if partij_eerst else None
+    x = gemaakt(kiss, "partijen", PARTIJ, Klant)
+    k = k or gemaakt(kiss, "partijen", PARTIJ, Klant)
+    assert (k.pk < x.pk) == partij_eerst
+    _, betrokkene = anonieme_betrokkene(kiss, klant=x)
+    gedeeld = adres_van_betrokkene(kiss, betrokkene, k)
+    assert gedeeld.status_code == 201, gedeeld.content
+    gedeeld = DigitaalAdres.objects.get(uuid=gedeeld.json()["uuid"])
+    gisteren = timezone.localdate() - timedelta(days=1)
+    Klant.objects.filter(pk=x.pk).update(vernietigingsdatum=gisteren)
+    monkeypatch.setattr(
+        services,
+        "vernietiging_van",
+        lambda klant, termijnen: rules.Vernietiging(gisteren, VernietigingsGrond.bewaartermijn),
+    )
+
+    def a():
+        DigitaalAdres.objects.filter(pk=gedeeld.pk).update(
+            adres="balie@example.nl", adres_genormaliseerd="balie@example.nl"
+        )
+
+    gezien, vernietigd = terwijl_a_vergrendelt(
+        k, a, lambda: retention.vernietig_batch(timezone.localdate(), 100)
+    )
+    assert vernietigd == 1
+    assert not Klant.objects.filter(pk=x.pk).exists()
+    record = AuditTrail.objects.filter(
+        resource="digitaaladres", actie="partial_update", resource_url__endswith=str(gedeeld.uuid)
+    ).latest("pk")
+    assert record.oud["adres"] == record.nieuw["adres"] == "balie@example.nl"
+    assert record.nieuw["verstrektDoorBetrokkene"] is None
+    assert DigitaalAdres.objects.get(pk=gedeeld.pk).betrokkene_id is None
+
+
+def test_the_destruction_of_a_klant_takes_its_locks_again_for_an_address_given_meanwhile(kiss):
+    """An address given to partij K by a betrokkene of X after the destruction read the
+    partijen to lock (before it locked the betrokkenen): seen once the betrokkenen are locked,
+    the locks are taken again with K's, and the address released with K locked."""
+    x = gemaakt(kiss, "partijen", PARTIJ, Klant)
+    k = gemaakt(kiss, "partijen", PARTIJ, Klant)
+    _, betrokkene = anonieme_betrokkene(kiss, klant=x)
+    gegeven: list = []
+
+    def geef():
+        try:
+            gegeven.append(adres_van_betrokkene(kiss, betrokkene, k))
+        finally:
+            connections.close_all()
+
+    def na_de_partijen(execute, sql, params, many, context):
+        resultaat = execute(sql, params, many, context)
+        if not gegeven and 'FROM "datamodel_digitaaladres"' in sql and "DISTINCT" in sql:
+            # the destruction read the partijen to lock: now another write gives the address
+            # and commits
+            thread = threading.Thread(target=geef)
+            thread.start()
+            thread.join(timeout=60)
+        return resultaat
+
+    with transaction.atomic():
+        with connection.execute_wrapper(na_de_partijen), CaptureQueriesContext(connection) as q:
+            klanten = services.vergrendel_te_vernietigen(
+                lambda: list(Klant.objects.select_for_update().filter(pk=x.pk))
+            )
+        assert [klant.pk for klant in klanten] == [x.pk]
+        assert any("ROLLBACK TO SAVEPOINT" in query["sql"] for query in q.captured_queries)
+        services.verwijder_klanten(klanten, HERKOMST, vernietiging=True)
+    assert gegeven[0].status_code == 201, gegeven[0].content
+    adres = DigitaalAdres.objects.get(uuid=gegeven[0].json()["uuid"])
+    assert (adres.klant_id, adres.betrokkene_id) == (k.pk, None)
+    record = AuditTrail.objects.filter(
+        resource="digitaaladres", resource_url__endswith=str(adres.uuid)
+    ).latest("pk")
+    assert record.actie == "partial_update"
+    assert record.nieuw["verstrektDoorBetrokkene"] is None
+
+
+# --- 8. a new date of a klantcontact: a betrokkene added before its lock ---------------------
+
+NIEUWE_DATUM = {"plaatsgevonden_op": timezone.now() - timedelta(days=3)}
+
+
+def klant_vergrendelingen(queries) -> list[str]:
+    return [
+        q["sql"]
+        for q in queries
+        if q["sql"].startswith('SELECT "datamodel_klant"') and "FOR UPDATE" in q["sql"]
+    ]
+
+
+def test_a_new_date_locks_the_klant_of_a_betrokkene_added_before_the_klantcontacts_lock(kiss):
+    """The update reads and locks the klanten of the klantcontact's betrokkenen, then the
+    klantcontact; A adds a betrokkene of klant X in between (holding the klantcontact). The
+    update sees it once it holds the klantcontact and locks X before it changes the date
+    (which changes X's retention date); before, X was not locked."""
+    klantcontact = gemaakt(kiss, "klantcontacten", KLANTCONTACT, Klantcontact)
+    x = gemaakt(kiss, "partijen", PARTIJ, Klant)
+
+    def a():
+        Betrokkene.objects.create(klantcontact=klantcontact, klant=x, rol="klant")
+
+    def b():
+        with CaptureQueriesContext(connection) as queries:
+            contacten.update_klantcontact(klantcontact, dict(NIEUWE_DATUM), herkomst=HERKOMST)
+        return queries.captured_queries
+
+    queries = terwijl_a_vergrendelt(klantcontact, a, b)
+    vergrendelingen = klant_vergrendelingen(queries)
+    assert len(vergrendelingen) == 2  # the klanten as read first (none), then X
+    assert str(x.pk) in vergrendelingen[1]
+
+
+def test_a_new_date_without_a_race_reads_nothing_more(kiss):
+    """Every betrokkene one of the klanten locked first: no statement more (the klanten's
+    betrokkenen are read by their lock statement)."""
+    klantcontact = gemaakt(kiss, "klantcontacten", KLANTCONTACT, Klantcontact)
+    x = gemaakt(kiss, "partijen", PARTIJ, Klant)
+    contacten.add_betrokkene(klantcontact, klant=x, rol="klant", herkomst=HERKOMST)
+    with CaptureQueriesContext(connection) as queries:
+        contacten.update_klantcontact(klantcontact, dict(NIEUWE_DATUM), herkomst=HERKOMST)
+    assert len(klant_vergrendelingen(queries.captured_queries)) == 1
+    assert not any(
+        'FROM "datamodel_betrokkene"' in q["sql"] and "DISTINCT" in q["sql"]
+        for q in queries.captured_queries
+    )

@@ -5,7 +5,10 @@ vernietig_klanten``. Klanten are destroyed in batches, each batch in its own tra
 
 1. lock a batch of klanten that are due by their stored ``vernietigingsdatum``
    (``SELECT ... FOR UPDATE SKIP LOCKED``: a second run at the same time takes other klanten,
-   and a klant being changed right now is left for the next batch or run);
+   and a klant being changed right now is left for the next batch or run), with the other
+   partijen holding an address their betrokkenen gave (id order; taken again in one
+   statement when one comes before them, ``services.vergrendel_te_vernietigen``), then their
+   betrokkenen;
 2. derive each one's destruction date again from its current data (R1): the stored date is
    kept in sync by the services, but a validated klant (R3), a new interaction or changed
    settings always win; a klant that turns out not to be due gets its date corrected;
@@ -72,10 +75,14 @@ def vernietig_batch(vandaag: date, batch_size: int) -> tuple[int, int]:
 
 def _vernietig_batch(vandaag: date, batch_size: int) -> tuple[int, int]:
     with transaction.atomic(savepoint=False):
-        klanten = list(
-            te_vernietigen(vandaag)
-            .select_for_update(skip_locked=True)
-            .order_by("vernietigingsdatum", "id")[:batch_size]
+        # with the other partijen holding an address their betrokkenen gave (released from
+        # them below), in id order, and then their betrokkenen
+        klanten = services.vergrendel_te_vernietigen(
+            lambda: list(
+                te_vernietigen(vandaag)
+                .select_for_update(skip_locked=True)
+                .order_by("vernietigingsdatum", "id")[:batch_size]
+            )
         )
         if not klanten:
             return 0, 0

@@ -43,8 +43,12 @@ class VernietigForm(forms.Form):
 def vernietig(klanten: list[Klant], request, reden: str) -> int:
     """Destroy ``klanten``; returns how many were destroyed (one destroyed meanwhile, by the
     retention task or another data manager, is skipped)."""
-    locked = list(
-        Klant.objects.select_for_update().filter(pk__in=[k.pk for k in klanten]).order_by("pk")
+    # with the other partijen holding an address their betrokkenen gave (id order), then
+    # their betrokkenen (``services.vergrendel_te_vernietigen``)
+    locked = services.vergrendel_te_vernietigen(
+        lambda: list(
+            Klant.objects.select_for_update().filter(pk__in=[k.pk for k in klanten]).order_by("pk")
+        )
     )
     if not locked:
         return 0

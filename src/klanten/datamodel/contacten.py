@@ -295,16 +295,59 @@ def _velden(data: dict, velden) -> dict:
     return data
 
 
-def _klanten_van(klantcontact_id: int, extra=()) -> list:
+def _klanten_van(klantcontact_id: int, extra=(), *, met_betrokkenen: bool = False) -> list:
     """Lock the klanten of a klantcontact's betrokkenen (by id), and those of ``extra`` (ids):
-    the first locks of a write that changes what their retention date depends on."""
+    the first locks of a write that changes what their retention date depends on.
+    ``met_betrokkenen``: each with the uuids of its betrokkenen of the klantcontact as read by
+    the same statement (``betrokkenen_hier``, for :func:`_klanten_na`)."""
+    from django.contrib.postgres.expressions import ArraySubquery
+    from django.db.models import OuterRef
+
     from .models import Klant
 
     ids = Betrokkene.objects.filter(
         klantcontact_id=klantcontact_id, klant__isnull=False
     ).values_list("klant_id", flat=True)
     wie = Q(pk__in=ids) | Q(pk__in=list(extra)) if extra else Q(pk__in=ids)
-    return list(Klant.objects.select_for_update().filter(wie).order_by("id"))
+    klanten = Klant.objects.select_for_update().filter(wie).order_by("id")
+    if met_betrokkenen:
+        klanten = klanten.annotate(
+            betrokkenen_hier=ArraySubquery(
+                Betrokkene.objects.filter(
+                    klantcontact_id=klantcontact_id, klant_id=OuterRef("pk")
+                ).values("uuid")
+            )
+        )
+    return list(klanten)
+
+
+def _klanten_na(klantcontact: Klantcontact, klanten: list) -> None:
+    """After the klantcontact's lock (:func:`update_klantcontact` changing its date): a
+    betrokkene of a klant not among ``klanten`` (added between their read and that lock)
+    has its klant locked too, as the write changes that klant's retention date. Every
+    betrokkene (read with the lock) one of ``klanten`` had when they were locked: no
+    statement. Otherwise (an anonymous betrokkene, or one added meanwhile) one statement reads
+    their klanten, and a missing one is locked now, after the klantcontact: out of order, as
+    no locks are given back inside a write of the API (it has no savepoints); a deadlock that
+    causes is PostgreSQL's to break and the write is run again (``transactions``), reading
+    the betrokkene before its first lock then."""
+    from .models import Klant
+
+    bekend = {uuid for klant in klanten for uuid in klant.betrokkenen_hier}
+    if set(klantcontact.ki_betrokkenen) <= bekend:
+        return
+    ontbrekend = set(
+        Betrokkene.objects.filter(klantcontact_id=klantcontact.pk, klant__isnull=False)
+        .values_list("klant_id", flat=True)
+        .distinct()
+    ) - {klant.pk for klant in klanten}
+    if ontbrekend:
+        list(
+            Klant.objects.select_for_update()
+            .filter(pk__in=sorted(ontbrekend))
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
 
 
 def vergrendel_klantcontact(**lookup) -> Klantcontact:
@@ -410,9 +453,12 @@ def update_klantcontact(
     took part follows (R1, ``signals.py``): their rows are locked first."""
     data = _velden(data, KLANTCONTACT_VELDEN)
     if not is_vergrendeld(klantcontact):
-        if "plaatsgevonden_op" in data:
-            _klanten_van(klantcontact.pk)
+        datum = "plaatsgevonden_op" in data
+        klanten = _klanten_van(klantcontact.pk, met_betrokkenen=True) if datum else []
         klantcontact = vergrendel_klantcontact(pk=klantcontact.pk)
+        if datum:
+            # a betrokkene of another klant added between the two locks: its klant too
+            _klanten_na(klantcontact, klanten)
     vorig_uuid = klantcontact.repr_vorig_uuid
     medewerker_json = klantcontact.repr_medewerker
     if herkomst is not None:
@@ -488,6 +534,10 @@ def delete_klantcontact(klantcontact: Klantcontact, *, herkomst: Herkomst | None
     (:func:`_vergrendel_met_klanten`: a betrokkene of another klant added between the read of
     its klanten and the klantcontact's lock is seen and its klant locked too)."""
     klanten, klantcontact = _vergrendel_met_klanten(klantcontact.pk, partijen=herkomst is not None)
+    if klantcontact.ki_betrokkenen:
+        # its betrokkenen, which go with it (a write giving one an address is waited for and
+        # its address seen by the cascade: ``vergrendel_betrokkenen``)
+        vergrendel_betrokkenen(Betrokkene.objects.filter(klantcontact_id=klantcontact.pk))
     partijen = (
         [partijwijzigingen.Betrokkenheden(klant, herkomst) for klant in klanten]
         if herkomst is not None
@@ -768,6 +818,10 @@ def remove_betrokkene(betrokkene: Betrokkene, *, herkomst: Herkomst | None = Non
     klantcontact = (
         Klantcontact.objects.select_for_update().filter(pk=betrokkene.klantcontact_id).first()
     )
+    # then the betrokkene (a write giving it an address is waited for: see
+    # ``vergrendel_betrokkenen``)
+    if not vergrendel_betrokkenen(Betrokkene.objects.filter(pk=betrokkene.pk)):
+        raise Betrokkene.DoesNotExist
     _verwijder_relatie(
         betrokkene,
         contactwijzigingen.KLANTCONTACTMOMENT,
@@ -905,13 +959,28 @@ def remove_onderwerpobject(
 # --- retention -----------------------------------------------------------------------------------
 
 
+def vergrendel_betrokkenen(betrokkenen) -> list[int]:
+    """Lock betrokkenen (a queryset) about to be deleted, in id order, one statement; their
+    ids. A write giving one of them a digital address holds a key share lock on it until it
+    commits (the foreign key is checked at commit): taken before the deletion reads the
+    addresses, this waits for that write, so its address is seen and released (or deleted)
+    with them, and a write that comes later waits for this one and finds the betrokkene gone
+    (400), where the deletion's commit failed on the foreign key before."""
+    return list(
+        betrokkenen.select_for_update(of=("self",)).order_by("id").values_list("id", flat=True)
+    )
+
+
 def verwijder_betrokkenen(
     betrokkenen, herkomst: Herkomst | None = None, *, klanten_weg: list[int] = ()
 ) -> int:
     """Destroy betrokkenen (a queryset; retention R2, a privacy request) with the digital
     addresses only they held (an address that is also a partij's stays with the partij,
-    without them). Returns how many betrokkenen went. The caller holds the locks (retention:
-    the klant rows). With a ``herkomst`` every representation that changed is recorded: each
+    without them). Returns how many betrokkenen went. The caller holds the locks: the klant
+    rows (those of the betrokkenen, and of the partijen holding an address they gave:
+    ``services.vergrendel_te_vernietigen``, the retention of anonymous betrokkenen); the
+    betrokkenen are locked here (:func:`vergrendel_betrokkenen`) unless the caller did.
+    With a ``herkomst`` every representation that changed is recorded: each
     klantcontactmoment among them and each betrokkene ``destroy``, each address they alone
     held ``destroy``, each partij's address they also gave ``partial_update``
     (``verstrektDoorBetrokkene`` gone). Destroyed means gone: the earlier records of the
@@ -919,7 +988,10 @@ def verwijder_betrokkenen(
     ``destroy`` records keep the URL (and the klantcontact) only. ``klanten_weg``: klanten
     deleted in the same write: their addresses are left to that deletion (one ``destroy``
     each), not recorded here as released first."""
-    ids = list(betrokkenen.values_list("id", flat=True))
+    # locked (after the klant rows the caller holds, id order) before their addresses are
+    # read: a write giving one of them an address (``partijservices.maak_digitaal_adres``,
+    # which key-share-locks it) that came first is waited for and its address seen
+    ids = vergrendel_betrokkenen(betrokkenen)
     if not ids:
         return 0
     oud = _klantcontactmomenten(Betrokkene.objects.filter(pk__in=ids), herkomst)

@@ -33,7 +33,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 from django.db.models import Q
 from vng_api_common.constants import CommonResourceAction
 
@@ -392,7 +392,7 @@ def _koppel_identificatoren(klant: Klant, gegevens: PartijGegevens, bundel: Bund
             (r for r in rijen if r.code_soort_object_id == ident.code_soort_object_id), None
         )
         if ident.uuid is None:
-            if gemaakt is None:  # else made from the identification by partijsync
+            if gemaakt is None:
                 rij = PartijIdentificator(
                     bronorganisatie=klant.bronorganisatie,
                     klant=klant,
@@ -401,6 +401,11 @@ def _koppel_identificatoren(klant: Klant, gegevens: PartijGegevens, bundel: Bund
                 )
                 bundel.rijen.append(rij)
                 partijstand.voeg_toe(klant, "partij_identificatoren", rij)
+            else:
+                # made from the identification by partijsync (not inserted yet): with what
+                # was given for it (its subIdentificatorVan was dropped before)
+                for veld, waarde in ident.velden().items():
+                    setattr(gemaakt, veld, waarde)
             continue
         rij = PartijIdentificator.objects.select_for_update().filter(uuid=ident.uuid).first()
         if rij is None:
@@ -1115,6 +1120,23 @@ def _adres_rij(klant: Klant | None, pk) -> DigitaalAdres | None:
     return rij
 
 
+def _vergrendel_betrokkene(betrokkene: Betrokkene) -> None:
+    """The betrokkene an address names as ``verstrektDoorBetrokkene`` held until commit
+    (``FOR KEY SHARE``: the lock its foreign key takes, now rather than at commit; it
+    conflicts with a deletion's ``FOR UPDATE`` and ``DELETE``, not with a change of its
+    columns). A deletion that locked it first is waited for; gone then (retention, a deletion
+    of its klantcontact): 400 ``does_not_exist``. A deletion that comes later waits for this
+    write (the retention of anonymous betrokkenen skips it: the next run takes it, with the
+    address)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {Betrokkene._meta.db_table} WHERE id = %s FOR KEY SHARE",
+            [betrokkene.pk],
+        )
+        if cursor.fetchone() is None:
+            raise fout("verstrektDoorBetrokkene", "De betrokkene bestaat niet.", "does_not_exist")
+
+
 @schrijfactie
 def maak_digitaal_adres(
     data: dict,
@@ -1128,6 +1150,11 @@ def maak_digitaal_adres(
     same address once per partij and kind (K8: a second create returns the existing row,
     updated); a standaard address becomes the klant's ``emailadres``/``telefoonnummer``."""
     klant = _vergrendel_partij(klant)
+    if betrokkene is not None:
+        # after the klant row, as every write (the deletions of betrokkenen lock them after
+        # their klant rows, before they read their addresses): the foreign key to it is only
+        # checked at commit, so a betrokkene deleted meanwhile was a failed commit (a 500)
+        _vergrendel_betrokkene(betrokkene)
     ctx = _ctx(herkomst)
     opname = _Opname(klant, herkomst, ctx)
     if klant is not None and klant.anker:

@@ -506,6 +506,99 @@ def delete_klant(klant: Klant, *, herkomst: Herkomst | None = None) -> None:
     verwijder_klanten([klant], herkomst)
 
 
+# how often a destruction takes its klant locks again when a betrokkene of a klant it destroys
+# gave an address to a partij it did not lock (each time another write must have given one)
+VERGRENDEL_POGINGEN = 5
+
+
+def _adreshouders(klant_ids) -> set[int]:
+    """The other partijen (klant ids, not of ``klant_ids``) holding a digital address a
+    betrokkene of ``klant_ids`` gave: its destruction releases it from them (R2)."""
+    from .klantcontacten import Betrokkene
+    from .partijen import DigitaalAdres
+
+    return set(
+        DigitaalAdres.objects.filter(
+            betrokkene_id__in=Betrokkene.objects.filter(klant_id__in=klant_ids).values("id"),
+            klant__isnull=False,
+        )
+        .exclude(klant_id__in=klant_ids)
+        .values_list("klant_id", flat=True)
+        .distinct()
+    )
+
+
+def vergrendel_te_vernietigen(kies) -> list[Klant]:
+    """Lock klanten to destroy (``kies()``: the caller's statement locking and returning them)
+    together with the other partijen whose addresses their betrokkenen gave (R2 releases
+    those: each partij's address changes, so its klant row is locked as by every write), and
+    then their betrokkenen (``contacten.vergrendel_betrokkenen``: a write giving one an
+    address is waited for); returns the klanten to destroy that are locked.
+
+    In the lock order of every write: klant rows in id order, then the rows that hang off
+    them. The other partijen are read after ``kies``; when one has a lower id than a klant
+    locked, the locks are given back (a rollback to the savepoint taken before ``kies``) and
+    taken again for all of them in one id-ordered statement (the chosen ones by id, waiting
+    for them now). With the betrokkenen locked no address can be given to them any more, so
+    the partijen are read again: one not locked (given meanwhile) means another round. After
+    :data:`VERGRENDEL_POGINGEN` the missing ones are locked out of order (PostgreSQL's
+    deadlock detection and the write's retry are the backstop). No address given to another
+    partij: three statements more than ``kies`` (the partijen read twice, the betrokkenen's
+    lock)."""
+    from . import contacten
+    from .klantcontacten import Betrokkene
+
+    ids: set[int] | None = None  # after a round given back: the klanten chosen, by id
+    houders_gezien: set[int] = set()
+    for poging in range(1, VERGRENDEL_POGINGEN + 1):
+        laatste = poging == VERGRENDEL_POGINGEN
+        savepoint = transaction.savepoint()
+        if ids is None:
+            klanten, vergrendeld = kies(), set()
+        else:
+            rijen = list(
+                Klant.objects.select_for_update()
+                .filter(pk__in=sorted(ids | houders_gezien))
+                .order_by("pk")
+            )
+            klanten = [k for k in rijen if k.pk in ids]
+            vergrendeld = {k.pk for k in rijen if k.pk not in ids}
+        klant_ids = [k.pk for k in klanten]
+        if not klanten:
+            transaction.savepoint_commit(savepoint)
+            return []
+        houders = _adreshouders(klant_ids) - vergrendeld
+        if houders and min(houders) < max([*klant_ids, *vergrendeld]) and not laatste:
+            # one below a klant locked: again, all in one id-ordered statement
+            transaction.savepoint_rollback(savepoint)
+            ids, houders_gezien = set(klant_ids), houders_gezien | houders
+            continue
+        if houders:  # all after the klant rows locked (or the last round): id order
+            vergrendeld |= set(
+                Klant.objects.select_for_update()
+                .filter(pk__in=sorted(houders))
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+        contacten.vergrendel_betrokkenen(Betrokkene.objects.filter(klant_id__in=klant_ids))
+        ontbrekend = _adreshouders(klant_ids) - vergrendeld
+        if not ontbrekend:
+            transaction.savepoint_commit(savepoint)
+            return klanten
+        if laatste:
+            transaction.savepoint_commit(savepoint)
+            list(
+                Klant.objects.select_for_update()
+                .filter(pk__in=sorted(ontbrekend))
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            return klanten
+        transaction.savepoint_rollback(savepoint)
+        ids, houders_gezien = set(klant_ids), houders_gezien | houders | ontbrekend
+    raise AssertionError("unreachable")
+
+
 def verwijder_klanten(
     klanten: list[Klant],
     herkomst: Herkomst | None = None,
@@ -513,7 +606,8 @@ def verwijder_klanten(
     *,
     vernietiging: bool = False,
 ) -> None:
-    """Delete klanten the caller has locked, with everything that hangs off them. Their API
+    """Delete klanten the caller has locked (for a ``vernietiging`` with
+    :func:`vergrendel_te_vernietigen`), with everything that hangs off them. Their API
     audit trail goes with them (it holds their data); with a ``herkomst`` one record of each
     deletion stays, without personal data, and each gets a ``destroy`` notification
     (``toelichtingen``: a reason per klant pk for those records).
@@ -576,16 +670,26 @@ def _adressen_van_klanten_af(
     Klantinteracties representations before and after
     (:func:`partijwijzigingen.adressen_voor_en_na`), from the rows the two statements return."""
     from .klantcontacten import Betrokkene
-    from .partijen import DigitaalAdres
+    from .partijen import DigitaalAdres, PartijIdentificator
 
     tabel = DigitaalAdres._meta.db_table
     betrokkenen = Betrokkene._meta.db_table
     per_pk = {klant.pk: klant for klant in klanten}
     with connection.cursor() as cursor:
+        # K5, in the same statement (a one-time filter, run before the addresses are read):
+        # the klanten's HR identifiers locked (after the klant rows, id order), so that a
+        # write naming one as subIdentificatorVan (which locks it, ``partijservices``) that
+        # came first is waited for and its row seen when the deletion looks for the rows
+        # naming theirs (``_hr_sleutels_los``); before, the deletion did not see it and its
+        # commit failed on the foreign key (a 500). A write that comes later waits for the
+        # deletion and finds the row gone (400 ``does_not_exist``) or detached.
         cursor.execute(
+            f"WITH hr AS (SELECT id FROM {PartijIdentificator._meta.db_table} "
+            "WHERE klant_id = ANY(%s) AND code_soort_object_id = ANY(%s) ORDER BY id FOR UPDATE) "
             f"DELETE FROM {tabel} AS a WHERE a.klant_id = ANY(%s) AND a.betrokkene_id IS NULL "
+            "AND (SELECT count(*) FROM hr) >= 0 "
             "RETURNING to_jsonb(a), NULL::uuid, NULL::uuid",
-            [list(per_pk)],
+            [list(per_pk), [str(s) for s in partijsync.HR_SOORTEN], list(per_pk)],
         )
         rijen = cursor.fetchall()
         # the old row (the self-join reads it as it was before the statement) and the uuid of

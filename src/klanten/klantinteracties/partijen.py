@@ -89,7 +89,9 @@ def partij_per_uuid(ctx, prefix: str = "") -> Q:
 def betrokkene_zichtbaar(ctx, prefix: str = "betrokkene__") -> Q:
     """V7: a betrokkene a client registered, or of a klantcontact it registered."""
     if ctx.ziet_alles:
-        return Q(**{f"{prefix}isnull": False}) if prefix else Q()
+        # not an empty Q() without a prefix: ``Q() | other`` is ``other`` (a client that sees
+        # everything could not name an anonymous betrokkene as verstrektDoorBetrokkene)
+        return Q(**{f"{prefix}isnull": False}) if prefix else Q(pk__isnull=False)
     if ctx.applicatie_uuid is None:
         return Q(pk__in=[])
     return Q(**{f"{prefix}geregistreerd_door": ctx.applicatie_uuid}) | Q(
