@@ -64,31 +64,43 @@ def wacht_tot_b_wacht(thread: threading.Thread) -> None:
         time.sleep(0.01)
 
 
-def terwijl_a_vergrendelt(rij, wijziging, schrijf):
-    """A locks ``rij`` and makes ``wijziging``; B runs ``schrijf`` meanwhile; A commits once B
-    waits for its lock. B's result."""
+def a_houdt_vast(a, b, *, b_wacht: bool = False):
+    """A (in this thread) runs ``a`` in a transaction it keeps open; B runs ``b`` in a thread
+    of its own meanwhile; A commits once B waits for a lock (or B ended without waiting;
+    ``b_wacht``: that fails). ``(a's result, b's result)``."""
     uitkomst: dict = {}
 
-    def b():
+    def draai_b():
         try:
-            uitkomst["antwoord"] = schrijf()
+            uitkomst["antwoord"] = b()
         except Exception as exc:  # re-raised below
             uitkomst["fout"] = exc
         finally:
             connections.close_all()
 
-    thread = threading.Thread(target=b)
+    thread = threading.Thread(target=draai_b)
     with transaction.atomic():
-        type(rij).objects.select_for_update().get(pk=rij.pk)
-        wijziging()
+        van_a = a()
         thread.start()
         wacht_tot_b_wacht(thread)
-        assert thread.is_alive(), f"B ended without waiting for A's lock: {uitkomst}"
+        if b_wacht:
+            assert thread.is_alive(), f"B ended without waiting for A's lock: {uitkomst}"
     thread.join(timeout=60)
     assert not thread.is_alive()
     if "fout" in uitkomst:
         raise uitkomst["fout"]
-    return uitkomst["antwoord"]
+    return van_a, uitkomst["antwoord"]
+
+
+def terwijl_a_vergrendelt(rij, wijziging, schrijf):
+    """A locks ``rij`` and makes ``wijziging``; B runs ``schrijf`` meanwhile; A commits once B
+    waits for its lock. B's result."""
+
+    def a():
+        type(rij).objects.select_for_update().get(pk=rij.pk)
+        wijziging()
+
+    return a_houdt_vast(a, schrijf, b_wacht=True)[1]
 
 
 def adres_van(klant: Klant, adres: str) -> DigitaalAdres:

@@ -33,10 +33,10 @@ from .test_notifications import configure
 from .test_vergrendeling_vers import (
     HERKOMST,
     KLANTCONTACT,
+    a_houdt_vast,
     gemaakt,
     partij_record,
     terwijl_a_vergrendelt,
-    wacht_tot_b_wacht,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -116,32 +116,6 @@ def test_delete_without_a_race_takes_its_locks_once(kiss):
 # --- 2. subIdentificatorVan: its kind checked under a lock the other write takes too ---------
 
 
-def a_houdt_vast(a, b):
-    """A (in this thread) runs ``a`` in a transaction it keeps open; B runs ``b`` in a thread
-    of its own meanwhile; A commits once B waits for a lock (or B ended without waiting).
-    ``(a's result, b's result)``."""
-    uitkomst: dict = {}
-
-    def draai_b():
-        try:
-            uitkomst["antwoord"] = b()
-        except Exception as exc:  # re-raised below
-            uitkomst["fout"] = exc
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=draai_b)
-    with transaction.atomic():
-        van_a = a()
-        thread.start()
-        wacht_tot_b_wacht(thread)
-    thread.join(timeout=60)
-    assert not thread.is_alive()
-    if "fout" in uitkomst:
-        raise uitkomst["fout"]
-    return van_a, uitkomst["antwoord"]
-
-
 def assert_geen_sub_van_een_andere_soort() -> None:
     """K5 holds in what was committed: every row named as subIdentificatorVan is a KvK number."""
     assert (
@@ -199,23 +173,7 @@ def test_a_kvk_number_changed_meanwhile_is_no_sub_identificator_van_in_a_put(ki_
 def test_a_kvk_number_changed_meanwhile_is_no_sub_identificator_van_in_a_new_partij(ki_api):
     kvk = post_identificator(ki_api, "kvk_nummer", KVK).json()["uuid"]
 
-    def nieuwe_vestiging():
-        return ki_api.post_json(
-            f"{KI_BASE}/partijen",
-            {
-                "soortPartij": "organisatie",
-                "indicatieActief": True,
-                "partijIdentificatie": {"naam": "Filiaal"},
-                "partijIdentificatoren": [
-                    {
-                        "partijIdentificator": identificator("vestigingsnummer", VESTIGING),
-                        "subIdentificatorVan": {"uuid": kvk},
-                    }
-                ],
-            },
-        )
-
-    a, b = a_houdt_vast(lambda: wordt_rsin(ki_api, kvk), nieuwe_vestiging)
+    a, b = a_houdt_vast(lambda: wordt_rsin(ki_api, kvk), naamt(ki_api, "partij", kvk))
     assert a.status_code == 200, a.content
     assert b.status_code == 400, b.content
     assert (
