@@ -62,12 +62,10 @@ def test_another_kind_is_no_sub_identificator_van(ki_api, soort, object_id):
     assert PartijIdentificator.objects.count() == voor
 
 
-def test_a_bsn_is_no_sub_identificator_van_in_a_new_partij_either(ki_api):
-    persoon = nieuwe_partij(ki_api, "persoon")
-    bsn = post_identificator(ki_api, "bsn", BSN, partij=persoon).json()["uuid"]
-    voor = Klant.objects.count()
-
-    response = ki_api.post_json(
+def nieuwe_vestiging(ki_api, sub_uuid, vestigingsnummer: str = "000012345678"):
+    """POST /partijen: an organisation whose vestigingsnummer names ``sub_uuid`` as its
+    subIdentificatorVan."""
+    return ki_api.post_json(
         f"{KI_BASE}/partijen",
         {
             "soortPartij": "organisatie",
@@ -75,12 +73,20 @@ def test_a_bsn_is_no_sub_identificator_van_in_a_new_partij_either(ki_api):
             "partijIdentificatie": {"naam": "Filiaal"},
             "partijIdentificatoren": [
                 {
-                    "partijIdentificator": identificator("vestigingsnummer", "000012345678"),
-                    "subIdentificatorVan": {"uuid": bsn},
+                    "partijIdentificator": identificator("vestigingsnummer", vestigingsnummer),
+                    "subIdentificatorVan": {"uuid": str(sub_uuid)},
                 }
             ],
         },
     )
+
+
+def test_a_bsn_is_no_sub_identificator_van_in_a_new_partij_either(ki_api):
+    persoon = nieuwe_partij(ki_api, "persoon")
+    bsn = post_identificator(ki_api, "bsn", BSN, partij=persoon).json()["uuid"]
+    voor = Klant.objects.count()
+
+    response = nieuwe_vestiging(ki_api, bsn)
 
     assert ("subIdentificatorVan", "sub-identificator-geen-kvk") in invalid_params(response)
     assert Klant.objects.count() == voor
@@ -131,20 +137,7 @@ def test_a_new_partij_keeps_the_sub_identificator_van_of_its_vestigingsnummer(ki
     """The vestigingsnummer of a new partij is made from its identification (partijsync):
     it keeps the subIdentificatorVan given for it (it was dropped)."""
     kvk = post_identificator(ki_api, "kvk_nummer", KVK).json()["uuid"]
-    response = ki_api.post_json(
-        f"{KI_BASE}/partijen",
-        {
-            "soortPartij": "organisatie",
-            "indicatieActief": True,
-            "partijIdentificatie": {"naam": "Filiaal"},
-            "partijIdentificatoren": [
-                {
-                    "partijIdentificator": identificator("vestigingsnummer", "000012345678"),
-                    "subIdentificatorVan": {"uuid": kvk},
-                }
-            ],
-        },
-    )
+    response = nieuwe_vestiging(ki_api, kvk)
     assert response.status_code == 201, response.content
     [gegeven] = response.json()["partijIdentificatoren"]
     assert gegeven["subIdentificatorVan"]["uuid"] == kvk

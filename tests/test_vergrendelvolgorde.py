@@ -28,7 +28,7 @@ from .ki_fixtures import KI_BASE, invalid_params
 from .migratie_helpers import teruggezet
 from .test_ki_hr_losmaken import identificator
 from .test_ki_hr_uniek import AFTER, BEFORE, _duplicaten_bij_0014
-from .test_ki_sub_identificator import KVK, nieuwe_partij, post_identificator
+from .test_ki_sub_identificator import KVK, nieuwe_partij, nieuwe_vestiging, post_identificator
 from .test_notifications import configure
 from .test_vergrendeling_vers import (
     HERKOMST,
@@ -506,20 +506,7 @@ def naamt(ki_api, schrijver: str, kvk: str):
                 "subIdentificatorVan": {"uuid": kvk},
             },
         )
-    return lambda: ki_api.post_json(
-        f"{KI_BASE}/partijen",
-        {
-            "soortPartij": "organisatie",
-            "indicatieActief": True,
-            "partijIdentificatie": {"naam": "Filiaal"},
-            "partijIdentificatoren": [
-                {
-                    "partijIdentificator": identificator("vestigingsnummer", VESTIGING),
-                    "subIdentificatorVan": {"uuid": kvk},
-                }
-            ],
-        },
-    )
+    return lambda: nieuwe_vestiging(ki_api, kvk, VESTIGING)
 
 
 @pytest.mark.parametrize("schrijver", ["post", "put", "partij"])
