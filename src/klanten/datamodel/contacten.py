@@ -1235,6 +1235,7 @@ def _verwijder(queryset) -> int:
     from .partijen import DigitaalAdres
 
     weg = queryset._chain()
+    weg._for_write = True
     weg.query.select_for_update = False
     weg.query.clear_ordering(force=True)
     collector = Collector(using=weg.db, origin=queryset)
