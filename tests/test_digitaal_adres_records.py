@@ -774,3 +774,25 @@ def test_removing_a_betrokkene_locks_the_partij_of_its_address_first(ki, partij,
         if "FOR UPDATE" in s and f'"datamodel_klant"."id" = {k.pk}' in s
     )
     assert k_lock < klantcontact_lock
+
+
+@pytest.mark.parametrize("pad", ["betrokkene", "klantcontact"])
+def test_removing_a_betrokkene_without_herkomst_records_nothing(partij, gegeven, pad):
+    """Without a ``herkomst`` (nobody to record for) the addresses change all the same."""
+    from klanten.datamodel import contacten
+    from klanten.datamodel.klantcontacten import Klantcontact
+
+    before = stand()
+    if pad == "betrokkene":
+        contacten.remove_betrokkene(Betrokkene.objects.get(uuid=gegeven["betrokkene"]["uuid"]))
+    else:
+        contacten.delete_klantcontact(
+            Klantcontact.objects.get(uuid=gegeven["klantcontact"]["uuid"])
+        )
+    assert stand() == before
+    assert not DigitaalAdres.objects.filter(uuid=gegeven["eigen"]["uuid"]).exists()
+    assert set(
+        DigitaalAdres.objects.filter(
+            uuid__in=[gegeven["van_k"]["uuid"], gegeven["van_x"]["uuid"]]
+        ).values_list("betrokkene_id", flat=True)
+    ) == {None}
