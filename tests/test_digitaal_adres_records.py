@@ -16,7 +16,7 @@ from klanten.datamodel.partijrepresentatie import KIContext
 from klanten.datamodel.wijzigingen import Actor, Herkomst
 from klanten.notificaties import outbox
 
-from .conftest import BASE, BSN_2
+from .conftest import BASE, BSN_2, CM_BASE, CM_SCOPES
 from .ki_fixtures import KI_BASE, make_ki_client  # noqa: F401
 from .test_notifications import PERSONAL, configure
 from .validatie_helpers import assertion, np_klant, validatie_url, validating_client
@@ -618,3 +618,181 @@ def test_the_addresses_are_built_only_when_a_write_changes_one(
         )
         == []
     )
+
+
+# --- a betrokkene removed (or its klantcontact deleted): the addresses it gave ----------------
+
+
+def ki_post(ki, collectie: str, body: dict) -> dict:
+    response = ki.post_json(f"{KI_BASE}/{collectie}", body)
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+@pytest.fixture
+def gegeven(ki, partij):
+    """A klantcontact with a betrokkene of ``partij`` (X) that gave three addresses: one of
+    its own only (``eigen``), one partij K also holds (``van_k``), one X holds (``van_x``);
+    and partij K."""
+    klantcontact = ki_post(
+        ki,
+        "klantcontacten",
+        {"kanaal": "telefoon", "onderwerp": "Afval", "taal": "nld", "vertrouwelijk": False},
+    )
+    betrokkene = ki_post(
+        ki,
+        "betrokkenen",
+        {
+            "wasPartij": {"uuid": partij["uuid"]},
+            "hadKlantcontact": {"uuid": klantcontact["uuid"]},
+            "rol": "klant",
+            "initiator": True,
+        },
+    )
+    k = ki_post(
+        ki,
+        "partijen",
+        {
+            "soortPartij": "organisatie",
+            "indicatieActief": True,
+            "partijIdentificatie": {"naam": "K"},
+        },
+    )
+    door = {"verstrektDoorBetrokkene": {"uuid": betrokkene["uuid"]}}
+    return {
+        "klantcontact": klantcontact,
+        "betrokkene": betrokkene,
+        "k": k,
+        "eigen": maak_adres(ki, None, "eigen@example.nl", **door),
+        "van_k": maak_adres(ki, k, "balie@example.nl", **door),
+        "van_x": maak_adres(ki, partij, "thuis@example.nl", **door),
+    }
+
+
+HERKOMST_KISS = Herkomst(
+    Actor(applicatie_id="kiss", applicatie_weergave="KISS"), f"http://testserver{BASE}/klanten/"
+)
+
+
+def verwijder(pad: str, gegeven: dict) -> None:
+    from klanten.datamodel import contacten
+    from klanten.datamodel.klantcontacten import Klantcontact
+
+    if pad == "betrokkene":
+        contacten.remove_betrokkene(
+            Betrokkene.objects.get(uuid=gegeven["betrokkene"]["uuid"]), herkomst=HERKOMST_KISS
+        )
+    else:
+        contacten.delete_klantcontact(
+            Klantcontact.objects.get(uuid=gegeven["klantcontact"]["uuid"]), herkomst=HERKOMST_KISS
+        )
+
+
+@pytest.mark.parametrize("pad", ["betrokkene", "klantcontact"])
+def test_removing_a_betrokkene_records_each_address_it_gave_once(ki, partij, gegeven, pad):
+    """Its own address goes (``destroy``, its own main object, the record without the
+    address, its earlier records removed); each partij's address stays with the partij
+    without it (``partial_update``, the partij its main object, ``verstrektDoorBetrokkene``
+    gone); X is recorded once (its betrokkenen), K not at all (its representation lists the
+    same addresses). Before: no address was recorded and its own address stayed, held by
+    nobody."""
+    voor = {naam: ki.get(gegeven[naam]["url"]).json() for naam in ("van_k", "van_x")}
+    before = stand()
+    verwijder(pad, gegeven)
+    records = sinds(before)
+    adressen = sorted(
+        (r[2], r[3].rsplit("/", 1)[1], r[4].rsplit("/", 1)[1])
+        for r in records
+        if r[1] == "digitaaladres"
+    )
+    eigen, van_k, van_x = (gegeven[n]["uuid"] for n in ("eigen", "van_k", "van_x"))
+    assert adressen == sorted(
+        [
+            ("destroy", eigen, eigen),
+            ("partial_update", van_k, gegeven["k"]["uuid"]),
+            ("partial_update", van_x, partij["uuid"]),
+        ]
+    )
+    partijen = [r for r in records if r[1] == "partij"]
+    assert [(r[2], r[3].rsplit("/", 1)[1]) for r in partijen] == [
+        ("partial_update", partij["uuid"])
+    ]
+    assert not DigitaalAdres.objects.filter(uuid=eigen).exists()
+    weg = AuditTrail.objects.filter(resource_url__endswith=eigen)
+    assert [(r.actie, set(r.oud)) for r in weg] == [("destroy", {"url", "verstrektDoorPartij"})]
+    for naam, uuid in (("van_k", van_k), ("van_x", van_x)):
+        rij = DigitaalAdres.objects.get(uuid=uuid)
+        assert rij.betrokkene_id is None and rij.klant_id is not None
+        record = AuditTrail.objects.filter(resource_url__endswith=uuid).latest("pk")
+        assert record.oud["verstrektDoorBetrokkene"]["uuid"] == gegeven["betrokkene"]["uuid"]
+        assert record.nieuw == {**record.oud, "verstrektDoorBetrokkene": None}
+        assert record.oud["adres"] == voor[naam]["adres"]
+        assert ki.get(gegeven[naam]["url"]).json()["verstrektDoorBetrokkene"] is None
+
+
+@pytest.mark.parametrize("pad", ["betrokkene", "klantcontact"])
+def test_removing_a_betrokkene_without_addresses_records_no_address(ki, partij, gegeven, pad):
+    DigitaalAdres.objects.filter(betrokkene__uuid=gegeven["betrokkene"]["uuid"]).update(
+        betrokkene=None
+    )
+    before = stand()
+    verwijder(pad, gegeven)
+    assert [r[1] for r in sinds(before) if r[1] == "digitaaladres"] == []
+    assert DigitaalAdres.objects.count() == 3
+
+
+def test_contactmomenten_delete_records_the_addresses(make_client, ki, partij, gegeven):
+    """Through the Contactmomenten API: the same records."""
+    cm = make_client(cm_scopes=CM_SCOPES)
+    before = stand()
+    response = cm.delete(f"{CM_BASE}/contactmomenten/{gegeven['klantcontact']['uuid']}")
+    assert response.status_code == 204, response.content
+    assert sorted(r[2] for r in sinds(before) if r[1] == "digitaaladres") == [
+        "destroy",
+        "partial_update",
+        "partial_update",
+    ]
+
+
+def test_removing_a_betrokkene_locks_the_partij_of_its_address_first(ki, partij, gegeven):
+    """The klant rows (X's and K's, id order) before the klantcontact and the betrokkene."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    k = Klant.objects.get(uuid=gegeven["k"]["uuid"])
+    with CaptureQueriesContext(connection) as queries:
+        verwijder("betrokkene", gegeven)
+    statements = [q["sql"] for q in queries.captured_queries]
+    klantcontact_lock = next(
+        i
+        for i, s in enumerate(statements)
+        if 'FROM "datamodel_klantcontact"' in s and "FOR UPDATE" in s
+    )
+    k_lock = next(
+        i
+        for i, s in enumerate(statements)
+        if "FOR UPDATE" in s and f'"datamodel_klant"."id" = {k.pk}' in s
+    )
+    assert k_lock < klantcontact_lock
+
+
+@pytest.mark.parametrize("pad", ["betrokkene", "klantcontact"])
+def test_removing_a_betrokkene_without_herkomst_records_nothing(partij, gegeven, pad):
+    """Without a ``herkomst`` (nobody to record for) the addresses change all the same."""
+    from klanten.datamodel import contacten
+    from klanten.datamodel.klantcontacten import Klantcontact
+
+    before = stand()
+    if pad == "betrokkene":
+        contacten.remove_betrokkene(Betrokkene.objects.get(uuid=gegeven["betrokkene"]["uuid"]))
+    else:
+        contacten.delete_klantcontact(
+            Klantcontact.objects.get(uuid=gegeven["klantcontact"]["uuid"])
+        )
+    assert stand() == before
+    assert not DigitaalAdres.objects.filter(uuid=gegeven["eigen"]["uuid"]).exists()
+    assert set(
+        DigitaalAdres.objects.filter(
+            uuid__in=[gegeven["van_k"]["uuid"], gegeven["van_x"]["uuid"]]
+        ).values_list("betrokkene_id", flat=True)
+    ) == {None}

@@ -460,24 +460,62 @@ def test_the_destruction_of_a_klant_waits_for_an_address_its_betrokkene_gets(kis
     assert record.nieuw["verstrektDoorBetrokkene"] is None
 
 
+@pytest.mark.parametrize("met_partij", [False, True])
 @pytest.mark.parametrize("verwijdering", ["klantcontact", "betrokkene"])
-def test_a_deletion_of_a_betrokkene_waits_for_an_address_it_gets(kiss, verwijdering):
-    """A gives betrokkene B an address, not committed; B's klantcontact (or B) is deleted
-    meanwhile: the deletion waits for A and no commit fails on the foreign key (before: the
-    deletion's, a 500)."""
+def test_a_deletion_of_a_betrokkene_waits_for_an_address_it_gets(kiss, verwijdering, met_partij):
+    """A gives betrokkene B an address (of partij K, ``met_partij``), not committed; B's
+    klantcontact (or B) is deleted meanwhile: the deletion waits for A and no commit fails on
+    the foreign key (before: the deletion's, a 500). An address only B held goes with B
+    (``destroy``; it stayed, held by nobody and unrecorded); K's address stays with K
+    without B (``partial_update``; unrecorded before). K was not locked by the deletion's
+    first round (A's address was not there yet): once it holds B it sees the address, changes
+    nothing and takes its locks again with K's before the klantcontact's (the klantcontact's
+    delete: back to its savepoint; the betrokkene's: the write runs again); before, K was never
+    locked."""
     klantcontact, betrokkene = anonieme_betrokkene(kiss)
+    partij = gemaakt(kiss, "partijen", PARTIJ, Klant) if met_partij else None
 
     def verwijder():
-        if verwijdering == "klantcontact":
-            contacten.delete_klantcontact(klantcontact, herkomst=HERKOMST)
-        else:
-            contacten.remove_betrokkene(betrokkene, herkomst=HERKOMST)
-        return True
+        with CaptureQueriesContext(connection) as queries:
+            if verwijdering == "klantcontact":
+                contacten.delete_klantcontact(klantcontact, herkomst=HERKOMST)
+            else:
+                contacten.remove_betrokkene(betrokkene, herkomst=HERKOMST)
+        return [q["sql"] for q in queries.captured_queries]
 
-    antwoord, _ = a_houdt_vast(lambda: adres_van_betrokkene(kiss, betrokkene), verwijder)
+    antwoord, statements = a_houdt_vast(
+        lambda: adres_van_betrokkene(kiss, betrokkene, partij), verwijder
+    )
     assert antwoord.status_code == 201, antwoord.content
     assert not Betrokkene.objects.filter(pk=betrokkene.pk).exists()
-    assert DigitaalAdres.objects.get(uuid=antwoord.json()["uuid"]).betrokkene_id is None
+    uuid = antwoord.json()["uuid"]
+    records = AuditTrail.objects.filter(resource="digitaaladres", resource_url__endswith=uuid)
+    if not met_partij:
+        assert not DigitaalAdres.objects.filter(uuid=uuid).exists()
+        assert list(records.values_list("actie", flat=True)) == ["destroy"]
+        return
+    adres = DigitaalAdres.objects.get(uuid=uuid)
+    assert (adres.klant_id, adres.betrokkene_id) == (partij.pk, None)
+    record = records.latest("pk")
+    assert records.filter(actie="partial_update").count() == 1
+    assert record.actie == "partial_update"
+    assert record.oud["verstrektDoorBetrokkene"]["uuid"] == str(betrokkene.uuid)
+    assert record.nieuw["verstrektDoorBetrokkene"] is None
+    # K's lock, in the last round, before the klantcontact's
+    k_lock = max(
+        i
+        for i, s in enumerate(statements)
+        if "FOR UPDATE" in s and f'"datamodel_klant"."id" = {partij.pk}' in s
+    )
+    klantcontact_locks = [
+        i
+        for i, s in enumerate(statements)
+        if 'FROM "datamodel_klantcontact"' in s and "FOR UPDATE" in s
+    ]
+    assert len(klantcontact_locks) == 2  # a round given back, then one with K
+    assert k_lock < klantcontact_locks[-1]
+    if verwijdering == "klantcontact":
+        assert any("ROLLBACK TO SAVEPOINT" in s for s in statements)
 
 
 # --- 6. a klant deleted while a write names its KvK number as subIdentificatorVan ------------

@@ -295,11 +295,14 @@ def _velden(data: dict, velden) -> dict:
     return data
 
 
-def _klanten_van(klantcontact_id: int, extra=(), *, met_betrokkenen: bool = False) -> list:
+def _klanten_van(
+    klantcontact_id: int, extra=(), *, met_betrokkenen: bool = False, adressen: bool = False
+) -> list:
     """Lock the klanten of a klantcontact's betrokkenen (by id), and those of ``extra`` (ids):
     the first locks of a write that changes what their retention date depends on.
     ``met_betrokkenen``: each with the uuids of its betrokkenen of the klantcontact as read by
-    the same statement (``betrokkenen_hier``, for :func:`_klanten_na`)."""
+    the same statement (``betrokkenen_hier``, for :func:`_klanten_na`). ``adressen``: also
+    the partijen holding a digital address one of its betrokkenen gave (same statement)."""
     from django.contrib.postgres.expressions import ArraySubquery
     from django.db.models import OuterRef
 
@@ -309,6 +312,8 @@ def _klanten_van(klantcontact_id: int, extra=(), *, met_betrokkenen: bool = Fals
         klantcontact_id=klantcontact_id, klant__isnull=False
     ).values_list("klant_id", flat=True)
     wie = Q(pk__in=ids) | Q(pk__in=list(extra)) if extra else Q(pk__in=ids)
+    if adressen:
+        wie |= Q(pk__in=_adreshouders(klantcontact_id))
     klanten = Klant.objects.select_for_update().filter(wie).order_by("id")
     if met_betrokkenen:
         klanten = klanten.annotate(
@@ -530,14 +535,19 @@ def delete_klantcontact(klantcontact: Klantcontact, *, herkomst: Herkomst | None
     one record of the deletion stays (``contactwijzigingen``). The partijen of its betrokkenen
     lose them from their ``betrokkenen``: each recorded as a change (K10).
 
-    Locks: the klanten of its betrokkenen (id order), then the klantcontact
-    (:func:`_vergrendel_met_klanten`: a betrokkene of another klant added between the read of
-    its klanten and the klantcontact's lock is seen and its klant locked too)."""
-    klanten, klantcontact = _vergrendel_met_klanten(klantcontact.pk, partijen=herkomst is not None)
-    if klantcontact.ki_betrokkenen:
-        # its betrokkenen, which go with it (a write giving one an address is waited for and
-        # its address seen by the cascade: ``vergrendel_betrokkenen``)
-        vergrendel_betrokkenen(Betrokkene.objects.filter(klantcontact_id=klantcontact.pk))
+    The digital addresses its betrokkenen gave go with them: one only a betrokkene held is
+    deleted (recorded ``destroy``, its earlier records removed), a partij's address one of them
+    also gave stays with the partij without it (``partial_update``, ``verstrektDoorBetrokkene``
+    gone), as the retention's destruction of betrokkenen does
+    (:func:`_adressen_van_betrokkenen_af`).
+
+    Locks: the klanten of its betrokkenen and the partijen holding an address one of them gave
+    (id order), then the klantcontact, then its betrokkenen (:func:`_vergrendel_met_klanten`:
+    a betrokkene of another klant, or an address of another partij, added before those locks
+    is seen and that klant locked too, in order)."""
+    klanten, klantcontact, adressen = _vergrendel_met_klanten(
+        klantcontact.pk, partijen=herkomst is not None, adressen=True, herkomst=herkomst
+    )
     partijen = (
         [partijwijzigingen.Betrokkenheden(klant, herkomst) for klant in klanten]
         if herkomst is not None
@@ -547,8 +557,9 @@ def delete_klantcontact(klantcontact: Klantcontact, *, herkomst: Herkomst | None
         oud = contactwijzigingen.contactmoment(klantcontact, Basis.van_herkomst(herkomst))
         contactwijzigingen.leg_verwijdering_vast(oud, herkomst)
         _ki().leg_klantcontact_verwijderd(klantcontact.pk, herkomst)
-    klantcontact.delete()
-    if partijen:
+    # its betrokkenen's addresses were dealt with: the cascade leaves them alone
+    _verwijder(Klantcontact.objects.filter(pk=klantcontact.pk))
+    if herkomst is not None and (partijen or adressen[0]):
         # its betrokkenen (read with its lock) went with it
         weg = set(klantcontact.ki_betrokkenen)
         bundel = Bundel()
@@ -557,6 +568,7 @@ def delete_klantcontact(klantcontact: Klantcontact, *, herkomst: Herkomst | None
                 if betrokkene.uuid in weg:
                     partij.haal_weg(betrokkene)
             partij.leg_vast(bundel)
+        _leg_adressen_af_vast(*adressen, herkomst, bundel)
         bundel.voeg_in()
 
 
@@ -565,7 +577,13 @@ def delete_klantcontact(klantcontact: Klantcontact, *, herkomst: Herkomst | None
 VERGRENDEL_POGINGEN = 5
 
 
-def _vergrendel_met_klanten(klantcontact_id: int, *, partijen: bool) -> tuple[list, Klantcontact]:
+def _vergrendel_met_klanten(
+    klantcontact_id: int,
+    *,
+    partijen: bool,
+    adressen: bool = False,
+    herkomst: Herkomst | None = None,
+) -> tuple[list, Klantcontact, tuple[dict, dict]]:
     """Lock the klanten of a klantcontact's betrokkenen (by id; ``partijen``: each with its
     partij rows in memory, ``partijstand``) and then the klantcontact; returns the klanten
     locked and the klantcontact (``vergrendel_klantcontact``; ``DoesNotExist`` when gone).
@@ -577,16 +595,27 @@ def _vergrendel_met_klanten(klantcontact_id: int, *, partijen: bool) -> tuple[li
     first klant lock releases the row locks taken after it) and taken again for all of them,
     in id order, klanten before the klantcontact. After :data:`VERGRENDEL_POGINGEN` the
     missing klanten are locked after the klantcontact (out of order: PostgreSQL's deadlock
-    detection and the write's retry, ``transactions``, are the backstop)."""
+    detection and the write's retry, ``transactions``, are the backstop).
+
+    ``adressen``: the klantcontact's betrokkenen go (:func:`delete_klantcontact`), and with
+    them the digital addresses they gave. The partijen holding such an address are locked
+    with the klanten (read by the same statement); the betrokkenen are locked after the
+    klantcontact (a write giving one an address is waited for,
+    :func:`vergrendel_betrokkenen`), and their addresses are then deleted or released by one
+    statement that first checks that every partij holding one is locked: one given an address
+    meanwhile is not, nothing is changed and the locks are taken again with it, as above.
+    Returns the addresses' representations before and after as third element (empty without
+    ``adressen`` or ``herkomst``)."""
     from .models import Klant
 
     extra: set[int] = set()
+    wijzigingen: tuple[dict, dict] = ({}, {})
     for poging in range(1, VERGRENDEL_POGINGEN + 1):
         savepoint = transaction.savepoint()
         if partijen:
-            klanten = _partijen_van(klantcontact_id, extra)
+            klanten = _partijen_van(klantcontact_id, extra, adressen=adressen)
         else:
-            klanten = _klanten_van(klantcontact_id, extra)
+            klanten = _klanten_van(klantcontact_id, extra, adressen=adressen)
         try:
             klantcontact = vergrendel_klantcontact(pk=klantcontact_id)
         except Klantcontact.DoesNotExist:
@@ -602,9 +631,16 @@ def _vergrendel_met_klanten(klantcontact_id: int, *, partijen: bool) -> tuple[li
                 .distinct()
             )
         ontbrekend = betrokken - vergrendeld
+        if not ontbrekend and adressen and klantcontact.ki_betrokkenen:
+            # no betrokkene can be added now; its betrokkenen locked, none gets an address
+            ids = vergrendel_betrokkenen(Betrokkene.objects.filter(klantcontact_id=klantcontact_id))
+            *wijzigingen, ontbrekend = _adressen_van_betrokkenen_af(
+                ids, herkomst, vergrendeld=vergrendeld
+            )
+            betrokken |= ontbrekend
         if not ontbrekend:
             transaction.savepoint_commit(savepoint)
-            return klanten, klantcontact
+            return klanten, klantcontact, tuple(wijzigingen)
         if poging == VERGRENDEL_POGINGEN:
             transaction.savepoint_commit(savepoint)
             for klant_id in sorted(ontbrekend):
@@ -617,10 +653,26 @@ def _vergrendel_met_klanten(klantcontact_id: int, *, partijen: bool) -> tuple[li
                 except Klant.DoesNotExist:
                     continue
                 klanten.append(klant)
-            return klanten, klantcontact
+            if adressen and klantcontact.ki_betrokkenen:
+                # all locked now (the betrokkenen are): the addresses, without a check
+                ids = vergrendel_betrokkenen(
+                    Betrokkene.objects.filter(klantcontact_id=klantcontact_id)
+                )
+                *wijzigingen, _ = _adressen_van_betrokkenen_af(ids, herkomst)
+            return klanten, klantcontact, tuple(wijzigingen)
         transaction.savepoint_rollback(savepoint)
         extra |= betrokken | vergrendeld
     raise AssertionError("unreachable")
+
+
+def _adreshouders(klantcontact_id: int):
+    """The partijen (klant ids, a query) holding a digital address a betrokkene of the
+    klantcontact gave."""
+    from .partijen import DigitaalAdres
+
+    return DigitaalAdres.objects.filter(
+        betrokkene__klantcontact_id=klantcontact_id, klant__isnull=False
+    ).values_list("klant_id", flat=True)
 
 
 def _allen_van(klantcontact: Klantcontact, klanten: list) -> bool:
@@ -634,17 +686,19 @@ def _allen_van(klantcontact: Klantcontact, klanten: list) -> bool:
     return set(klantcontact.ki_betrokkenen) <= van_klanten
 
 
-def _partijen_van(klantcontact_id: int, extra=()) -> list:
+def _partijen_van(klantcontact_id: int, extra=(), *, adressen: bool = False) -> list:
     """:func:`_klanten_van` with each klant's partij rows in memory (``partijstand``): the
-    ids in one query (with those of ``extra``), then each klant locked in id order; one gone
+    ids in one query (with those of ``extra``; ``adressen``: and the partijen holding an
+    address one of its betrokkenen gave), then each klant locked in id order; one gone
     meanwhile is left out."""
     from .models import Klant
 
-    ids = set(
-        Betrokkene.objects.filter(klantcontact_id=klantcontact_id, klant__isnull=False)
-        .values_list("klant_id", flat=True)
-        .distinct()
-    )
+    ids = Betrokkene.objects.filter(
+        klantcontact_id=klantcontact_id, klant__isnull=False
+    ).values_list("klant_id", flat=True)
+    if adressen:
+        ids = ids.union(_adreshouders(klantcontact_id))
+    ids = set(ids.distinct()) if not adressen else set(ids)
     klanten = []
     for klant_id in sorted(ids | set(extra)):
         try:
@@ -797,17 +851,53 @@ def _leg_ki_vast(actie, rij, klantcontact, herkomst: Herkomst, bundel: Bundel, o
     )
 
 
+class _AdresIntussenGegeven(Exception):
+    """A partij holding an address the betrokkene being removed gave was not locked (the
+    address was given after the write read the partijen to lock, before it locked the
+    betrokkene): nothing was changed; the write transaction runs again (``transactions``:
+    no repair to make), reading the address before its first lock."""
+
+    def herstel_eerst(self) -> None:
+        pass
+
+
 @schrijfactie
 def remove_betrokkene(betrokkene: Betrokkene, *, herkomst: Herkomst | None = None) -> None:
     """Remove a betrokkene (a klantcontactmoment, an E2 interaction with a local contactmoment):
-    the klant row first, then the klantcontact. ``Betrokkene.DoesNotExist`` when it is gone."""
-    from .models import Klant
+    the klant rows first (its klant, and the partijen holding a digital address it gave; id
+    order), then the klantcontact, then the betrokkene. ``Betrokkene.DoesNotExist`` when it is
+    gone. The addresses it gave go with it as in :func:`delete_klantcontact`. An address given
+    to another partij after the partijen were read (before the betrokkene's lock, which waits
+    for a write giving it one) is seen by the statement that releases the addresses, which
+    then changes nothing: the write runs again (:class:`_AdresIntussenGegeven`)."""
+    from django.contrib.postgres.expressions import ArraySubquery
+    from django.db.models import OuterRef
 
-    klant_id = (
-        Betrokkene.objects.filter(pk=betrokkene.pk).values_list("klant_id", flat=True).first()
+    from .models import Klant
+    from .partijen import DigitaalAdres
+
+    # its klant and the partijen holding an address it gave, one statement
+    gelezen = (
+        Betrokkene.objects.filter(pk=betrokkene.pk)
+        .annotate(
+            houders=ArraySubquery(
+                DigitaalAdres.objects.filter(
+                    betrokkene_id=OuterRef("pk"), klant__isnull=False
+                ).values("klant_id")
+            )
+        )
+        .values_list("klant_id", "houders")
+        .first()
     )
+    klant_id, houders = gelezen if gelezen is not None else (None, [])
     partij = None
-    if klant_id is not None:
+    vergrendeld: set[int] = set()
+    for id_ in sorted({*houders, *([klant_id] if klant_id is not None else [])}):
+        vergrendeld.add(id_)
+        if id_ != klant_id:
+            # a partij whose address it gave: its row (its representation does not change)
+            Klant.objects.select_for_update().filter(pk=id_).values_list("id", flat=True).first()
+            continue
         # with its partij rows (K10: the partij's betrokkenen list changes), one statement
         try:
             klant = partijstand.vergrendel(klant_id)
@@ -829,6 +919,7 @@ def remove_betrokkene(betrokkene: Betrokkene, *, herkomst: Herkomst | None = Non
         herkomst,
         klantcontact,
         partij,
+        adressen_vergrendeld=vergrendeld,
     )
 
 
@@ -839,12 +930,16 @@ def _verwijder_relatie(
     herkomst: Herkomst | None,
     klantcontact: Klantcontact | None,
     partij: partijwijzigingen.Betrokkenheden | None = None,
+    *,
+    adressen_vergrendeld: set[int] | None = None,
 ) -> None:
     """Delete a klantcontact's relation row (betrokkene, onderwerpobject) whose rows are locked
     (``klantcontact``: its klantcontact, locked), with one record of the deletion of its
     Contactmomenten representation (``weergave``) and one of its Klantinteracties
     representation (K10), and for a betrokkene of a partij (``partij``: its partij, locked) one
-    of the partij's change, in one statement; ``DoesNotExist`` of its model when it is gone."""
+    of the partij's change, in one statement; ``DoesNotExist`` of its model when it is gone.
+    A betrokkene's digital addresses (``adressen_vergrendeld``: the partijen locked) are
+    deleted or released first, each change recorded (:func:`_adressen_van_betrokkenen_af`)."""
     model = type(rij)
     oud = ki_oud = None
     if herkomst is not None:
@@ -853,7 +948,17 @@ def _verwijder_relatie(
             model.objects.filter(pk=rij.pk), _ki().KiBasis.van_herkomst(herkomst)
         )
         ki_oud = gelezen[0][0] if gelezen else None
-    deleted, _ = model.objects.filter(pk=rij.pk).delete()
+    adressen: tuple[dict, dict] = ({}, {})
+    if adressen_vergrendeld is not None:
+        *adressen, ontbrekend = _adressen_van_betrokkenen_af(
+            [rij.pk], herkomst, vergrendeld=adressen_vergrendeld
+        )
+        if ontbrekend:
+            raise _AdresIntussenGegeven
+        # its addresses were dealt with: the cascade leaves them alone
+        deleted = _verwijder(model.objects.filter(pk=rij.pk))
+    else:
+        deleted, _ = model.objects.filter(pk=rij.pk).delete()
     if not deleted:
         raise model.DoesNotExist
     if herkomst is None:
@@ -877,7 +982,26 @@ def _verwijder_relatie(
     if partij is not None:
         partij.haal_weg(rij)
         partij.leg_vast(bundel)
+    _leg_adressen_af_vast(*adressen, herkomst, bundel)
     bundel.voeg_in()
+
+
+def _leg_adressen_af_vast(oud: dict, nieuw: dict, herkomst: Herkomst, bundel: Bundel) -> None:
+    """Record the digital addresses a deletion of betrokkenen changed (their representations
+    before and after, :func:`_adressen_van_betrokkenen_af`): one only they held ``destroy``
+    (its earlier records, which hold the address, removed: the record keeps its URL only, as
+    the destruction of a partij's addresses does), one that stays with its partij
+    ``partial_update`` (``verstrektDoorBetrokkene`` gone); into ``bundel``."""
+    if not oud:
+        return
+    from klanten.notificaties import audit
+
+    weg = [data["url"] for uuid, data in oud.items() if uuid not in nieuw]
+    if weg:
+        audit.verwijder_van_resources(weg)
+    partijwijzigingen.leg_adressen_vast(
+        CommonResourceAction.partial_update, oud=oud, nieuw=nieuw, herkomst=herkomst, bundel=bundel
+    )
 
 
 # --- onderwerpobjecten -------------------------------------------------------------------------
@@ -996,8 +1120,9 @@ def verwijder_betrokkenen(
         return 0
     oud = _klantcontactmomenten(Betrokkene.objects.filter(pk__in=ids), herkomst)
     ki_oud = _ki_betrokkenen(Betrokkene.objects.filter(pk__in=ids), herkomst)
-    adressen_oud, adressen_nieuw = _adressen_van_betrokkenen_af(ids, herkomst, klanten_weg)
-    Betrokkene.objects.filter(pk__in=ids).delete()
+    adressen_oud, adressen_nieuw, _ = _adressen_van_betrokkenen_af(ids, herkomst, klanten_weg)
+    # their addresses were dealt with above: the cascade leaves them alone
+    _verwijder(Betrokkene.objects.filter(pk__in=ids))
     if oud:
         contactwijzigingen.leg_klantcontactmomenten_verwijderd(oud, herkomst)
     if herkomst is None:
@@ -1031,37 +1156,62 @@ def verwijder_betrokkenen(
 
 
 def _adressen_van_betrokkenen_af(
-    ids: list[int], herkomst: Herkomst | None, klanten_weg: list[int] = ()
-) -> tuple[dict[str, dict], dict[str, dict]]:
-    """The digital addresses of betrokkenen being destroyed: those only they held are deleted,
-    a partij's address they also gave stays with the partij, without them. Their
+    ids: list[int],
+    herkomst: Herkomst | None,
+    klanten_weg: list[int] = (),
+    *,
+    vergrendeld: set[int] | None = None,
+) -> tuple[dict[str, dict], dict[str, dict], set[int]]:
+    """The digital addresses of betrokkenen being deleted or destroyed (locked: no address can
+    be given to them any more): those only they held are deleted, a partij's address they also
+    gave stays with the partij, without them. One statement, which also reads the partijen
+    holding such an address; with ``vergrendeld`` (the klant ids the write locked) it changes
+    nothing when one of them is not among those and returns their ids (the caller takes its
+    locks again with them, :func:`_vergrendel_met_klanten`). Returns the addresses'
     Klantinteracties representations before and after
-    (:func:`partijwijzigingen.adressen_voor_en_na`), from the rows the two statements return."""
+    (:func:`partijwijzigingen.adressen_voor_en_na`, from the rows the statement returned) and
+    the ids of the partijen missing from ``vergrendeld`` (empty when it changed them)."""
     from .models import Klant
     from .partijen import DigitaalAdres
 
     tabel = DigitaalAdres._meta.db_table
     betrokkenen = Betrokkene._meta.db_table
     klanten = Klant._meta.db_table
+    controle = vergrendeld is not None
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"DELETE FROM {tabel} AS a USING {betrokkenen} AS b "
-            "WHERE b.id = a.betrokkene_id AND a.betrokkene_id = ANY(%s) AND a.klant_id IS NULL "
-            "RETURNING to_jsonb(a), b.uuid, NULL::uuid",
-            [ids],
-        )
-        rijen = cursor.fetchall()
         # the old row (the self-join reads it as it was before the statement), the uuids of
-        # its betrokkene and of the partij it stays with
+        # its betrokkene and of the partij it stays with; the CTEs share one snapshot. An
+        # address of a klant deleted in the same write (``klanten_weg``) is released without
+        # a record: its deletion records it (``services._adressen_van_klanten_af``)
         cursor.execute(
-            f"UPDATE {tabel} AS a SET betrokkene_id = NULL "
+            "WITH ontbrekend AS ("
+            f"SELECT DISTINCT a.klant_id FROM {tabel} AS a WHERE %(controle)s "
+            "AND a.betrokkene_id = ANY(%(ids)s) AND a.klant_id IS NOT NULL "
+            "AND NOT a.klant_id = ANY(%(vergrendeld)s)), "
+            f"weg AS (DELETE FROM {tabel} AS a USING {betrokkenen} AS b "
+            "WHERE b.id = a.betrokkene_id AND a.betrokkene_id = ANY(%(ids)s) "
+            "AND a.klant_id IS NULL AND NOT EXISTS (SELECT 1 FROM ontbrekend) "
+            "RETURNING to_jsonb(a) AS data, b.uuid AS betrokkene, NULL::uuid AS klant), "
+            f"los AS (UPDATE {tabel} AS a SET betrokkene_id = NULL "
             f"FROM {tabel} AS o, {betrokkenen} AS b, {klanten} AS k "
             "WHERE o.id = a.id AND b.id = a.betrokkene_id AND k.id = a.klant_id "
-            "AND a.betrokkene_id = ANY(%s) AND NOT a.klant_id = ANY(%s) "
-            "RETURNING to_jsonb(o), b.uuid, k.uuid",
-            [ids, list(klanten_weg)],
+            "AND a.betrokkene_id = ANY(%(ids)s) AND NOT EXISTS (SELECT 1 FROM ontbrekend) "
+            "RETURNING to_jsonb(o) AS data, b.uuid AS betrokkene, k.uuid AS klant, "
+            "a.klant_id = ANY(%(weg)s) AS stil) "
+            "SELECT data, betrokkene, klant, NULL::bigint FROM weg "
+            "UNION ALL SELECT data, betrokkene, klant, NULL FROM los WHERE NOT stil "
+            "UNION ALL SELECT NULL, NULL, NULL, klant_id FROM ontbrekend",
+            {
+                "controle": controle,
+                "ids": list(ids),
+                "vergrendeld": sorted(vergrendeld or ()),
+                "weg": list(klanten_weg),
+            },
         )
-        rijen += cursor.fetchall()
+        rijen = cursor.fetchall()
+    ontbrekend = {rij[3] for rij in rijen if rij[3] is not None}
+    if ontbrekend:
+        return {}, {}, ontbrekend
 
     def na(rij) -> bool:
         if rij.klant_id is None:
@@ -1069,7 +1219,32 @@ def _adressen_van_betrokkenen_af(
         rij.betrokkene_id = None
         return True
 
-    return partijwijzigingen.adressen_voor_en_na(rijen, herkomst, na)
+    oud, nieuw = partijwijzigingen.adressen_voor_en_na([rij[:3] for rij in rijen], herkomst, na)
+    return oud, nieuw, set()
+
+
+def _verwijder(queryset) -> int:
+    """Delete the rows of ``queryset`` (betrokkenen, or a klantcontact with its betrokkenen)
+    as ``QuerySet.delete`` does (signals, cascade), except that the digital addresses of the
+    betrokkenen are left alone: :func:`_adressen_van_betrokkenen_af` dealt with them (deleted
+    or released, recorded), so the cascade's ``UPDATE`` setting their betrokkene to NULL
+    would change nothing (one statement saved). Returns how many rows of ``queryset``'s model
+    went."""
+    from django.db.models.deletion import Collector
+
+    from .partijen import DigitaalAdres
+
+    weg = queryset._chain()
+    weg._for_write = True
+    weg.query.select_for_update = False
+    weg.query.clear_ordering(force=True)
+    collector = Collector(using=weg.db, origin=queryset)
+    collector.collect(weg)
+    veld = DigitaalAdres._meta.get_field("betrokkene")
+    for sleutel in [sleutel for sleutel in collector.field_updates if sleutel[0] is veld]:
+        del collector.field_updates[sleutel]
+    _, per_model = collector.delete()
+    return per_model.get(queryset.model._meta.label, 0)
 
 
 def _ki_betrokkenen(betrokkenen, herkomst: Herkomst | None) -> list[tuple[dict, dict]]:
