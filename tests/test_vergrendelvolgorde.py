@@ -116,6 +116,17 @@ def test_delete_without_a_race_takes_its_locks_once(kiss):
 # --- 2. subIdentificatorVan: its kind checked under a lock the other write takes too ---------
 
 
+def assert_vrijgegeven_aan(uuid, k: Klant) -> None:
+    """The address ``uuid`` stayed with partij ``k`` without its betrokkene, recorded so."""
+    adres = DigitaalAdres.objects.get(uuid=uuid)
+    assert (adres.klant_id, adres.betrokkene_id) == (k.pk, None)
+    record = AuditTrail.objects.filter(
+        resource="digitaaladres", resource_url__endswith=str(adres.uuid)
+    ).latest("pk")
+    assert record.actie == "partial_update"
+    assert record.nieuw["verstrektDoorBetrokkene"] is None
+
+
 def assert_geen_sub_van_een_andere_soort() -> None:
     """K5 holds in what was committed: every row named as subIdentificatorVan is a KvK number."""
     assert (
@@ -451,13 +462,7 @@ def test_the_destruction_of_a_klant_waits_for_an_address_its_betrokkene_gets(kis
     assert antwoord.status_code == 201, antwoord.content
     assert not Klant.objects.filter(pk=x.pk).exists()
     assert not Betrokkene.objects.filter(pk=betrokkene.pk).exists()
-    adres = DigitaalAdres.objects.get(uuid=antwoord.json()["uuid"])
-    assert (adres.klant_id, adres.betrokkene_id) == (k.pk, None)
-    record = AuditTrail.objects.filter(
-        resource="digitaaladres", resource_url__endswith=str(adres.uuid)
-    ).latest("pk")
-    assert record.actie == "partial_update"
-    assert record.nieuw["verstrektDoorBetrokkene"] is None
+    assert_vrijgegeven_aan(antwoord.json()["uuid"], k)
 
 
 @pytest.mark.parametrize("met_partij", [False, True])
@@ -665,13 +670,7 @@ def test_the_destruction_of_a_klant_takes_its_locks_again_for_an_address_given_m
         assert any("ROLLBACK TO SAVEPOINT" in query["sql"] for query in q.captured_queries)
         services.verwijder_klanten(klanten, HERKOMST, vernietiging=True)
     assert gegeven[0].status_code == 201, gegeven[0].content
-    adres = DigitaalAdres.objects.get(uuid=gegeven[0].json()["uuid"])
-    assert (adres.klant_id, adres.betrokkene_id) == (k.pk, None)
-    record = AuditTrail.objects.filter(
-        resource="digitaaladres", resource_url__endswith=str(adres.uuid)
-    ).latest("pk")
-    assert record.actie == "partial_update"
-    assert record.nieuw["verstrektDoorBetrokkene"] is None
+    assert_vrijgegeven_aan(gegeven[0].json()["uuid"], k)
 
 
 # --- 8. a new date of a klantcontact: a betrokkene added before its lock ---------------------
