@@ -478,3 +478,28 @@ def test_a_slow_zaken_api_is_given_up_on(cm_api, contactmoment, zaken, settings)
     started = time.monotonic()
     assert_invalid(cm_api.post_json(OCM, body), "nonFieldErrors", "relation-validation-error")
     assert time.monotonic() - started < 2.5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_delete_that_keeps_meeting_a_concurrent_change_is_a_409_not_a_500(
+    cm_api, contactmoment, make_klant, monkeypatch
+):
+    """Each attempt finds an address given meanwhile to a partij it did not lock
+    (``contacten._AdresIntussenGegeven``): after the last one the conflict is answered as a
+    409 with its code (the exception handler maps any ``rules.Conflict`` a view left), never
+    a 500; nothing changed."""
+    klant = make_klant()
+    betrokkene, _ = contacten.add_betrokkene(
+        contactmoment, klant=klant, klantcontactmoment_rol="belanghebbende"
+    )
+    pogingen = []
+
+    def steeds_intussen(ids, herkomst, *args, **kwargs):
+        pogingen.append(ids)
+        return {}, {}, [klant.pk]
+
+    monkeypatch.setattr(contacten, "_adressen_van_betrokkenen_af", steeds_intussen)
+    response = cm_api.delete(path(kcm_url(betrokkene)))
+    assert_problem(response, 409, "gelijktijdige-wijziging")
+    assert len(pogingen) > 1  # run again before giving up
+    assert Betrokkene.objects.filter(pk=betrokkene.pk).exists()

@@ -15,6 +15,7 @@ from vng_api_common.exception_handling import (
     exception_handler as vng_exception_handler,
 )
 
+from klanten.datamodel import rules
 from klanten.datamodel.models import Klant
 
 from .representation import CamelCaseData
@@ -70,6 +71,12 @@ def _as_api_exception(exc):
 
     if isinstance(exc, Klant.DoesNotExist):
         return NotFound()
+    if isinstance(exc, rules.Conflict):
+        # a conflict with the registration's state that the view did not map itself (e.g. a
+        # write that kept meeting a concurrent change through its attempts): 409, its code
+        from .extensions import ConflictError
+
+        return ConflictError(exc.messages[0], exc.code)
     if isinstance(exc, RequestDataTooBig):
         return RequestTooLarge()
     if isinstance(exc, SuspiciousOperation):

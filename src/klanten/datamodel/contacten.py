@@ -851,11 +851,19 @@ def _leg_ki_vast(actie, rij, klantcontact, herkomst: Herkomst, bundel: Bundel, o
     )
 
 
-class _AdresIntussenGegeven(Exception):
+class _AdresIntussenGegeven(rules.Conflict):
     """A partij holding an address the betrokkene being removed gave was not locked (the
     address was given after the write read the partijen to lock, before it locked the
     betrokkene): nothing was changed; the write transaction runs again (``transactions``:
-    no repair to make), reading the address before its first lock."""
+    no repair to make), reading the address before its first lock. Still so after the last
+    attempt (or nested, where it cannot run again): a conflict, 409, never a 500."""
+
+    def __init__(self):
+        super().__init__(
+            "Het verzoek botste herhaaldelijk met een gelijktijdige wijziging; probeer het "
+            "opnieuw.",
+            code="gelijktijdige-wijziging",
+        )
 
     def herstel_eerst(self) -> None:
         pass
