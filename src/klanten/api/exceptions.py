@@ -6,7 +6,8 @@ import uuid
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import JsonResponse
 from djangorestframework_camel_case.util import camelize_re, underscore_to_camel
-from rest_framework.exceptions import NotFound, ParseError
+from rest_framework import status
+from rest_framework.exceptions import APIException, NotFound, ParseError
 from rest_framework.settings import api_settings
 from vng_api_common.exception_handling import (
     ERROR_CONTENT_TYPE,
@@ -62,6 +63,18 @@ def _camelize_problem(data: dict) -> CamelCaseData:
     return body
 
 
+class ConflictError(APIException):
+    """409; carries the URL of the existing klant when there is one (V6)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+    default_detail = "Het verzoek botst met de huidige toestand van de registratie."
+
+    def __init__(self, detail, code, existing_url=None):
+        super().__init__(detail, code)
+        self.existing_url = existing_url
+
+
 def _as_api_exception(exc):
     """P3: request errors Django raises while DRF reads the request are a 4xx, not a 500: a body
     over DATA_UPLOAD_MAX_MEMORY_SIZE (413), too many query parameters and the like (400). A
@@ -74,8 +87,6 @@ def _as_api_exception(exc):
     if isinstance(exc, rules.Conflict):
         # a conflict with the registration's state that the view did not map itself (e.g. a
         # write that kept meeting a concurrent change through its attempts): 409, its code
-        from .extensions import ConflictError
-
         return ConflictError(exc.messages[0], exc.code)
     if isinstance(exc, RequestDataTooBig):
         return RequestTooLarge()

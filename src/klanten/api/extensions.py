@@ -6,7 +6,6 @@ from django.utils.timezone import localtime
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, views, viewsets
 from rest_framework.exceptions import (
-    APIException,
     ErrorDetail,
     PermissionDenied,
     UnsupportedMediaType,
@@ -30,6 +29,7 @@ from klanten.datamodel.representation import row_data
 from klanten.notificaties.invoegen import voeg_in
 
 from . import interacties, readsql, visibility
+from .exceptions import ConflictError
 from .extension_serializers import (
     BevestigingslinkSerializer,
     InteractieSerializer,
@@ -50,18 +50,6 @@ from .scopes import (
 )
 
 EXTENSION_TAG = "extensies"
-
-
-class ConflictError(APIException):
-    """409; carries the URL of the existing klant when there is one (V6)."""
-
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "conflict"
-    default_detail = "Het verzoek botst met de huidige toestand van de registratie."
-
-    def __init__(self, detail, code, existing_url=None):
-        super().__init__(detail, code)
-        self.existing_url = existing_url
 
 
 def raise_for_rule(exc: rules.RuleViolation, request, field: str | None = None):
