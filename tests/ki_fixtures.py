@@ -29,6 +29,13 @@ def ki_url(collectie: str, uuid) -> str:
     return f"http://testserver{KI_BASE}/{collectie}/{uuid}"
 
 
+def ki_post(client, collectie: str, body: dict) -> dict:
+    """POST ``body`` to a Klantinteracties collection; the created resource (201)."""
+    response = client.post_json(f"{KI_BASE}/{collectie}", body)
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
 def assert_problem(response, status: int, code: str | None = None) -> dict:
     """A ZGW problem (six keys, ``invalidParams`` on a 400), sent as ``application/json`` as
     Open Klant does (``klanten.api.exceptions.error_content_type``)."""

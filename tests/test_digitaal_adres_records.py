@@ -17,7 +17,7 @@ from klanten.datamodel.wijzigingen import Actor, Herkomst
 from klanten.notificaties import outbox
 
 from .conftest import BASE, BSN_2, CM_BASE, CM_SCOPES
-from .ki_fixtures import KI_BASE, make_ki_client  # noqa: F401
+from .ki_fixtures import KI_BASE, ki_post, make_ki_client  # noqa: F401
 from .test_notifications import PERSONAL, configure
 from .validatie_helpers import assertion, np_klant, validatie_url, validating_client
 
@@ -621,12 +621,6 @@ def test_the_addresses_are_built_only_when_a_write_changes_one(
 
 
 # --- a betrokkene removed (or its klantcontact deleted): the addresses it gave ----------------
-
-
-def ki_post(ki, collectie: str, body: dict) -> dict:
-    response = ki.post_json(f"{KI_BASE}/{collectie}", body)
-    assert response.status_code == 201, response.content
-    return response.json()
 
 
 @pytest.fixture

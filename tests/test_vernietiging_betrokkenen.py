@@ -16,27 +16,21 @@ from klanten.datamodel.models import Klant
 from klanten.datamodel.partijen import DigitaalAdres
 from klanten.notificaties.models import UitgaandeNotificatie
 
-from .ki_fixtures import KI_BASE
+from .ki_fixtures import KI_BASE, ki_post
 
 GEHEIM_NAAM = "Geheimenaam"
 GEHEIM_ADRES = "geheim.adres@example.nl"
 
 
-def post(client, path, body):
-    response = client.post_json(f"{KI_BASE}/{path}", body)
-    assert response.status_code == 201, response.content
-    return response.json()
-
-
 def test_the_retention_run_destroys_an_anonymous_betrokkene_and_records_it_without_its_data(
     ki_api, notificaties
 ):
-    klantcontact = post(
+    klantcontact = ki_post(
         ki_api,
         "klantcontacten",
         {"kanaal": "telefoon", "onderwerp": "Afval", "taal": "nld", "vertrouwelijk": False},
     )
-    betrokkene = post(
+    betrokkene = ki_post(
         ki_api,
         "betrokkenen",
         {
@@ -46,7 +40,7 @@ def test_the_retention_run_destroys_an_anonymous_betrokkene_and_records_it_witho
             "contactnaam": {"voornaam": "Jan", "achternaam": GEHEIM_NAAM},
         },
     )
-    partij = post(
+    partij = ki_post(
         ki_api,
         "partijen",
         {
