@@ -354,12 +354,11 @@ class KlantViewSet(
 
     def destroy(self, request, *args, **kwargs):
         # its audit trail goes with it (it holds its data); one record of the deletion stays
-        try:
-            transactions.api_schrijfactie(
-                lambda: services.delete_klant(self._locked_object(), herkomst=herkomst(request))
-            )
-        except rules.Conflict as exc:  # legacy data it could not repair (partijherstel): 409
-            raise_for_rule(exc, request)
+        # a conflict (legacy data it could not repair, partijherstel) is a 409 by the API's
+        # exception handler
+        transactions.api_schrijfactie(
+            lambda: services.delete_klant(self._locked_object(), herkomst=herkomst(request))
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

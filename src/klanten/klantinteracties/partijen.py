@@ -29,6 +29,7 @@ from rest_framework import status
 from rest_framework.exceptions import ErrorDetail, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
+from klanten.api.exceptions import ConflictError
 from klanten.api.request_context import herkomst
 from klanten.datamodel import evidence, partijservices, partijstand, rules, transactions
 from klanten.datamodel.klantcontacten import Betrokkene
@@ -135,11 +136,7 @@ def regel_fout(exc: rules.RuleViolation):
     if isinstance(exc, rules.Refused):
         return PermissionDenied(exc.messages[0], code=code)
     if isinstance(exc, rules.Conflict):
-        from rest_framework.exceptions import APIException
-
-        conflict = APIException(exc.messages[0], code=code)
-        conflict.status_code = status.HTTP_409_CONFLICT
-        return conflict
+        return ConflictError(exc.messages[0], code)
     veld = getattr(exc, "field", None) or NON_FIELD
     return ValidationError({veld: [ErrorDetail(exc.messages[0], code=code)]})
 
@@ -365,10 +362,9 @@ class PartijViewSet(KlantinteractiesViewSet):
             and not klant.anker
         ):
             raise Http404
-        try:
-            partijservices.verwijder_partij(klant, herkomst=herkomst(request))
-        except rules.Conflict as exc:  # legacy data it could not repair (partijherstel): 409
-            raise regel_fout(exc) from exc
+        # a conflict (legacy data it could not repair, partijherstel) is a 409 by the API's
+        # exception handler
+        partijservices.verwijder_partij(klant, herkomst=herkomst(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
