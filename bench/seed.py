@@ -287,6 +287,7 @@ ADRES_EXTRA = (
     ("adresregel1", ""),
     ("adresregel2", ""),
     ("adresregel3", ""),
+    ("land", ""),  # ISO 3166 code of a country without a BRP code (0016); none seeded
 )
 
 CHUNK = 2000  # rows per COPY write
@@ -770,30 +771,36 @@ def check_columns(conn, columns: dict[str, str]) -> None:
         )
 
 
+def schema_columns(conn):
+    """The COPY columns of each table for the schema in ``conn``: the seeder's own, plus the
+    columns of later migrations it fills with a constant (``KLANT_EXTRA``, ``ADRES_EXTRA``)
+    where the schema has them. Returns (columns, klant extra, adres extra, klant columns)."""
+    columns = dict(COLUMNS)
+
+    def present(table):
+        return {
+            row[0]
+            for row in conn.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = %s",
+                [table],
+            ).fetchall()
+        }
+
+    klant_columns = present("datamodel_klant")
+    adres_columns = present("datamodel_klantadres")
+    klant_extra = [(c, v) for c, v in KLANT_EXTRA if c in klant_columns]
+    adres_extra = [(c, v) for c, v in ADRES_EXTRA if c in adres_columns]
+    for column, _value in klant_extra:
+        columns["datamodel_klant"] += f", {column}"
+    for column, _value in adres_extra:
+        columns["datamodel_klantadres"] += f", {column}"
+    return columns, klant_extra, adres_extra, klant_columns
+
+
 def seed(database_url: str, count: int, random_seed: int, keep_indexes: bool, batch: int) -> dict:
     info = conninfo(database_url)
-    columns = dict(COLUMNS)
     with psycopg.connect(**info) as conn:
-        klant_columns = {
-            row[0]
-            for row in conn.execute(
-                "SELECT column_name FROM information_schema.columns "
-                "WHERE table_name = 'datamodel_klant'"
-            ).fetchall()
-        }
-        adres_columns = {
-            row[0]
-            for row in conn.execute(
-                "SELECT column_name FROM information_schema.columns "
-                "WHERE table_name = 'datamodel_klantadres'"
-            ).fetchall()
-        }
-        klant_extra = [(c, v) for c, v in KLANT_EXTRA if c in klant_columns]
-        adres_extra = [(c, v) for c, v in ADRES_EXTRA if c in adres_columns]
-        for column, _value in klant_extra:
-            columns["datamodel_klant"] += f", {column}"
-        for column, _value in adres_extra:
-            columns["datamodel_klantadres"] += f", {column}"
+        columns, klant_extra, adres_extra, klant_columns = schema_columns(conn)
         retention = None
         if "vernietigingsdatum" in klant_columns:
             retention = load_retention(database_url)
