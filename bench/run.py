@@ -512,42 +512,44 @@ def peer_markdown(report: dict) -> str:
         f"### Side by side with {label} ({peer['url']}, {peer['klanten']:,} klanten)",
         "",
         "Interleaved runs (ours, peer, ours, peer, ...), the same load generator, scenarios "
-        "and concurrency; req/s: of each side the best of its runs (all runs in the last "
-        "column); p50/p99: ours of the run kept in the main table, the peer's of its best run. "
-        f"Ratio: our req/s divided by {label}'s."
+        "and concurrency; req/s: of each side the median of its runs (all runs in the last "
+        "column); ratio: our median req/s divided by "
+        f"{label}'s (the targets are judged on it), best-with-best and worst-with-worst for "
+        "the spread; p50/p99: of each side's run at the median rank."
         + (
             " Creates carry a klantnummer on both sides (the standard requires it)."
             if report.get("config", {}).get("create_klantnummer") == "given"
             else ""
         ),
         "",
-        f"| scenario | ours req/s | {label} req/s | ratio | ours p50 ms | {label} p50 ms | "
-        f"ours p99 ms | {label} p99 ms | errors ours / {label} | runs ours / {label} (req/s) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
+        f"| scenario | ours req/s | {label} req/s | ratio (median) | best / worst ratio | "
+        f"ours p50 ms | {label} p50 ms | ours p99 ms | {label} p99 ms | "
+        f"errors ours / {label} | runs ours / {label} (req/s) |",
+        "|---|---:|---:|---:|---|---:|---:|---:|---:|---|---|",
     ]
     for name, row in peer["scenarios"].items():
         ours = report["scenarios"].get(name)
         if not ours:
             continue
-        # the same choice on both sides: the best run by req/s (ours' CPU-least-disturbed run
-        # is the main table's)
-        ours_rps = max(ours.get("attempts_rps") or [ours["rps"]])
-        ratio = ours_rps / row["rps"] if row["rps"] else None
+        # the same rule on both sides: the median of each side's runs
+        ratios = targets.compare(targets.attempts_rps(ours), targets.attempts_rps(row))
         lines.append(
             "| "
             + " | ".join(
                 [
                     SCENARIOS.get(name, (name,))[0],
-                    fmt(ours_rps),
-                    fmt(row["rps"]),
-                    fmt(ratio, 2),
+                    fmt(float(ratios["ours"])),
+                    fmt(float(ratios["theirs"])),
+                    fmt(ratios["median"], 2),
+                    f"{fmt(ratios['best'], 2)} / {fmt(ratios['worst'], 2)}",
                     fmt(ours["p50_ms"]),
                     fmt(row["p50_ms"]),
                     fmt(ours["p99_ms"]),
                     fmt(row["p99_ms"]),
-                    f"{ours['errors']} / {row['errors']}",
-                    f"{', '.join(fmt(r) for r in ours.get('attempts_rps', []))} / "
-                    f"{', '.join(fmt(r) for r in row.get('attempts_rps', []))}",
+                    f"{sum(a['errors'] for a in ours.get('attempts') or [ours])} / "
+                    f"{sum(a['errors'] for a in row.get('attempts') or [row])}",
+                    f"{', '.join(fmt(r) for r in targets.attempts_rps(ours))} / "
+                    f"{', '.join(fmt(r) for r in targets.attempts_rps(row))}",
                 ]
             )
             + " |"
@@ -658,6 +660,15 @@ def pgbench(args, workdir) -> dict:
 
 
 # --- report -----------------------------------------------------------------------------------
+def rps_cell(row: dict) -> str:
+    """The median req/s of a scenario's runs, with their range when there are several."""
+    runs = targets.attempts_rps(row)
+    median = fmt(float(targets.median_rps(row)))
+    if len(runs) < 2:
+        return median
+    return f"{median} ({fmt(float(min(runs)))}–{fmt(float(max(runs)))})"
+
+
 def fmt(value, digits=1):
     if value is None:
         return "–"
@@ -723,12 +734,12 @@ def markdown(report: dict) -> str:
             + " | ".join(
                 [
                     SCENARIOS.get(name, (name,))[0],
-                    fmt(row["rps"]),
+                    rps_cell(row),
                     fmt(row.get("ratio_to_floor"), 2),
                     fmt(row["p50_ms"]),
                     fmt(row["p99_ms"]),
                     fmt(row.get("p50_vs_baseline"), 2),
-                    fmt(row["errors"]),
+                    fmt(sum(a["errors"] for a in row.get("attempts") or [row])),
                     queries,
                     fmt(row.get("cpu_ms_per_request", {}).get("workers"), 2),
                     fmt(row.get("cpu_ms_per_request", {}).get("postgres"), 2),
@@ -750,8 +761,11 @@ def markdown(report: dict) -> str:
         lines.append(f"| floor: pgbench | {pg.get('skipped', '')} | | | | | | | | | | | |")
     lines += [
         "",
-        "× floor: req/s divided by the constant-JSON floor's req/s (of its two runs, the one "
-        "least disturbed by other processes). p50 × baseline: p50 "
+        "req/s: the median of the scenario's runs (`--repeat`), their range in brackets; "
+        "p50, p99, CPU and RSS: of the run at the median rank (the lower middle one for an "
+        "even count); errors: of all runs. × floor: the median req/s divided by the "
+        "constant-JSON floor's, the median over all its runs at the start and at the end "
+        "(targets are judged on medians, bench/targets.py). p50 × baseline: p50 "
         "divided by the same scenario's p50 in the `--baseline` run"
         + (f" ({report['baseline']['klanten']:,} klanten)" if report.get("baseline") else "")
         + ". Targets: reads ≥ 0.50 × floor (the first unfiltered page ≥ 0.30); p99 < "
@@ -760,37 +774,28 @@ def markdown(report: dict) -> str:
         "(from /proc) and the PostgreSQL backends of the bench database (lower bound: parallel "
         "query workers exit before they are read). Cores busy: workers + PostgreSQL + load "
         "generator + other (the kernel's loopback TCP, and any other process on the machine: "
-        "high values mean a disturbed run; with `--repeat` the least disturbed run is kept). "
+        "high values mean a disturbed run; with `--repeat` the medians make one disturbed run "
+        "count for little). "
         f"Achternaam sample: on average {report['inputs_info']['achternaam_matches_avg']:,.0f} "
         f"matching klanten per name (max {report['inputs_info']['achternaam_matches_max']:,}).",
     ]
     return "\n".join(lines) + "\n"
 
 
-def floor_run(report: dict) -> dict:
-    """The framework floor: of the runs at the start and at the end, the one least disturbed
-    by other processes."""
-    runs = [
-        report["scenarios"][n] for n in ("constant", "constant_end") if n in report["scenarios"]
-    ]
-    if not runs:
-        return {}
-    return min(runs, key=lambda r: r.get("cpu_utilisation", {}).get("other", 0))
-
-
 def evaluate(report: dict, baseline: dict | None = None) -> None:
-    floor = floor_run(report).get("rps")
+    # the median over every floor attempt, at the start and at the end (bench/targets.py)
+    floor = targets.floor_rps(report)
     report["floor_rps"] = floor
     at_scale = report["klanten"] >= 1_000_000
     for name, row in report["scenarios"].items():
-        row["ratio_to_floor"] = round(row["rps"] / floor, 3) if floor else None
+        row["ratio_to_floor"] = round(targets.median_rps(row) / floor, 3) if floor else None
         base = (baseline or {}).get("scenarios", {}).get(name)
         if base and base.get("p50_ms"):
             row["p50_vs_baseline"] = round(row["p50_ms"] / base["p50_ms"], 2)
             row["p99_vs_baseline"] = round(row["p99_ms"] / base["p99_ms"], 2)
         kind = SCENARIOS.get(name, ("", ""))[1]
         misses = []
-        if row["errors"]:
+        if any(a["errors"] for a in row.get("attempts") or [row]):
             misses.append("errors")
         wanted = targets.read_target(name)
         if kind == "read" and row["ratio_to_floor"] is not None and row["ratio_to_floor"] < wanted:
@@ -812,6 +817,24 @@ def evaluate(report: dict, baseline: dict | None = None) -> None:
         pg["ratio_to_floor"] = round(pg["rps"] / floor, 3)
     kinds = {name: kind for name, (_label, kind) in SCENARIOS.items()}
     report["targets"] = targets.judge(report, kinds, baseline)
+
+
+def rejudge(result: Path, baseline_path: Path | None = None) -> str:
+    """The Markdown of a saved result, judged again by the current rules (medians): the
+    tables and the targets' verdicts. Runs nothing and writes nothing. A result written
+    before the attempts were kept in full has each scenario's ``attempts_rps``, enough for
+    the medians; the CPU figures of a miss are then those of the run it kept."""
+    report = json.loads(result.read_text())
+    baseline = json.loads(baseline_path.read_text()) if baseline_path else None
+    if baseline:
+        report["baseline"] = {"file": str(baseline_path), "klanten": baseline["klanten"]}
+    evaluate(report, baseline)
+    return (
+        markdown(report)
+        + peer_markdown(report)
+        + targets.markdown(report["targets"])
+        + schema_markdown(report)
+    )
 
 
 def cleanup(database_url: str, applicatie_uuid: str) -> dict:
@@ -887,7 +910,7 @@ def main(argv=None) -> int:
         "--repeat",
         type=int,
         default=1,
-        help="run each scenario N times and keep the run with the least CPU used by others",
+        help="run each scenario N times; verdicts are judged on the median of the runs",
     )
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--duration", type=float, default=10, help="seconds measured")
@@ -956,18 +979,16 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default=str(BENCH_DIR / "results"))
     parser.add_argument("--label", default="", help="suffix of the result file names")
     parser.add_argument(
+        "--rejudge",
         "--render",
+        dest="rejudge",
         metavar="RESULT.json",
-        help="only re-evaluate an earlier result (with --baseline) and print its Markdown",
+        help="run nothing: judge an earlier result again (with --baseline) and print its "
+        "Markdown, the targets' verdicts included",
     )
     args = parser.parse_args(argv)
-    if args.render:
-        report = json.loads(Path(args.render).read_text())
-        baseline = json.loads(Path(args.baseline).read_text()) if args.baseline else None
-        if baseline:
-            report["baseline"] = {"file": args.baseline, "klanten": baseline["klanten"]}
-        evaluate(report, baseline)
-        print(markdown(report) + peer_markdown(report) + schema_markdown(report))
+    if args.rejudge:
+        print(rejudge(Path(args.rejudge), Path(args.baseline) if args.baseline else None), end="")
         return 0
     names = [n.strip() for n in args.scenarios.split(",") if n.strip()]
     unknown = [n for n in names if n not in SCENARIOS]
@@ -1090,14 +1111,11 @@ def main(argv=None) -> int:
                 )
                 for sample in row["error_samples"]:
                     log(f"    {sample}")
-            # the attempt least disturbed by other processes on the machine
-            row = min(attempts, key=lambda r: r["cpu_utilisation"]["other"])
-            row["attempts_rps"] = [a["rps"] for a in attempts]
-            report["scenarios"][name] = row
+            # verdicts are judged on the median of the attempts (bench/targets.py): the row
+            # shown is the attempt at the median rank, and the report keeps every attempt
+            report["scenarios"][name] = targets.kept_row(attempts)
             if peer_attempts:
-                # the peer's processes are not measured: its best run by req/s
-                peer_row = max(peer_attempts, key=lambda r: r["rps"])
-                peer_row["attempts_rps"] = [a["rps"] for a in peer_attempts]
+                peer_row = targets.kept_row(peer_attempts)
                 report.setdefault(
                     "peer",
                     {
