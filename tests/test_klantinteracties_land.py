@@ -4,12 +4,19 @@ other is kept in ``KlantAdres.land`` (the Klanten API's ``landcode`` stays empty
 Klantinteracties client sends is lost. A Klanten API or admin write that changes the
 ``landcode`` says the country: the kept ISO code goes, never shown stale."""
 
+import json
+
 import pytest
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.operations import AddIndex
+from django.test.utils import CaptureQueriesContext
 
 from klanten.datamodel.models import Klant, KlantAdres
 
 from .admin_helpers import KLANTEN_ADMIN, change_form_data
 from .conftest import BASE, BSN_2, RSIN
+from .migratie_helpers import teruggezet
 from .test_klantinteracties_partijen import PARTIJEN, persoon
 from .test_partij_k10 import laatste_partij_record, nu_gelezen, stand
 
@@ -157,6 +164,94 @@ def test_the_filter_finds_addresses_kept_by_iso_code(open_forms):
     assert gevonden("es") == {spanje["uuid"]}
     assert gevonden("BE") == {belgie["uuid"]}
     assert gevonden("PT") == set()
+
+
+def _adressen_in_nederland(aantal: int) -> None:
+    """``aantal`` partijen (anchors) with an address in the Netherlands (BRP landcode 6030,
+    ``land`` blank, as the most are), the tables analysed: the planner weighs an index against
+    reading every address as it would in production."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO datamodel_klant (uuid, bronorganisatie, klantnummer, bedrijfsnaam,"
+            " functie, website_url, voornaam, voorvoegsel_achternaam, achternaam,"
+            " telefoonnummer, emailadres, subject, subject_type, aanmaakkanaal, aangemaakt_op,"
+            " gewijzigd_op, gevalideerd, gevalideerde_sleutel_type, gevalideerde_sleutel,"
+            " registratie_rang, soort_partij, indicatie_actief, indicatie_geheimhouding,"
+            " voorkeurstaal, interne_notitie, bezoekadres, anker)"
+            " SELECT gen_random_uuid(), %s, 'nl-' || n, '', '', '', '', '', '', '', '', '',"
+            " '', '', now(), now(), false, '', '', 0, 'persoon', true, false, '', '',"
+            " '{}'::jsonb, true FROM generate_series(1, %s) AS n",
+            [RSIN, aantal],
+        )
+        cursor.execute(
+            "INSERT INTO datamodel_klantadres (klant_id, straatnaam, huisnummer, huisletter,"
+            " huisnummertoevoeging, postcode, woonplaats_naam, landcode, nummeraanduiding_id,"
+            " adresregel1, adresregel2, adresregel3, land)"
+            " SELECT id, 'Dorpsstraat', 1, '', '', '1234AB', 'Utrecht', '6030', '', '', '', '',"
+            " '' FROM datamodel_klant WHERE klantnummer LIKE %s",
+            ["nl-%"],
+        )
+        cursor.execute("ANALYZE datamodel_klant")
+        cursor.execute("ANALYZE datamodel_klantadres")
+
+
+def _indexen(plan: dict) -> set[str]:
+    """The indexes a plan (EXPLAIN FORMAT JSON) reads ``datamodel_klantadres`` by."""
+    gevonden = set()
+    stack = [plan]
+    while stack:
+        node = stack.pop()
+        if node.get("Index Name", "").startswith("klantadres_"):
+            gevonden.add(node["Index Name"])
+        stack.extend(node.get("Plans", []))
+    return gevonden
+
+
+def test_the_land_filter_reads_the_addresses_by_index(open_forms):
+    """The country filter finds an address by either column (``landcode`` OR ``land``): each
+    has an index (``land``: migration 0018), so the query reads only the addresses in that
+    country, never every address (as it did without the index on ``land``, even with
+    sequential scans disabled: the primary key walked with the condition as a filter)."""
+    spanje = maak(open_forms, "ES")
+    _adressen_in_nederland(3000)
+    with CaptureQueriesContext(connection) as queries:
+        response = open_forms.get(PARTIJEN, {"correspondentieadresLand": "ES"})
+    assert response.status_code == 200, response.content
+    assert [p["uuid"] for p in response.json()["results"]] == [spanje["uuid"]]
+    [sql] = [q["sql"] for q in queries if '"datamodel_klantadres"."land" = ' in q["sql"]]
+    with connection.cursor() as cursor:
+        # the test's transaction ends with the test: LOCAL is undone with it
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}")
+        [(plan,)] = cursor.fetchall()
+    plan = (plan if isinstance(plan, list) else json.loads(plan))[0]["Plan"]
+    gelezen = _indexen(plan)
+    assert {"klantadres_land_k_idx", "klantadres_landcode_k_idx"} <= gelezen, gelezen
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_land_index_migration_is_reversible():
+    def indexen() -> dict:
+        with connection.cursor() as cursor:
+            constraints = connection.introspection.get_constraints(cursor, "datamodel_klantadres")
+        return {naam: c["columns"] for naam, c in constraints.items() if c["index"]}
+
+    # the migration that adds it (found, not named: its number may change), and the one before
+    [migratie] = [
+        migratie
+        for (app, _), migratie in MigrationLoader(connection).disk_migrations.items()
+        if app == "datamodel"
+        and any(
+            isinstance(op, AddIndex) and op.index.name == "klantadres_land_k_idx"
+            for op in migratie.operations
+        )
+    ]
+    [voor] = [dependency for dependency in migratie.dependencies if dependency[0] == "datamodel"]
+    assert indexen()["klantadres_land_k_idx"] == ["land", "klant_id"]
+    with teruggezet([voor]):
+        assert "klantadres_land_k_idx" not in indexen()
+        assert indexen()["klantadres_landcode_k_idx"] == ["landcode", "klant_id"]
+    assert indexen()["klantadres_land_k_idx"] == ["land", "klant_id"]
 
 
 # --- records of a Klantinteracties write that changes only the land ---------------------------

@@ -284,6 +284,9 @@ class KlantAdres(models.Model):
             models.Index(fields=["postcode", "klant"], name="klantadres_postcode_k_idx"),
             models.Index(fields=["woonplaats_naam", "klant"], name="klantadres_woonplaats_k_idx"),
             models.Index(fields=["landcode", "klant"], name="klantadres_landcode_k_idx"),
+            # the Klantinteracties country filter finds either column (``landcode`` or
+            # ``land``, klantinteracties.filters.PartijFilter.filter_land): an index on each
+            models.Index(fields=["land", "klant"], name="klantadres_land_k_idx"),
         ]
 
     def __str__(self) -> str:
