@@ -518,11 +518,8 @@ def ki_create(ki, collectie: str, body: dict, pinned: int, records_added: int = 
     assert response["Location"] == data["url"]
     trail = AuditTrail.objects.filter(bron="kic", resource_url=data["url"]).get()
     assert trail.nieuw == data
-    if collectie == "actorklantcontacten":  # created only, never read
-        return data
-    if collectie != "internetaken":
-        assert ki.get(data["url"]).json() == data
-    else:  # created only, read as its klantcontact's expand
+    assert ki.get(data["url"]).json() == data
+    if collectie == "internetaken":  # and as its klantcontact's expand
         klantcontact = ki.get(
             data["aanleidinggevendKlantcontact"]["url"], {"expand": "leiddeTotInterneTaken"}
         ).json()

@@ -9,7 +9,10 @@ from drf_spectacular.utils import extend_schema_field
 
 from klanten.datamodel.klantcontacten import (
     Actor,
+    ActorKlantcontact,
     Betrokkene,
+    InterneTaak,
+    InterneTaakStatus,
     Klantcontact,
     Onderwerpobject,
     SoortActor,
@@ -224,9 +227,68 @@ ActorFilter = type(
     },
 )
 
+
+def _internetaak_filters() -> dict:
+    return {
+        "nummer": _text("Het nummer van de interne taak."),
+        "referentienummer": _text("Het referentienummer van de interne taak."),
+        "status": _filter(
+            django_filters.ChoiceFilter,
+            "De status van de interne taak.",
+            choices=InterneTaakStatus.choices,
+        ),
+        "toegewezenOp": _filter(
+            django_filters.IsoDateTimeFilter,
+            "Het moment waarop de interne taak aan een actor werd toegewezen.",
+        ),
+        "actoren__naam": _text("De naam van een actor aan wie de taak is toegewezen."),
+        "toegewezenAanActor__url": _url("De URL van een actor aan wie de taak is toegewezen."),
+        "toegewezenAanActor__uuid": _uuid("De uuid van een actor aan wie de taak is toegewezen."),
+        "aanleidinggevendKlantcontact__url": _url("De URL van het aanleidinggevende klantcontact."),
+        "aanleidinggevendKlantcontact__uuid": _uuid(
+            "De uuid van het aanleidinggevende klantcontact."
+        ),
+        "klantcontact__uuid": _uuid("De uuid van het aanleidinggevende klantcontact."),
+        "klantcontact__nummer": _text("Het nummer van het aanleidinggevende klantcontact."),
+        "klantcontact__referentienummer": _text(
+            "Het referentienummer van het aanleidinggevende klantcontact."
+        ),
+    }
+
+
+InterneTaakFilter = type(
+    "InterneTaakFilter",
+    (KIFilterSet,),
+    {
+        **_internetaak_filters(),
+        "Meta": type("Meta", (), {"model": InterneTaak, "fields": []}),
+        "pas_toe": lambda self, queryset, values: query.pas_toe_internetaken(
+            queryset, values
+        ).order_by(),
+    },
+)
+
+
+ActorKlantcontactFilter = type(
+    "ActorKlantcontactFilter",
+    (KIFilterSet,),
+    {
+        "actor__url": _url("De URL van de actor."),
+        "actor__uuid": _uuid("De uuid van de actor."),
+        "klantcontact__url": _url("De URL van het klantcontact."),
+        "klantcontact__uuid": _uuid("De uuid van het klantcontact."),
+        "Meta": type("Meta", (), {"model": ActorKlantcontact, "fields": []}),
+        "pas_toe": lambda self, queryset, values: query.pas_toe_actorklantcontacten(
+            queryset, values
+        ).order_by(),
+    },
+)
+
 __all__ = [
     "ActorFilter",
+    "ActorKlantcontactFilter",
     "BetrokkeneFilter",
+    "InterneTaakFilter",
     "KlantcontactFilter",
     "OnderwerpobjectFilter",
 ]

@@ -2,7 +2,9 @@
 loaders the expand engine calls (one query per relation for a whole page).
 
 Visibility (K6, V7, ``klanten.api.visibility``): klantcontacten, onderwerpobjecten, actoren
-and interne taken are visible to every client with the read scope, as contactmomenten are. A
+and interne taken are visible to every client with the read scope, as contactmomenten are; so
+are actorklantcontacten (an interne taak and an actorklantcontact are seen as their klantcontact
+is, and show nothing of its betrokkenen but what the klantcontact itself shows). A
 betrokkene is visible when its partij is (validated, an anchor, or the client's own), when it
 names a klant of another Klanten API, or when the client registered it or its klantcontact;
 any other betrokkene is a non-validated klant of someone else's contact: never listed, never
@@ -268,4 +270,55 @@ def pas_toe_actoren(queryset: QuerySet, values: dict) -> QuerySet:
             veld = _identificator(name, "actoridentificator")
             if veld:
                 queryset = queryset.filter(**{veld: value})
+    return queryset.order_by("-id")
+
+
+def _toegewezen(**actor) -> Exists:
+    """An interne taak (``OuterRef("pk")``) is assigned to an actor with these ``actor``
+    fields (one row per taak, however many of its actors match)."""
+    koppeling = InterneTaak.toegewezen_aan_actoren.through
+    return Exists(
+        koppeling.objects.filter(
+            internetaak_id=OuterRef("pk"), **{f"actor__{veld}": v for veld, v in actor.items()}
+        )
+    )
+
+
+INTERNETAAK_VELDEN = {
+    "nummer": "nummer",
+    "referentienummer": "referentienummer",
+    "status": "status",
+    "toegewezenOp": "toegewezen_op",
+    # Open Klant's ``klantcontact`` is the aanleidinggevend klantcontact
+    "klantcontact__uuid": "aanleidinggevend_klantcontact__uuid",
+    "klantcontact__nummer": "aanleidinggevend_klantcontact__nummer",
+    "klantcontact__referentienummer": "aanleidinggevend_klantcontact__referentienummer",
+}
+
+
+def pas_toe_internetaken(queryset: QuerySet, values: dict) -> QuerySet:
+    for name, value in values.items():
+        if name in INTERNETAAK_VELDEN:
+            queryset = queryset.filter(**{INTERNETAAK_VELDEN[name]: value})
+        elif name in ("aanleidinggevendKlantcontact__uuid", "aanleidinggevendKlantcontact__url"):
+            key = _ref_uuid(value, "klantcontacten", name.endswith("url"))
+            queryset = queryset.filter(aanleidinggevend_klantcontact__uuid=key)
+        elif name in ("toegewezenAanActor__uuid", "toegewezenAanActor__url"):
+            key = _ref_uuid(value, "actoren", name.endswith("url"))
+            queryset = queryset.filter(_toegewezen(uuid=key))
+        elif name == "actoren__naam":
+            queryset = queryset.filter(_toegewezen(naam=value))
+    return queryset.order_by("-id")
+
+
+def pas_toe_actorklantcontacten(queryset: QuerySet, values: dict) -> QuerySet:
+    for name, value in values.items():
+        if name in ("actor__uuid", "actor__url"):
+            queryset = queryset.filter(
+                actor__uuid=_ref_uuid(value, "actoren", name.endswith("url"))
+            )
+        elif name in ("klantcontact__uuid", "klantcontact__url"):
+            queryset = queryset.filter(
+                klantcontact__uuid=_ref_uuid(value, "klantcontacten", name.endswith("url"))
+            )
     return queryset.order_by("-id")

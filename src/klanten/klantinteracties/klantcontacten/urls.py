@@ -23,6 +23,8 @@ router.register("klantcontacten", KlantcontactViewSet, basename="ki-klantcontact
 router.register("betrokkenen", BetrokkeneViewSet, basename="ki-betrokkene")
 router.register("onderwerpobjecten", OnderwerpobjectViewSet, basename="ki-onderwerpobject")
 router.register("actoren", ActorViewSet, basename="ki-actor")
+router.register("actorklantcontacten", ActorKlantcontactViewSet, basename="ki-actorklantcontact")
+router.register("internetaken", InterneTaakViewSet, basename="ki-internetaak")
 
 # API root entries: name -> URL name
 ROOT_LINKS: dict[str, str] = {
@@ -35,18 +37,7 @@ ROOT_LINKS: dict[str, str] = {
     "maakKlantcontact": "ki-maak-klantcontact",
 }
 
-# create only (no client reads them on their own: research §2.5)
 urlpatterns = [
-    path(
-        "actorklantcontacten",
-        ActorKlantcontactViewSet.as_view({"post": "create"}),
-        name="ki-actorklantcontact-list",
-    ),
-    path(
-        "internetaken",
-        InterneTaakViewSet.as_view({"post": "create"}),
-        name="ki-internetaak-list",
-    ),
     path(
         "maak-klantcontact",
         MaakKlantcontactViewSet.as_view({"post": "create"}),

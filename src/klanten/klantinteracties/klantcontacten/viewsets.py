@@ -309,6 +309,12 @@ class ActorKlantcontactViewSet(KlantcontactenBasis):
     Welke actor aan een klantcontact deelnam (de eerste medewerker is de `medewerker` van het
     contactmoment in de Contactmomenten API).
 
+    list:
+    Alle actorklantcontacten opvragen.
+
+    retrieve:
+    Een specifiek actorklantcontact opvragen.
+
     create:
     Een actor aan een klantcontact koppelen.
     """
@@ -316,6 +322,7 @@ class ActorKlantcontactViewSet(KlantcontactenBasis):
     resource = "actorklantcontact"
     collectie = "actorklantcontacten"
     model = ActorKlantcontact
+    filterset_class = filters.ActorKlantcontactFilter
     serializer_class = serializers.ActorKlantcontactSerializer
 
     @extend_schema(operation_id="actorklantcontacten_create")
@@ -344,6 +351,12 @@ class InterneTaakViewSet(KlantcontactenBasis):
     """
     Taken voor de gemeente die uit een klantcontact voortkomen (een contactverzoek).
 
+    list:
+    Alle interne taken opvragen.
+
+    retrieve:
+    Een specifieke interne taak opvragen.
+
     create:
     Een interne taak aanmaken. Een leeg `nummer` (KISS stuurt altijd `""`) betekent: geen
     nummer gegeven; er wordt er een gegenereerd (K8).
@@ -352,6 +365,7 @@ class InterneTaakViewSet(KlantcontactenBasis):
     resource = "internetaak"
     collectie = "internetaken"
     model = InterneTaak
+    filterset_class = filters.InterneTaakFilter
     serializer_class = serializers.InterneTaakSerializer
 
     @extend_schema(operation_id="internetaken_create")
