@@ -574,7 +574,8 @@ def delete_klantcontact(klantcontact: Klantcontact, *, herkomst: Herkomst | None
 
 
 # how often a delete of a klantcontact takes its locks again when a betrokkene of a klant it
-# did not lock was added meanwhile (each time another write must have added one)
+# did not lock was added meanwhile (each time another write must have added one); then the
+# write runs again from its start (transactions.GelijktijdigeWijziging)
 VERGRENDEL_POGINGEN = 5
 
 

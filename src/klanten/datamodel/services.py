@@ -507,7 +507,8 @@ def delete_klant(klant: Klant, *, herkomst: Herkomst | None = None) -> None:
 
 
 # how often a destruction takes its klant locks again when a betrokkene of a klant it destroys
-# gave an address to a partij it did not lock (each time another write must have given one)
+# gave an address to a partij it did not lock (each time another write must have given one);
+# then the write runs again from its start (transactions.GelijktijdigeWijziging)
 VERGRENDEL_POGINGEN = 5
 
 
