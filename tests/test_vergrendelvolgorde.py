@@ -4,6 +4,7 @@ real PostgreSQL (each its own connection): the gaps of the review of the lock or
 """
 
 import importlib
+import re
 import threading
 import time
 from datetime import timedelta
@@ -689,8 +690,10 @@ def klant_vergrendelingen(queries) -> list[str]:
 def test_a_new_date_locks_the_klant_of_a_betrokkene_added_before_the_klantcontacts_lock(kiss):
     """The update reads and locks the klanten of the klantcontact's betrokkenen, then the
     klantcontact; A adds a betrokkene of klant X in between (holding the klantcontact). The
-    update sees it once it holds the klantcontact and locks X before it changes the date
-    (which changes X's retention date); before, X was not locked."""
+    update sees it once it holds the klantcontact and, changing nothing, runs again from its
+    start: X locked before the klantcontact (in order), before the date changes (which changes
+    X's retention date). Before, X was not locked at all, then locked after the
+    klantcontact."""
     klantcontact = gemaakt(kiss, "klantcontacten", KLANTCONTACT, Klantcontact)
     x = gemaakt(kiss, "partijen", PARTIJ, Klant)
 
@@ -704,8 +707,12 @@ def test_a_new_date_locks_the_klant_of_a_betrokkene_added_before_the_klantcontac
 
     queries = terwijl_a_vergrendelt(klantcontact, a, b)
     vergrendelingen = klant_vergrendelingen(queries)
-    assert len(vergrendelingen) == 2  # the klanten as read first (none), then X
-    assert str(x.pk) in vergrendelingen[1]
+    assert len(vergrendelingen) == 2  # the klanten as read first (none), then with X
+    assert_klanten_voor_het_klantcontact(queries)
+    assert (
+        Klantcontact.objects.get(pk=klantcontact.pk).plaatsgevonden_op
+        == (NIEUWE_DATUM["plaatsgevonden_op"])
+    )
 
 
 def test_a_new_date_without_a_race_reads_nothing_more(kiss):
@@ -721,3 +728,252 @@ def test_a_new_date_without_a_race_reads_nothing_more(kiss):
         'FROM "datamodel_betrokkene"' in q["sql"] and "DISTINCT" in q["sql"]
         for q in queries.captured_queries
     )
+
+
+# --- 9. no lock out of order once the rounds are used up: the write again, or a 409 ----------
+
+
+def klantcontact_vergrendelingen(queries) -> list[int]:
+    return [
+        i
+        for i, q in enumerate(queries)
+        if 'FROM "datamodel_klantcontact"' in q["sql"] and "FOR UPDATE" in q["sql"]
+    ]
+
+
+def assert_klanten_voor_het_klantcontact(queries) -> None:
+    """Every klant lock comes before the last lock of the klantcontact (the attempt that
+    wrote): none after it, out of order."""
+    laatste = klantcontact_vergrendelingen(queries)[-1]
+    klanten = [
+        i
+        for i, q in enumerate(queries)
+        if '"datamodel_klant"' in q["sql"]
+        and "FOR UPDATE" in q["sql"]
+        and 'FROM "datamodel_klantcontact"' not in q["sql"]
+    ]
+    assert klanten and max(klanten) < laatste
+
+
+def betrokkenen_ertussen(klantcontact, partijen: list):
+    """An execute wrapper: before each lock of ``klantcontact`` (while ``partijen`` are left)
+    another connection adds a betrokkene of the next partij and commits, as a concurrent
+    ``add_betrokkene`` between the write's lock of the klanten and its lock of the
+    klantcontact. Returns (wrapper, the betrokkenen added)."""
+    toegevoegd: list = []
+
+    def voeg_toe(partij):
+        try:
+            toegevoegd.append(
+                Betrokkene.objects.create(
+                    klantcontact_id=klantcontact.pk, klant=partij, rol="klant"
+                )
+            )
+        finally:
+            connections.close_all()
+
+    def wrapper(execute, sql, params, many, context):
+        if partijen and 'FROM "datamodel_klantcontact"' in sql and "FOR UPDATE" in sql:
+            thread = threading.Thread(target=voeg_toe, args=(partijen.pop(0),))
+            thread.start()
+            thread.join(timeout=60)
+        return execute(sql, params, many, context)
+
+    return wrapper, toegevoegd
+
+
+@pytest.fixture
+def cm_kiss(make_client):
+    from .conftest import CM_SCOPES
+
+    return make_client(cm_scopes=CM_SCOPES, user_id="medewerker-1", user_representation="M")
+
+
+def cm_pad(klantcontact) -> str:
+    from .conftest import CM_BASE
+
+    return f"{CM_BASE}/contactmomenten/{klantcontact.uuid}"
+
+
+def test_a_delete_whose_rounds_are_used_up_runs_again_with_the_klant_locked_first(
+    kiss, monkeypatch
+):
+    """The delete of a klantcontact (``contacten._vergrendel_met_klanten``) meets a betrokkene
+    of partij X added between its lock of the partijen and of the klantcontact in its last
+    round: it does not lock X after the klantcontact (out of order, as before) but gives every
+    lock back and runs again from its start (``transactions.GelijktijdigeWijziging``), X
+    locked before the klantcontact; X's change recorded once."""
+    monkeypatch.setattr(contacten, "VERGRENDEL_POGINGEN", 1)
+    klantcontact = gemaakt(kiss, "klantcontacten", KLANTCONTACT, Klantcontact)
+    x = gemaakt(kiss, "partijen", PARTIJ, Klant)
+    wrapper, toegevoegd = betrokkenen_ertussen(klantcontact, [x])
+    with connection.execute_wrapper(wrapper), CaptureQueriesContext(connection) as queries:
+        contacten.delete_klantcontact(klantcontact, herkomst=HERKOMST)
+    assert len(toegevoegd) == 1
+    assert not Klantcontact.objects.filter(pk=klantcontact.pk).exists()
+    assert len(klantcontact_vergrendelingen(queries.captured_queries)) == 2  # run again
+    assert_klanten_voor_het_klantcontact(queries.captured_queries)
+    records = AuditTrail.objects.filter(
+        bron="ki", resource="partij", hoofd_object__endswith=str(x.uuid), actie="partial_update"
+    )
+    assert records.count() == 1
+    assert [ref["uuid"] for ref in records.get().oud["betrokkenen"]] == [str(toegevoegd[0].uuid)]
+    assert (
+        UitgaandeNotificatie.objects.filter(
+            actie="partial_update", resource_url__endswith=str(x.uuid)
+        ).count()
+        == 1
+    )
+
+
+def test_a_delete_that_keeps_meeting_new_betrokkenen_is_a_409_with_nothing_deleted(
+    kiss, cm_kiss, monkeypatch
+):
+    """Every attempt meets a betrokkene added between its locks: after the last one the
+    DELETE answers 409 ``gelijktijdige-wijziging`` (before: the last round locked the klant
+    after the klantcontact, out of order, and deleted); nothing deleted or recorded."""
+    from klanten.datamodel import transactions
+
+    monkeypatch.setattr(contacten, "VERGRENDEL_POGINGEN", 1)
+    klantcontact = gemaakt(kiss, "klantcontacten", KLANTCONTACT, Klantcontact)
+    partijen = [gemaakt(kiss, "partijen", PARTIJ, Klant) for _ in range(transactions.POGINGEN)]
+    records = AuditTrail.objects.count()
+    notificaties = UitgaandeNotificatie.objects.count()
+    wrapper, toegevoegd = betrokkenen_ertussen(klantcontact, partijen)
+    with connection.execute_wrapper(wrapper):
+        response = cm_kiss.delete(cm_pad(klantcontact))
+    assert response.status_code == 409, response.content
+    assert response.json()["code"] == "gelijktijdige-wijziging"
+    assert len(toegevoegd) == transactions.POGINGEN
+    assert Klantcontact.objects.filter(pk=klantcontact.pk).exists()
+    assert Betrokkene.objects.filter(klantcontact=klantcontact).count() == len(toegevoegd)
+    assert AuditTrail.objects.count() == records
+    assert UitgaandeNotificatie.objects.count() == notificaties
+
+
+def test_a_new_date_that_keeps_meeting_new_betrokkenen_is_a_409_with_nothing_changed(
+    kiss, cm_kiss, monkeypatch
+):
+    """``update_klantcontact`` (a new date: the retention dates of its klanten follow): every
+    attempt meets a betrokkene of a klant it did not lock, added between its lock of the
+    klanten and of the klantcontact. Before, it locked that klant after the klantcontact (out
+    of order) and wrote; now after its last attempt: 409 ``gelijktijdige-wijziging``, the
+    date unchanged, nothing recorded."""
+    from klanten.datamodel import transactions
+
+    from .test_contactmomenten import MEDEWERKER
+
+    # a contactmoment (a medewerker, as the Contactmomenten API requires)
+    klantcontact = contacten.create_klantcontact(
+        {"bronorganisatie": RSIN, "kanaal": "telefoon", "medewerker_url": MEDEWERKER}
+    )
+    partijen = [gemaakt(kiss, "partijen", PARTIJ, Klant) for _ in range(transactions.POGINGEN)]
+    datum = Klantcontact.objects.get(pk=klantcontact.pk).plaatsgevonden_op
+    records = AuditTrail.objects.count()
+    notificaties = UitgaandeNotificatie.objects.count()
+    wrapper, toegevoegd = betrokkenen_ertussen(klantcontact, partijen)
+    with connection.execute_wrapper(wrapper):
+        response = cm_kiss.patch_json(
+            cm_pad(klantcontact), {"registratiedatum": "2020-01-01T12:00:00Z"}
+        )
+    assert response.status_code == 409, response.content
+    assert response.json()["code"] == "gelijktijdige-wijziging"
+    assert len(toegevoegd) == transactions.POGINGEN
+    assert Klantcontact.objects.get(pk=klantcontact.pk).plaatsgevonden_op == datum
+    assert AuditTrail.objects.count() == records
+    assert UitgaandeNotificatie.objects.count() == notificaties
+
+
+def te_laat_gezien(monkeypatch, hoe_vaak: int | None = None):
+    """``services._adreshouders`` as if each round's first read came before an address was
+    given (it finds none), its second (after the betrokkenen's lock) after: the partij is
+    missing from the locks. ``hoe_vaak``: only in that many rounds."""
+    echt = services._adreshouders
+    gelezen: list = []
+
+    def adreshouders(klant_ids):
+        gelezen.append(klant_ids)
+        ronde = (len(gelezen) + 1) // 2
+        if len(gelezen) % 2 and (hoe_vaak is None or ronde <= hoe_vaak):
+            return set()
+        return echt(klant_ids)
+
+    monkeypatch.setattr(services, "VERGRENDEL_POGINGEN", 1)
+    monkeypatch.setattr(services, "_adreshouders", adreshouders)
+
+
+def vernietigbaar(kiss, monkeypatch):
+    """Klant X due for destruction whose betrokkene gave an address partij K also holds, and
+    klant Y due without one: (x, k, y, the address)."""
+    y = gemaakt(kiss, "partijen", PARTIJ, Klant)
+    x = gemaakt(kiss, "partijen", PARTIJ, Klant)
+    k = gemaakt(kiss, "partijen", PARTIJ, Klant)  # after both: locked after them
+    _, betrokkene = anonieme_betrokkene(kiss, klant=x)
+    gedeeld = adres_van_betrokkene(kiss, betrokkene, k)
+    assert gedeeld.status_code == 201, gedeeld.content
+    gisteren = timezone.localdate() - timedelta(days=1)
+    Klant.objects.filter(pk__in=[x.pk, y.pk]).update(vernietigingsdatum=gisteren)
+    monkeypatch.setattr(
+        services,
+        "vernietiging_van",
+        lambda klant, termijnen: rules.Vernietiging(gisteren, VernietigingsGrond.bewaartermijn),
+    )
+    return x, k, y, DigitaalAdres.objects.get(uuid=gedeeld.json()["uuid"])
+
+
+def test_a_destruction_whose_rounds_are_used_up_runs_again_with_the_partij_locked_first(
+    kiss, monkeypatch
+):
+    """R2's locks (``services.vergrendel_te_vernietigen``): an address given to partij K
+    after the batch read the partijen to lock, seen in its last round. Before, K was locked
+    after the betrokkenen (out of order); now the batch gives every lock back and runs again,
+    K locked before the betrokkenen, and destroys X, the address released from it once."""
+    x, k, y, adres = vernietigbaar(kiss, monkeypatch)
+    te_laat_gezien(monkeypatch, hoe_vaak=1)
+    with CaptureQueriesContext(connection) as queries:
+        gezien, vernietigd = retention.vernietig_batch(timezone.localdate(), 100)
+    assert (gezien, vernietigd) == (2, 2)
+    assert not Klant.objects.filter(pk__in=[x.pk, y.pk]).exists()
+    assert_vrijgegeven_aan(adres.uuid, k)
+    statements = [q["sql"] for q in queries.captured_queries]
+    # the attempt that destroyed: from its choice of the batch to its lock of the betrokkenen
+    begin = max(i for i, sql in enumerate(statements) if "SKIP LOCKED" in sql)
+    betrokkenen = next(
+        i
+        for i, sql in enumerate(statements)
+        if i > begin and 'FROM "datamodel_betrokkene"' in sql and "FOR UPDATE" in sql
+    )
+    k_lock = re.compile(rf'"datamodel_klant"\."id" IN \(([0-9]+, )*{k.pk}(, [0-9]+)*\)')
+    k_locks = [i for i, sql in enumerate(statements) if "FOR UPDATE" in sql and k_lock.search(sql)]
+    # K's lock before the betrokkenen's, and none after it (out of order)
+    assert any(begin < i < betrokkenen for i in k_locks)
+    assert not any(i > betrokkenen for i in k_locks)
+
+
+def test_a_retention_run_leaves_a_klant_it_cannot_lock_in_order_for_the_next_run(
+    kiss, monkeypatch, caplog
+):
+    """Every attempt of the batch meets the address given to K too late: X (whose betrokkene
+    gave it) is left for the next run, nothing of it changed, and the run goes on and destroys
+    Y (before: K locked out of order and X destroyed). The log names the event and a count."""
+    x, k, y, adres = vernietigbaar(kiss, monkeypatch)
+    echt = services._adreshouders
+    te_laat_gezien(monkeypatch)
+    records = AuditTrail.objects.filter(resource_url__endswith=str(adres.uuid)).count()
+    with caplog.at_level("INFO"):
+        run = retention.voer_uit()
+    logs = [r.msg for r in caplog.records if isinstance(r.msg, dict)]
+    assert run.status == "geslaagd"
+    assert run.aantal_vernietigd == 1
+    assert Klant.objects.filter(pk=x.pk).exists()
+    assert not Klant.objects.filter(pk=y.pk).exists()
+    assert DigitaalAdres.objects.get(pk=adres.pk).betrokkene_id is not None
+    assert AuditTrail.objects.filter(resource_url__endswith=str(adres.uuid)).count() == records
+    [overgeslagen] = [log for log in logs if log["event"] == "retention_klanten_left_for_next_run"]
+    assert set(overgeslagen) - {"event", "aantal"} <= {"level", "log_level", "logger", "timestamp"}
+    assert overgeslagen["aantal"] == 1
+    # the next run, the address no longer given meanwhile: X goes, the address released
+    monkeypatch.setattr(services, "_adreshouders", echt)
+    assert retention.voer_uit().aantal_vernietigd == 1
+    assert not Klant.objects.filter(pk=x.pk).exists()
+    assert_vrijgegeven_aan(adres.uuid, k)

@@ -8,7 +8,9 @@ vernietig_klanten``. Klanten are destroyed in batches, each batch in its own tra
    and a klant being changed right now is left for the next batch or run), with the other
    partijen holding an address their betrokkenen gave (id order; taken again in one
    statement when one comes before them, ``services.vergrendel_te_vernietigen``), then their
-   betrokkenen;
+   betrokkenen; a klant whose partijen keep changing so that they cannot be locked in that
+   order (``transactions.GelijktijdigeWijziging`` after every attempt) is left for the next
+   run, never locked out of order;
 2. derive each one's destruction date again from its current data (R1): the stored date is
    kept in sync by the services, but a validated klant (R3), a new interaction or changed
    settings always win; a klant that turns out not to be due gets its date corrected;
@@ -34,7 +36,7 @@ from klanten.datamodel import contacten, rules, services
 from klanten.datamodel.constants import VernietigingsGrond
 from klanten.datamodel.models import Betrokkene, Klant
 from klanten.datamodel.partijen import DigitaalAdres
-from klanten.datamodel.transactions import uitvoeren
+from klanten.datamodel.transactions import GelijktijdigeWijziging, uitvoeren
 from klanten.datamodel.wijzigingen import Herkomst
 
 from .models import RunStatus, VernietigdeKlant, Vernietigingsrun
@@ -62,26 +64,42 @@ def beoordeel(klanten: list[Klant], vandaag: date) -> list[tuple[Klant, rules.Ve
     return due
 
 
-def vernietig_batch(vandaag: date, batch_size: int) -> tuple[int, int]:
+def vernietig_batch(
+    vandaag: date, batch_size: int, overslaan: set[int] | None = None
+) -> tuple[int, int]:
     """Destroy one batch. Returns (klanten looked at, klanten destroyed); (0, 0) when nothing
-    is due (or everything due is locked by someone else).
+    is due (or everything due is locked by someone else, or in ``overslaan``).
 
     A write transaction (``transactions.uitvoeren``): run again when PostgreSQL cancels it,
-    and when the deletion met an invalid ``subIdentificatorVan`` written before K5's rule
+    when the deletion met an invalid ``subIdentificatorVan`` written before K5's rule
     (``partijherstel.HerstelNodig``) after that is repaired in a transaction of its own, so
-    such data does not fail every run."""
-    return uitvoeren(_vernietig_batch, vandaag, batch_size)
+    such data does not fail every run, and when it could not lock the partijen of its
+    klanten's addresses in the one order (``transactions.GelijktijdigeWijziging``). Still so
+    after the last attempt: nothing of the batch changed, the klanten it names are added to
+    ``overslaan`` (the run's klanten left for its next run, which the next batch skips) and
+    the batch returns (their number, 0)."""
+    try:
+        return uitvoeren(_vernietig_batch, vandaag, batch_size, overslaan or ())
+    except GelijktijdigeWijziging as exc:
+        # their ids only (no client value): the next run takes them again
+        logger.warning("retention_klanten_left_for_next_run", aantal=len(exc.klant_ids))
+        if overslaan is not None:
+            overslaan.update(exc.klant_ids)
+        return len(exc.klant_ids), 0
 
 
-def _vernietig_batch(vandaag: date, batch_size: int) -> tuple[int, int]:
+def _vernietig_batch(vandaag: date, batch_size: int, overslaan=()) -> tuple[int, int]:
+    kandidaten = te_vernietigen(vandaag)
+    if overslaan:
+        kandidaten = kandidaten.exclude(pk__in=sorted(overslaan))
     with transaction.atomic(savepoint=False):
         # with the other partijen holding an address their betrokkenen gave (released from
         # them below), in id order, and then their betrokkenen
         klanten = services.vergrendel_te_vernietigen(
             lambda: list(
-                te_vernietigen(vandaag)
-                .select_for_update(skip_locked=True)
-                .order_by("vernietigingsdatum", "id")[:batch_size]
+                kandidaten.select_for_update(skip_locked=True).order_by("vernietigingsdatum", "id")[
+                    :batch_size
+                ]
             )
         )
         if not klanten:
@@ -198,9 +216,11 @@ def voer_uit(
     vandaag = vandaag or timezone.localdate()
     run = Vernietigingsrun.objects.create(handmatig=handmatig)
     logger.info("retention_run_started", run_id=run.pk, handmatig=handmatig)
+    # klanten a batch could not lock in the one order: left for the next run
+    overslaan: set[int] = set()
     try:
         while True:
-            gezien, vernietigd = vernietig_batch(vandaag, batch_size)
+            gezien, vernietigd = vernietig_batch(vandaag, batch_size, overslaan)
             if not gezien:
                 break
             run.aantal_vernietigd += vernietigd

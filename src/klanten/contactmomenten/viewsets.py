@@ -266,6 +266,10 @@ class ContactMomentViewSet(ContactmomentenViewSet):
     def _write(self, write):
         try:
             return write()
+        except rules.Conflict:
+            # a conflict with the registration's state (e.g. a write that kept meeting a
+            # concurrent change through its attempts): the exception handler's 409
+            raise
         except rules.RuleViolation as exc:
             veld = "vorigContactmoment" if exc.code in ("kringverwijzing", "unique") else NON_FIELD
             raise fout(veld, exc.messages[0], exc.code) from exc

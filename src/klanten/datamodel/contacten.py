@@ -54,7 +54,12 @@ from .klantcontacten import (
     contactmoment_rol,
     met_contactmoment_rol,
 )
-from .transactions import is_vergrendeld, markeer_vergrendeld, schrijfactie
+from .transactions import (
+    GelijktijdigeWijziging,
+    is_vergrendeld,
+    markeer_vergrendeld,
+    schrijfactie,
+)
 from .vergrendeling import KLANTCONTACT_VERS, uuids, vergrendel_vers_op
 from .wijzigingen import Herkomst
 
@@ -327,17 +332,17 @@ def _klanten_van(
 
 
 def _klanten_na(klantcontact: Klantcontact, klanten: list) -> None:
-    """After the klantcontact's lock (:func:`update_klantcontact` changing its date): a
-    betrokkene of a klant not among ``klanten`` (added between their read and that lock)
-    has its klant locked too, as the write changes that klant's retention date. Every
-    betrokkene (read with the lock) one of ``klanten`` had when they were locked: no
-    statement. Otherwise (an anonymous betrokkene, or one added meanwhile) one statement reads
-    their klanten, and a missing one is locked now, after the klantcontact: out of order, as
-    no locks are given back inside a write of the API (it has no savepoints); a deadlock that
-    causes is PostgreSQL's to break and the write is run again (``transactions``), reading
-    the betrokkene before its first lock then."""
-    from .models import Klant
-
+    """After the klantcontact's lock (:func:`update_klantcontact` changing its date): every
+    klant of its betrokkenen must be among ``klanten`` (locked before the klantcontact), as
+    the write changes their retention dates. Every betrokkene (read with the lock) one of
+    ``klanten`` had when they were locked: no statement. Otherwise (an anonymous betrokkene,
+    or one added meanwhile) one statement reads their klanten; a klant missing (its
+    betrokkene added between the read of the klanten and the klantcontact's lock) is not
+    locked now, after the klantcontact (out of order; a write of the API has no savepoint to
+    give its locks back): nothing was changed and :class:`GelijktijdigeWijziging` makes the
+    write transaction run again from its start (``transactions``), which reads that
+    betrokkene before its first lock. Still missing after the last attempt: 409
+    ``gelijktijdige-wijziging``, nothing written."""
     bekend = {uuid for klant in klanten for uuid in klant.betrokkenen_hier}
     if set(klantcontact.ki_betrokkenen) <= bekend:
         return
@@ -347,12 +352,7 @@ def _klanten_na(klantcontact: Klantcontact, klanten: list) -> None:
         .distinct()
     ) - {klant.pk for klant in klanten}
     if ontbrekend:
-        list(
-            Klant.objects.select_for_update()
-            .filter(pk__in=sorted(ontbrekend))
-            .order_by("id")
-            .values_list("id", flat=True)
-        )
+        raise GelijktijdigeWijziging(ontbrekend)
 
 
 def vergrendel_klantcontact(**lookup) -> Klantcontact:
@@ -455,14 +455,15 @@ def update_klantcontact(
     """Change the given columns (``data``), and the medewerker and previous klantcontact when
     given (None removes them); ``partial``: a partial update (PATCH) rather than an update
     (PUT), for the audit trail. When the date changes, the retention date of the klanten that
-    took part follows (R1, ``signals.py``): their rows are locked first."""
+    took part follows (R1, ``signals.py``): their rows are locked first (one added between
+    that lock and the klantcontact's: the write runs again, :func:`_klanten_na`)."""
     data = _velden(data, KLANTCONTACT_VELDEN)
     if not is_vergrendeld(klantcontact):
         datum = "plaatsgevonden_op" in data
         klanten = _klanten_van(klantcontact.pk, met_betrokkenen=True) if datum else []
         klantcontact = vergrendel_klantcontact(pk=klantcontact.pk)
         if datum:
-            # a betrokkene of another klant added between the two locks: its klant too
+            # a betrokkene of another klant added between the two locks: run again
             _klanten_na(klantcontact, klanten)
     vorig_uuid = klantcontact.repr_vorig_uuid
     medewerker_json = klantcontact.repr_medewerker
@@ -573,7 +574,8 @@ def delete_klantcontact(klantcontact: Klantcontact, *, herkomst: Herkomst | None
 
 
 # how often a delete of a klantcontact takes its locks again when a betrokkene of a klant it
-# did not lock was added meanwhile (each time another write must have added one)
+# did not lock was added meanwhile (each time another write must have added one); then the
+# write runs again from its start (transactions.GelijktijdigeWijziging)
 VERGRENDEL_POGINGEN = 5
 
 
@@ -593,9 +595,12 @@ def _vergrendel_met_klanten(
     the klantcontact is locked no betrokkene can be added, so its klanten are read again: when
     one is not locked, the locks are given back (a rollback to the savepoint taken before the
     first klant lock releases the row locks taken after it) and taken again for all of them,
-    in id order, klanten before the klantcontact. After :data:`VERGRENDEL_POGINGEN` the
-    missing klanten are locked after the klantcontact (out of order: PostgreSQL's deadlock
-    detection and the write's retry, ``transactions``, are the backstop).
+    in id order, klanten before the klantcontact. Still one missing in the last of
+    :data:`VERGRENDEL_POGINGEN` rounds: it is not locked after the klantcontact (out of
+    order); nothing was changed and :class:`GelijktijdigeWijziging` makes the write
+    transaction roll back (every lock given back) and run again from its start
+    (``transactions``: at most ``POGINGEN`` times in all, then 409
+    ``gelijktijdige-wijziging``, nothing written).
 
     ``adressen``: the klantcontact's betrokkenen go (:func:`delete_klantcontact`), and with
     them the digital addresses they gave. The partijen holding such an address are locked
@@ -606,8 +611,6 @@ def _vergrendel_met_klanten(
     meanwhile is not, nothing is changed and the locks are taken again with it, as above.
     Returns the addresses' representations before and after as third element (empty without
     ``adressen`` or ``herkomst``)."""
-    from .models import Klant
-
     extra: set[int] = set()
     wijzigingen: tuple[dict, dict] = ({}, {})
     for poging in range(1, VERGRENDEL_POGINGEN + 1):
@@ -641,26 +644,10 @@ def _vergrendel_met_klanten(
         if not ontbrekend:
             transaction.savepoint_commit(savepoint)
             return klanten, klantcontact, tuple(wijzigingen)
-        if poging == VERGRENDEL_POGINGEN:
-            transaction.savepoint_commit(savepoint)
-            for klant_id in sorted(ontbrekend):
-                try:
-                    klant = (
-                        partijstand.vergrendel(klant_id)
-                        if partijen
-                        else Klant.objects.select_for_update().get(pk=klant_id)
-                    )
-                except Klant.DoesNotExist:
-                    continue
-                klanten.append(klant)
-            if adressen and klantcontact.ki_betrokkenen:
-                # all locked now (the betrokkenen are): the addresses, without a check
-                ids = vergrendel_betrokkenen(
-                    Betrokkene.objects.filter(klantcontact_id=klantcontact_id)
-                )
-                *wijzigingen, _ = _adressen_van_betrokkenen_af(ids, herkomst)
-            return klanten, klantcontact, tuple(wijzigingen)
         transaction.savepoint_rollback(savepoint)
+        if poging == VERGRENDEL_POGINGEN:
+            # no lock out of order: the whole write again, from its start
+            raise GelijktijdigeWijziging(ontbrekend)
         extra |= betrokken | vergrendeld
     raise AssertionError("unreachable")
 
@@ -851,22 +838,12 @@ def _leg_ki_vast(actie, rij, klantcontact, herkomst: Herkomst, bundel: Bundel, o
     )
 
 
-class _AdresIntussenGegeven(rules.Conflict):
+class _AdresIntussenGegeven(GelijktijdigeWijziging):
     """A partij holding an address the betrokkene being removed gave was not locked (the
     address was given after the write read the partijen to lock, before it locked the
-    betrokkene): nothing was changed; the write transaction runs again (``transactions``:
-    no repair to make), reading the address before its first lock. Still so after the last
-    attempt (or nested, where it cannot run again): a conflict, 409, never a 500."""
-
-    def __init__(self):
-        super().__init__(
-            "Het verzoek botste herhaaldelijk met een gelijktijdige wijziging; probeer het "
-            "opnieuw.",
-            code="gelijktijdige-wijziging",
-        )
-
-    def herstel_eerst(self) -> None:
-        pass
+    betrokkene): nothing was changed; the write transaction runs again (``transactions``),
+    reading the address before its first lock. Still so after the last attempt (or nested,
+    where it cannot run again): a conflict, 409, never a 500."""
 
 
 @schrijfactie

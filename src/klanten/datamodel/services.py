@@ -47,7 +47,7 @@ from .models import (
 )
 from .partijrepresentatie import KIContext
 from .representation import ADRES_DEFAULTS, JSON_GROUPS, KLANT_LIST_RELATIONS
-from .transactions import schrijfactie
+from .transactions import GelijktijdigeWijziging, schrijfactie
 from .vernietiging import (  # noqa: F401 (R1's functions, used as services.*)
     _vernietigingsdatum,
     herbereken_vernietigingsdata,
@@ -507,7 +507,8 @@ def delete_klant(klant: Klant, *, herkomst: Herkomst | None = None) -> None:
 
 
 # how often a destruction takes its klant locks again when a betrokkene of a klant it destroys
-# gave an address to a partij it did not lock (each time another write must have given one)
+# gave an address to a partij it did not lock (each time another write must have given one);
+# then the write runs again from its start (transactions.GelijktijdigeWijziging)
 VERGRENDEL_POGINGEN = 5
 
 
@@ -540,11 +541,14 @@ def vergrendel_te_vernietigen(kies) -> list[Klant]:
     locked, the locks are given back (a rollback to the savepoint taken before ``kies``) and
     taken again for all of them in one id-ordered statement (the chosen ones by id, waiting
     for them now). With the betrokkenen locked no address can be given to them any more, so
-    the partijen are read again: one not locked (given meanwhile) means another round. After
-    :data:`VERGRENDEL_POGINGEN` the missing ones are locked out of order (PostgreSQL's
-    deadlock detection and the write's retry are the backstop). No address given to another
-    partij: three statements more than ``kies`` (the partijen read twice, the betrokkenen's
-    lock)."""
+    the partijen are read again: one not locked (given meanwhile) means another round. Still
+    one to lock out of order in the last of :data:`VERGRENDEL_POGINGEN` rounds: it is not
+    locked; the locks are given back and :class:`transactions.GelijktijdigeWijziging` (with
+    the ids of the klanten whose betrokkenen gave its address) makes the write transaction
+    run again from its start (``transactions.uitvoeren``; after its last attempt the caller
+    gets it: a retention batch leaves those klanten for the next run, the admin shows the
+    conflict). No address given to another partij: three statements more than ``kies`` (the
+    partijen read twice, the betrokkenen's lock)."""
     from . import contacten
     from .klantcontacten import Betrokkene
 
@@ -568,12 +572,14 @@ def vergrendel_te_vernietigen(kies) -> list[Klant]:
             transaction.savepoint_commit(savepoint)
             return []
         houders = _adreshouders(klant_ids) - vergrendeld
-        if houders and min(houders) < max([*klant_ids, *vergrendeld]) and not laatste:
+        if houders and min(houders) < max([*klant_ids, *vergrendeld]):
             # one below a klant locked: again, all in one id-ordered statement
             transaction.savepoint_rollback(savepoint)
+            if laatste:
+                raise _gelijktijdig(klant_ids, houders)
             ids, houders_gezien = set(klant_ids), houders_gezien | houders
             continue
-        if houders:  # all after the klant rows locked (or the last round): id order
+        if houders:  # all after the klant rows locked: id order
             vergrendeld |= set(
                 Klant.objects.select_for_update()
                 .filter(pk__in=sorted(houders))
@@ -585,18 +591,25 @@ def vergrendel_te_vernietigen(kies) -> list[Klant]:
         if not ontbrekend:
             transaction.savepoint_commit(savepoint)
             return klanten
-        if laatste:
-            transaction.savepoint_commit(savepoint)
-            list(
-                Klant.objects.select_for_update()
-                .filter(pk__in=sorted(ontbrekend))
-                .order_by("pk")
-                .values_list("pk", flat=True)
-            )
-            return klanten
         transaction.savepoint_rollback(savepoint)
+        if laatste:
+            raise _gelijktijdig(klant_ids, ontbrekend)
         ids, houders_gezien = set(klant_ids), houders_gezien | houders | ontbrekend
     raise AssertionError("unreachable")
+
+
+def _gelijktijdig(klant_ids: list[int], houders: set[int]) -> GelijktijdigeWijziging:
+    """The conflict of a destruction that could not lock the partijen ``houders`` in order:
+    it names the klanten of ``klant_ids`` whose betrokkenen gave their addresses (all of them
+    when none does any more), which a retention batch leaves for its next run."""
+    from .partijen import DigitaalAdres
+
+    betrokken = set(
+        DigitaalAdres.objects.filter(
+            klant_id__in=sorted(houders), betrokkene__klant_id__in=klant_ids
+        ).values_list("betrokkene__klant_id", flat=True)
+    )
+    return GelijktijdigeWijziging(betrokken or klant_ids)
 
 
 def verwijder_klanten(

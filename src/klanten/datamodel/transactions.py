@@ -12,7 +12,13 @@ reaches the caller. An error that carries a repair (``herstel_eerst``, e.g.
 ``partijherstel.HerstelNodig``: a deletion met legacy data it may not change under the locks
 it holds) is handled the same way: the outermost transaction rolls back, the repair runs in a
 transaction of its own (holding no other lock, so it cannot deadlock), and the write runs
-again; nested, the error reaches the outermost transaction.
+again; nested, the error reaches the outermost transaction. A write that cannot take a lock
+in the one order without giving back locks it holds (a row added to what it locks, between its
+read of what to lock and its lock of the row that keeps more from being added) raises
+:class:`GelijktijdigeWijziging`: the outermost transaction rolls back, releasing every lock,
+and runs the write again from its start (which reads what to lock before its first lock), as
+for a deadlock; after the last attempt it reaches the caller, a ``rules.Conflict`` (the API
+answers 409 ``gelijktijdige-wijziging``), never a lock out of order.
 
 An API write runs as one such transaction from the lock of its row to its audit record
 (:func:`api_schrijfactie`): the view locks the row it read, validates against it and calls the
@@ -31,6 +37,8 @@ from functools import wraps
 import structlog
 from django.db import IntegrityError, OperationalError, connection, transaction
 
+from . import rules
+
 logger = structlog.stdlib.get_logger(__name__)
 
 POGINGEN = 4
@@ -42,6 +50,27 @@ GEANNULEERD = frozenset({"40P01", "40001"})
 # of their rule: the loser, run again, sees the winner's row and ends as the check says (K5:
 # ``partijsync`` shows the klant as a contactpersoon of the holder of its HR key)
 RACE_CONSTRAINTS = frozenset({"een_partij_per_hr_sleutel"})
+
+
+class GelijktijdigeWijziging(rules.Conflict):
+    """A write met a concurrent change it cannot take in without a lock out of the one order
+    (e.g. a betrokkene of a klant it did not lock, added before it locked the klantcontact):
+    nothing more is done; the outermost write transaction (:func:`uitvoeren`) rolls back,
+    releasing every lock, and runs the write again from its start. Still so after the last
+    attempt (or nested in a transaction that is not ours, which cannot run again): a
+    conflict, 409 ``gelijktijdige-wijziging`` through the API, never a 500 and never a lock
+    out of order. ``klant_ids``: the klanten whose write met it, when the caller can leave
+    them for later (a retention batch)."""
+
+    code = "gelijktijdige-wijziging"
+
+    def __init__(self, klant_ids=()):
+        super().__init__(
+            "Het verzoek botste herhaaldelijk met een gelijktijdige wijziging; probeer het "
+            "opnieuw.",
+            code=self.code,
+        )
+        self.klant_ids = frozenset(klant_ids)
 
 
 def geannuleerd(exc: BaseException) -> bool:
@@ -102,6 +131,11 @@ def _uitvoeren(func, args, kwargs, *, zonder_savepoints: bool):
         except (OperationalError, IntegrityError) as exc:
             if poging >= POGINGEN or not geannuleerd(exc):
                 raise
+            logger.warning("transaction_retried", poging=poging, error=type(exc).__name__)
+        except GelijktijdigeWijziging as exc:
+            if poging >= POGINGEN:
+                raise
+            # rolled back, no lock held: run again from the start, after a pause as below
             logger.warning("transaction_retried", poging=poging, error=type(exc).__name__)
         except Exception as exc:
             herstel = getattr(exc, "herstel_eerst", None)

@@ -108,7 +108,9 @@ class KlantActies:
         if request.POST.get("post") and form.is_valid():
             try:
                 aantal = vernietiging.vernietig(klanten, request, form.cleaned_data["reden"])
-            except rules.Conflict as exc:  # legacy data it could not repair (partijherstel)
+            except rules.Conflict as exc:
+                # legacy data it could not repair (partijherstel), or partijen it kept failing
+                # to lock in order (transactions.GelijktijdigeWijziging): nothing destroyed
                 self.message_user(request, exc.messages[0], messages.ERROR)
                 return HttpResponseRedirect(reverse("admin:datamodel_klant_changelist"))
             self.message_user(
