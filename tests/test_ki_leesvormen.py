@@ -2,14 +2,18 @@
 byte for byte the answers of the ORM path they replaced (``object_of_404`` with
 ``laad_partijen``), in as many statements, with the same 404s, and planned once."""
 
+import json
 import uuid
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from klanten.klantinteracties import leesvormen
+from klanten.klantinteracties.pagination import KlantinteractiesPagination
 from klanten.klantinteracties.partijen import DigitaalAdresViewSet, PartijViewSet
 
+from .conftest import BSN, BSN_2
 from .ki_fixtures import KI_BASE
 from .test_klantinteracties_partijen import kvk_identificator, organisatie, persoon
 
@@ -94,6 +98,7 @@ def landschap(clients):
         },
     )
     eigen = gemaakt(kiss, PARTIJEN, persoon(bsn=None))
+    anker = gemaakt(kiss, PARTIJEN, persoon(bsn=BSN_2))
     eigen_adres = gemaakt(
         kiss,
         ADRESSEN,
@@ -128,7 +133,7 @@ def landschap(clients):
         },
     )
     return {
-        "partijen": [jan, bakkerij, filiaal, medewerker, eigen],
+        "partijen": [jan, bakkerij, filiaal, medewerker, eigen, anker],
         "adressen": [*adressen, eigen_adres, betrokkene_adres],
         "onbekend": str(uuid.uuid4()),
     }
@@ -146,9 +151,29 @@ def gelezen(client, pad: str, params: dict):
 
 
 def via_orm(monkeypatch):
-    """The reads by uuid as before: the viewset's ORM query (``object_of_404``)."""
+    """The reads as before: the viewset's ORM query (``object_of_404``) by uuid, and every
+    list through ``PartijFilter``."""
     monkeypatch.setattr(PartijViewSet, "gelezen", lambda self: self.object_of_404())
     monkeypatch.setattr(DigitaalAdresViewSet, "gelezen", lambda self: self.object_of_404())
+    monkeypatch.setattr(leesvormen, "zoekvraag", lambda params: None)
+
+
+def zelfde_als_via_orm(clients, verzoeken, monkeypatch) -> dict:
+    """Each client's answer to each request, asserted the same as the ORM path's."""
+
+    def alles():
+        return {
+            (naam, pad, tuple(params.items())): gelezen(client, pad, params)
+            for naam, client in clients.items()
+            for pad, params in verzoeken
+        }
+
+    nu = alles()
+    with monkeypatch.context() as patch:
+        via_orm(patch)
+        eerder = alles()
+    assert nu == eerder
+    return nu
 
 
 def test_the_prepared_reads_answer_what_the_orm_path_answered(clients, landschap, monkeypatch):
@@ -163,18 +188,7 @@ def test_the_prepared_reads_answer_what_the_orm_path_answered(clients, landschap
         (f"{PARTIJEN}/{key}", params) for key in partijen + onbekend for params in EXPANDS
     ] + [(f"{ADRESSEN}/{key}", {}) for key in adressen + onbekend]
 
-    def alles():
-        return {
-            (naam, pad, tuple(params.items())): gelezen(client, pad, params)
-            for naam, client in clients.items()
-            for pad, params in verzoeken
-        }
-
-    nu = alles()
-    with monkeypatch.context() as patch:
-        via_orm(patch)
-        eerder = alles()
-    assert nu == eerder
+    nu = zelfde_als_via_orm(clients, verzoeken, monkeypatch)
     statussen = {key[0]: [] for key in nu}
     for (naam, pad, _params), (status, *_rest) in nu.items():
         statussen[naam].append((pad, status))
@@ -190,6 +204,59 @@ def test_the_prepared_reads_answer_what_the_orm_path_answered(clients, landschap
         assert (f"{PARTIJEN}/{partijen[0]}", 200) in statussen[naam]
 
 
+def zoek(*, soort=None, **identificator) -> dict:
+    params = {f"partijIdentificator__{naam}": waarde for naam, waarde in identificator.items()}
+    return params if soort is None else {**params, "soortPartij": soort}
+
+
+BSN_ZOEKVRAGEN = [
+    zoek(codeSoortObjectId="bsn", objectId=BSN),  # KISS
+    {**zoek(codeSoortObjectId="bsn", objectId=BSN), "expand": "digitaleAdressen"},
+    zoek(  # Open Forms, Open Inwoner
+        soort="persoon",
+        codeSoortObjectId="bsn",
+        codeRegister="brp",
+        codeObjecttype="natuurlijk_persoon",
+        objectId=BSN,
+    ),
+    zoek(objectId=f" {BSN} "),  # stripped, as the filter does
+    zoek(codeSoortObjectId="bsn", objectId=BSN_2),  # KISS's anchor
+    zoek(codeSoortObjectId="bsn"),  # two partijen
+    {**zoek(codeSoortObjectId="bsn"), "expand": "digitaleAdressen"},
+    zoek(soort="organisatie", codeSoortObjectId="kvk_nummer", objectId="69599084"),
+    zoek(soort="persoon", codeSoortObjectId="kvk_nummer", objectId="69599084"),  # none
+    zoek(codeSoortObjectId="vestigingsnummer", objectId="000012345678"),
+    zoek(objectId="999999999"),  # none
+    # the ORM path's answers, 400s included
+    zoek(soort="iemand", objectId=BSN),
+    zoek(objectId=""),
+    zoek(objectId="a\x00"),
+    {**zoek(objectId=BSN), "expand": "onbekend"},
+    {**zoek(objectId=BSN), "pageSize": "1"},
+    {**zoek(objectId=BSN), "nummer": "1"},
+]
+
+
+def test_the_prepared_identifier_search_answers_what_the_orm_path_answered(
+    clients, landschap, monkeypatch
+):
+    """The BSN and KvK lookups of KISS, Open Forms and Open Inwoner (one partij, two, none,
+    with and without expand and soortPartij) for each kind of client: the same status,
+    bytes and number of statements; and a full page (a page of one) counted as before."""
+    verzoeken = [(PARTIJEN, params) for params in BSN_ZOEKVRAGEN]
+    nu = zelfde_als_via_orm(clients, verzoeken, monkeypatch)
+    assert {status for status, *_rest in nu.values()} == {200, 400}
+    tweede = nu[("kiss", PARTIJEN, tuple(BSN_ZOEKVRAGEN[5].items()))]
+    assert [p["uuid"] for p in json.loads(tweede[1])["results"]] == [
+        landschap["partijen"][0]["uuid"],
+        landschap["partijen"][5]["uuid"],
+    ]
+    monkeypatch.setattr(KlantinteractiesPagination, "page_size", 1)
+    nu = zelfde_als_via_orm(clients, [(PARTIJEN, BSN_ZOEKVRAGEN[5])], monkeypatch)
+    body = json.loads(nu[("kiss", PARTIJEN, tuple(BSN_ZOEKVRAGEN[5].items()))][1])
+    assert (body["count"], len(body["results"]), body["next"] is not None) == (2, 1, True)
+
+
 def test_an_expanded_partij_is_its_addresses(clients, landschap):
     jan = landschap["partijen"][0]
     body = clients["kiss"].get(f"{PARTIJEN}/{jan['uuid']}", {"expand": "digitaleAdressen"}).json()
@@ -203,7 +270,8 @@ def test_an_expanded_partij_is_its_addresses(clients, landschap):
 
 
 def test_the_reads_by_uuid_are_planned_once(clients, landschap):
-    """After repeated reads, each of their statements runs on its generic plan."""
+    """After repeated reads (by uuid, and the identifier searches of KISS, Open Forms and
+    Open Inwoner), each of their statements runs on its generic plan."""
     kiss = clients["kiss"]
     jan = landschap["partijen"][0]["uuid"]
     adres = landschap["adressen"][0]["uuid"]
@@ -211,6 +279,8 @@ def test_the_reads_by_uuid_are_planned_once(clients, landschap):
         for params in EXPANDS:
             assert kiss.get(f"{PARTIJEN}/{jan}", params).status_code == 200
         assert kiss.get(f"{ADRESSEN}/{adres}").status_code == 200
+        for params in BSN_ZOEKVRAGEN[:3]:
+            assert len(kiss.get(PARTIJEN, params).json()["results"]) == 1
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement, generic_plans FROM pg_prepared_statements")
         plannen = cursor.fetchall()
@@ -228,3 +298,5 @@ def test_the_reads_by_uuid_are_planned_once(clients, landschap):
     assert generiek('FROM "datamodel_betrokkene"', 'klant_id" = $1') > 0
     # a digitaal adres by uuid
     assert generiek('FROM "datamodel_digitaaladres"', "LIMIT 1") > 0
+    # the partijen of an identifier
+    assert generiek('FROM "datamodel_klant"', "datamodel_partijidentificator", "LIMIT 100") > 0

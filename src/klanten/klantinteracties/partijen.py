@@ -30,6 +30,7 @@ from rest_framework.exceptions import ErrorDetail, PermissionDenied, ValidationE
 from rest_framework.response import Response
 
 from klanten.api.exceptions import ConflictError
+from klanten.api.representation import CamelCaseList
 from klanten.api.request_context import herkomst, parse_uuid
 from klanten.datamodel import evidence, partijservices, partijstand, rules, transactions
 from klanten.datamodel.klantcontacten import Betrokkene
@@ -261,6 +262,19 @@ class PartijViewSet(KlantinteractiesViewSet):
         if self.action == "list":
             return partij_queryset().filter(partij_zoekbaar())
         return partij_queryset().filter(partij_per_uuid(self.ctx()))
+
+    def list(self, request, *args, **kwargs):
+        vraag = leesvormen.zoekvraag(request.query_params)
+        if vraag is None:
+            return self.lijst()
+        # the identifier search (all its parameters known, its values valid): prepared
+        boom = expand.lees(request, self.resource)
+        rijen = self.paginator.eerste_pagina(
+            lambda limit: leesvormen.gezochte_partijen(vraag, limit),
+            lambda: leesvormen.gezochte_aantal(vraag),
+            request,
+        )
+        return self.paginator.get_paginated_response(CamelCaseList(self.weergaven(rijen, boom)))
 
     def gelezen(self):
         """The partij of the path with its rows, as :meth:`object_of_404` and ``laad_partijen``
