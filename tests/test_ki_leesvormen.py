@@ -1,6 +1,8 @@
-"""The Klantinteracties reads by uuid as prepared statements (``klantinteracties.leesvormen``):
-byte for byte the answers of the ORM path they replaced (``object_of_404`` with
-``laad_partijen``), in as many statements, with the same 404s, and planned once."""
+"""The Klantinteracties reads as prepared statements (``klantinteracties.leesvormen``): a
+partij, digitaal adres and klantcontact by uuid and the identifier search, byte for byte the
+answers of the ORM path they replaced (``object_of_404`` with the resource's ``laad``,
+``PartijFilter``), in as many statements (a klantcontact one fewer), with the same 404s and
+400s, and planned once."""
 
 import json
 import uuid
@@ -10,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from klanten.klantinteracties import leesvormen
+from klanten.klantinteracties.klantcontacten.viewsets import KlantcontactViewSet
 from klanten.klantinteracties.pagination import KlantinteractiesPagination
 from klanten.klantinteracties.partijen import DigitaalAdresViewSet, PartijViewSet
 
@@ -22,6 +25,10 @@ pytestmark = pytest.mark.zichtbaarheid_applicatie
 PARTIJEN = f"{KI_BASE}/partijen"
 ADRESSEN = f"{KI_BASE}/digitaleadressen"
 EXPANDS = ({}, {"expand": "digitaleAdressen"})
+ALLE_EXPANDS = (
+    "hadBetrokkenen,hadBetrokkenen.wasPartij,hadBetrokkenen.digitaleAdressen,"
+    "gingOverOnderwerpobjecten,leiddeTotInterneTaken,omvatteBijlagen"
+)
 
 
 def gemaakt(client, pad: str, body: dict) -> dict:
@@ -132,9 +139,30 @@ def landschap(clients):
             "soortDigitaalAdres": "email",
         },
     )
+    leeg = gemaakt(
+        open_forms,
+        f"{KI_BASE}/klantcontacten",
+        {
+            "kanaal": "e-mail",
+            "onderwerp": "Vraag",
+            "inhoud": "Wanneer?",
+            "taal": "nld",
+            "vertrouwelijk": True,
+            "plaatsgevondenOp": "2026-12-01T10:00:00+01:00",
+        },
+    )
+    gemaakt(
+        kiss,
+        f"{KI_BASE}/onderwerpobjecten",
+        {
+            "klantcontact": {"uuid": klantcontact["uuid"]},
+            "onderwerpobjectidentificator": {"objectId": "ZAAK-1"},
+        },
+    )
     return {
         "partijen": [jan, bakkerij, filiaal, medewerker, eigen, anker],
         "adressen": [*adressen, eigen_adres, betrokkene_adres],
+        "klantcontacten": [klantcontact, leeg],
         "onbekend": str(uuid.uuid4()),
     }
 
@@ -155,11 +183,13 @@ def via_orm(monkeypatch):
     list through ``PartijFilter``."""
     monkeypatch.setattr(PartijViewSet, "gelezen", lambda self: self.object_of_404())
     monkeypatch.setattr(DigitaalAdresViewSet, "gelezen", lambda self: self.object_of_404())
+    monkeypatch.setattr(KlantcontactViewSet, "gelezen", lambda self: self.object_of_404())
     monkeypatch.setattr(leesvormen, "zoekvraag", lambda params: None)
 
 
 def zelfde_als_via_orm(clients, verzoeken, monkeypatch) -> dict:
-    """Each client's answer to each request, asserted the same as the ORM path's."""
+    """Each client's answer to each request, asserted the same as the ORM path's, in as many
+    statements (a klantcontact found: one fewer, its row read with it)."""
 
     def alles():
         return {
@@ -172,21 +202,32 @@ def zelfde_als_via_orm(clients, verzoeken, monkeypatch) -> dict:
     with monkeypatch.context() as patch:
         via_orm(patch)
         eerder = alles()
-    assert nu == eerder
+    assert {key: answer[:3] for key, answer in nu.items()} == {
+        key: answer[:3] for key, answer in eerder.items()
+    }
+    for key, (status, _body, _etag, statements) in nu.items():
+        minder = 1 if "/klantcontacten/" in key[1] and status == 200 else 0
+        assert statements == eerder[key][3] - minder, key
     return nu
 
 
 def test_the_prepared_reads_answer_what_the_orm_path_answered(clients, landschap, monkeypatch):
-    """Every partij kind and address, for each kind of client (its visibility: KISS's
-    non-validated partij is a 404 to another client, the betrokkene's address to one that
-    did not register it), with and without expand, an unknown and a malformed uuid: the
-    same status, bytes, ETag and number of statements."""
+    """Every partij kind, address and klantcontact (every expand), for each kind of client
+    (its visibility: KISS's non-validated partij is a 404 to another client, the
+    betrokkene's address to one that did not register it), with and without expand, an
+    unknown and a malformed uuid: the same status, bytes and ETag, in as many statements."""
     partijen = [p["uuid"] for p in landschap["partijen"]]
     adressen = [a["uuid"] for a in landschap["adressen"]]
     onbekend = [landschap["onbekend"], "geen-uuid"]
     verzoeken = [
         (f"{PARTIJEN}/{key}", params) for key in partijen + onbekend for params in EXPANDS
     ] + [(f"{ADRESSEN}/{key}", {}) for key in adressen + onbekend]
+    klantcontacten = [k["uuid"] for k in landschap["klantcontacten"]]
+    verzoeken += [
+        (f"{KI_BASE}/klantcontacten/{key}", params)
+        for key in klantcontacten + onbekend
+        for params in ({}, {"expand": ALLE_EXPANDS}, {"expand": "onbekend"})
+    ]
 
     nu = zelfde_als_via_orm(clients, verzoeken, monkeypatch)
     statussen = {key[0]: [] for key in nu}
@@ -279,6 +320,8 @@ def test_the_reads_by_uuid_are_planned_once(clients, landschap):
         for params in EXPANDS:
             assert kiss.get(f"{PARTIJEN}/{jan}", params).status_code == 200
         assert kiss.get(f"{ADRESSEN}/{adres}").status_code == 200
+        klantcontact = landschap["klantcontacten"][0]["uuid"]
+        assert kiss.get(f"{KI_BASE}/klantcontacten/{klantcontact}").status_code == 200
         for params in BSN_ZOEKVRAGEN[:3]:
             assert len(kiss.get(PARTIJEN, params).json()["results"]) == 1
     with connection.cursor() as cursor:
@@ -298,5 +341,7 @@ def test_the_reads_by_uuid_are_planned_once(clients, landschap):
     assert generiek('FROM "datamodel_betrokkene"', 'klant_id" = $1') > 0
     # a digitaal adres by uuid
     assert generiek('FROM "datamodel_digitaaladres"', "LIMIT 1") > 0
+    # a klantcontact by uuid, with its references
+    assert generiek('FROM "datamodel_klantcontact"', "datamodel_actorklantcontact", "LIMIT 1") > 0
     # the partijen of an identifier
     assert generiek('FROM "datamodel_klant"', "datamodel_partijidentificator", "LIMIT 100") > 0

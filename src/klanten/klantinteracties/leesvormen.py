@@ -1,6 +1,6 @@
 """The hottest Klantinteracties reads as prepared statements (``klanten.api.readsql``): a
-partij and a digitaal adres by uuid, and the partijen of an identifier (the BSN or KvK lookup
-of KISS, Open Forms and Open Inwoner).
+partij, a digitaal adres and a klantcontact by uuid, and the partijen of an identifier (the
+BSN or KvK lookup of KISS, Open Forms and Open Inwoner).
 
 A ``GET /partijen/{uuid}`` read the partij with its one-to-one rows and then its identifiers,
 digital addresses and betrokkenen: four ORM queries, built in Python and planned by PostgreSQL
@@ -213,3 +213,23 @@ def digitaal_adres(ctx, key: _uuid.UUID) -> DigitaalAdres | None:
         {"__uuid": key, "__applicatie": ctx.applicatie_uuid},
     )
     return found[0] if found else None
+
+
+def klantcontact(key: _uuid.UUID):
+    """The klantcontact ``key`` (every client with the scope may read any, as before) as
+    the object of its representation row (``kicontactrepresentatie.klantcontacten``, with
+    its references), or None: one statement, where ``object_of_404`` and the resource's
+    ``laad`` were two."""
+    from klanten.datamodel.kicontactrepresentatie import klantcontacten
+    from klanten.datamodel.klantcontacten import Klantcontact
+
+    from .klantcontacten.resources import KLANTCONTACT_ID, Rij
+
+    rows = readsql.orm_rows(
+        ("ki-klantcontact", ("__uuid",)),
+        lambda marks: klantcontacten(Klantcontact.objects.filter(uuid=marks["__uuid"])).order_by(
+            "pk"
+        )[:1],
+        {"__uuid": key},
+    )
+    return Rij(rows[0][KLANTCONTACT_ID], rows[0]) if rows else None

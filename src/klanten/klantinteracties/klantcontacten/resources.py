@@ -90,6 +90,7 @@ def _weergave(data):
 # --- betrokkene: its wasPartij only when the client may see that partij ----------------------
 
 BETROKKENE_ID, BETROKKENE_KLANT, BETROKKENE_KLANTCONTACT = 13, 14, 15
+KLANTCONTACT_ID = 18  # the id in a klantcontact's representation row
 
 
 def _zet_zichtbaar(objecten, ctx) -> None:
@@ -191,7 +192,9 @@ def digitale_adressen_van_betrokkenen(objecten, ctx):
 def had_klantcontact(objecten, ctx):
     laad_betrokkenen(objecten, ctx)
     ids = {obj._ki_row[BETROKKENE_KLANTCONTACT] for obj in objecten}
-    rows = {row[18]: row for row in klantcontacten(Klantcontact.objects.filter(pk__in=ids))}
+    rows = {
+        row[KLANTCONTACT_ID]: row for row in klantcontacten(Klantcontact.objects.filter(pk__in=ids))
+    }
     return {
         obj.pk: Rij(
             obj._ki_row[BETROKKENE_KLANTCONTACT], rows[obj._ki_row[BETROKKENE_KLANTCONTACT]]
@@ -236,7 +239,7 @@ def registreer() -> None:
 
     klantcontact = {
         "weergave": _weergave(klantcontact_data),
-        "laad": _laad(Klantcontact, klantcontacten, 18),
+        "laad": _laad(Klantcontact, klantcontacten, KLANTCONTACT_ID),
     }
     expand.registreer_resource("klantcontact", **klantcontact)
     for naam in ("klantcontact-van-betrokkene", "klantcontact-van-adres"):
