@@ -1,6 +1,8 @@
 """The hottest Klantinteracties reads as prepared statements (``klanten.api.readsql``): a
-partij, a digitaal adres and a klantcontact by uuid, and the partijen of an identifier (the
-BSN or KvK lookup of KISS, Open Forms and Open Inwoner).
+partij and a digitaal adres by uuid, and the partijen of an identifier (the BSN or KvK lookup
+of KISS, Open Forms and Open Inwoner); a klantcontact by uuid is
+``klantcontacten.resources.lees_klantcontact``. The visibility conditions come from the
+viewsets (``partijen``), which import this module.
 
 A ``GET /partijen/{uuid}`` read the partij with its one-to-one rows and then its identifiers,
 digital addresses and betrokkenen: four ORM queries, built in Python and planned by PostgreSQL
@@ -47,17 +49,16 @@ def _wie(marks, modus: str) -> KIContext:
     return KIContext("", applicatie_uuid=marks.get("__applicatie"), ziet_alles=modus == "alle")
 
 
-def partij(ctx, key: _uuid.UUID) -> Klant | None:
-    """The partij ``key`` this request may read by uuid (V7/K6), loaded for ``partij_data``
-    (its one-to-one rows, identifiers, digital addresses, betrokkenen), or None."""
-    from .partijen import partij_per_uuid
-
+def partij(ctx, key: _uuid.UUID, zichtbaar) -> Klant | None:
+    """The partij ``key`` this request may read by uuid (V7/K6: ``zichtbaar(ctx)``, the
+    condition ``partijen.partij_per_uuid``), loaded for ``partij_data`` (its one-to-one rows,
+    identifiers, digital addresses, betrokkenen), or None."""
     modus = _modus(ctx)
 
     def build(marks):
         return (
             partij_queryset()
-            .filter(partij_per_uuid(_wie(marks, modus)))
+            .filter(zichtbaar(_wie(marks, modus)))
             .filter(uuid=marks["__uuid"])
             .order_by("pk")[:1]
         )
@@ -132,12 +133,11 @@ class Zoekvraag:
     kolommen: tuple[str, ...]
     waarden: tuple[str, ...]
 
-    def build(self, values: dict):
-        """The list's ORM query as ``PartijFilter`` builds it, with ``values`` (marks, or
-        the request's) in the place of the identifier's."""
-        from .partijen import partij_zoekbaar
-
-        queryset = partij_queryset().filter(partij_zoekbaar())
+    def build(self, values: dict, zoekbaar):
+        """The list's ORM query as ``PartijFilter`` builds it over what a search may find
+        (``zoekbaar()``: ``partijen.partij_zoekbaar``), with ``values`` (marks, or the
+        request's) in the place of the identifier's."""
+        queryset = partij_queryset().filter(zoekbaar())
         if self.soort is not None:
             queryset = PartijFilter.filter_soort(None, queryset, "soortPartij", self.soort)
         eigen = {kolom: values[f"__{kolom}"] for kolom in self.kolommen}
@@ -174,35 +174,33 @@ def zoekvraag(params) -> Zoekvraag | None:
     return Zoekvraag(soort, kolommen, tuple(gegeven[kolom] for kolom in kolommen))
 
 
-def gezochte_partijen(vraag: Zoekvraag, limit: int) -> list[Klant]:
+def gezochte_partijen(vraag: Zoekvraag, limit: int, zoekbaar) -> list[Klant]:
     """The first ``limit`` partijen of an identifier search (by id), loaded for
     ``partij_data``."""
     names = tuple(f"__{kolom}" for kolom in vraag.kolommen)
     gevonden = readsql.orm_instances(
         ("ki-partijen-identificator", names, vraag.soort, int(limit)),
-        lambda marks: vraag.build(marks)[: int(limit)],
+        lambda marks: vraag.build(marks, zoekbaar)[: int(limit)],
         vraag.values(),
     )
     laad_partijen(gevonden)
     return gevonden
 
 
-def gezochte_aantal(vraag: Zoekvraag) -> int:
+def gezochte_aantal(vraag: Zoekvraag, zoekbaar) -> int:
     """The number of partijen an identifier search finds (only asked for a full page)."""
-    return vraag.build(vraag.values()).order_by().count()
+    return vraag.build(vraag.values(), zoekbaar).order_by().count()
 
 
-def digitaal_adres(ctx, key: _uuid.UUID) -> DigitaalAdres | None:
-    """The digitaal adres ``key`` this request may read by uuid, with its partij and
-    betrokkene, or None."""
-    from .partijen import adres_per_uuid
-
+def digitaal_adres(ctx, key: _uuid.UUID, zichtbaar) -> DigitaalAdres | None:
+    """The digitaal adres ``key`` this request may read by uuid (``zichtbaar(ctx)``, the
+    condition ``partijen.adres_per_uuid``), with its partij and betrokkene, or None."""
     modus = _modus(ctx)
 
     def build(marks):
         return (
             DigitaalAdres.objects.select_related("klant", "betrokkene")
-            .filter(adres_per_uuid(_wie(marks, modus)))
+            .filter(zichtbaar(_wie(marks, modus)))
             .filter(uuid=marks["__uuid"])
             .order_by("pk")[:1]
         )
@@ -213,23 +211,3 @@ def digitaal_adres(ctx, key: _uuid.UUID) -> DigitaalAdres | None:
         {"__uuid": key, "__applicatie": ctx.applicatie_uuid},
     )
     return found[0] if found else None
-
-
-def klantcontact(key: _uuid.UUID):
-    """The klantcontact ``key`` (every client with the scope may read any, as before) as
-    the object of its representation row (``kicontactrepresentatie.klantcontacten``, with
-    its references), or None: one statement, where ``object_of_404`` and the resource's
-    ``laad`` were two."""
-    from klanten.datamodel.kicontactrepresentatie import klantcontacten
-    from klanten.datamodel.klantcontacten import Klantcontact
-
-    from .klantcontacten.resources import KLANTCONTACT_ID, Rij
-
-    rows = readsql.orm_rows(
-        ("ki-klantcontact", ("__uuid",)),
-        lambda marks: klantcontacten(Klantcontact.objects.filter(uuid=marks["__uuid"])).order_by(
-            "pk"
-        )[:1],
-        {"__uuid": key},
-    )
-    return Rij(rows[0][KLANTCONTACT_ID], rows[0]) if rows else None

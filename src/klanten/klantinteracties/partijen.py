@@ -270,8 +270,8 @@ class PartijViewSet(KlantinteractiesViewSet):
         # the identifier search (all its parameters known, its values valid): prepared
         boom = expand.lees(request, self.resource)
         rijen = self.paginator.eerste_pagina(
-            lambda limit: leesvormen.gezochte_partijen(vraag, limit),
-            lambda: leesvormen.gezochte_aantal(vraag),
+            lambda limit: leesvormen.gezochte_partijen(vraag, limit, partij_zoekbaar),
+            lambda: leesvormen.gezochte_aantal(vraag, partij_zoekbaar),
             request,
         )
         return self.paginator.get_paginated_response(CamelCaseList(self.weergaven(rijen, boom)))
@@ -279,7 +279,9 @@ class PartijViewSet(KlantinteractiesViewSet):
     def gelezen(self):
         """The partij of the path with its rows, as :meth:`object_of_404` and ``laad_partijen``
         read them, in prepared statements (``leesvormen.partij``)."""
-        klant = leesvormen.partij(self.ctx(), parse_uuid(self.kwargs[self.lookup_field]))
+        klant = leesvormen.partij(
+            self.ctx(), parse_uuid(self.kwargs[self.lookup_field]), partij_per_uuid
+        )
         if klant is None:
             raise Http404
         return klant
@@ -575,7 +577,9 @@ class DigitaalAdresViewSet(KlantinteractiesViewSet):
     def gelezen(self):
         """The address of the path, as :meth:`object_of_404` reads it, in a prepared
         statement (``leesvormen.digitaal_adres``)."""
-        adres = leesvormen.digitaal_adres(self.ctx(), parse_uuid(self.kwargs[self.lookup_field]))
+        adres = leesvormen.digitaal_adres(
+            self.ctx(), parse_uuid(self.kwargs[self.lookup_field]), adres_per_uuid
+        )
         if adres is None:
             raise Http404
         return adres

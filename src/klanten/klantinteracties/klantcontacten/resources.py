@@ -16,6 +16,7 @@ with ``.hadKlantcontact`` and ``.hadKlantcontact.leiddeTotInterneTaken``).
 
 from __future__ import annotations
 
+from klanten.api import readsql
 from klanten.datamodel.kicontactrepresentatie import (
     KiBasis,
     actor_data,
@@ -57,6 +58,21 @@ class Rij:
         self.pk = pk
         self._ki_row = row
         self._ki_zichtbaar = None
+
+
+def lees_klantcontact(key):
+    """The klantcontact ``key`` (every client with the scope may read any, as before) as the
+    object of its representation row (``klantcontacten()``, with its references), or None:
+    one prepared statement (``readsql.orm_rows``), where ``object_of_404`` and the
+    resource's ``laad`` were two."""
+    rows = readsql.orm_rows(
+        ("ki-klantcontact", ("__uuid",)),
+        lambda marks: klantcontacten(Klantcontact.objects.filter(uuid=marks["__uuid"])).order_by(
+            "pk"
+        )[:1],
+        {"__uuid": key},
+    )
+    return Rij(rows[0][KLANTCONTACT_ID], rows[0]) if rows else None
 
 
 def basis(ctx) -> KiBasis:

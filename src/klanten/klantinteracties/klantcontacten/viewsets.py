@@ -29,9 +29,9 @@ from klanten.datamodel.klantcontacten import (
 )
 from klanten.datamodel.models import Klant
 
-from .. import leesvormen, partijen
+from .. import partijen
 from ..viewsets import NON_FIELD, KlantinteractiesViewSet, fout
-from . import filters, query, serializers
+from . import filters, query, resources, serializers
 
 KLANTCONTACT_VELDEN = (
     "referentienummer",
@@ -180,8 +180,8 @@ class KlantcontactViewSet(KlantcontactenBasis):
 
     def gelezen(self):
         """The klantcontact of the path with its representation row, in one prepared
-        statement (``leesvormen.klantcontact``)."""
-        gevonden = leesvormen.klantcontact(parse_uuid(self.kwargs[self.lookup_field]))
+        statement (``resources.lees_klantcontact``)."""
+        gevonden = resources.lees_klantcontact(parse_uuid(self.kwargs[self.lookup_field]))
         if gevonden is None:
             raise Http404
         return gevonden
