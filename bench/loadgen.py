@@ -109,6 +109,10 @@ def scenario_requests(name: str, inputs: dict, rng: random.Random, api: str | No
             None,
             200,
         )
+    if name in ("ki_partij", "ki_partij_expand"):  # a partij is its klant (same uuid, K3)
+        uuids = inputs["uuids"]
+        query = "?expand=digitaleAdressen" if name == "ki_partij_expand" else ""
+        return lambda: ("GET", f"{KI_API}/partijen/{rng.choice(uuids)}{query}", None, 200)
     if name == "create":
         bronnen = inputs["bronorganisaties"]
 

@@ -732,6 +732,7 @@ PARTIJ_DEFAULTS = {
         "adresregel2": "''",
         "adresregel3": "''",
         "nummeraanduiding_id": "''",
+        "land": "''",
     },
 }
 

@@ -19,6 +19,7 @@ import uuid
 import psycopg
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models.query import get_related_populators
 from psycopg import _queries as _psycopg_queries
 from psycopg.adapt import Loader
 from psycopg.pq import ExecStatus
@@ -37,6 +38,7 @@ _psycopg_queries.MAX_CACHED_STATEMENT_PARAMS = max(
 )
 
 _cache: dict[tuple, tuple[str, tuple, tuple]] = {}
+_instantie_cache: dict[tuple, tuple] = {}
 _lock = threading.Lock()
 _UUID_NAMES = frozenset({"__uuid", "__applicatie"})
 
@@ -63,11 +65,21 @@ def compileer(shape: tuple, build) -> tuple[str, tuple, tuple]:
     source is ``("p", name)`` for a request value or ``("c", value)`` for a constant of the
     query itself; the converters are Django's for its select (e.g. JSON decoded by the
     field), as ``(position, (functions, expression))``."""
-    entry = _cache.get(shape)
+    return _compileer(_cache, shape, build, compileer_query)
+
+
+def compileer_instanties(shape: tuple, build) -> tuple[str, tuple, tuple, Instanties]:
+    """:func:`compileer` of a queryset of model instances (``select_related`` included):
+    also the :class:`Instanties` that make its rows the instances iterating it gives."""
+    return _compileer(_instantie_cache, shape, build, _instantie_query)
+
+
+def _compileer(cache: dict, shape: tuple, build, compile_query) -> tuple:
+    entry = cache.get(shape)
     if entry is None:
         by_name = marks([name for name in shape[1] if name is not None])
         by_mark = {mark: name for name, mark in by_name.items()}
-        sql, params, converters = compileer_query(build(by_name))
+        sql, params, *rest = compile_query(build(by_name))
         order = []
         for param in params:
             try:
@@ -75,9 +87,9 @@ def compileer(shape: tuple, build) -> tuple[str, tuple, tuple]:
             except TypeError:  # unhashable constant
                 name = None
             order.append(("p", name) if name is not None else ("c", param))
-        entry = (sql, tuple(order), converters)
+        entry = (sql, tuple(order), *rest)
         with _lock:
-            _cache[shape] = entry
+            cache[shape] = entry
     return entry
 
 
@@ -87,6 +99,42 @@ def compileer_query(queryset) -> tuple[str, tuple, tuple]:
     sql, params = compiler.as_sql()
     select = [column[0] for column in compiler.select[0 : compiler.col_count]]
     return sql, params, tuple(compiler.get_converters(select).items())
+
+
+class Instanties:
+    """Rows of a compiled model query (Django's converters applied) as the instances its
+    iteration gives (``ModelIterable``): the model's own columns by ``from_db``, each
+    ``select_related`` relation by Django's populators, compiled once with the query."""
+
+    def __init__(self, compiler, queryset):
+        if compiler.annotation_col_map or queryset._known_related_objects:
+            raise ValueError("only plain model querysets (no annotations, no related manager)")
+        klass_info, select = compiler.klass_info, compiler.select
+        self.model = klass_info["model"]
+        fields = klass_info["select_fields"]
+        self.start, self.end = fields[0], fields[-1] + 1
+        self.init_list = [column[0].target.attname for column in select[self.start : self.end]]
+        self.db = queryset.db
+        self.populators = get_related_populators(klass_info, select, self.db)
+
+    def __call__(self, rows) -> list:
+        found = []
+        from_db, db, init_list = self.model.from_db, self.db, self.init_list
+        start, end, populators = self.start, self.end, self.populators
+        for row in rows:
+            obj = from_db(db, init_list, row[start:end])
+            for populator in populators:
+                populator.populate(row, obj)
+            found.append(obj)
+        return found
+
+
+def _instantie_query(queryset) -> tuple[str, tuple, tuple, Instanties]:
+    compiler = queryset.query.get_compiler(queryset.db)
+    sql, params = compiler.as_sql()
+    select = [column[0] for column in compiler.select[0 : compiler.col_count]]
+    converters = tuple(compiler.get_converters(select).items())
+    return sql, params, converters, Instanties(compiler, queryset)
 
 
 def parameters(order, values: dict) -> list:

@@ -203,6 +203,15 @@ def orm_rows(shape: tuple, build, values: dict) -> list[tuple]:
     return sqlvorm.converteer(found, converters, connections[DEFAULT_DB_ALIAS])
 
 
+def orm_instances(shape: tuple, build, values: dict) -> list:
+    """The model instances of the queryset ``build(marks)`` (``select_related`` rows
+    included) with the request's ``values``, as iterating the queryset would give them, in
+    one prepared statement compiled once per shape (:func:`orm_rows` for instances)."""
+    sql, order, converters, instanties = sqlvorm.compileer_instanties(shape, build)
+    found = sqlvorm.voer_uit(sql, sqlvorm.parameters(order, values), loaders=False)
+    return instanties(sqlvorm.converteer(found, converters, connections[DEFAULT_DB_ALIAS]))
+
+
 def orm_rows_per_klant(name: str, build, klant_ids: list[int]) -> list[tuple]:
     """:func:`orm_rows` of a query by klant ids: ``build(per_klant)`` builds it, with
     ``per_klant(field)`` the condition on the klant id column ``field``. One klant (the usual

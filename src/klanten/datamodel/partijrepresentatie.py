@@ -272,6 +272,21 @@ def identificatoren_queryset():
     )
 
 
+def partij_rijen():
+    """The rows of a partij that :func:`partij_data` reads besides its own, by relation:
+    (name, queryset of all of them). :func:`laad_partijen` prefetches these querysets;
+    ``klantinteracties.leesvormen`` reads the same ones of one partij as prepared
+    statements."""
+    return (
+        (
+            "partij_identificatoren",
+            PartijIdentificator.objects.select_related("sub_identificator_van").order_by("pk"),
+        ),
+        ("digitale_adressen", DigitaalAdres.objects.select_related("betrokkene").order_by("pk")),
+        ("betrokkenheden", Betrokkene.objects.only("uuid", "klant").order_by("pk")),
+    )
+
+
 def laad_partijen(klanten: list[Klant], ctx: KIContext | None = None) -> None:
     """Everything :func:`partij_data` reads, for all ``klanten`` at once (one query per
     relation not loaded yet)."""
@@ -279,19 +294,7 @@ def laad_partijen(klanten: list[Klant], ctx: KIContext | None = None) -> None:
         klanten,
         *PARTIJ_RELATIES,
         "werkte_voor_partij",
-        Prefetch(
-            "partij_identificatoren",
-            queryset=PartijIdentificator.objects.select_related("sub_identificator_van").order_by(
-                "pk"
-            ),
-        ),
-        Prefetch(
-            "digitale_adressen",
-            queryset=DigitaalAdres.objects.select_related("betrokkene").order_by("pk"),
-        ),
-        Prefetch(
-            "betrokkenheden", queryset=Betrokkene.objects.only("uuid", "klant").order_by("pk")
-        ),
+        *(Prefetch(naam, queryset=queryset) for naam, queryset in partij_rijen()),
     )
 
 

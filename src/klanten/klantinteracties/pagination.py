@@ -24,6 +24,17 @@ class KlantinteractiesPagination(KlantenPagination):
     page_size_query_param = "pageSize"
     max_page_size = 500
 
+    def eerste_pagina(self, rijen, aantal, request) -> list:
+        """:meth:`paginate_queryset` of a request without ``page`` and ``pageSize`` from
+        ``rijen(limit)`` (the rows) and ``aantal()`` (the number of matches, asked only for a
+        full page)."""
+        self.page_size = type(self).page_size
+        rows = rijen(self.page_size)
+        self.count = len(rows) if len(rows) < self.page_size else aantal()
+        self.request = request
+        self.number = 1
+        return rows
+
     def paginate_queryset(self, queryset, request, view=None) -> list:
         """The rows of the requested page; counts the matches only for a full page."""
         raw_size = request.query_params.get(self.page_size_query_param)

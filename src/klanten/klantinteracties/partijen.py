@@ -30,7 +30,8 @@ from rest_framework.exceptions import ErrorDetail, PermissionDenied, ValidationE
 from rest_framework.response import Response
 
 from klanten.api.exceptions import ConflictError
-from klanten.api.request_context import herkomst
+from klanten.api.representation import CamelCaseList
+from klanten.api.request_context import herkomst, parse_uuid
 from klanten.datamodel import evidence, partijservices, partijstand, rules, transactions
 from klanten.datamodel.klantcontacten import Betrokkene
 from klanten.datamodel.models import Klant, KlantbeeldVerzoek
@@ -45,7 +46,7 @@ from klanten.datamodel.partijrepresentatie import (
 )
 from klanten.datamodel.partijsync import SLEUTEL_VOOR_SOORT
 
-from . import expand, filters
+from . import expand, filters, leesvormen
 from .scopes import SCOPE_KI_ADRESSEN_ZOEKEN
 from .serializers import DigitaalAdresSerializer, PartijIdentificatorSerializer, PartijSerializer
 from .viewsets import NON_FIELD, KlantinteractiesViewSet, fout
@@ -97,6 +98,22 @@ def betrokkene_zichtbaar(ctx, prefix: str = "betrokkene__") -> Q:
         return Q(pk__in=[])
     return Q(**{f"{prefix}geregistreerd_door": ctx.applicatie_uuid}) | Q(
         **{f"{prefix}klantcontact__geregistreerd_door": ctx.applicatie_uuid}
+    )
+
+
+def adres_per_uuid(ctx) -> Q:
+    """V7/K6: the digitale adressen a client may read by uuid: those of a partij it may read
+    by uuid, of a betrokkene it may see, and an address of neither that it registered."""
+    # an address of neither a partij nor a betrokkene: its client's only
+    eigen = (
+        Q(klant__isnull=True, betrokkene__isnull=True, geregistreerd_door=ctx.applicatie_uuid)
+        if ctx.applicatie_uuid is not None
+        else Q(pk__in=[])
+    )
+    return (
+        Q(klant__in=Klant.objects.filter(partij_per_uuid(ctx)))
+        | (Q(klant__isnull=True) & betrokkene_zichtbaar(ctx))
+        | eigen
     )
 
 
@@ -245,6 +262,33 @@ class PartijViewSet(KlantinteractiesViewSet):
         if self.action == "list":
             return partij_queryset().filter(partij_zoekbaar())
         return partij_queryset().filter(partij_per_uuid(self.ctx()))
+
+    def list(self, request, *args, **kwargs):
+        vraag = leesvormen.zoekvraag(request.query_params)
+        if vraag is None:
+            return self.lijst()
+        # the identifier search (all its parameters known, its values valid): prepared
+        boom = expand.lees(request, self.resource)
+        rijen = self.paginator.eerste_pagina(
+            lambda limit: leesvormen.gezochte_partijen(vraag, limit, partij_zoekbaar),
+            lambda: leesvormen.gezochte_aantal(vraag, partij_zoekbaar),
+            request,
+        )
+        return self.paginator.get_paginated_response(CamelCaseList(self.weergaven(rijen, boom)))
+
+    def gelezen(self):
+        """The partij of the path with its rows, as :meth:`object_of_404` and ``laad_partijen``
+        read them, in prepared statements (``leesvormen.partij``)."""
+        klant = leesvormen.partij(
+            self.ctx(), parse_uuid(self.kwargs[self.lookup_field]), partij_per_uuid
+        )
+        if klant is None:
+            raise Http404
+        return klant
+
+    def retrieve(self, request, *args, **kwargs):
+        self.controleer_parameters(lijst=False)
+        return self.toon(self.gelezen())
 
     def _gegevens(self, attrs: dict) -> partijservices.PartijGegevens:
         soort = attrs["soort_partij"]
@@ -500,50 +544,49 @@ class DigitaalAdresViewSet(KlantinteractiesViewSet):
     model = DigitaalAdres
     schema_tags = ("digitale adressen",)
 
-    def _partij_adres(self, *, lijst: bool) -> Q:
+    def _partij_adres(self) -> Q:
+        """What a list may show of the partijen's addresses."""
         ctx = self.ctx()
-        if lijst:
-            zoekbaar = Klant.objects.filter(partij_zoekbaar())
-            if ctx.applicatie_uuid is not None and not ctx.ziet_alles:
-                # the client's own identifier-less partijen, by their uuid (K6)
-                zoekbaar = Klant.objects.filter(
-                    partij_zoekbaar() | Q(geregistreerd_door=ctx.applicatie_uuid)
-                )
-            elif ctx.ziet_alles:
-                zoekbaar = Klant.objects.all()
-            return Q(klant__in=zoekbaar)
-        return Q(klant__in=Klant.objects.filter(partij_per_uuid(ctx)))
+        zoekbaar = Klant.objects.filter(partij_zoekbaar())
+        if ctx.applicatie_uuid is not None and not ctx.ziet_alles:
+            # the client's own identifier-less partijen, by their uuid (K6)
+            zoekbaar = Klant.objects.filter(
+                partij_zoekbaar() | Q(geregistreerd_door=ctx.applicatie_uuid)
+            )
+        elif ctx.ziet_alles:
+            zoekbaar = Klant.objects.all()
+        return Q(klant__in=zoekbaar)
 
     def basis_queryset(self):
         rijen = DigitaalAdres.objects.select_related("klant", "betrokkene")
         ctx = self.ctx()
         if self.action != "list":
-            # an address of neither a partij nor a betrokkene: its client's only
-            eigen = (
-                Q(
-                    klant__isnull=True,
-                    betrokkene__isnull=True,
-                    geregistreerd_door=ctx.applicatie_uuid,
-                )
-                if ctx.applicatie_uuid is not None
-                else Q(pk__in=[])
-            )
-            return rijen.filter(
-                self._partij_adres(lijst=False)
-                | (Q(klant__isnull=True) & betrokkene_zichtbaar(ctx))
-                | eigen
-            )
+            return rijen.filter(adres_per_uuid(ctx))
         params = self.request.query_params
         via_betrokkene = any(
             params.get(naam)
             for naam in ("verstrektDoorBetrokkene__uuid", "verstrektDoorBetrokkene__url")
         )
-        conditie = self._partij_adres(lijst=True)
+        conditie = self._partij_adres()
         if via_betrokkene:
             conditie |= Q(klant__isnull=True) & betrokkene_zichtbaar(ctx)
         if params.get("adres") and self._mag_zoeken():
             conditie |= Q(klant__isnull=True, betrokkene__isnull=False)
         return rijen.filter(conditie)
+
+    def gelezen(self):
+        """The address of the path, as :meth:`object_of_404` reads it, in a prepared
+        statement (``leesvormen.digitaal_adres``)."""
+        adres = leesvormen.digitaal_adres(
+            self.ctx(), parse_uuid(self.kwargs[self.lookup_field]), adres_per_uuid
+        )
+        if adres is None:
+            raise Http404
+        return adres
+
+    def retrieve(self, request, *args, **kwargs):
+        self.controleer_parameters(lijst=False)
+        return self.toon(self.gelezen())
 
     def _mag_zoeken(self) -> bool:
         return self.request.jwt_auth.has_auth(SCOPE_KI_ADRESSEN_ZOEKEN)

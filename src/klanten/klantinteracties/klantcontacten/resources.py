@@ -16,6 +16,7 @@ with ``.hadKlantcontact`` and ``.hadKlantcontact.leiddeTotInterneTaken``).
 
 from __future__ import annotations
 
+from klanten.api import readsql
 from klanten.datamodel.kicontactrepresentatie import (
     KiBasis,
     actor_data,
@@ -59,6 +60,21 @@ class Rij:
         self._ki_zichtbaar = None
 
 
+def lees_klantcontact(key):
+    """The klantcontact ``key`` (every client with the scope may read any, as before) as the
+    object of its representation row (``klantcontacten()``, with its references), or None:
+    one prepared statement (``readsql.orm_rows``), where ``object_of_404`` and the
+    resource's ``laad`` were two."""
+    rows = readsql.orm_rows(
+        ("ki-klantcontact", ("__uuid",)),
+        lambda marks: klantcontacten(Klantcontact.objects.filter(uuid=marks["__uuid"])).order_by(
+            "pk"
+        )[:1],
+        {"__uuid": key},
+    )
+    return Rij(rows[0][KLANTCONTACT_ID], rows[0]) if rows else None
+
+
 def basis(ctx) -> KiBasis:
     return KiBasis(ctx.basis)
 
@@ -90,6 +106,7 @@ def _weergave(data):
 # --- betrokkene: its wasPartij only when the client may see that partij ----------------------
 
 BETROKKENE_ID, BETROKKENE_KLANT, BETROKKENE_KLANTCONTACT = 13, 14, 15
+KLANTCONTACT_ID = 18  # the id in a klantcontact's representation row
 
 
 def _zet_zichtbaar(objecten, ctx) -> None:
@@ -191,7 +208,9 @@ def digitale_adressen_van_betrokkenen(objecten, ctx):
 def had_klantcontact(objecten, ctx):
     laad_betrokkenen(objecten, ctx)
     ids = {obj._ki_row[BETROKKENE_KLANTCONTACT] for obj in objecten}
-    rows = {row[18]: row for row in klantcontacten(Klantcontact.objects.filter(pk__in=ids))}
+    rows = {
+        row[KLANTCONTACT_ID]: row for row in klantcontacten(Klantcontact.objects.filter(pk__in=ids))
+    }
     return {
         obj.pk: Rij(
             obj._ki_row[BETROKKENE_KLANTCONTACT], rows[obj._ki_row[BETROKKENE_KLANTCONTACT]]
@@ -236,7 +255,7 @@ def registreer() -> None:
 
     klantcontact = {
         "weergave": _weergave(klantcontact_data),
-        "laad": _laad(Klantcontact, klantcontacten, 18),
+        "laad": _laad(Klantcontact, klantcontacten, KLANTCONTACT_ID),
     }
     expand.registreer_resource("klantcontact", **klantcontact)
     for naam in ("klantcontact-van-betrokkene", "klantcontact-van-adres"):

@@ -10,13 +10,14 @@ the client may not see, is a 400 on that field; one that disappears while the wr
 its lock is the same 400, never a 500.
 """
 
+from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
 from klanten.api.parsers import KlantenJSONParser
 from klanten.api.representation import CamelCaseData
-from klanten.api.request_context import herkomst
+from klanten.api.request_context import herkomst, parse_uuid
 from klanten.datamodel import contacten, kicontacten
 from klanten.datamodel.klantcontacten import (
     Actor,
@@ -30,7 +31,7 @@ from klanten.datamodel.models import Klant
 
 from .. import partijen
 from ..viewsets import NON_FIELD, KlantinteractiesViewSet, fout
-from . import filters, query, serializers
+from . import filters, query, resources, serializers
 
 KLANTCONTACT_VELDEN = (
     "referentienummer",
@@ -176,6 +177,18 @@ class KlantcontactViewSet(KlantcontactenBasis):
     filterset_class = filters.KlantcontactFilter
     serializer_class = serializers.KlantcontactSerializer
     parser_classes = (MetadataParser,)
+
+    def gelezen(self):
+        """The klantcontact of the path with its representation row, in one prepared
+        statement (``resources.lees_klantcontact``)."""
+        gevonden = resources.lees_klantcontact(parse_uuid(self.kwargs[self.lookup_field]))
+        if gevonden is None:
+            raise Http404
+        return gevonden
+
+    def retrieve(self, request, *args, **kwargs):
+        self.controleer_parameters(lijst=False)
+        return self.toon(self.gelezen())
 
     def create(self, request, *args, **kwargs):
         data = klantcontact_data(self.invoer())

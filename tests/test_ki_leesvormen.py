@@ -1,0 +1,347 @@
+"""The Klantinteracties reads as prepared statements (``klantinteracties.leesvormen``): a
+partij, digitaal adres and klantcontact by uuid and the identifier search, byte for byte the
+answers of the ORM path they replaced (``object_of_404`` with the resource's ``laad``,
+``PartijFilter``), in as many statements (a klantcontact one fewer), with the same 404s and
+400s, and planned once."""
+
+import json
+import uuid
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from klanten.klantinteracties import leesvormen
+from klanten.klantinteracties.klantcontacten.viewsets import KlantcontactViewSet
+from klanten.klantinteracties.pagination import KlantinteractiesPagination
+from klanten.klantinteracties.partijen import DigitaalAdresViewSet, PartijViewSet
+
+from .conftest import BSN, BSN_2
+from .ki_fixtures import KI_BASE
+from .test_klantinteracties_partijen import kvk_identificator, organisatie, persoon
+
+pytestmark = pytest.mark.zichtbaarheid_applicatie
+
+PARTIJEN = f"{KI_BASE}/partijen"
+ADRESSEN = f"{KI_BASE}/digitaleadressen"
+EXPANDS = ({}, {"expand": "digitaleAdressen"})
+ALLE_EXPANDS = (
+    "hadBetrokkenen,hadBetrokkenen.wasPartij,hadBetrokkenen.digitaleAdressen,"
+    "gingOverOnderwerpobjecten,leiddeTotInterneTaken,omvatteBijlagen"
+)
+
+
+def gemaakt(client, pad: str, body: dict) -> dict:
+    response = client.post_json(pad, body)
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+@pytest.fixture
+def clients(make_ki_client):
+    """Open Forms (a trusted asserter), KISS (registers non-validated partijen), another
+    client, a client that sees everything, and one with only the read scope."""
+    return {
+        "open_forms": make_ki_client(vertrouwd=True),
+        "kiss": make_ki_client(),
+        "ander": make_ki_client(),
+        "beheer": make_ki_client(all_rights=True),
+        "lezer": make_ki_client(scopes=("klantinteracties.lezen",)),
+    }
+
+
+@pytest.fixture
+def landschap(clients):
+    """Partijen of every kind: a validated persoon with addresses and a betrokkene, an
+    organisatie (KvK), a vestiging (its vestigingsnummer under that KvK number), a
+    contactpersoon working for the organisatie, and KISS's non-validated persoon."""
+    open_forms, kiss = clients["open_forms"], clients["kiss"]
+    jan = gemaakt(open_forms, PARTIJEN, persoon(bezoekadres={"straatnaam": "Dorpsstraat"}))
+    adressen = [
+        gemaakt(
+            open_forms,
+            ADRESSEN,
+            {
+                "verstrektDoorPartij": {"uuid": jan["uuid"]},
+                "adres": adres,
+                "soortDigitaalAdres": soort,
+                "isStandaardAdres": soort == "email",
+            },
+        )
+        for adres, soort in (("jan@example.nl", "email"), ("0612345678", "telefoonnummer"))
+    ]
+    bakkerij = gemaakt(open_forms, PARTIJEN, organisatie())
+    [kvk] = bakkerij["partijIdentificatoren"]
+    filiaal = gemaakt(
+        open_forms,
+        PARTIJEN,
+        {
+            "soortPartij": "organisatie",
+            "indicatieActief": True,
+            "partijIdentificatie": {"naam": "Filiaal"},
+            "partijIdentificatoren": [
+                {
+                    "partijIdentificator": {
+                        **kvk_identificator()["partijIdentificator"],
+                        "codeObjecttype": "vestiging",
+                        "codeSoortObjectId": "vestigingsnummer",
+                        "objectId": "000012345678",
+                    },
+                    "subIdentificatorVan": {"uuid": kvk["uuid"]},
+                }
+            ],
+        },
+    )
+    medewerker = gemaakt(
+        open_forms,
+        PARTIJEN,
+        {
+            "soortPartij": "contactpersoon",
+            "indicatieActief": True,
+            "partijIdentificatie": {
+                "werkteVoorPartij": {"uuid": bakkerij["uuid"]},
+                "contactnaam": {"voornaam": "Piet", "achternaam": "Bakker"},
+            },
+        },
+    )
+    eigen = gemaakt(kiss, PARTIJEN, persoon(bsn=None))
+    anker = gemaakt(kiss, PARTIJEN, persoon(bsn=BSN_2))
+    eigen_adres = gemaakt(
+        kiss,
+        ADRESSEN,
+        {
+            "verstrektDoorPartij": {"uuid": eigen["uuid"]},
+            "adres": "k@example.nl",
+            "soortDigitaalAdres": "email",
+        },
+    )
+    klantcontact = gemaakt(
+        kiss,
+        f"{KI_BASE}/klantcontacten",
+        {"kanaal": "telefoon", "onderwerp": "Afval", "taal": "nld", "vertrouwelijk": False},
+    )
+    betrokkene = gemaakt(
+        kiss,
+        f"{KI_BASE}/betrokkenen",
+        {
+            "wasPartij": {"uuid": jan["uuid"]},
+            "hadKlantcontact": {"uuid": klantcontact["uuid"]},
+            "rol": "klant",
+            "initiator": True,
+        },
+    )
+    betrokkene_adres = gemaakt(
+        kiss,
+        ADRESSEN,
+        {
+            "verstrektDoorBetrokkene": {"uuid": betrokkene["uuid"]},
+            "adres": "b@example.nl",
+            "soortDigitaalAdres": "email",
+        },
+    )
+    leeg = gemaakt(
+        open_forms,
+        f"{KI_BASE}/klantcontacten",
+        {
+            "kanaal": "e-mail",
+            "onderwerp": "Vraag",
+            "inhoud": "Wanneer?",
+            "taal": "nld",
+            "vertrouwelijk": True,
+            "plaatsgevondenOp": "2026-12-01T10:00:00+01:00",
+        },
+    )
+    gemaakt(
+        kiss,
+        f"{KI_BASE}/onderwerpobjecten",
+        {
+            "klantcontact": {"uuid": klantcontact["uuid"]},
+            "onderwerpobjectidentificator": {"objectId": "ZAAK-1"},
+        },
+    )
+    return {
+        "partijen": [jan, bakkerij, filiaal, medewerker, eigen, anker],
+        "adressen": [*adressen, eigen_adres, betrokkene_adres],
+        "klantcontacten": [klantcontact, leeg],
+        "onbekend": str(uuid.uuid4()),
+    }
+
+
+def gelezen(client, pad: str, params: dict):
+    """(status, body, ETag, statements); a problem's body without its ``instance`` (an id
+    of its own per answer)."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(pad, params)
+    body = response.content
+    if response.status_code != 200:
+        body = {**response.json(), "instance": None}
+    return response.status_code, body, response.get("ETag"), len(queries)
+
+
+def via_orm(monkeypatch):
+    """The reads as before: the viewset's ORM query (``object_of_404``) by uuid, and every
+    list through ``PartijFilter``."""
+    monkeypatch.setattr(PartijViewSet, "gelezen", lambda self: self.object_of_404())
+    monkeypatch.setattr(DigitaalAdresViewSet, "gelezen", lambda self: self.object_of_404())
+    monkeypatch.setattr(KlantcontactViewSet, "gelezen", lambda self: self.object_of_404())
+    monkeypatch.setattr(leesvormen, "zoekvraag", lambda params: None)
+
+
+def zelfde_als_via_orm(clients, verzoeken, monkeypatch) -> dict:
+    """Each client's answer to each request, asserted the same as the ORM path's, in as many
+    statements (a klantcontact found: one fewer, its row read with it)."""
+
+    def alles():
+        return {
+            (naam, pad, tuple(params.items())): gelezen(client, pad, params)
+            for naam, client in clients.items()
+            for pad, params in verzoeken
+        }
+
+    nu = alles()
+    with monkeypatch.context() as patch:
+        via_orm(patch)
+        eerder = alles()
+    assert {key: answer[:3] for key, answer in nu.items()} == {
+        key: answer[:3] for key, answer in eerder.items()
+    }
+    for key, (status, _body, _etag, statements) in nu.items():
+        minder = 1 if "/klantcontacten/" in key[1] and status == 200 else 0
+        assert statements == eerder[key][3] - minder, key
+    return nu
+
+
+def test_the_prepared_reads_answer_what_the_orm_path_answered(clients, landschap, monkeypatch):
+    """Every partij kind, address and klantcontact (every expand), for each kind of client
+    (its visibility: KISS's non-validated partij is a 404 to another client, the
+    betrokkene's address to one that did not register it), with and without expand, an
+    unknown and a malformed uuid: the same status, bytes and ETag, in as many statements."""
+    partijen = [p["uuid"] for p in landschap["partijen"]]
+    adressen = [a["uuid"] for a in landschap["adressen"]]
+    onbekend = [landschap["onbekend"], "geen-uuid"]
+    verzoeken = [
+        (f"{PARTIJEN}/{key}", params) for key in partijen + onbekend for params in EXPANDS
+    ] + [(f"{ADRESSEN}/{key}", {}) for key in adressen + onbekend]
+    klantcontacten = [k["uuid"] for k in landschap["klantcontacten"]]
+    verzoeken += [
+        (f"{KI_BASE}/klantcontacten/{key}", params)
+        for key in klantcontacten + onbekend
+        for params in ({}, {"expand": ALLE_EXPANDS}, {"expand": "onbekend"})
+    ]
+
+    nu = zelfde_als_via_orm(clients, verzoeken, monkeypatch)
+    statussen = {key[0]: [] for key in nu}
+    for (naam, pad, _params), (status, *_rest) in nu.items():
+        statussen[naam].append((pad, status))
+    # what is visible to whom, as before (the comparison above holds it; spelled out here)
+    eigen, betrokkene_adres = partijen[4], adressen[3]
+    assert (f"{PARTIJEN}/{eigen}", 200) in statussen["kiss"]
+    assert (f"{PARTIJEN}/{eigen}", 404) in statussen["ander"]
+    assert (f"{PARTIJEN}/{eigen}", 200) in statussen["beheer"]
+    assert (f"{ADRESSEN}/{betrokkene_adres}", 200) in statussen["kiss"]
+    assert (f"{ADRESSEN}/{betrokkene_adres}", 404) in statussen["ander"]
+    for naam in clients:
+        assert (f"{PARTIJEN}/{landschap['onbekend']}", 404) in statussen[naam]
+        assert (f"{PARTIJEN}/{partijen[0]}", 200) in statussen[naam]
+
+
+def zoek(*, soort=None, **identificator) -> dict:
+    params = {f"partijIdentificator__{naam}": waarde for naam, waarde in identificator.items()}
+    return params if soort is None else {**params, "soortPartij": soort}
+
+
+BSN_ZOEKVRAGEN = [
+    zoek(codeSoortObjectId="bsn", objectId=BSN),  # KISS
+    {**zoek(codeSoortObjectId="bsn", objectId=BSN), "expand": "digitaleAdressen"},
+    zoek(  # Open Forms, Open Inwoner
+        soort="persoon",
+        codeSoortObjectId="bsn",
+        codeRegister="brp",
+        codeObjecttype="natuurlijk_persoon",
+        objectId=BSN,
+    ),
+    zoek(objectId=f" {BSN} "),  # stripped, as the filter does
+    zoek(codeSoortObjectId="bsn", objectId=BSN_2),  # KISS's anchor
+    zoek(codeSoortObjectId="bsn"),  # two partijen
+    {**zoek(codeSoortObjectId="bsn"), "expand": "digitaleAdressen"},
+    zoek(soort="organisatie", codeSoortObjectId="kvk_nummer", objectId="69599084"),
+    zoek(soort="persoon", codeSoortObjectId="kvk_nummer", objectId="69599084"),  # none
+    zoek(codeSoortObjectId="vestigingsnummer", objectId="000012345678"),
+    zoek(objectId="999999999"),  # none
+    # the ORM path's answers, 400s included
+    zoek(soort="iemand", objectId=BSN),
+    zoek(objectId=""),
+    zoek(objectId="a\x00"),
+    {**zoek(objectId=BSN), "expand": "onbekend"},
+    {**zoek(objectId=BSN), "pageSize": "1"},
+    {**zoek(objectId=BSN), "nummer": "1"},
+]
+
+
+def test_the_prepared_identifier_search_answers_what_the_orm_path_answered(
+    clients, landschap, monkeypatch
+):
+    """The BSN and KvK lookups of KISS, Open Forms and Open Inwoner (one partij, two, none,
+    with and without expand and soortPartij) for each kind of client: the same status,
+    bytes and number of statements; and a full page (a page of one) counted as before."""
+    verzoeken = [(PARTIJEN, params) for params in BSN_ZOEKVRAGEN]
+    nu = zelfde_als_via_orm(clients, verzoeken, monkeypatch)
+    assert {status for status, *_rest in nu.values()} == {200, 400}
+    tweede = nu[("kiss", PARTIJEN, tuple(BSN_ZOEKVRAGEN[5].items()))]
+    assert [p["uuid"] for p in json.loads(tweede[1])["results"]] == [
+        landschap["partijen"][0]["uuid"],
+        landschap["partijen"][5]["uuid"],
+    ]
+    monkeypatch.setattr(KlantinteractiesPagination, "page_size", 1)
+    nu = zelfde_als_via_orm(clients, [(PARTIJEN, BSN_ZOEKVRAGEN[5])], monkeypatch)
+    body = json.loads(nu[("kiss", PARTIJEN, tuple(BSN_ZOEKVRAGEN[5].items()))][1])
+    assert (body["count"], len(body["results"]), body["next"] is not None) == (2, 1, True)
+
+
+def test_an_expanded_partij_is_its_addresses(clients, landschap):
+    jan = landschap["partijen"][0]
+    body = clients["kiss"].get(f"{PARTIJEN}/{jan['uuid']}", {"expand": "digitaleAdressen"}).json()
+    assert [a["adres"] for a in body["_expand"]["digitaleAdressen"]] == [
+        "jan@example.nl",
+        "0612345678",
+    ]
+    assert body["voorkeursDigitaalAdres"]["uuid"] == landschap["adressen"][0]["uuid"]
+    assert len(body["betrokkenen"]) == 1
+    assert body["partijIdentificatoren"][0]["partijIdentificator"]["objectId"]
+
+
+def test_the_reads_by_uuid_are_planned_once(clients, landschap):
+    """After repeated reads (by uuid, and the identifier searches of KISS, Open Forms and
+    Open Inwoner), each of their statements runs on its generic plan."""
+    kiss = clients["kiss"]
+    jan = landschap["partijen"][0]["uuid"]
+    adres = landschap["adressen"][0]["uuid"]
+    for _ in range(8):
+        for params in EXPANDS:
+            assert kiss.get(f"{PARTIJEN}/{jan}", params).status_code == 200
+        assert kiss.get(f"{ADRESSEN}/{adres}").status_code == 200
+        klantcontact = landschap["klantcontacten"][0]["uuid"]
+        assert kiss.get(f"{KI_BASE}/klantcontacten/{klantcontact}").status_code == 200
+        for params in BSN_ZOEKVRAGEN[:3]:
+            assert len(kiss.get(PARTIJEN, params).json()["results"]) == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans FROM pg_prepared_statements")
+        plannen = cursor.fetchall()
+
+    def generiek(*delen):
+        gevonden = [n for sql, n in plannen if all(deel in sql for deel in delen)]
+        assert gevonden, delen
+        return min(gevonden)
+
+    # the partij with its one-to-one rows, by uuid and the client's visibility
+    assert generiek('FROM "datamodel_klant"', "datamodel_natuurlijkpersoon", "LIMIT 1") > 0
+    # its identifiers, addresses and betrokkenen, by its id
+    assert generiek('FROM "datamodel_partijidentificator"', 'klant_id" = $1') > 0
+    assert generiek('FROM "datamodel_digitaaladres"', 'klant_id" = $1') > 0
+    assert generiek('FROM "datamodel_betrokkene"', 'klant_id" = $1') > 0
+    # a digitaal adres by uuid
+    assert generiek('FROM "datamodel_digitaaladres"', "LIMIT 1") > 0
+    # a klantcontact by uuid, with its references
+    assert generiek('FROM "datamodel_klantcontact"', "datamodel_actorklantcontact", "LIMIT 1") > 0
+    # the partijen of an identifier
+    assert generiek('FROM "datamodel_klant"', "datamodel_partijidentificator", "LIMIT 100") > 0
