@@ -732,7 +732,6 @@ PARTIJ_DEFAULTS = {
         "adresregel2": "''",
         "adresregel3": "''",
         "nummeraanduiding_id": "''",
-        "land": "''",
     },
 }
 
