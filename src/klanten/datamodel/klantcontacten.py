@@ -211,7 +211,12 @@ class ActorKlantcontact(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     uuid = models.UUIDField(unique=True, default=_uuid.uuid4, editable=False)
-    actor = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="klantcontacten")
+    actor = models.ForeignKey(
+        Actor,
+        on_delete=models.CASCADE,
+        related_name="klantcontacten",
+        db_index=False,  # actorklantcontact_uniek (actor, klantcontact) serves it
+    )
     klantcontact = models.ForeignKey(
         Klantcontact, on_delete=models.CASCADE, related_name="actorklantcontacten"
     )
@@ -247,6 +252,7 @@ class Betrokkene(models.Model):
         null=True,
         blank=True,
         related_name="betrokkenheden",
+        db_index=False,  # betrokkene_klant_idx (klant, id) serves it
     )
     klant_url = models.URLField(
         max_length=1000, blank=True, help_text="Een klant in een andere Klanten API."

@@ -496,7 +496,12 @@ class Interactie(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     uuid = models.UUIDField(veldnaam("uuid"), unique=True, default=_uuid.uuid4, editable=False)
-    klant = models.ForeignKey(Klant, on_delete=models.CASCADE, related_name="interacties")
+    klant = models.ForeignKey(
+        Klant,
+        on_delete=models.CASCADE,
+        related_name="interacties",
+        db_index=False,  # interactie_uniek_per_klant_url_rol (klant, url, rol) serves it
+    )
     soort = models.CharField(veldnaam("soort"), max_length=20, choices=InteractieSoort.choices)
     url = models.URLField(veldnaam("url"), max_length=1000)
     rol = models.CharField(veldnaam("rol"), max_length=50)

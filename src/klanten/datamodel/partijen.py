@@ -81,6 +81,9 @@ class PartijIdentificator(models.Model):
         null=True,
         blank=True,
         related_name="partij_identificatoren",
+        # looked up through partijidentificator_een_per_soort (klant, soort): its leading
+        # column, and klant_id = $1 / ANY($1) implies its "klant IS NOT NULL"
+        db_index=False,
     )
     code_register = models.CharField(max_length=10, choices=CodeRegister.choices)
     code_objecttype = models.CharField(max_length=30, choices=CodeObjecttype.choices)
@@ -142,6 +145,7 @@ class DigitaalAdres(models.Model):
         null=True,
         blank=True,
         related_name="digitale_adressen",
+        db_index=False,  # digitaaladres_klant_idx (klant, id) serves it
     )
     betrokkene = models.ForeignKey(
         "datamodel.Betrokkene",
@@ -149,6 +153,7 @@ class DigitaalAdres(models.Model):
         null=True,
         blank=True,
         related_name="digitale_adressen",
+        db_index=False,  # digitaaladres_betrokkene_idx (betrokkene, id) serves it
     )
     soort_digitaal_adres = models.CharField(max_length=20, choices=SoortDigitaalAdres.choices)
     # 254: a Klanten API emailadres; Klantinteracties writes are limited to 80
