@@ -472,6 +472,16 @@ def lijst_vragen(landschap) -> list[tuple[str, dict]]:
         (onderwerpen, {"wasKlantcontact__uuid": leeg["uuid"]}),  # none
         (onderwerpen, {"klantcontact__uuid": vraag["uuid"]}),
         (onderwerpen, {"wasKlantcontact__uuid": "geen-uuid"}),
+        # Open Forms' and Open Inwoner's addresses of a partij (K6: KISS's own partij's)
+        (ADRESSEN, {"verstrektDoorPartij__uuid": jan["uuid"]}),
+        (ADRESSEN, {"verstrektDoorPartij__uuid": jan["uuid"], "pageSize": "500"}),
+        (ADRESSEN, {"verstrektDoorPartij__uuid": eigen["uuid"]}),
+        (ADRESSEN, {"verstrektDoorPartij__uuid": onbekend, "expand": "verstrektDoorBetrokkene"}),
+        # ... and the ORM path: K7's adres (a permission, logged), other filters, 400s
+        (ADRESSEN, {"verstrektDoorPartij__uuid": jan["uuid"], "adres": "jan@example.nl"}),
+        (ADRESSEN, {"verstrektDoorPartij__uuid": jan["uuid"], "soortDigitaalAdres": "email"}),
+        (ADRESSEN, {"verstrektDoorPartij__uuid": "geen-uuid"}),
+        (ADRESSEN, {"verstrektDoorPartij__uuid": jan["uuid"], "expand": "onbekend"}),
     ]
 
 
@@ -485,6 +495,7 @@ def _voorbereid(params: dict) -> bool:
     query = QueryDict(mutable=True)
     query.update(params)
     for viewset in (
+        DigitaalAdresViewSet,
         viewsets.BetrokkeneViewSet,
         viewsets.ActorViewSet,
         viewsets.KlantcontactViewSet,
@@ -512,8 +523,8 @@ def test_the_prepared_list_pages_answer_what_the_orm_path_answered(
     ORM path's."""
     verzoeken = lijst_vragen(landschap)
     nu = zelfde_als_via_orm(clients, verzoeken, monkeypatch, voorbereid=_voorbereid)
-    assert {status for status, *_rest in nu.values()} == {200, 400, 404}
-    assert sum(_voorbereid(params) for _pad, params in verzoeken) == 21
+    assert {status for status, *_rest in nu.values()} == {200, 400, 403, 404}
+    assert sum(_voorbereid(params) for _pad, params in verzoeken) == 26
 
     def resultaten(naam, nummer):
         pad, params = verzoeken[nummer]
@@ -526,6 +537,9 @@ def test_the_prepared_list_pages_answer_what_the_orm_path_answered(
     assert len(resultaten("ander", 0)) == 2
     assert [a["naam"] for a in resultaten("lezer", 18)] == ["Piet"]
     assert len(resultaten("lezer", 27)) == 1
+    assert [a["adres"] for a in resultaten("lezer", 33)] == ["jan@example.nl", "0612345678"]
+    assert len(resultaten("kiss", 35)) == 1
+    assert resultaten("ander", 35) == []
 
 
 def test_a_full_prepared_page_is_counted(clients, landschap, geschiedenis, monkeypatch):
@@ -545,6 +559,8 @@ def test_the_prepared_list_pages_are_planned_once(clients, landschap, geschieden
             assert kiss.get(pad, params).status_code == 200
         for pad, params in lijst_vragen(landschap)[22:24] + lijst_vragen(landschap)[27:28]:
             assert kiss.get(pad, params).status_code == 200
+        for pad, params in lijst_vragen(landschap)[33:37]:
+            assert kiss.get(pad, params).status_code == 200
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement, generic_plans FROM pg_prepared_statements")
         plannen = cursor.fetchall()
@@ -559,3 +575,4 @@ def test_the_prepared_list_pages_are_planned_once(clients, landschap, geschieden
     assert generiek('FROM "datamodel_actor"', "LIMIT 100") > 0
     assert generiek('FROM "datamodel_klantcontact"', '"kanaal" = $1', "LIMIT 100") > 0
     assert generiek('FROM "datamodel_onderwerpobject"', "LIMIT 500") > 0
+    assert generiek('FROM "datamodel_digitaaladres"', "LIMIT 100") > 0

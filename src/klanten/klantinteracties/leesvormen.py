@@ -293,17 +293,30 @@ def _lijst_query(viewset, vraag: Lijstvraag, values: dict, modus: str):
 def lijst_rijen(viewset, vraag: Lijstvraag, limit: int) -> list:
     """The first ``limit`` objects of a prepared list request (by id) as objects that hold
     their representation row (``resources.Rij``: the resource's ``laad`` reads nothing
-    more), in one prepared statement."""
+    more; a viewset without ``lijst_rijen``: the model instances), in one prepared
+    statement."""
     from .klantcontacten.resources import Rij
 
     modus = _modus(viewset.ctx())
-    rijen, id_index = viewset.lijst_rijen
     names = (*(mark for _naam, mark in vraag.filters), _namen(modus)[1])
-    filters = tuple(naam for naam, _mark in vraag.filters)
+    shape = (
+        "ki-lijst",
+        names,
+        viewset.resource,
+        tuple(naam for naam, _mark in vraag.filters),
+        modus,
+        int(limit),
+    )
+    values = {**vraag.values(), "__applicatie": viewset.ctx().applicatie_uuid}
+    if viewset.lijst_rijen is None:  # model instances, their ``select_related`` rows cached
+        return readsql.orm_instances(
+            shape, lambda marks: _lijst_query(viewset, vraag, marks, modus)[: int(limit)], values
+        )
+    rijen, id_index = viewset.lijst_rijen
     rows = readsql.orm_rows(
-        ("ki-lijst", names, viewset.resource, filters, modus, int(limit)),
+        shape,
         lambda marks: rijen(_lijst_query(viewset, vraag, marks, modus))[: int(limit)],
-        {**vraag.values(), "__applicatie": viewset.ctx().applicatie_uuid},
+        values,
     )
     return [Rij(row[id_index], row) for row in rows]
 
