@@ -236,12 +236,12 @@ class Lijstvraag:
 
 def lijstvraag(filterset_class, params, voorbereid: dict, paginator) -> Lijstvraag | None:
     """The prepared list request of ``params``, or None (the ORM path, its answers and 400s):
-    every parameter one of ``voorbereid`` (filter name → the collection whose URL it takes,
-    or None), ``expand`` or a ``pageSize`` of the default or the largest page; each value
-    one its filter takes (``field.clean``) and not empty; no ``page``; at most one uuid."""
+    every parameter one of ``voorbereid`` (filter name → None, or for a URL the uuid it
+    names: ``query._ref_uuid``), ``expand`` or a ``pageSize`` of the default or the largest
+    page; each value one its filter takes (``field.clean``) and not empty; no ``page``; at
+    most one uuid."""
     from django.core.exceptions import ValidationError
 
-    from .klantcontacten.query import uuid_uit_url
     from .pagination import _positief
 
     gegeven: dict[str, object] = {}
@@ -258,11 +258,8 @@ def lijstvraag(filterset_class, params, voorbereid: dict, paginator) -> Lijstvra
                 return None
             if schoon in (None, ""):
                 return None
-            collectie = voorbereid[naam]
-            if collectie is not None:
-                # ``query._ref_uuid``: a URL of another collection matches nothing
-                schoon = uuid_uit_url(schoon, collectie) or _uuid.UUID(int=0)
-            gegeven[naam] = schoon
+            uit_url = voorbereid[naam]
+            gegeven[naam] = schoon if uit_url is None else uit_url(schoon)
         elif naam != "expand":
             return None
     uuids = [naam for naam, waarde in gegeven.items() if isinstance(waarde, _uuid.UUID)]
@@ -291,12 +288,9 @@ def _lijst_query(viewset, vraag: Lijstvraag, values: dict, modus: str):
 
 
 def lijst_rijen(viewset, vraag: Lijstvraag, limit: int) -> list:
-    """The first ``limit`` objects of a prepared list request (by id) as objects that hold
-    their representation row (``resources.Rij``: the resource's ``laad`` reads nothing
-    more; a viewset without ``lijst_rijen``: the model instances), in one prepared
-    statement."""
-    from .klantcontacten.resources import Rij
-
+    """The first ``limit`` objects of a prepared list request (by id), in one prepared
+    statement: their representation rows (``viewset.lijst_rijen``), or for a viewset
+    without, the model instances."""
     modus = _modus(viewset.ctx())
     names = (*(mark for _naam, mark in vraag.filters), _namen(modus)[1])
     shape = (
@@ -312,13 +306,12 @@ def lijst_rijen(viewset, vraag: Lijstvraag, limit: int) -> list:
         return readsql.orm_instances(
             shape, lambda marks: _lijst_query(viewset, vraag, marks, modus)[: int(limit)], values
         )
-    rijen, id_index = viewset.lijst_rijen
-    rows = readsql.orm_rows(
+    rijen, _id_index = viewset.lijst_rijen
+    return readsql.orm_rows(
         shape,
         lambda marks: rijen(_lijst_query(viewset, vraag, marks, modus))[: int(limit)],
         values,
     )
-    return [Rij(row[id_index], row) for row in rows]
 
 
 def lijst_aantal(viewset, vraag: Lijstvraag) -> int:

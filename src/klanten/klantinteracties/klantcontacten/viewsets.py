@@ -65,6 +65,12 @@ def bestaat_niet(veld: str, wat: str):
     return fout(veld, f"{wat} bestaat niet.", "does_not_exist")
 
 
+def _uit_url(collectie: str):
+    """The uuid a URL filter of ``collectie`` matches (``query._ref_uuid``: a URL of another
+    collection matches nothing)."""
+    return lambda url: query.uuid_uit_url(url, collectie) or query.GEEN
+
+
 class KlantcontactenBasis(KlantinteractiesViewSet):
     """What the resources of this side share: the registering application and the
     references of a body."""
@@ -72,9 +78,9 @@ class KlantcontactenBasis(KlantinteractiesViewSet):
     # a detail read refuses unknown query parameters and unknown expand paths (400)
     schema_extra_errors = {"retrieve": (status.HTTP_400_BAD_REQUEST,)}
 
-    # the list filters whose first page is read in a prepared statement (filter name → the
-    # collection whose URL it takes, or None; ``leesvormen.lijstvraag``) and how a row of
-    # the resource's representation is read (rows of a queryset, the id's index)
+    # the list filters whose first page is read in a prepared statement (filter name → None,
+    # or for a URL the uuid it names; ``leesvormen.lijstvraag``) and how a row of the
+    # resource's representation is read (rows of a queryset, the id's index)
     voorbereide_filters: dict = {}
     lijst_rijen = None
 
@@ -99,8 +105,13 @@ class KlantcontactenBasis(KlantinteractiesViewSet):
             return self.lijst()
         # the first page of a prepared filter (known parameters, valid values)
         boom = expand.lees(request, self.resource)
+        _rijen, id_index = self.lijst_rijen
         rijen = self.paginator.eerste_pagina(
-            lambda limit: leesvormen.lijst_rijen(self, vraag, limit),
+            # objects that hold their row: the resource's ``laad`` reads nothing more
+            lambda limit: [
+                resources.Rij(row[id_index], row)
+                for row in leesvormen.lijst_rijen(self, vraag, limit)
+            ],
             lambda: leesvormen.lijst_aantal(self, vraag),
             request,
             grootte=vraag.grootte,
@@ -266,7 +277,7 @@ class BetrokkeneViewSet(KlantcontactenBasis):
     serializer_class = serializers.BetrokkeneSerializer
 
     # KISS's history of a klant: ``?wasPartij__url=<partij>&pageSize=100``
-    voorbereide_filters = {"wasPartij__url": "partijen", "wasPartij__uuid": None}
+    voorbereide_filters = {"wasPartij__url": _uit_url("partijen"), "wasPartij__uuid": None}
     lijst_rijen = (betrokkenen, resources.BETROKKENE_ID)
 
     def basis_voor(self, ctx):
@@ -323,9 +334,9 @@ class OnderwerpobjectViewSet(KlantcontactenBasis):
     # Open Inwoner's answers to a question: ``?wasKlantcontact__uuid=``
     voorbereide_filters = {
         "wasKlantcontact__uuid": None,
-        "wasKlantcontact__url": "klantcontacten",
+        "wasKlantcontact__url": _uit_url("klantcontacten"),
         "klantcontact__uuid": None,
-        "klantcontact__url": "klantcontacten",
+        "klantcontact__url": _uit_url("klantcontacten"),
     }
     lijst_rijen = (onderwerpobjecten, resources.ONDERWERPOBJECT_ID)
 
