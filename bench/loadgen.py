@@ -113,6 +113,51 @@ def scenario_requests(name: str, inputs: dict, rng: random.Random, api: str | No
         uuids = inputs["uuids"]
         query = "?expand=digitaleAdressen" if name == "ki_partij_expand" else ""
         return lambda: ("GET", f"{KI_API}/partijen/{rng.choice(uuids)}{query}", None, 200)
+    # the Klantinteracties list reads of KISS and Open Inwoner (data: bench/ki_geschiedenis.py)
+    if name == "ki_betrokkenen_partij":  # KISS's history of a klant
+        uuids = inputs["ki_partijen_met_betrokkenen"]
+        return lambda: (
+            "GET",
+            f"{KI_API}/betrokkenen?wasPartij__url=http://127.0.0.1{KI_API}/partijen/"
+            f"{rng.choice(uuids)}&pageSize=100",
+            None,
+            200,
+        )
+    if name == "ki_actor_email":  # KISS's medewerker
+        emails = inputs["ki_actor_emails"]
+        return lambda: (
+            "GET",
+            f"{KI_API}/actoren?actoridentificatorObjectId={rng.choice(emails)}",
+            None,
+            200,
+        )
+    if name == "ki_klantcontacten_kanaal":  # Open Inwoner's questions, the first page
+        expand = (
+            "leiddeTotInterneTaken,gingOverOnderwerpobjecten,hadBetrokkenen,"
+            "hadBetrokkenen.wasPartij"
+        )
+        return lambda: (
+            "GET",
+            f"{KI_API}/klantcontacten?kanaal=bench-geschiedenis&expand={expand}",
+            None,
+            200,
+        )
+    if name == "ki_adressen_partij":  # Open Forms' and Open Inwoner's addresses of a partij
+        uuids = inputs["uuids"]
+        return lambda: (
+            "GET",
+            f"{KI_API}/digitaleadressen?verstrektDoorPartij__uuid={rng.choice(uuids)}",
+            None,
+            200,
+        )
+    if name == "ki_onderwerpobjecten_was":  # Open Inwoner's answers to a question
+        uuids = inputs["ki_klantcontacten"]
+        return lambda: (
+            "GET",
+            f"{KI_API}/onderwerpobjecten?wasKlantcontact__uuid={rng.choice(uuids)}",
+            None,
+            200,
+        )
     if name == "create":
         bronnen = inputs["bronorganisaties"]
 

@@ -258,6 +258,17 @@ def sample_inputs(database_url: str, size: int) -> dict:
             ]
             or ["123456708"],
         }
+        # the Klantinteracties list reads (bench/ki_geschiedenis.py; none after a bare seed)
+        inputs["ki_partijen_met_betrokkenen"] = column(
+            "SELECT DISTINCT k.uuid::text FROM datamodel_betrokkene b "
+            "JOIN datamodel_klant k ON k.id = b.klant_id LIMIT %s"
+        )
+        inputs["ki_actor_emails"] = column(
+            "SELECT object_id FROM datamodel_actor WHERE object_id <> '' LIMIT %s"
+        )
+        inputs["ki_klantcontacten"] = column(
+            "SELECT uuid::text FROM datamodel_klantcontact ORDER BY id LIMIT %s"
+        )
         achternaam_matches = conn.execute(
             "SELECT avg(n), max(n) FROM (SELECT count(*) AS n FROM datamodel_klant "
             "WHERE achternaam = ANY(%s) GROUP BY achternaam) t",

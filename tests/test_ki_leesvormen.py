@@ -23,6 +23,7 @@ from .test_klantinteracties_partijen import kvk_identificator, organisatie, pers
 pytestmark = pytest.mark.zichtbaarheid_applicatie
 
 PARTIJEN = f"{KI_BASE}/partijen"
+LIJSTEN = ("betrokkenen", "actoren", "onderwerpobjecten", "klantcontacten")
 ADRESSEN = f"{KI_BASE}/digitaleadressen"
 EXPANDS = ({}, {"expand": "digitaleAdressen"})
 ALLE_EXPANDS = (
@@ -185,11 +186,24 @@ def via_orm(monkeypatch):
     monkeypatch.setattr(DigitaalAdresViewSet, "gelezen", lambda self: self.object_of_404())
     monkeypatch.setattr(KlantcontactViewSet, "gelezen", lambda self: self.object_of_404())
     monkeypatch.setattr(leesvormen, "zoekvraag", lambda params: None)
+    monkeypatch.setattr(leesvormen, "lijstvraag", lambda *args: None)
 
 
-def zelfde_als_via_orm(clients, verzoeken, monkeypatch) -> dict:
+def _minder(pad: str, status: int, body) -> int:
+    """Statements the prepared path saves: a klantcontact found by uuid, and a list page of
+    the klantcontact resources that is not empty (their rows read with the page)."""
+    if status != 200:
+        return 0
+    if "/klantcontacten/" in pad:
+        return 1
+    lijst = pad.rsplit("/", 1)[-1] in LIJSTEN
+    return 1 if lijst and json.loads(body)["results"] else 0
+
+
+def zelfde_als_via_orm(clients, verzoeken, monkeypatch, voorbereid=None) -> dict:
     """Each client's answer to each request, asserted the same as the ORM path's, in as many
-    statements (a klantcontact found: one fewer, its row read with it)."""
+    statements (a klantcontact found: one fewer, its row read with it; a list page of a
+    prepared request (``voorbereid(params)``): one fewer when it is not empty)."""
 
     def alles():
         return {
@@ -205,8 +219,10 @@ def zelfde_als_via_orm(clients, verzoeken, monkeypatch) -> dict:
     assert {key: answer[:3] for key, answer in nu.items()} == {
         key: answer[:3] for key, answer in eerder.items()
     }
-    for key, (status, _body, _etag, statements) in nu.items():
-        minder = 1 if "/klantcontacten/" in key[1] and status == 200 else 0
+    for key, (status, body, _etag, statements) in nu.items():
+        minder = 0
+        if "/klantcontacten/" in key[1] or voorbereid is None or voorbereid(dict(key[2])):
+            minder = _minder(key[1], status, body)
         assert statements == eerder[key][3] - minder, key
     return nu
 
@@ -345,3 +361,218 @@ def test_the_reads_by_uuid_are_planned_once(clients, landschap):
     assert generiek('FROM "datamodel_klantcontact"', "datamodel_actorklantcontact", "LIMIT 1") > 0
     # the partijen of an identifier
     assert generiek('FROM "datamodel_klant"', "datamodel_partijidentificator", "LIMIT 100") > 0
+
+
+@pytest.fixture
+def geschiedenis(clients, landschap):
+    """What KISS's and Open Inwoner's list requests find: betrokkenen of a validated partij
+    (registered by KISS and by Open Forms), of KISS's non-validated partij, and without one;
+    two actoren with e-mail identifiers; an answer to KISS's klantcontact (an onderwerpobject
+    pointing at it)."""
+    open_forms, kiss = clients["open_forms"], clients["kiss"]
+    jan, _bakkerij, _filiaal, _medewerker, eigen, _anker = landschap["partijen"]
+    vraag, leeg = landschap["klantcontacten"]
+    for client, partij, klantcontact in (
+        (open_forms, jan, leeg),
+        (kiss, eigen, vraag),
+        (kiss, None, leeg),
+    ):
+        gemaakt(
+            client,
+            f"{KI_BASE}/betrokkenen",
+            {
+                "wasPartij": {"uuid": partij["uuid"]} if partij else None,
+                "hadKlantcontact": {"uuid": klantcontact["uuid"]},
+                "rol": "klant",
+                "initiator": partij is None,
+            },
+        )
+    actoren = [
+        gemaakt(
+            kiss,
+            f"{KI_BASE}/actoren",
+            {
+                "naam": naam,
+                "soortActor": "medewerker",
+                "actoridentificator": {
+                    "objectId": email,
+                    "codeObjecttype": "mdw",
+                    "codeRegister": "msei",
+                    "codeSoortObjectId": "email",
+                },
+            },
+        )
+        for naam, email in (("Piet", "piet@example.nl"), ("Klaas", "klaas@example.nl"))
+    ]
+    antwoord = gemaakt(
+        kiss,
+        f"{KI_BASE}/klantcontacten",
+        {"kanaal": "telefoon", "onderwerp": "Antwoord", "taal": "nld", "vertrouwelijk": False},
+    )
+    gemaakt(
+        kiss,
+        f"{KI_BASE}/onderwerpobjecten",
+        {"klantcontact": {"uuid": antwoord["uuid"]}, "wasKlantcontact": {"uuid": vraag["uuid"]}},
+    )
+    return {"actoren": actoren}
+
+
+def lijst_vragen(landschap) -> list[tuple[str, dict]]:
+    jan, bakkerij, _filiaal, _medewerker, eigen, _anker = landschap["partijen"]
+    vraag, leeg = landschap["klantcontacten"]
+    onbekend = landschap["onbekend"]
+    betrokkenen = f"{KI_BASE}/betrokkenen"
+    actoren = f"{KI_BASE}/actoren"
+    onderwerpen = f"{KI_BASE}/onderwerpobjecten"
+    klantcontacten = f"{KI_BASE}/klantcontacten"
+    open_inwoner = (
+        "leiddeTotInterneTaken,gingOverOnderwerpobjecten,hadBetrokkenen,hadBetrokkenen.wasPartij"
+    )
+    email = {
+        "actoridentificatorObjectId": "piet@example.nl",
+        "actoridentificatorCodeObjecttype": "mdw",
+        "actoridentificatorCodeRegister": "msei",
+        "actoridentificatorCodeSoortObjectId": "email",
+    }
+    return [
+        # KISS's history of a klant (the url, pageSize=100), and by uuid
+        (betrokkenen, {"wasPartij__url": jan["url"], "pageSize": "100"}),
+        (betrokkenen, {"wasPartij__url": jan["url"]}),
+        (betrokkenen, {"wasPartij__url": f" {jan['url']} ", "pageSize": "500"}),
+        (betrokkenen, {"wasPartij__uuid": jan["uuid"], "expand": "digitaleAdressen"}),
+        (betrokkenen, {"wasPartij__url": eigen["url"], "pageSize": "100"}),  # K6
+        (betrokkenen, {"wasPartij__url": bakkerij["url"], "pageSize": "100"}),  # none
+        (betrokkenen, {"wasPartij__url": f"http://testserver{KI_BASE}/partijen/{onbekend}"}),
+        (betrokkenen, {"wasPartij__url": vraag["url"]}),  # another collection: none
+        # the ORM path's answers, 400s included
+        (betrokkenen, {"wasPartij__url": "geen-url", "pageSize": "100"}),
+        (betrokkenen, {"wasPartij__uuid": "geen-uuid"}),
+        (betrokkenen, {"wasPartij__url": jan["url"], "pageSize": "0"}),
+        (betrokkenen, {"wasPartij__url": jan["url"], "pageSize": "7"}),
+        (betrokkenen, {"wasPartij__url": jan["url"], "page": "2"}),
+        (betrokkenen, {"wasPartij__url": jan["url"], "expand": "onbekend"}),
+        (betrokkenen, {"wasPartij__url": jan["url"], "wasPartij__uuid": jan["uuid"]}),
+        (betrokkenen, {"wasPartij__url": ""}),
+        (betrokkenen, {}),
+        # KISS's medewerker by e-mail, and by all four
+        (actoren, {"actoridentificatorObjectId": "piet@example.nl"}),
+        (actoren, email),
+        (actoren, {**email, "actoridentificatorCodeRegister": "anders"}),  # none
+        (actoren, {"actoridentificatorObjectId": "a\x00"}),
+        (actoren, {"actoridentificatorObjectId": "piet@example.nl", "naam": "Piet"}),
+        # Open Inwoner's questions and answers
+        (klantcontacten, {"kanaal": "telefoon", "expand": open_inwoner}),
+        (klantcontacten, {"kanaal": "e-mail", "expand": open_inwoner}),
+        (klantcontacten, {"kanaal": "brief", "expand": open_inwoner}),  # none
+        (klantcontacten, {"kanaal": "telefoon", "expand": ALLE_EXPANDS}),
+        (klantcontacten, {"kanaal": "telefoon", "onderwerp": "Afval"}),
+        (onderwerpen, {"wasKlantcontact__uuid": vraag["uuid"], "pageSize": "500"}),
+        (onderwerpen, {"wasKlantcontact__uuid": vraag["uuid"]}),
+        (onderwerpen, {"wasKlantcontact__url": vraag["url"]}),
+        (onderwerpen, {"wasKlantcontact__uuid": leeg["uuid"]}),  # none
+        (onderwerpen, {"klantcontact__uuid": vraag["uuid"]}),
+        (onderwerpen, {"wasKlantcontact__uuid": "geen-uuid"}),
+        # Open Forms' and Open Inwoner's addresses of a partij (K6: KISS's own partij's)
+        (ADRESSEN, {"verstrektDoorPartij__uuid": jan["uuid"]}),
+        (ADRESSEN, {"verstrektDoorPartij__uuid": jan["uuid"], "pageSize": "500"}),
+        (ADRESSEN, {"verstrektDoorPartij__uuid": eigen["uuid"]}),
+        (ADRESSEN, {"verstrektDoorPartij__uuid": onbekend, "expand": "verstrektDoorBetrokkene"}),
+        # ... and the ORM path: K7's adres (a permission, logged), other filters, 400s
+        (ADRESSEN, {"verstrektDoorPartij__uuid": jan["uuid"], "adres": "jan@example.nl"}),
+        (ADRESSEN, {"verstrektDoorPartij__uuid": jan["uuid"], "soortDigitaalAdres": "email"}),
+        (ADRESSEN, {"verstrektDoorPartij__uuid": "geen-uuid"}),
+        (ADRESSEN, {"verstrektDoorPartij__uuid": jan["uuid"], "expand": "onbekend"}),
+    ]
+
+
+def _voorbereid(params: dict) -> bool:
+    """Whether the prepared path answers these parameters (all the test's that are not the
+    ORM path's: an unknown filter, a page, an odd page size, a bad value)."""
+    from django.http import QueryDict
+
+    from klanten.klantinteracties.klantcontacten import viewsets
+
+    query = QueryDict(mutable=True)
+    query.update(params)
+    for viewset in (
+        DigitaalAdresViewSet,
+        viewsets.BetrokkeneViewSet,
+        viewsets.ActorViewSet,
+        viewsets.KlantcontactViewSet,
+        viewsets.OnderwerpobjectViewSet,
+    ):
+        if set(params) - {"expand", "pageSize"} <= set(viewset.voorbereide_filters):
+            vraag = leesvormen.lijstvraag(
+                viewset.filterset_class,
+                query,
+                viewset.voorbereide_filters,
+                KlantinteractiesPagination(),
+            )
+            if vraag is not None:
+                return True
+    return False
+
+
+def test_the_prepared_list_pages_answer_what_the_orm_path_answered(
+    clients, landschap, geschiedenis, monkeypatch
+):
+    """KISS's history of a klant (``wasPartij__url``, ``pageSize=100``) and medewerker by
+    e-mail, Open Inwoner's questions of its kanaal (with its four expands) and their answers,
+    for each kind of client: the same status and bytes as the ORM path, in as many statements
+    less the one that read the page's rows again; 400s, other filters and other pages are the
+    ORM path's."""
+    verzoeken = lijst_vragen(landschap)
+    nu = zelfde_als_via_orm(clients, verzoeken, monkeypatch, voorbereid=_voorbereid)
+    assert {status for status, *_rest in nu.values()} == {200, 400, 403, 404}
+    assert sum(_voorbereid(params) for _pad, params in verzoeken) == 26
+
+    def resultaten(naam, nummer):
+        pad, params = verzoeken[nummer]
+        return json.loads(nu[(naam, pad, tuple(params.items()))][1])["results"]
+
+    # K6: KISS's partij's betrokkene is KISS's; another client sees none (spelled out)
+    assert len(resultaten("kiss", 4)) == 1
+    assert resultaten("ander", 4) == []
+    assert len(resultaten("beheer", 4)) == 1
+    assert len(resultaten("ander", 0)) == 2
+    assert [a["naam"] for a in resultaten("lezer", 18)] == ["Piet"]
+    assert len(resultaten("lezer", 27)) == 1
+    assert [a["adres"] for a in resultaten("lezer", 33)] == ["jan@example.nl", "0612345678"]
+    assert len(resultaten("kiss", 35)) == 1
+    assert resultaten("ander", 35) == []
+
+
+def test_a_full_prepared_page_is_counted(clients, landschap, geschiedenis, monkeypatch):
+    """A full page (of one) counts the matches as the ORM path does."""
+    monkeypatch.setattr(KlantinteractiesPagination, "page_size", 1)
+    verzoek = (f"{KI_BASE}/betrokkenen", {"wasPartij__url": landschap["partijen"][0]["url"]})
+    nu = zelfde_als_via_orm(clients, [verzoek], monkeypatch, voorbereid=_voorbereid)
+    body = json.loads(nu[("kiss", verzoek[0], tuple(verzoek[1].items()))][1])
+    assert (body["count"], len(body["results"]), body["next"] is not None) == (2, 1, True)
+
+
+def test_the_prepared_list_pages_are_planned_once(clients, landschap, geschiedenis):
+    """After repeated requests, each prepared list page runs on its generic plan."""
+    kiss = clients["kiss"]
+    for _ in range(8):
+        for pad, params in lijst_vragen(landschap)[:8] + lijst_vragen(landschap)[17:19]:
+            assert kiss.get(pad, params).status_code == 200
+        for pad, params in lijst_vragen(landschap)[22:24] + lijst_vragen(landschap)[27:28]:
+            assert kiss.get(pad, params).status_code == 200
+        for pad, params in lijst_vragen(landschap)[33:37]:
+            assert kiss.get(pad, params).status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans FROM pg_prepared_statements")
+        plannen = cursor.fetchall()
+
+    def generiek(*delen):
+        gevonden = [n for sql, n in plannen if all(deel in sql for deel in delen)]
+        assert gevonden, delen
+        return min(gevonden)
+
+    assert generiek('FROM "datamodel_betrokkene"', "LIMIT 100") > 0
+    assert generiek('FROM "datamodel_betrokkene"', "LIMIT 500") > 0
+    assert generiek('FROM "datamodel_actor"', "LIMIT 100") > 0
+    assert generiek('FROM "datamodel_klantcontact"', '"kanaal" = $1', "LIMIT 100") > 0
+    assert generiek('FROM "datamodel_onderwerpobject"', "LIMIT 500") > 0
+    assert generiek('FROM "datamodel_digitaaladres"', "LIMIT 100") > 0

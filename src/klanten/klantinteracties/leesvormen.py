@@ -211,3 +211,111 @@ def digitaal_adres(ctx, key: _uuid.UUID, zichtbaar) -> DigitaalAdres | None:
         {"__uuid": key, "__applicatie": ctx.applicatie_uuid},
     )
     return found[0] if found else None
+
+
+# --- first list pages of the klantcontact resources ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Lijstvraag:
+    """A list request of a klantcontact resource that asks for nothing but filters its viewset
+    prepares (``voorbereide_filters``), their values as the filter cleans them (a URL as the
+    uuid it names), on the first page of ``grootte`` rows: KISS's betrokkenen of a partij and
+    its actor by e-mail, Open Inwoner's klantcontacten of a kanaal and onderwerpobjecten of a
+    klantcontact."""
+
+    # (the filter as applied: a ``__url`` one as its ``__uuid`` one; its mark's name)
+    filters: tuple[tuple[str, str], ...]
+    waarden: tuple
+    grootte: int
+
+    def values(self) -> dict:
+        paren = zip(self.filters, self.waarden, strict=True)
+        return {mark: waarde for (_naam, mark), waarde in paren}
+
+
+def lijstvraag(filterset_class, params, voorbereid: dict, paginator) -> Lijstvraag | None:
+    """The prepared list request of ``params``, or None (the ORM path, its answers and 400s):
+    every parameter one of ``voorbereid`` (filter name → None, or for a URL the uuid it
+    names: ``query._ref_uuid``), ``expand`` or a ``pageSize`` of the default or the largest
+    page; each value one its filter takes (``field.clean``) and not empty; no ``page``; at
+    most one uuid."""
+    from django.core.exceptions import ValidationError
+
+    from .pagination import _positief
+
+    gegeven: dict[str, object] = {}
+    grootte = type(paginator).page_size
+    for naam, waarde in params.items():  # the last of a repeated one, as the filters take
+        if naam == paginator.page_size_query_param:
+            grootte = _positief(waarde)
+            if grootte not in (type(paginator).page_size, paginator.max_page_size):
+                return None
+        elif naam in voorbereid:
+            try:
+                schoon = filterset_class.base_filters[naam].field.clean(waarde)
+            except ValidationError:
+                return None
+            if schoon in (None, ""):
+                return None
+            uit_url = voorbereid[naam]
+            gegeven[naam] = schoon if uit_url is None else uit_url(schoon)
+        elif naam != "expand":
+            return None
+    uuids = [naam for naam, waarde in gegeven.items() if isinstance(waarde, _uuid.UUID)]
+    if not gegeven or len(uuids) > 1:
+        return None
+    # in the filterset's order, as django-filter applies them
+    namen = [naam for naam in filterset_class.base_filters if naam in gegeven]
+    filters = tuple(
+        (naam.removesuffix("__url").removesuffix("__uuid") + "__uuid", "__uuid")
+        if naam in uuids
+        else (naam, f"__{naam}")
+        for naam in namen
+    )
+    return Lijstvraag(filters, tuple(gegeven[naam] for naam in namen), grootte)
+
+
+def _lijst_query(viewset, vraag: Lijstvraag, values: dict, modus: str):
+    """The list's ORM query as ``lijst`` builds it (``basis_voor``, each filter as its
+    filterset applies it, by id), with ``values`` (marks or the request's) in the place of
+    the filters' and the client's."""
+    wie = _wie(values, modus)
+    queryset = viewset.basis_voor(wie)
+    for naam, mark in vraag.filters:
+        queryset = viewset.filter_voor(queryset, {naam: values[mark]}, wie).order_by()
+    return queryset.order_by("pk")
+
+
+def lijst_rijen(viewset, vraag: Lijstvraag, limit: int) -> list:
+    """The first ``limit`` objects of a prepared list request (by id), in one prepared
+    statement: their representation rows (``viewset.lijst_rijen``), or for a viewset
+    without, the model instances."""
+    modus = _modus(viewset.ctx())
+    names = (*(mark for _naam, mark in vraag.filters), _namen(modus)[1])
+    shape = (
+        "ki-lijst",
+        names,
+        viewset.resource,
+        tuple(naam for naam, _mark in vraag.filters),
+        modus,
+        int(limit),
+    )
+    values = {**vraag.values(), "__applicatie": viewset.ctx().applicatie_uuid}
+    if viewset.lijst_rijen is None:  # model instances, their ``select_related`` rows cached
+        return readsql.orm_instances(
+            shape, lambda marks: _lijst_query(viewset, vraag, marks, modus)[: int(limit)], values
+        )
+    rijen, _id_index = viewset.lijst_rijen
+    return readsql.orm_rows(
+        shape,
+        lambda marks: rijen(_lijst_query(viewset, vraag, marks, modus))[: int(limit)],
+        values,
+    )
+
+
+def lijst_aantal(viewset, vraag: Lijstvraag) -> int:
+    """The number of objects a prepared list request finds (only asked for a full page)."""
+    ctx = viewset.ctx()
+    values = {**vraag.values(), "__applicatie": ctx.applicatie_uuid}
+    return _lijst_query(viewset, vraag, values, _modus(ctx)).order_by().count()

@@ -24,11 +24,11 @@ class KlantinteractiesPagination(KlantenPagination):
     page_size_query_param = "pageSize"
     max_page_size = 500
 
-    def eerste_pagina(self, rijen, aantal, request) -> list:
-        """:meth:`paginate_queryset` of a request without ``page`` and ``pageSize`` from
-        ``rijen(limit)`` (the rows) and ``aantal()`` (the number of matches, asked only for a
-        full page)."""
-        self.page_size = type(self).page_size
+    def eerste_pagina(self, rijen, aantal, request, grootte: int | None = None) -> list:
+        """:meth:`paginate_queryset` of a request without ``page`` (and with ``pageSize``
+        ``grootte``, or none) from ``rijen(limit)`` (the rows) and ``aantal()`` (the number
+        of matches, asked only for a full page)."""
+        self.page_size = grootte or type(self).page_size
         rows = rijen(self.page_size)
         self.count = len(rows) if len(rows) < self.page_size else aantal()
         self.request = request

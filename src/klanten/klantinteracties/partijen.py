@@ -544,9 +544,29 @@ class DigitaalAdresViewSet(KlantinteractiesViewSet):
     model = DigitaalAdres
     schema_tags = ("digitale adressen",)
 
-    def _partij_adres(self) -> Q:
+    # Open Forms' and Open Inwoner's addresses of a partij, ``?verstrektDoorPartij__uuid=``:
+    # the first page read in a prepared statement (``leesvormen.lijstvraag``); with ``adres``
+    # (K7: a permission, logged) or any other parameter the ORM path
+    voorbereide_filters = {"verstrektDoorPartij__uuid": None}
+    lijst_rijen = None
+
+    def basis_voor(self, ctx):
+        """What a list of ``verstrektDoorPartij__uuid`` may show a client (``ctx``): the
+        addresses of partijen (``basis_queryset`` without ``verstrektDoorBetrokkene__*`` and
+        ``adres``)."""
+        return DigitaalAdres.objects.select_related("klant", "betrokkene").filter(
+            self._partij_adres(ctx)
+        )
+
+    def filter_voor(self, queryset, values: dict, ctx):
+        """The filterset's own filters (``field_name`` filters: no method, no request)."""
+        for naam, waarde in values.items():
+            queryset = self.filterset_class.base_filters[naam].filter(queryset, waarde)
+        return queryset
+
+    def _partij_adres(self, ctx=None) -> Q:
         """What a list may show of the partijen's addresses."""
-        ctx = self.ctx()
+        ctx = self.ctx() if ctx is None else ctx
         zoekbaar = Klant.objects.filter(partij_zoekbaar())
         if ctx.applicatie_uuid is not None and not ctx.ziet_alles:
             # the client's own identifier-less partijen, by their uuid (K6)
@@ -613,7 +633,20 @@ class DigitaalAdresViewSet(KlantinteractiesViewSet):
             queryset = queryset.filter(conditie)
             self._log_zoekvraag(adres, queryset)
             return self.lijst(queryset)
-        return self.lijst()
+        vraag = leesvormen.lijstvraag(
+            self.filterset_class, request.query_params, self.voorbereide_filters, self.paginator
+        )
+        if vraag is None:
+            return self.lijst()
+        # the first page of a partij's addresses (known parameters, valid values): prepared
+        boom = expand.lees(request, self.resource)
+        rijen = self.paginator.eerste_pagina(
+            lambda limit: leesvormen.lijst_rijen(self, vraag, limit),
+            lambda: leesvormen.lijst_aantal(self, vraag),
+            request,
+            grootte=vraag.grootte,
+        )
+        return self.paginator.get_paginated_response(CamelCaseList(self.weergaven(rijen, boom)))
 
     def filter_queryset(self, queryset):
         if getattr(self, "_gefilterd", False):

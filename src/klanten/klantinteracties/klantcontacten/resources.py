@@ -107,6 +107,7 @@ def _weergave(data):
 
 BETROKKENE_ID, BETROKKENE_KLANT, BETROKKENE_KLANTCONTACT = 13, 14, 15
 KLANTCONTACT_ID = 18  # the id in a klantcontact's representation row
+ONDERWERPOBJECT_ID, ACTOR_ID = 8, 9
 
 
 def _zet_zichtbaar(objecten, ctx) -> None:
@@ -270,7 +271,7 @@ def registreer() -> None:
     expand.registreer_resource(
         "onderwerpobject",
         weergave=_weergave(onderwerpobject_data),
-        laad=_laad(Onderwerpobject, onderwerpobjecten, 8),
+        laad=_laad(Onderwerpobject, onderwerpobjecten, ONDERWERPOBJECT_ID),
     )
     expand.registreer_resource(
         "internetaak",
@@ -278,7 +279,7 @@ def registreer() -> None:
         laad=_laad(InterneTaak, internetaken, 11),
     )
     expand.registreer_resource(
-        "actor", weergave=_weergave(actor_data), laad=_laad(Actor, actoren, 9)
+        "actor", weergave=_weergave(actor_data), laad=_laad(Actor, actoren, ACTOR_ID)
     )
     expand.registreer_resource(
         "actorklantcontact",

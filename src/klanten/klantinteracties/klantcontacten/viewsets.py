@@ -16,9 +16,15 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from klanten.api.parsers import KlantenJSONParser
-from klanten.api.representation import CamelCaseData
+from klanten.api.representation import CamelCaseData, CamelCaseList
 from klanten.api.request_context import herkomst, parse_uuid
 from klanten.datamodel import contacten, kicontacten
+from klanten.datamodel.kicontactrepresentatie import (
+    actoren,
+    betrokkenen,
+    klantcontacten,
+    onderwerpobjecten,
+)
 from klanten.datamodel.klantcontacten import (
     Actor,
     ActorKlantcontact,
@@ -29,7 +35,7 @@ from klanten.datamodel.klantcontacten import (
 )
 from klanten.datamodel.models import Klant
 
-from .. import partijen
+from .. import expand, leesvormen, partijen
 from ..viewsets import NON_FIELD, KlantinteractiesViewSet, fout
 from . import filters, query, resources, serializers
 
@@ -59,12 +65,58 @@ def bestaat_niet(veld: str, wat: str):
     return fout(veld, f"{wat} bestaat niet.", "does_not_exist")
 
 
+def _uit_url(collectie: str):
+    """The uuid a URL filter of ``collectie`` matches (``query._ref_uuid``: a URL of another
+    collection matches nothing)."""
+    return lambda url: query.uuid_uit_url(url, collectie) or query.GEEN
+
+
 class KlantcontactenBasis(KlantinteractiesViewSet):
     """What the resources of this side share: the registering application and the
     references of a body."""
 
     # a detail read refuses unknown query parameters and unknown expand paths (400)
     schema_extra_errors = {"retrieve": (status.HTTP_400_BAD_REQUEST,)}
+
+    # the list filters whose first page is read in a prepared statement (filter name → None,
+    # or for a URL the uuid it names; ``leesvormen.lijstvraag``) and how a row of the
+    # resource's representation is read (rows of a queryset, the id's index)
+    voorbereide_filters: dict = {}
+    lijst_rijen = None
+
+    def basis_voor(self, ctx):
+        """The rows a client (``ctx``) may see (``basis_queryset``)."""
+        return self.model.objects.all()
+
+    def basis_queryset(self):
+        return self.basis_voor(self.ctx())
+
+    def filter_voor(self, queryset, values: dict, ctx):
+        """What the filterset's ``pas_toe`` does for a client (``ctx``)."""
+        raise NotImplementedError
+
+    def list(self, request, *args, **kwargs):
+        vraag = None
+        if self.voorbereide_filters:
+            vraag = leesvormen.lijstvraag(
+                self.filterset_class, request.query_params, self.voorbereide_filters, self.paginator
+            )
+        if vraag is None:
+            return self.lijst()
+        # the first page of a prepared filter (known parameters, valid values)
+        boom = expand.lees(request, self.resource)
+        _rijen, id_index = self.lijst_rijen
+        rijen = self.paginator.eerste_pagina(
+            # objects that hold their row: the resource's ``laad`` reads nothing more
+            lambda limit: [
+                resources.Rij(row[id_index], row)
+                for row in leesvormen.lijst_rijen(self, vraag, limit)
+            ],
+            lambda: leesvormen.lijst_aantal(self, vraag),
+            request,
+            grootte=vraag.grootte,
+        )
+        return self.paginator.get_paginated_response(CamelCaseList(self.weergaven(rijen, boom)))
 
     def registrerende_applicatie(self):
         return self.ctx().applicatie_uuid
@@ -177,6 +229,12 @@ class KlantcontactViewSet(KlantcontactenBasis):
     filterset_class = filters.KlantcontactFilter
     serializer_class = serializers.KlantcontactSerializer
     parser_classes = (MetadataParser,)
+    # Open Inwoner's questions: ``?kanaal=<its kanaal>&expand=...``
+    voorbereide_filters = {"kanaal": None}
+    lijst_rijen = (klantcontacten, resources.KLANTCONTACT_ID)
+
+    def filter_voor(self, queryset, values: dict, ctx):
+        return query.pas_toe_klantcontacten(queryset, values, ctx)
 
     def gelezen(self):
         """The klantcontact of the path with its representation row, in one prepared
@@ -218,8 +276,15 @@ class BetrokkeneViewSet(KlantcontactenBasis):
     filterset_class = filters.BetrokkeneFilter
     serializer_class = serializers.BetrokkeneSerializer
 
-    def basis_queryset(self):
-        return query.zichtbare_betrokkenen(Betrokkene.objects.all(), self.ctx())
+    # KISS's history of a klant: ``?wasPartij__url=<partij>&pageSize=100``
+    voorbereide_filters = {"wasPartij__url": _uit_url("partijen"), "wasPartij__uuid": None}
+    lijst_rijen = (betrokkenen, resources.BETROKKENE_ID)
+
+    def basis_voor(self, ctx):
+        return query.zichtbare_betrokkenen(Betrokkene.objects.all(), ctx)
+
+    def filter_voor(self, queryset, values: dict, ctx):
+        return query.pas_toe_betrokkenen(queryset, values, ctx)
 
     def create(self, request, *args, **kwargs):
         attrs = self.invoer()
@@ -266,6 +331,17 @@ class OnderwerpobjectViewSet(KlantcontactenBasis):
     model = Onderwerpobject
     filterset_class = filters.OnderwerpobjectFilter
     serializer_class = serializers.OnderwerpobjectSerializer
+    # Open Inwoner's answers to a question: ``?wasKlantcontact__uuid=``
+    voorbereide_filters = {
+        "wasKlantcontact__uuid": None,
+        "wasKlantcontact__url": _uit_url("klantcontacten"),
+        "klantcontact__uuid": None,
+        "klantcontact__url": _uit_url("klantcontacten"),
+    }
+    lijst_rijen = (onderwerpobjecten, resources.ONDERWERPOBJECT_ID)
+
+    def filter_voor(self, queryset, values: dict, ctx):
+        return query.pas_toe_onderwerpobjecten(queryset, values)
 
     def create(self, request, *args, **kwargs):
         attrs = self.invoer()
@@ -304,6 +380,12 @@ class ActorViewSet(KlantcontactenBasis):
     model = Actor
     filterset_class = filters.ActorFilter
     serializer_class = serializers.ActorSerializer
+    # KISS's medewerker by e-mail: ``?actoridentificatorObjectId=`` (and the other three)
+    voorbereide_filters = {f"actoridentificator{deel}": None for deel in filters.IDENTIFICATOR}
+    lijst_rijen = (actoren, resources.ACTOR_ID)
+
+    def filter_voor(self, queryset, values: dict, ctx):
+        return query.pas_toe_actoren(queryset, values)
 
     def create(self, request, *args, **kwargs):
         attrs = self.invoer()
