@@ -8,10 +8,12 @@ documents (``STANDARD_EXTRA_STATUSES``, checked here to be exactly what our sche
 added to the standard's responses before the run, nothing else.
 
 The database: per operation a contactmoment (with an audit trail record, a klantcontactmoment
-and an objectcontactmoment) and a klant, in the test's transaction; each request runs in a
-savepoint that is rolled back. Generated path uuids are pointed at those objects. Outgoing HTTP
-(a klant elsewhere, the Zaken API) is answered by requests_mock: every URL 200, and every
-``zaakcontactmomenten`` list names the world's contactmoment.
+and two objectcontactmomenten) and a klant, in the test's transaction; each request runs in a
+savepoint that is rolled back. Generated path uuids are pointed at those objects (a DELETE of
+an objectcontactmoment at the one whose zaak no longer lists it). Outgoing HTTP (a klant
+elsewhere, the Zaken API) is answered by requests_mock: every URL 200, the
+``zaakcontactmomenten`` of ``ZAAK``'s Zaken API name the world's contactmoment, those of
+``ZAAK_LOSGEKOPPELD``'s are empty.
 """
 
 import copy
@@ -48,6 +50,11 @@ COPY = Path(__file__).parent / "standards" / "contactmomenten-api-1.0.0-openapi.
 FUZZER = "fuzzer"
 MEDEWERKER = "https://medewerkers.example.nl/api/v1/medewerkers/1"
 ZAAK = "https://zaken.example.nl/zaken/api/v1/zaken/9b1e2c3d-0000-4000-8000-000000000001"
+# a zaak of another Zaken API that no longer lists its zaakcontactmoment: its objectcontactmoment
+# may be deleted (the delete of ZAAK's is refused, 400 remote-relation-exists)
+ZAAK_LOSGEKOPPELD = (
+    "https://zaken.elders.nl/zaken/api/v1/zaken/9b1e2c3d-0000-4000-8000-000000000002"
+)
 
 # the status codes our schema documents beyond the standard's, per operation (the documented
 # deviations, docs/conformance.md)
@@ -197,6 +204,9 @@ def world(db, medewerkers):
     onderwerpobject = contacten.add_onderwerpobject(
         klantcontact, **contacten.zaak_velden(ZAAK, "zaak")
     )
+    losgekoppeld = contacten.add_onderwerpobject(
+        klantcontact, **contacten.zaak_velden(ZAAK_LOSGEKOPPELD, "zaak")
+    )
     trail = AuditTrail.objects.create(
         bron="cmc",
         actie="create",
@@ -213,6 +223,7 @@ def world(db, medewerkers):
         "klant_url": klant.json()["url"],
         "klantcontactmoment": betrokkene.uuid,
         "objectcontactmoment": onderwerpobject.uuid,
+        "objectcontactmoment_losgekoppeld": losgekoppeld.uuid,
         "audittrail": trail.uuid,
     }
 
@@ -230,6 +241,8 @@ def _point_at_world(case, world) -> None:
             case.path_parameters[name] = str(world["audittrail"])
         elif path == "/klantcontactmomenten/{uuid}":
             case.path_parameters[name] = str(world["klantcontactmoment"])
+        elif path == "/objectcontactmomenten/{uuid}" and case.method == "DELETE":
+            case.path_parameters[name] = str(world["objectcontactmoment_losgekoppeld"])
         elif path == "/objectcontactmomenten/{uuid}":
             case.path_parameters[name] = str(world["objectcontactmoment"])
 
@@ -271,6 +284,7 @@ def _run(case, world):
             "https://zaken.example.nl/zaken/api/v1/zaakcontactmomenten",
             json=[{"zaak": ZAAK, "contactmoment": world["contactmoment_url"]}],
         )
+        outgoing.get("https://zaken.elders.nl/zaken/api/v1/zaakcontactmomenten", json=[])
         case.call_and_validate(
             headers={"Authorization": f"Bearer {world['token']}"},
             excluded_checks=EXCLUDED_CHECKS,

@@ -3,18 +3,27 @@
 the klantcontacten side's operations are covered as soon as they are served.
 
 Every response: no 5xx; status code, content type, headers and body as documented. The
-database: per operation a validated partij with a digital address and its identifiers, in the
-test's transaction; generated path uuids are pointed at the object of their collection when
-this module knows one (``WERELD_PADEN``), else they name nothing (a 404).
+database: per operation a world in the test's transaction with one object of every served
+resource, related to each other: a validated partij (its identificator, a digital address), a
+klantcontact with a betrokkene (that partij, with a digital address), an onderwerpobject, an
+interne taak assigned to an actor, that actor's actorklantcontact and another actor.
+Generated path uuids are pointed at the object of their collection (``WERELD_PADEN``); about
+half of the references in positive bodies and of the values of the uuid, URL and identifying
+text filters in positive queries are pointed at the world's (``WERELD_RELATIES``,
+``WERELD_VERWIJZINGEN``, the texts of ``_identifying_values``), the others still name nothing.
+A plain test checks that each of those values finds its object.
 """
 
 import uuid
+from pathlib import Path
 
 import pytest
 import requests_mock
 import schemathesis
+import yaml
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
+from schemathesis.core.parameters import ParameterLocation
 
 from klanten.config.clients import APIClient, save_api_client
 from klanten.config.tokens import maak_token
@@ -31,6 +40,9 @@ from .test_fuzz_schemathesis import (
 )
 
 FUZZER = "ki-fuzzer"
+SCHEMA_DOC = yaml.safe_load(
+    (Path(__file__).resolve().parents[1] / "docs" / "openapi-klantinteracties.yaml").read_text()
+)
 
 schema = schemathesis.openapi.from_wsgi(f"{KI_BASE}/schema/openapi.json", application)
 schema.config.phases.update(phases=["examples", "coverage", "fuzzing"])
@@ -46,16 +58,124 @@ schema.config.checks.negative_data_rejection.expected_statuses = [
     "414",
 ]
 
-# collection path -> key in the world of the object a generated uuid is pointed at
+# detail path -> key in the world of the object a generated uuid in the path is pointed at
 WERELD_PADEN = {
     "/partijen/{uuid}": "partij",
     "/digitaleadressen/{uuid}": "digitaaladres",
     "/partij-identificatoren/{uuid}": "partijidentificator",
+    "/actoren/{uuid}": "actor",
+    "/klantcontacten/{uuid}": "klantcontact",
+    "/betrokkenen/{uuid}": "betrokkene",
+    "/onderwerpobjecten/{uuid}": "onderwerpobject",
+    "/internetaken/{uuid}": "internetaak",
+    "/actorklantcontacten/{uuid}": "actorklantcontact",
 }
+# a filter ``<relation>__uuid`` / ``<relation>__url`` -> key in the world of the object it names
+# (the relation is the part before the last ``__``: ``hadBetrokkene__wasPartij__uuid`` names
+# a partij)
+WERELD_RELATIES = {
+    "actor": "actor",
+    "toegewezenAanActor": "actor",
+    "klantcontact": "klantcontact",
+    "hadKlantcontact": "klantcontact",
+    "wasKlantcontact": "klantcontact",
+    "aanleidinggevendKlantcontact": "klantcontact",
+    "betrokkene": "betrokkene",
+    "hadBetrokkene": "betrokkene",
+    "verstrektDoorBetrokkene": "betrokkene",
+    "wasPartij": "partij",
+    "verstrektDoorPartij": "partij",
+    "onderwerpobject": "onderwerpobject",
+    "wasOnderwerpobject": "onderwerpobject",
+    "verstrektedigitaalAdres": "betrokkene_adres",
+}
+# a reference ``{"uuid": ...}`` (or a list of them) in a body -> key in the world of the object
+# it is pointed at
+WERELD_VERWIJZINGEN = {
+    **WERELD_RELATIES,
+    "toegewezenAanActoren": "actor",
+    "identificeerdePartij": "partij",
+    "werkteVoorPartij": "partij",
+    "subIdentificatorVan": "partijidentificator",
+    "voorkeursDigitaalAdres": "digitaaladres",
+}
+# per path, references pointed elsewhere: a new actorklantcontact needs an actor not yet linked
+# to the world's klantcontact
+WERELD_VERWIJZINGEN_PER_PAD = {"/actorklantcontacten": {"actor": "ander_actor"}}
+KLANTCONTACT = {
+    "kanaal": "telefoon",
+    "onderwerp": "Afval",
+    "inhoud": "Vraag over de container",
+    "taal": "nld",
+    "vertrouwelijk": False,
+    "nummer": "KC-FUZZ-1",
+    "referentienummer": "KR-FUZZ-1",
+}
+ACTOR = "Team Fuzz"
+OBJECT_ID = "zaak-fuzz-1"
+
+
+def _identifying_values(world: dict) -> dict[str, dict[str, str]]:
+    """Per list path, the world's value of each filter on an identifying text (a number,
+    a name, an identifier): the value a generated text is sometimes replaced with."""
+    partij = {
+        "codeObjecttype": "natuurlijk_persoon",
+        "codeSoortObjectId": "bsn",
+        "objectId": BSN,
+        "codeRegister": "brp",
+    }
+    onderwerp = {"ObjectId": OBJECT_ID}
+
+    def identificator(prefix: str, waarden: dict, hoofdletter: bool) -> dict:
+        return {
+            f"{prefix}{naam[0].upper() + naam[1:] if hoofdletter else naam}": waarde
+            for naam, waarde in waarden.items()
+        }
+
+    return {
+        "/partijen": {
+            "nummer": world["partij_nummer"],
+            **identificator("partijIdentificator__", partij, False),
+        },
+        "/partij-identificatoren": identificator("partijIdentificator", partij, True),
+        "/digitaleadressen": {
+            "adres": "fuzz@example.nl",
+            **identificator("verstrektDoorPartij__partijIdentificator__", partij, False),
+        },
+        "/actoren": {"naam": ACTOR},
+        "/klantcontacten": {
+            "nummer": KLANTCONTACT["nummer"],
+            "referentienummer": KLANTCONTACT["referentienummer"],
+            "onderwerp": KLANTCONTACT["onderwerp"],
+            "hadBetrokkene__digitaaladres__adres__icontains": "Betrokkene@example.nl",
+            **identificator("hadBetrokkene__wasPartij__partijIdentificator__", partij, False),
+            **identificator("onderwerpobject__onderwerpobjectidentificator", onderwerp, False),
+            **identificator("wasOnderwerpobject__onderwerpobjectidentificator", onderwerp, False),
+        },
+        "/betrokkenen": {
+            "hadKlantcontact__nummer": KLANTCONTACT["nummer"],
+            "hadKlantcontact__referentienummer": KLANTCONTACT["referentienummer"],
+            "verstrektedigitaalAdres__adres": "betrokkene@example.nl",
+            "wasPartij__nummer": world["partij_nummer"],
+            **identificator("wasPartij__partijIdentificator__", partij, False),
+        },
+        "/onderwerpobjecten": identificator("onderwerpobjectidentificator", onderwerp, False),
+        "/internetaken": {
+            "nummer": world["internetaak_nummer"],
+            "referentienummer": "R-FUZZ-1",
+            "actoren__naam": ACTOR,
+            "klantcontact__nummer": KLANTCONTACT["nummer"],
+            "klantcontact__referentienummer": KLANTCONTACT["referentienummer"],
+        },
+    }
 
 
 @pytest.fixture
 def world(db):
+    """The fuzzer's key and one related object of every served resource: a partij (with its
+    identificator and a digital address), a klantcontact with a betrokkene (that partij, with
+    a digital address of its own), an onderwerpobject, an interne taak assigned to an actor,
+    that actor's actorklantcontact, and another actor (for a new actorklantcontact)."""
     applicatie = save_api_client(
         APIClient(
             client_id=FUZZER,
@@ -74,8 +194,14 @@ def world(db):
     )
     _token, sleutel = maak_token(applicatie)
     api = ApiClient(HTTP_AUTHORIZATION=f"Token {sleutel}")
-    partij = api.post_json(
-        f"{KI_BASE}/partijen",
+
+    def post(collectie: str, body: dict) -> dict:
+        response = api.post_json(f"{KI_BASE}/{collectie}", body)
+        assert response.status_code == 201, response.content
+        return response.json()
+
+    partij = post(
+        "partijen",
         {
             "soortPartij": "persoon",
             "indicatieActief": True,
@@ -91,34 +217,193 @@ def world(db):
             ],
         },
     )
-    assert partij.status_code == 201, partij.content
-    adres = api.post_json(
-        f"{KI_BASE}/digitaleadressen",
+    adres = post(
+        "digitaleadressen",
         {
-            "verstrektDoorPartij": {"uuid": partij.json()["uuid"]},
+            "verstrektDoorPartij": {"uuid": partij["uuid"]},
             "adres": "fuzz@example.nl",
             "soortDigitaalAdres": "email",
             "isStandaardAdres": True,
         },
     )
-    assert adres.status_code == 201, adres.content
-    return {
-        "sleutel": sleutel,
-        "partij": partij.json()["uuid"],
-        "digitaaladres": adres.json()["uuid"],
-        "partijidentificator": partij.json()["partijIdentificatoren"][0]["uuid"],
+    klantcontact = post("klantcontacten", KLANTCONTACT)
+    betrokkene = post(
+        "betrokkenen",
+        {
+            "wasPartij": {"uuid": partij["uuid"]},
+            "hadKlantcontact": {"uuid": klantcontact["uuid"]},
+            "rol": "klant",
+            "initiator": True,
+        },
+    )
+    betrokkene_adres = post(
+        "digitaleadressen",
+        {
+            "verstrektDoorBetrokkene": {"uuid": betrokkene["uuid"]},
+            "adres": "betrokkene@example.nl",
+            "soortDigitaalAdres": "email",
+        },
+    )
+    onderwerpobject = post(
+        "onderwerpobjecten",
+        {
+            "klantcontact": {"uuid": klantcontact["uuid"]},
+            "wasKlantcontact": {"uuid": klantcontact["uuid"]},
+            "onderwerpobjectidentificator": {
+                "objectId": OBJECT_ID,
+                "codeObjecttype": "zaak",
+                "codeRegister": "openzaak",
+                "codeSoortObjectId": "uuid",
+            },
+        },
+    )
+    actor = post("actoren", {"naam": ACTOR, "soortActor": "organisatorische_eenheid"})
+    internetaak = post(
+        "internetaken",
+        {
+            "nummer": "",
+            "gevraagdeHandeling": "Terugbellen",
+            "aanleidinggevendKlantcontact": {"uuid": klantcontact["uuid"]},
+            "toegewezenAanActoren": [{"uuid": actor["uuid"]}],
+            "toelichting": "Bel na vijven",
+            "status": "te_verwerken",
+            "referentienummer": "R-FUZZ-1",
+        },
+    )
+    ander_actor = post("actoren", {"naam": "Team Fuzz 2", "soortActor": "organisatorische_eenheid"})
+    actorklantcontact = post(
+        "actorklantcontacten",
+        {"actor": {"uuid": actor["uuid"]}, "klantcontact": {"uuid": klantcontact["uuid"]}},
+    )
+    objecten = {
+        "partij": partij,
+        "digitaaladres": adres,
+        "partijidentificator": partij["partijIdentificatoren"][0],
+        "klantcontact": klantcontact,
+        "betrokkene": betrokkene,
+        "betrokkene_adres": betrokkene_adres,
+        "onderwerpobject": onderwerpobject,
+        "actor": actor,
+        "ander_actor": ander_actor,
+        "internetaak": internetaak,
+        "actorklantcontact": actorklantcontact,
     }
+    world = {
+        "sleutel": sleutel,
+        "objecten": objecten,
+        "partij_nummer": partij["nummer"],
+        "internetaak_nummer": internetaak["nummer"],
+    }
+    world["teksten"] = _identifying_values(world)
+    return world
+
+
+def _chosen(value) -> bool:
+    """Whether a generated filter value is replaced by the world's (about half of them,
+    deterministically: the others still ask for what is not there)."""
+    return sum(str(value).encode()) % 2 == 0
+
+
+def _is_uuid(value) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def _positive(case, location) -> bool:
+    component = case.meta.components.get(location) if case.meta else None
+    return component is not None and component.mode == GenerationMode.POSITIVE
+
+
+def _point_references_at_world(value, objecten, verwijzingen) -> None:
+    """About half of the references ``{"uuid": ...}`` in a positive body -> the world's object
+    of their kind (the others still name nothing: a 400 on their field)."""
+    if isinstance(value, list):
+        for item in value:
+            _point_references_at_world(item, objecten, verwijzingen)
+        return
+    if not isinstance(value, dict):
+        return
+    for key, item in value.items():
+        sleutel = verwijzingen.get(key)
+        for ref in item if isinstance(item, list) else [item]:
+            if (
+                sleutel is not None
+                and isinstance(ref, dict)
+                and _is_uuid(ref.get("uuid"))
+                and _chosen(ref["uuid"])
+            ):
+                ref["uuid"] = objecten[sleutel]["uuid"]
+        _point_references_at_world(item, objecten, verwijzingen)
 
 
 def _point_at_world(case, world) -> None:
+    """Generated uuids in the path -> the world's object of that collection (malformed values
+    stay malformed); in a positive body, about half of the references -> the world's objects;
+    in a positive query, about half of the values of a filter on a uuid, a URL or an
+    identifying text -> the world's value, so that filters also find something."""
+    objecten = world["objecten"]
     sleutel = WERELD_PADEN.get(case.operation.path)
     for name, value in list((case.path_parameters or {}).items()):
-        try:
-            uuid.UUID(str(value))
-        except ValueError:
+        if sleutel is not None and name == "uuid" and _is_uuid(value):
+            case.path_parameters[name] = objecten[sleutel]["uuid"]
+    if _positive(case, ParameterLocation.BODY):
+        verwijzingen = {
+            **WERELD_VERWIJZINGEN,
+            **WERELD_VERWIJZINGEN_PER_PAD.get(case.operation.path, {}),
+        }
+        _point_references_at_world(case.body, objecten, verwijzingen)
+    if not case.query or not _positive(case, ParameterLocation.QUERY):
+        return
+    teksten = world["teksten"].get(case.operation.path, {})
+    for name, value in list(case.query.items()):
+        if not isinstance(value, str) or not _chosen(value):
             continue
-        if sleutel is not None and name == "uuid":
-            case.path_parameters[name] = world[sleutel]
+        relatie, _, veld = name.rpartition("__")
+        relatie = relatie.rpartition("__")[2]
+        if veld in ("uuid", "url") and relatie in WERELD_RELATIES:
+            if veld == "url" or _is_uuid(value):
+                case.query[name] = objecten[WERELD_RELATIES[relatie]][veld]
+        elif name in teksten:
+            case.query[name] = teksten[name]
+
+
+def _filters(path: str) -> list[str]:
+    operation = SCHEMA_DOC["paths"][path]["get"]
+    return [p["name"] for p in operation.get("parameters", ()) if p["in"] == "query"]
+
+
+def test_the_world_is_found_by_every_path_and_filter_the_fuzzer_points_at_it(world):
+    """What ``_point_at_world`` puts in a request names the world's objects: each detail path
+    answers 200, each list filter it fills in finds the world's object (so a change of the
+    API or of the world does not silently leave the fuzzer with 404s and empty lists)."""
+    api = ApiClient(HTTP_AUTHORIZATION=f"Token {world['sleutel']}")
+    objecten = world["objecten"]
+    for path, sleutel in WERELD_PADEN.items():
+        response = api.get(KI_BASE + path.replace("{uuid}", objecten[sleutel]["uuid"]))
+        assert response.status_code == 200, (path, response.content)
+    gevuld = set()
+    for path in SCHEMA_DOC["paths"]:
+        if "{" in path or "get" not in SCHEMA_DOC["paths"][path]:
+            continue
+        teksten = world["teksten"].get(path, {})
+        for name in _filters(path):
+            relatie, _, veld = name.rpartition("__")
+            relatie = relatie.rpartition("__")[2]
+            if veld in ("uuid", "url") and relatie in WERELD_RELATIES:
+                waarde = objecten[WERELD_RELATIES[relatie]][veld]
+            elif name in teksten:
+                waarde = teksten[name]
+            else:
+                continue
+            response = api.get(f"{KI_BASE}{path}", {name: waarde})
+            assert response.status_code == 200, (path, name, response.content)
+            assert response.json()["count"] >= 1, (path, name)
+            gevuld.add((path, name))
+    # every path of the world and every text the world names was used
+    assert {(path, name) for path, namen in world["teksten"].items() for name in namen} <= gevuld
 
 
 @schema.parametrize()

@@ -5,6 +5,8 @@ them (as their klantcontact: every client with the read scope, nothing of its be
 404 for an unknown uuid, 400 with ``invalidParams`` for a bad filter value, and a constant
 number of statements per read whatever the number of rows."""
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -290,6 +292,35 @@ def test_a_bad_filter_value_is_400_on_its_parameter(kiss, pad, naam, waarde, cod
 def test_an_extreme_toegewezen_op_matches_nothing_and_is_no_500(kiss, waarde):
     taak(kiss, ki_post(kiss, "klantcontacten", KLANTCONTACT))
     assert uuids(kiss, "internetaken", toegewezenOp=waarde) == []
+
+
+def _elders(moment: str, offset: str) -> str:
+    """``moment`` (ISO 8601) written at the UTC offset ``offset`` (``+17:25``)."""
+    teken = 1 if offset[0] == "+" else -1
+    uren, minuten = offset[1:].split(":")
+    zone = timezone(teken * timedelta(hours=int(uren), minutes=int(minuten)))
+    return datetime.fromisoformat(moment).astimezone(zone).isoformat()
+
+
+@pytest.mark.parametrize("offset", ["+17:25", "-23:59", "+15:59"])
+def test_a_moment_filter_at_any_offset_python_takes_is_no_500(kiss, offset):
+    """Found by fuzzing: PostgreSQL takes UTC offsets up to 15:59 only, so ``toegewezenOp``
+    and ``plaatsgevondenOp`` at +17:25 were a 500; the moment is compared in UTC."""
+    klantcontact = ki_post(kiss, "klantcontacten", KLANTCONTACT)
+    gemaakt = taak(kiss, klantcontact)
+    moment = _elders(gemaakt["toegewezenOp"], offset)
+    assert uuids(kiss, "internetaken", toegewezenOp=moment) == [gemaakt["uuid"]]
+    assert uuids(kiss, "internetaken", toegewezenOp="0048-03-01T22:24:28" + offset) == []
+    moment = _elders(klantcontact["plaatsgevondenOp"], offset)
+    assert uuids(kiss, "klantcontacten", plaatsgevondenOp=moment) == [klantcontact["uuid"]]
+    assert uuids(kiss, "klantcontacten", plaatsgevondenOp="0048-03-01T22:24:28" + offset) == []
+
+
+@pytest.mark.parametrize("pad", ["internetaken", "klantcontacten"])
+def test_a_moment_no_time_zone_can_hold_is_400(kiss, pad):
+    naam = "toegewezenOp" if pad == "internetaken" else "plaatsgevondenOp"
+    waarde = "0001-01-01T00:00:00+17:25"
+    assert invalid_params(kiss.get(f"{KI}/{pad}", {naam: waarde})) == [(naam, "overflow")]
 
 
 @pytest.mark.parametrize("pad", ["internetaken", "actorklantcontacten"])

@@ -556,3 +556,26 @@ def test_voorkeurs_digitaal_adres_on_create_is_the_standaard_address(open_forms,
         PARTIJEN, persoon(bsn="123456782", voorkeursDigitaalAdres={"uuid": ander["uuid"]})
     )
     assert invalid_params(response) == [("voorkeursDigitaalAdres", "invalid")]
+
+
+@pytest.mark.parametrize("host", ["http://testserver", "http://klanten:8000", "https://ok.nl"])
+def test_a_url_filter_takes_this_services_urls_on_any_host_name(open_forms, host):
+    """``verstrektDoorPartij__url`` with the partij's own URL (``http://testserver/...``, as
+    ``url`` renders it; ``http://klanten:8000/...`` in a container network) was a 400:
+    Django's URLValidator wants a dotted host name. Found by the fuzz test's world."""
+    partij = open_forms.post_json(PARTIJEN, persoon()).json()
+    adres = open_forms.post_json(
+        ADRESSEN,
+        {
+            "verstrektDoorPartij": {"uuid": partij["uuid"]},
+            "adres": "jan@example.nl",
+            "soortDigitaalAdres": "email",
+        },
+    ).json()
+    url = f"{host}{KI_BASE}/partijen/{partij['uuid']}"
+    response = open_forms.get(ADRESSEN, {"verstrektDoorPartij__url": url})
+    assert response.status_code == 200, response.content
+    assert [a["uuid"] for a in response.json()["results"]] == [adres["uuid"]]
+    for naam in ("verstrektDoorPartij__url", "verstrektDoorBetrokkene__url"):
+        for waarde in ("geen url", "ftp://host/x", "http//x"):
+            assert invalid_params(open_forms.get(ADRESSEN, {naam: waarde})) == [(naam, "invalid")]

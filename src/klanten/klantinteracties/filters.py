@@ -7,7 +7,6 @@ when given a value.
 """
 
 from django import forms
-from django.core.validators import URLValidator
 from django.db.models import Exists, OuterRef, Q
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -39,12 +38,26 @@ def _geen_filter(queryset, name, value):
     return queryset  # applied together in filter_queryset
 
 
+def _geldige_url(value: str) -> None:
+    from rest_framework import serializers as drf
+
+    from klanten.contactmomenten.serializers import geldige_referentie
+
+    try:
+        geldige_referentie(value)
+    except drf.ValidationError as exc:
+        raise forms.ValidationError("Voer een geldige URL in.", code="invalid") from exc
+
+
 @extend_schema_field(OpenApiTypes.URI)
 class URLFilter(filters.CharFilter):
-    """A URL (documented ``format: uri``): anything else is a 400."""
+    """A URL (documented ``format: uri``): any absolute http(s) URL, whatever its host name, as
+    the klantcontact side's filters take it (this service's own URLs are
+    ``http://klanten:8000/...`` in a container network, which Django's URLValidator refused);
+    anything else is a 400."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("validators", [URLValidator()])
+        kwargs.setdefault("validators", [_geldige_url])
         super().__init__(*args, **kwargs)
 
 
