@@ -305,9 +305,14 @@ def _ki_post(client, loadgen, collectie: str, body: dict) -> dict:
     return response.json()
 
 
+# BSNs no earlier run gave (as ``_patch_klant``'s salt): a partij with a BSN that is already
+# registered would be found, not made
+_BSN_RNG = random.Random(secrets.randbits(64))
+
+
 def _ki_persoon(rng) -> dict:
     """``POST /partijen``: a persoon with a BSN identificator (Open Forms' get-or-create and
-    KISS's body, research/klantinteracties.md §2)."""
+    KISS's body, research/klantinteracties.md §2), a BSN no earlier run gave."""
     import loadgen
 
     return {
@@ -325,7 +330,7 @@ def _ki_persoon(rng) -> dict:
                 "partijIdentificator": {
                     "codeObjecttype": "natuurlijk_persoon",
                     "codeSoortObjectId": "bsn",
-                    "objectId": loadgen.elfproef_bsn(rng),
+                    "objectId": loadgen.elfproef_bsn(_BSN_RNG),
                     "codeRegister": "brp",
                 }
             }
