@@ -18,6 +18,12 @@ stored in the file (``client_id``/``client_secret``, used when ``BENCH_CLIENT_ID
     .venv/bin/python bench/profile_writes.py --prepare /tmp/inputs.json \\
         --database-url postgres://postgres@127.0.0.1:5432/klanten_bench
 
+The Klantinteracties writes the real clients make (``KI_SCENARIOS``; Open Forms and KISS,
+``--scenarios ki_maak_klantcontact,ki_partij,...``) make what they refer to before the
+measured requests (partijen, klantcontacten, digitale adressen, an actor, through the API as
+the same client), so that every measured request is a change that succeeds. ``--top N`` with
+``SORT=tottime`` or ``SORT=cumulative`` prints where the calls go.
+
 The CPU per request without the profiler is measured in ``--batches`` rounds of
 ``--requests`` requests; the report gives the best and the median round (the best is the
 least disturbed by other work on the machine). To compare two versions of the code, run it
@@ -92,13 +98,16 @@ def prepare(path: str, database_url: str) -> int:
     return 0
 
 
-def sender(client, name: str, inputs: dict):
+def sender(client, name: str, inputs: dict, aantal: int = 0):
     """A function sending the next request of scenario ``name`` (``bench/loadgen.py``, the same
-    random sequence every time) through ``client``, checking its status."""
+    random sequence every time) through ``client``, checking its status; ``aantal``: how many
+    requests will be sent (a scenario that needs a fresh row per request makes them first)."""
     import loadgen
 
     rng = random.Random(5)
-    if name == "cm_patch":
+    if name in KI_SCENARIOS:
+        next_request = KI_SCENARIOS[name](client, loadgen, rng, aantal)
+    elif name == "cm_patch":
         next_request = _cm_patch(client, loadgen, inputs, rng)
     elif name in ("patch_naam", "patch_email"):
         veld = "voornaam" if name == "patch_naam" else "emailadres"
@@ -157,8 +166,11 @@ def main() -> int:
 
     client = Client(HTTP_AUTHORIZATION=f"Bearer {loadgen.make_token()}", HTTP_HOST="127.0.0.1")
     out = {}
+    profiled = args.profiled or args.requests
     for name in args.scenarios.split(","):
-        send = sender(client, name, inputs)
+        if name in KI_SCENARIOS:
+            client = ki_client(client)
+        send = sender(client, name, inputs, 21 + profiled + args.batches * args.requests)
         for _ in range(20):
             send()  # warm-up: caches, connection
         with CaptureQueriesContext(connection) as queries:
@@ -166,7 +178,6 @@ def main() -> int:
         statements = len(queries.captured_queries)
         profiler = cProfile.Profile(time.process_time) if args.cpu_timer else cProfile.Profile()
         cpu0, wall0 = time.process_time(), time.perf_counter()
-        profiled = args.profiled or args.requests
         profiler.enable()
         for _ in range(profiled):
             send()
@@ -250,6 +261,292 @@ def _patch_klant(loadgen, inputs, rng, veld: str):
         return ("PATCH", path.format(rng.choice(inputs["uuids"])), {veld: waarde}, 200)
 
     return patch
+
+
+KI_CLIENT_ID = "bench-ki"
+
+
+def ki_client(client):
+    """The Klantinteracties scenarios' client, as Open Forms is configured (a trusted asserter
+    at rank 2, ``Authorization: Token``; KISS differs only in not being trusted): the
+    ``bench-ki`` client, saved again with a new key on every run."""
+    from django.test import Client
+
+    if getattr(client, "ki", False):
+        return client
+    from vng_api_common.authorizations.models import Applicatie
+
+    from klanten.config.clients import APIClient, save_api_client
+    from klanten.config.tokens import maak_token
+
+    save_api_client(
+        APIClient(
+            client_id=KI_CLIENT_ID,
+            secret=secrets.token_urlsafe(24),
+            label="Benchmark Klantinteracties writes",
+            klantinteracties_scopes=tuple(
+                f"klantinteracties.{s}" for s in ("lezen", "aanmaken", "bijwerken", "verwijderen")
+            ),
+            maximale_rang=2,
+            vertrouwde_bron_klantinteracties=True,
+        )
+    )
+    _token, sleutel = maak_token(Applicatie.objects.get(client_ids__contains=[KI_CLIENT_ID]))
+    client = Client(HTTP_AUTHORIZATION=f"Token {sleutel}", HTTP_HOST="127.0.0.1")
+    client.ki = True
+    return client
+
+
+def _ki_post(client, loadgen, collectie: str, body: dict) -> dict:
+    """A Klantinteracties resource made through the API (before the measured requests)."""
+    path = f"{loadgen.KI_API}/{collectie}"
+    response = client.generic("POST", path, json.dumps(body), content_type="application/json")
+    assert response.status_code == 201, (collectie, response.content[:300])
+    return response.json()
+
+
+# BSNs no earlier run gave (as ``_patch_klant``'s salt): a partij with a BSN that is already
+# registered would be found, not made
+_BSN_RNG = random.Random(secrets.randbits(64))
+
+
+def _ki_persoon(rng) -> dict:
+    """``POST /partijen``: a persoon with a BSN identificator (Open Forms' get-or-create and
+    KISS's body, research/klantinteracties.md §2), a BSN no earlier run gave."""
+    import loadgen
+
+    return {
+        "soortPartij": "persoon",
+        "voorkeurstaal": "nld",
+        "indicatieActief": True,
+        "indicatieGeheimhouding": False,
+        "digitaleAdressen": [],
+        "voorkeursDigitaalAdres": None,
+        "rekeningnummers": [],
+        "voorkeursRekeningnummer": None,
+        "partijIdentificatie": {"contactnaam": {"voornaam": "Bench", "achternaam": "Persoon"}},
+        "partijIdentificatoren": [
+            {
+                "partijIdentificator": {
+                    "codeObjecttype": "natuurlijk_persoon",
+                    "codeSoortObjectId": "bsn",
+                    "objectId": loadgen.elfproef_bsn(_BSN_RNG),
+                    "codeRegister": "brp",
+                }
+            }
+        ],
+    }
+
+
+def _ki_klantcontact_body(rng) -> dict:
+    """KISS's ``POST /klantcontacten`` (through its BFF)."""
+    return {
+        "kanaal": "telefoon",
+        "onderwerp": "Vraag over de afvalpas",
+        "inhoud": f"Belde over de afvalpas ({rng.randrange(10**6)}); teruggebeld.",
+        "indicatieContactGelukt": True,
+        "taal": "nld",
+        "vertrouwelijk": False,
+        "plaatsgevondenOp": "2026-12-07T10:00:00Z",
+    }
+
+
+def _ki_maak_klantcontact(client, loadgen, rng, aantal):
+    """Open Forms' ``POST /maak-klantcontact`` (anonymous: no partij), bench/loadgen.py's."""
+    return loadgen.scenario_requests("ki_maak_klantcontact", {}, rng)
+
+
+def _ki_partij(client, loadgen, rng, aantal):
+    """``POST /partijen``: a persoon with a BSN identificator (a new BSN each time)."""
+    path = f"{loadgen.KI_API}/partijen"
+    return lambda: ("POST", path, _ki_persoon(rng), 201)
+
+
+def _ki_digitaal_adres(client, loadgen, rng, aantal):
+    """Open Forms' ``POST /digitaleadressen``: a new preferred e-mail address of a partij (on
+    both betrokkene and partij is the same write on the partij side; here the partij's)."""
+    partijen = [_ki_post(client, loadgen, "partijen", _ki_persoon(rng))["uuid"] for _ in range(5)]
+    path = f"{loadgen.KI_API}/digitaleadressen"
+
+    def post():
+        body = {
+            "verstrektDoorPartij": {"uuid": rng.choice(partijen)},
+            "adres": f"bench.{rng.randrange(10**8)}@example.nl",
+            "soortDigitaalAdres": "email",
+            "isStandaardAdres": True,
+            "omschrijving": "",
+        }
+        return ("POST", path, body, 201)
+
+    return post
+
+
+def _ki_standaard_adres(client, loadgen, rng, aantal):
+    """Open Forms' ``PATCH /digitaleadressen/{uuid}`` ``{isStandaardAdres: true}``: partijen
+    with two e-mail addresses each, the other one made the standaard address every time (each
+    request a change: the partij's preference, both addresses, the klant's e-mailadres)."""
+    paren = []
+    for _ in range(10):
+        partij = _ki_post(client, loadgen, "partijen", _ki_persoon(rng))["uuid"]
+        paren.append(
+            [
+                _ki_post(
+                    client,
+                    loadgen,
+                    "digitaleadressen",
+                    {
+                        "verstrektDoorPartij": {"uuid": partij},
+                        "adres": f"bench.{n}.{rng.randrange(10**8)}@example.nl",
+                        "soortDigitaalAdres": "email",
+                        "isStandaardAdres": n == 0,
+                    },
+                )["uuid"]
+                for n in range(2)
+            ]
+        )
+    path = loadgen.KI_API + "/digitaleadressen/{}"
+
+    def patch():
+        paar = rng.choice(paren)
+        paar.reverse()  # the one that is not the standaard address now
+        return ("PATCH", path.format(paar[0]), {"isStandaardAdres": True}, 200)
+
+    return patch
+
+
+def _ki_klantcontact(client, loadgen, rng, aantal):
+    """KISS's ``POST /klantcontacten``."""
+    path = f"{loadgen.KI_API}/klantcontacten"
+    return lambda: ("POST", path, _ki_klantcontact_body(rng), 201)
+
+
+def _ki_klantcontacten(client, loadgen, rng, aantal) -> list[str]:
+    """A klantcontact per measured request (made first, not measured)."""
+    return [
+        _ki_post(client, loadgen, "klantcontacten", _ki_klantcontact_body(rng))["uuid"]
+        for _ in range(aantal)
+    ]
+
+
+def _ki_betrokkene(client, loadgen, rng, aantal):
+    """KISS's ``POST /betrokkenen`` after its ``POST /klantcontacten``: the partij it found or
+    made, a klantcontact of its own each time (made first)."""
+    partijen = [_ki_post(client, loadgen, "partijen", _ki_persoon(rng))["uuid"] for _ in range(5)]
+    klantcontacten = iter(_ki_klantcontacten(client, loadgen, rng, aantal))
+    path = f"{loadgen.KI_API}/betrokkenen"
+
+    def post():
+        body = {
+            "wasPartij": {"uuid": rng.choice(partijen)},
+            "hadKlantcontact": {"uuid": next(klantcontacten)},
+            "rol": "klant",
+            "initiator": True,
+            "organisatienaam": "",
+            "contactnaam": {
+                "voorletters": "B",
+                "voornaam": "Bench",
+                "voorvoegselAchternaam": "",
+                "achternaam": "Persoon",
+            },
+        }
+        return ("POST", path, body, 201)
+
+    return post
+
+
+def _ki_actorklantcontact(client, loadgen, rng, aantal):
+    """KISS's ``POST /actorklantcontacten``: its medewerker (an actor it found or made) on a
+    klantcontact of its own each time (made first)."""
+    actor = _ki_post(
+        client,
+        loadgen,
+        "actoren",
+        {
+            "naam": "Bench Medewerker",
+            "soortActor": "medewerker",
+            "indicatieActief": True,
+            "actoridentificator": {
+                "objectId": f"bench.{rng.randrange(10**8)}@example.nl",
+                "codeObjecttype": "mdw",
+                "codeRegister": "msei",
+                "codeSoortObjectId": "email",
+            },
+        },
+    )["uuid"]
+    klantcontacten = iter(_ki_klantcontacten(client, loadgen, rng, aantal))
+    path = f"{loadgen.KI_API}/actorklantcontacten"
+
+    def post():
+        body = {"actor": {"uuid": actor}, "klantcontact": {"uuid": next(klantcontacten)}}
+        return ("POST", path, body, 201)
+
+    return post
+
+
+def _ki_onderwerpobject(client, loadgen, rng, aantal):
+    """KISS's ``POST /onderwerpobjecten``: a zaak linked to a klantcontact."""
+    klantcontacten = [
+        _ki_post(client, loadgen, "klantcontacten", _ki_klantcontact_body(rng))["uuid"]
+        for _ in range(20)
+    ]
+    path = f"{loadgen.KI_API}/onderwerpobjecten"
+
+    def post():
+        body = {
+            "klantcontact": {"uuid": rng.choice(klantcontacten)},
+            "wasKlantcontact": None,
+            "onderwerpobjectidentificator": {
+                "objectId": f"{rng.getrandbits(128):032x}",
+                "codeObjecttype": "zgw-Zaak",
+                "codeRegister": "openzaak",
+                "codeSoortObjectId": "uuid",
+            },
+        }
+        return ("POST", path, body, 201)
+
+    return post
+
+
+def _ki_internetaak(client, loadgen, rng, aantal):
+    """KISS's ``POST /internetaken`` (a contactverzoek; a generated number)."""
+    actor = _ki_post(
+        client,
+        loadgen,
+        "actoren",
+        {"naam": "Team Afval", "soortActor": "organisatorische_eenheid", "indicatieActief": True},
+    )["uuid"]
+    klantcontacten = [
+        _ki_post(client, loadgen, "klantcontacten", _ki_klantcontact_body(rng))["uuid"]
+        for _ in range(20)
+    ]
+    path = f"{loadgen.KI_API}/internetaken"
+
+    def post():
+        body = {
+            "nummer": "",
+            "gevraagdeHandeling": "Terugbellen",
+            "aanleidinggevendKlantcontact": {"uuid": rng.choice(klantcontacten)},
+            "toegewezenAanActoren": [{"uuid": actor}],
+            "toelichting": "Na vijven",
+            "status": "te_verwerken",
+        }
+        return ("POST", path, body, 201)
+
+    return post
+
+
+# the Klantinteracties writes of Open Forms and KISS (research/klantinteracties.md §2)
+KI_SCENARIOS = {
+    "ki_maak_klantcontact": _ki_maak_klantcontact,
+    "ki_partij": _ki_partij,
+    "ki_digitaal_adres": _ki_digitaal_adres,
+    "ki_standaard_adres": _ki_standaard_adres,
+    "ki_klantcontact": _ki_klantcontact,
+    "ki_betrokkene": _ki_betrokkene,
+    "ki_actorklantcontact": _ki_actorklantcontact,
+    "ki_onderwerpobject": _ki_onderwerpobject,
+    "ki_internetaak": _ki_internetaak,
+}
 
 
 if __name__ == "__main__":

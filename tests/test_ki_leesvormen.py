@@ -576,3 +576,57 @@ def test_the_prepared_list_pages_are_planned_once(clients, landschap, geschieden
     assert generiek('FROM "datamodel_klantcontact"', '"kanaal" = $1', "LIMIT 100") > 0
     assert generiek('FROM "datamodel_onderwerpobject"', "LIMIT 500") > 0
     assert generiek('FROM "datamodel_digitaaladres"', "LIMIT 100") > 0
+
+
+def test_a_row_by_uuid_reads_its_own_partij_not_every_readable_one(clients, landschap):
+    """An address (``GET /digitaleadressen/{uuid}``, its ``PATCH``/``PUT``) or identifier by
+    uuid, and a ``verstrektDoorBetrokkene``, is visible through its partij as a correlated
+    ``EXISTS`` on the partij's primary key: ``klant_id IN (SELECT ... FROM klant WHERE ...)``
+    in an ``OR`` had PostgreSQL read every readable klant for one row (about a second per
+    request at 20,000 klanten, JIT compilation included). The same rows as the ``IN`` form,
+    for every kind of client."""
+    from django.db.models import Q
+
+    from klanten.datamodel.klantcontacten import Betrokkene
+    from klanten.datamodel.models import Klant
+    from klanten.datamodel.partijen import DigitaalAdres, PartijIdentificator
+    from klanten.datamodel.partijrepresentatie import KIContext
+    from klanten.klantinteracties.partijen import (
+        adres_per_uuid,
+        betrokkene_zichtbaar,
+        heeft_partij_per_uuid,
+        partij_per_uuid,
+    )
+
+    def als_in(ctx):  # the form it replaced
+        return Q(klant__in=Klant.objects.filter(partij_per_uuid(ctx)))
+
+    contexten = [KIContext("", applicatie_uuid=None), KIContext("", ziet_alles=True)]
+    for client in clients.values():
+        contexten.append(KIContext("", applicatie_uuid=client.applicatie.uuid))
+        contexten.append(KIContext("", applicatie_uuid=client.applicatie.uuid, ziet_alles=True))
+    assert DigitaalAdres.objects.filter(klant__isnull=True).exists()
+    for ctx in contexten:
+        eigen = (
+            Q(klant__isnull=True, betrokkene__isnull=True, geregistreerd_door=ctx.applicatie_uuid)
+            if ctx.applicatie_uuid is not None
+            else Q(pk__in=[])
+        )
+        oud = als_in(ctx) | (Q(klant__isnull=True) & betrokkene_zichtbaar(ctx)) | eigen
+        for model, nieuw, vroeger in (
+            (DigitaalAdres, adres_per_uuid(ctx), oud),
+            (PartijIdentificator, heeft_partij_per_uuid(ctx), als_in(ctx)),
+            (Betrokkene, heeft_partij_per_uuid(ctx), als_in(ctx)),
+        ):
+            assert set(model.objects.filter(nieuw).values_list("pk", flat=True)) == set(
+                model.objects.filter(vroeger).values_list("pk", flat=True)
+            ), (model, ctx)
+        sql = str(DigitaalAdres.objects.filter(adres_per_uuid(ctx)).query)
+        assert 'klant_id" IN (SELECT' not in sql, sql
+    # some rows of each kind are visible to some client and not to another
+    zichtbaar = {
+        ctx.applicatie_uuid: DigitaalAdres.objects.filter(adres_per_uuid(ctx)).count()
+        for ctx in contexten
+        if not ctx.ziet_alles
+    }
+    assert len(set(zichtbaar.values())) > 1, zichtbaar

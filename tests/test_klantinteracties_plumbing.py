@@ -85,6 +85,65 @@ def test_a_token_costs_one_statement_with_its_rights(make_ki_client):
     assert len(queries.captured_queries) == 1, queries.captured_queries
 
 
+def _orm_applicatie(sleutel: str):
+    """The key's client as the ORM's own queryset gives it (the query built anew)."""
+    applicatie = tokens._applicatie_query({"sleutel_hash": tokens.sleutel_hash(sleutel)}).first()
+    if applicatie is not None:
+        tokens._zet_autorisaties(applicatie, applicatie.__dict__.pop("token_autorisaties"))
+    return applicatie
+
+
+def _velden(applicatie) -> dict:
+    """What the request's checks read of a client: its columns, its autorisaties' columns, its
+    validation rights (or none)."""
+    recht = getattr(applicatie, "validatierecht", None)
+    return {
+        "applicatie": {f.attname: getattr(applicatie, f.attname) for f in applicatie._meta.fields},
+        "autorisaties": [
+            {f.attname: getattr(a, f.attname) for f in a._meta.fields}
+            for a in applicatie.autorisaties.all()
+        ],
+        "validatierecht": recht
+        and {f.attname: getattr(recht, f.attname) for f in recht._meta.fields},
+        "state": (applicatie._state.adding, applicatie._state.db),
+    }
+
+
+def test_the_key_query_is_compiled_once_and_gives_the_orms_client(make_ki_client):
+    """The key's statement is compiled once per process (the ORM built it on every request) and
+    gives the client as the ORM's queryset does: its columns, autorisaties and validation
+    rights, with and without them; an unknown or inactive key gives none."""
+    from klanten import sqlvorm
+
+    vertrouwd = make_ki_client(vertrouwd=True, maximale_rang=3)
+    gewoon = make_ki_client(scopes=("klantinteracties.lezen",))
+    sleutels = [tokens.maak_token(ki.applicatie)[1] for ki in (vertrouwd, gewoon)]
+    sqlvorm._instantie_cache.clear()
+    for sleutel in sleutels:
+        applicatie = tokens.applicatie_voor_sleutel(sleutel)
+        assert _velden(applicatie) == _velden(_orm_applicatie(sleutel))
+    assert (
+        _velden(tokens.applicatie_voor_sleutel(sleutels[0]))["validatierecht"]["maximale_rang"] == 3
+    )
+    assert _velden(tokens.applicatie_voor_sleutel(sleutels[1]))["validatierecht"] is None
+    assert [shape[0] for shape in sqlvorm._instantie_cache] == ["applicatie-voor-sleutel"]
+    # compiled once: a second lookup builds no query (Django's query compiler is not called)
+    from django.db.models.sql.compiler import SQLCompiler
+
+    aangeroepen = []
+    origineel = SQLCompiler.as_sql
+    SQLCompiler.as_sql = lambda self, *a, **k: aangeroepen.append(1) or origineel(self, *a, **k)
+    try:
+        assert tokens.applicatie_voor_sleutel(sleutels[1]).pk == gewoon.applicatie.pk
+    finally:
+        SQLCompiler.as_sql = origineel
+    assert aangeroepen == []
+    assert tokens.applicatie_voor_sleutel("onbekend") is None
+    APIToken.objects.filter(applicatie=gewoon.applicatie).update(actief=False)
+    assert tokens.applicatie_voor_sleutel(sleutels[1]) is None
+    assert _orm_applicatie(sleutels[1]) is None
+
+
 def test_a_deactivated_key_stops_at_the_next_request(make_ki_client):
     """Deactivated by another process (a queryset update: no signal reaches this one)."""
     ki = make_ki_client()

@@ -104,11 +104,12 @@ def compileer_query(queryset) -> tuple[str, tuple, tuple]:
 class Instanties:
     """Rows of a compiled model query (Django's converters applied) as the instances its
     iteration gives (``ModelIterable``): the model's own columns by ``from_db``, each
-    ``select_related`` relation by Django's populators, compiled once with the query."""
+    ``select_related`` relation by Django's populators, each annotation set as an attribute
+    (as ``ModelIterable`` sets them), compiled once with the query."""
 
     def __init__(self, compiler, queryset):
-        if compiler.annotation_col_map or queryset._known_related_objects:
-            raise ValueError("only plain model querysets (no annotations, no related manager)")
+        if queryset._known_related_objects:
+            raise ValueError("only plain model querysets (no related manager)")
         klass_info, select = compiler.klass_info, compiler.select
         self.model = klass_info["model"]
         fields = klass_info["select_fields"]
@@ -116,15 +117,19 @@ class Instanties:
         self.init_list = [column[0].target.attname for column in select[self.start : self.end]]
         self.db = queryset.db
         self.populators = get_related_populators(klass_info, select, self.db)
+        self.annotaties = tuple((compiler.annotation_col_map or {}).items())
 
     def __call__(self, rows) -> list:
         found = []
         from_db, db, init_list = self.model.from_db, self.db, self.init_list
         start, end, populators = self.start, self.end, self.populators
+        annotaties = self.annotaties
         for row in rows:
             obj = from_db(db, init_list, row[start:end])
             for populator in populators:
                 populator.populate(row, obj)
+            for name, position in annotaties:
+                setattr(obj, name, row[position])
             found.append(obj)
         return found
 
