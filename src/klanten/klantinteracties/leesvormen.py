@@ -34,19 +34,23 @@ from .filters import IDENTIFICATOR_VELDEN, PartijFilter, identificator_bestaat
 
 
 def _modus(ctx) -> str:
-    """The shape of a request's visibility by uuid (``partij_per_uuid``)."""
+    """The shape of a request's visibility by uuid (``partij_per_uuid``): whether it sees
+    everything, and whether it asks as an applicatie (a client that sees everything still
+    reads the addresses of neither a partij nor a betrokkene by its own applicatie only)."""
     if ctx.ziet_alles:
-        return "alle"
+        return "alle-applicatie" if ctx.applicatie_uuid is not None else "alle"
     return "applicatie" if ctx.applicatie_uuid is not None else "anoniem"
 
 
 def _namen(modus: str) -> tuple:
-    return ("__uuid", "__applicatie" if modus == "applicatie" else None)
+    return ("__uuid", "__applicatie" if modus.endswith("applicatie") else None)
 
 
 def _wie(marks, modus: str) -> KIContext:
     """A context that asks as the request does, with the marks in the place of its values."""
-    return KIContext("", applicatie_uuid=marks.get("__applicatie"), ziet_alles=modus == "alle")
+    return KIContext(
+        "", applicatie_uuid=marks.get("__applicatie"), ziet_alles=modus.startswith("alle")
+    )
 
 
 def partij(ctx, key: _uuid.UUID, zichtbaar) -> Klant | None:
