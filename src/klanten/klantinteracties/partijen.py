@@ -724,7 +724,7 @@ class DigitaalAdresViewSet(KlantinteractiesViewSet):
 
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
-        rij = self.object_of_404()
+        rij = self.gelezen()  # prepared (leesvormen.digitaal_adres), as a GET reads it
         serializer = DigitaalAdresSerializer(rij, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         attrs = serializer.validated_data
