@@ -53,29 +53,34 @@ def _wie(marks, modus: str) -> KIContext:
     )
 
 
-def partij(ctx, key: _uuid.UUID, zichtbaar) -> Klant | None:
-    """The partij ``key`` this request may read by uuid (V7/K6: ``zichtbaar(ctx)``, the
-    condition ``partijen.partij_per_uuid``), loaded for ``partij_data`` (its one-to-one rows,
-    identifiers, digital addresses, betrokkenen), or None."""
+def _per_uuid(naam: str, ctx, key: _uuid.UUID, zichtbaar, queryset):
+    """The row ``key`` of ``queryset()`` this request may read by uuid (``zichtbaar(ctx)``),
+    in a prepared statement per visibility shape, or None."""
     modus = _modus(ctx)
 
     def build(marks):
         return (
-            partij_queryset()
+            queryset()
             .filter(zichtbaar(_wie(marks, modus)))
             .filter(uuid=marks["__uuid"])
             .order_by("pk")[:1]
         )
 
     found = readsql.orm_instances(
-        ("ki-partij", _namen(modus), modus),
+        (naam, _namen(modus), modus),
         build,
         {"__uuid": key, "__applicatie": ctx.applicatie_uuid},
     )
-    if not found:
-        return None
-    klant = found[0]
-    laad_partij(klant)
+    return found[0] if found else None
+
+
+def partij(ctx, key: _uuid.UUID, zichtbaar) -> Klant | None:
+    """The partij ``key`` this request may read by uuid (V7/K6: ``zichtbaar(ctx)``, the
+    condition ``partijen.partij_per_uuid``), loaded for ``partij_data`` (its one-to-one rows,
+    identifiers, digital addresses, betrokkenen), or None."""
+    klant = _per_uuid("ki-partij", ctx, key, zichtbaar, partij_queryset)
+    if klant is not None:
+        laad_partij(klant)
     return klant
 
 
@@ -199,22 +204,13 @@ def gezochte_aantal(vraag: Zoekvraag, zoekbaar) -> int:
 def digitaal_adres(ctx, key: _uuid.UUID, zichtbaar) -> DigitaalAdres | None:
     """The digitaal adres ``key`` this request may read by uuid (``zichtbaar(ctx)``, the
     condition ``partijen.adres_per_uuid``), with its partij and betrokkene, or None."""
-    modus = _modus(ctx)
-
-    def build(marks):
-        return (
-            DigitaalAdres.objects.select_related("klant", "betrokkene")
-            .filter(zichtbaar(_wie(marks, modus)))
-            .filter(uuid=marks["__uuid"])
-            .order_by("pk")[:1]
-        )
-
-    found = readsql.orm_instances(
-        ("ki-digitaal-adres", _namen(modus), modus),
-        build,
-        {"__uuid": key, "__applicatie": ctx.applicatie_uuid},
+    return _per_uuid(
+        "ki-digitaal-adres",
+        ctx,
+        key,
+        zichtbaar,
+        lambda: DigitaalAdres.objects.select_related("klant", "betrokkene"),
     )
-    return found[0] if found else None
 
 
 # --- first list pages of the klantcontact resources ---------------------------------------------

@@ -17,18 +17,86 @@ drop and re-add each foreign-key constraint, which validates the whole table und
 import django.db.models.deletion
 from django.db import migrations, models
 
+# (table, column, index, model, field, on_delete, related_name, target, nullable)
 INDEXEN = (
-    ("datamodel_actorklantcontact", "actor_id", "datamodel_actorklantcontact_actor_id_96f55a12"),
-    ("datamodel_betrokkene", "klant_id", "datamodel_betrokkene_klant_id_d57f8bad"),
-    ("datamodel_interactie", "klant_id", "datamodel_interactie_klant_id_cd6f484b"),
-    ("datamodel_digitaaladres", "betrokkene_id", "datamodel_digitaaladres_betrokkene_id_7f6df563"),
-    ("datamodel_digitaaladres", "klant_id", "datamodel_digitaaladres_klant_id_77e285c9"),
+    (
+        "datamodel_actorklantcontact",
+        "actor_id",
+        "datamodel_actorklantcontact_actor_id_96f55a12",
+        "actorklantcontact",
+        "actor",
+        django.db.models.deletion.CASCADE,
+        "klantcontacten",
+        "datamodel.actor",
+        False,
+    ),
+    (
+        "datamodel_betrokkene",
+        "klant_id",
+        "datamodel_betrokkene_klant_id_d57f8bad",
+        "betrokkene",
+        "klant",
+        django.db.models.deletion.SET_NULL,
+        "betrokkenheden",
+        "datamodel.klant",
+        True,
+    ),
+    (
+        "datamodel_interactie",
+        "klant_id",
+        "datamodel_interactie_klant_id_cd6f484b",
+        "interactie",
+        "klant",
+        django.db.models.deletion.CASCADE,
+        "interacties",
+        "datamodel.klant",
+        False,
+    ),
+    (
+        "datamodel_digitaaladres",
+        "betrokkene_id",
+        "datamodel_digitaaladres_betrokkene_id_7f6df563",
+        "digitaaladres",
+        "betrokkene",
+        django.db.models.deletion.SET_NULL,
+        "digitale_adressen",
+        "datamodel.betrokkene",
+        True,
+    ),
+    (
+        "datamodel_digitaaladres",
+        "klant_id",
+        "datamodel_digitaaladres_klant_id_77e285c9",
+        "digitaaladres",
+        "klant",
+        django.db.models.deletion.SET_NULL,
+        "digitale_adressen",
+        "datamodel.klant",
+        True,
+    ),
     (
         "datamodel_partijidentificator",
         "klant_id",
         "datamodel_partijidentificator_klant_id_f482f0d6",
+        "partijidentificator",
+        "klant",
+        django.db.models.deletion.CASCADE,
+        "partij_identificatoren",
+        "datamodel.klant",
+        True,
     ),
 )
+
+
+def _veld(on_delete, related_name, to, nullable):
+    return models.ForeignKey(
+        blank=nullable,
+        db_index=False,
+        null=nullable,
+        on_delete=on_delete,
+        related_name=related_name,
+        to=to,
+    )
 
 
 class Migration(migrations.Migration):
@@ -43,77 +111,13 @@ class Migration(migrations.Migration):
                     f'DROP INDEX IF EXISTS "{naam}"',
                     reverse_sql=f'CREATE INDEX IF NOT EXISTS "{naam}" ON "{tabel}" ("{kolom}")',
                 )
-                for tabel, kolom, naam in INDEXEN
+                for tabel, kolom, naam, *_veld_ in INDEXEN
             ],
             state_operations=[
                 migrations.AlterField(
-                    model_name="actorklantcontact",
-                    name="actor",
-                    field=models.ForeignKey(
-                        db_index=False,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="klantcontacten",
-                        to="datamodel.actor",
-                    ),
-                ),
-                migrations.AlterField(
-                    model_name="betrokkene",
-                    name="klant",
-                    field=models.ForeignKey(
-                        blank=True,
-                        db_index=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="betrokkenheden",
-                        to="datamodel.klant",
-                    ),
-                ),
-                migrations.AlterField(
-                    model_name="interactie",
-                    name="klant",
-                    field=models.ForeignKey(
-                        db_index=False,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="interacties",
-                        to="datamodel.klant",
-                    ),
-                ),
-                migrations.AlterField(
-                    model_name="digitaaladres",
-                    name="betrokkene",
-                    field=models.ForeignKey(
-                        blank=True,
-                        db_index=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="digitale_adressen",
-                        to="datamodel.betrokkene",
-                    ),
-                ),
-                migrations.AlterField(
-                    model_name="digitaaladres",
-                    name="klant",
-                    field=models.ForeignKey(
-                        blank=True,
-                        db_index=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="digitale_adressen",
-                        to="datamodel.klant",
-                    ),
-                ),
-                migrations.AlterField(
-                    model_name="partijidentificator",
-                    name="klant",
-                    field=models.ForeignKey(
-                        blank=True,
-                        db_index=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="partij_identificatoren",
-                        to="datamodel.klant",
-                    ),
-                ),
+                    model_name=model, name=veld, field=_veld(on_delete, related, to, nullable)
+                )
+                for _t, _k, _n, model, veld, on_delete, related, to, nullable in INDEXEN
             ],
         ),
     ]
