@@ -79,6 +79,16 @@ def _ref_uuid(value, collectie: str, is_url: bool):
     return uuid_uit_url(value, collectie) or GEEN
 
 
+def _verwijzing(name: str, value, verwijzingen: dict) -> Q | None:
+    """The condition of a reference filter ``<ref>__uuid`` or ``<ref>__url`` whose ``<ref>``
+    ``verwijzingen`` maps to (its uuid lookup, the collection its URLs name); else None."""
+    ref, _, soort = name.rpartition("__")
+    if soort not in ("uuid", "url") or ref not in verwijzingen:
+        return None
+    lookup, collectie = verwijzingen[ref]
+    return Q(**{lookup: _ref_uuid(value, collectie, soort == "url")})
+
+
 IDENTIFICATOR = {
     "codeObjecttype": "code_objecttype",
     "codeRegister": "code_register",
@@ -241,16 +251,17 @@ def pas_toe_klantcontacten(queryset: QuerySet, values: dict, ctx) -> QuerySet:
     return queryset.order_by("-plaatsgevonden_op", "-id")
 
 
+ONDERWERPOBJECT_VERWIJZINGEN = {
+    "klantcontact": ("klantcontact__uuid", "klantcontacten"),
+    "wasKlantcontact": ("was_klantcontact__uuid", "klantcontacten"),
+}
+
+
 def pas_toe_onderwerpobjecten(queryset: QuerySet, values: dict) -> QuerySet:
     for name, value in values.items():
-        if name in ("klantcontact__uuid", "klantcontact__url"):
-            queryset = queryset.filter(
-                klantcontact__uuid=_ref_uuid(value, "klantcontacten", name.endswith("url"))
-            )
-        elif name in ("wasKlantcontact__uuid", "wasKlantcontact__url"):
-            queryset = queryset.filter(
-                was_klantcontact__uuid=_ref_uuid(value, "klantcontacten", name.endswith("url"))
-            )
+        conditie = _verwijzing(name, value, ONDERWERPOBJECT_VERWIJZINGEN)
+        if conditie is not None:
+            queryset = queryset.filter(conditie)
         else:
             veld = _identificator(name, "onderwerpobjectidentificator")
             if veld:
@@ -311,14 +322,15 @@ def pas_toe_internetaken(queryset: QuerySet, values: dict) -> QuerySet:
     return queryset.order_by("-id")
 
 
+ACTORKLANTCONTACT_VERWIJZINGEN = {
+    "actor": ("actor__uuid", "actoren"),
+    "klantcontact": ("klantcontact__uuid", "klantcontacten"),
+}
+
+
 def pas_toe_actorklantcontacten(queryset: QuerySet, values: dict) -> QuerySet:
     for name, value in values.items():
-        if name in ("actor__uuid", "actor__url"):
-            queryset = queryset.filter(
-                actor__uuid=_ref_uuid(value, "actoren", name.endswith("url"))
-            )
-        elif name in ("klantcontact__uuid", "klantcontact__url"):
-            queryset = queryset.filter(
-                klantcontact__uuid=_ref_uuid(value, "klantcontacten", name.endswith("url"))
-            )
+        conditie = _verwijzing(name, value, ACTORKLANTCONTACT_VERWIJZINGEN)
+        if conditie is not None:
+            queryset = queryset.filter(conditie)
     return queryset.order_by("-id")
