@@ -630,3 +630,123 @@ def test_a_row_by_uuid_reads_its_own_partij_not_every_readable_one(clients, land
         if not ctx.ziet_alles
     }
     assert len(set(zichtbaar.values())) > 1, zichtbaar
+
+
+def _contexten(clients):
+    from klanten.datamodel.partijrepresentatie import KIContext
+
+    contexten = [KIContext("", applicatie_uuid=None), KIContext("", ziet_alles=True)]
+    for client in clients.values():
+        contexten.append(KIContext("", applicatie_uuid=client.applicatie.uuid))
+        contexten.append(KIContext("", applicatie_uuid=client.applicatie.uuid, ziet_alles=True))
+    return contexten
+
+
+def test_a_list_reads_the_partij_of_each_row_not_every_visible_one(clients, landschap):
+    """The lists of digitale adressen (alone, with a ``verstrektDoorBetrokkene`` or an
+    ``adres`` search beside the partijen's) and of partij-identificatoren (beside the
+    identifiers without a partij) see a row through its own partij, a correlated ``EXISTS``
+    on its key: ``klant_id IN (SELECT ... FROM klant WHERE ...)`` in an ``OR`` read every
+    searchable klant per request. The same rows as the ``IN`` form, for every kind of
+    client."""
+    from django.db.models import Q
+
+    from klanten.datamodel.models import Klant
+    from klanten.datamodel.partijen import DigitaalAdres, PartijIdentificator
+    from klanten.klantinteracties.partijen import (
+        betrokkene_zichtbaar,
+        heeft_partij,
+        partij_zoekbaar,
+    )
+
+    def als_in(ctx):  # the form it replaced (DigitaalAdresViewSet._partij_adres)
+        zoekbaar = Klant.objects.filter(partij_zoekbaar())
+        if ctx.applicatie_uuid is not None and not ctx.ziet_alles:
+            zoekbaar = Klant.objects.filter(
+                partij_zoekbaar() | Q(geregistreerd_door=ctx.applicatie_uuid)
+            )
+        elif ctx.ziet_alles:
+            zoekbaar = Klant.objects.all()
+        return Q(klant__in=zoekbaar)
+
+    from .test_klantinteracties_partijen import bsn_identificator
+
+    # an identifier without a partij: a BSN (its client's only) and a KvK number (anyone's)
+    for identificator in (bsn_identificator("100000009"), kvk_identificator("87654321")):
+        gemaakt(clients["open_forms"], f"{KI_BASE}/partij-identificatoren", identificator)
+    gezien = set()
+    for ctx in _contexten(clients):
+        nieuw = DigitaalAdresViewSet()._partij_adres(ctx)
+        for extra in (
+            Q(pk__in=[]),
+            Q(klant__isnull=True) & betrokkene_zichtbaar(ctx),
+            Q(klant__isnull=True, betrokkene__isnull=False),
+        ):
+            rijen = set(DigitaalAdres.objects.filter(nieuw | extra).values_list("pk", flat=True))
+            assert rijen == set(
+                DigitaalAdres.objects.filter(als_in(ctx) | extra).values_list("pk", flat=True)
+            ), ctx
+            gezien.add(len(rijen))
+        sql = str(DigitaalAdres.objects.filter(nieuw).query)
+        assert 'klant_id" IN (SELECT' not in sql, sql
+    assert len(gezien) > 2, gezien  # some addresses visible to some clients, not to others
+    alle = PartijIdentificator.objects.values_list("pk", flat=True)
+    gezien = set()
+    for client in (*clients.values(), None):
+        applicatie = client.applicatie.uuid if client else uuid.uuid4()
+        eigen = Q(geregistreerd_door=applicatie)
+        los = Q(klant__isnull=True) & (~Q(code_soort_object_id="bsn") | eigen)
+        oud = los | Q(klant__in=Klant.objects.filter(partij_zoekbaar()))
+        nu = los | heeft_partij(partij_zoekbaar())
+        assert set(alle.filter(nu)) == set(alle.filter(oud))
+        gezien.add(len(alle.filter(nu)))
+    assert len(gezien) == 2, gezien  # open_forms's loose BSN
+
+
+def _klantrijen(plan: dict) -> int:
+    """The rows a plan (EXPLAIN ANALYZE, JSON) read of datamodel_klant, over all loops."""
+    eigen = 0
+    if plan.get("Relation Name") == "datamodel_klant":
+        eigen = plan["Actual Rows"] * plan["Actual Loops"]
+    return eigen + sum(_klantrijen(kind) for kind in plan.get("Plans", ()))
+
+
+def test_a_small_list_answer_reads_few_klanten(clients, landschap):
+    """``GET /partij-identificatoren?identificeerdePartij__uuid=`` and
+    ``GET /digitaleadressen?verstrektDoorBetrokkene__uuid=`` for a client that does not see
+    everything read a klant row or two per row of their answer (its partij, joined and
+    checked), not every searchable klant (the ``IN`` form's hashed subplan)."""
+    from klanten.datamodel.models import Klant
+    from klanten.klantinteracties.partijen import partij_zoekbaar
+
+    betrokkene_adres = landschap["adressen"][-1]
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE datamodel_klant, datamodel_digitaaladres")
+        cursor.execute("ANALYZE datamodel_partijidentificator")
+    zoekbaar = Klant.objects.filter(partij_zoekbaar()).count()
+    kiss = clients["kiss"]
+    betrokkene = betrokkene_adres["verstrektDoorBetrokkene"]["uuid"]
+    for pad, params, tabel in (
+        (
+            f"{KI_BASE}/partij-identificatoren",
+            {"partijIdentificatorObjectId": BSN},
+            "datamodel_partijidentificator",
+        ),
+        (ADRESSEN, {"verstrektDoorBetrokkene__uuid": betrokkene}, "datamodel_digitaaladres"),
+    ):
+        with CaptureQueriesContext(connection) as queries:
+            response = kiss.get(pad, params)
+        assert response.status_code == 200, response.content
+        antwoord = response.json()["count"]
+        assert antwoord >= 1
+        [sql] = [q["sql"] for q in queries.captured_queries if f'FROM "{tabel}"' in q["sql"]][-1:]
+        with connection.cursor() as cursor:
+            # a handful of rows: without this, reading the whole table is the cheapest plan
+            # of either form; at scale the planner takes the probe that the EXISTS allows
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
+            [[[plan]]] = cursor.fetchall()
+            cursor.execute("SET LOCAL enable_seqscan = on")
+        gelezen = _klantrijen(plan["Plan"])
+        assert zoekbaar > 2 * antwoord + 1  # the old form read them all
+        assert gelezen <= 2 * antwoord + 1, (pad, gelezen, zoekbaar)

@@ -95,7 +95,16 @@ def heeft_partij_per_uuid(ctx, veld: str = "klant_id") -> Q:
     every readable klant (a sequential scan of the table, and JIT compilation for its cost: a
     second and more per request at 20,000 klanten); the ``EXISTS`` reads the row's one klant by
     its primary key. The same rows: a row without a partij matches neither."""
-    return Q(Exists(Klant.objects.filter(pk=OuterRef(veld)).filter(partij_per_uuid(ctx))))
+    return heeft_partij(partij_per_uuid(ctx), veld)
+
+
+def heeft_partij(voorwaarde: Q, veld: str = "klant_id") -> Q:
+    """A row whose partij (its column ``veld``) meets ``voorwaarde`` (a condition on klant), as
+    a correlated ``EXISTS`` on the partij's primary key: in an ``OR`` (a list's rows without a
+    partij, or of a betrokkene), ``klant_id IN (SELECT id FROM klant WHERE ...)`` became a
+    hashed subplan that read every klant meeting ``voorwaarde`` for each request, however small
+    its answer. A row without a partij matches neither form."""
+    return Q(Exists(Klant.objects.filter(pk=OuterRef(veld)).filter(voorwaarde)))
 
 
 def betrokkene_zichtbaar(ctx, prefix: str = "betrokkene__") -> Q:
@@ -453,7 +462,7 @@ class PartijIdentificatorViewSet(KlantinteractiesViewSet):
         # the client that made it
         los = Q(klant__isnull=True) & (~Q(code_soort_object_id="bsn") | eigen)
         if self.action == "list":
-            return rijen.filter(los | Q(klant__in=Klant.objects.filter(partij_zoekbaar())))
+            return rijen.filter(los | heeft_partij(partij_zoekbaar()))
         return rijen.filter(los | heeft_partij_per_uuid(ctx))
 
     def _lees(self, attrs: dict, *, vergrendel: bool = False):
@@ -571,17 +580,15 @@ class DigitaalAdresViewSet(KlantinteractiesViewSet):
         return queryset
 
     def _partij_adres(self, ctx=None) -> Q:
-        """What a list may show of the partijen's addresses."""
+        """What a list may show of the partijen's addresses: each address's own partij read by
+        its key (:func:`heeft_partij`), also where the condition is one side of an ``OR``."""
         ctx = self.ctx() if ctx is None else ctx
-        zoekbaar = Klant.objects.filter(partij_zoekbaar())
-        if ctx.applicatie_uuid is not None and not ctx.ziet_alles:
+        if ctx.ziet_alles:
+            return Q(klant__isnull=False)
+        if ctx.applicatie_uuid is not None:
             # the client's own identifier-less partijen, by their uuid (K6)
-            zoekbaar = Klant.objects.filter(
-                partij_zoekbaar() | Q(geregistreerd_door=ctx.applicatie_uuid)
-            )
-        elif ctx.ziet_alles:
-            zoekbaar = Klant.objects.all()
-        return Q(klant__in=zoekbaar)
+            return heeft_partij(partij_zoekbaar() | Q(geregistreerd_door=ctx.applicatie_uuid))
+        return heeft_partij(partij_zoekbaar())
 
     def basis_queryset(self):
         rijen = DigitaalAdres.objects.select_related("klant", "betrokkene")
