@@ -5,7 +5,7 @@ with a betrokkene that was the partij, and an onderwerpobject per klantcontact (
 pointing at the partij's previous klantcontact); ``--actoren`` medewerkers with an e-mail
 identificator. Run once per seeded database::
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/klanten_bench \\
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/klanten_bench ALLOWED_HOSTS="*" \\
     DJANGO_SETTINGS_MODULE=benchsettings PYTHONPATH=bench:src DEBUG=false SECRET_KEY=x \\
     .venv/bin/python bench/ki_geschiedenis.py --partijen 60 --actoren 20
 
