@@ -9,9 +9,12 @@ import uuid
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 
+from klanten.datamodel import partijrepresentatie
 from klanten.klantinteracties import leesvormen
+from klanten.klantinteracties.klantcontacten import resources
 from klanten.klantinteracties.klantcontacten.viewsets import KlantcontactViewSet
 from klanten.klantinteracties.pagination import KlantinteractiesPagination
 from klanten.klantinteracties.partijen import DigitaalAdresViewSet, PartijViewSet
@@ -179,14 +182,22 @@ def gelezen(client, pad: str, params: dict):
     return response.status_code, body, response.get("ETag"), len(queries)
 
 
+def _per_ids_via_orm(naam, build, ids, ctx, instanties=False):
+    """A path's loader as it read before: its query by ``__in`` through the ORM."""
+    return list(build(lambda kolom: Q(**{f"{kolom}__in": list(ids)}), ctx))
+
+
 def via_orm(monkeypatch):
-    """The reads as before: the viewset's ORM query (``object_of_404``) by uuid, and every
-    list through ``PartijFilter``."""
+    """The reads as before: the viewset's ORM query (``object_of_404``) by uuid, every list
+    through ``PartijFilter``, and the klantcontacten' expand loaders by ``__in`` through the
+    ORM with the partijen of ``wasPartij`` prefetched by Django."""
     monkeypatch.setattr(PartijViewSet, "gelezen", lambda self: self.object_of_404())
     monkeypatch.setattr(DigitaalAdresViewSet, "gelezen", lambda self: self.object_of_404())
     monkeypatch.setattr(KlantcontactViewSet, "gelezen", lambda self: self.object_of_404())
     monkeypatch.setattr(leesvormen, "zoekvraag", lambda params: None)
     monkeypatch.setattr(leesvormen, "lijstvraag", lambda *args: None)
+    monkeypatch.setattr(resources, "per_ids", _per_ids_via_orm)
+    monkeypatch.setattr(leesvormen, "laad_partijen", partijrepresentatie.laad_partijen)
 
 
 def _minder(pad: str, status: int, body) -> int:

@@ -16,6 +16,8 @@ with ``.hadKlantcontact`` and ``.hadKlantcontact.leiddeTotInterneTaken``).
 
 from __future__ import annotations
 
+from django.db.models import F
+
 from klanten.api import readsql
 from klanten.datamodel.kicontactrepresentatie import (
     KiBasis,
@@ -147,6 +149,27 @@ def _partij_zichtbaar(obj) -> bool:
 # --- paths -------------------------------------------------------------------------------------
 
 
+def per_ids(naam: str, build, ids, ctx, instanties: bool = False) -> list:
+    """The rows (``instanties``: the model instances) of the query ``build(per_id, wie)`` of a
+    path's loader, as a prepared statement compiled once per visibility shape
+    (``readsql.orm_rows``/``orm_instances``): ``per_id(column)`` is the condition on the
+    parents' ids, ``column = ANY($1)`` (one array parameter, where ``column__in`` was a shape
+    per length), and ``wie`` a context that asks as ``ctx`` does, with a mark for its
+    applicatie. The loaders read by ``__in`` through the ORM before: compiled and planned on
+    every request."""
+    from klanten.klantinteracties import leesvormen
+
+    modus = leesvormen._modus(ctx)
+    lees = readsql.orm_instances if instanties else readsql.orm_rows
+    return lees(
+        (naam, ("__ids", leesvormen._namen(modus)[1]), modus),
+        lambda marks: build(
+            lambda kolom: readsql.AnyOf(F(kolom), marks["__ids"]), leesvormen._wie(marks, modus)
+        ),
+        {"__ids": list(ids), "__applicatie": ctx.applicatie_uuid},
+    )
+
+
 def _rijen(rows, id_index: int, ouder_index: int) -> dict[int, list[Rij]]:
     per: dict[int, list[Rij]] = {}
     for row in rows:
@@ -156,24 +179,39 @@ def _rijen(rows, id_index: int, ouder_index: int) -> dict[int, list[Rij]]:
 
 def had_betrokkenen(objecten, ctx):
     """Per klantcontact its betrokkenen the client may see (K6)."""
-    queryset = zichtbare_betrokkenen(
-        Betrokkene.objects.filter(klantcontact_id__in=[obj.pk for obj in objecten]), ctx
-    ).order_by("klantcontact_id", "id")
-    return _rijen(betrokkenen(queryset), BETROKKENE_ID, BETROKKENE_KLANTCONTACT)
+    rows = per_ids(
+        "ki-had-betrokkenen",
+        lambda per_id, wie: betrokkenen(
+            zichtbare_betrokkenen(Betrokkene.objects.filter(per_id("klantcontact_id")), wie)
+        ).order_by("klantcontact_id", "id"),
+        [obj.pk for obj in objecten],
+        ctx,
+    )
+    return _rijen(rows, BETROKKENE_ID, BETROKKENE_KLANTCONTACT)
 
 
 def ging_over_onderwerpobjecten(objecten, ctx):
-    queryset = Onderwerpobject.objects.filter(
-        klantcontact_id__in=[obj.pk for obj in objecten]
-    ).order_by("klantcontact_id", "id")
-    return _rijen(onderwerpobjecten(queryset), 8, 7)
+    rows = per_ids(
+        "ki-ging-over-onderwerpobjecten",
+        lambda per_id, wie: onderwerpobjecten(
+            Onderwerpobject.objects.filter(per_id("klantcontact_id"))
+        ).order_by("klantcontact_id", "id"),
+        [obj.pk for obj in objecten],
+        ctx,
+    )
+    return _rijen(rows, 8, 7)
 
 
 def leidde_tot_interne_taken(objecten, ctx):
-    queryset = InterneTaak.objects.filter(
-        aanleidinggevend_klantcontact_id__in=[obj.pk for obj in objecten]
-    ).order_by("aanleidinggevend_klantcontact_id", "id")
-    return _rijen(internetaken(queryset), 11, 10)
+    rows = per_ids(
+        "ki-leidde-tot-interne-taken",
+        lambda per_id, wie: internetaken(
+            InterneTaak.objects.filter(per_id("aanleidinggevend_klantcontact_id"))
+        ).order_by("aanleidinggevend_klantcontact_id", "id"),
+        [obj.pk for obj in objecten],
+        ctx,
+    )
+    return _rijen(rows, 11, 10)
 
 
 def omvatte_bijlagen(objecten, ctx):
@@ -182,14 +220,26 @@ def omvatte_bijlagen(objecten, ctx):
 
 
 def was_partij(objecten, ctx):
-    """Per betrokkene its partij (a klant), when the client may see it."""
+    """Per betrokkene its partij (a klant), when the client may see it: the partijen read
+    with their one-to-one rows (one prepared statement, ``per_ids``) and their other rows
+    (``leesvormen.laad_partijen``: one prepared statement per relation, as Django's prefetch
+    was one query per relation), so that the resource's ``laad`` reads nothing more."""
     from klanten.datamodel.partijrepresentatie import partij_queryset
+    from klanten.klantinteracties import leesvormen
 
     laad_betrokkenen(objecten, ctx)
     klant_ids = {obj._ki_row[BETROKKENE_KLANT] for obj in objecten if _partij_zichtbaar(obj)}
     if not klant_ids:
         return {}
-    klanten = {klant.pk: klant for klant in partij_queryset().filter(pk__in=klant_ids)}
+    gelezen = per_ids(
+        "ki-was-partij",
+        lambda per_id, wie: partij_queryset().filter(per_id("id")),
+        sorted(klant_ids),
+        ctx,
+        instanties=True,
+    )
+    leesvormen.laad_partijen(gelezen)
+    klanten = {klant.pk: klant for klant in gelezen}
     return {
         obj.pk: klanten.get(obj._ki_row[BETROKKENE_KLANT])
         for obj in objecten
