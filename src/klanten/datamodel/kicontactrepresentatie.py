@@ -55,13 +55,22 @@ class KiBasis:
         return f"{self.root}{collectie}/{uuid}"
 
     def ref(self, collectie: str, uuid) -> dict | None:
-        """A reference ``{uuid, url}`` (None for no row)."""
+        """A reference ``{uuid, url}`` (None for no row); the uuid made text once."""
         if uuid is None:
             return None
-        return {"uuid": str(uuid), "url": self.url(collectie, uuid)}
+        tekst = str(uuid)
+        return {"uuid": tekst, "url": f"{self.root}{collectie}/{tekst}"}
 
     def refs(self, collectie: str, uuids) -> list[dict]:
-        return [self.ref(collectie, uuid) for uuid in uuids or ()]
+        """:meth:`ref` of each of ``uuids``, without a call per reference (a list page has
+        hundreds)."""
+        if not uuids:
+            return []
+        begin = f"{self.root}{collectie}/"
+        return [
+            None if uuid is None else {"uuid": (tekst := str(uuid)), "url": begin + tekst}
+            for uuid in uuids
+        ]
 
 
 def _uuids(model, fk: str, ref: str = "pk", order=("id",)) -> ArraySubquery:
