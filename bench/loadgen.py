@@ -59,6 +59,31 @@ def make_token() -> str:
     return jwt.encode(payload, os.environ["BENCH_CLIENT_SECRET"], algorithm="HS256")
 
 
+# name: (the path below the Klantinteracties API, ``{}`` a random value of the input; that input)
+KI_LIJSTEN = {
+    # KISS's history of a klant
+    "ki_betrokkenen_partij": (
+        "/betrokkenen?wasPartij__url=http://127.0.0.1" + KI_API + "/partijen/{}&pageSize=100",
+        "ki_partijen_met_betrokkenen",
+    ),
+    # KISS's medewerker
+    "ki_actor_email": ("/actoren?actoridentificatorObjectId={}", "ki_actor_emails"),
+    # Open Inwoner's questions, the first page
+    "ki_klantcontacten_kanaal": (
+        "/klantcontacten?kanaal=bench-geschiedenis&expand=leiddeTotInterneTaken,"
+        "gingOverOnderwerpobjecten,hadBetrokkenen,hadBetrokkenen.wasPartij",
+        None,
+    ),
+    # Open Forms' and Open Inwoner's addresses of a partij
+    "ki_adressen_partij": ("/digitaleadressen?verstrektDoorPartij__uuid={}", "uuids"),
+    # Open Inwoner's answers to a question
+    "ki_onderwerpobjecten_was": (
+        "/onderwerpobjecten?wasKlantcontact__uuid={}",
+        "ki_klantcontacten",
+    ),
+}
+
+
 def scenario_requests(name: str, inputs: dict, rng: random.Random, api: str | None = None):
     """A function returning (method, path, json body or None, expected status)."""
     API = api or globals()["API"]  # noqa: N806 - the Klanten API's prefix on this server
@@ -114,50 +139,12 @@ def scenario_requests(name: str, inputs: dict, rng: random.Random, api: str | No
         query = "?expand=digitaleAdressen" if name == "ki_partij_expand" else ""
         return lambda: ("GET", f"{KI_API}/partijen/{rng.choice(uuids)}{query}", None, 200)
     # the Klantinteracties list reads of KISS and Open Inwoner (data: bench/ki_geschiedenis.py)
-    if name == "ki_betrokkenen_partij":  # KISS's history of a klant
-        uuids = inputs["ki_partijen_met_betrokkenen"]
-        return lambda: (
-            "GET",
-            f"{KI_API}/betrokkenen?wasPartij__url=http://127.0.0.1{KI_API}/partijen/"
-            f"{rng.choice(uuids)}&pageSize=100",
-            None,
-            200,
-        )
-    if name == "ki_actor_email":  # KISS's medewerker
-        emails = inputs["ki_actor_emails"]
-        return lambda: (
-            "GET",
-            f"{KI_API}/actoren?actoridentificatorObjectId={rng.choice(emails)}",
-            None,
-            200,
-        )
-    if name == "ki_klantcontacten_kanaal":  # Open Inwoner's questions, the first page
-        expand = (
-            "leiddeTotInterneTaken,gingOverOnderwerpobjecten,hadBetrokkenen,"
-            "hadBetrokkenen.wasPartij"
-        )
-        return lambda: (
-            "GET",
-            f"{KI_API}/klantcontacten?kanaal=bench-geschiedenis&expand={expand}",
-            None,
-            200,
-        )
-    if name == "ki_adressen_partij":  # Open Forms' and Open Inwoner's addresses of a partij
-        uuids = inputs["uuids"]
-        return lambda: (
-            "GET",
-            f"{KI_API}/digitaleadressen?verstrektDoorPartij__uuid={rng.choice(uuids)}",
-            None,
-            200,
-        )
-    if name == "ki_onderwerpobjecten_was":  # Open Inwoner's answers to a question
-        uuids = inputs["ki_klantcontacten"]
-        return lambda: (
-            "GET",
-            f"{KI_API}/onderwerpobjecten?wasKlantcontact__uuid={rng.choice(uuids)}",
-            None,
-            200,
-        )
+    if name in KI_LIJSTEN:
+        pad, sleutel = KI_LIJSTEN[name]
+        if sleutel is None:
+            return lambda: ("GET", KI_API + pad, None, 200)
+        waarden = inputs[sleutel]
+        return lambda: ("GET", KI_API + pad.format(rng.choice(waarden)), None, 200)
     if name == "create":
         bronnen = inputs["bronorganisaties"]
 
