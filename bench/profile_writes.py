@@ -485,10 +485,7 @@ def _ki_actorklantcontact(client, loadgen, rng, aantal):
 
 def _ki_onderwerpobject(client, loadgen, rng, aantal):
     """KISS's ``POST /onderwerpobjecten``: a zaak linked to a klantcontact."""
-    klantcontacten = [
-        _ki_post(client, loadgen, "klantcontacten", _ki_klantcontact_body(rng))["uuid"]
-        for _ in range(20)
-    ]
+    klantcontacten = _ki_klantcontacten(client, loadgen, rng, 20)
     path = f"{loadgen.KI_API}/onderwerpobjecten"
 
     def post():
@@ -515,10 +512,7 @@ def _ki_internetaak(client, loadgen, rng, aantal):
         "actoren",
         {"naam": "Team Afval", "soortActor": "organisatorische_eenheid", "indicatieActief": True},
     )["uuid"]
-    klantcontacten = [
-        _ki_post(client, loadgen, "klantcontacten", _ki_klantcontact_body(rng))["uuid"]
-        for _ in range(20)
-    ]
+    klantcontacten = _ki_klantcontacten(client, loadgen, rng, 20)
     path = f"{loadgen.KI_API}/internetaken"
 
     def post():
