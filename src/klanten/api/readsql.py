@@ -212,20 +212,32 @@ def orm_instances(shape: tuple, build, values: dict) -> list:
     return instanties(sqlvorm.converteer(found, converters, connections[DEFAULT_DB_ALIAS]))
 
 
-def orm_rows_per_klant(name: str, build, klant_ids: list[int]) -> list[tuple]:
-    """:func:`orm_rows` of a query by klant ids: ``build(per_klant)`` builds it, with
-    ``per_klant(field)`` the condition on the klant id column ``field``. One klant (the usual
-    case) is its own shape, ``field = $1``: PostgreSQL estimates an array parameter at ten
-    elements, so the prepared statement's generic plan of ``= ANY($1)`` never beat the custom
-    plans and every execution was planned anew (most of a klantbeeld's database time); the
-    scalar one is planned once. More klanten: one array parameter (:class:`AnyOf`)."""
-    een = len(klant_ids) == 1
+def orm_per_ids(
+    shape: tuple, build, ids, values: dict | None = None, *, instanties: bool = False
+) -> list:
+    """:func:`orm_rows` (``instanties``: :func:`orm_instances`) of a query by a list of ids:
+    ``build(per_id, marks)`` builds it, with ``per_id(field)`` the condition on the id column
+    ``field`` and ``marks`` the marks of ``values`` (name → value; their names are
+    ``shape[1]``, ``__ids`` added). One id (the usual case) is its own shape, ``field = $1``:
+    PostgreSQL estimates an array parameter at ten elements, so the prepared statement's
+    generic plan of ``= ANY($1)`` never beat the custom plans and every execution was planned
+    anew (most of a klantbeeld's database time); the scalar one is planned once. More ids:
+    one array parameter (:class:`AnyOf`)."""
+    ids = list(ids)
+    een = len(ids) == 1
+    name, names, *rest = shape
 
     def bouw(marks):
-        return build(lambda field: AnyOf(F(field), marks["__klant_ids"], een=een))
+        return build(lambda field: AnyOf(F(field), marks["__ids"], een=een), marks)
 
-    waarde = klant_ids[0] if een else list(klant_ids)
-    return orm_rows((name, ("__klant_ids",), een), bouw, {"__klant_ids": waarde})
+    lees = orm_instances if instanties else orm_rows
+    waarden = {**(values or {}), "__ids": ids[0] if een else ids}
+    return lees((name, ("__ids", *names), *rest, een), bouw, waarden)
+
+
+def orm_rows_per_klant(name: str, build, klant_ids: list[int]) -> list[tuple]:
+    """:func:`orm_per_ids` of a query by klant ids: ``build(per_klant)``."""
+    return orm_per_ids((name, ()), lambda per_klant, _marks: build(per_klant), klant_ids)
 
 
 def klantbeeld_contactmoment_rows(klant_ids: list[int]) -> list[tuple]:

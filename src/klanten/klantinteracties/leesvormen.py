@@ -23,8 +23,6 @@ from __future__ import annotations
 import uuid as _uuid
 from dataclasses import dataclass
 
-from django.db.models import F
-
 from klanten.api import readsql
 from klanten.datamodel.models import Klant
 from klanten.datamodel.partijen import DigitaalAdres, SoortPartij
@@ -33,7 +31,7 @@ from klanten.datamodel.partijrepresentatie import KIContext, partij_queryset, pa
 from .filters import IDENTIFICATOR_VELDEN, PartijFilter, identificator_bestaat
 
 
-def _modus(ctx) -> str:
+def vraagmodus(ctx) -> str:
     """The shape of a request's visibility by uuid (``partij_per_uuid``): whether it sees
     everything, and whether it asks as an applicatie (a client that sees everything still
     reads the addresses of neither a partij nor a betrokkene by its own applicatie only)."""
@@ -42,11 +40,11 @@ def _modus(ctx) -> str:
     return "applicatie" if ctx.applicatie_uuid is not None else "anoniem"
 
 
-def _namen(modus: str) -> tuple:
+def marknamen(modus: str) -> tuple:
     return ("__uuid", "__applicatie" if modus.endswith("applicatie") else None)
 
 
-def _wie(marks, modus: str) -> KIContext:
+def vragende(marks, modus: str) -> KIContext:
     """A context that asks as the request does, with the marks in the place of its values."""
     return KIContext(
         "", applicatie_uuid=marks.get("__applicatie"), ziet_alles=modus.startswith("alle")
@@ -56,18 +54,18 @@ def _wie(marks, modus: str) -> KIContext:
 def _per_uuid(naam: str, ctx, key: _uuid.UUID, zichtbaar, queryset):
     """The row ``key`` of ``queryset()`` this request may read by uuid (``zichtbaar(ctx)``),
     in a prepared statement per visibility shape, or None."""
-    modus = _modus(ctx)
+    modus = vraagmodus(ctx)
 
     def build(marks):
         return (
             queryset()
-            .filter(zichtbaar(_wie(marks, modus)))
+            .filter(zichtbaar(vragende(marks, modus)))
             .filter(uuid=marks["__uuid"])
             .order_by("pk")[:1]
         )
 
     found = readsql.orm_instances(
-        (naam, _namen(modus), modus),
+        (naam, marknamen(modus), modus),
         build,
         {"__uuid": key, "__applicatie": ctx.applicatie_uuid},
     )
@@ -97,19 +95,19 @@ def laad_partijen(klanten: list[Klant]) -> None:
     as Django's prefetch leaves them."""
     if not klanten:
         return
-    een = len(klanten) == 1
-    ids = klanten[0].pk if een else [klant.pk for klant in klanten]
+    ids = [klant.pk for klant in klanten]
     for klant in klanten:
         if getattr(klant, "_prefetched_objects_cache", None) is None:
             klant._prefetched_objects_cache = {}
     for naam, queryset in partij_rijen():
         field = getattr(klanten[0], naam).field
-        rijen = readsql.orm_instances(
-            ("ki-partij-rijen", ("__klant_ids",), naam, een),
-            lambda marks, queryset=queryset, kolom=field.attname: queryset.filter(
-                readsql.AnyOf(F(kolom), marks["__klant_ids"], een=een)
+        rijen = readsql.orm_per_ids(
+            ("ki-partij-rijen", (), naam),
+            lambda per_id, _marks, queryset=queryset, kolom=field.attname: queryset.filter(
+                per_id(kolom)
             ),
-            {"__klant_ids": ids},
+            ids,
+            instanties=True,
         )
         per_klant: dict = {}
         for rij in rijen:
@@ -280,7 +278,7 @@ def _lijst_query(viewset, vraag: Lijstvraag, values: dict, modus: str):
     """The list's ORM query as ``lijst`` builds it (``basis_voor``, each filter as its
     filterset applies it, by id), with ``values`` (marks or the request's) in the place of
     the filters' and the client's."""
-    wie = _wie(values, modus)
+    wie = vragende(values, modus)
     queryset = viewset.basis_voor(wie)
     for naam, mark in vraag.filters:
         queryset = viewset.filter_voor(queryset, {naam: values[mark]}, wie).order_by()
@@ -291,8 +289,8 @@ def lijst_rijen(viewset, vraag: Lijstvraag, limit: int) -> list:
     """The first ``limit`` objects of a prepared list request (by id), in one prepared
     statement: their representation rows (``viewset.lijst_rijen``), or for a viewset
     without, the model instances."""
-    modus = _modus(viewset.ctx())
-    names = (*(mark for _naam, mark in vraag.filters), _namen(modus)[1])
+    modus = vraagmodus(viewset.ctx())
+    names = (*(mark for _naam, mark in vraag.filters), marknamen(modus)[1])
     shape = (
         "ki-lijst",
         names,
@@ -318,4 +316,4 @@ def lijst_aantal(viewset, vraag: Lijstvraag) -> int:
     """The number of objects a prepared list request finds (only asked for a full page)."""
     ctx = viewset.ctx()
     values = {**vraag.values(), "__applicatie": ctx.applicatie_uuid}
-    return _lijst_query(viewset, vraag, values, _modus(ctx)).order_by().count()
+    return _lijst_query(viewset, vraag, values, vraagmodus(ctx)).order_by().count()

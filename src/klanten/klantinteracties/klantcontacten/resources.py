@@ -16,8 +16,6 @@ with ``.hadKlantcontact`` and ``.hadKlantcontact.leiddeTotInterneTaken``).
 
 from __future__ import annotations
 
-from django.db.models import F
-
 from klanten.api import readsql
 from klanten.datamodel.kicontactrepresentatie import (
     KiBasis,
@@ -151,22 +149,21 @@ def _partij_zichtbaar(obj) -> bool:
 
 def per_ids(naam: str, build, ids, ctx, instanties: bool = False) -> list:
     """The rows (``instanties``: the model instances) of the query ``build(per_id, wie)`` of a
-    path's loader, as a prepared statement compiled once per visibility shape
-    (``readsql.orm_rows``/``orm_instances``): ``per_id(column)`` is the condition on the
-    parents' ids, ``column = ANY($1)`` (one array parameter, where ``column__in`` was a shape
-    per length), and ``wie`` a context that asks as ``ctx`` does, with a mark for its
+    path's loader, in a prepared statement compiled once per visibility shape
+    (``readsql.orm_per_ids``: one parent ``column = $1``, more one array parameter, where
+    ``column__in`` was a shape per length): ``per_id(column)`` is the condition on the
+    parents' ids, and ``wie`` a context that asks as ``ctx`` does, with a mark for its
     applicatie. The loaders read by ``__in`` through the ORM before: compiled and planned on
     every request."""
     from klanten.klantinteracties import leesvormen
 
-    modus = leesvormen._modus(ctx)
-    lees = readsql.orm_instances if instanties else readsql.orm_rows
-    return lees(
-        (naam, ("__ids", leesvormen._namen(modus)[1]), modus),
-        lambda marks: build(
-            lambda kolom: readsql.AnyOf(F(kolom), marks["__ids"]), leesvormen._wie(marks, modus)
-        ),
-        {"__ids": list(ids), "__applicatie": ctx.applicatie_uuid},
+    modus = leesvormen.vraagmodus(ctx)
+    return readsql.orm_per_ids(
+        (naam, (leesvormen.marknamen(modus)[1],), modus),
+        lambda per_id, marks: build(per_id, leesvormen.vragende(marks, modus)),
+        ids,
+        {"__applicatie": ctx.applicatie_uuid},
+        instanties=instanties,
     )
 
 
