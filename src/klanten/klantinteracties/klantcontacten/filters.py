@@ -8,8 +8,6 @@ from datetime import UTC, timedelta
 import django_filters
 from django import forms
 from django_filters.fields import IsoDateTimeField
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 
 from klanten.datamodel.klantcontacten import (
     Actor,
@@ -23,7 +21,7 @@ from klanten.datamodel.klantcontacten import (
 )
 
 from ..context import context_voor
-from ..filters import BooleanFilter, UUIDFilter
+from ..filters import BooleanFilter, URLFilter, UUIDFilter
 from . import query
 
 # PostgreSQL's time zone offsets end at 15:59
@@ -39,26 +37,8 @@ def _uuid(help_text: str):
     return _filter(UUIDFilter, help_text)
 
 
-@extend_schema_field(OpenApiTypes.URI)
-class ReferentieFilter(django_filters.CharFilter):
-    """A URL of a resource (documented ``format: uri``): any absolute http(s) URL, whatever its
-    host name (``http://klanten:8000/...`` in a container network, which Django's
-    URLValidator refuses); anything else is a 400."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("validators", [_geldige_url])
-        super().__init__(*args, **kwargs)
-
-
-def _geldige_url(value: str) -> None:
-    from rest_framework import serializers as drf
-
-    from klanten.contactmomenten.serializers import geldige_referentie
-
-    try:
-        geldige_referentie(value)
-    except drf.ValidationError as exc:
-        raise forms.ValidationError("Voer een geldige URL in.", code="invalid") from exc
+# a URL of a resource: any absolute http(s) URL, whatever its host name (the partij side's)
+ReferentieFilter = URLFilter
 
 
 class MomentField(IsoDateTimeField):
