@@ -307,13 +307,17 @@ INTERNETAAK_VELDEN = {
 }
 
 
+INTERNETAAK_VERWIJZINGEN = {
+    "aanleidinggevendKlantcontact": ("aanleidinggevend_klantcontact__uuid", "klantcontacten"),
+}
+
+
 def pas_toe_internetaken(queryset: QuerySet, values: dict) -> QuerySet:
     for name, value in values.items():
         if name in INTERNETAAK_VELDEN:
             queryset = queryset.filter(**{INTERNETAAK_VELDEN[name]: value})
-        elif name in ("aanleidinggevendKlantcontact__uuid", "aanleidinggevendKlantcontact__url"):
-            key = _ref_uuid(value, "klantcontacten", name.endswith("url"))
-            queryset = queryset.filter(aanleidinggevend_klantcontact__uuid=key)
+        elif (conditie := _verwijzing(name, value, INTERNETAAK_VERWIJZINGEN)) is not None:
+            queryset = queryset.filter(conditie)
         elif name in ("toegewezenAanActor__uuid", "toegewezenAanActor__url"):
             key = _ref_uuid(value, "actoren", name.endswith("url"))
             queryset = queryset.filter(_toegewezen(uuid=key))
