@@ -44,6 +44,7 @@ from common import (
     manage,
     use_code,
 )
+from probe import machine_probe
 
 SCENARIOS = {
     # name: (label, kind); kind "read"/"write" for the targets
@@ -844,6 +845,7 @@ def rejudge(result: Path, baseline_path: Path | None = None) -> str:
         markdown(report)
         + peer_markdown(report)
         + targets.markdown(report["targets"])
+        + targets.drift_markdown(report)
         + schema_markdown(report)
     )
 
@@ -1104,10 +1106,15 @@ def main(argv=None) -> int:
                     f"scenario {name} ({attempt + 1}/{args.repeat}): {args.warmup:g} s warm-up"
                     f" + {args.duration:g} s"
                 )
+                # the machine's speed right before each attempt (bench/probe.py)
+                speed = machine_probe()
                 row = run_scenario(server, name, args, inputs_path, client_env, pg_cpu)
+                row["probe_ms"] = speed
                 attempts.append(row)
                 if name in peer_names:
+                    speed = machine_probe()
                     peer_row = run_peer_scenario(args, name, peer_inputs_path, client_env)
+                    peer_row["probe_ms"] = speed
                     peer_attempts.append(peer_row)
                     log(
                         f"  {args.peer_label}: {peer_row['rps']:,.1f} req/s  p50 "
@@ -1119,6 +1126,7 @@ def main(argv=None) -> int:
                     f"  {row['rps']:,.1f} req/s  p50 {row['p50_ms']:.1f} ms  p99 "
                     f"{row['p99_ms']:.1f} ms  errors {row['errors']}  statuses {row['statuses']}"
                     f"  RSS {row['worker_rss_mib']} MiB  other CPU {u['other']:.2f} cores"
+                    f"  probe {row['probe_ms']:.1f} ms"
                 )
                 for sample in row["error_samples"]:
                     log(f"    {sample}")
@@ -1223,6 +1231,7 @@ def main(argv=None) -> int:
         markdown(report)
         + peer_markdown(report)
         + targets.markdown(report["targets"])
+        + targets.drift_markdown(report)
         + schema_markdown(report)
     )
     shutil.rmtree(workdir, ignore_errors=True)
@@ -1232,7 +1241,7 @@ def main(argv=None) -> int:
     log(markdown(report))
     if report.get("peer"):
         log(peer_markdown(report))
-    log(targets.markdown(report["targets"]))
+    log(targets.markdown(report["targets"]) + targets.drift_markdown(report))
     if report.get("schema_check"):
         log(schema_markdown(report))
     log(f"wrote {json_path} and {md_path}")

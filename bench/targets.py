@@ -333,6 +333,59 @@ def markdown(rows: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _probes(row: dict) -> list[tuple[float, float]]:
+    """(req/s, probe ms) of every attempt of a scenario that carries the machine probe."""
+    return [(a["rps"], a["probe_ms"]) for a in row.get("attempts") or [row] if a.get("probe_ms")]
+
+
+def drift(report: dict) -> dict | None:
+    """How fast the machine was during our side's run (``bench/probe.py``, measured before every
+    attempt), and our floor at the start and the end with and without it: ``probe_ms`` (min,
+    median, max over every attempt), and per floor scenario the median req/s, the median probe
+    and the speed-adjusted req/s (each attempt's req/s × its probe / the run's median probe:
+    the req/s it would have had at the run's typical machine speed). None for a report
+    without probes (before they were measured)."""
+    scenarios = report.get("scenarios", {})
+    every = [probe for row in scenarios.values() for _rps, probe in _probes(row)]
+    if not every:
+        return None
+    typical = statistics.median(every)
+    result = {"probe_ms": [min(every), typical, max(every)], "floor": {}}
+    for name in FLOOR_SCENARIOS:
+        pairs = _probes(scenarios.get(name) or {})
+        if pairs:
+            result["floor"][name] = {
+                "rps": statistics.median(r for r, _ in pairs),
+                "probe_ms": statistics.median(p for _, p in pairs),
+                "adjusted_rps": statistics.median(r * p / typical for r, p in pairs),
+            }
+    return result
+
+
+def drift_markdown(report: dict) -> str:
+    found = drift(report)
+    if not found:
+        return ""
+    low, typical, high = found["probe_ms"]
+    text = (
+        "Machine speed (`bench/probe.py`: milliseconds of CPU for the same pure-Python work, "
+        f"measured before every attempt; higher is slower): {_fmt(low, 1)}-{_fmt(high, 1)} ms "
+        f"over our attempts, median {_fmt(typical, 1)}."
+    )
+    start, end = (found["floor"].get(n) for n in FLOOR_SCENARIOS)
+    if start and end and start["rps"] and start["probe_ms"] and start["adjusted_rps"]:
+        text += (
+            f" Our floor at the start {_fmt(start['rps'], 0)} req/s (probe "
+            f"{_fmt(start['probe_ms'], 1)} ms), at the end {_fmt(end['rps'], 0)} req/s (probe "
+            f"{_fmt(end['probe_ms'], 1)} ms): {end['rps'] / start['rps'] - 1:+.0%} while the "
+            f"machine's speed changed {start['probe_ms'] / end['probe_ms'] - 1:+.0%}; at the "
+            f"run's median speed {_fmt(start['adjusted_rps'], 0)} and "
+            f"{_fmt(end['adjusted_rps'], 0)} req/s "
+            f"({end['adjusted_rps'] / start['adjusted_rps'] - 1:+.0%})."
+        )
+    return "\n" + text + "\n"
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("report", type=Path, help="a bench/results/*.json of bench/run")
@@ -343,7 +396,7 @@ def main(argv=None) -> int:
     report = json.loads(args.report.read_text())
     baseline = json.loads(args.baseline.read_text()) if args.baseline else None
     kinds = {name: kind for name, (_label, kind) in SCENARIOS.items()}
-    print(markdown(judge(report, kinds, baseline)), end="")
+    print(markdown(judge(report, kinds, baseline)) + drift_markdown(report), end="")
     return 0
 
 

@@ -308,3 +308,45 @@ def test_rejudge_prints_the_verdicts_of_a_saved_result_without_running_anything(
     ) in out
     assert "| floor: constant JSON (DRF APIView, no auth) | 1,050.0 (566.0–1,099.0) |" in out
     assert json.loads(path.read_text()) == saved  # nothing written
+
+
+def probed(pairs):
+    """A scenario whose attempts carry the machine probe: (req/s, probe ms) each."""
+    row = scenario(pairs[0][0], attempts=[rps for rps, _ in pairs])
+    row["attempts"] = [{"rps": rps, "probe_ms": probe} for rps, probe in pairs]
+    return row
+
+
+def test_drift_sets_the_floor_at_the_end_against_the_machine_speed_of_its_attempts():
+    found = targets.drift(
+        report(
+            # the machine 25 % slower at the end (probe 12 → 15 ms), the floor 20 % lower
+            constant=probed([(2000, 12.0), (1900, 12.0), (2100, 12.0)]),
+            create=probed([(200, 13.0)]),
+            constant_end=probed([(1600, 15.0), (1500, 15.0), (1700, 15.0)]),
+        )
+    )
+    assert found["probe_ms"] == [12.0, 13.0, 15.0]
+    start, end = found["floor"]["constant"], found["floor"]["constant_end"]
+    assert (start["rps"], start["probe_ms"]) == (2000, 12.0)
+    assert (end["rps"], end["probe_ms"]) == (1600, 15.0)
+    # at the run's median speed (13 ms): 2000 × 12 / 13 and 1600 × 15 / 13, equal
+    assert start["adjusted_rps"] == pytest.approx(1846.15, abs=0.01)
+    assert end["adjusted_rps"] == pytest.approx(1846.15, abs=0.01)
+    text = targets.drift_markdown(
+        report(
+            constant=probed([(2000, 12.0)]),
+            constant_end=probed([(1600, 15.0)]),
+        )
+    )
+    assert (
+        "at the end 1,600 req/s (probe 15.0 ms): -20% while the machine's speed changed -20%"
+        in text
+    )
+    assert "(+0%)" in text
+
+
+def test_a_report_without_probes_has_no_drift_line():
+    plain = report(constant=scenario(2000), constant_end=scenario(1600))
+    assert targets.drift(plain) is None
+    assert targets.drift_markdown(plain) == ""
