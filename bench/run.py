@@ -346,8 +346,9 @@ class Server:
             "--error-logfile",
             str(workdir / "gunicorn.log"),
         ]
-        if worker_class == "gthread":
-            cmd += ["--threads", str(threads)]
+        # gunicorn runs "sync" with more than one thread as gthread (and the product's
+        # configuration sets threads): one thread, or the sync runs measure gthread
+        cmd += ["--threads", str(threads if worker_class == "gthread" else 1)]
         self.cmd = cmd
         self.env = django_env(database_url)
         self.proc = subprocess.Popen(cmd, env=self.env, cwd=CODE["root"], start_new_session=True)

@@ -251,6 +251,46 @@ def demo_client_cleanup(db):
     _in_own_connection(delete)
 
 
+# What gunicorn makes of the configuration module: its own Config, filled the way
+# ``gunicorn -c python:klanten.conf.gunicorn`` fills it, in a fresh interpreter per environment.
+_WORKER_OF_CONFIG = """
+from gunicorn.app.base import Application
+from gunicorn.config import Config
+cfg = Config()
+for key, value in Application.get_config_from_module_name(None, "klanten.conf.gunicorn").items():
+    if key in cfg.settings:
+        cfg.set(key, value)
+print(cfg.worker_class_str, cfg.threads)
+"""
+
+
+def _worker_of_config(**env: str) -> list[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", _WORKER_OF_CONFIG],
+        env={**_base_env(), "PYTHONPATH": str(ROOT / "src"), **env},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return out.stdout.split()
+
+
+@pytest.mark.parametrize(
+    "env, expected",
+    [
+        ({}, ["gthread", "4"]),
+        ({"GUNICORN_THREADS": "8"}, ["gthread", "8"]),
+        # gunicorn turns "sync" with more than one thread into gthread; the chart always sets
+        # GUNICORN_THREADS, so the configuration gives a sync worker one thread
+        ({"GUNICORN_WORKER_CLASS": "sync"}, ["sync", "1"]),
+        ({"GUNICORN_WORKER_CLASS": "sync", "GUNICORN_THREADS": "4"}, ["sync", "1"]),
+    ],
+)
+def test_the_worker_class_asked_for_is_the_one_gunicorn_runs(env, expected):
+    assert _worker_of_config(**env) == expected
+
+
 def test_gunicorn_with_the_production_settings(db, demo_client_cleanup, tmp_path):
     """The image's entrypoint (`web`: wait for the database, migrate, setup_configuration,
     gunicorn) against the test database; health, metrics, and no BSN in any log line."""

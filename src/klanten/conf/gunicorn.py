@@ -29,7 +29,11 @@ workers = env_int("GUNICORN_WORKERS", 3)
 # after its response, so each request pays a new TCP connection) and serves ``threads``
 # requests at once per process; ``sync`` is the classic one-request worker
 worker_class = env_str("GUNICORN_WORKER_CLASS", "gthread")
-threads = env_int("GUNICORN_THREADS", 4)
+# threads per gthread worker. gunicorn runs a ``sync`` worker class with more than one thread
+# as gthread, so a sync worker gets one thread whatever GUNICORN_THREADS says (the Helm chart
+# always sets it): ``sync`` means the one-request worker
+_sync = worker_class == "sync" or worker_class.endswith("SyncWorker")
+threads = 1 if _sync else env_int("GUNICORN_THREADS", 4)
 # a worker silent for this long is killed and replaced (a stuck request)
 timeout = env_int("GUNICORN_TIMEOUT", 60)
 graceful_timeout = env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
