@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlparse
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 from freezegun import freeze_time
 
@@ -18,6 +18,7 @@ from klanten.datamodel import rules, services
 from klanten.datamodel.models import Bevestigingsverzoek
 
 from .conftest import ALL_SCOPES, BASE, BSN, ApiClient
+from .threads import outcomes, start_thread
 
 PROBLEM_KEYS = {"type", "code", "title", "status", "detail", "instance"}
 LINK_PREFIX = "/mijn-gegevens/bevestigen/"
@@ -281,33 +282,19 @@ def test_concurrent_redeems_succeed_exactly_once(make_klant, threads):
     klant = make_klant(achternaam="Jansen")
     token, _verzoek = services.create_bevestigingsverzoek(klant)
     barrier = threading.Barrier(threads)
-    outcomes: list[object] = []
-    lock = threading.Lock()
 
     def redeem():
+        barrier.wait(timeout=10)
         try:
-            barrier.wait(timeout=10)
-            try:
-                result = services.redeem_bevestigingsverzoek(token)
-            except services.LinkUnusable as exc:
-                result = exc.reason
-            except Exception as exc:  # anything else is a failure of the test
-                result = exc
-            with lock:
-                outcomes.append(result)
-        finally:
-            connections.close_all()
+            return services.redeem_bevestigingsverzoek(token)
+        except services.LinkUnusable as exc:
+            return exc.reason
 
-    workers = [threading.Thread(target=redeem) for _ in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=30)
+    uitkomsten = outcomes([start_thread(redeem) for _ in range(threads)], timeout=30)
 
-    assert len(outcomes) == threads, outcomes
-    successes = [o for o in outcomes if not isinstance(o, str | Exception)]
+    successes = [o for o in uitkomsten if not isinstance(o, str)]
     assert [k.pk for k in successes] == [klant.pk]
-    assert sorted(o for o in outcomes if isinstance(o, str)) == ["gebruikt"] * (threads - 1)
+    assert sorted(o for o in uitkomsten if isinstance(o, str)) == ["gebruikt"] * (threads - 1)
     verzoek = Bevestigingsverzoek.objects.get()
     assert verzoek.gebruikt_op is not None
     assert verzoek.gebruikt_op <= timezone.now() + timedelta(seconds=1)

@@ -10,7 +10,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -18,6 +17,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+
+from .threads import start_thread
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
@@ -217,23 +218,7 @@ def _redis_available() -> bool:
 def _in_own_connection(function):
     """Run ``function`` in a thread: its own database connection, outside the transaction of
     the test, so that what it does is committed (and seen by the server)."""
-    from django.db import connections
-
-    errors = []
-
-    def run():
-        try:
-            function()
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-    if errors:
-        raise errors[0]
+    start_thread(function).outcome(timeout=60)
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from klanten.klantinteracties.pagination import KlantinteractiesPagination
 from klanten.klantinteracties.partijen import DigitaalAdresViewSet, PartijViewSet
 
 from .conftest import BSN, BSN_2
-from .ki_fixtures import KI_BASE
+from .ki_fixtures import KI_BASE, ki_post
 from .test_klantinteracties_partijen import kvk_identificator, organisatie, persoon
 
 pytestmark = pytest.mark.zichtbaarheid_applicatie
@@ -33,12 +33,6 @@ ALLE_EXPANDS = (
     "hadBetrokkenen,hadBetrokkenen.wasPartij,hadBetrokkenen.digitaleAdressen,"
     "gingOverOnderwerpobjecten,leiddeTotInterneTaken,omvatteBijlagen"
 )
-
-
-def gemaakt(client, pad: str, body: dict) -> dict:
-    response = client.post_json(pad, body)
-    assert response.status_code == 201, response.content
-    return response.json()
 
 
 @pytest.fixture
@@ -60,11 +54,11 @@ def landschap(clients):
     organisatie (KvK), a vestiging (its vestigingsnummer under that KvK number), a
     contactpersoon working for the organisatie, and KISS's non-validated persoon."""
     open_forms, kiss = clients["open_forms"], clients["kiss"]
-    jan = gemaakt(open_forms, PARTIJEN, persoon(bezoekadres={"straatnaam": "Dorpsstraat"}))
+    jan = ki_post(open_forms, "partijen", persoon(bezoekadres={"straatnaam": "Dorpsstraat"}))
     adressen = [
-        gemaakt(
+        ki_post(
             open_forms,
-            ADRESSEN,
+            "digitaleadressen",
             {
                 "verstrektDoorPartij": {"uuid": jan["uuid"]},
                 "adres": adres,
@@ -74,11 +68,11 @@ def landschap(clients):
         )
         for adres, soort in (("jan@example.nl", "email"), ("0612345678", "telefoonnummer"))
     ]
-    bakkerij = gemaakt(open_forms, PARTIJEN, organisatie())
+    bakkerij = ki_post(open_forms, "partijen", organisatie())
     [kvk] = bakkerij["partijIdentificatoren"]
-    filiaal = gemaakt(
+    filiaal = ki_post(
         open_forms,
-        PARTIJEN,
+        "partijen",
         {
             "soortPartij": "organisatie",
             "indicatieActief": True,
@@ -96,9 +90,9 @@ def landschap(clients):
             ],
         },
     )
-    medewerker = gemaakt(
+    medewerker = ki_post(
         open_forms,
-        PARTIJEN,
+        "partijen",
         {
             "soortPartij": "contactpersoon",
             "indicatieActief": True,
@@ -108,25 +102,25 @@ def landschap(clients):
             },
         },
     )
-    eigen = gemaakt(kiss, PARTIJEN, persoon(bsn=None))
-    anker = gemaakt(kiss, PARTIJEN, persoon(bsn=BSN_2))
-    eigen_adres = gemaakt(
+    eigen = ki_post(kiss, "partijen", persoon(bsn=None))
+    anker = ki_post(kiss, "partijen", persoon(bsn=BSN_2))
+    eigen_adres = ki_post(
         kiss,
-        ADRESSEN,
+        "digitaleadressen",
         {
             "verstrektDoorPartij": {"uuid": eigen["uuid"]},
             "adres": "k@example.nl",
             "soortDigitaalAdres": "email",
         },
     )
-    klantcontact = gemaakt(
+    klantcontact = ki_post(
         kiss,
-        f"{KI_BASE}/klantcontacten",
+        "klantcontacten",
         {"kanaal": "telefoon", "onderwerp": "Afval", "taal": "nld", "vertrouwelijk": False},
     )
-    betrokkene = gemaakt(
+    betrokkene = ki_post(
         kiss,
-        f"{KI_BASE}/betrokkenen",
+        "betrokkenen",
         {
             "wasPartij": {"uuid": jan["uuid"]},
             "hadKlantcontact": {"uuid": klantcontact["uuid"]},
@@ -134,18 +128,18 @@ def landschap(clients):
             "initiator": True,
         },
     )
-    betrokkene_adres = gemaakt(
+    betrokkene_adres = ki_post(
         kiss,
-        ADRESSEN,
+        "digitaleadressen",
         {
             "verstrektDoorBetrokkene": {"uuid": betrokkene["uuid"]},
             "adres": "b@example.nl",
             "soortDigitaalAdres": "email",
         },
     )
-    leeg = gemaakt(
+    leeg = ki_post(
         open_forms,
-        f"{KI_BASE}/klantcontacten",
+        "klantcontacten",
         {
             "kanaal": "e-mail",
             "onderwerp": "Vraag",
@@ -155,9 +149,9 @@ def landschap(clients):
             "plaatsgevondenOp": "2026-12-01T10:00:00+01:00",
         },
     )
-    gemaakt(
+    ki_post(
         kiss,
-        f"{KI_BASE}/onderwerpobjecten",
+        "onderwerpobjecten",
         {
             "klantcontact": {"uuid": klantcontact["uuid"]},
             "onderwerpobjectidentificator": {"objectId": "ZAAK-1"},
@@ -388,9 +382,9 @@ def geschiedenis(clients, landschap):
         (kiss, eigen, vraag),
         (kiss, None, leeg),
     ):
-        gemaakt(
+        ki_post(
             client,
-            f"{KI_BASE}/betrokkenen",
+            "betrokkenen",
             {
                 "wasPartij": {"uuid": partij["uuid"]} if partij else None,
                 "hadKlantcontact": {"uuid": klantcontact["uuid"]},
@@ -399,9 +393,9 @@ def geschiedenis(clients, landschap):
             },
         )
     actoren = [
-        gemaakt(
+        ki_post(
             kiss,
-            f"{KI_BASE}/actoren",
+            "actoren",
             {
                 "naam": naam,
                 "soortActor": "medewerker",
@@ -415,14 +409,14 @@ def geschiedenis(clients, landschap):
         )
         for naam, email in (("Piet", "piet@example.nl"), ("Klaas", "klaas@example.nl"))
     ]
-    antwoord = gemaakt(
+    antwoord = ki_post(
         kiss,
-        f"{KI_BASE}/klantcontacten",
+        "klantcontacten",
         {"kanaal": "telefoon", "onderwerp": "Antwoord", "taal": "nld", "vertrouwelijk": False},
     )
-    gemaakt(
+    ki_post(
         kiss,
-        f"{KI_BASE}/onderwerpobjecten",
+        "onderwerpobjecten",
         {"klantcontact": {"uuid": antwoord["uuid"]}, "wasKlantcontact": {"uuid": vraag["uuid"]}},
     )
     return {"actoren": actoren}
@@ -684,7 +678,7 @@ def test_a_list_reads_the_partij_of_each_row_not_every_visible_one(clients, land
 
     # an identifier without a partij: a BSN (its client's only) and a KvK number (anyone's)
     for identificator in (bsn_identificator("100000009"), kvk_identificator("87654321")):
-        gemaakt(clients["open_forms"], f"{KI_BASE}/partij-identificatoren", identificator)
+        ki_post(clients["open_forms"], "partij-identificatoren", identificator)
     gezien = set()
     for ctx in _contexten(clients):
         nieuw = DigitaalAdresViewSet()._partij_adres(ctx)

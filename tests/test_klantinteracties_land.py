@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the fixtures imported from ki_helpers)
 """The country of a partij's ``correspondentieadres`` (the klant's ``KlantAdres``): an ISO 3166
 code the BRP land code table knows is stored as its BRP ``landcode`` (shown in both APIs); any
 other is kept in ``KlantAdres.land`` (the Klanten API's ``landcode`` stays empty), so nothing a
@@ -16,6 +17,7 @@ from klanten.datamodel.models import Klant, KlantAdres
 
 from .admin_helpers import KLANTEN_ADMIN, change_form_data
 from .conftest import BASE, BSN_2, RSIN
+from .ki_helpers import kiss, open_forms  # noqa: F401
 from .migratie_helpers import teruggezet
 from .test_klantinteracties_partijen import PARTIJEN, persoon
 from .test_partij_k10 import laatste_partij_record, nu_gelezen, stand
@@ -30,16 +32,6 @@ ADRES = {
     "adresregel1": "Calle Mayor 12",
     "land": "ES",
 }
-
-
-@pytest.fixture
-def open_forms(make_ki_client):
-    return make_ki_client(vertrouwd=True)
-
-
-@pytest.fixture
-def kiss(make_ki_client):
-    return make_ki_client()
 
 
 def maak(client, land: str, **extra) -> dict:

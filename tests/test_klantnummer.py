@@ -11,6 +11,7 @@ from klanten.datamodel import services
 from klanten.datamodel.models import Klant
 
 from .conftest import BASE, BSN, RSIN, RSIN_2, ApiClient, klant_url
+from .threads import outcomes, start_thread
 
 KLANTEN = f"{BASE}/klanten"
 
@@ -258,27 +259,15 @@ def test_concurrent_creates_get_distinct_klantnummers(make_client):
     authorization = api.defaults["HTTP_AUTHORIZATION"]
     threads_count = 8
     barrier = threading.Barrier(threads_count)
-    results: list = [None] * threads_count
 
-    def worker(index: int) -> None:
-        try:
-            client = ApiClient(HTTP_AUTHORIZATION=authorization)
-            barrier.wait(timeout=10)
-            response = client.post_json(KLANTEN, _payload())
-            results[index] = (response.status_code, response.json().get("klantnummer"))
-        except Exception as exc:  # reported below, never swallowed
-            results[index] = exc
-        finally:
-            connection.close()
+    def worker() -> tuple:
+        client = ApiClient(HTTP_AUTHORIZATION=authorization)
+        barrier.wait(timeout=10)
+        response = client.post_json(KLANTEN, _payload())
+        return (response.status_code, response.json().get("klantnummer"))
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(threads_count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
+    results = outcomes([start_thread(worker) for _ in range(threads_count)], timeout=60)
 
-    assert all(isinstance(result, tuple) for result in results), results
     assert [status for status, _ in results] == [201] * threads_count, results
     numbers = sorted(int(number) for _, number in results)
     assert numbers == list(range(1, threads_count + 1))
@@ -290,30 +279,19 @@ def test_concurrent_creates_get_distinct_klantnummers(make_client):
 def test_concurrent_service_creates_in_two_bronorganisaties():
     threads_count = 8
     barrier = threading.Barrier(threads_count)
-    errors: list = []
 
     def worker(index: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            services.create_klant(
-                {
-                    "bronorganisatie": RSIN if index % 2 else RSIN_2,
-                    "subject_type": "natuurlijk_persoon",
-                    "subject_identificatie": {"inp_bsn": BSN},
-                }
-            )
-        except Exception as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
+        barrier.wait(timeout=10)
+        services.create_klant(
+            {
+                "bronorganisatie": RSIN if index % 2 else RSIN_2,
+                "subject_type": "natuurlijk_persoon",
+                "subject_identificatie": {"inp_bsn": BSN},
+            }
+        )
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(threads_count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    outcomes([start_thread(worker, i) for i in range(threads_count)], timeout=60)
 
-    assert errors == []
     for bronorganisatie in (RSIN, RSIN_2):
         numbers = sorted(
             int(n)
@@ -330,26 +308,16 @@ def test_concurrent_creates_of_the_same_klantnummer_one_wins(make_client):
     authorization = api.defaults["HTTP_AUTHORIZATION"]
     threads_count = 4
     barrier = threading.Barrier(threads_count)
-    results: list = [None] * threads_count
 
-    def worker(index: int) -> None:
-        try:
-            client = ApiClient(HTTP_AUTHORIZATION=authorization)
-            barrier.wait(timeout=10)
-            response = client.post_json(KLANTEN, _payload(klantnummer="77"))
-            body = response.json()
-            codes = [p["code"] for p in body.get("invalidParams", [])]
-            results[index] = (response.status_code, codes)
-        except Exception as exc:  # reported below, never swallowed
-            results[index] = exc
-        finally:
-            connection.close()
+    def worker() -> tuple:
+        client = ApiClient(HTTP_AUTHORIZATION=authorization)
+        barrier.wait(timeout=10)
+        response = client.post_json(KLANTEN, _payload(klantnummer="77"))
+        body = response.json()
+        codes = [p["code"] for p in body.get("invalidParams", [])]
+        return (response.status_code, codes)
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(threads_count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    results = outcomes([start_thread(worker) for _ in range(threads_count)], timeout=60)
 
     assert sorted(results, key=lambda r: r[0]) == [(201, [])] + [(400, ["unique"])] * (
         threads_count - 1

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import kombu.pools
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from freezegun import freeze_time
 from notifications_api_common.models import NotificationsConfig
@@ -21,6 +21,7 @@ from klanten.notificaties import bezorging, outbox
 
 from .conftest import BASE
 from .test_notifications import NOTIFICATIES, PERSONAL, configure, expected, sent
+from .threads import outcomes, start_thread
 
 
 def reset_pool():
@@ -184,16 +185,12 @@ def test_a_row_being_sent_is_not_sent_again(requests_mock):
     holding, release = threading.Event(), threading.Event()
 
     def other_sender():
-        try:
-            with transaction.atomic():
-                UitgaandeNotificatie.objects.select_for_update().get(pk=row.pk)
-                holding.set()
-                release.wait(timeout=30)
-        finally:
-            connection.close()
+        with transaction.atomic():
+            UitgaandeNotificatie.objects.select_for_update().get(pk=row.pk)
+            holding.set()
+            assert release.wait(timeout=30)
 
-    thread = threading.Thread(target=other_sender)
-    thread.start()
+    thread = start_thread(other_sender)
     try:
         assert holding.wait(timeout=10)
         started = time.monotonic()
@@ -201,7 +198,7 @@ def test_a_row_being_sent_is_not_sent_again(requests_mock):
         assert time.monotonic() - started < 5
     finally:
         release.set()
-        thread.join(timeout=30)
+        thread.outcome(timeout=30)
     assert bezorging.verstuur().afgeleverd == 1
     assert bezorging.verstuur().afgeleverd == 0
     assert len(sent(requests_mock)) == 1
@@ -216,23 +213,12 @@ def test_concurrent_senders_send_each_notification_once(requests_mock):
         for i in range(30)
     ]
     barrier = threading.Barrier(3)
-    errors = []
 
     def sender():
-        try:
-            barrier.wait(timeout=10)
-            bezorging.verstuur()
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
+        barrier.wait(timeout=10)
+        bezorging.verstuur()
 
-    threads = [threading.Thread(target=sender) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors
+    outcomes([start_thread(sender) for _ in range(3)], timeout=60)
     posted = [m["resourceUrl"] for m in sent(requests_mock)]
     assert sorted(posted) == sorted(r.bericht["resourceUrl"] for r in rows)
     assert set(UitgaandeNotificatie.objects.values_list("status", flat=True)) == {"afgeleverd"}

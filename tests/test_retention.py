@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from freezegun import freeze_time
 from vng_api_common.audittrails.models import AuditTrail
@@ -26,6 +26,7 @@ from klanten.datamodel.models import Interactie, Klant
 
 from .conftest import BASE, BSN, BSN_2
 from .test_notifications import NOTIFICATIES, PERSONAL, PERSONAL_STRINGS, configure, sent
+from .threads import outcomes, start_thread
 
 JAAR = timedelta(days=365)
 MAAND = timedelta(days=30)
@@ -444,25 +445,13 @@ def test_two_runs_at_once_destroy_each_klant_once(requests_mock):
     requests_mock.post(NOTIFICATIES, status_code=201, json={})
     klanten = _klanten_due(40)
     barrier = threading.Barrier(2)
-    results, errors = [], []
 
     def run():
-        try:
-            barrier.wait(timeout=10)
-            # no freeze_time here: it is not thread-local (and upsets the connection timeout)
-            run = retention.voer_uit(batch_size=3, vandaag=date(2024, 3, 1))
-            results.append(run.aantal_vernietigd)
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
+        barrier.wait(timeout=10)
+        # no freeze_time here: it is not thread-local (and upsets the connection timeout)
+        return retention.voer_uit(batch_size=3, vandaag=date(2024, 3, 1)).aantal_vernietigd
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors
+    results = outcomes([start_thread(run) for _ in range(2)], timeout=60)
     assert sum(results) == 40
     assert not Klant.objects.exists()
     assert VernietigdeKlant.objects.count() == 40
@@ -479,16 +468,12 @@ def test_a_locked_klant_is_skipped_without_waiting():
     holding, release = threading.Event(), threading.Event()
 
     def hold_lock():
-        try:
-            with transaction.atomic():
-                Klant.objects.select_for_update().get(pk=locked.pk)
-                holding.set()
-                release.wait(timeout=30)
-        finally:
-            connection.close()
+        with transaction.atomic():
+            Klant.objects.select_for_update().get(pk=locked.pk)
+            holding.set()
+            assert release.wait(timeout=30)
 
-    thread = threading.Thread(target=hold_lock)
-    thread.start()
+    thread = start_thread(hold_lock)
     try:
         assert holding.wait(timeout=10)
         run = retention.voer_uit(vandaag=date(2024, 3, 1))
@@ -496,7 +481,7 @@ def test_a_locked_klant_is_skipped_without_waiting():
         assert list(Klant.objects.values_list("pk", flat=True)) == [locked.pk]
     finally:
         release.set()
-        thread.join(timeout=30)
+        thread.outcome(timeout=30)
     # the next run takes it
     assert retention.voer_uit(vandaag=date(2024, 3, 2)).aantal_vernietigd == 1
 

@@ -10,7 +10,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from vng_api_common.audittrails.models import AuditTrail
@@ -39,6 +39,7 @@ from .test_vergrendeling_vers import (
     partij_record,
     terwijl_a_vergrendelt,
 )
+from .threads import start_thread
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -308,39 +309,29 @@ def test_migration_0015_does_not_deadlock_with_a_write_holding_a_klant(bij_0014,
     ident_model = apps.get_model("datamodel", "PartijIdentificator")
     jongere = klanten["jongere"]
     vergrendeld = threading.Event()
-    uitkomst: dict = {}
 
     def schrijver():
-        try:
-            with transaction.atomic():
-                klant_model.objects.select_for_update().get(pk=jongere.pk)
-                vergrendeld.set()
-                time.sleep(0.5)  # the migration has started meanwhile
-                uitkomst["rij"] = ident_model.objects.create(
-                    bronorganisatie=RSIN,
-                    klant_id=jongere.pk,
-                    code_register="hr",
-                    code_objecttype="vestiging",
-                    code_soort_object_id="vestigingsnummer",
-                    object_id=VESTIGING,
-                )
-        except Exception as exc:  # re-raised below
-            uitkomst["fout"] = exc
-        finally:
-            connections.close_all()
+        with transaction.atomic():
+            klant_model.objects.select_for_update().get(pk=jongere.pk)
+            vergrendeld.set()
+            time.sleep(0.5)  # the migration has started meanwhile
+            return ident_model.objects.create(
+                bronorganisatie=RSIN,
+                klant_id=jongere.pk,
+                code_register="hr",
+                code_objecttype="vestiging",
+                code_soort_object_id="vestigingsnummer",
+                object_id=VESTIGING,
+            )
 
-    thread = threading.Thread(target=schrijver)
-    thread.start()
+    thread = start_thread(schrijver)
     assert vergrendeld.wait(timeout=10)
     bij_0014.migrate(AFTER)
-    thread.join(timeout=60)
-    assert not thread.is_alive()
-    if "fout" in uitkomst:
-        raise uitkomst["fout"]
+    rij = thread.outcome(timeout=60)
     ident_na = bij_0014.loader.project_state(AFTER).apps.get_model(
         "datamodel", "PartijIdentificator"
     )
-    assert ident_na.objects.get(pk=uitkomst["rij"].pk).klant_id == jongere.pk
+    assert ident_na.objects.get(pk=rij.pk).klant_id == jongere.pk
     # and the migration did its work: the younger klant's RSIN row detached
     assert not ident_na.objects.filter(klant_id=jongere.pk, code_soort_object_id="rsin").exists()
 
@@ -355,23 +346,19 @@ def test_migration_0015_gives_up_with_a_clear_message_and_changes_nothing(bij_00
     vergrendeld, klaar = threading.Event(), threading.Event()
 
     def houder():
-        try:
-            with transaction.atomic():
-                klant_model.objects.select_for_update().get(pk=klanten["jongere"].pk)
-                vergrendeld.set()
-                klaar.wait(timeout=30)
-        finally:
-            connections.close_all()
+        with transaction.atomic():
+            klant_model.objects.select_for_update().get(pk=klanten["jongere"].pk)
+            vergrendeld.set()
+            assert klaar.wait(timeout=30)
 
-    thread = threading.Thread(target=houder)
-    thread.start()
+    thread = start_thread(houder)
     try:
         assert vergrendeld.wait(timeout=10)
         with pytest.raises(MIGRATIE_0015.VergrendelingMislukt, match="run the migration again"):
             bij_0014.migrate(AFTER)
     finally:
         klaar.set()
-        thread.join(timeout=30)
+        thread.outcome(timeout=30)
     # nothing half done: the rows as they were
     assert ident_model.objects.get(pk=rijen["rsin jongere"].pk).klant_id == klanten["jongere"].pk
 
@@ -647,19 +634,14 @@ def test_the_destruction_of_a_klant_takes_its_locks_again_for_an_address_given_m
     gegeven: list = []
 
     def geef():
-        try:
-            gegeven.append(adres_van_betrokkene(kiss, betrokkene, k))
-        finally:
-            connections.close_all()
+        gegeven.append(adres_van_betrokkene(kiss, betrokkene, k))
 
     def na_de_partijen(execute, sql, params, many, context):
         resultaat = execute(sql, params, many, context)
         if not gegeven and 'FROM "datamodel_digitaaladres"' in sql and "DISTINCT" in sql:
             # the destruction read the partijen to lock: now another write gives the address
             # and commits
-            thread = threading.Thread(target=geef)
-            thread.start()
-            thread.join(timeout=60)
+            start_thread(geef).outcome(timeout=60)
         return resultaat
 
     with transaction.atomic():
@@ -763,20 +745,13 @@ def betrokkenen_ertussen(klantcontact, partijen: list):
     toegevoegd: list = []
 
     def voeg_toe(partij):
-        try:
-            toegevoegd.append(
-                Betrokkene.objects.create(
-                    klantcontact_id=klantcontact.pk, klant=partij, rol="klant"
-                )
-            )
-        finally:
-            connections.close_all()
+        toegevoegd.append(
+            Betrokkene.objects.create(klantcontact_id=klantcontact.pk, klant=partij, rol="klant")
+        )
 
     def wrapper(execute, sql, params, many, context):
         if partijen and 'FROM "datamodel_klantcontact"' in sql and "FOR UPDATE" in sql:
-            thread = threading.Thread(target=voeg_toe, args=(partijen.pop(0),))
-            thread.start()
-            thread.join(timeout=60)
+            start_thread(voeg_toe, partijen.pop(0)).outcome(timeout=60)
         return execute(sql, params, many, context)
 
     return wrapper, toegevoegd
