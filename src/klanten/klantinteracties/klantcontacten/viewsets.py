@@ -10,6 +10,8 @@ the client may not see, is a 400 on that field; one that disappears while the wr
 its lock is the same 400, never a 500.
 """
 
+import functools
+
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -66,9 +68,8 @@ def bestaat_niet(veld: str, wat: str):
 
 
 def _uit_url(collectie: str):
-    """The uuid a URL filter of ``collectie`` matches (``query._ref_uuid``: a URL of another
-    collection matches nothing)."""
-    return lambda url: query.uuid_uit_url(url, collectie) or query.GEEN
+    """The uuid a URL filter of ``collectie`` matches (``query.verwezen_uuid``)."""
+    return functools.partial(query.verwezen_uuid, collectie=collectie)
 
 
 class KlantcontactenBasis(KlantinteractiesViewSet):
