@@ -95,7 +95,11 @@ def _compileer(cache: dict, shape: tuple, build, compile_query) -> tuple:
 
 def compileer_query(queryset) -> tuple[str, tuple, tuple]:
     """(sql, parameters, converters) of ``queryset``, compiled now."""
-    compiler = queryset.query.get_compiler(queryset.db)
+    return _als_sql(queryset.query.get_compiler(queryset.db))
+
+
+def _als_sql(compiler) -> tuple[str, tuple, tuple]:
+    """(sql, parameters, converters) of a query's compiler."""
     sql, params = compiler.as_sql()
     select = [column[0] for column in compiler.select[0 : compiler.col_count]]
     return sql, params, tuple(compiler.get_converters(select).items())
@@ -135,17 +139,25 @@ class Instanties:
 
 
 def _instantie_query(queryset) -> tuple[str, tuple, tuple, Instanties]:
+    """:func:`compileer_query` with the :class:`Instanties` of its rows."""
     compiler = queryset.query.get_compiler(queryset.db)
-    sql, params = compiler.as_sql()
-    select = [column[0] for column in compiler.select[0 : compiler.col_count]]
-    converters = tuple(compiler.get_converters(select).items())
-    return sql, params, converters, Instanties(compiler, queryset)
+    return (*_als_sql(compiler), Instanties(compiler, queryset))
 
 
 def parameters(order, values: dict) -> list:
     """The parameters of a compiled query: the request's ``values`` (name → value) and the
     query's constants, in their order."""
     return [values[source] if kind == "p" else source for kind, source in order]
+
+
+def lees_instanties(shape: tuple, build, values: dict) -> list:
+    """The model instances of the queryset ``build(marks)`` (``select_related`` rows
+    included) with the request's ``values`` (name → value; the names are ``shape[1]``), as
+    iterating the queryset would give them, in one prepared statement compiled once per
+    shape."""
+    sql, order, converters, instanties = compileer_instanties(shape, build)
+    found = voer_uit(sql, parameters(order, values), loaders=False)
+    return instanties(converteer(found, converters, connections[DEFAULT_DB_ALIAS]))
 
 
 def converteer(rows, converters, db) -> list[tuple]:

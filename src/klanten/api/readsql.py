@@ -206,10 +206,9 @@ def orm_rows(shape: tuple, build, values: dict) -> list[tuple]:
 def orm_instances(shape: tuple, build, values: dict) -> list:
     """The model instances of the queryset ``build(marks)`` (``select_related`` rows
     included) with the request's ``values``, as iterating the queryset would give them, in
-    one prepared statement compiled once per shape (:func:`orm_rows` for instances)."""
-    sql, order, converters, instanties = sqlvorm.compileer_instanties(shape, build)
-    found = sqlvorm.voer_uit(sql, sqlvorm.parameters(order, values), loaders=False)
-    return instanties(sqlvorm.converteer(found, converters, connections[DEFAULT_DB_ALIAS]))
+    one prepared statement compiled once per shape (:func:`orm_rows` for instances;
+    ``sqlvorm.lees_instanties``)."""
+    return sqlvorm.lees_instanties(shape, build, values)
 
 
 def orm_per_ids(

@@ -19,7 +19,7 @@ import hashlib
 import secrets
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import transaction
 from django.db.models import OuterRef
 from django.db.models.functions import JSONObject
 from vng_api_common.authorizations.models import Applicatie, Autorisatie
@@ -97,13 +97,11 @@ def applicatie_voor_sleutel(sleutel: str) -> Applicatie | None:
         return None
     # compiled once per process (the ORM built this query anew on every request: about 4,700
     # Python calls, a third of a Klantinteracties write's), run as a prepared statement
-    sql, order, converters, instanties = sqlvorm.compileer_instanties(
-        ("applicatie-voor-sleutel", ("sleutel_hash",)), _applicatie_query
+    found = sqlvorm.lees_instanties(
+        ("applicatie-voor-sleutel", ("sleutel_hash",)),
+        _applicatie_query,
+        {"sleutel_hash": sleutel_hash(sleutel)},
     )
-    rows = sqlvorm.voer_uit(
-        sql, sqlvorm.parameters(order, {"sleutel_hash": sleutel_hash(sleutel)}), loaders=False
-    )
-    found = instanties(sqlvorm.converteer(rows, converters, connections[DEFAULT_DB_ALIAS]))
     if not found:
         return None
     applicatie = found[0]

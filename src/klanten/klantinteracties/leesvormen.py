@@ -235,7 +235,7 @@ class Lijstvraag:
 def lijstvraag(filterset_class, params, voorbereid: dict, paginator) -> Lijstvraag | None:
     """The prepared list request of ``params``, or None (the ORM path, its answers and 400s):
     every parameter one of ``voorbereid`` (filter name → None, or for a URL the uuid it
-    names: ``query._ref_uuid``), ``expand`` or a ``pageSize`` of the default or the largest
+    names: ``query.verwezen_uuid``), ``expand`` or a ``pageSize`` of the default or the largest
     page; each value one its filter takes (``field.clean``) and not empty; no ``page``; at
     most one uuid."""
     from django.core.exceptions import ValidationError

@@ -30,8 +30,7 @@ from rest_framework.exceptions import ErrorDetail, PermissionDenied, ValidationE
 from rest_framework.response import Response
 
 from klanten.api.exceptions import ConflictError
-from klanten.api.representation import CamelCaseList
-from klanten.api.request_context import herkomst, parse_uuid
+from klanten.api.request_context import herkomst
 from klanten.datamodel import evidence, partijservices, partijstand, rules, transactions
 from klanten.datamodel.klantcontacten import Betrokkene
 from klanten.datamodel.models import Klant, KlantbeeldVerzoek
@@ -283,27 +282,17 @@ class PartijViewSet(KlantinteractiesViewSet):
         if vraag is None:
             return self.lijst()
         # the identifier search (all its parameters known, its values valid): prepared
-        boom = expand.lees(request, self.resource)
-        rijen = self.paginator.eerste_pagina(
+        return self.voorbereide_pagina(
             lambda limit: leesvormen.gezochte_partijen(vraag, limit, partij_zoekbaar),
             lambda: leesvormen.gezochte_aantal(vraag, partij_zoekbaar),
-            request,
         )
-        return self.paginator.get_paginated_response(CamelCaseList(self.weergaven(rijen, boom)))
 
     def gelezen(self):
         """The partij of the path with its rows, as :meth:`object_of_404` and ``laad_partijen``
         read them, in prepared statements (``leesvormen.partij``)."""
-        klant = leesvormen.partij(
-            self.ctx(), parse_uuid(self.kwargs[self.lookup_field]), partij_per_uuid
+        return self.voorbereid_object(
+            lambda key: leesvormen.partij(self.ctx(), key, partij_per_uuid)
         )
-        if klant is None:
-            raise Http404
-        return klant
-
-    def retrieve(self, request, *args, **kwargs):
-        self.controleer_parameters(lijst=False)
-        return self.toon(self.gelezen())
 
     def _gegevens(self, attrs: dict) -> partijservices.PartijGegevens:
         soort = attrs["soort_partij"]
@@ -610,16 +599,9 @@ class DigitaalAdresViewSet(KlantinteractiesViewSet):
     def gelezen(self):
         """The address of the path, as :meth:`object_of_404` reads it, in a prepared
         statement (``leesvormen.digitaal_adres``)."""
-        adres = leesvormen.digitaal_adres(
-            self.ctx(), parse_uuid(self.kwargs[self.lookup_field]), adres_per_uuid
+        return self.voorbereid_object(
+            lambda key: leesvormen.digitaal_adres(self.ctx(), key, adres_per_uuid)
         )
-        if adres is None:
-            raise Http404
-        return adres
-
-    def retrieve(self, request, *args, **kwargs):
-        self.controleer_parameters(lijst=False)
-        return self.toon(self.gelezen())
 
     def _mag_zoeken(self) -> bool:
         return self.request.jwt_auth.has_auth(SCOPE_KI_ADRESSEN_ZOEKEN)
@@ -652,14 +634,11 @@ class DigitaalAdresViewSet(KlantinteractiesViewSet):
         if vraag is None:
             return self.lijst()
         # the first page of a partij's addresses (known parameters, valid values): prepared
-        boom = expand.lees(request, self.resource)
-        rijen = self.paginator.eerste_pagina(
+        return self.voorbereide_pagina(
             lambda limit: leesvormen.lijst_rijen(self, vraag, limit),
             lambda: leesvormen.lijst_aantal(self, vraag),
-            request,
-            grootte=vraag.grootte,
+            vraag.grootte,
         )
-        return self.paginator.get_paginated_response(CamelCaseList(self.weergaven(rijen, boom)))
 
     def filter_queryset(self, queryset):
         if getattr(self, "_gefilterd", False):

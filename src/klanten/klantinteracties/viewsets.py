@@ -155,10 +155,31 @@ class KlantinteractiesViewSet(ContentTypeRequiredMixin, ETagMixin, viewsets.Gene
     def aangemaakt(self, obj) -> Response:
         return self.toon(obj, status_code=status.HTTP_201_CREATED, expand_lezen=False)
 
+    # --- prepared reads (``leesvormen``) ----------------------------------------------------
+    def voorbereide_pagina(self, rijen, aantal, grootte: int | None = None) -> Response:
+        """A list's first page read in prepared statements, where :meth:`lijst` reads it
+        through the ORM: ``rijen(limit)`` the objects, ``aantal()`` the number of matches
+        (``KlantinteractiesPagination.eerste_pagina``), with expand."""
+        boom = expand.lees(self.request, self.resource)
+        objecten = self.paginator.eerste_pagina(rijen, aantal, self.request, grootte=grootte)
+        return self.paginator.get_paginated_response(CamelCaseList(self.weergaven(objecten, boom)))
+
+    def voorbereid_object(self, lees):
+        """The object of the path as ``lees(uuid)`` reads it in a prepared statement (None:
+        404; a malformed uuid: 404), where :meth:`object_of_404` reads it through the ORM."""
+        obj = lees(parse_uuid(self.kwargs[self.lookup_field]))
+        if obj is None:
+            raise Http404
+        return obj
+
+    def gelezen(self):
+        """The object of the path that a retrieve shows."""
+        return self.object_of_404()
+
     # --- default reads ----------------------------------------------------------------------
     def list(self, request, *args, **kwargs):
         return self.lijst()
 
     def retrieve(self, request, *args, **kwargs):
         self.controleer_parameters(lijst=False)
-        return self.toon(self.object_of_404())
+        return self.toon(self.gelezen())

@@ -73,10 +73,14 @@ def uuid_uit_url(value: str, collectie: str):
 GEEN = _uuid.UUID(int=0)  # a uuid no row has: "matches nothing"
 
 
-def _ref_uuid(value, collectie: str, is_url: bool):
-    if not is_url:
-        return value
+def verwezen_uuid(value: str, collectie: str):
+    """The uuid a URL filter of ``collectie`` matches: the one the URL names, or :data:`GEEN`
+    (a URL of another collection, or no such URL, matches nothing)."""
     return uuid_uit_url(value, collectie) or GEEN
+
+
+def _ref_uuid(value, collectie: str, is_url: bool):
+    return verwezen_uuid(value, collectie) if is_url else value
 
 
 def _verwijzing(name: str, value, verwijzingen: dict) -> Q | None:

@@ -18,6 +18,12 @@ from __future__ import annotations
 
 from klanten.api import readsql
 from klanten.datamodel.kicontactrepresentatie import (
+    ACTOR_KOLOMMEN,
+    ACTORKLANTCONTACT_KOLOMMEN,
+    BETROKKENE_KOLOMMEN,
+    INTERNETAAK_KOLOMMEN,
+    KLANTCONTACT_KOLOMMEN,
+    ONDERWERPOBJECT_KOLOMMEN,
     KiBasis,
     actor_data,
     actoren,
@@ -105,9 +111,17 @@ def _weergave(data):
 
 # --- betrokkene: its wasPartij only when the client may see that partij ----------------------
 
-BETROKKENE_ID, BETROKKENE_KLANT, BETROKKENE_KLANTCONTACT = 13, 14, 15
-KLANTCONTACT_ID = 18  # the id in a klantcontact's representation row
-ONDERWERPOBJECT_ID, ACTOR_ID = 8, 9
+# the positions of ids in the representation rows (``kicontactrepresentatie``'s columns)
+BETROKKENE_ID = BETROKKENE_KOLOMMEN.index("id")
+BETROKKENE_KLANT = BETROKKENE_KOLOMMEN.index("klant_id")
+BETROKKENE_KLANTCONTACT = BETROKKENE_KOLOMMEN.index("klantcontact_id")
+KLANTCONTACT_ID = KLANTCONTACT_KOLOMMEN.index("id")
+ONDERWERPOBJECT_ID = ONDERWERPOBJECT_KOLOMMEN.index("id")
+ONDERWERPOBJECT_KLANTCONTACT = ONDERWERPOBJECT_KOLOMMEN.index("klantcontact_id")
+ACTOR_ID = ACTOR_KOLOMMEN.index("id")
+INTERNETAAK_ID = INTERNETAAK_KOLOMMEN.index("id")
+INTERNETAAK_KLANTCONTACT = INTERNETAAK_KOLOMMEN.index("aanleidinggevend_klantcontact_id")
+ACTORKLANTCONTACT_ID = ACTORKLANTCONTACT_KOLOMMEN.index("id")
 
 
 def _zet_zichtbaar(objecten, ctx) -> None:
@@ -196,7 +210,7 @@ def ging_over_onderwerpobjecten(objecten, ctx):
         [obj.pk for obj in objecten],
         ctx,
     )
-    return _rijen(rows, 8, 7)
+    return _rijen(rows, ONDERWERPOBJECT_ID, ONDERWERPOBJECT_KLANTCONTACT)
 
 
 def leidde_tot_interne_taken(objecten, ctx):
@@ -208,7 +222,7 @@ def leidde_tot_interne_taken(objecten, ctx):
         [obj.pk for obj in objecten],
         ctx,
     )
-    return _rijen(rows, 11, 10)
+    return _rijen(rows, INTERNETAAK_ID, INTERNETAAK_KLANTCONTACT)
 
 
 def omvatte_bijlagen(objecten, ctx):
@@ -323,7 +337,7 @@ def registreer() -> None:
     expand.registreer_resource(
         "internetaak",
         weergave=_weergave(internetaak_data),
-        laad=_laad(InterneTaak, internetaken, 11),
+        laad=_laad(InterneTaak, internetaken, INTERNETAAK_ID),
     )
     expand.registreer_resource(
         "actor", weergave=_weergave(actor_data), laad=_laad(Actor, actoren, ACTOR_ID)
@@ -331,7 +345,7 @@ def registreer() -> None:
     expand.registreer_resource(
         "actorklantcontact",
         weergave=_weergave(actorklantcontact_data),
-        laad=_laad(ActorKlantcontact, actorklantcontacten, 3),
+        laad=_laad(ActorKlantcontact, actorklantcontacten, ACTORKLANTCONTACT_ID),
     )
     expand.registreer_resource("bijlage", weergave=lambda obj, ctx: {})
     _kopie("partij-van-betrokkene", PARTIJ)

@@ -10,14 +10,15 @@ the client may not see, is a 400 on that field; one that disappears while the wr
 its lock is the same 400, never a 500.
 """
 
-from django.http import Http404
+import functools
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
 from klanten.api.parsers import KlantenJSONParser
-from klanten.api.representation import CamelCaseData, CamelCaseList
-from klanten.api.request_context import herkomst, parse_uuid
+from klanten.api.representation import CamelCaseData
+from klanten.api.request_context import herkomst
 from klanten.datamodel import contacten, kicontacten
 from klanten.datamodel.kicontactrepresentatie import (
     actoren,
@@ -35,7 +36,7 @@ from klanten.datamodel.klantcontacten import (
 )
 from klanten.datamodel.models import Klant
 
-from .. import expand, leesvormen, partijen
+from .. import leesvormen, partijen
 from ..viewsets import NON_FIELD, KlantinteractiesViewSet, fout
 from . import filters, query, resources, serializers
 
@@ -66,9 +67,8 @@ def bestaat_niet(veld: str, wat: str):
 
 
 def _uit_url(collectie: str):
-    """The uuid a URL filter of ``collectie`` matches (``query._ref_uuid``: a URL of another
-    collection matches nothing)."""
-    return lambda url: query.uuid_uit_url(url, collectie) or query.GEEN
+    """The uuid a URL filter of ``collectie`` matches (``query.verwezen_uuid``)."""
+    return functools.partial(query.verwezen_uuid, collectie=collectie)
 
 
 class KlantcontactenBasis(KlantinteractiesViewSet):
@@ -104,19 +104,16 @@ class KlantcontactenBasis(KlantinteractiesViewSet):
         if vraag is None:
             return self.lijst()
         # the first page of a prepared filter (known parameters, valid values)
-        boom = expand.lees(request, self.resource)
         _rijen, id_index = self.lijst_rijen
-        rijen = self.paginator.eerste_pagina(
+        return self.voorbereide_pagina(
             # objects that hold their row: the resource's ``laad`` reads nothing more
             lambda limit: [
                 resources.Rij(row[id_index], row)
                 for row in leesvormen.lijst_rijen(self, vraag, limit)
             ],
             lambda: leesvormen.lijst_aantal(self, vraag),
-            request,
-            grootte=vraag.grootte,
+            vraag.grootte,
         )
-        return self.paginator.get_paginated_response(CamelCaseList(self.weergaven(rijen, boom)))
 
     def registrerende_applicatie(self):
         return self.ctx().applicatie_uuid
@@ -239,14 +236,7 @@ class KlantcontactViewSet(KlantcontactenBasis):
     def gelezen(self):
         """The klantcontact of the path with its representation row, in one prepared
         statement (``resources.lees_klantcontact``)."""
-        gevonden = resources.lees_klantcontact(parse_uuid(self.kwargs[self.lookup_field]))
-        if gevonden is None:
-            raise Http404
-        return gevonden
-
-    def retrieve(self, request, *args, **kwargs):
-        self.controleer_parameters(lijst=False)
-        return self.toon(self.gelezen())
+        return self.voorbereid_object(resources.lees_klantcontact)
 
     def create(self, request, *args, **kwargs):
         data = klantcontact_data(self.invoer())
