@@ -7,7 +7,14 @@ from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import JsonResponse
 from djangorestframework_camel_case.util import camelize_re, underscore_to_camel
 from rest_framework import status
-from rest_framework.exceptions import APIException, NotFound, ParseError
+from rest_framework.exceptions import (
+    APIException,
+    ErrorDetail,
+    NotFound,
+    ParseError,
+    PermissionDenied,
+    ValidationError,
+)
 from rest_framework.settings import api_settings
 from vng_api_common.exception_handling import (
     ERROR_CONTENT_TYPE,
@@ -20,6 +27,7 @@ from klanten.datamodel import rules
 from klanten.datamodel.models import Klant
 
 from .representation import CamelCaseData
+from .request_context import collection_url
 
 # K1: Open Klant answers its errors (the same ZGW problem body, six keys) as
 # ``application/json``, and its clients rely on it: open-klant-client (Open Forms, Open Inwoner)
@@ -75,6 +83,39 @@ class ConflictError(APIException):
         self.existing_url = existing_url
 
 
+def regel_als_api_fout(
+    exc: rules.RuleViolation, request=None, veld: str | None = None
+) -> APIException:
+    """A broken business rule as the API's error, the same on every API (Klanten,
+    Contactmomenten, Klantinteracties): ``Refused`` 403, ``Conflict`` 409, any other rule 400
+    with one invalid parameter; each with the rule's code and (first) message.
+
+    - A conflict naming an existing klant (V6: ``gevalideerde-klant-bestaat``) carries its URL
+      in the Klanten API's klanten collection, built from ``request``: the exception handler
+      answers it as ``bestaandeKlant``. Without a request (the other APIs, whose resources are
+      no klanten, and the exception handler itself) there is no such URL.
+    - The 400 names ``veld`` (as the client spelled it, or snake_case: the handler camelizes
+      it), else the field the rule names (``exc.field``, set by the services), else
+      ``nonFieldErrors``.
+
+    Returns the exception; the caller raises it (``raise regel_als_api_fout(exc) from exc``).
+    """
+    message = exc.messages[0]
+    code = getattr(exc, "code", None)
+    if isinstance(exc, rules.Refused):
+        return PermissionDenied(message, code=code)
+    if isinstance(exc, rules.Conflict):
+        bestaande = getattr(exc, "existing_klant", None)
+        url = (
+            f"{collection_url(request)}{bestaande.uuid}"
+            if bestaande is not None and request is not None
+            else None
+        )
+        return ConflictError(message, code, existing_url=url)
+    veld = veld or getattr(exc, "field", None) or api_settings.NON_FIELD_ERRORS_KEY
+    return ValidationError({veld: [ErrorDetail(message, code=code or "invalid")]})
+
+
 def _as_api_exception(exc):
     """P3: request errors Django raises while DRF reads the request are a 4xx, not a 500: a body
     over DATA_UPLOAD_MAX_MEMORY_SIZE (413), too many query parameters and the like (400). A
@@ -84,10 +125,12 @@ def _as_api_exception(exc):
 
     if isinstance(exc, Klant.DoesNotExist):
         return NotFound()
-    if isinstance(exc, rules.Conflict):
-        # a conflict with the registration's state that the view did not map itself (e.g. a
-        # write that kept meeting a concurrent change through its attempts): 409, its code
-        return ConflictError(exc.messages[0], exc.code)
+    if isinstance(exc, rules.RuleViolation):
+        # a rule the view did not map itself (e.g. a conflict with the registration's state: a
+        # write that kept meeting a concurrent change through its attempts): as every view
+        # maps one, without a request (no ``bestaandeKlant``: the view's request may be of
+        # another API than the klanten collection)
+        return regel_als_api_fout(exc)
     if isinstance(exc, RequestDataTooBig):
         return RequestTooLarge()
     if isinstance(exc, SuspiciousOperation):

@@ -7,12 +7,10 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status, views, viewsets
 from rest_framework.exceptions import (
     ErrorDetail,
-    PermissionDenied,
     UnsupportedMediaType,
     ValidationError,
 )
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 from vng_api_common.permissions import AuthScopesRequired
 
 from klanten.datamodel import contacten, evidence, rules, services
@@ -29,7 +27,7 @@ from klanten.datamodel.representation import row_data
 from klanten.notificaties.invoegen import voeg_in
 
 from . import interacties, readsql, visibility
-from .exceptions import ConflictError
+from .exceptions import regel_als_api_fout
 from .extension_serializers import (
     BevestigingslinkSerializer,
     InteractieSerializer,
@@ -50,19 +48,6 @@ from .scopes import (
 )
 
 EXTENSION_TAG = "extensies"
-
-
-def raise_for_rule(exc: rules.RuleViolation, request, field: str | None = None):
-    """Map a broken rule onto the API: Refused → 403, Conflict → 409, else 400."""
-    message = exc.messages[0]
-    if isinstance(exc, rules.Refused):
-        raise PermissionDenied(message, code=exc.code) from exc
-    if isinstance(exc, rules.Conflict):
-        existing = exc.existing_klant
-        url = f"{collection_url(request)}{existing.uuid}" if existing is not None else None
-        raise ConflictError(message, exc.code, existing_url=url) from exc
-    key = field or api_settings.NON_FIELD_ERRORS_KEY
-    raise ValidationError({key: [message]}, code=exc.code) from exc
 
 
 def actor_for(request) -> services.Actor:
@@ -221,7 +206,7 @@ class ValidatieViewSet(ContentTypeRequiredMixin, KlantSubresourceMixin, viewsets
                 klant, bewijs, actor_for(request), herkomst=herkomst(request)
             )
         except rules.RuleViolation as exc:
-            raise_for_rule(exc, request)
+            raise regel_als_api_fout(exc, request) from exc
         return Response(
             CamelCaseData(validatie_data(validatie, self.klant_url(klant))),
             status=status.HTTP_201_CREATED,
@@ -441,7 +426,7 @@ class BevestigingsverzoekView(UnsupportedMethodFirstMixin, KlantSubresourceMixin
                 klant, actor_for(request).applicatie_id
             )
         except rules.RuleViolation as exc:
-            raise_for_rule(exc, request)
+            raise regel_als_api_fout(exc, request) from exc
         link = request.build_absolute_uri(f"/mijn-gegevens/bevestigen/{token}")
         return Response(
             CamelCaseData(url=link, verlooptOp=localtime(verzoek.verloopt_op).isoformat()),

@@ -24,8 +24,9 @@ from klanten.datamodel.wijzigingen import KANAAL_KLANTEN
 from klanten.notificaties.audit import van_object
 
 from . import readsql, visibility
+from .exceptions import regel_als_api_fout
 from .extension_serializers import GevalideerdeKlantSerializer
-from .extensions import ContentTypeRequiredMixin, actor_for, bewijs_from_request, raise_for_rule
+from .extensions import ContentTypeRequiredMixin, actor_for, bewijs_from_request
 from .filters import (
     FILTER_LOOKUPS,
     FilterError,
@@ -237,7 +238,8 @@ class KlantViewSet(
                 code="unique",
             ) from exc
         except rules.RuleViolation as exc:
-            raise_for_rule(exc, self.request, field=getattr(exc, "field", None))
+            # the field the rule names (exc.field), a conflict's existing klant (V6)
+            raise regel_als_api_fout(exc, self.request) from exc
 
     def _validated(self, data, instance=None, partial=False) -> dict:
         """The validated body: a plain valid one without building the serializer
@@ -315,7 +317,7 @@ class KlantViewSet(
         try:
             bewijs = bewijs_from_request(request, validatie)
         except rules.RuleViolation as exc:
-            raise_for_rule(exc, request)
+            raise regel_als_api_fout(exc, request) from exc
         klant = self._write(
             lambda: services.create_gevalideerde_klant(
                 data, bewijs, actor_for(request), herkomst=herkomst(request)
@@ -355,7 +357,7 @@ class KlantViewSet(
     def destroy(self, request, *args, **kwargs):
         # its audit trail goes with it (it holds its data); one record of the deletion stays
         # a conflict (legacy data it could not repair, partijherstel) is a 409 by the API's
-        # exception handler
+        # exception handler (``regel_als_api_fout``, as the writes that map it themselves)
         transactions.api_schrijfactie(
             lambda: services.delete_klant(self._locked_object(), herkomst=herkomst(request))
         )

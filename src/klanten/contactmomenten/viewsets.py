@@ -13,6 +13,7 @@ from vng_api_common.constants import CommonResourceAction
 from vng_api_common.permissions import AuthScopesRequired
 
 from klanten.api import visibility
+from klanten.api.exceptions import regel_als_api_fout
 from klanten.api.extensions import ContentTypeRequiredMixin
 from klanten.api.filters import FilterError, normalize_query
 from klanten.api.pagination import KlantenPagination
@@ -266,13 +267,11 @@ class ContactMomentViewSet(ContactmomentenViewSet):
     def _write(self, write):
         try:
             return write()
-        except rules.Conflict:
-            # a conflict with the registration's state (e.g. a write that kept meeting a
-            # concurrent change through its attempts): the exception handler's 409
-            raise
         except rules.RuleViolation as exc:
+            # as on every API (403, 409 e.g. a write that kept meeting a concurrent change
+            # through its attempts); a 400 names the field by the rule's code, not exc.field
             veld = "vorigContactmoment" if exc.code in ("kringverwijzing", "unique") else NON_FIELD
-            raise fout(veld, exc.messages[0], exc.code) from exc
+            raise regel_als_api_fout(exc, veld=veld) from exc
 
     def create(self, request, *args, **kwargs):
         serializer = ContactMomentSerializer(data=request.data)

@@ -26,10 +26,10 @@ from django.http import Http404
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
-from rest_framework.exceptions import ErrorDetail, PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from klanten.api.exceptions import ConflictError
+from klanten.api.exceptions import regel_als_api_fout
 from klanten.api.request_context import herkomst
 from klanten.datamodel import evidence, partijservices, partijstand, rules, transactions
 from klanten.datamodel.klantcontacten import Betrokkene
@@ -48,7 +48,7 @@ from klanten.datamodel.partijsync import SLEUTEL_VOOR_SOORT
 from . import expand, filters, leesvormen
 from .scopes import SCOPE_KI_ADRESSEN_ZOEKEN
 from .serializers import DigitaalAdresSerializer, PartijIdentificatorSerializer, PartijSerializer
-from .viewsets import NON_FIELD, KlantinteractiesViewSet, fout
+from .viewsets import KlantinteractiesViewSet, fout
 
 logger = structlog.stdlib.get_logger(__name__)
 
@@ -160,18 +160,6 @@ expand.registreer_pad(
 # --- shared helpers -------------------------------------------------------------------------------
 
 
-def regel_fout(exc: rules.RuleViolation):
-    """A rule of the services as an API error: refused evidence 403, a conflict 409, else 400
-    on the field the rule names."""
-    code = getattr(exc, "code", None) or "invalid"
-    if isinstance(exc, rules.Refused):
-        return PermissionDenied(exc.messages[0], code=code)
-    if isinstance(exc, rules.Conflict):
-        return ConflictError(exc.messages[0], code)
-    veld = getattr(exc, "field", None) or NON_FIELD
-    return ValidationError({veld: [ErrorDetail(exc.messages[0], code=code)]})
-
-
 def bronorganisatie() -> str:
     return settings.KLANTINTERACTIES_BRONORGANISATIE
 
@@ -208,7 +196,7 @@ def bewijs_voor(request, soort: str, object_id: str) -> rules.Bewijs | None:
             requesting_applicatie(request), identiteit, authenticatie_context(request)
         )
     except rules.RuleViolation as exc:
-        raise regel_fout(exc) from exc
+        raise regel_als_api_fout(exc) from exc
     return bewijs
 
 
@@ -227,7 +215,7 @@ def _schrijf(write, *args, **kwargs):
     try:
         return transactions.api_schrijfactie(write, *args, **kwargs)
     except rules.RuleViolation as exc:
-        raise regel_fout(exc) from exc
+        raise regel_als_api_fout(exc) from exc
     except (
         Klant.DoesNotExist,
         DigitaalAdres.DoesNotExist,
@@ -386,14 +374,14 @@ class PartijViewSet(KlantinteractiesViewSet):
             try:
                 partijservices.valideer_identificator(sleutel)
             except rules.RuleViolation as exc:
-                raise regel_fout(exc) from exc
+                raise regel_als_api_fout(exc) from exc
             bewijs = bewijs_voor(request, sleutel.code_soort_object_id, sleutel.object_id)
         try:
             klant, _nieuw = partijservices.maak_partij(
                 gegevens, bewijs=bewijs, herkomst=herkomst(request)
             )
         except rules.RuleViolation as exc:
-            raise regel_fout(exc) from exc
+            raise regel_als_api_fout(exc) from exc
         if not partijstand.in_geheugen(klant):  # an existing partij (K5), or rows linked
             klant = partij_queryset().get(pk=klant.pk)
         return self.aangemaakt(klant)
@@ -411,7 +399,7 @@ class PartijViewSet(KlantinteractiesViewSet):
         ):
             raise Http404
         # a conflict (legacy data it could not repair, partijherstel) is a 409 by the API's
-        # exception handler
+        # exception handler (``regel_als_api_fout``, as the writes that map it themselves)
         partijservices.verwijder_partij(klant, herkomst=herkomst(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -489,7 +477,7 @@ class PartijIdentificatorViewSet(KlantinteractiesViewSet):
         try:
             partijservices.valideer_identificator(ident)
         except rules.RuleViolation as exc:
-            raise regel_fout(exc) from exc
+            raise regel_als_api_fout(exc) from exc
         return bewijs_voor(self.request, ident.code_soort_object_id, ident.object_id)
 
     def create(self, request, *args, **kwargs):
