@@ -171,6 +171,94 @@ def landschap(clients):
     }
 
 
+@pytest.fixture
+def balie(clients, landschap):
+    """Partijen one client sees only through a contactmoment, hidden from the others: another
+    client ("ander") registers a klantcontact at its balie, KISS links two of its own
+    non-validated partijen to it as betrokkenen. "ander" sees both partijen only through its
+    contactmoment (V7: ``via_contactmomenten``, the one condition nothing else in
+    ``landschap`` needs), Open Forms and the reader never.
+
+    ``gast``'s betrokkene follows the write paths: a client that may not see its partij may not
+    see the betrokkene either (K6: left out of the expanded klantcontact, 404 by uuid).
+    ``verborgen``'s betrokkene also names a klant of another Klanten API (``klant_url``, set
+    here in the database: no write path sets both, the columns allow it), so every client sees
+    the betrokkene (V7) while its partij stays hidden from Open Forms and the reader: the only
+    betrokkene a client may see without its partij, whose ``wasPartij`` is then ``null``."""
+    from klanten.datamodel.klantcontacten import Betrokkene
+
+    ander, kiss = clients["ander"], clients["kiss"]
+    klantcontact = gemaakt(
+        ander,
+        f"{KI_BASE}/klantcontacten",
+        {"kanaal": "balie", "onderwerp": "Paspoort", "taal": "nld", "vertrouwelijk": False},
+    )
+    partijen, betrokkenen = {}, {}
+    for naam in ("gast", "verborgen"):
+        contactnaam = {"voornaam": "Els", "voorvoegselAchternaam": "", "achternaam": naam}
+        partijen[naam] = gemaakt(
+            kiss,
+            PARTIJEN,
+            persoon(bsn=None, partijIdentificatie={"contactnaam": contactnaam}),
+        )
+        betrokkenen[naam] = gemaakt(
+            kiss,
+            f"{KI_BASE}/betrokkenen",
+            {
+                "wasPartij": {"uuid": partijen[naam]["uuid"]},
+                "hadKlantcontact": {"uuid": klantcontact["uuid"]},
+                "rol": "klant",
+                "initiator": naam == "gast",
+            },
+        )
+    Betrokkene.objects.filter(uuid=betrokkenen["verborgen"]["uuid"]).update(
+        klant_url=f"https://klanten.elders.example/api/v1/klanten/{uuid.uuid4()}"
+    )
+    return {"klantcontact": klantcontact, "partijen": partijen, "betrokkenen": betrokkenen}
+
+
+def test_a_partij_hidden_from_the_client_is_not_disclosed_through_its_betrokkene(clients, balie):
+    """K6/V7: the expanded klantcontacten (``hadBetrokkenen.wasPartij``) and a betrokkene by
+    uuid show a partij only to a client that may read it by uuid: ``gast``'s betrokkene is
+    left out (404 by uuid), ``verborgen``'s is shown with ``wasPartij: null`` and no expanded
+    partij; nowhere a hidden partij's uuid. "ander" sees both through its contactmoment."""
+    klantcontact = balie["klantcontact"]["uuid"]
+    gast, verborgen = balie["partijen"]["gast"]["uuid"], balie["partijen"]["verborgen"]["uuid"]
+    betrokkene = {naam: b["uuid"] for naam, b in balie["betrokkenen"].items()}
+    for naam, client in clients.items():
+        response = client.get(
+            f"{KI_BASE}/klantcontacten", {"expand": "hadBetrokkenen,hadBetrokkenen.wasPartij"}
+        )
+        assert response.status_code == 200, response.content
+        [gelezen] = [k for k in response.json()["results"] if k["uuid"] == klantcontact]
+        expanded = {b["uuid"]: b for b in gelezen["_expand"]["hadBetrokkenen"]}
+        per_uuid = {
+            sleutel: client.get(f"{KI_BASE}/betrokkenen/{sleutel}")
+            for sleutel in betrokkene.values()
+        }
+        if naam in ("open_forms", "lezer"):  # neither partij is theirs to see
+            assert set(expanded) == {betrokkene["verborgen"]}, naam
+            assert expanded[betrokkene["verborgen"]]["wasPartij"] is None
+            assert expanded[betrokkene["verborgen"]]["_expand"] == {"wasPartij": None}
+            assert per_uuid[betrokkene["gast"]].status_code == 404
+            assert per_uuid[betrokkene["verborgen"]].status_code == 200
+            assert per_uuid[betrokkene["verborgen"]].json()["wasPartij"] is None
+            for body in (response.content, *(r.content for r in per_uuid.values())):
+                assert gast.encode() not in body and verborgen.encode() not in body, naam
+            for partij in (gast, verborgen):
+                assert client.get(f"{PARTIJEN}/{partij}").status_code == 404
+        else:  # KISS registered them; "ander" their contactmoment; "beheer" sees all
+            assert set(expanded) == set(betrokkene.values()), naam
+            for partij, sleutel in (
+                (gast, betrokkene["gast"]),
+                (verborgen, betrokkene["verborgen"]),
+            ):
+                assert expanded[sleutel]["wasPartij"]["uuid"] == partij, naam
+                assert expanded[sleutel]["_expand"]["wasPartij"]["uuid"] == partij, naam
+                assert per_uuid[sleutel].json()["wasPartij"]["uuid"] == partij, naam
+                assert client.get(f"{PARTIJEN}/{partij}").status_code == 200, naam
+
+
 def gelezen(client, pad: str, params: dict):
     """(status, body, ETag, statements); a problem's body without its ``instance`` (an id
     of its own per answer)."""
@@ -238,10 +326,13 @@ def zelfde_als_via_orm(clients, verzoeken, monkeypatch, voorbereid=None) -> dict
     return nu
 
 
-def test_the_prepared_reads_answer_what_the_orm_path_answered(clients, landschap, monkeypatch):
+def test_the_prepared_reads_answer_what_the_orm_path_answered(
+    clients, landschap, balie, monkeypatch
+):
     """Every partij kind, address and klantcontact (every expand), for each kind of client
     (its visibility: KISS's non-validated partij is a 404 to another client, the
-    betrokkene's address to one that did not register it), with and without expand, an
+    betrokkene's address to one that did not register it; ``balie``'s partijen seen through a
+    contactmoment, or hidden behind a betrokkene the client sees), with and without expand, an
     unknown and a malformed uuid: the same status, bytes and ETag, in as many statements."""
     partijen = [p["uuid"] for p in landschap["partijen"]]
     adressen = [a["uuid"] for a in landschap["adressen"]]
@@ -250,6 +341,8 @@ def test_the_prepared_reads_answer_what_the_orm_path_answered(clients, landschap
         (f"{PARTIJEN}/{key}", params) for key in partijen + onbekend for params in EXPANDS
     ] + [(f"{ADRESSEN}/{key}", {}) for key in adressen + onbekend]
     klantcontacten = [k["uuid"] for k in landschap["klantcontacten"]]
+    klantcontacten.append(balie["klantcontact"]["uuid"])
+    verzoeken += [(f"{KI_BASE}/betrokkenen/{b['uuid']}", {}) for b in balie["betrokkenen"].values()]
     verzoeken += [
         (f"{KI_BASE}/klantcontacten/{key}", params)
         for key in klantcontacten + onbekend
