@@ -275,16 +275,30 @@ def _per_ids_via_orm(naam, build, ids, ctx, instanties=False):
     return list(build(lambda kolom: Q(**{f"{kolom}__in": list(ids)}), ctx))
 
 
+def _zichtbare_partij_ids_via_orm(ctx, klant_ids):
+    """``query.zichtbare_partij_ids`` as it read before: through the ORM, by ``__in``."""
+    from klanten.datamodel.models import Klant
+    from klanten.klantinteracties.klantcontacten.query import zichtbare_partij
+
+    klant_ids = {pk for pk in klant_ids if pk is not None}
+    partij = zichtbare_partij(ctx)
+    if partij is None or not klant_ids:
+        return None if partij is None else set()
+    return set(Klant.objects.filter(partij, pk__in=klant_ids).values_list("id", flat=True))
+
+
 def via_orm(monkeypatch):
     """The reads as before: the viewset's ORM query (``object_of_404``) by uuid, every list
     through ``PartijFilter``, and the klantcontacten' expand loaders by ``__in`` through the
-    ORM with the partijen of ``wasPartij`` prefetched by Django."""
+    ORM with the partijen of ``wasPartij`` prefetched by Django and the betrokkenen' visible
+    partijen read through the ORM."""
     monkeypatch.setattr(PartijViewSet, "gelezen", lambda self: self.object_of_404())
     monkeypatch.setattr(DigitaalAdresViewSet, "gelezen", lambda self: self.object_of_404())
     monkeypatch.setattr(KlantcontactViewSet, "gelezen", lambda self: self.object_of_404())
     monkeypatch.setattr(leesvormen, "zoekvraag", lambda params: None)
     monkeypatch.setattr(leesvormen, "lijstvraag", lambda *args: None)
     monkeypatch.setattr(resources, "per_ids", _per_ids_via_orm)
+    monkeypatch.setattr(resources, "zichtbare_partij_ids", _zichtbare_partij_ids_via_orm)
     monkeypatch.setattr(leesvormen, "laad_partijen", partijrepresentatie.laad_partijen)
 
 
@@ -854,3 +868,69 @@ def test_a_small_list_answer_reads_few_klanten(clients, landschap):
         gelezen = _klantrijen(plan["Plan"])
         assert zoekbaar > 2 * antwoord + 1  # the old form read them all
         assert gelezen <= 2 * antwoord + 1, (pad, gelezen, zoekbaar)
+
+
+def test_the_visible_partijen_of_betrokkenen_are_the_orm_path_s(clients, landschap, balie):
+    """``query.zichtbare_partij_ids`` (which partijen of a page's betrokkenen a client sees,
+    a prepared statement per visibility shape) finds what the ORM query did, for every kind of
+    client and of partij (validated, an anchor, a client's own, seen through a contactmoment,
+    none of these), asked one id at a time (``id = $1``) and all at once (an array)."""
+    from klanten.datamodel.models import Klant
+    from klanten.klantinteracties.klantcontacten.query import zichtbare_partij_ids
+
+    ids = sorted(Klant.objects.values_list("id", flat=True))
+    gezien = {}
+    for ctx in _contexten(clients):
+        verwacht = _zichtbare_partij_ids_via_orm(ctx, [*ids, None])
+        assert zichtbare_partij_ids(ctx, [*ids, None]) == verwacht, ctx
+        for pk in ids:
+            assert zichtbare_partij_ids(ctx, [pk, pk]) == _zichtbare_partij_ids_via_orm(
+                ctx, [pk]
+            ), (ctx, pk)
+        assert zichtbare_partij_ids(ctx, [None]) == _zichtbare_partij_ids_via_orm(ctx, [None])
+        gezien[(ctx.applicatie_uuid, ctx.ziet_alles)] = verwacht
+    # what makes a wrong condition fail: "ander" sees balie's partijen through its contactmoment
+    # alone, Open Forms neither (nor KISS's own partij), the reader none of them
+    balie_ids = set(
+        Klant.objects.filter(uuid__in=[p["uuid"] for p in balie["partijen"].values()]).values_list(
+            "id", flat=True
+        )
+    )
+    eigen = Klant.objects.get(uuid=landschap["partijen"][4]["uuid"]).pk
+    anker = Klant.objects.get(uuid=landschap["partijen"][5]["uuid"]).pk
+    jan = Klant.objects.get(uuid=landschap["partijen"][0]["uuid"]).pk
+    voor = {naam: gezien[(client.applicatie.uuid, False)] for naam, client in clients.items()}
+    assert balie_ids <= voor["ander"] and not balie_ids & voor["open_forms"]
+    assert balie_ids | {eigen} <= voor["kiss"] and eigen not in voor["ander"]
+    assert {jan, anker} <= voor["lezer"] and not (balie_ids | {eigen}) & voor["lezer"]
+    assert gezien[(None, True)] is None
+
+
+def test_the_visible_partijen_of_a_page_are_prepared_once(clients, balie):
+    """A second page of the same visibility shape (one betrokkene's partij, and two) prepares
+    nothing new: the visible partijen are one statement per shape, ``id = $1`` or an array."""
+    pad = f"{KI_BASE}/klantcontacten/{balie['klantcontact']['uuid']}"
+    lijst = f"{KI_BASE}/klantcontacten"
+
+    def lees():  # "ander" sees both betrokkenen, Open Forms one
+        for client in (clients["ander"], clients["open_forms"]):
+            for params in ({"expand": "hadBetrokkenen"}, {"expand": "hadBetrokkenen.wasPartij"}):
+                assert client.get(pad, params).status_code == 200
+                assert client.get(lijst, {"kanaal": "balie", **params}).status_code == 200
+
+    lees()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        eerst = sorted(row[0] for row in cursor.fetchall())
+    eigen = [
+        sql
+        for sql in eerst
+        if sql.startswith('SELECT "datamodel_klant"."id" AS "id" FROM "datamodel_klant" WHERE')
+        and "datamodel_betrokkene" in sql
+    ]
+    assert any('"datamodel_klant"."id" = ANY($' in sql for sql in eigen), eerst
+    assert any('"datamodel_klant"."id" = $' in sql for sql in eigen), eerst
+    lees()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        assert sorted(row[0] for row in cursor.fetchall()) == eerst
