@@ -165,6 +165,94 @@ def landschap(clients):
     }
 
 
+@pytest.fixture
+def balie(clients, landschap):
+    """Partijen one client sees only through a contactmoment, hidden from the others: another
+    client ("ander") registers a klantcontact at its balie, KISS links two of its own
+    non-validated partijen to it as betrokkenen. "ander" sees both partijen only through its
+    contactmoment (V7: ``via_contactmomenten``, the one condition nothing else in
+    ``landschap`` needs), Open Forms and the reader never.
+
+    ``gast``'s betrokkene follows the write paths: a client that may not see its partij may not
+    see the betrokkene either (K6: left out of the expanded klantcontact, 404 by uuid).
+    ``verborgen``'s betrokkene also names a klant of another Klanten API (``klant_url``, set
+    here in the database: no write path sets both, the columns allow it), so every client sees
+    the betrokkene (V7) while its partij stays hidden from Open Forms and the reader: the only
+    betrokkene a client may see without its partij, whose ``wasPartij`` is then ``null``."""
+    from klanten.datamodel.klantcontacten import Betrokkene
+
+    ander, kiss = clients["ander"], clients["kiss"]
+    klantcontact = gemaakt(
+        ander,
+        f"{KI_BASE}/klantcontacten",
+        {"kanaal": "balie", "onderwerp": "Paspoort", "taal": "nld", "vertrouwelijk": False},
+    )
+    partijen, betrokkenen = {}, {}
+    for naam in ("gast", "verborgen"):
+        contactnaam = {"voornaam": "Els", "voorvoegselAchternaam": "", "achternaam": naam}
+        partijen[naam] = gemaakt(
+            kiss,
+            PARTIJEN,
+            persoon(bsn=None, partijIdentificatie={"contactnaam": contactnaam}),
+        )
+        betrokkenen[naam] = gemaakt(
+            kiss,
+            f"{KI_BASE}/betrokkenen",
+            {
+                "wasPartij": {"uuid": partijen[naam]["uuid"]},
+                "hadKlantcontact": {"uuid": klantcontact["uuid"]},
+                "rol": "klant",
+                "initiator": naam == "gast",
+            },
+        )
+    Betrokkene.objects.filter(uuid=betrokkenen["verborgen"]["uuid"]).update(
+        klant_url=f"https://klanten.elders.example/api/v1/klanten/{uuid.uuid4()}"
+    )
+    return {"klantcontact": klantcontact, "partijen": partijen, "betrokkenen": betrokkenen}
+
+
+def test_a_partij_hidden_from_the_client_is_not_disclosed_through_its_betrokkene(clients, balie):
+    """K6/V7: the expanded klantcontacten (``hadBetrokkenen.wasPartij``) and a betrokkene by
+    uuid show a partij only to a client that may read it by uuid: ``gast``'s betrokkene is
+    left out (404 by uuid), ``verborgen``'s is shown with ``wasPartij: null`` and no expanded
+    partij; nowhere a hidden partij's uuid. "ander" sees both through its contactmoment."""
+    klantcontact = balie["klantcontact"]["uuid"]
+    gast, verborgen = balie["partijen"]["gast"]["uuid"], balie["partijen"]["verborgen"]["uuid"]
+    betrokkene = {naam: b["uuid"] for naam, b in balie["betrokkenen"].items()}
+    for naam, client in clients.items():
+        response = client.get(
+            f"{KI_BASE}/klantcontacten", {"expand": "hadBetrokkenen,hadBetrokkenen.wasPartij"}
+        )
+        assert response.status_code == 200, response.content
+        [gelezen] = [k for k in response.json()["results"] if k["uuid"] == klantcontact]
+        expanded = {b["uuid"]: b for b in gelezen["_expand"]["hadBetrokkenen"]}
+        per_uuid = {
+            sleutel: client.get(f"{KI_BASE}/betrokkenen/{sleutel}")
+            for sleutel in betrokkene.values()
+        }
+        if naam in ("open_forms", "lezer"):  # neither partij is theirs to see
+            assert set(expanded) == {betrokkene["verborgen"]}, naam
+            assert expanded[betrokkene["verborgen"]]["wasPartij"] is None
+            assert expanded[betrokkene["verborgen"]]["_expand"] == {"wasPartij": None}
+            assert per_uuid[betrokkene["gast"]].status_code == 404
+            assert per_uuid[betrokkene["verborgen"]].status_code == 200
+            assert per_uuid[betrokkene["verborgen"]].json()["wasPartij"] is None
+            for body in (response.content, *(r.content for r in per_uuid.values())):
+                assert gast.encode() not in body and verborgen.encode() not in body, naam
+            for partij in (gast, verborgen):
+                assert client.get(f"{PARTIJEN}/{partij}").status_code == 404
+        else:  # KISS registered them; "ander" their contactmoment; "beheer" sees all
+            assert set(expanded) == set(betrokkene.values()), naam
+            for partij, sleutel in (
+                (gast, betrokkene["gast"]),
+                (verborgen, betrokkene["verborgen"]),
+            ):
+                assert expanded[sleutel]["wasPartij"]["uuid"] == partij, naam
+                assert expanded[sleutel]["_expand"]["wasPartij"]["uuid"] == partij, naam
+                assert per_uuid[sleutel].json()["wasPartij"]["uuid"] == partij, naam
+                assert client.get(f"{PARTIJEN}/{partij}").status_code == 200, naam
+
+
 def gelezen(client, pad: str, params: dict):
     """(status, body, ETag, statements); a problem's body without its ``instance`` (an id
     of its own per answer)."""
@@ -181,16 +269,30 @@ def _per_ids_via_orm(naam, build, ids, ctx, instanties=False):
     return list(build(lambda kolom: Q(**{f"{kolom}__in": list(ids)}), ctx))
 
 
+def _zichtbare_partij_ids_via_orm(ctx, klant_ids):
+    """``query.zichtbare_partij_ids`` as it read before: through the ORM, by ``__in``."""
+    from klanten.datamodel.models import Klant
+    from klanten.klantinteracties.klantcontacten.query import zichtbare_partij
+
+    klant_ids = {pk for pk in klant_ids if pk is not None}
+    partij = zichtbare_partij(ctx)
+    if partij is None or not klant_ids:
+        return None if partij is None else set()
+    return set(Klant.objects.filter(partij, pk__in=klant_ids).values_list("id", flat=True))
+
+
 def via_orm(monkeypatch):
     """The reads as before: the viewset's ORM query (``object_of_404``) by uuid, every list
     through ``PartijFilter``, and the klantcontacten' expand loaders by ``__in`` through the
-    ORM with the partijen of ``wasPartij`` prefetched by Django."""
+    ORM with the partijen of ``wasPartij`` prefetched by Django and the betrokkenen' visible
+    partijen read through the ORM."""
     monkeypatch.setattr(PartijViewSet, "gelezen", lambda self: self.object_of_404())
     monkeypatch.setattr(DigitaalAdresViewSet, "gelezen", lambda self: self.object_of_404())
     monkeypatch.setattr(KlantcontactViewSet, "gelezen", lambda self: self.object_of_404())
     monkeypatch.setattr(leesvormen, "zoekvraag", lambda params: None)
     monkeypatch.setattr(leesvormen, "lijstvraag", lambda *args: None)
     monkeypatch.setattr(resources, "per_ids", _per_ids_via_orm)
+    monkeypatch.setattr(resources, "zichtbare_partij_ids", _zichtbare_partij_ids_via_orm)
     monkeypatch.setattr(leesvormen, "laad_partijen", partijrepresentatie.laad_partijen)
 
 
@@ -232,10 +334,13 @@ def zelfde_als_via_orm(clients, verzoeken, monkeypatch, voorbereid=None) -> dict
     return nu
 
 
-def test_the_prepared_reads_answer_what_the_orm_path_answered(clients, landschap, monkeypatch):
+def test_the_prepared_reads_answer_what_the_orm_path_answered(
+    clients, landschap, balie, monkeypatch
+):
     """Every partij kind, address and klantcontact (every expand), for each kind of client
     (its visibility: KISS's non-validated partij is a 404 to another client, the
-    betrokkene's address to one that did not register it), with and without expand, an
+    betrokkene's address to one that did not register it; ``balie``'s partijen seen through a
+    contactmoment, or hidden behind a betrokkene the client sees), with and without expand, an
     unknown and a malformed uuid: the same status, bytes and ETag, in as many statements."""
     partijen = [p["uuid"] for p in landschap["partijen"]]
     adressen = [a["uuid"] for a in landschap["adressen"]]
@@ -244,6 +349,8 @@ def test_the_prepared_reads_answer_what_the_orm_path_answered(clients, landschap
         (f"{PARTIJEN}/{key}", params) for key in partijen + onbekend for params in EXPANDS
     ] + [(f"{ADRESSEN}/{key}", {}) for key in adressen + onbekend]
     klantcontacten = [k["uuid"] for k in landschap["klantcontacten"]]
+    klantcontacten.append(balie["klantcontact"]["uuid"])
+    verzoeken += [(f"{KI_BASE}/betrokkenen/{b['uuid']}", {}) for b in balie["betrokkenen"].values()]
     verzoeken += [
         (f"{KI_BASE}/klantcontacten/{key}", params)
         for key in klantcontacten + onbekend
@@ -755,3 +862,69 @@ def test_a_small_list_answer_reads_few_klanten(clients, landschap):
         gelezen = _klantrijen(plan["Plan"])
         assert zoekbaar > 2 * antwoord + 1  # the old form read them all
         assert gelezen <= 2 * antwoord + 1, (pad, gelezen, zoekbaar)
+
+
+def test_the_visible_partijen_of_betrokkenen_are_the_orm_path_s(clients, landschap, balie):
+    """``query.zichtbare_partij_ids`` (which partijen of a page's betrokkenen a client sees,
+    a prepared statement per visibility shape) finds what the ORM query did, for every kind of
+    client and of partij (validated, an anchor, a client's own, seen through a contactmoment,
+    none of these), asked one id at a time (``id = $1``) and all at once (an array)."""
+    from klanten.datamodel.models import Klant
+    from klanten.klantinteracties.klantcontacten.query import zichtbare_partij_ids
+
+    ids = sorted(Klant.objects.values_list("id", flat=True))
+    gezien = {}
+    for ctx in _contexten(clients):
+        verwacht = _zichtbare_partij_ids_via_orm(ctx, [*ids, None])
+        assert zichtbare_partij_ids(ctx, [*ids, None]) == verwacht, ctx
+        for pk in ids:
+            assert zichtbare_partij_ids(ctx, [pk, pk]) == _zichtbare_partij_ids_via_orm(
+                ctx, [pk]
+            ), (ctx, pk)
+        assert zichtbare_partij_ids(ctx, [None]) == _zichtbare_partij_ids_via_orm(ctx, [None])
+        gezien[(ctx.applicatie_uuid, ctx.ziet_alles)] = verwacht
+    # what makes a wrong condition fail: "ander" sees balie's partijen through its contactmoment
+    # alone, Open Forms neither (nor KISS's own partij), the reader none of them
+    balie_ids = set(
+        Klant.objects.filter(uuid__in=[p["uuid"] for p in balie["partijen"].values()]).values_list(
+            "id", flat=True
+        )
+    )
+    eigen = Klant.objects.get(uuid=landschap["partijen"][4]["uuid"]).pk
+    anker = Klant.objects.get(uuid=landschap["partijen"][5]["uuid"]).pk
+    jan = Klant.objects.get(uuid=landschap["partijen"][0]["uuid"]).pk
+    voor = {naam: gezien[(client.applicatie.uuid, False)] for naam, client in clients.items()}
+    assert balie_ids <= voor["ander"] and not balie_ids & voor["open_forms"]
+    assert balie_ids | {eigen} <= voor["kiss"] and eigen not in voor["ander"]
+    assert {jan, anker} <= voor["lezer"] and not (balie_ids | {eigen}) & voor["lezer"]
+    assert gezien[(None, True)] is None
+
+
+def test_the_visible_partijen_of_a_page_are_prepared_once(clients, balie):
+    """A second page of the same visibility shape (one betrokkene's partij, and two) prepares
+    nothing new: the visible partijen are one statement per shape, ``id = $1`` or an array."""
+    pad = f"{KI_BASE}/klantcontacten/{balie['klantcontact']['uuid']}"
+    lijst = f"{KI_BASE}/klantcontacten"
+
+    def lees():  # "ander" sees both betrokkenen, Open Forms one
+        for client in (clients["ander"], clients["open_forms"]):
+            for params in ({"expand": "hadBetrokkenen"}, {"expand": "hadBetrokkenen.wasPartij"}):
+                assert client.get(pad, params).status_code == 200
+                assert client.get(lijst, {"kanaal": "balie", **params}).status_code == 200
+
+    lees()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        eerst = sorted(row[0] for row in cursor.fetchall())
+    eigen = [
+        sql
+        for sql in eerst
+        if sql.startswith('SELECT "datamodel_klant"."id" AS "id" FROM "datamodel_klant" WHERE')
+        and "datamodel_betrokkene" in sql
+    ]
+    assert any('"datamodel_klant"."id" = ANY($' in sql for sql in eigen), eerst
+    assert any('"datamodel_klant"."id" = $' in sql for sql in eigen), eerst
+    lees()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        assert sorted(row[0] for row in cursor.fetchall()) == eerst

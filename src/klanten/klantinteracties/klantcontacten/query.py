@@ -48,12 +48,31 @@ def zichtbare_betrokkenen(queryset: QuerySet, ctx) -> QuerySet:
 
 
 def zichtbare_partij_ids(ctx, klant_ids) -> set | None:
-    """Which of ``klant_ids`` the client sees as a partij (None: all); one query."""
-    klant_ids = {pk for pk in klant_ids if pk is not None}
-    partij = zichtbare_partij(ctx)
-    if partij is None or not klant_ids:
-        return None if partij is None else set()
-    return set(Klant.objects.filter(partij, pk__in=klant_ids).values_list("id", flat=True))
+    """Which of ``klant_ids`` the client sees as a partij (None: all): the ids of
+    ``Klant.objects.filter(zichtbare_partij(ctx), pk__in=klant_ids)``, in one prepared
+    statement compiled once per visibility shape (``readsql.orm_per_ids``: one id
+    ``id = $1``, more one array parameter), where the ORM built it (a shape per number of
+    ids) and PostgreSQL planned it on every page with betrokkenen."""
+    if ctx.ziet_alles:
+        return None
+    klant_ids = sorted({pk for pk in klant_ids if pk is not None})
+    if not klant_ids:
+        return set()
+    from klanten.api import readsql
+    from klanten.klantinteracties import leesvormen
+
+    modus = leesvormen.vraagmodus(ctx)
+    rows = readsql.orm_per_ids(
+        ("ki-zichtbare-partijen", (leesvormen.marknamen(modus)[1],), modus),
+        lambda per_id, marks: (
+            Klant.objects.filter(zichtbare_partij(leesvormen.vragende(marks, modus)), per_id("id"))
+            .order_by()
+            .values_list("id")
+        ),
+        klant_ids,
+        {"__applicatie": ctx.applicatie_uuid},
+    )
+    return {row[0] for row in rows}
 
 
 # --- filters ----------------------------------------------------------------------------------
