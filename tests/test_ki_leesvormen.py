@@ -182,22 +182,22 @@ def balie(clients, landschap):
     from klanten.datamodel.klantcontacten import Betrokkene
 
     ander, kiss = clients["ander"], clients["kiss"]
-    klantcontact = gemaakt(
+    klantcontact = ki_post(
         ander,
-        f"{KI_BASE}/klantcontacten",
+        "klantcontacten",
         {"kanaal": "balie", "onderwerp": "Paspoort", "taal": "nld", "vertrouwelijk": False},
     )
     partijen, betrokkenen = {}, {}
     for naam in ("gast", "verborgen"):
         contactnaam = {"voornaam": "Els", "voorvoegselAchternaam": "", "achternaam": naam}
-        partijen[naam] = gemaakt(
+        partijen[naam] = ki_post(
             kiss,
-            PARTIJEN,
+            "partijen",
             persoon(bsn=None, partijIdentificatie={"contactnaam": contactnaam}),
         )
-        betrokkenen[naam] = gemaakt(
+        betrokkenen[naam] = ki_post(
             kiss,
-            f"{KI_BASE}/betrokkenen",
+            "betrokkenen",
             {
                 "wasPartij": {"uuid": partijen[naam]["uuid"]},
                 "hadKlantcontact": {"uuid": klantcontact["uuid"]},
