@@ -30,6 +30,7 @@ from .migratie_helpers import teruggezet
 from .test_ki_hr_losmaken import identificator
 from .test_ki_hr_uniek import AFTER, BEFORE, _duplicaten_bij_0014
 from .test_ki_sub_identificator import KVK, nieuwe_partij, nieuwe_vestiging, post_identificator
+from .test_klantcontact_adreshouders import vergrendelt_klant
 from .test_notifications import configure
 from .test_vergrendeling_vers import (
     HERKOMST,
@@ -552,11 +553,7 @@ def test_a_deletion_of_a_betrokkene_waits_for_an_address_it_gets(kiss, verwijder
     assert record.oud["verstrektDoorBetrokkene"]["uuid"] == str(betrokkene.uuid)
     assert record.nieuw["verstrektDoorBetrokkene"] is None
     # K's lock, in the last round, before the klantcontact's
-    k_lock = max(
-        i
-        for i, s in enumerate(statements)
-        if "FOR UPDATE" in s and f'"datamodel_klant"."id" = {partij.pk}' in s
-    )
+    k_lock = max(i for i, s in enumerate(statements) if vergrendelt_klant(s, partij.pk))
     klantcontact_locks = [
         i
         for i, s in enumerate(statements)
