@@ -292,3 +292,49 @@ def test_the_delete_locks_k_before_the_klantcontact_in_id_order(
 # the klantcontact's lock, the betrokkenen's lock, the addresses released, the records, the
 # delete's collection and cascade
 KLANTCONTACT_DELETE_STATEMENTS = 33
+
+
+def test_holders_next_in_id_order_are_locked_by_one_statement(
+    ki,  # noqa: F811
+    klantcontact,
+    gebouwd,
+):
+    """K1 and K2 (address-only holders) before X (a betrokkene's partij) in id order: K1 and
+    K2 locked by one statement, then X with its rows, then the klantcontact; each address
+    recorded once, X once, K1 and K2 not."""
+    from klanten.datamodel.models import Klant
+
+    k1, k2 = (ki_post(ki, "partijen", ORGANISATIE) for _ in range(2))
+    x = ki_post(ki, "partijen", ORGANISATIE)
+    b = betrokkene(ki, klantcontact, x)
+    door = {"verstrektDoorBetrokkene": {"uuid": b["uuid"]}}
+    adressen = [
+        maak_adres(ki, k1, "een@example.nl", **door),
+        maak_adres(ki, k2, "twee@example.nl", **door),
+    ]
+    pks = [Klant.objects.get(uuid=p["uuid"]).pk for p in (k1, k2, x)]
+    assert pks == sorted(pks)
+    rij = Klantcontact.objects.get(uuid=klantcontact["uuid"])
+    before = stand()
+    gebouwd.clear()
+    with CaptureQueriesContext(connection) as queries:
+        contacten.delete_klantcontact(rij, herkomst=HERKOMST_KISS)
+    statements = [q["sql"] for q in queries.captured_queries]
+    locks = [(i, pk) for i, s in enumerate(statements) for pk in pks if vergrendelt_klant(s, pk)]
+    assert [pk for _, pk in locks] == pks
+    assert locks[0][0] == locks[1][0] < locks[2][0]  # K1 and K2 one statement, then X
+    assert locks[2][0] < next(
+        i for i, s in enumerate(statements) if "datamodel_klantcontact_vers" in s
+    )
+    assert genormaliseerd(sinds(before)) == sorted(
+        [
+            ("contactmoment", "destroy", klantcontact["uuid"], klantcontact["uuid"]),
+            ("klantcontact", "destroy", klantcontact["uuid"], klantcontact["uuid"]),
+            ("partij", "partial_update", x["uuid"], x["uuid"]),
+            ("digitaaladres", "partial_update", adressen[0]["uuid"], k1["uuid"]),
+            ("digitaaladres", "partial_update", adressen[1]["uuid"], k2["uuid"]),
+        ]
+    )
+    for adres in adressen:
+        assert_vrijgegeven(ki, adres, b)
+    assert gebouwd == {x["uuid"]: 2}
