@@ -30,6 +30,7 @@ from .migratie_helpers import teruggezet
 from .test_ki_hr_losmaken import identificator
 from .test_ki_hr_uniek import AFTER, BEFORE, _duplicaten_bij_0014
 from .test_ki_sub_identificator import KVK, nieuwe_partij, nieuwe_vestiging, post_identificator
+from .test_klantcontact_adreshouders import vergrendelt_klant
 from .test_notifications import configure
 from .test_vergrendeling_vers import (
     HERKOMST,
@@ -113,6 +114,50 @@ def test_delete_without_a_race_takes_its_locks_once(kiss):
     assert not any("ROLLBACK TO SAVEPOINT" in q["sql"] for q in queries.captured_queries)
     assert partij_record(x.uuid).nieuw["betrokkenen"] == []
     assert AuditTrail.objects.filter(resource="partij", actie="partial_update").exists()
+
+
+def test_delete_records_an_address_holder_that_became_a_betrokkenes_partij_meanwhile(kiss):
+    """Partij K only holds an address an anonymous betrokkene of the klantcontact gave when the
+    delete reads whom to lock; A (``add_betrokkene``: K's lock, then the klantcontact's) makes
+    K a betrokkene's partij before the delete gets K's lock. The delete sees A's betrokkene
+    once it holds the klantcontact and records K's change (its ``betrokkenen`` lose it) once,
+    with a notification, as it does for any betrokkene's partij; the address once."""
+    klantcontact = gemaakt(kiss, "klantcontacten", KLANTCONTACT, Klantcontact)
+    k = gemaakt(kiss, "partijen", PARTIJ, Klant)
+    anoniem, _ = contacten.add_betrokkene(klantcontact, rol="klant", herkomst=HERKOMST)
+    gedeeld = DigitaalAdres.objects.create(
+        betrokkene=anoniem,
+        klant=k,
+        adres="info@example.nl",
+        adres_genormaliseerd="info@example.nl",
+        soort_digitaal_adres="email",
+    )
+    laatste = AuditTrail.objects.order_by("-pk").values_list("pk", flat=True).first()
+
+    def a():
+        return contacten.add_betrokkene(klantcontact, klant=k, rol="klant", herkomst=HERKOMST)[0]
+
+    nieuw, _ = a_houdt_vast(
+        a,
+        lambda: contacten.delete_klantcontact(klantcontact, herkomst=HERKOMST),
+        b_wacht=True,
+    )
+    assert not Klantcontact.objects.filter(pk=klantcontact.pk).exists()
+    records = AuditTrail.objects.filter(pk__gt=laatste, bron="ki")
+    partij = records.filter(resource="partij", actie="partial_update")
+    assert partij.count() == 2  # A's (its betrokkene added) and the delete's
+    record = partij.latest("pk")
+    assert record.resource_url.endswith(str(k.uuid))
+    assert [ref["uuid"] for ref in record.oud["betrokkenen"]] == [str(nieuw.uuid)]
+    assert record.nieuw["betrokkenen"] == []
+    assert (
+        UitgaandeNotificatie.objects.filter(
+            actie="partial_update", resource_url=record.resource_url
+        ).count()
+        == 2
+    )
+    assert_vrijgegeven_aan(gedeeld.uuid, k)
+    assert records.filter(resource="digitaaladres").count() == 1
 
 
 # --- 2. subIdentificatorVan: its kind checked under a lock the other write takes too ---------
@@ -495,11 +540,7 @@ def test_a_deletion_of_a_betrokkene_waits_for_an_address_it_gets(kiss, verwijder
     assert record.oud["verstrektDoorBetrokkene"]["uuid"] == str(betrokkene.uuid)
     assert record.nieuw["verstrektDoorBetrokkene"] is None
     # K's lock, in the last round, before the klantcontact's
-    k_lock = max(
-        i
-        for i, s in enumerate(statements)
-        if "FOR UPDATE" in s and f'"datamodel_klant"."id" = {partij.pk}' in s
-    )
+    k_lock = max(i for i, s in enumerate(statements) if vergrendelt_klant(s, partij.pk))
     klantcontact_locks = [
         i
         for i, s in enumerate(statements)

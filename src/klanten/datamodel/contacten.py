@@ -545,7 +545,9 @@ def delete_klantcontact(klantcontact: Klantcontact, *, herkomst: Herkomst | None
     Locks: the klanten of its betrokkenen and the partijen holding an address one of them gave
     (id order), then the klantcontact, then its betrokkenen (:func:`_vergrendel_met_klanten`:
     a betrokkene of another klant, or an address of another partij, added before those locks
-    is seen and that klant locked too, in order)."""
+    is seen and that klant locked too, in order). A partij that only holds such an address is
+    locked by its row only and not recorded: its representation lists its addresses by
+    reference and does not change (the address is recorded, :func:`_partijen_van`)."""
     klanten, klantcontact, adressen = _vergrendel_met_klanten(
         klantcontact.pk, partijen=herkomst is not None, adressen=True, herkomst=herkomst
     )
@@ -610,13 +612,20 @@ def _vergrendel_met_klanten(
     statement that first checks that every partij holding one is locked: one given an address
     meanwhile is not, nothing is changed and the locks are taken again with it, as above.
     Returns the addresses' representations before and after as third element (empty without
-    ``adressen`` or ``herkomst``)."""
+    ``adressen`` or ``herkomst``). With ``partijen`` the klanten returned are those of its
+    betrokkenen, with their partij rows; the address-only holders are locked by their row
+    (:func:`_partijen_van`) and not returned, unless one became a betrokkene's partij before
+    its lock: then its partij rows are read under the lock held (:func:`_met_partij_rijen`)."""
     extra: set[int] = set()
+    extra_betrokken: set[int] = set()
     wijzigingen: tuple[dict, dict] = ({}, {})
     for poging in range(1, VERGRENDEL_POGINGEN + 1):
         savepoint = transaction.savepoint()
+        houders: set[int] = set()
         if partijen:
-            klanten = _partijen_van(klantcontact_id, extra, adressen=adressen)
+            klanten, houders = _partijen_van(
+                klantcontact_id, extra, adressen=adressen, betrokken=extra_betrokken
+            )
         else:
             klanten = _klanten_van(klantcontact_id, extra, adressen=adressen)
         try:
@@ -624,16 +633,23 @@ def _vergrendel_met_klanten(
         except Klantcontact.DoesNotExist:
             transaction.savepoint_commit(savepoint)
             raise
-        vergrendeld = {klant.pk for klant in klanten}
+        vergrendeld = {klant.pk for klant in klanten} | houders
         if partijen and _allen_van(klantcontact, klanten):
-            betrokken = vergrendeld  # every betrokkene is one of a partij locked: no re-read
+            # every betrokkene is one of a partij locked with its rows: no re-read
+            betrokken = {klant.pk for klant in klanten}
         else:
             betrokken = set(
                 Betrokkene.objects.filter(klantcontact_id=klantcontact_id, klant__isnull=False)
                 .values_list("klant_id", flat=True)
                 .distinct()
             )
+        extra_betrokken |= betrokken
         ontbrekend = betrokken - vergrendeld
+        if not ontbrekend and betrokken & houders:
+            # an address-only holder became a betrokkene's partij before its lock: its row is
+            # held, its partij rows are read now (the same lock, no wait; its betrokkenen list
+            # changes and is recorded)
+            _met_partij_rijen(klanten, sorted(betrokken & houders))
         if not ontbrekend and adressen and klantcontact.ki_betrokkenen:
             # no betrokkene can be added now; its betrokkenen locked, none gets an address
             ids = vergrendel_betrokkenen(Betrokkene.objects.filter(klantcontact_id=klantcontact_id))
@@ -673,26 +689,96 @@ def _allen_van(klantcontact: Klantcontact, klanten: list) -> bool:
     return set(klantcontact.ki_betrokkenen) <= van_klanten
 
 
-def _partijen_van(klantcontact_id: int, extra=(), *, adressen: bool = False) -> list:
-    """:func:`_klanten_van` with each klant's partij rows in memory (``partijstand``): the
-    ids in one query (with those of ``extra``; ``adressen``: and the partijen holding an
-    address one of its betrokkenen gave), then each klant locked in id order; one gone
-    meanwhile is left out."""
+def _partijen_van(
+    klantcontact_id: int, extra=(), *, adressen: bool = False, betrokken=()
+) -> tuple[list, set[int]]:
+    """:func:`_klanten_van` for a write that records the partijen whose betrokkenen it
+    changes: the ids in one query (with those of ``extra``; ``adressen``: and the partijen
+    holding an address one of its betrokkenen gave), then each klant locked in id order (one
+    gone meanwhile is left out). A partij of one of its betrokkenen (or of ``betrokken``, ids
+    seen so in an earlier round) is locked with its partij rows in memory (``partijstand``:
+    its representation is recorded when its betrokkenen change); one that only holds such an
+    address (an address-only holder) by its row only: its representation does not change (it
+    lists its addresses by reference; the address is recorded as itself,
+    :func:`_leg_adressen_af_vast`). Holders next to each other in id order are locked by one
+    statement. Returns the partijen with their rows, and the ids of the holders locked."""
     from .models import Klant
 
-    ids = Betrokkene.objects.filter(
-        klantcontact_id=klantcontact_id, klant__isnull=False
-    ).values_list("klant_id", flat=True)
     if adressen:
-        ids = ids.union(_adreshouders(klantcontact_id))
-    ids = set(ids.distinct()) if not adressen else set(ids)
-    klanten = []
-    for klant_id in sorted(ids | set(extra)):
+        rijen = _betrokken_en_houders(klantcontact_id)
+        volledig = {klant_id for klant_id, houder in rijen if not houder}
+        houders = {klant_id for klant_id, houder in rijen if houder}
+    else:
+        volledig = set(
+            Betrokkene.objects.filter(klantcontact_id=klantcontact_id, klant__isnull=False)
+            .values_list("klant_id", flat=True)
+            .distinct()
+        )
+        houders = set()
+    volledig |= set(betrokken)
+    houders = (houders | set(extra)) - volledig
+    klanten: list = []
+    vergrendeld: set[int] = set()
+    reeks: list[int] = []  # holders next in id order, locked by one statement
+    for klant_id in sorted(volledig | houders):
+        if klant_id in houders:
+            reeks.append(klant_id)
+            continue
+        vergrendeld |= _vergrendel_rijen(reeks)
+        reeks = []
         try:
             klanten.append(partijstand.vergrendel(klant_id))
         except Klant.DoesNotExist:
             continue
-    return klanten
+    vergrendeld |= _vergrendel_rijen(reeks)
+    return klanten, vergrendeld
+
+
+def _betrokken_en_houders(klantcontact_id: int) -> list[tuple[int, bool]]:
+    """(klant id, False) for the partij of each betrokkene of the klantcontact, (klant id,
+    True) for each partij holding an address one of them gave; one statement."""
+    from .partijen import DigitaalAdres
+
+    betrokkenen, adressen = Betrokkene._meta.db_table, DigitaalAdres._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT klant_id, false FROM {betrokkenen} "
+            "WHERE klantcontact_id = %(id)s AND klant_id IS NOT NULL "
+            f"UNION SELECT a.klant_id, true FROM {adressen} AS a "
+            f"JOIN {betrokkenen} AS b ON b.id = a.betrokkene_id "
+            "WHERE b.klantcontact_id = %(id)s AND a.klant_id IS NOT NULL",
+            {"id": klantcontact_id},
+        )
+        return cursor.fetchall()
+
+
+def _vergrendel_rijen(ids: list[int]) -> set[int]:
+    """Lock the klant rows ``ids`` (ascending) in id order, one statement (none for none):
+    the rows only, nothing read with them; the ids of those that exist."""
+    from .models import Klant
+
+    if not ids:
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {Klant._meta.db_table} WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
+            [ids],
+        )
+        return {rij[0] for rij in cursor.fetchall()}
+
+
+def _met_partij_rijen(klanten: list, ids: list[int]) -> None:
+    """Klant rows ``ids`` this write holds (locked by their row only) now with their partij
+    rows in memory (``partijstand.vergrendel``: the lock is held, nothing is waited for),
+    into ``klanten`` (id order)."""
+    from .models import Klant
+
+    for klant_id in ids:
+        try:
+            klanten.append(partijstand.vergrendel(klant_id))
+        except Klant.DoesNotExist:  # cannot be: its row is locked; as in _partijen_van
+            continue
+    klanten.sort(key=lambda klant: klant.pk)
 
 
 # --- betrokkenen -------------------------------------------------------------------------------
