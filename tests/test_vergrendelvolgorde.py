@@ -16,7 +16,7 @@ from django.utils import timezone
 from vng_api_common.audittrails.models import AuditTrail
 
 from klanten.background import retention
-from klanten.datamodel import contacten, rules, services
+from klanten.datamodel import contacten, rules, services, transactions
 from klanten.datamodel.constants import VernietigingsGrond
 from klanten.datamodel.klantcontacten import Betrokkene, Klantcontact
 from klanten.datamodel.models import Klant
@@ -993,3 +993,58 @@ def test_a_retention_run_leaves_a_klant_it_cannot_lock_in_order_for_the_next_run
     assert retention.voer_uit().aantal_vernietigd == 1
     assert not Klant.objects.filter(pk=x.pk).exists()
     assert_vrijgegeven_aan(adres.uuid, k)
+
+
+def benoemt_de_klanten(sql: str) -> bool:
+    """The statement reading which klanten of a destruction gave the addresses of the partijen
+    it could not lock in order (``services._gelijktijdig``)."""
+    return sql.startswith('SELECT "datamodel_betrokkene"."klant_id" AS "betrokkene__klant_id"')
+
+
+def test_a_batch_that_cannot_lock_in_order_reads_the_klanten_to_leave_once(kiss, monkeypatch):
+    """Every attempt of the batch meets the address given to K too late: the klanten it leaves
+    for the next run (X, whose betrokkene gave it; not Y) are read once, after the last
+    attempt, not by each of the ``transactions.POGINGEN`` attempts (before: one statement per
+    attempt, all but the last one's ids thrown away)."""
+    x, k, y, adres = vernietigbaar(kiss, monkeypatch)
+    te_laat_gezien(monkeypatch)
+    overslaan: set[int] = set()
+    with CaptureQueriesContext(connection) as queries:
+        assert retention.vernietig_batch(timezone.localdate(), 100, overslaan) == (1, 0)
+    assert overslaan == {x.pk}
+    pogingen = [q for q in queries.captured_queries if "SKIP LOCKED" in q["sql"]]
+    assert len(pogingen) == transactions.POGINGEN
+    assert len([q for q in queries.captured_queries if benoemt_de_klanten(q["sql"])]) == 1
+    assert Klant.objects.filter(pk__in=[x.pk, y.pk]).count() == 2
+
+
+@pytest.mark.parametrize(("batch_size", "achter", "vernietigd"), [(1, 1, 2), (2, 2, 1)])
+def test_a_conflict_naming_no_klant_leaves_the_whole_batch_and_the_run_goes_on(
+    kiss, monkeypatch, caplog, batch_size, achter, vernietigd
+):
+    """A ``GelijktijdigeWijziging`` after the last attempt that names no klant: every klant of
+    that batch is left for the next run (counted), and the run goes on with the others. X
+    (its batch fails) is due first, then Y and Z (no address): with batches of one, X is left
+    and Y and Z go; of two, X and Y are left and Z goes. Before, the batch returned (0, 0)
+    and the run ended as if nothing were due: Y and Z stayed."""
+    x, k, y, adres = vernietigbaar(kiss, monkeypatch)
+    z = gemaakt(kiss, "partijen", PARTIJ, Klant)
+    gisteren = timezone.localdate() - timedelta(days=1)
+    Klant.objects.filter(pk=z.pk).update(vernietigingsdatum=gisteren)
+    Klant.objects.filter(pk=x.pk).update(vernietigingsdatum=gisteren - timedelta(days=1))
+    te_laat_gezien(monkeypatch)
+    monkeypatch.setattr(
+        services, "_gelijktijdig", lambda klant_ids, houders: transactions.GelijktijdigeWijziging()
+    )
+    with caplog.at_level("INFO"):
+        run = retention.voer_uit(batch_size=batch_size)
+    logs = [r.msg for r in caplog.records if isinstance(r.msg, dict)]
+    assert run.status == "geslaagd"
+    assert run.aantal_vernietigd == vernietigd
+    assert Klant.objects.filter(pk=x.pk).exists()
+    assert Klant.objects.filter(pk=y.pk).exists() == (achter == 2)
+    assert not Klant.objects.filter(pk=z.pk).exists()
+    assert DigitaalAdres.objects.get(pk=adres.pk).betrokkene_id is not None
+    [overgeslagen] = [log for log in logs if log["event"] == "retention_klanten_left_for_next_run"]
+    assert set(overgeslagen) - {"event", "aantal"} <= {"level", "log_level", "logger", "timestamp"}
+    assert overgeslagen["aantal"] == achter

@@ -75,33 +75,46 @@ def vernietig_batch(
     (``partijherstel.HerstelNodig``) after that is repaired in a transaction of its own, so
     such data does not fail every run, and when it could not lock the partijen of its
     klanten's addresses in the one order (``transactions.GelijktijdigeWijziging``). Still so
-    after the last attempt: nothing of the batch changed, the klanten it names are added to
-    ``overslaan`` (the run's klanten left for its next run, which the next batch skips) and
-    the batch returns (their number, 0)."""
+    after the last attempt: nothing of the batch changed, the klanten of the batch it names
+    (all klanten of the batch when it names none of them: a failed batch always leaves at
+    least one klant, so the run goes on with the others and never takes the same batch
+    again) are added to ``overslaan`` (the run's klanten left for its next run, which the
+    next batch skips) and the batch returns (their number, 0)."""
+    gekozen: list[int] = []  # the klanten the last attempt chose, by id
     try:
-        return uitvoeren(_vernietig_batch, vandaag, batch_size, overslaan or ())
+        return uitvoeren(_vernietig_batch, vandaag, batch_size, overslaan or (), gekozen)
     except GelijktijdigeWijziging as exc:
-        # their ids only (no client value): the next run takes them again
-        logger.warning("retention_klanten_left_for_next_run", aantal=len(exc.klant_ids))
+        # read once, here (after the last attempt; the exception's ids are read on first use)
+        achter = (exc.klant_ids & set(gekozen)) or set(gekozen)
+        # their number only (no client value): the next run takes them again
+        logger.warning("retention_klanten_left_for_next_run", aantal=len(achter))
         if overslaan is not None:
-            overslaan.update(exc.klant_ids)
-        return len(exc.klant_ids), 0
+            overslaan.update(achter)
+        return len(achter), 0
 
 
-def _vernietig_batch(vandaag: date, batch_size: int, overslaan=()) -> tuple[int, int]:
+def _vernietig_batch(
+    vandaag: date, batch_size: int, overslaan=(), gekozen: list[int] | None = None
+) -> tuple[int, int]:
     kandidaten = te_vernietigen(vandaag)
     if overslaan:
         kandidaten = kandidaten.exclude(pk__in=sorted(overslaan))
+    gekozen = [] if gekozen is None else gekozen
+    gekozen.clear()  # this attempt's choice only
+
+    def kies() -> list[Klant]:
+        klanten = list(
+            kandidaten.select_for_update(skip_locked=True).order_by("vernietigingsdatum", "id")[
+                :batch_size
+            ]
+        )
+        gekozen[:] = [klant.pk for klant in klanten]
+        return klanten
+
     with transaction.atomic(savepoint=False):
         # with the other partijen holding an address their betrokkenen gave (released from
         # them below), in id order, and then their betrokkenen
-        klanten = services.vergrendel_te_vernietigen(
-            lambda: list(
-                kandidaten.select_for_update(skip_locked=True).order_by("vernietigingsdatum", "id")[
-                    :batch_size
-                ]
-            )
-        )
+        klanten = services.vergrendel_te_vernietigen(kies)
         if not klanten:
             return 0, 0
         due = beoordeel(klanten, vandaag)

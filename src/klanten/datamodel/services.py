@@ -544,11 +544,11 @@ def vergrendel_te_vernietigen(kies) -> list[Klant]:
     the partijen are read again: one not locked (given meanwhile) means another round. Still
     one to lock out of order in the last of :data:`VERGRENDEL_POGINGEN` rounds: it is not
     locked; the locks are given back and :class:`transactions.GelijktijdigeWijziging` (with
-    the ids of the klanten whose betrokkenen gave its address) makes the write transaction
-    run again from its start (``transactions.uitvoeren``; after its last attempt the caller
-    gets it: a retention batch leaves those klanten for the next run, the admin shows the
-    conflict). No address given to another partij: three statements more than ``kies`` (the
-    partijen read twice, the betrokkenen's lock)."""
+    the ids of the klanten whose betrokkenen gave its address, read on first use) makes the
+    write transaction run again from its start (``transactions.uitvoeren``; after its last
+    attempt the caller gets it: a retention batch leaves those klanten for the next run, the
+    admin shows the conflict). No address given to another partij: three statements more
+    than ``kies`` (the partijen read twice, the betrokkenen's lock)."""
     from . import contacten
     from .klantcontacten import Betrokkene
 
@@ -601,15 +601,20 @@ def vergrendel_te_vernietigen(kies) -> list[Klant]:
 def _gelijktijdig(klant_ids: list[int], houders: set[int]) -> GelijktijdigeWijziging:
     """The conflict of a destruction that could not lock the partijen ``houders`` in order:
     it names the klanten of ``klant_ids`` whose betrokkenen gave their addresses (all of them
-    when none does any more), which a retention batch leaves for its next run."""
-    from .partijen import DigitaalAdres
+    when none does any more), which a retention batch leaves for its next run. Read when the
+    caller first uses them (one statement, after the write transaction rolled back), not each
+    time it is raised: every attempt but the last runs again and never uses them."""
 
-    betrokken = set(
-        DigitaalAdres.objects.filter(
-            klant_id__in=sorted(houders), betrokkene__klant_id__in=klant_ids
-        ).values_list("betrokkene__klant_id", flat=True)
-    )
-    return GelijktijdigeWijziging(betrokken or klant_ids)
+    def betrokken() -> set[int]:
+        from .partijen import DigitaalAdres
+
+        return set(
+            DigitaalAdres.objects.filter(
+                klant_id__in=sorted(houders), betrokkene__klant_id__in=klant_ids
+            ).values_list("betrokkene__klant_id", flat=True)
+        ) or set(klant_ids)
+
+    return GelijktijdigeWijziging(betrokken)
 
 
 def verwijder_klanten(

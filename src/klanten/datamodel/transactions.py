@@ -31,8 +31,8 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable
-from functools import wraps
+from collections.abc import Callable, Iterable
+from functools import cached_property, wraps
 
 import structlog
 from django.db import IntegrityError, OperationalError, connection, transaction
@@ -60,17 +60,24 @@ class GelijktijdigeWijziging(rules.Conflict):
     attempt (or nested in a transaction that is not ours, which cannot run again): a
     conflict, 409 ``gelijktijdige-wijziging`` through the API, never a 500 and never a lock
     out of order. ``klant_ids``: the klanten whose write met it, when the caller can leave
-    them for later (a retention batch)."""
+    them for later (a retention batch); given as a function (one that reads them), they are
+    read on first use only, once: an attempt that runs again, or a caller that does not use
+    them, never reads them."""
 
     code = "gelijktijdige-wijziging"
 
-    def __init__(self, klant_ids=()):
+    def __init__(self, klant_ids: Iterable[int] | Callable[[], Iterable[int]] = ()):
         super().__init__(
             "Het verzoek botste herhaaldelijk met een gelijktijdige wijziging; probeer het "
             "opnieuw.",
             code=self.code,
         )
-        self.klant_ids = frozenset(klant_ids)
+        self._klant_ids = klant_ids
+
+    @cached_property
+    def klant_ids(self) -> frozenset[int]:
+        ids = self._klant_ids
+        return frozenset(ids() if callable(ids) else ids)
 
 
 def geannuleerd(exc: BaseException) -> bool:
