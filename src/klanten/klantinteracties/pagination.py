@@ -61,7 +61,7 @@ class KlantinteractiesPagination(KlantenPagination):
         if len(rows) < self.page_size:
             self.count = offset + len(rows)
         else:
-            self.count = queryset.order_by().count()
+            self.count = view.aantal(queryset) if view is not None else queryset.order_by().count()
         self.request = request
         self.number = number
         return rows

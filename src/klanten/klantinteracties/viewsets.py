@@ -138,6 +138,10 @@ class KlantinteractiesViewSet(ContentTypeRequiredMixin, ETagMixin, viewsets.Gene
         rijen = self.paginator.paginate_queryset(queryset, self.request, view=self)
         return self.paginator.get_paginated_response(CamelCaseList(self.weergaven(rijen, boom)))
 
+    def aantal(self, queryset) -> int:
+        """The number of matches of a list's ``queryset`` (counted for a full page only)."""
+        return queryset.order_by().count()
+
     def object_of_404(self, queryset=None):
         key = parse_uuid(self.kwargs[self.lookup_field])
         queryset = self.get_queryset() if queryset is None else queryset
