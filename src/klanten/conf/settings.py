@@ -111,7 +111,14 @@ DATABASES = {
         # half of a detail read's database time (a connection broken by a database restart
         # then fails one request per worker, after which Django replaces it)
         "CONN_HEALTH_CHECKS": env_bool("DB_CONN_HEALTH_CHECKS", False),
-        "OPTIONS": {"connect_timeout": env_int("DB_CONNECT_TIMEOUT", 5)},
+        "OPTIONS": {
+            "connect_timeout": env_int("DB_CONNECT_TIMEOUT", 5),
+            # PostgreSQL's JIT compiles a statement whose estimated cost passes
+            # jit_above_cost, on every execution: 10-60 ms for a count of a Klantinteracties
+            # list that runs in a few. The API's statements are short; JIT off for them
+            # (DB_JIT=true leaves the server's setting)
+            **({} if env_bool("DB_JIT", False) else {"options": "-c jit=off"}),
+        },
         "TEST": {"NAME": env_str("DB_TEST_NAME", "") or None},
     }
 }
