@@ -901,13 +901,7 @@ def test_an_unfiltered_page_reads_the_klant_of_each_row_it_reads(clients, landsc
     # as the tables' statistics are, and with probes by key made dearer (what made the old
     # form's plan hash at 20,000 klanten)
     for instelling in ((), ("random_page_cost = 40",)):
-        with connection.cursor() as cursor:
-            cursor.execute("SAVEPOINT plan")
-            for regel in instelling:
-                cursor.execute(f"SET LOCAL {regel}")
-            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
-            [[[plan]]] = cursor.fetchall()
-            cursor.execute("ROLLBACK TO SAVEPOINT plan")
+        plan = _uitgevoerd_plan(sql, instelling)
         gelezen = _identificatorrijen(plan["Plan"])
         assert 1 <= gelezen < alle["count"]
         assert _klantrijen(plan["Plan"]) <= 2 * gelezen + 1, (instelling, zoekbaar, plan)
@@ -936,16 +930,24 @@ def test_an_unfiltered_page_of_partijen_checks_each_anchor_by_its_key(clients, l
     ]
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE datamodel_klant")
-        # as the statistics are, and with probes dearer than one read of the table: what
-        # made the hash the cheaper alternative at 20,000 klanten
-        for instelling in ((), ("enable_indexscan = off", "enable_bitmapscan = off")):
-            cursor.execute("SAVEPOINT plan")
-            for regel in instelling:
-                cursor.execute(f"SET LOCAL {regel}")
-            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
-            [[[plan]]] = cursor.fetchall()
-            cursor.execute("ROLLBACK TO SAVEPOINT plan")
-            assert not _gehasht(plan["Plan"]), (instelling, plan)
+    # as the statistics are, and with probes dearer than one read of the table: what made the
+    # hash the cheaper alternative at 20,000 klanten
+    for instelling in ((), ("enable_indexscan = off", "enable_bitmapscan = off")):
+        plan = _uitgevoerd_plan(sql, instelling)
+        assert not _gehasht(plan["Plan"]), (instelling, plan)
+
+
+def _uitgevoerd_plan(sql: str, instelling: tuple[str, ...]) -> dict:
+    """EXPLAIN (ANALYZE) of ``sql`` with the planner settings ``instelling`` (``SET LOCAL``,
+    undone by a savepoint): the JSON plan."""
+    with connection.cursor() as cursor:
+        cursor.execute("SAVEPOINT plan")
+        for regel in instelling:
+            cursor.execute(f"SET LOCAL {regel}")
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
+        [[[plan]]] = cursor.fetchall()
+        cursor.execute("ROLLBACK TO SAVEPOINT plan")
+    return plan
 
 
 def _gehasht(plan: dict) -> bool:

@@ -109,6 +109,23 @@ def genormaliseerd(records: list[tuple]) -> list[tuple]:
     return sorted((r[1], r[2], uuid_van(r[3]), uuid_van(r[4])) for r in records)
 
 
+def vernietigd(klantcontact: dict) -> list[tuple]:
+    """The records of the klantcontact's own deletion (as contactmoment and klantcontact)."""
+    u = klantcontact["uuid"]
+    return [("contactmoment", "destroy", u, u), ("klantcontact", "destroy", u, u)]
+
+
+def verwijderd(make_client, klantcontact: dict, gebouwd: dict) -> list[tuple]:
+    """DELETE the klantcontact through the API (204, empty body); the records it wrote,
+    :func:`genormaliseerd`. ``gebouwd`` counts from here."""
+    before = stand()
+    gebouwd.clear()
+    response = delete(make_client, klantcontact)
+    assert response.status_code == 204, response.content
+    assert response.content == b""
+    return genormaliseerd(sinds(before))
+
+
 def assert_vrijgegeven(ki, adres: dict, door: dict) -> None:  # noqa: F811
     """``adres`` stayed with its partij without betrokkene ``door``: its last record (a
     ``partial_update``) is that change, and what a read answers."""
@@ -134,15 +151,9 @@ def test_an_anonymous_betrokkenes_address_of_k_records_the_address_not_k(
     b = betrokkene(ki, klantcontact, None)
     adres = maak_adres(ki, k, "balie@example.nl", verstrektDoorBetrokkene={"uuid": b["uuid"]})
     partij_voor = ki.get(k["url"]).json()
-    before = stand()
-    gebouwd.clear()
-    response = delete(make_client, klantcontact)
-    assert response.status_code == 204, response.content
-    assert response.content == b""
-    assert genormaliseerd(sinds(before)) == sorted(
+    assert verwijderd(make_client, klantcontact, gebouwd) == sorted(
         [
-            ("contactmoment", "destroy", klantcontact["uuid"], klantcontact["uuid"]),
-            ("klantcontact", "destroy", klantcontact["uuid"], klantcontact["uuid"]),
+            *vernietigd(klantcontact),
             ("digitaaladres", "partial_update", adres["uuid"], k["uuid"]),
         ]
     )
@@ -166,14 +177,9 @@ def test_a_partijs_betrokkene_giving_ks_address_records_its_partij_once_and_k_ne
     van_k = maak_adres(ki, k, "balie@example.nl", **door)
     van_x = maak_adres(ki, partij, "thuis@example.nl", **door)
     partij_voor = ki.get(k["url"]).json()
-    before = stand()
-    gebouwd.clear()
-    response = delete(make_client, klantcontact)
-    assert response.status_code == 204, response.content
-    assert genormaliseerd(sinds(before)) == sorted(
+    assert verwijderd(make_client, klantcontact, gebouwd) == sorted(
         [
-            ("contactmoment", "destroy", klantcontact["uuid"], klantcontact["uuid"]),
-            ("klantcontact", "destroy", klantcontact["uuid"], klantcontact["uuid"]),
+            *vernietigd(klantcontact),
             ("partij", "partial_update", partij["uuid"], partij["uuid"]),
             ("digitaaladres", "partial_update", van_k["uuid"], k["uuid"]),
             ("digitaaladres", "partial_update", van_x["uuid"], partij["uuid"]),
@@ -202,14 +208,9 @@ def test_k_also_a_betrokkenes_partij_is_recorded_once(
     anoniem = betrokkene(ki, klantcontact, None)
     van_k_zelf = betrokkene(ki, klantcontact, k)
     adres = maak_adres(ki, k, "balie@example.nl", verstrektDoorBetrokkene={"uuid": anoniem["uuid"]})
-    before = stand()
-    gebouwd.clear()
-    response = delete(make_client, klantcontact)
-    assert response.status_code == 204, response.content
-    assert genormaliseerd(sinds(before)) == sorted(
+    assert verwijderd(make_client, klantcontact, gebouwd) == sorted(
         [
-            ("contactmoment", "destroy", klantcontact["uuid"], klantcontact["uuid"]),
-            ("klantcontact", "destroy", klantcontact["uuid"], klantcontact["uuid"]),
+            *vernietigd(klantcontact),
             ("partij", "partial_update", k["uuid"], k["uuid"]),
             ("digitaaladres", "partial_update", adres["uuid"], k["uuid"]),
         ]
@@ -328,8 +329,7 @@ def test_holders_next_in_id_order_are_locked_by_one_statement(
     )
     assert genormaliseerd(sinds(before)) == sorted(
         [
-            ("contactmoment", "destroy", klantcontact["uuid"], klantcontact["uuid"]),
-            ("klantcontact", "destroy", klantcontact["uuid"], klantcontact["uuid"]),
+            *vernietigd(klantcontact),
             ("partij", "partial_update", x["uuid"], x["uuid"]),
             ("digitaaladres", "partial_update", adressen[0]["uuid"], k1["uuid"]),
             ("digitaaladres", "partial_update", adressen[1]["uuid"], k2["uuid"]),

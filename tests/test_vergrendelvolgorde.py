@@ -104,6 +104,22 @@ def test_delete_records_the_partij_of_a_betrokkene_added_before_its_lock(kiss, a
         assert partij_record(y.uuid).nieuw["betrokkenen"] == []
 
 
+def gedeeld_adres(kiss):
+    """A klantcontact, partij K and an anonymous betrokkene of the klantcontact that gave K's
+    e-mail address: (klantcontact, K, betrokkene, address)."""
+    klantcontact = gemaakt(kiss, "klantcontacten", KLANTCONTACT, Klantcontact)
+    k = gemaakt(kiss, "partijen", PARTIJ, Klant)
+    anoniem, _ = contacten.add_betrokkene(klantcontact, rol="klant", herkomst=HERKOMST)
+    gedeeld = DigitaalAdres.objects.create(
+        betrokkene=anoniem,
+        klant=k,
+        adres="info@example.nl",
+        adres_genormaliseerd="info@example.nl",
+        soort_digitaal_adres="email",
+    )
+    return klantcontact, k, anoniem, gedeeld
+
+
 def test_delete_without_a_race_takes_its_locks_once(kiss):
     """Nothing added meanwhile: one round of locks (no rollback to the savepoint)."""
     klantcontact = gemaakt(kiss, "klantcontacten", KLANTCONTACT, Klantcontact)
@@ -122,16 +138,7 @@ def test_delete_records_an_address_holder_that_became_a_betrokkenes_partij_meanw
     K a betrokkene's partij before the delete gets K's lock. The delete sees A's betrokkene
     once it holds the klantcontact and records K's change (its ``betrokkenen`` lose it) once,
     with a notification, as it does for any betrokkene's partij; the address once."""
-    klantcontact = gemaakt(kiss, "klantcontacten", KLANTCONTACT, Klantcontact)
-    k = gemaakt(kiss, "partijen", PARTIJ, Klant)
-    anoniem, _ = contacten.add_betrokkene(klantcontact, rol="klant", herkomst=HERKOMST)
-    gedeeld = DigitaalAdres.objects.create(
-        betrokkene=anoniem,
-        klant=k,
-        adres="info@example.nl",
-        adres_genormaliseerd="info@example.nl",
-        soort_digitaal_adres="email",
-    )
+    klantcontact, k, anoniem, gedeeld = gedeeld_adres(kiss)
     laatste = AuditTrail.objects.order_by("-pk").values_list("pk", flat=True).first()
 
     def a():
@@ -263,18 +270,9 @@ def test_the_retention_run_locks_the_partij_of_an_address_it_releases(kiss):
     lock and changes that address; the run waits for K's lock before it reads anything, so its
     record shows the address as A left it (before, the run's statement waited for the address
     row only and its record kept the value from before A's change)."""
-    klantcontact = gemaakt(kiss, "klantcontacten", KLANTCONTACT, Klantcontact)
-    k = gemaakt(kiss, "partijen", PARTIJ, Klant)
-    anoniem, _ = contacten.add_betrokkene(klantcontact, rol="klant", herkomst=HERKOMST)
+    klantcontact, k, anoniem, gedeeld = gedeeld_adres(kiss)
     Betrokkene.objects.filter(pk=anoniem.pk).update(
         vernietigingsdatum=timezone.localdate() - timedelta(days=1)
-    )
-    gedeeld = DigitaalAdres.objects.create(
-        betrokkene=anoniem,
-        klant=k,
-        adres="info@example.nl",
-        adres_genormaliseerd="info@example.nl",
-        soort_digitaal_adres="email",
     )
 
     def a():
