@@ -58,6 +58,20 @@ def clean_env(**overrides) -> dict:
     return env
 
 
+def python_c(script: str, env: dict, timeout: int = 120) -> str:
+    """Run ``script`` in a fresh interpreter of the test environment (``python -c``) with the
+    environment ``env`` exactly; what it printed. Fails the test when it exits non-zero."""
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=timeout,
+    )
+    return result.stdout
+
+
 def http(method: str, url: str, headers=None, body: bytes | None = None, timeout=10):
     """``(status, headers, body)``; HTTP errors are answers too."""
     request = urllib.request.Request(url, data=body, method=method, headers=headers or {})

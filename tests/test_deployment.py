@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from .processes import python_c
 from .threads import start_thread
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -250,15 +251,9 @@ print(cfg.worker_class_str, cfg.threads)
 
 
 def _worker_of_config(**env: str) -> list[str]:
-    out = subprocess.run(
-        [sys.executable, "-c", _WORKER_OF_CONFIG],
-        env={**_base_env(), "PYTHONPATH": str(ROOT / "src"), **env},
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    return out.stdout.split()
+    return python_c(
+        _WORKER_OF_CONFIG, {**_base_env(), "PYTHONPATH": str(ROOT / "src"), **env}
+    ).split()
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,6 @@ the environment, applied once per worker by klanten.wsgi after the application i
 import gc
 import json
 import os
-import subprocess
-import sys
 import weakref
 
 import pytest
@@ -16,6 +14,8 @@ from rest_framework.response import Response
 
 from klanten.conf import gc_tuning
 from klanten.conf.gc_tuning import GcSettings
+
+from .processes import python_c
 
 
 @pytest.fixture
@@ -77,15 +77,7 @@ def test_apply_freezes_what_is_loaded(restore_gc):
 def run_python(script: str, env: dict) -> list[str]:
     environment = {key: value for key, value in os.environ.items() if not key.startswith("GC_")}
     environment.update(env, DJANGO_SETTINGS_MODULE="klanten.conf.settings")
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    return result.stdout.split()
+    return python_c(script, environment).split()
 
 
 @pytest.mark.parametrize(

@@ -2,12 +2,12 @@
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from django.db import connection
+
+from .processes import python_c
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
@@ -27,15 +27,8 @@ def test_the_application_connection_runs_without_jit():
 
 
 def _options(**env: str) -> dict:
-    out = subprocess.run(
-        [sys.executable, "-c", _OPTIONS],
-        env={**os.environ, "PYTHONPATH": str(SRC), **env},
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    out = python_c(_OPTIONS, {**os.environ, "PYTHONPATH": str(SRC), **env})
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def test_db_jit_true_leaves_the_servers_setting():
