@@ -19,7 +19,10 @@ generation, no example database, no deadline (a slow CI machine is not a failure
 The database: per operation one set of objects (a klant with an audit trail record and an
 interaction, a validated klant) in the test's transaction; each generated request runs in a
 savepoint that is rolled back, so every request sees the same state. Generated path uuids are
-pointed at those objects, so requests reach the views' real work instead of 404s. Outgoing
+pointed at those objects, so requests reach the views' real work instead of 404s; about half
+of the values of the text filters of ``/klanten`` in positive queries are the world klant's
+(``KLANT_TEKSTEN``), so filtered lists also find it (a plain test checks each value does; each
+run of ``GET /klanten`` must have found it at least once, ``bereik``). Outgoing
 HTTP (the subject URL check, kla-002) is answered 200 by requests_mock; no Notificaties API is
 configured in the tests.
 """
@@ -179,6 +182,23 @@ def missing_required_header_zgw(ctx, response, case):
     return missing_required_header(ctx, response, case)
 
 
+# the world klant's value of each ``/klanten`` filter on a text (a number, a name, an
+# address): what about half of the values of those filters in positive queries are replaced
+# with (``_point_at_world``), so that filtered lists also find something; ``klantnummer`` is
+# the one the klant was given
+KLANT_TEKSTEN = {
+    "bronorganisatie": RSIN,
+    "subjectNatuurlijkPersoon__inpBsn": BSN,
+    "achternaam": "Dijk",
+    "functie": "Inwoner",
+    "telefoonnummer": "0612345678",
+    "emailadres": "fuzz@example.nl",
+    "adres__straatnaam": "Hoofdstraat",
+    "adres__postcode": "2611AB",
+    "adres__woonplaatsNaam": "Delft",
+}
+
+
 @pytest.fixture
 def world(db):
     """The objects the generated requests are pointed at, and the fuzzer's token."""
@@ -199,7 +219,16 @@ def world(db):
             "bronorganisatie": RSIN,
             "subjectType": "natuurlijk_persoon",
             "subjectIdentificatie": {"inpBsn": BSN, "geslachtsnaam": "Dijk"},
-            "adres": {"straatnaam": "Hoofdstraat", "huisnummer": 1, "woonplaatsNaam": "Delft"},
+            "achternaam": KLANT_TEKSTEN["achternaam"],
+            "functie": KLANT_TEKSTEN["functie"],
+            "telefoonnummer": KLANT_TEKSTEN["telefoonnummer"],
+            "emailadres": KLANT_TEKSTEN["emailadres"],
+            "adres": {
+                "straatnaam": KLANT_TEKSTEN["adres__straatnaam"],
+                "huisnummer": 1,
+                "postcode": KLANT_TEKSTEN["adres__postcode"],
+                "woonplaatsnaam": KLANT_TEKSTEN["adres__woonplaatsNaam"],
+            },
         },
     )
     assert created.status_code == 201, created.content
@@ -232,7 +261,8 @@ def world(db):
         .uuid,
         "interactie": Interactie.objects.get(klant=klant).uuid,
     }
-    return {"token": token, **objects}
+    filters = {**KLANT_TEKSTEN, "klantnummer": created.json()["klantnummer"]}
+    return {"token": token, "filters": filters, **objects}
 
 
 @contextmanager
@@ -303,14 +333,30 @@ def _business_valid(case) -> None:
         body["rol"] = INTERACTIE_ROLLEN[body["soort"]][0]
 
 
-def _positive_body(case) -> bool:
-    component = case.meta.components.get(ParameterLocation.BODY) if case.meta else None
+def _positive(case, location) -> bool:
+    component = case.meta.components.get(location) if case.meta else None
     return component is not None and component.mode == GenerationMode.POSITIVE
 
 
+def _positive_body(case) -> bool:
+    return _positive(case, ParameterLocation.BODY)
+
+
+def _chosen(value) -> bool:
+    """Whether a generated filter value is replaced by the world's (about half of them,
+    deterministically: the others still ask for what is not there)."""
+    return sum(str(value).encode()) % 2 == 0
+
+
 def _point_at_world(case, world) -> None:
-    """Generated uuids in the path → the world's objects (malformed values stay malformed)."""
+    """Generated uuids in the path → the world's objects (malformed values stay malformed); in
+    a positive query of ``/klanten``, about half of the values of a text filter → the world
+    klant's (``KLANT_TEKSTEN``)."""
     path = case.operation.path
+    if path == "/klanten" and case.query and _positive(case, ParameterLocation.QUERY):
+        for name, value in list(case.query.items()):
+            if name in world["filters"] and isinstance(value, str) and _chosen(value):
+                case.query[name] = world["filters"][name]
     for name, value in list((case.path_parameters or {}).items()):
         try:
             uuid.UUID(str(value))
@@ -324,16 +370,64 @@ def _point_at_world(case, world) -> None:
             case.path_parameters[name] = str(world["interactie"])
 
 
+def test_the_world_klant_is_found_by_every_filter_the_fuzzer_points_at_it(world):
+    """Each value ``_point_at_world`` gives a ``/klanten`` filter finds the world klant, alone
+    and all together (so a change of the API or of the world does not silently leave the
+    fuzzer with empty lists); every text filter of the schema but the ones on what the world
+    klant has none of (a subject URL, other identifications, a bedrijfsnaam, a landcode) is
+    filled in."""
+    api = ApiClient(world["token"])
+    for name, waarde in world["filters"].items():
+        response = api.get(f"{BASE}/klanten", {name: waarde})
+        assert response.status_code == 200, (name, response.content)
+        assert response.json()["count"] >= 1, name
+    response = api.get(f"{BASE}/klanten", world["filters"])
+    assert response.json()["count"] == 1, response.content
+    operation = schema.raw_schema["paths"]["/klanten"]["get"]
+    namen = {p["name"] for p in operation["parameters"] if p["in"] == "query"}
+    niet_gevuld = {
+        "page",
+        "subject",
+        "subjectType",
+        "bedrijfsnaam",
+        "adres__landcode",
+        "subjectNatuurlijkPersoon__anpIdentificatie",
+        "subjectNatuurlijkPersoon__inpA_nummer",
+        "subjectNietNatuurlijkPersoon__innNnpId",
+        "subjectNietNatuurlijkPersoon__annIdentificatie",
+        "subjectVestiging__vestigingsNummer",
+    }
+    assert namen - niet_gevuld == set(world["filters"])
+
+
+@pytest.fixture
+def bereik():
+    """The filtered lists of ``/klanten`` of one operation's run that found something: after
+    the run of ``GET /klanten``, at least one (the fix-up of ``_point_at_world`` cannot
+    silently stop working)."""
+    geteld = {"gelopen": 0, "gevonden": 0}
+    yield geteld
+    if geteld["gelopen"]:
+        assert geteld["gevonden"] >= 1, geteld
+
+
 @schema.parametrize()
 @settings(deadline=None, suppress_health_check=list(HealthCheck))
-def test_every_operation(case, world):
+def test_every_operation(case, world, bereik):
     _point_at_world(case, world)
     if _positive_body(case):
         _business_valid(case)
     with requests_mock.Mocker() as outgoing, in_process_requests():
         outgoing.get(requests_mock.ANY, status_code=200)  # kla-002: every subject URL exists
-        case.call_and_validate(
+        response = case.call_and_validate(
             headers={"Authorization": f"Bearer {world['token']}"},
             excluded_checks=EXCLUDED_CHECKS,
             additional_checks=[missing_required_header_zgw, negative_data_rejection_as_sent],
         )
+    if case.method == "GET" and case.operation.path == "/klanten":
+        bereik["gelopen"] += 1
+        gevuld = any(
+            (case.query or {}).get(name) == waarde for name, waarde in world["filters"].items()
+        )
+        if response.status_code == 200 and gevuld and response.json()["count"] >= 1:
+            bereik["gevonden"] += 1

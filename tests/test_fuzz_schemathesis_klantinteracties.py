@@ -6,21 +6,29 @@ Every response: no 5xx; status code, content type, headers and body as documente
 database: per operation a world in the test's transaction with one object of every served
 resource, related to each other: a validated partij (its identificator, a digital address), a
 klantcontact with a betrokkene (that partij, with a digital address), an onderwerpobject, an
-interne taak assigned to an actor, that actor's actorklantcontact and another actor.
+interne taak assigned to an actor, that actor's actorklantcontact and another actor; a persoon
+and an organisatie without identifiers and a loose KvK identifier.
 Generated path uuids are pointed at the object of their collection (``WERELD_PADEN``); about
 half of the references in positive bodies and of the values of the uuid, URL and identifying
 text filters in positive queries are pointed at the world's (``WERELD_RELATIES``,
 ``WERELD_VERWIJZINGEN``, the texts of ``_identifying_values``), the others still name nothing.
-A plain test checks that each of those values finds its object.
+About half of the positive bodies of ``POST``/``PUT`` ``/partij-identificatoren`` get a valid
+identifier of their kind, of a world partij of the right soort or of none
+(``_geldige_identificator``): random numbers never pass the 11-proef and the formats. Plain
+tests check that each of those values finds its object and that each valid identifier is
+accepted; each run of an operation of ``MOET_SLAGEN`` must have answered its success code at
+least once (``bereik``).
 """
 
 import uuid
+from collections import Counter
 from pathlib import Path
 
 import pytest
 import requests_mock
 import schemathesis
 import yaml
+from django.db import transaction
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 from schemathesis.core.parameters import ParameterLocation
@@ -29,7 +37,7 @@ from klanten.config.clients import APIClient, save_api_client
 from klanten.config.tokens import maak_token
 from klanten.wsgi import application
 
-from .conftest import BSN, SECRET, ApiClient
+from .conftest import BSN, BSN_2, RSIN, RSIN_2, SECRET, ApiClient
 from .ki_fixtures import KI_BASE
 from .test_fuzz_schemathesis import (
     EXCLUDED_CHECKS,
@@ -96,7 +104,7 @@ WERELD_VERWIJZINGEN = {
     "toegewezenAanActoren": "actor",
     "identificeerdePartij": "partij",
     "werkteVoorPartij": "partij",
-    "subIdentificatorVan": "partijidentificator",
+    "subIdentificatorVan": "kvk_identificator",
     "voorkeursDigitaalAdres": "digitaaladres",
 }
 # per path, references pointed elsewhere: a new actorklantcontact needs an actor not yet linked
@@ -111,6 +119,34 @@ KLANTCONTACT = {
     "nummer": "KC-FUZZ-1",
     "referentienummer": "KR-FUZZ-1",
 }
+# valid identifiers of each kind (11-proef, 8 and 12 digits) that no partij of the world holds:
+# what about half of the positive bodies of ``/partij-identificatoren`` are given
+# (``_geldige_identificator``), with the codes of their kind and a partij of the right soort
+IDENTIFICATOR_CODES = {
+    "bsn": ("brp", "natuurlijk_persoon"),
+    "kvk_nummer": ("hr", "niet_natuurlijk_persoon"),
+    "rsin": ("hr", "niet_natuurlijk_persoon"),
+    "vestigingsnummer": ("hr", "vestiging"),
+}
+GELDIGE_IDENTIFICATOREN = {
+    "bsn": (BSN_2, "999993653"),
+    "kvk_nummer": ("12345678", "87654321"),
+    "rsin": (RSIN, RSIN_2),
+    "vestigingsnummer": ("000012345678", "123456789012"),
+}
+# the world's partij without identifiers an identifier of a kind is attached to
+PARTIJ_VOOR_SOORT = {
+    "bsn": "persoon",
+    "kvk_nummer": "organisatie",
+    "rsin": "organisatie",
+    "vestigingsnummer": "organisatie",
+}
+KVK = "69599084"  # the world's loose KvK identifier (a vestigingsnummer's subIdentificatorVan)
+IDENTIFICATOREN = "/partij-identificatoren"
+IDENTIFICATOR = "/partij-identificatoren/{uuid}"
+# operations whose success path the fuzzer must reach in every run (``bereik``): the business
+# rules refuse random bodies, ``_geldige_identificator`` makes a share of them valid
+MOET_SLAGEN = {("POST", IDENTIFICATOREN): 201, ("PUT", IDENTIFICATOR): 200}
 ACTOR = "Team Fuzz"
 OBJECT_ID = "zaak-fuzz-1"
 
@@ -167,6 +203,16 @@ def _identifying_values(world: dict) -> dict[str, dict[str, str]]:
             "klantcontact__nummer": KLANTCONTACT["nummer"],
             "klantcontact__referentienummer": KLANTCONTACT["referentienummer"],
         },
+    }
+
+
+def _identificator(soort: str, object_id: str) -> dict:
+    register, objecttype = IDENTIFICATOR_CODES[soort]
+    return {
+        "codeObjecttype": objecttype,
+        "codeSoortObjectId": soort,
+        "objectId": object_id,
+        "codeRegister": register,
     }
 
 
@@ -275,8 +321,25 @@ def world(db):
         "actorklantcontacten",
         {"actor": {"uuid": actor["uuid"]}, "klantcontact": {"uuid": klantcontact["uuid"]}},
     )
+    # partijen without identifiers (of the soort a new identifier of a kind needs) and a loose
+    # KvK identifier (what a vestigingsnummer is a sub-identifier of; a PUT moves it)
+    persoon = post("partijen", {"soortPartij": "persoon", "indicatieActief": True})
+    organisatie = post(
+        "partijen",
+        {
+            "soortPartij": "organisatie",
+            "indicatieActief": True,
+            "partijIdentificatie": {"naam": "Bakkerij Fuzz"},
+        },
+    )
+    kvk_identificator = post(
+        "partij-identificatoren", {"partijIdentificator": _identificator("kvk_nummer", KVK)}
+    )
     objecten = {
         "partij": partij,
+        "persoon": persoon,
+        "organisatie": organisatie,
+        "kvk_identificator": kvk_identificator,
         "digitaaladres": adres,
         "partijidentificator": partij["partijIdentificatoren"][0],
         "klantcontact": klantcontact,
@@ -370,9 +433,90 @@ def _point_at_world(case, world) -> None:
             case.query[name] = teksten[name]
 
 
+def _geldige_identificator(case, world) -> None:
+    """About half of the positive bodies of ``POST /partij-identificatoren`` and ``PUT
+    /partij-identificatoren/{uuid}`` -> a valid identifier of the generated kind (its codes, a
+    valid number), of the world's partij of the right soort without one (or of none), a
+    vestigingsnummer a sub-identifier of the world's KvK identifier: the success paths that
+    random numbers never reach (11-proef, formats, one identifier of a kind per partij). A PUT
+    of the world partij's BSN identifier keeps it (a validated partij's key stays, V1); the
+    others are PUTs of the loose KvK identifier. The rest stays random."""
+    pad = case.operation.path
+    body = case.body
+    if (
+        pad not in (IDENTIFICATOREN, IDENTIFICATOR)
+        or not isinstance(body, dict)
+        or not isinstance(body.get("partijIdentificator"), dict)
+        or not _positive(case, ParameterLocation.BODY)
+    ):
+        return
+    groep = body["partijIdentificator"]
+    zaad = sum(str(groep.get("objectId")).encode()) + len(body)
+    if not _chosen(groep.get("objectId")):
+        return
+    objecten = world["objecten"]
+    soort = groep.get("codeSoortObjectId")
+    if soort not in IDENTIFICATOR_CODES:
+        soort = sorted(IDENTIFICATOR_CODES)[zaad % len(IDENTIFICATOR_CODES)]
+    if pad == IDENTIFICATOR:
+        if not _is_uuid(case.path_parameters.get("uuid")):
+            return
+        if zaad % 3 == 0:
+            # the world partij's own BSN identifier, unchanged
+            body["partijIdentificator"] = _identificator("bsn", BSN)
+            body["identificeerdePartij"] = {"uuid": objecten["partij"]["uuid"]}
+            body["subIdentificatorVan"] = None
+            return
+        case.path_parameters["uuid"] = objecten["kvk_identificator"]["uuid"]
+    waarden = GELDIGE_IDENTIFICATOREN[soort]
+    body["partijIdentificator"] = _identificator(soort, waarden[zaad % len(waarden)])
+    partij = objecten[PARTIJ_VOOR_SOORT[soort]] if zaad % 4 else None
+    body["identificeerdePartij"] = {"uuid": partij["uuid"]} if partij else None
+    sub = soort == "vestigingsnummer" and pad == IDENTIFICATOREN and zaad % 5 < 3
+    body["subIdentificatorVan"] = {"uuid": objecten["kvk_identificator"]["uuid"]} if sub else None
+
+
 def _filters(path: str) -> list[str]:
     operation = SCHEMA_DOC["paths"][path]["get"]
     return [p["name"] for p in operation.get("parameters", ()) if p["in"] == "query"]
+
+
+def test_every_valid_identifier_the_fuzzer_writes_is_accepted(world):
+    """What ``_geldige_identificator`` writes passes the business rules: each valid identifier
+    of each kind, of the world's partij of its soort and of none, is created (201); the world
+    partij's BSN identifier is replaced by itself, the loose KvK identifier by each of them
+    (200). So a change of the rules or the world does not silently leave the fuzzer with
+    400s there."""
+    api = ApiClient(HTTP_AUTHORIZATION=f"Token {world['sleutel']}")
+    objecten = world["objecten"]
+    kvk = objecten["kvk_identificator"]["uuid"]
+    for soort, waarden in GELDIGE_IDENTIFICATOREN.items():
+        for waarde in waarden:
+            for partij in (objecten[PARTIJ_VOOR_SOORT[soort]], None):
+                for sub in (None, kvk) if soort == "vestigingsnummer" else (None,):
+                    body = {
+                        "partijIdentificator": _identificator(soort, waarde),
+                        "identificeerdePartij": {"uuid": partij["uuid"]} if partij else None,
+                        "subIdentificatorVan": {"uuid": sub} if sub else None,
+                    }
+                    with transaction.atomic():
+                        response = api.post_json(f"{KI_BASE}{IDENTIFICATOREN}", body)
+                        assert response.status_code == 201, (body, response.content)
+                        transaction.set_rollback(True)
+                    if sub is not None:
+                        continue
+                    with transaction.atomic():
+                        response = api.put_json(f"{KI_BASE}{IDENTIFICATOREN}/{kvk}", body)
+                        assert response.status_code == 200, (body, response.content)
+                        transaction.set_rollback(True)
+    response = api.put_json(
+        f"{KI_BASE}{IDENTIFICATOREN}/{objecten['partijidentificator']['uuid']}",
+        {
+            "partijIdentificator": _identificator("bsn", BSN),
+            "identificeerdePartij": {"uuid": objecten["partij"]["uuid"]},
+        },
+    )
+    assert response.status_code == 200, response.content
 
 
 def test_the_world_is_found_by_every_path_and_filter_the_fuzzer_points_at_it(world):
@@ -406,14 +550,30 @@ def test_the_world_is_found_by_every_path_and_filter_the_fuzzer_points_at_it(wor
     assert {(path, name) for path, namen in world["teksten"].items() for name in namen} <= gevuld
 
 
+@pytest.fixture
+def bereik():
+    """The status codes of one operation's run, counted: after the run, each operation of
+    ``MOET_SLAGEN`` that ran must have answered its success code at least once (the fix-ups
+    that make its bodies valid cannot silently stop working)."""
+    geteld: Counter = Counter()
+    yield geteld
+    for (methode, pad), status in MOET_SLAGEN.items():
+        gelopen = sum(n for (m, p, _s), n in geteld.items() if (m, p) == (methode, pad))
+        if gelopen:
+            codes = {s: n for (m, p, s), n in geteld.items() if (m, p) == (methode, pad)}
+            assert geteld[methode, pad, status] >= 1, (methode, pad, codes)
+
+
 @schema.parametrize()
 @settings(deadline=None, suppress_health_check=list(HealthCheck))
-def test_every_operation_of_our_schema(case, world):
+def test_every_operation_of_our_schema(case, world, bereik):
     _point_at_world(case, world)
+    _geldige_identificator(case, world)
     with requests_mock.Mocker() as outgoing, in_process_requests():
         outgoing.get(requests_mock.ANY, status_code=200, json={})
-        case.call_and_validate(
+        response = case.call_and_validate(
             headers={"Authorization": f"Token {world['sleutel']}"},
             excluded_checks=EXCLUDED_CHECKS,
             additional_checks=[missing_required_header_zgw, negative_data_rejection_as_sent],
         )
+    bereik[case.method, case.operation.path, response.status_code] += 1
