@@ -373,7 +373,8 @@ def drift_markdown(report: dict) -> str:
         f"over our attempts, median {_fmt(typical, 1)}."
     )
     start, end = (found["floor"].get(n) for n in FLOOR_SCENARIOS)
-    if start and end and start["rps"] and start["probe_ms"] and start["adjusted_rps"]:
+    # every probe kept is positive (_probes drops the missing ones); req/s may be 0
+    if start and end and start["rps"] and end["probe_ms"] and start["adjusted_rps"]:
         text += (
             f" Our floor at the start {_fmt(start['rps'], 0)} req/s (probe "
             f"{_fmt(start['probe_ms'], 1)} ms), at the end {_fmt(end['rps'], 0)} req/s (probe "

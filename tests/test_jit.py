@@ -1,36 +1,39 @@
-"""PostgreSQL's JIT is off for the application's connections unless DB_JIT=true."""
-
-import json
-import os
-from pathlib import Path
+"""PostgreSQL's JIT is off for the application's sessions unless DB_JIT=true, set on each new
+connection (not as a startup parameter, which a pooler would refuse)."""
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 
-from .processes import python_c
 
-SRC = Path(__file__).resolve().parents[1] / "src"
+def _jit(wrapper) -> tuple[str, str]:
+    """The session's ``jit`` and where it came from (``session``: a SET of this session)."""
+    with wrapper.cursor() as cursor:
+        cursor.execute("SELECT setting, source FROM pg_settings WHERE name = 'jit'")
+        return cursor.fetchone()
 
-_OPTIONS = """
-import json, django
-django.setup()
-from django.conf import settings
-print(json.dumps(settings.DATABASES["default"]["OPTIONS"]))
-"""
+
+def _nieuwe_verbinding():
+    """A new connection of the default alias (its own session: ``connection_created`` fires)."""
+    return connections.create_connection("default")
 
 
 @pytest.mark.django_db
 def test_the_application_connection_runs_without_jit():
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW jit")
-        assert cursor.fetchone()[0] == "off"
+    assert _jit(connection) == ("off", "session")
+    assert "options" not in connection.settings_dict["OPTIONS"]
 
 
-def _options(**env: str) -> dict:
-    out = python_c(_OPTIONS, {**os.environ, "PYTHONPATH": str(SRC), **env})
-    return json.loads(out.strip().splitlines()[-1])
-
-
-def test_db_jit_true_leaves_the_servers_setting():
-    assert _options(DB_JIT="false")["options"] == "-c jit=off"
-    assert "options" not in _options(DB_JIT="true")
+@pytest.mark.django_db
+def test_every_new_connection_turns_jit_off_and_db_jit_true_leaves_the_server(settings):
+    nieuw = _nieuwe_verbinding()
+    try:
+        assert _jit(nieuw) == ("off", "session")
+    finally:
+        nieuw.close()
+    settings.KLANTEN_DB_JIT = True
+    nieuw = _nieuwe_verbinding()
+    try:
+        # the server's (or the role's) setting, untouched by the session
+        assert _jit(nieuw)[1] != "session"
+    finally:
+        nieuw.close()

@@ -111,14 +111,7 @@ DATABASES = {
         # half of a detail read's database time (a connection broken by a database restart
         # then fails one request per worker, after which Django replaces it)
         "CONN_HEALTH_CHECKS": env_bool("DB_CONN_HEALTH_CHECKS", False),
-        "OPTIONS": {
-            "connect_timeout": env_int("DB_CONNECT_TIMEOUT", 5),
-            # PostgreSQL's JIT compiles a statement whose estimated cost passes
-            # jit_above_cost, on every execution: 10-60 ms for a count of a Klantinteracties
-            # list that runs in a few. The API's statements are short; JIT off for them
-            # (DB_JIT=true leaves the server's setting)
-            **({} if env_bool("DB_JIT", False) else {"options": "-c jit=off"}),
-        },
+        "OPTIONS": {"connect_timeout": env_int("DB_CONNECT_TIMEOUT", 5)},
         "TEST": {"NAME": env_str("DB_TEST_NAME", "") or None},
     }
 }
@@ -126,6 +119,8 @@ DATABASES = {
 # off behind a pooler that does not keep them per client (PgBouncer in transaction mode before
 # 1.21)
 KLANTEN_PREPARED_READS = env_bool("DB_PREPARED_READS", True)
+# PostgreSQL's JIT for the application's sessions: off unless true (klanten.conf.database)
+KLANTEN_DB_JIT = env_bool("DB_JIT", False)
 # AutoField: the Common Ground libraries' migrations were written for it.
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 
