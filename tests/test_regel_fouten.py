@@ -229,7 +229,9 @@ def test_the_contactmomenten_api_names_vorig_contactmoment_by_the_rules_code(sch
         (regel(), 400, "invalid"),
     ],
 )
-@pytest.mark.parametrize("url", [f"{BASE}/klanten", f"{CM_BASE}/contactmomenten"])
+@pytest.mark.parametrize(
+    "url", [f"{BASE}/klanten", f"{CM_BASE}/contactmomenten", f"{KI_BASE}/partijen"]
+)
 def test_the_exception_handler_answers_a_rule_a_view_leaves_as_the_views_do(
     api, monkeypatch, url, exc, status, code
 ):
