@@ -36,6 +36,26 @@ def ki_post(client, collectie: str, body: dict) -> dict:
     return response.json()
 
 
+# (codeObjecttype, codeRegister) of each kind of partij-identificator
+IDENTIFICATOR_CODES = {
+    "bsn": ("natuurlijk_persoon", "brp"),
+    "kvk_nummer": ("niet_natuurlijk_persoon", "hr"),
+    "rsin": ("niet_natuurlijk_persoon", "hr"),
+    "vestigingsnummer": ("vestiging", "hr"),
+}
+
+
+def identificator(soort: str, object_id: str) -> dict:
+    """A partijIdentificator body of kind ``soort`` (``IDENTIFICATOR_CODES``)."""
+    objecttype, register = IDENTIFICATOR_CODES[soort]
+    return {
+        "codeObjecttype": objecttype,
+        "codeSoortObjectId": soort,
+        "objectId": object_id,
+        "codeRegister": register,
+    }
+
+
 def assert_problem(response, status: int, code: str | None = None) -> dict:
     """A ZGW problem (six keys, ``invalidParams`` on a 400), sent as ``application/json`` as
     Open Klant does (``klanten.api.exceptions.error_content_type``)."""

@@ -38,7 +38,8 @@ from klanten.config.tokens import maak_token
 from klanten.wsgi import application
 
 from .conftest import BSN, BSN_2, RSIN, RSIN_2, SECRET, ApiClient
-from .ki_fixtures import KI_BASE
+from .ki_fixtures import IDENTIFICATOR_CODES, KI_BASE
+from .ki_fixtures import identificator as ki_identificator
 from .test_fuzz_schemathesis import (
     EXCLUDED_CHECKS,
     MAX_EXAMPLES,
@@ -122,12 +123,6 @@ KLANTCONTACT = {
 # valid identifiers of each kind (11-proef, 8 and 12 digits) that no partij of the world holds:
 # what about half of the positive bodies of ``/partij-identificatoren`` are given
 # (``_geldige_identificator``), with the codes of their kind and a partij of the right soort
-IDENTIFICATOR_CODES = {
-    "bsn": ("brp", "natuurlijk_persoon"),
-    "kvk_nummer": ("hr", "niet_natuurlijk_persoon"),
-    "rsin": ("hr", "niet_natuurlijk_persoon"),
-    "vestigingsnummer": ("hr", "vestiging"),
-}
 GELDIGE_IDENTIFICATOREN = {
     "bsn": (BSN_2, "999993653"),
     "kvk_nummer": ("12345678", "87654321"),
@@ -203,16 +198,6 @@ def _identifying_values(world: dict) -> dict[str, dict[str, str]]:
             "klantcontact__nummer": KLANTCONTACT["nummer"],
             "klantcontact__referentienummer": KLANTCONTACT["referentienummer"],
         },
-    }
-
-
-def _identificator(soort: str, object_id: str) -> dict:
-    register, objecttype = IDENTIFICATOR_CODES[soort]
-    return {
-        "codeObjecttype": objecttype,
-        "codeSoortObjectId": soort,
-        "objectId": object_id,
-        "codeRegister": register,
     }
 
 
@@ -333,7 +318,7 @@ def world(db):
         },
     )
     kvk_identificator = post(
-        "partij-identificatoren", {"partijIdentificator": _identificator("kvk_nummer", KVK)}
+        "partij-identificatoren", {"partijIdentificator": ki_identificator("kvk_nummer", KVK)}
     )
     objecten = {
         "partij": partij,
@@ -463,13 +448,13 @@ def _geldige_identificator(case, world) -> None:
             return
         if zaad % 3 == 0:
             # the world partij's own BSN identifier, unchanged
-            body["partijIdentificator"] = _identificator("bsn", BSN)
+            body["partijIdentificator"] = ki_identificator("bsn", BSN)
             body["identificeerdePartij"] = {"uuid": objecten["partij"]["uuid"]}
             body["subIdentificatorVan"] = None
             return
         case.path_parameters["uuid"] = objecten["kvk_identificator"]["uuid"]
     waarden = GELDIGE_IDENTIFICATOREN[soort]
-    body["partijIdentificator"] = _identificator(soort, waarden[zaad % len(waarden)])
+    body["partijIdentificator"] = ki_identificator(soort, waarden[zaad % len(waarden)])
     partij = objecten[PARTIJ_VOOR_SOORT[soort]] if zaad % 4 else None
     body["identificeerdePartij"] = {"uuid": partij["uuid"]} if partij else None
     sub = soort == "vestigingsnummer" and pad == IDENTIFICATOREN and zaad % 5 < 3
@@ -495,7 +480,7 @@ def test_every_valid_identifier_the_fuzzer_writes_is_accepted(world):
             for partij in (objecten[PARTIJ_VOOR_SOORT[soort]], None):
                 for sub in (None, kvk) if soort == "vestigingsnummer" else (None,):
                     body = {
-                        "partijIdentificator": _identificator(soort, waarde),
+                        "partijIdentificator": ki_identificator(soort, waarde),
                         "identificeerdePartij": {"uuid": partij["uuid"]} if partij else None,
                         "subIdentificatorVan": {"uuid": sub} if sub else None,
                     }
@@ -512,7 +497,7 @@ def test_every_valid_identifier_the_fuzzer_writes_is_accepted(world):
     response = api.put_json(
         f"{KI_BASE}{IDENTIFICATOREN}/{objecten['partijidentificator']['uuid']}",
         {
-            "partijIdentificator": _identificator("bsn", BSN),
+            "partijIdentificator": ki_identificator("bsn", BSN),
             "identificeerdePartij": {"uuid": objecten["partij"]["uuid"]},
         },
     )

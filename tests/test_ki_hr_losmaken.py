@@ -10,7 +10,7 @@ from klanten.datamodel.partijen import PartijIdentificator
 from klanten.notificaties.models import UitgaandeNotificatie
 
 from .conftest import BASE, BSN, RSIN, RSIN_2
-from .ki_fixtures import KI_BASE, invalid_params
+from .ki_fixtures import KI_BASE, identificator, invalid_params
 
 pytestmark = pytest.mark.zichtbaarheid_applicatie
 
@@ -19,12 +19,6 @@ IDENTIFICATOREN = f"{KI_BASE}/partij-identificatoren"
 KVK = "69599084"
 VESTIGINGSNUMMER = "000012345678"
 
-CODES = {
-    "bsn": ("natuurlijk_persoon", "brp"),
-    "kvk_nummer": ("niet_natuurlijk_persoon", "hr"),
-    "rsin": ("niet_natuurlijk_persoon", "hr"),
-    "vestigingsnummer": ("vestiging", "hr"),
-}
 # the Klanten API field that shows an identifier kind
 KLANTEN_VELD = {"rsin": "innNnpId", "vestigingsnummer": "vestigingsNummer"}
 
@@ -46,16 +40,6 @@ def klanten_api(kiss):
     """The same application through the Klanten API (a non-validated klant is visible to the
     application that registered it)."""
     return kiss
-
-
-def identificator(soort: str, object_id: str) -> dict:
-    objecttype, register = CODES[soort]
-    return {
-        "codeObjecttype": objecttype,
-        "codeSoortObjectId": soort,
-        "objectId": object_id,
-        "codeRegister": register,
-    }
 
 
 def put(client, ident: dict, partij: dict | None, soort: str, object_id: str):

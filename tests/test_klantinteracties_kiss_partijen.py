@@ -7,7 +7,7 @@ import pytest
 from klanten.datamodel.models import Klant
 
 from .conftest import BSN
-from .ki_fixtures import KI_BASE
+from .ki_fixtures import KI_BASE, identificator
 
 pytestmark = pytest.mark.zichtbaarheid_applicatie
 
@@ -41,19 +41,6 @@ def ensure_ok2_klant_body(soort: str) -> dict:
         "indicatieActief": True,
         "partijIdentificatie": {"contactnaam": None} if soort == "persoon" else {"naam": ""},
         "soortPartij": soort,
-    }
-
-
-def identificator(soort: str, object_id: str) -> dict:
-    codes = {
-        "bsn": ("natuurlijk_persoon", "brp"),
-        "kvk_nummer": ("niet_natuurlijk_persoon", "hr"),
-    }[soort]
-    return {
-        "codeObjecttype": codes[0],
-        "codeSoortObjectId": soort,
-        "objectId": object_id,
-        "codeRegister": codes[1],
     }
 
 
