@@ -188,41 +188,45 @@ def _rijen(rows, id_index: int, ouder_index: int) -> dict[int, list[Rij]]:
     return per
 
 
-def had_betrokkenen(objecten, ctx):
-    """Per klantcontact its betrokkenen the client may see (K6)."""
-    rows = per_ids(
-        "ki-had-betrokkenen",
-        lambda per_id, wie: betrokkenen(
-            zichtbare_betrokkenen(Betrokkene.objects.filter(per_id("klantcontact_id")), wie)
-        ).order_by("klantcontact_id", "id"),
-        [obj.pk for obj in objecten],
-        ctx,
-    )
-    return _rijen(rows, BETROKKENE_ID, BETROKKENE_KLANTCONTACT)
+def _per_klantcontact(naam: str, veld: str, lees, kolommen):
+    """The loader of a path from a klantcontact to its rows: per klantcontact of ``objecten``
+    the rows whose ``veld`` is its id, read by ``lees(condition, wie)`` (:func:`per_ids`) in
+    ``veld`` and id order; ``kolommen`` the positions of a row's own id and its klantcontact."""
+
+    def volg(objecten, ctx) -> dict[int, list[Rij]]:
+        rows = per_ids(
+            naam,
+            lambda per_id, wie: lees(per_id(veld), wie).order_by(veld, "id"),
+            [obj.pk for obj in objecten],
+            ctx,
+        )
+        return _rijen(rows, *kolommen)
+
+    return volg
 
 
-def ging_over_onderwerpobjecten(objecten, ctx):
-    rows = per_ids(
-        "ki-ging-over-onderwerpobjecten",
-        lambda per_id, wie: onderwerpobjecten(
-            Onderwerpobject.objects.filter(per_id("klantcontact_id"))
-        ).order_by("klantcontact_id", "id"),
-        [obj.pk for obj in objecten],
-        ctx,
-    )
-    return _rijen(rows, ONDERWERPOBJECT_ID, ONDERWERPOBJECT_KLANTCONTACT)
-
-
-def leidde_tot_interne_taken(objecten, ctx):
-    rows = per_ids(
-        "ki-leidde-tot-interne-taken",
-        lambda per_id, wie: internetaken(
-            InterneTaak.objects.filter(per_id("aanleidinggevend_klantcontact_id"))
-        ).order_by("aanleidinggevend_klantcontact_id", "id"),
-        [obj.pk for obj in objecten],
-        ctx,
-    )
-    return _rijen(rows, INTERNETAAK_ID, INTERNETAAK_KLANTCONTACT)
+# per klantcontact its betrokkenen the client may see (K6), its onderwerpobjecten, and the
+# interne taken it led to
+had_betrokkenen = _per_klantcontact(
+    "ki-had-betrokkenen",
+    "klantcontact_id",
+    lambda conditie, wie: betrokkenen(
+        zichtbare_betrokkenen(Betrokkene.objects.filter(conditie), wie)
+    ),
+    (BETROKKENE_ID, BETROKKENE_KLANTCONTACT),
+)
+ging_over_onderwerpobjecten = _per_klantcontact(
+    "ki-ging-over-onderwerpobjecten",
+    "klantcontact_id",
+    lambda conditie, wie: onderwerpobjecten(Onderwerpobject.objects.filter(conditie)),
+    (ONDERWERPOBJECT_ID, ONDERWERPOBJECT_KLANTCONTACT),
+)
+leidde_tot_interne_taken = _per_klantcontact(
+    "ki-leidde-tot-interne-taken",
+    "aanleidinggevend_klantcontact_id",
+    lambda conditie, wie: internetaken(InterneTaak.objects.filter(conditie)),
+    (INTERNETAAK_ID, INTERNETAAK_KLANTCONTACT),
+)
 
 
 def omvatte_bijlagen(objecten, ctx):
