@@ -48,6 +48,13 @@ def clients(make_ki_client):
     }
 
 
+def email(client, adres: str, **door) -> dict:
+    """A digitaal adres of kind email, given by the partij or betrokkene ``door`` names."""
+    return ki_post(
+        client, "digitaleadressen", {**door, "adres": adres, "soortDigitaalAdres": "email"}
+    )
+
+
 @pytest.fixture
 def landschap(clients):
     """Partijen of every kind: a validated persoon with addresses and a betrokkene, an
@@ -104,15 +111,7 @@ def landschap(clients):
     )
     eigen = ki_post(kiss, "partijen", persoon(bsn=None))
     anker = ki_post(kiss, "partijen", persoon(bsn=BSN_2))
-    eigen_adres = ki_post(
-        kiss,
-        "digitaleadressen",
-        {
-            "verstrektDoorPartij": {"uuid": eigen["uuid"]},
-            "adres": "k@example.nl",
-            "soortDigitaalAdres": "email",
-        },
-    )
+    eigen_adres = email(kiss, "k@example.nl", verstrektDoorPartij={"uuid": eigen["uuid"]})
     klantcontact = ki_post(
         kiss,
         "klantcontacten",
@@ -128,14 +127,8 @@ def landschap(clients):
             "initiator": True,
         },
     )
-    betrokkene_adres = ki_post(
-        kiss,
-        "digitaleadressen",
-        {
-            "verstrektDoorBetrokkene": {"uuid": betrokkene["uuid"]},
-            "adres": "b@example.nl",
-            "soortDigitaalAdres": "email",
-        },
+    betrokkene_adres = email(
+        kiss, "b@example.nl", verstrektDoorBetrokkene={"uuid": betrokkene["uuid"]}
     )
     leeg = ki_post(
         open_forms,
