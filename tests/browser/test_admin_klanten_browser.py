@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from klanten.background.models import VernietigdeKlant
 from klanten.beheer.groups import BEHEERDER, RAADPLEGER
@@ -129,8 +130,8 @@ def test_beheerder_searches_opens_exports_and_destroys(web, oidc_provider, page,
     gevalideerd, los = klanten()
     sign_in(page, web, oidc_provider, "medewerker-12", BEHEERDER, ("Fatima", "El Amrani"))
     page.goto(f"{web.url}{ADMIN}")
-    assert page.get_by_role("heading", name="Klanten", exact=True).is_visible()
-    assert page.get_by_text("*****2333").first.is_visible()
+    expect(page.get_by_role("heading", name="Klanten", exact=True)).to_be_visible()
+    expect(page.get_by_text("*****2333").first).to_be_visible()
     assert BSN not in page.content()
 
     # search by BSN: exactly the one klant
@@ -146,18 +147,18 @@ def test_beheerder_searches_opens_exports_and_destroys(web, oidc_provider, page,
     rows.first.get_by_role("link", name="Henk Jansen").click()
     page.wait_for_url(re.compile(rf"{ADMIN}{gevalideerd.pk}/change/"))
     assert page.locator("input[name='achternaam']").input_value() == "Jansen"
-    assert page.get_by_text(BSN).first.is_visible()
+    expect(page.get_by_text(BSN).first).to_be_visible()
     assert BeheerGebeurtenis.objects.filter(actie="inzage_identificatie").count() == 1
     evidence = page.locator("#validaties-group")
-    assert evidence.get_by_text("DigiD Midden").first.is_visible()
+    expect(evidence.get_by_text("DigiD Midden").first).to_be_visible()
     assert DIGID_MIDDEN in evidence.inner_html()  # folded away under "Technische waarde"
     assert evidence.locator("input:not([type=hidden])").count() == 0  # read-only
-    assert page.locator(".field-validatie_uitleg").get_by_text("Gevalideerd op").is_visible()
-    assert page.locator("input[value='https://zaken.example.nl/zaken/Z-2024-001']").is_visible()
+    expect(page.locator(".field-validatie_uitleg").get_by_text("Gevalideerd op")).to_be_visible()
+    expect(page.locator("input[value='https://zaken.example.nl/zaken/Z-2024-001']")).to_be_visible()
     trail = page.locator("#audittrail")
-    assert trail.get_by_text("Nieuw adres doorgegeven").is_visible()
-    assert trail.get_by_text("Zaaksysteem").first.is_visible()
-    assert trail.get_by_role("cell", name="E-mailadres", exact=True).is_visible()
+    expect(trail.get_by_text("Nieuw adres doorgegeven")).to_be_visible()
+    expect(trail.get_by_text("Zaaksysteem").first).to_be_visible()
+    expect(trail.get_by_role("cell", name="E-mailadres", exact=True)).to_be_visible()
     # (the screenshots of this page: test_admin_paginas_browser.py)
 
     # export it
@@ -179,12 +180,12 @@ def test_beheerder_searches_opens_exports_and_destroys(web, oidc_provider, page,
     row.locator("input.action-select").check()
     page.locator("select[name='action']").select_option("vernietig")
     page.get_by_role("button", name="Uitvoeren").click()
-    assert page.get_by_text("definitief te").first.is_visible()
+    expect(page.get_by_text("definitief te").first).to_be_visible()
     page.get_by_label("Reden of kenmerk van het verzoek").fill("AVG-verzoek Z-2024-17")
     screenshot(page, "admin-klant-vernietigen")
     page.get_by_role("button", name="Ja, vernietig definitief").click()
     page.wait_for_url(f"**{ADMIN}")
-    assert page.get_by_text("1 klant(en) vernietigd.").is_visible()
+    expect(page.get_by_text("1 klant(en) vernietigd.")).to_be_visible()
     assert not Klant.objects.filter(pk=los.pk).exists()
     assert VernietigdeKlant.objects.get().uuid == los.uuid
     assert (
@@ -194,7 +195,7 @@ def test_beheerder_searches_opens_exports_and_destroys(web, oidc_provider, page,
     assert Interactie.objects.filter(klant=gevalideerd).exists()
 
     page.goto(f"{web.url}/admin/beheer/beheergebeurtenis/")
-    assert page.get_by_text("Gegevens geëxporteerd (privacyverzoek)").first.is_visible()
+    expect(page.get_by_text("Gegevens geëxporteerd (privacyverzoek)").first).to_be_visible()
 
 
 def test_raadpleger_cannot_change_anything(web, oidc_provider, page):
@@ -215,9 +216,9 @@ def test_raadpleger_cannot_change_anything(web, oidc_provider, page):
     assert page.get_by_role("link", name="Verwijderen").count() == 0
     assert page.get_by_role("link", name="Exporteren (JSON)").count() == 0
     assert BSN not in form.inner_text()  # (the search term itself is kept in the links)
-    assert page.get_by_text("*****2333").first.is_visible()
-    assert page.locator("#validaties-group").get_by_text("DigiD Midden").first.is_visible()
-    assert page.locator("#audittrail").get_by_text("Zaaksysteem").first.is_visible()
+    expect(page.get_by_text("*****2333").first).to_be_visible()
+    expect(page.locator("#validaties-group").get_by_text("DigiD Midden").first).to_be_visible()
+    expect(page.locator("#audittrail").get_by_text("Zaaksysteem").first).to_be_visible()
     assert not BeheerGebeurtenis.objects.exists()
 
     # direct URLs are refused
@@ -231,9 +232,9 @@ def test_raadpleger_cannot_change_anything(web, oidc_provider, page):
 def test_functional_administrator_sees_the_settings(web, oidc_provider, page, screenshot):
     sign_in(page, web, oidc_provider, "medewerker-1", "klanten-superbeheer", ("Eva", "Smits"))
     page.goto(f"{web.url}/admin/beheer/instellingen/")
-    assert page.get_by_role("heading", name="Instellingen (omgeving)").is_visible()
-    assert page.get_by_text("MIN_RANK_NATUURLIJK_PERSOON").is_visible()
-    assert page.get_by_text("PROMOTION_MODE").is_visible()
+    expect(page.get_by_role("heading", name="Instellingen (omgeving)")).to_be_visible()
+    expect(page.get_by_text("MIN_RANK_NATUURLIJK_PERSOON")).to_be_visible()
+    expect(page.get_by_text("PROMOTION_MODE")).to_be_visible()
     page.get_by_role("button", name="Registratie controleren").click()
-    assert page.get_by_text("Er is geen Notificaties API ingesteld.").first.is_visible()
+    expect(page.get_by_text("Er is geen Notificaties API ingesteld.").first).to_be_visible()
     screenshot(page, "admin-instellingen")

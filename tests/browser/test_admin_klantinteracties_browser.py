@@ -9,6 +9,7 @@ import re
 from datetime import UTC, date, datetime
 
 import pytest
+from playwright.sync_api import expect
 
 from klanten.beheer.groups import BEHEERDER, RAADPLEGER
 from klanten.datamodel import contacten
@@ -129,9 +130,9 @@ def test_the_partij_view_of_a_klant(web, oidc_provider, page, screenshot, groep,
     # the klantcontact links to the contactmoment's page
     page.get_by_role("link", name="03-02-2025 09:15").click()
     page.wait_for_url(re.compile(rf"/admin/datamodel/contactmoment/{contact.pk}/change/"))
-    assert page.get_by_role(
-        "heading", level=1, name=re.compile("Contactmoment van 03-02-2025")
-    ).is_visible()
+    expect(
+        page.get_by_role("heading", level=1, name=re.compile("Contactmoment van 03-02-2025"))
+    ).to_be_visible()
 
 
 def test_the_interne_taken_list(web, oidc_provider, page, screenshot):
@@ -148,5 +149,5 @@ def test_the_interne_taken_list(web, oidc_provider, page, screenshot):
     screenshot(page, "admin-interne-taken", full_page=False)
     rij.get_by_role("link", name="Petra de Vries").click()
     page.wait_for_url(re.compile(r"/admin/datamodel/actor/\d+/change/"))
-    assert page.get_by_role("heading", level=1, name="Petra de Vries (medewerker)").is_visible()
+    expect(page.get_by_role("heading", level=1, name="Petra de Vries (medewerker)")).to_be_visible()
     assert "Terugbellen over de parkeervergunning" in page.locator("#content").inner_text()

@@ -7,6 +7,7 @@ to the fields), the list at 1280 px and a detail page at 390 px without sideways
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from klanten.beheer.groups import BEHEERDER, RAADPLEGER
 from klanten.datamodel.models import Klant
@@ -56,7 +57,7 @@ def test_detail_page_of_a_validated_klant(
     page.wait_for_url(re.compile(rf"{ADMIN}{gevalideerd.pk}/change/"))
 
     kop = f"Henk Jansen (klantnummer {gevalideerd.klantnummer})"
-    assert page.get_by_role("heading", level=1, name=kop).is_visible()
+    expect(page.get_by_role("heading", level=1, name=kop)).to_be_visible()
     assert page.locator(".breadcrumbs").inner_text().endswith(kop)
     assert kop in page.title() and "Klantgegevens" in page.title()
     assert "Django" not in page.title()
@@ -68,24 +69,24 @@ def test_detail_page_of_a_validated_klant(
     assert "None" not in tekst and "null" not in tekst
     # the level by name, the URN folded away under "Technische waarde"
     validatie = page.locator(".field-niveau").first
-    assert validatie.get_by_text("DigiD Midden").is_visible()
+    expect(validatie.get_by_text("DigiD Midden")).to_be_visible()
     assert "MobileTwoFactorContract" not in validatie.inner_text()
     bewijs = page.locator("#validaties-group")
-    assert bewijs.get_by_text("DigiD Midden").first.is_visible()
+    expect(bewijs.get_by_text("DigiD Midden").first).to_be_visible()
     technisch = bewijs.locator("details.technisch").first
-    assert not technisch.locator("code").is_visible()
+    expect(technisch.locator("code")).to_be_hidden()
     technisch.locator("summary").click()
-    assert technisch.get_by_text("MobileTwoFactorContract").is_visible()
+    expect(technisch.get_by_text("MobileTwoFactorContract")).to_be_visible()
     # the registering application by its label
     assert page.locator(".field-geregistreerd_door_weergave").inner_text().endswith("Zaaksysteem")
     # the history: the audit trail, with readable field names
     geschiedenis = page.locator("#audittrail")
-    assert geschiedenis.get_by_role("cell", name="E-mailadres", exact=True).is_visible()
-    assert geschiedenis.get_by_text("Nieuw adres doorgegeven").is_visible()
+    expect(geschiedenis.get_by_role("cell", name="E-mailadres", exact=True)).to_be_visible()
+    expect(geschiedenis.get_by_text("Nieuw adres doorgegeven")).to_be_visible()
 
     correctie = page.get_by_role("link", name=re.compile("^Corrigeren"))
     if groep == BEHEERDER:
-        assert correctie.is_visible()
+        expect(correctie).to_be_visible()
         assert page.locator("#id_achternaam").input_value() == "Jansen"
         page.evaluate("window.scrollTo(0, 0)")
         screenshot(page, "admin-klant-detail", full_page=False)
@@ -96,12 +97,12 @@ def test_detail_page_of_a_validated_klant(
         scroll_to(page, "#interacties-group")
         screenshot(page, "admin-klant-audittrail", full_page=False)
         page.get_by_role("link", name="Geschiedenis", exact=True).click()
-        assert page.get_by_role("heading", name=f"Geschiedenis van {kop}").is_visible()
+        expect(page.get_by_role("heading", name=f"Geschiedenis van {kop}")).to_be_visible()
         assert page.locator("#audittrail tbody tr").count() == 2
         screenshot(page, "admin-klant-geschiedenis")
     else:
         assert correctie.count() == 0  # no link that leads to a refusal
-        assert page.get_by_text("*****2333").first.is_visible()
+        expect(page.get_by_text("*****2333").first).to_be_visible()
         scroll_to(page, "#natuurlijk_persoon-group")
         screenshot(page, "admin-klant-raadpleger", full_page=False)
 
@@ -120,11 +121,11 @@ def test_a_failing_save_names_each_error_and_links_to_its_field(
         page.get_by_role("button", name="Opslaan", exact=True).click()
 
     samenvatting = page.locator("#foutoverzicht")
-    assert samenvatting.is_visible()
+    expect(samenvatting).to_be_visible()
     assert samenvatting.bounding_box()["y"] < 400  # at the top, where the eye is
-    assert samenvatting.get_by_role(
-        "heading", name="Er zijn 3 fouten; er is niets opgeslagen"
-    ).is_visible()
+    expect(
+        samenvatting.get_by_role("heading", name="Er zijn 3 fouten; er is niets opgeslagen")
+    ).to_be_visible()
     assert page.get_by_text("Corrigeer de onderstaande fouten").count() == 0
     links = samenvatting.get_by_role("link")
     assert links.count() == 3
@@ -139,7 +140,7 @@ def test_a_failing_save_names_each_error_and_links_to_its_field(
         doel = link.get_attribute("href")
         link.click()
         veld = page.locator(doel)
-        assert veld.is_visible()
+        expect(veld).to_be_visible()
         vak = veld.bounding_box()
         assert 0 <= vak["y"] <= 900 - vak["height"], (doel, vak)
         page.evaluate("window.scrollTo(0, 0)")
@@ -153,7 +154,7 @@ def test_the_list_at_1280_and_a_detail_page_at_390_do_not_scroll_sideways(
     sign_in(page, web, oidc_provider, "medewerker-12", BEHEERDER, ("Fatima", "El Amrani"))
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(f"{web.url}{ADMIN}")
-    assert page.get_by_role("heading", name="Klanten", exact=True).is_visible()
+    expect(page.get_by_role("heading", name="Klanten", exact=True)).to_be_visible()
     assert_geen_zijwaarts_scrollen(page, 1280)
     # no column hidden behind scrolling inside the list either
     resultaten = breedte(page, "#changelist .results")
@@ -169,7 +170,7 @@ def test_the_list_at_1280_and_a_detail_page_at_390_do_not_scroll_sideways(
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{web.url}{ADMIN}{gevalideerd.pk}/change/")
     assert_geen_zijwaarts_scrollen(page, 390)
-    assert page.locator("#audittrail").is_visible()
+    expect(page.locator("#audittrail")).to_be_visible()
     screenshot(page, "admin-klant-mobiel", full_page=False)
     page.goto(f"{web.url}{ADMIN}{gevalideerd.pk}/history/")
     assert_geen_zijwaarts_scrollen(page, 390)

@@ -6,6 +6,7 @@ or destroying) and 500, each in Dutch with the way back and the right status.
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from klanten.beheer.groups import BEHEERDER, RAADPLEGER
 from klanten.datamodel import services
@@ -29,9 +30,9 @@ def kapot(settings):
 
 def assert_foutpagina(page, response, status: int, titel: str, terug: str, knop: str):
     assert response.status == status
-    assert page.get_by_role("heading", name=titel).is_visible()
+    expect(page.get_by_role("heading", name=titel)).to_be_visible()
     link = page.get_by_role("link", name=knop)
-    assert link.is_visible()
+    expect(link).to_be_visible()
     assert link.get_attribute("href") == terug
     tekst = page.locator("body").inner_text()
     assert not any(woord in tekst for woord in ENGELS), tekst
@@ -71,7 +72,7 @@ def test_resident_error_pages(web, oidc_provider, page, screenshot, kapot):
         "/mijn-gegevens/",
         "Naar Mijn klantgegevens",
     )
-    assert page.get_by_role("button", name="Uitloggen").is_visible()
+    expect(page.get_by_role("button", name="Uitloggen")).to_be_visible()
     screenshot(page, "fout-404-bewoner")
 
     # 403: a tampered form
@@ -93,7 +94,7 @@ def test_resident_error_pages(web, oidc_provider, page, screenshot, kapot):
     page.get_by_role("link", name="Gegevens verwijderen").click()
     page.get_by_role("button", name="Ja, verwijder mijn gegevens").click()
     page.wait_for_url(f"{web.url}/mijn-gegevens/")
-    assert page.get_by_text("Uw gegevens zijn verwijderd.").is_visible()
+    expect(page.get_by_text("Uw gegevens zijn verwijderd.")).to_be_visible()
     response = page.go_back()
     assert re.search(rf"/mijn-gegevens/{eigen.uuid}/verwijderen$", page.url)
     assert_foutpagina(
@@ -134,7 +135,7 @@ def test_staff_error_pages(web, oidc_provider, page, screenshot, kapot):
     assert_foutpagina(
         page, response, 403, "U heeft geen toegang tot deze pagina", "/admin/", "Naar het beheer"
     )
-    assert page.get_by_text("Klantgegevens").first.is_visible()  # the admin's header
+    expect(page.get_by_text("Klantgegevens").first).to_be_visible()  # the admin's header
     screenshot(page, "fout-403-medewerker")
     # 404: an old link
     response = page.goto(f"{web.url}{ADMIN}999999/change/")
@@ -155,5 +156,7 @@ def test_staff_error_pages(web, oidc_provider, page, screenshot, kapot):
     page.wait_for_url(f"**{ADMIN}")
     response = page.go_back()
     assert_foutpagina(page, response, 410, "Deze klant is vernietigd", "/admin/", "Naar het beheer")
-    assert page.get_by_text(f"De klant met klantnummer {klant.klantnummer} van {RSIN}").is_visible()
+    expect(
+        page.get_by_text(f"De klant met klantnummer {klant.klantnummer} van {RSIN}")
+    ).to_be_visible()
     screenshot(page, "fout-410-medewerker")

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from klanten.datamodel import services
 from klanten.datamodel.models import Klant
@@ -42,10 +43,10 @@ def open_link_and_sign_in(page, web, oidc_provider, token: str, bsn: str = BSN):
 
 def sign_out_from_here(page, web):
     uitloggen = page.get_by_role("button", name="Uitloggen")
-    assert uitloggen.is_visible()
+    expect(uitloggen).to_be_visible()
     uitloggen.click()
     page.wait_for_url(f"{web.url}/mijn-gegevens/uitgelogd", timeout=20_000)
-    assert page.get_by_role("heading", name="U bent uitgelogd").is_visible()
+    expect(page.get_by_role("heading", name="U bent uitgelogd")).to_be_visible()
 
 
 def register(page, web, oidc_provider, bsn: str = BSN):
@@ -64,7 +65,7 @@ def register(page, web, oidc_provider, bsn: str = BSN):
 def test_a_link_for_someone_else_offers_sign_out(web, oidc_provider, page, screenshot):
     klant, token = niet_gevalideerde_klant_met_link(BSN_2)
     open_link_and_sign_in(page, web, oidc_provider, token, bsn=BSN)
-    assert page.get_by_role("heading", name="Deze link is niet voor u bedoeld").is_visible()
+    expect(page.get_by_role("heading", name="Deze link is niet voor u bedoeld")).to_be_visible()
     assert "Jansen" not in page.content()
     screenshot(page, "bevestigen-andere-persoon")
     sign_out_from_here(page, web)
@@ -78,7 +79,7 @@ def test_existing_validated_data_offers_sign_out(web, oidc_provider, page, scree
     page.goto(f"{web.url}/mijn-gegevens/bevestigen/{token}")
     page.wait_for_url(f"{web.url}/mijn-gegevens/bevestigen/")
     heading = page.get_by_role("heading", name="Wij hebben al gecontroleerde gegevens van u")
-    assert heading.is_visible()
+    expect(heading).to_be_visible()
     screenshot(page, "bevestigen-bestaande-klant")
     sign_out_from_here(page, web)
 
@@ -101,10 +102,12 @@ def test_idle_sign_out_while_editing(web, oidc_provider, page, screenshot):
     verloop_sessie(page)
     page.get_by_role("button", name="Wijzigingen opslaan").click()
 
-    assert page.get_by_role("heading", name="U bent automatisch uitgelogd").is_visible()
+    expect(page.get_by_role("heading", name="U bent automatisch uitgelogd")).to_be_visible()
     melding = page.get_by_role("alert")
-    assert melding.get_by_role("heading", name="Uw wijzigingen zijn niet opgeslagen").is_visible()
-    assert melding.get_by_text("staat dan weer in het formulier").is_visible()
+    expect(
+        melding.get_by_role("heading", name="Uw wijzigingen zijn niet opgeslagen")
+    ).to_be_visible()
+    expect(melding.get_by_text("staat dan weer in het formulier")).to_be_visible()
     assert page.get_by_role("button", name="Uitloggen").count() == 0  # signed out
     screenshot(page, "mijn-gegevens-sessie-verlopen")
     klant.refresh_from_db()
@@ -116,12 +119,12 @@ def test_idle_sign_out_while_editing(web, oidc_provider, page, screenshot):
     page.wait_for_url(f"{web.url}/mijn-gegevens/{klant.uuid}/wijzigen")
     assert page.get_by_label("E-mailadres").input_value() == "hendrika@example.nl"
     assert page.get_by_label("Telefoonnummer").input_value() == "06 12345678"
-    assert page.get_by_role(
-        "heading", name="Wat u had ingevuld, staat weer in het formulier"
-    ).is_visible()
+    expect(
+        page.get_by_role("heading", name="Wat u had ingevuld, staat weer in het formulier")
+    ).to_be_visible()
     screenshot(page, "mijn-gegevens-teruggezet")
     page.get_by_role("button", name="Wijzigingen opslaan").click()
     page.wait_for_url(f"{web.url}/mijn-gegevens/")
-    assert page.get_by_text("Uw wijzigingen zijn opgeslagen.").is_visible()
+    expect(page.get_by_text("Uw wijzigingen zijn opgeslagen.")).to_be_visible()
     klant.refresh_from_db()
     assert klant.emailadres == "hendrika@example.nl"

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from klanten.datamodel import services
 from klanten.datamodel.models import Bevestigingsverzoek, Klant
@@ -49,7 +50,7 @@ def test_resident_registers_sees_edits_and_deletes(web, oidc_provider, page, scr
     screenshot(page, "mijn-gegevens-start")
     sign_in(page, web, oidc_provider)
     page.wait_for_url(f"{web.url}/mijn-gegevens/")
-    assert page.get_by_text("nog geen contactgegevens").is_visible()
+    expect(page.get_by_text("nog geen contactgegevens")).to_be_visible()
     screenshot(page, "mijn-gegevens-leeg")
 
     page.get_by_role("link", name="Gegevens opgeven").click()
@@ -65,8 +66,8 @@ def test_resident_registers_sees_edits_and_deletes(web, oidc_provider, page, scr
     screenshot(page, "mijn-gegevens-registreren")
     page.get_by_role("button", name="Gegevens opslaan").click()
     page.wait_for_url(f"{web.url}/mijn-gegevens/")
-    assert page.get_by_text("Uw gegevens zijn vastgelegd.").is_visible()
-    assert page.get_by_text("h.vandijk@example.nl").is_visible()
+    expect(page.get_by_text("Uw gegevens zijn vastgelegd.")).to_be_visible()
+    expect(page.get_by_text("h.vandijk@example.nl")).to_be_visible()
     screenshot(page, "mijn-gegevens-overzicht")
     klant = Klant.objects.get()
     assert klant.gevalideerd and klant.registratie_rang == 2
@@ -75,7 +76,7 @@ def test_resident_registers_sees_edits_and_deletes(web, oidc_provider, page, scr
     page.get_by_label("E-mailadres").fill("hendrika@example.nl")
     page.get_by_role("button", name="Wijzigingen opslaan").click()
     page.wait_for_url(f"{web.url}/mijn-gegevens/")
-    assert page.get_by_text("hendrika@example.nl").is_visible()
+    expect(page.get_by_text("hendrika@example.nl")).to_be_visible()
     klant.refresh_from_db()
     assert klant.emailadres == "hendrika@example.nl"
 
@@ -88,23 +89,23 @@ def test_resident_registers_sees_edits_and_deletes(web, oidc_provider, page, scr
     screenshot(page, "mijn-gegevens-verwijderen")
     page.get_by_role("button", name="Ja, verwijder mijn gegevens").click()
     page.wait_for_url(f"{web.url}/mijn-gegevens/")
-    assert page.get_by_text("Uw gegevens zijn verwijderd.").is_visible()
+    expect(page.get_by_text("Uw gegevens zijn verwijderd.")).to_be_visible()
     assert not Klant.objects.exists()
 
     # sign out here and at the provider, back on our page
     page.get_by_role("button", name="Uitloggen").click()
     page.wait_for_url(f"{web.url}/mijn-gegevens/uitgelogd", timeout=20_000)
-    assert page.get_by_text("U bent uitgelogd").is_visible()
+    expect(page.get_by_text("U bent uitgelogd")).to_be_visible()
 
 
 def test_resident_at_basis_is_refused(web, oidc_provider, page, screenshot):
     sign_in(page, web, oidc_provider, acr=DIGID_BASIS)
     page.wait_for_url(f"{web.url}/mijn-gegevens/")
-    assert page.get_by_role("heading", name="Log opnieuw in op een hoger niveau").is_visible()
-    assert page.get_by_text("DigiD Basis").is_visible()
+    expect(page.get_by_role("heading", name="Log opnieuw in op een hoger niveau")).to_be_visible()
+    expect(page.get_by_text("DigiD Basis")).to_be_visible()
     screenshot(page, "mijn-gegevens-hoger-niveau")
     page.goto(f"{web.url}/mijn-gegevens/registreren")
-    assert page.get_by_role("heading", name="Log opnieuw in op een hoger niveau").is_visible()
+    expect(page.get_by_role("heading", name="Log opnieuw in op een hoger niveau")).to_be_visible()
     assert not Klant.objects.exists()
 
 
@@ -136,11 +137,11 @@ def test_confirmation_link_promotes_a_non_validated_klant(web, oidc_provider, pa
     page.get_by_label("Telefoonnummer").fill("0612345678")
     screenshot(page, "bevestigen-formulier")
     page.get_by_role("button", name="Gegevens bevestigen").click()
-    assert page.get_by_text("Bevestig dat de gegevens kloppen").first.is_visible()
+    expect(page.get_by_text("Bevestig dat de gegevens kloppen").first).to_be_visible()
     page.get_by_label("Ik bevestig dat deze gegevens van mij zijn en kloppen.").check()
     page.get_by_role("button", name="Gegevens bevestigen").click()
     page.wait_for_url(f"{web.url}/mijn-gegevens/")
-    assert page.get_by_text("Uw gegevens zijn bevestigd").is_visible()
+    expect(page.get_by_text("Uw gegevens zijn bevestigd")).to_be_visible()
     klant.refresh_from_db()
     assert klant.gevalideerd and klant.achternaam == "Janssen"
     assert klant.validaties.get().gegevens_bevestigd
@@ -151,7 +152,7 @@ def test_expired_link_is_refused(web, page, screenshot):
     Bevestigingsverzoek.objects.update(verloopt_op=timezone.now() - timedelta(minutes=1))
     response = page.goto(f"{web.url}/mijn-gegevens/bevestigen/{token}")
     assert response.status == 410
-    assert page.get_by_role("heading", name="Deze link is verlopen").is_visible()
+    expect(page.get_by_role("heading", name="Deze link is verlopen")).to_be_visible()
     screenshot(page, "bevestigen-verlopen")
     klant.refresh_from_db()
     assert not klant.gevalideerd
