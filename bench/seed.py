@@ -758,7 +758,7 @@ def check_columns(conn, columns: dict[str, str]) -> None:
         names = {c.strip() for c in listed.split(",")}
         for (column,) in conn.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
-            "AND is_nullable = 'NO' AND column_default IS NULL",
+            "AND is_nullable = 'NO' AND column_default IS NULL AND is_generated = 'NEVER'",
             [table],
         ).fetchall():
             if column not in names:

@@ -8,9 +8,10 @@ database connection: planning the joins cost PostgreSQL several times what runni
 ``DB_PREPARED_READS``). Row values come back exactly as ``values_list`` would give them (JSON
 columns decoded by psycopg, arrays as lists).
 
-A list page's JSON was also tried as text built by PostgreSQL (``to_json`` per value,
-concatenated: byte-identical, no Python per klant): it moved about as much CPU time into the
-database as it saved in the worker, so the rows are rendered here (docs/performance.md).
+A klant's JSON is not rendered per read: PostgreSQL keeps it, in parts, in generated columns
+of the klant's rows (migration ``0020_weergave``), and a detail or list read joins the parts
+(``_WEERGAVE``). Building it per read in SQL (``to_json`` per value) cost PostgreSQL about
+twice the Python it saved (docs/performance.md); kept with the row, it is built once per write.
 """
 
 import uuid
@@ -67,19 +68,57 @@ def visibility_shape(request) -> tuple[str, uuid.UUID | None]:
     return "applicatie", applicatie.uuid
 
 
-def detail_row(request, key: uuid.UUID) -> tuple | None:
+# A klant's JSON text, from the parts PostgreSQL keeps with each row (migration 0020_weergave):
+# everything after the opening ``{"url":"<collection URL>`` the view puts in front. The address
+# and the one identification its subject type names are read by key (a subquery per klant, only
+# the identification table it needs), the rest is the klant row's own
+_WEERGAVE = """
+"datamodel_klant"."uuid"::text || '",' || "datamodel_klant"."weergave_gegevens"
+|| ',"adres":' || coalesce(
+    (SELECT a.weergave FROM datamodel_klantadres a WHERE a.klant_id = "datamodel_klant"."id"),
+    'null'
+)
+|| ',' || "datamodel_klant"."weergave_subject"
+|| ',"subjectIdentificatie":' || coalesce(
+    CASE "datamodel_klant"."subject_type"
+    WHEN 'natuurlijk_persoon' THEN (
+        SELECT p.weergave FROM datamodel_natuurlijkpersoon p
+        WHERE p.klant_id = "datamodel_klant"."id"
+    )
+    WHEN 'niet_natuurlijk_persoon' THEN (
+        SELECT n.weergave FROM datamodel_nietnatuurlijkpersoon n
+        WHERE n.klant_id = "datamodel_klant"."id"
+    )
+    WHEN 'vestiging' THEN (
+        SELECT v.weergave FROM datamodel_vestiging v WHERE v.klant_id = "datamodel_klant"."id"
+    )
+    END,
+    'null'
+)
+|| ',' || "datamodel_klant"."weergave_slot" || '}'
+"""
+
+
+def _weergave(queryset):
+    """The klant JSON texts of a klant queryset (see ``_WEERGAVE``), as its only column."""
+    return queryset.extra(select={"weergave": _WEERGAVE}).values_list("weergave")
+
+
+def detail_weergave(request, key: uuid.UUID) -> str | None:
+    """The klant's JSON text after its URL's collection part (``_WEERGAVE``), or None when it
+    does not exist or this request may not see it (V7)."""
     mode, applicatie = visibility_shape(request)
     if mode == "applicatie":
         mode = "applicatie-per-uuid"
     names = ("__uuid", "__applicatie" if applicatie is not None else None)
     sql, order = _compile(
         ("detail", names, mode),
-        lambda marks: _base(marks, {}, mode).filter(uuid=marks["__uuid"]).values_list(*COLUMNS),
+        lambda marks: _weergave(_base(marks, {}, mode).filter(uuid=marks["__uuid"])),
     )
     found = sqlvorm.voer_uit(
         sql, sqlvorm.parameters(order, {"__uuid": key, "__applicatie": applicatie})
     )
-    return found[0] if found else None
+    return found[0][0] if found else None
 
 
 def lock_klant(request, key: uuid.UUID):
@@ -94,13 +133,14 @@ def lock_klant(request, key: uuid.UUID):
     )
 
 
-def list_rows(request, lookups: dict[str, str], values: dict, limit: int, offset: int):
-    """One page of rows, newest first, for canonical filters ``values`` (name → value)."""
+def list_weergaven(request, lookups: dict[str, str], values: dict, limit: int, offset: int):
+    """One page of klanten, newest first, for canonical filters ``values`` (name → value): a
+    row per klant with its JSON text after the URL's collection part (``_WEERGAVE``)."""
     mode, applicatie = visibility_shape(request)
     names = (*sorted(lookups), "__applicatie" if mode == "applicatie" else None)
     sql, order = _compile(
         ("list", names, mode),
-        lambda marks: _base(marks, lookups, mode).order_by("-id").values_list(*COLUMNS),
+        lambda marks: _weergave(_base(marks, lookups, mode).order_by("-id")),
     )
     params = sqlvorm.parameters(order, {**values, "__applicatie": applicatie})
     # LIMIT and OFFSET as literals (integers of ours): a prepared statement's generic plan for

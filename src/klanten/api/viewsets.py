@@ -2,6 +2,7 @@
 
 import hashlib
 
+import orjson
 from django.db.models import Q
 from django.http import Http404
 from django.utils.http import parse_etags
@@ -19,7 +20,7 @@ from vng_api_common.permissions import AuthScopesRequired
 
 from klanten.datamodel import rules, services, transactions
 from klanten.datamodel.models import Klant
-from klanten.datamodel.representation import KLANT_LIST_RELATIONS, klant_data, row_data
+from klanten.datamodel.representation import KLANT_LIST_RELATIONS, klant_data
 from klanten.datamodel.wijzigingen import KANAAL_KLANTEN
 from klanten.notificaties.audit import van_object
 
@@ -37,7 +38,7 @@ from .filters import (
 )
 from .klant_body import klant_attrs
 from .pagination import KlantenPagination
-from .representation import CamelCaseData, CamelCaseList
+from .representation import CamelCaseData
 from .request_context import collection_url, herkomst, parse_uuid
 from .scopes import (
     SCOPE_KLANTEN_AANMAKEN,
@@ -205,22 +206,27 @@ class KlantViewSet(
         lookups = {name: FILTER_LOOKUPS[name] for name in values}
         page = self.paginator.paginate(
             request,
-            lambda limit, offset: readsql.list_rows(request, lookups, values, limit, offset),
+            lambda limit, offset: readsql.list_weergaven(request, lookups, values, limit, offset),
             lambda: readsql.list_count(request, lookups, values),
             filtered=bool(values),
         )
-        base = self.collection_url()
-        results = CamelCaseList(row_data(row, base) for row in page)
+        begin = self._url_begin()
+        results = orjson.Fragment("[" + ",".join([begin + tekst for (tekst,) in page]) + "]")
         return self.get_paginated_response(results)
 
     def retrieve(self, request, *args, **kwargs):
         key = parse_uuid(self.kwargs[self.lookup_field])
-        row = readsql.detail_row(request, key)
-        if row is None:
+        tekst = readsql.detail_weergave(request, key)
+        if tekst is None:
             raise Http404
         # no check_object_permissions: AuthScopesRequired's object check (without an object)
         # is the scope check has_permission made before the view ran
-        return Response(CamelCaseData(row_data(row, self.collection_url())))
+        return Response(orjson.Fragment(self._url_begin() + tekst))
+
+    def _url_begin(self) -> str:
+        """What a klant's JSON text from the database (``readsql._WEERGAVE``) lacks: the
+        opening ``{"url":"`` and the collection URL, escaped as JSON."""
+        return '{"url":' + orjson.dumps(self.collection_url()).decode()[:-1]
 
     # --- writes ----------------------------------------------------------------------------
     # The services lock the klant row first, answer Klant.DoesNotExist (404) when it is gone,
