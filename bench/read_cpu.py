@@ -131,6 +131,12 @@ def main() -> int:
     parser.add_argument(
         "--inputs", help="a JSON inputs file (else sampled as bench/run does, and saved)"
     )
+    parser.add_argument(
+        "--top",
+        type=int,
+        default=0,
+        help="also print each scenario's N costliest functions (own time) to stderr",
+    )
     args = parser.parse_args()
     from klanten.config.clients import APIClient, save_api_client
 
@@ -191,6 +197,9 @@ def main() -> int:
         for _ in range(100):
             send()
         profiler.disable()
+        if args.top:
+            print(f"== {name}: own time of 100 requests", file=sys.stderr)
+            pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(args.top)
         out[name] = {
             "worker_cpu_ms": round(best_worker, 3),
             "pg_cpu_ms": round(best_pg, 3),
