@@ -328,3 +328,23 @@ def test_reads_follow_changes_made_in_the_database_by_any_path(api, make_klant):
     body = api.get(_written(other)["url"]).json()
     assert body["subjectIdentificatie"]["handelsnaam"] == ["B"]
     assert api.get(_written(klant)["url"]).json()["adres"] is None
+
+
+def test_a_full_page_and_its_count_are_one_statement(api, make_klant, monkeypatch):
+    """The number of matches rides with the page's rows (an InitPlan): a full page, filtered
+    or not, is one statement, and its count is every match, not the page's."""
+    from klanten.api.pagination import KlantenPagination
+
+    monkeypatch.setattr(KlantenPagination, "page_size", 2)
+    for i in range(3):
+        make_klant(achternaam="Jansen", voornaam=str(i))
+    make_klant(achternaam="Pietersen")
+    api.get(f"{BASE}/klanten")  # the client's authorization, read once and cached
+    for params, count in (({}, 4), ({"achternaam": "Jansen"}, 3)):
+        with CaptureQueriesContext(connection) as queries:
+            body = api.get(f"{BASE}/klanten", params).json()
+        assert len(queries.captured_queries) == 1
+        assert body["count"] == count and len(body["results"]) == 2 and body["next"]
+        last = api.get(f"{BASE}/klanten", {**params, "page": "2"}).json()
+        assert last["count"] == count and len(last["results"]) == count - 2
+    assert api.get(f"{BASE}/klanten", {"achternaam": "Jansen", "page": "3"}).status_code == 404

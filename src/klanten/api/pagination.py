@@ -1,8 +1,8 @@
 """C10 pagination: 100 per page, ``{count, next, previous, results}``, 404 beyond the last page.
 
-The exact ``count`` is obtained without a ``count(*)`` whenever possible: a page that is not
-full tells the count itself; an unfiltered list sums the klant counter (KlantTeller, kept
-exact by database triggers); only a full page of a filtered list counts its (indexed) matches.
+The exact ``count`` is obtained without a second statement whenever possible: a page that is
+not full tells the count itself; for a full page the caller's ``count(rows)`` gives it (the
+Klanten API's list reads it from its page's rows, which carry it: ``readsql.list_weergaven``).
 """
 
 from rest_framework.exceptions import NotFound
@@ -16,19 +16,12 @@ from .request_context import per_origin
 _MAX_OFFSET = 2**63 - 1
 
 
-def unfiltered_count(request) -> int:
-    """The number of klanten visible to this request (V7), from the counter rows."""
-    from . import readsql
-
-    return readsql.unfiltered_count(request)
-
-
 class KlantenPagination(PageNumberPagination):
     page_size = 100
 
-    def paginate(self, request, fetch, count, *, filtered: bool) -> list:
-        """The requested page's rows: ``fetch(limit, offset)`` reads them, ``count()`` counts
-        all matches of a filtered list (called only for a full page)."""
+    def paginate(self, request, fetch, count) -> list:
+        """The requested page's rows: ``fetch(limit, offset)`` reads them, ``count(rows)`` gives
+        the number of all matches (called only for a full page)."""
         raw = request.query_params.get(self.page_query_param, "1")
         # ASCII digits only: int() also reads "١", " 2", "+2" and "1_0"
         number = int(raw) if raw.isascii() and raw.isdigit() else 0
@@ -39,12 +32,7 @@ class KlantenPagination(PageNumberPagination):
         rows = fetch(self.page_size, offset)
         if not rows and number > 1:
             raise NotFound("Ongeldige pagina.")
-        if len(rows) < self.page_size:
-            total = offset + len(rows)
-        elif filtered:
-            total = count()
-        else:
-            total = unfiltered_count(request)
+        total = offset + len(rows) if len(rows) < self.page_size else count(rows)
         self.request = request
         self.number = number
         self.count = total

@@ -135,29 +135,37 @@ def lock_klant(request, key: uuid.UUID):
 
 def list_weergaven(request, lookups: dict[str, str], values: dict, limit: int, offset: int):
     """One page of klanten, newest first, for canonical filters ``values`` (name → value): a
-    row per klant with its JSON text after the URL's collection part (``_WEERGAVE``)."""
+    row per klant of (the number of all matches, its JSON text after the URL's collection part
+    (``_WEERGAVE``)), in one statement. The number comes from the counter rows for an
+    unfiltered list (``KlantTeller``), else from counting the matches; PostgreSQL computes it
+    once per statement (an InitPlan), so a full page costs no second round trip."""
     mode, applicatie = visibility_shape(request)
     names = (*sorted(lookups), "__applicatie" if mode == "applicatie" else None)
     sql, order = _compile(
         ("list", names, mode),
         lambda marks: _weergave(_base(marks, lookups, mode).order_by("-id")),
     )
-    params = sqlvorm.parameters(order, {**values, "__applicatie": applicatie})
+    request_values = {**values, "__applicatie": applicatie}
+    count_sql, count_params = (
+        _count(mode, names, lookups, request_values) if lookups else _teller(mode, applicatie)
+    )
+    if not sql.startswith("SELECT "):  # Django's compiler; a change there fails every list
+        raise AssertionError(sql[:40])
     # LIMIT and OFFSET as literals (integers of ours): a prepared statement's generic plan for
     # unknown ones assumes a tenth of the table is read and joins it all. Only the first page
     # is prepared: a client paging through all of them would otherwise fill the connection's
     # prepared statements with one per page
     return sqlvorm.voer_uit(
-        f"{sql} LIMIT {int(limit)} OFFSET {int(offset)}", params, prepare=offset == 0
+        f"SELECT ({count_sql}), {sql[len('SELECT ') :]} LIMIT {int(limit)} OFFSET {int(offset)}",
+        [*count_params, *sqlvorm.parameters(order, request_values)],
+        prepare=offset == 0,
     )
 
 
-def unfiltered_count(request) -> int:
-    """The number of klanten visible to this request (V7), from the counter rows."""
+def _teller(mode: str, applicatie) -> tuple[str, list]:
+    """(SQL, parameters) of the number of klanten visible to this request (V7), from the
+    counter rows (kept exact by database triggers)."""
     from klanten.datamodel.models import KlantTeller
-
-    mode, applicatie = visibility_shape(request)
-    names = ("__applicatie" if mode == "applicatie" else None,)
 
     def build(marks):
         counters = KlantTeller.objects.all()
@@ -168,22 +176,20 @@ def unfiltered_count(request) -> int:
             counters = counters.filter(condition)
         return counters.values("aantal")
 
+    names = ("__applicatie" if mode == "applicatie" else None,)
     sql, order = _compile(("teller", names, mode), build)
     params = sqlvorm.parameters(order, {"__applicatie": applicatie})
-    return sqlvorm.voer_uit(f"SELECT coalesce(sum(t.aantal), 0)::bigint FROM ({sql}) AS t", params)[
-        0
-    ][0]
+    return f"SELECT coalesce(sum(t.aantal), 0)::bigint FROM ({sql}) AS t", params
 
 
-def list_count(request, lookups: dict[str, str], values: dict) -> int:
-    mode, applicatie = visibility_shape(request)
-    names = (*sorted(lookups), "__applicatie" if mode == "applicatie" else None)
+def _count(mode: str, names: tuple, lookups: dict[str, str], values: dict) -> tuple[str, list]:
+    """(SQL, parameters) of the number of klanten matching the filters, visible to this
+    request (V7)."""
     sql, order = _compile(
         ("count", names, mode),
         lambda marks: _base(marks, lookups, mode).order_by().values("id"),
     )
-    params = sqlvorm.parameters(order, {**values, "__applicatie": applicatie})
-    return sqlvorm.voer_uit(f"SELECT count(*) FROM ({sql}) AS klanten", params)[0][0]
+    return f"SELECT count(*) FROM ({sql}) AS klanten", sqlvorm.parameters(order, values)
 
 
 def klantbeeld_rows(sleutel_type: str, sleutel: str, bronorganisatie: str | None) -> list[tuple]:

@@ -68,9 +68,6 @@ def geen_contactmoment() -> ValidationError:
 class ContactmomentenPagination(KlantenPagination):
     """100 per page, ``{count, next, previous, results}``; a full page counts its matches."""
 
-    def paginate(self, request, fetch, count, *, filtered: bool = True) -> list:
-        return super().paginate(request, fetch, count, filtered=True)
-
 
 class ContactmomentenViewSet(ContentTypeRequiredMixin, ETagMixin, viewsets.GenericViewSet):
     """What the resources of this API share: uuid lookups (C3: unknown or malformed → 404),
@@ -117,7 +114,7 @@ class ContactmomentenViewSet(ContentTypeRequiredMixin, ETagMixin, viewsets.Gener
         page = self.paginator.paginate(
             self.request,
             lambda limit, offset: list(rows[offset : offset + limit]),
-            lambda: rows.order_by().count(),
+            lambda _page: rows.order_by().count(),
         )
         basis = self.basis()
         return self.get_paginated_response(CamelCaseList(data(row, basis) for row in page))
