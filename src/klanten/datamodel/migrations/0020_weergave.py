@@ -18,11 +18,14 @@ retention, COPY), so a read joins the parts (``klanten.api.readsql``) instead of
 columns per klant in Python. The columns are not model fields: Django never writes them.
 ``tests/test_read_path.py`` pins that the read bodies equal the rendered representation; a
 change of the representation changes these expressions in a new migration (drop and add the
-columns, which rewrites the tables). Adding them rewrites the five tables once (about 6 s per
+columns, which rewrites the tables). Adding them rewrites the five tables once (about 8 s per
 100,000 klanten on the benchmark machine).
 
-Each table's part is one PL/pgSQL function of its columns (one call per written row, its
-expression planned once per session). ``to_json`` is only STABLE (its output of dates and times
+Each generated column is one PL/pgSQL function of its row's columns (one call per column of a
+written row, its expression planned once per session); two SQL functions render the stored
+address groups. The three that call those helpers keep the search_path of the migration
+(``SET search_path FROM CURRENT``): pg_dump's restore computes the columns under an empty
+one. ``to_json`` is only STABLE (its output of dates and times
 follows the session's settings; of text, numbers, booleans and arrays of text it does not), so
 a generated column needs a function declared IMMUTABLE around it; an SQL function declared so
 is never inlined when its body is not immutable, and a first form with one such SQL function
@@ -107,7 +110,7 @@ END
 $$;
 
 CREATE FUNCTION klanten_weergave_natuurlijk_persoon(inp_bsn text, anp_identificatie text, inp_a_nummer text, geslachtsnaam text, voorvoegsel_geslachtsnaam text, voorletters text, voornamen text, geslachtsaanduiding text, geboortedatum text, verblijfsadres jsonb, sub_verblijf_buitenland jsonb) RETURNS text
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path FROM CURRENT AS $$
 BEGIN
     RETURN
         '{"inpBsn":' || coalesce(to_json(inp_bsn)::text, 'null') ||
@@ -125,7 +128,7 @@ END
 $$;
 
 CREATE FUNCTION klanten_weergave_niet_natuurlijk_persoon(inn_nnp_id text, ann_identificatie text, statutaire_naam text, inn_rechtsvorm text, bezoekadres text, sub_verblijf_buitenland jsonb) RETURNS text
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path FROM CURRENT AS $$
 BEGIN
     RETURN
         '{"innNnpId":' || coalesce(to_json(inn_nnp_id)::text, 'null') ||
@@ -138,7 +141,7 @@ END
 $$;
 
 CREATE FUNCTION klanten_weergave_vestiging(vestigings_nummer text, handelsnaam text[], verblijfsadres jsonb, sub_verblijf_buitenland jsonb) RETURNS text
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path FROM CURRENT AS $$
 BEGIN
     RETURN
         '{"vestigingsNummer":' || coalesce(to_json(vestigings_nummer)::text, 'null') ||
