@@ -1,8 +1,8 @@
 """C10 pagination: 100 per page, ``{count, next, previous, results}``, 404 beyond the last page.
 
-The exact ``count`` is obtained without a second statement whenever possible: a page that is
-not full tells the count itself; for a full page the caller's ``count(rows)`` gives it (the
-Klanten API's list reads it from its page's rows, which carry it: ``readsql.list_weergaven``).
+The exact ``count``: a page that is not full tells it itself; for a full page the caller's
+``count(rows)`` gives it (the Klanten API's list reads it from its page's rows, which carry it:
+``readsql.list_weergaven``; the Contactmomenten API counts its matches in a second statement).
 """
 
 from rest_framework.exceptions import NotFound

@@ -1,12 +1,13 @@
 """Read queries compiled once per shape.
 
-The ORM builds the SQL of a klant read (47 joined columns, filters, visibility) in about as
+The ORM builds the SQL of a klant read (joined tables, filters, visibility) in about as
 much time as PostgreSQL needs to answer it. The shape of a read (which filters, which
 visibility condition) takes few values, so its SQL is compiled once per process from the ORM
 query and then executed with the request's values, as a prepared statement (planned once per
 database connection: planning the joins cost PostgreSQL several times what running them did;
 ``DB_PREPARED_READS``). Row values come back exactly as ``values_list`` would give them (JSON
-columns decoded by psycopg, arrays as lists).
+columns decoded by psycopg, arrays as lists): the klantbeeld's 47 columns per klant, the detail
+and list reads' one text.
 
 A klant's JSON is not rendered per read: PostgreSQL keeps it, in parts, in generated columns
 of the klant's rows (migration ``0020_weergave``), and a detail or list read joins the parts
@@ -138,7 +139,9 @@ def list_weergaven(request, lookups: dict[str, str], values: dict, limit: int, o
     row per klant of (the number of all matches, its JSON text after the URL's collection part
     (``_WEERGAVE``)), in one statement. The number comes from the counter rows for an
     unfiltered list (``KlantTeller``), else from counting the matches; PostgreSQL computes it
-    once per statement (an InitPlan), so a full page costs no second round trip."""
+    once per statement (an InitPlan), so a full page costs no second round trip. It is
+    computed for a page that is not full too, where the paginator does not use it: cheap on a
+    first page, one count on the last page of a longer list."""
     mode, applicatie = visibility_shape(request)
     names = (*sorted(lookups), "__applicatie" if mode == "applicatie" else None)
     sql, order = _compile(

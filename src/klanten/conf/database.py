@@ -2,8 +2,9 @@
 
 PostgreSQL's JIT compiles a statement whose estimated cost passes ``jit_above_cost`` on every
 execution: 10-60 ms on top of a Klantinteracties list count of a client without full rights
-(docs/performance.md, ninth pass); no statement of the application gains from it. So a new
-connection turns it off for its session (``DB_JIT=true`` leaves the server's setting).
+(docs/performance.md, ninth pass); no statement of the application was measured to gain
+from it. So a new connection turns it off for its session (``DB_JIT=true`` leaves the
+server's setting).
 
 A ``SET`` on the new connection, not the ``options`` startup parameter: a connection pooler
 (PgBouncer, any version with its default settings) refuses a startup parameter it does not
