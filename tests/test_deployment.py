@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .processes import python_c
+from .processes import clean_env, python_c
 from .threads import start_thread
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -126,23 +126,13 @@ def _free_port() -> int:
 
 
 def _base_env() -> dict:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DB_", "DJANGO_", "GUNICORN_", "CELERY_", "PROMETHEUS_"))
-        and key not in ("DATABASE_URL", "DEBUG", "ALLOWED_HOSTS", "SECRET_KEY")
-    }
-    env.update(
-        PATH=f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
-        DJANGO_SETTINGS_MODULE="klanten.conf.settings",
+    return clean_env(
         DEBUG="false",
         SECRET_KEY="gunicorn-test-secret-key-not-for-production",
-        ALLOWED_HOSTS="127.0.0.1",
         IS_HTTPS="false",
         LOG_FORMAT="json",
         LOG_LEVEL="INFO",
     )
-    return env
 
 
 def _get(url, headers=None, timeout=10):

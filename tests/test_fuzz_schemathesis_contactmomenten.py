@@ -38,6 +38,8 @@ from .conftest import CM_BASE, RSIN, SECRET, ApiClient, make_token
 from .test_fuzz_schemathesis import (
     EXCLUDED_CHECKS,
     MAX_EXAMPLES,
+    _chosen,
+    _positive_body,
     in_process_requests,
     missing_required_header_zgw,
     negative_data_rejection_as_sent,
@@ -251,12 +253,6 @@ def _filters(world) -> dict[str, dict[str, str]]:
     }
 
 
-def _chosen(value) -> bool:
-    """Whether a generated filter value is replaced by the world's (about half of them,
-    deterministically: the others still ask for what is not there)."""
-    return sum(str(value).encode()) % 2 == 0
-
-
 def _point_at_world(case, world) -> None:
     path = case.operation.path
     filters = world["filters"].get(path, {})
@@ -302,11 +298,6 @@ def _business_valid(case, world) -> None:
     elif path == "/objectcontactmomenten":
         body["contactmoment"] = world["contactmoment_url"]
         body["object"] = ZAAK
-
-
-def _positive_body(case) -> bool:
-    component = case.meta.components.get(ParameterLocation.BODY) if case.meta else None
-    return component is not None and component.mode == GenerationMode.POSITIVE
 
 
 def _run(case, world, bereik):

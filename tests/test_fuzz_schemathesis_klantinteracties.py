@@ -43,6 +43,8 @@ from .ki_fixtures import identificator as ki_identificator
 from .test_fuzz_schemathesis import (
     EXCLUDED_CHECKS,
     MAX_EXAMPLES,
+    _chosen,
+    _positive,
     in_process_requests,
     missing_required_header_zgw,
     negative_data_rejection_as_sent,
@@ -346,23 +348,12 @@ def world(db):
     return world
 
 
-def _chosen(value) -> bool:
-    """Whether a generated filter value is replaced by the world's (about half of them,
-    deterministically: the others still ask for what is not there)."""
-    return sum(str(value).encode()) % 2 == 0
-
-
 def _is_uuid(value) -> bool:
     try:
         uuid.UUID(str(value))
     except ValueError:
         return False
     return True
-
-
-def _positive(case, location) -> bool:
-    component = case.meta.components.get(location) if case.meta else None
-    return component is not None and component.mode == GenerationMode.POSITIVE
 
 
 def _point_references_at_world(value, objecten, verwijzingen) -> None:

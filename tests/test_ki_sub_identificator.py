@@ -9,8 +9,7 @@ from klanten.datamodel.models import Klant
 from klanten.datamodel.partijen import PartijIdentificator
 
 from .conftest import BSN, RSIN
-from .ki_fixtures import KI_BASE, invalid_params
-from .test_ki_hr_losmaken import identificator
+from .ki_fixtures import KI_BASE, identificator, invalid_params
 
 KVK = "69599084"
 

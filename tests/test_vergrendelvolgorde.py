@@ -25,9 +25,8 @@ from klanten.notificaties import outbox
 from klanten.notificaties.models import UitgaandeNotificatie
 
 from .conftest import RSIN
-from .ki_fixtures import KI_BASE, invalid_params
+from .ki_fixtures import KI_BASE, identificator, invalid_params
 from .migratie_helpers import teruggezet
-from .test_ki_hr_losmaken import identificator
 from .test_ki_hr_uniek import AFTER, BEFORE, _duplicaten_bij_0014
 from .test_ki_sub_identificator import KVK, nieuwe_partij, nieuwe_vestiging, post_identificator
 from .test_klantcontact_adreshouders import vergrendelt_klant

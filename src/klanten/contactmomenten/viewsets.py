@@ -65,10 +65,6 @@ def geen_contactmoment() -> ValidationError:
     return fout("contactmoment", "Het contactmoment bestaat niet.", "does_not_exist")
 
 
-class ContactmomentenPagination(KlantenPagination):
-    """100 per page, ``{count, next, previous, results}``; a full page counts its matches."""
-
-
 class ContactmomentenViewSet(ContentTypeRequiredMixin, ETagMixin, viewsets.GenericViewSet):
     """What the resources of this API share: uuid lookups (C3: unknown or malformed → 404),
     camelCase rows, the list with its filters in both spellings and its pagination."""
@@ -76,7 +72,7 @@ class ContactmomentenViewSet(ContentTypeRequiredMixin, ETagMixin, viewsets.Gener
     lookup_field = "uuid"
     lookup_value_regex = "[^/]+"
     permission_classes = (AuthScopesRequired,)
-    pagination_class = ContactmomentenPagination
+    pagination_class = KlantenPagination  # a full page counts its matches
     filter_spec: filters.Filters
     schema_tags = ("contactmomenten",)
 
