@@ -350,13 +350,24 @@ def test_migration_0015_does_not_deadlock_with_a_write_holding_a_klant(bij_0014,
     klant_model = apps.get_model("datamodel", "Klant")
     ident_model = apps.get_model("datamodel", "PartijIdentificator")
     jongere = klanten["jongere"]
-    vergrendeld = threading.Event()
+    vergrendeld, gepauzeerd = threading.Event(), threading.Event()
+
+    class Klok:
+        """The migration's ``time``: its pause after an attempt that met a held klant."""
+
+        @staticmethod
+        def sleep(seconden):
+            gepauzeerd.set()
+            time.sleep(seconden)
+
+    monkeypatch.setattr(MIGRATIE_0015, "time", Klok)
 
     def schrijver():
         with transaction.atomic():
             klant_model.objects.select_for_update().get(pk=jongere.pk)
             vergrendeld.set()
-            time.sleep(0.5)  # the migration has started meanwhile
+            # the migration has met this klant held (and let go of its table lock) at least once
+            assert gepauzeerd.wait(timeout=30)
             return ident_model.objects.create(
                 bronorganisatie=RSIN,
                 klant_id=jongere.pk,
