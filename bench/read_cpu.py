@@ -137,6 +137,15 @@ def main() -> int:
         default=0,
         help="also print each scenario's N costliest functions (own time) to stderr",
     )
+    parser.add_argument(
+        "--cpu-time",
+        action="store_true",
+        help="profile in CPU time (time.process_time) rather than wall time, which counts the "
+        "wait for PostgreSQL as psycopg's own",
+    )
+    parser.add_argument(
+        "--callers", metavar="REGEX", help="with --top: also print who called these functions"
+    )
     args = parser.parse_args()
     from klanten.config.clients import APIClient, save_api_client
 
@@ -192,7 +201,7 @@ def main() -> int:
             best_worker = worker if best_worker is None else min(best_worker, worker)
             best_pg = pg if best_pg is None else min(best_pg, pg)
         gc_spent = gc_time.total
-        profiler = cProfile.Profile()
+        profiler = cProfile.Profile(time.process_time) if args.cpu_time else cProfile.Profile()
         profiler.enable()
         for _ in range(100):
             send()
@@ -200,6 +209,8 @@ def main() -> int:
         if args.top:
             print(f"== {name}: own time of 100 requests", file=sys.stderr)
             pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(args.top)
+            if args.callers:
+                pstats.Stats(profiler, stream=sys.stderr).print_callers(args.callers)
         out[name] = {
             "worker_cpu_ms": round(best_worker, 3),
             "pg_cpu_ms": round(best_pg, 3),

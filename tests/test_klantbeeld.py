@@ -284,12 +284,22 @@ def test_the_reads_of_one_klant_are_planned_once(loket, landscape):
         "identificatie": {"inpBsn": BSN},
         "bronorganisatie": RSIN,
     }
+    # a contactmoment it took part in too (its Interactie of soort contactmoment is not one)
+    from klanten.datamodel import contacten
+
+    contacten.add_betrokkene(
+        contacten.create_klantcontact({"bronorganisatie": RSIN, "kanaal": "telefoon"}),
+        klant=landscape["persoon_rsin"],
+        klantcontactmoment_rol="belanghebbende",
+    )
     for _ in range(8):
         assert len(loket.post_json(URL, body).json()["klanten"]) == 1
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT statement, generic_plans FROM pg_prepared_statements "
-            "WHERE statement LIKE '%%datamodel_betrokkene%%'"
+            "WHERE statement LIKE '%%datamodel_betrokkene%%' "
+            # not the klanten's own statement (it asks whether they have betrokkenen)
+            "AND statement NOT LIKE '%%datamodel_klantbeeldverzoek%%'"
         )
         plannen = cursor.fetchall()
     interacties = [n for sql, n in plannen if "datamodel_interactie" in sql]

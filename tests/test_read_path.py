@@ -348,3 +348,75 @@ def test_a_full_page_and_its_count_are_one_statement(api, make_klant, monkeypatc
         last = api.get(f"{BASE}/klanten", {**params, "page": "2"}).json()
         assert last["count"] == count and len(last["results"]) == count - 2
     assert api.get(f"{BASE}/klanten", {"achternaam": "Jansen", "page": "3"}).status_code == 404
+
+
+def test_a_klantbeeld_is_byte_identical_and_one_statement_without_interactions(
+    make_client, make_klant
+):
+    """The klantbeeld's klanten come from the stored parts as the list's do: each the write
+    path's representation with its interactions and contactmomenten after it, byte for byte;
+    klanten without any are read, and the request recorded, in one statement."""
+    from klanten.datamodel import contacten, services
+    from klanten.datamodel.models import KlantbeeldVerzoek
+
+    from .test_klantbeeld import valideer
+
+    loket = make_client(scopes=("klanten.klantbeeld",), client_id="loket")
+    bronorganisaties = ("517439943", "001000007", "100000009")
+    klanten = [
+        valideer(
+            make_klant(
+                bronorganisatie=bronorganisatie,
+                voornaam=LASTIG,
+                achternaam=LASTIG[::-1],
+                subject_type="natuurlijk_persoon",
+                subject_identificatie={"inp_bsn": BSN, "geslachtsnaam": LASTIG},
+                adres={"straatnaam": LASTIG, "huisletter": "A"},
+            ),
+            "bsn",
+            BSN,
+        )
+        for bronorganisatie in bronorganisaties
+    ]
+    body = {"subjectType": "natuurlijk_persoon", "identificatie": {"inpBsn": BSN}}
+
+    def klantbeeld(statements: int) -> bytes:
+        loket.post_json(f"{BASE}/klantbeeld", body)  # the client's scopes read once, then cached
+        before = KlantbeeldVerzoek.objects.count()
+        with CaptureQueriesContext(connection) as queries:
+            response = loket.post_json(f"{BASE}/klantbeeld", body)
+        assert response.status_code == 200, response.content
+        assert len(queries.captured_queries) == statements
+        verzoek = KlantbeeldVerzoek.objects.order_by("-id").first()
+        assert KlantbeeldVerzoek.objects.count() == before + 1
+        assert (verzoek.aantal_klanten, verzoek.applicatie_weergave) == (3, "Applicatie loket")
+        # the interactions and contactmomenten as parsed (their own renderings have their own
+        # tests), each klant's representation and its place as the write path renders them
+        parsed = response.json()["klanten"]
+        expected = [
+            {
+                **_written(klant),
+                "interacties": entry["interacties"],
+                "contactmomenten": entry["contactmomenten"],
+            }
+            for klant, entry in zip(reversed(klanten), parsed, strict=True)
+        ]
+        assert response.content == _rendered(
+            {"subjectType": "natuurlijk_persoon", "klanten": expected}
+        )
+        return parsed
+
+    assert [(k["interacties"], k["contactmomenten"]) for k in klantbeeld(1)] == [([], [])] * 3
+    services.add_interactie(klanten[1], soort="zaak", url="https://z.nl/zaken/1", rol="initiator")
+    parsed = klantbeeld(2)
+    assert [len(k["interacties"]) for k in parsed] == [0, 1, 0]
+    contactmoment = contacten.create_klantcontact(
+        {"bronorganisatie": bronorganisaties[0], "kanaal": "telefoon", "inhoud": LASTIG}
+    )
+    contacten.add_betrokkene(
+        contactmoment, klant=klanten[0], klantcontactmoment_rol="belanghebbende"
+    )
+    parsed = klantbeeld(3)
+    assert [len(k["interacties"]) for k in parsed] == [0, 1, 1]
+    assert [len(k["contactmomenten"]) for k in parsed] == [0, 0, 1]
+    assert parsed[2]["contactmomenten"][0]["tekst"] == LASTIG

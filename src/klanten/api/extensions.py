@@ -1,8 +1,9 @@
 """Extension endpoints beside the standard (contract section 2): validaties (E1), interacties
 (E2), klantbeeld (E3), bevestigingsverzoek (E4) and registering a validated klant at once."""
 
+import orjson
 from django.http import Http404
-from django.utils.timezone import localtime
+from django.utils.timezone import localtime, now
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, views, viewsets
 from rest_framework.exceptions import (
@@ -19,12 +20,9 @@ from klanten.datamodel.models import (
     Betrokkene,
     Interactie,
     Klant,
-    KlantbeeldVerzoek,
     Klantcontact,
     Validatie,
 )
-from klanten.datamodel.representation import row_data
-from klanten.notificaties.invoegen import voeg_in
 
 from . import interacties, readsql, visibility
 from .exceptions import regel_als_api_fout
@@ -364,40 +362,55 @@ class KlantbeeldView(ContentTypeRequiredMixin, UnsupportedMethodFirstMixin, view
         from klanten.datamodel.contactrepresentatie import Basis, klantbeeld_contactmomenten
 
         base = collection_url(request)
-        # (id, *representation row) per klant, then all their interactions in one query and
-        # the contactmomenten they took part in in one more
-        found = readsql.klantbeeld_rows(
-            sleutel.type, sleutel.identificatie, attrs.get("bronorganisatie") or None
-        )
-        ids = [row[0] for row in found]
-        per_klant = interacties.rijen(ids)
-        contactmomenten = klantbeeld_contactmomenten(
-            ids,
-            per_origin(request, ("basis",), lambda: Basis.voor(request)),
-            readsql.klantbeeld_contactmoment_rows(ids),
-        )
-        cm_base = interacties.contactmomenten_url(request)
-        klanten = []
-        for klant_id, *row in found:
-            data = row_data(row, base)
-            data["interacties"] = [
-                interacties.data(rij, data["url"], cm_base) for rij in per_klant[klant_id]
-            ]
-            data["contactmomenten"] = contactmomenten[klant_id]
-            klanten.append(data)
         actor = actor_for(request)
-        # the log row by Django's insert compiler, without the model's save path (no receiver
-        # listens to KlantbeeldVerzoek's signals)
-        voeg_in(
-            KlantbeeldVerzoek(
-                applicatie_id=actor.applicatie_id,
-                applicatie_weergave=actor.applicatie_weergave,
-                gebruiker_id=actor.medewerker_id,
-                subject_type=attrs["subject_type"],
-                subject_pseudoniem=services.pseudoniem(sleutel),
-                aantal_klanten=len(klanten),
-            )
+        # per klant (id, its JSON text, has interactions, took part in contactmomenten), and
+        # the request recorded, in one statement; the interactions and contactmomenten then
+        # only of the klanten that have them: one query for all interactions, one for the
+        # contactmomenten
+        found = readsql.klantbeeld_weergaven(
+            sleutel.type,
+            sleutel.identificatie,
+            attrs.get("bronorganisatie") or None,
+            {
+                "aangemaakt_op": now(),
+                "applicatie_id": actor.applicatie_id,
+                "applicatie_weergave": actor.applicatie_weergave,
+                "gebruiker_id": actor.medewerker_id,
+                "subject_type": attrs["subject_type"],
+                "subject_pseudoniem": services.pseudoniem(sleutel),
+            },
         )
+        met_interacties = [row[0] for row in found if row[2] or row[3]]
+        per_klant = interacties.rijen(met_interacties)
+        met_contactmomenten = [row[0] for row in found if row[3]]
+        contactmomenten = (
+            klantbeeld_contactmomenten(
+                met_contactmomenten,
+                per_origin(request, ("basis",), lambda: Basis.voor(request)),
+                readsql.klantbeeld_contactmoment_rows(met_contactmomenten),
+            )
+            if met_contactmomenten
+            else {}
+        )
+        cm_base = interacties.contactmomenten_url(request) if met_interacties else ""
+        begin = '{"url":' + orjson.dumps(base).decode()[:-1]
+        klanten = []
+        for klant_id, tekst, _, _ in found:
+            # the klant's JSON text without its closing brace, then its interactions and
+            # contactmomenten (the renderer's orjson, so the same bytes as one dict would give)
+            url = base + tekst[:36]
+            rijen = per_klant.get(klant_id, ())
+            klanten.append(
+                orjson.Fragment(
+                    begin
+                    + tekst[:-1]
+                    + ',"interacties":'
+                    + orjson.dumps([interacties.data(rij, url, cm_base) for rij in rijen]).decode()
+                    + ',"contactmomenten":'
+                    + orjson.dumps(contactmomenten.get(klant_id, [])).decode()
+                    + "}"
+                )
+            )
         return Response(CamelCaseData(subjectType=attrs["subject_type"], klanten=klanten))
 
 

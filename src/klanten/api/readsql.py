@@ -18,12 +18,13 @@ twice the Python it saved (docs/performance.md); kept with the row, it is built 
 import uuid
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import F, Lookup, Q
+from django.db.models import Exists, F, Lookup, OuterRef, Q
+from django.db.models.expressions import RawSQL
 
 from klanten import sqlvorm
 from klanten.datamodel import wijzigingen
-from klanten.datamodel.models import Klant
-from klanten.datamodel.representation import COLUMNS
+from klanten.datamodel.klantcontacten import Betrokkene
+from klanten.datamodel.models import Interactie, Klant, KlantbeeldVerzoek
 
 
 def _compile(shape: tuple, build) -> tuple[str, tuple]:
@@ -195,8 +196,15 @@ def _count(mode: str, names: tuple, lookups: dict[str, str], values: dict) -> tu
     return f"SELECT count(*) FROM ({sql}) AS klanten", sqlvorm.parameters(order, values)
 
 
-def klantbeeld_rows(sleutel_type: str, sleutel: str, bronorganisatie: str | None) -> list[tuple]:
-    """(id, *representation row) of the validated klanten with this exact subject key (V8)."""
+def klantbeeld_weergaven(
+    sleutel_type: str, sleutel: str, bronorganisatie: str | None, verzoek: dict
+) -> list[tuple]:
+    """Per validated klant with this exact subject key (V8), newest first: (id, its JSON text
+    after the URL's collection part (``_WEERGAVE``), whether it has ``Interactie`` rows,
+    whether it took part in a contactmoment (has betrokkenen)). The same statement records the
+    request (E3): it inserts the ``KlantbeeldVerzoek`` row of ``verzoek`` (field name → value,
+    every field but the key and ``aantal_klanten``) with the number of klanten found, so a
+    klantbeeld of klanten without interactions is one round trip."""
     names = ("__sleutel_type", "__sleutel", "__bronorganisatie" if bronorganisatie else None)
 
     def build(marks):
@@ -207,15 +215,36 @@ def klantbeeld_rows(sleutel_type: str, sleutel: str, bronorganisatie: str | None
         )
         if bronorganisatie:
             queryset = queryset.filter(bronorganisatie=marks["__bronorganisatie"])
-        return queryset.order_by("-id").values_list("id", *COLUMNS)
+        # annotations follow the model's columns in Django's SELECT, in this order
+        return (
+            queryset.annotate(
+                weergave=RawSQL(_WEERGAVE, ()),
+                heeft_interacties=Exists(Interactie.objects.filter(klant_id=OuterRef("pk"))),
+                heeft_betrokkenen=Exists(Betrokkene.objects.filter(klant_id=OuterRef("pk"))),
+            )
+            .order_by("-id")
+            .values_list("id", "weergave", "heeft_interacties", "heeft_betrokkenen")
+        )
 
     sql, order = _compile(("klantbeeld", names), build)
+    meta = KlantbeeldVerzoek._meta
+    quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
+    velden = [meta.get_field(name) for name in verzoek]
+    kolommen = ", ".join(quote(veld.column) for veld in velden)
+    waarden = "".join("%s, " for _ in velden)
     values = {
         "__sleutel_type": sleutel_type,
         "__sleutel": sleutel,
         "__bronorganisatie": bronorganisatie,
     }
-    return sqlvorm.voer_uit(sql, sqlvorm.parameters(order, values))
+    return sqlvorm.voer_uit(
+        f"WITH gevonden AS MATERIALIZED ({sql}), "
+        f"verzoek AS (INSERT INTO {quote(meta.db_table)} "
+        f"({kolommen}, {quote(meta.get_field('aantal_klanten').column)}) "
+        f"SELECT {waarden}count(*) FROM gevonden) "
+        "SELECT * FROM gevonden ORDER BY 1 DESC",
+        [*sqlvorm.parameters(order, values), *verzoek.values()],
+    )
 
 
 # --- rows of other ORM queries, compiled once per shape --------------------------------------
