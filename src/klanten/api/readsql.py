@@ -6,13 +6,14 @@ visibility condition) takes few values, so its SQL is compiled once per process 
 query and then executed with the request's values, as a prepared statement (planned once per
 database connection: planning the joins cost PostgreSQL several times what running them did;
 ``DB_PREPARED_READS``). Row values come back exactly as ``values_list`` would give them (JSON
-columns decoded by psycopg, arrays as lists): the klantbeeld's 47 columns per klant, the detail
-and list reads' one text.
+columns decoded by psycopg, arrays as lists): the detail, list and klantbeeld reads' one text
+per klant, the klantbeeld's interactions and contactmomenten.
 
 A klant's JSON is not rendered per read: PostgreSQL keeps it, in parts, in generated columns
-of the klant's rows (migration ``0020_weergave``), and a detail or list read joins the parts
-(``_WEERGAVE``). Building it per read in SQL (``to_json`` per value) cost PostgreSQL about
-twice the Python it saved (docs/performance.md); kept with the row, it is built once per write.
+of the klant's rows (migration ``0020_weergave``), and a detail, list or klantbeeld read joins
+the parts (``_WEERGAVE``). Building it per read in SQL (``to_json`` per value) cost PostgreSQL
+about twice the Python it saved (docs/performance.md); kept with the row, it is built once per
+write.
 """
 
 import uuid

@@ -1,0 +1,113 @@
+"""Where PostgreSQL's time goes on a list page by achternaam (docs/performance.md, "Eleventh
+pass").
+
+Runs the statement of ``GET /klanten?achternaam=...`` as ``readsql`` builds its parts (the
+stored JSON parts joined by ``readsql._WEERGAVE``, the count of all matches as an InitPlan)
+for a sample of surnames from the bench database, and three variants of it, alternating, as
+prepared statements on one connection: without the count, without the address lookup, and
+without both per-klant lookups (address and identification). Per statement: the wall time
+and the CPU of the connection's PostgreSQL backend (``/proc/<pid>/stat``; the server must run
+on this machine). Comparing the output for a database of 100,000 and one of 1,000,000 klanten
+shows which part grows with size::
+
+    DJANGO_SETTINGS_MODULE=benchsettings PYTHONPATH=bench:src SECRET_KEY=x \\
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/klanten_bench \\
+    .venv/bin/python bench/lijst_pg.py --names 500 --rounds 3
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+
+import django
+
+django.setup()
+
+import psycopg  # noqa: E402
+
+from klanten.api.readsql import _WEERGAVE  # noqa: E402
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+_ADRES = _WEERGAVE[_WEERGAVE.index("(SELECT a.weergave") : _WEERGAVE.index("'null'\n)") - 6]
+_IDENTIFICATIE = _WEERGAVE[_WEERGAVE.index("CASE ") : _WEERGAVE.index("END,") + 3]
+
+
+def statements() -> dict[str, str]:
+    zonder_adres = _WEERGAVE.replace(_ADRES, "NULL")
+    zonder_beide = zonder_adres.replace(_IDENTIFICATIE, "NULL")
+    telling = 'SELECT count(*) FROM datamodel_klant WHERE "achternaam" = %(naam)s'
+
+    def pagina(weergave: str, count: str) -> str:
+        return (
+            f"SELECT ({count}), {weergave} FROM datamodel_klant "
+            'WHERE "achternaam" = %(naam)s ORDER BY "id" DESC LIMIT 100'
+        )
+
+    return {
+        "as served": pagina(_WEERGAVE, telling),
+        "without the count": pagina(_WEERGAVE, "SELECT 0"),
+        "without the address": pagina(zonder_adres, telling),
+        "without address and identification": pagina(zonder_beide, telling),
+    }
+
+
+def backend_cpu(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--names", type=int, default=500, help="surnames sampled")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    conn = psycopg.connect(os.environ["DATABASE_URL"], autocommit=True)
+    pid = conn.info.backend_pid
+    names = [
+        row[0]
+        for row in conn.execute(
+            "SELECT achternaam FROM datamodel_klant WHERE achternaam <> '' "
+            "ORDER BY random() LIMIT %s",
+            [args.names],
+        )
+    ]
+    klanten = conn.execute("SELECT count(*) FROM datamodel_klant").fetchone()[0]
+    per_pagina = conn.execute(
+        "SELECT avg(least(n, 100)), avg(n) FROM (SELECT count(*) AS n FROM datamodel_klant "
+        "WHERE achternaam = ANY(%s) GROUP BY achternaam) AS t",
+        [names],
+    ).fetchone()
+    variants = statements()
+    best: dict[str, dict] = {}
+    for _ in range(args.rounds):
+        for label, sql in variants.items():
+            for naam in names[:20]:  # prepared and warm
+                conn.execute(sql, {"naam": naam}, prepare=True).fetchall()
+            wall0, cpu0 = time.perf_counter(), backend_cpu(pid)
+            for naam in names:
+                conn.execute(sql, {"naam": naam}, prepare=True).fetchall()
+            wall = (time.perf_counter() - wall0) / len(names) * 1000
+            cpu = (backend_cpu(pid) - cpu0) / len(names) * 1000
+            current = best.get(label)
+            if current is None or wall < current["wall_ms"]:
+                best[label] = {"wall_ms": round(wall, 3), "pg_cpu_ms": round(cpu, 3)}
+            print(label, best[label], file=sys.stderr, flush=True)
+    resultaat = {
+        "klanten": klanten,
+        "names": len(names),
+        # per distinct sampled name (the sample draws common names more often)
+        "klanten_per_page": round(float(per_pagina[0]), 1),
+        "matches_per_name": round(float(per_pagina[1]), 1),
+        "best": best,
+    }
+    json.dump(resultaat, sys.stdout, indent=2)
+    print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
