@@ -104,7 +104,7 @@ _WEERGAVE = """
 
 def _weergave(queryset):
     """The klant JSON texts of a klant queryset (see ``_WEERGAVE``), as its only column."""
-    return queryset.extra(select={"weergave": _WEERGAVE}).values_list("weergave")
+    return queryset.annotate(weergave=RawSQL(_WEERGAVE, ())).values_list("weergave")
 
 
 def detail_weergave(request, key: uuid.UUID) -> str | None:
@@ -219,7 +219,7 @@ def klantbeeld_weergaven(
         # annotations follow the model's columns in Django's SELECT, in this order
         return (
             queryset.annotate(
-                weergave=RawSQL(_WEERGAVE, ()),
+                weergave=RawSQL(_WEERGAVE, ()),  # as _weergave
                 heeft_interacties=Exists(Interactie.objects.filter(klant_id=OuterRef("pk"))),
                 heeft_betrokkenen=Exists(Betrokkene.objects.filter(klant_id=OuterRef("pk"))),
             )
