@@ -216,7 +216,7 @@ def klantbeeld_weergaven(
         )
         if bronorganisatie:
             queryset = queryset.filter(bronorganisatie=marks["__bronorganisatie"])
-        # annotations follow the model's columns in Django's SELECT, in this order
+        # selected in the order of values_list, the order the view unpacks
         return (
             queryset.annotate(
                 weergave=RawSQL(_WEERGAVE, ()),  # as _weergave
@@ -231,6 +231,7 @@ def klantbeeld_weergaven(
     meta = KlantbeeldVerzoek._meta
     quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
     velden = [meta.get_field(name) for name in verzoek]
+    # text and a time, as they are (a JWT whose user id is not text is refused before)
     kolommen = ", ".join(quote(veld.column) for veld in velden)
     waarden = "".join("%s, " for _ in velden)
     values = {

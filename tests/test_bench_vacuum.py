@@ -1,0 +1,71 @@
+"""bench/run vacuums the bench database before its scenarios, as autovacuum would have done
+in production since the last run's writes (docs/performance.md, "Eleventh pass")."""
+
+import importlib.util
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.db import connection
+
+_BENCH = Path(__file__).resolve().parent.parent / "bench"
+
+
+@pytest.fixture(scope="module")
+def run_module():
+    sys.path.insert(0, str(_BENCH))
+    try:
+        spec = importlib.util.spec_from_file_location("bench_run", _BENCH / "run.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        yield module
+    finally:
+        sys.path.remove(str(_BENCH))
+
+
+def _database_url() -> str:
+    settings = connection.settings_dict
+    password = f":{quote(settings['PASSWORD'])}" if settings.get("PASSWORD") else ""
+    return (
+        f"postgres://{quote(settings['USER'] or 'postgres')}{password}@"
+        f"{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/{settings['NAME']}"
+    )
+
+
+@pytest.mark.django_db
+def test_the_bench_database_is_vacuumed_and_analyzed_before_the_run(run_module):
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW autovacuum")
+        autovacuum = cursor.fetchone()[0]
+    found = run_module.vacuum(_database_url())
+    assert found["autovacuum"] == autovacuum
+    assert found["dead_rows_before"] >= 0 and found["seconds"] >= 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT last_vacuum IS NOT NULL, last_analyze IS NOT NULL FROM pg_stat_user_tables "
+            "WHERE relname = 'datamodel_klant'"
+        )
+        assert cursor.fetchone() == (True, True)
+    assert "VACUUM (ANALYZE)" in run_module._vacuum_text(found)
+    assert "--no-vacuum" in run_module._vacuum_text(None)
+
+
+def test_vacuuming_is_the_default_and_can_be_skipped(run_module, monkeypatch):
+    calls = []
+
+    def stop(*_args, **_kwargs):
+        # the run stops where it would sample its inputs, after the vacuum
+        raise SystemExit("stopped")
+
+    monkeypatch.setattr(run_module, "check_migrations", lambda *args: None)
+    found = {"autovacuum": "on", "dead_rows_before": 0, "seconds": 0.0}
+    monkeypatch.setattr(run_module, "vacuum", lambda url: calls.append(url) or found)
+    monkeypatch.setattr(run_module, "sample_inputs", stop)
+    url = "postgres://postgres@127.0.0.1:5432/klanten_vacuum_test"
+    for argv, expected in (([], [url]), (["--no-vacuum"], [])):
+        calls.clear()
+        with pytest.raises(SystemExit, match="stopped"):
+            run_module.main(["--database-url", url, "--no-pgbench", *argv])
+        assert calls == expected
