@@ -1046,6 +1046,14 @@ def main(argv=None) -> int:
         parser.error("--duration must be in (0, 600] and --warmup in [0, 120]")
     if args.peer and not args.peer_token:
         parser.error("--peer needs --peer-token")
+    baseline = None
+    if args.baseline:
+        # read before the runs: a wrong file must not cost a whole run
+        try:
+            baseline = json.loads(Path(args.baseline).read_text())
+            baseline["klanten"]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            parser.error(f"--baseline must be a bench/run result (.json): {exc}")
     if args.peer and not args.peer.startswith(("http://127.", "http://localhost", "http://[::1]")):
         parser.error("--peer must be a loopback address (the load generator only targets those)")
 
@@ -1263,9 +1271,7 @@ def main(argv=None) -> int:
     if code_after["fingerprint"] != report["code"]["fingerprint"]:
         report["code"]["changed_during_run"] = code_after
         log(f"WARNING: src/ changed during the run: {report['code']} -> {code_after}")
-    baseline = None
-    if args.baseline:
-        baseline = json.loads(Path(args.baseline).read_text())
+    if baseline is not None:
         report["baseline"] = {"file": args.baseline, "klanten": baseline["klanten"]}
     evaluate(report, baseline)
     json_path = outdir / f"{stamp}.json"

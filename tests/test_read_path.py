@@ -380,7 +380,7 @@ def test_a_klantbeeld_is_byte_identical_and_one_statement_without_interactions(
     ]
     body = {"subjectType": "natuurlijk_persoon", "identificatie": {"inpBsn": BSN}}
 
-    def klantbeeld(statements: int) -> bytes:
+    def klantbeeld(statements: int) -> list[dict]:
         loket.post_json(f"{BASE}/klantbeeld", body)  # the client's scopes read once, then cached
         before = KlantbeeldVerzoek.objects.count()
         with CaptureQueriesContext(connection) as queries:

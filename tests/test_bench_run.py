@@ -1,5 +1,6 @@
-"""bench/run vacuums the bench database before its scenarios, as autovacuum would have done
-in production since the last run's writes (docs/performance.md, "Eleventh pass")."""
+"""bench/run's preparations: it vacuums the bench database before its scenarios, as autovacuum
+would have done in production since the last run's writes (docs/performance.md, "Eleventh
+pass"), and refuses a baseline it cannot read before it runs anything."""
 
 import importlib.util
 import sys
@@ -69,3 +70,20 @@ def test_vacuuming_is_the_default_and_can_be_skipped(run_module, monkeypatch):
         with pytest.raises(SystemExit, match="stopped"):
             run_module.main(["--database-url", url, "--no-pgbench", *argv])
         assert calls == expected
+
+
+@pytest.mark.parametrize("inhoud", ["### a Markdown report\n", '{"scenarios": {}}', "[]"])
+def test_a_baseline_that_is_no_result_is_refused_before_the_runs(
+    run_module, monkeypatch, tmp_path, capsys, inhoud
+):
+    baseline = tmp_path / "baseline.md"
+    baseline.write_text(inhoud)
+    ran = []
+    monkeypatch.setattr(run_module, "check_migrations", lambda *args: ran.append(args))
+    with pytest.raises(SystemExit) as exit_info:
+        run_module.main(
+            ["--database-url", "postgres://postgres@127.0.0.1:5432/x", "--baseline", str(baseline)]
+        )
+    assert exit_info.value.code == 2
+    assert "--baseline must be a bench/run result" in capsys.readouterr().err
+    assert ran == []
