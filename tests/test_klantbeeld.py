@@ -278,7 +278,8 @@ def test_one_klant_reads_as_in_a_klantbeeld_of_several(loket, landscape):
 def test_the_reads_of_one_klant_are_planned_once(loket, landscape):
     """A prepared ``= ANY($1)`` is estimated at ten ids, so PostgreSQL planned it anew on every
     execution (its generic plan never won): one klant's interactions and contactmomenten are
-    read by ``klant_id = $1``, whose generic plan is taken after the first executions."""
+    read by ``klant_id = $1``, whose generic plan is taken after the first executions; so is
+    the klanten's own statement's."""
     body = {
         "subjectType": "natuurlijk_persoon",
         "identificatie": {"inpBsn": BSN},
@@ -306,6 +307,14 @@ def test_the_reads_of_one_klant_are_planned_once(loket, landscape):
     contactmomenten = [n for sql, n in plannen if "cm_medewerker" in sql]
     assert interacties and min(interacties) > 0
     assert contactmomenten and min(contactmomenten) > 0
+    # and the klanten's own statement, which records the request too
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans FROM pg_prepared_statements "
+            "WHERE statement LIKE '%%datamodel_klantbeeldverzoek%%'"
+        )
+        eigen = [row[0] for row in cursor.fetchall()]
+    assert eigen and min(eigen) > 0
 
 
 @pytest.mark.zichtbaarheid_applicatie
