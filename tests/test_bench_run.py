@@ -2,27 +2,18 @@
 would have done in production since the last run's writes (docs/performance.md, "Eleventh
 pass"), and refuses a baseline it cannot read before it runs anything."""
 
-import importlib.util
-import sys
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from django.db import connection
 
-_BENCH = Path(__file__).resolve().parent.parent / "bench"
+from .bench_helpers import bench_module
 
 
 @pytest.fixture(scope="module")
 def run_module():
-    sys.path.insert(0, str(_BENCH))
-    try:
-        spec = importlib.util.spec_from_file_location("bench_run", _BENCH / "run.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+    with bench_module("bench_run", "run.py") as module:
         yield module
-    finally:
-        sys.path.remove(str(_BENCH))
 
 
 def _database_url() -> str:

@@ -1,26 +1,16 @@
 """bench/seed fills every column the current schema requires (a migration that adds a NOT NULL
 column without a default must come with the seeder's value for it, or seeding stops)."""
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
 from django.db import connection
 
-_BENCH = Path(__file__).resolve().parent.parent / "bench"
+from .bench_helpers import bench_module
 
 
 @pytest.fixture(scope="module")
 def seed_module():
-    sys.path.insert(0, str(_BENCH))
-    try:
-        spec = importlib.util.spec_from_file_location("bench_seed", _BENCH / "seed.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+    with bench_module("bench_seed", "seed.py") as module:
         yield module
-    finally:
-        sys.path.remove(str(_BENCH))
 
 
 def _checked_columns(seed, conn):

@@ -1,0 +1,23 @@
+"""The bench scripts (``bench/``) as modules for the tests: they import each other by name,
+so ``bench/`` is on ``sys.path`` while one is loaded and used."""
+
+import contextlib
+import importlib.util
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+
+
+@contextlib.contextmanager
+def bench_module(name: str, filename: str):
+    """``bench/<filename>`` loaded as module ``name``, with ``bench/`` on the path until the
+    block ends."""
+    sys.path.insert(0, str(BENCH))
+    try:
+        spec = importlib.util.spec_from_file_location(name, BENCH / filename)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        yield module
+    finally:
+        sys.path.remove(str(BENCH))
