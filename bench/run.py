@@ -237,9 +237,9 @@ def vacuum(database_url: str) -> dict:
         ).fetchone()[0]
         started = time.perf_counter()
         conn.execute("VACUUM (ANALYZE)")
-        # the pages the vacuum dirtied written now, not by the checkpointer during the first
-        # scenarios (the runs right after a vacuum had a floor at half its rate); a server role
-        # without the right to checkpoint leaves them to it
+        # the pages the vacuum dirtied written now rather than by the checkpointer during the
+        # scenarios; a role without the right to checkpoint (superuser or pg_checkpoint)
+        # leaves them to it
         try:
             conn.execute("CHECKPOINT")
             checkpoint = True
@@ -730,10 +730,18 @@ def busy(util: dict | None) -> str:
     )
 
 
-def _vacuum_text(vacuumed: dict | None) -> str:
+def _vacuum_text(report: dict) -> str:
+    """What the run did to the database before its scenarios (nothing for a result from before
+    ``bench/run`` vacuumed, which did not record it)."""
+    if "vacuum" not in report:
+        return ""
+    vacuumed = report["vacuum"]
     if not vacuumed:
         return "The database was not vacuumed before the run (`--no-vacuum`)."
-    checkpoint = " and a `CHECKPOINT`" if vacuumed.get("checkpoint") else ""
+    checkpoint = {
+        True: " and a `CHECKPOINT`",
+        False: " (a `CHECKPOINT` was refused: the role lacks `pg_checkpoint`)",
+    }.get(vacuumed.get("checkpoint"), "")
     return (
         f"Vacuumed (`VACUUM (ANALYZE)`{checkpoint}) before the run: "
         f"{vacuumed['dead_rows_before']:,} dead rows, {vacuumed['seconds']} s; autovacuum "
@@ -762,8 +770,7 @@ def markdown(report: dict) -> str:
         f"aiohttp closed loop, concurrency {cfg['concurrency']}, {cfg['warmup']} s warm-up + "
         f"{cfg['duration']} s per scenario, from a separate process on the same machine. "
         "Queries: Django statements per request, measured in-process (CaptureQueriesContext), "
-        "plus the health-check `SELECT 1` and commits it does not see. "
-        + _vacuum_text(report.get("vacuum")),
+        "plus the health-check `SELECT 1` and commits it does not see. " + _vacuum_text(report),
         "",
         "| scenario | req/s | × floor | p50 ms | p99 ms | p50 × baseline | errors | queries/req | "
         "worker CPU ms/req | PG CPU ms/req | cores busy: workers+PG+load+other | "
@@ -1050,6 +1057,14 @@ def main(argv=None) -> int:
         "Markdown, the targets' verdicts included",
     )
     args = parser.parse_args(argv)
+    baseline = None
+    if args.baseline:
+        # read before anything runs: a wrong file must not cost a whole run
+        try:
+            baseline = json.loads(Path(args.baseline).read_text())
+            baseline["klanten"]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            parser.error(f"--baseline must be a bench/run result (.json): {exc}")
     if args.rejudge:
         print(rejudge(Path(args.rejudge), Path(args.baseline) if args.baseline else None), end="")
         return 0
@@ -1061,14 +1076,6 @@ def main(argv=None) -> int:
         parser.error("--duration must be in (0, 600] and --warmup in [0, 120]")
     if args.peer and not args.peer_token:
         parser.error("--peer needs --peer-token")
-    baseline = None
-    if args.baseline:
-        # read before the runs: a wrong file must not cost a whole run
-        try:
-            baseline = json.loads(Path(args.baseline).read_text())
-            baseline["klanten"]
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            parser.error(f"--baseline must be a bench/run result (.json): {exc}")
     if args.peer and not args.peer.startswith(("http://127.", "http://localhost", "http://[::1]")):
         parser.error("--peer must be a loopback address (the load generator only targets those)")
 
@@ -1087,7 +1094,9 @@ def main(argv=None) -> int:
         vacuumed = vacuum(args.database_url)
         log(
             f"  {vacuumed['dead_rows_before']:,} dead rows before, {vacuumed['seconds']} s "
-            f"(autovacuum {vacuumed['autovacuum']})"
+            f"(autovacuum {vacuumed['autovacuum']}"
+            + ("" if vacuumed["checkpoint"] else "; CHECKPOINT refused: no pg_checkpoint")
+            + ")"
         )
     log(f"sampling inputs from {conninfo(args.database_url)['dbname']}")
     inputs = sample_inputs(args.database_url, args.samples)
