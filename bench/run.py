@@ -226,10 +226,10 @@ def check_migrations(database_url: str, migrate: bool) -> None:
 def vacuum(database_url: str) -> dict:
     """``VACUUM (ANALYZE)`` the bench database, as autovacuum would have done in production
     since the last run's writes: the PATCHes and the cleanup of an earlier run leave dead rows
-    and pages that are no longer all-visible, and a read that meets them prunes them, sets
-    hint bits and writes WAL (measured: 0.3 cores of *other* CPU during the achternaam list and
-    0.34 instead of 0.43 of the floor, on a server with autovacuum off). Returns what it found
-    and how long it took."""
+    and pages that are no longer all-visible, which the next run's reads meet (measured on a
+    server with autovacuum off: 0.3 cores of *other* CPU during the achternaam list and 0.34
+    instead of 0.43 of the floor, both gone after a vacuum). Returns what it found and how
+    long it took."""
     with psycopg.connect(**conninfo(database_url), autocommit=True) as conn:
         autovacuum = conn.execute("SHOW autovacuum").fetchone()[0]
         dead = conn.execute(
