@@ -439,6 +439,11 @@ def run_scenario(server, name, args, inputs_path, env, pg: PostgresCPU) -> dict:
     }
     result["cpu_utilisation"] = {
         "workers": round(worker_cpu / wall, 2),
+        # each worker's share: gthread workers keep their connections, so one worker may
+        # serve all of the load generator's (a run at half its rate with one core idle)
+        "per_worker": [
+            round((cpu_seconds(pid) - cpu_before.get(pid, 0.0)) / wall, 2) for pid in workers_after
+        ],
         "postgres": round(pg_cpu / wall, 2),
         "loadgen": round(load_cpu / wall, 2),
         "machine": round(busy / wall, 2),
@@ -842,7 +847,33 @@ def markdown(report: dict) -> str:
         f"Achternaam sample: on average {report['inputs_info']['achternaam_matches_avg']:,.0f} "
         f"matching klanten per name (max {report['inputs_info']['achternaam_matches_max']:,}).",
     ]
+    ongelijk = imbalanced_attempts(report)
+    if ongelijk:
+        lines += [
+            "",
+            "Attempts where one gunicorn worker did less than a quarter of another's work "
+            "(a gthread worker keeps the connections it accepted: the load generator's all "
+            "landed on the other, so the attempt ran on one core): " + "; ".join(ongelijk) + ".",
+        ]
     return "\n".join(lines) + "\n"
+
+
+def imbalanced_attempts(report: dict, share: float = 0.25) -> list[str]:
+    """The attempts in which one worker's CPU was below ``share`` of the busiest worker's,
+    as ``"<scenario> <n>/<of> (<cores per worker>, <req/s>)"`` (results from before the
+    per-worker CPU was recorded have none)."""
+    found = []
+    for name, row in report["scenarios"].items():
+        attempts = row.get("attempts") or [row]
+        for index, attempt in enumerate(attempts, 1):
+            cores = attempt.get("cpu_utilisation", {}).get("per_worker") or []
+            if len(cores) > 1 and min(cores) < share * max(cores):
+                found.append(
+                    f"{name} {index}/{len(attempts)} ("
+                    + "+".join(f"{c:.2f}" for c in cores)
+                    + f" cores, {attempt['rps']:,.0f} req/s)"
+                )
+    return found
 
 
 def evaluate(report: dict, baseline: dict | None = None) -> None:
@@ -1202,6 +1233,7 @@ def main(argv=None) -> int:
                     f"  {row['rps']:,.1f} req/s  p50 {row['p50_ms']:.1f} ms  p99 "
                     f"{row['p99_ms']:.1f} ms  errors {row['errors']}  statuses {row['statuses']}"
                     f"  RSS {row['worker_rss_mib']} MiB  other CPU {u['other']:.2f} cores"
+                    f"  workers {'+'.join(f'{c:.2f}' for c in u.get('per_worker', []))} cores"
                     f"  probe {row['probe_ms']:.1f} ms"
                 )
                 for sample in row["error_samples"]:

@@ -128,3 +128,20 @@ def test_a_baseline_that_is_no_result_is_refused_before_the_runs(
         assert exit_info.value.code == 2
         assert "--baseline must be a bench/run result" in capsys.readouterr().err
     assert ran == []
+
+
+def test_an_attempt_served_by_one_worker_is_named(run_module):
+    def attempt(rps, *cores):
+        return {"rps": rps, "cpu_utilisation": {"per_worker": list(cores)}}
+
+    report = {
+        "scenarios": {
+            "constant": {"attempts": [attempt(1931.2, 0.87, 0.51), attempt(917.7, 0.0, 0.92)]},
+            "detail": {"attempts": [attempt(1200.0, 0.63, 0.68)]},
+            # a result from before the per-worker CPU was recorded
+            "create": {"attempts": [{"rps": 300.0, "cpu_utilisation": {"workers": 1.0}}]},
+        }
+    }
+    assert run_module.imbalanced_attempts(report) == ["constant 2/2 (0.00+0.92 cores, 918 req/s)"]
+    del report["scenarios"]["constant"]["attempts"][1]
+    assert run_module.imbalanced_attempts(report) == []
