@@ -13,6 +13,7 @@ VENV_BIN = ROOT / ".venv" / "bin"
 PYTHON = str(VENV_BIN / "python") if (VENV_BIN / "python").exists() else sys.executable
 # The code under test: the working tree, or a snapshot of a commit (use_code)
 CODE = {"root": ROOT, "ref": None}
+CLK_TCK = os.sysconf("SC_CLK_TCK")
 DEFAULT_DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/klanten_bench"
 )
@@ -101,3 +102,14 @@ def manage(database_url: str, *args: str, check: bool = True, **kwargs):
         check=check,
         **kwargs,
     )
+
+
+def cpu_seconds(pid: int) -> float:
+    """The CPU a process has used (user + system, from ``/proc/<pid>/stat``; counted in ticks
+    of ``CLK_TCK``), 0.0 when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime + stime
+    except (OSError, IndexError):
+        return 0.0

@@ -30,10 +30,9 @@ import django
 django.setup()
 
 import psycopg  # noqa: E402
+from common import cpu_seconds  # noqa: E402
 
 from klanten.api.readsql import _WEERGAVE  # noqa: E402
-
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 _ADRES = _WEERGAVE[_WEERGAVE.index("(SELECT a.weergave") : _WEERGAVE.index("'null'\n)") - 6]
 _IDENTIFICATIE = _WEERGAVE[_WEERGAVE.index("CASE ") : _WEERGAVE.index("END,") + 3]
@@ -60,12 +59,6 @@ def statements() -> dict[str, str]:
         "without the address": pagina(zonder_adres, telling),
         "without address and identification": pagina(zonder_beide, telling),
     }
-
-
-def backend_cpu(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as fh:
-        fields = fh.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
 def main() -> int:
@@ -104,11 +97,11 @@ def main() -> int:
         for label, sql in volgorde:
             for naam in names[:20]:  # prepared and warm
                 conn.execute(sql, {"naam": naam}, prepare=True).fetchall()
-            wall0, cpu0 = time.perf_counter(), backend_cpu(pid)
+            wall0, cpu0 = time.perf_counter(), cpu_seconds(pid)
             for naam in names:
                 conn.execute(sql, {"naam": naam}, prepare=True).fetchall()
             wall = (time.perf_counter() - wall0) / len(names) * 1000
-            cpu = (backend_cpu(pid) - cpu0) / len(names) * 1000
+            cpu = (cpu_seconds(pid) - cpu0) / len(names) * 1000
             current = best.get(label)
             if current is None or wall < current["wall_ms"]:
                 best[label] = {"wall_ms": round(wall, 3), "pg_cpu_ms": round(cpu, 3)}

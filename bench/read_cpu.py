@@ -28,19 +28,13 @@ import django
 django.setup()
 
 import loadgen  # noqa: E402
+from common import cpu_seconds  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from profile_writes import sender  # noqa: E402
 from run import sample_inputs  # noqa: E402
 
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 SCENARIOS = "constant_auth,detail,list_bsn,list_first_page,list_achternaam,klantbeeld"
-
-
-def backend_cpu(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as fh:
-        fields = fh.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
 class GcTime:
@@ -192,12 +186,12 @@ def main() -> int:
         gc_time.total = 0.0
         for _ in range(args.rounds):
             gc0 = sum(stat["collections"] for stat in gc.get_stats())
-            cpu0, pg0 = time.process_time(), backend_cpu(pid)
+            cpu0, pg0 = time.process_time(), cpu_seconds(pid)
             for _ in range(args.requests):
                 send()
             collections += sum(stat["collections"] for stat in gc.get_stats()) - gc0
             worker = (time.process_time() - cpu0) / args.requests * 1000
-            pg = (backend_cpu(pid) - pg0) / args.requests * 1000
+            pg = (cpu_seconds(pid) - pg0) / args.requests * 1000
             best_worker = worker if best_worker is None else min(best_worker, worker)
             best_pg = pg if best_pg is None else min(best_pg, pg)
         gc_spent = gc_time.total

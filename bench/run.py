@@ -34,12 +34,14 @@ import psycopg
 import targets
 from common import (
     BENCH_DIR,
+    CLK_TCK,
     CODE,
     DEFAULT_DATABASE_URL,
     PYTHON,
     ROOT,
     VENV_BIN,
     conninfo,
+    cpu_seconds,
     django_env,
     manage,
     use_code,
@@ -94,7 +96,6 @@ def free_port() -> int:
 
 
 # --- /proc readings ---------------------------------------------------------------------------
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 def children(pid: int) -> list[int]:
@@ -114,15 +115,6 @@ def rss_mib(pid: int) -> float | None:
     except OSError:
         return None
     return None
-
-
-def cpu_seconds(pid: int) -> float:
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            fields = fh.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime + stime
-    except (OSError, IndexError):
-        return 0.0
 
 
 def machine_busy_seconds() -> float:
