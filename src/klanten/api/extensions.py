@@ -393,7 +393,7 @@ class KlantbeeldView(ContentTypeRequiredMixin, UnsupportedMethodFirstMixin, view
             else {}
         )
         cm_base = interacties.contactmomenten_url(request) if met_interacties else ""
-        begin = '{"url":' + orjson.dumps(base).decode()[:-1]
+        begin = readsql.weergave_begin(base)
         klanten = []
         for klant_id, tekst, _, _ in found:
             # the klant's JSON text without its closing brace, then its interactions and

@@ -18,6 +18,7 @@ write.
 
 import uuid
 
+import orjson
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Exists, F, Lookup, OuterRef, Q
 from django.db.models.expressions import RawSQL
@@ -100,6 +101,13 @@ _WEERGAVE = """
 )
 || ',' || "datamodel_klant"."weergave_slot" || '}'
 """
+
+
+def weergave_begin(collection_url: str) -> str:
+    """What a klant's JSON text from ``_WEERGAVE`` lacks in front: the opening ``{"url":"``
+    and the collection URL (ending in a slash), escaped as JSON; the text goes on with the
+    klant's uuid."""
+    return '{"url":' + orjson.dumps(collection_url).decode()[:-1]
 
 
 def _weergave(queryset):

@@ -210,7 +210,7 @@ class KlantViewSet(
             lambda limit, offset: readsql.list_weergaven(request, lookups, values, limit, offset),
             lambda rows: rows[0][0],
         )
-        begin = self._url_begin()
+        begin = readsql.weergave_begin(self.collection_url())
         results = orjson.Fragment("[" + ",".join([begin + tekst for _, tekst in page]) + "]")
         return self.get_paginated_response(results)
 
@@ -221,12 +221,7 @@ class KlantViewSet(
             raise Http404
         # no check_object_permissions: AuthScopesRequired's object check (without an object)
         # is the scope check has_permission made before the view ran
-        return Response(orjson.Fragment(self._url_begin() + tekst))
-
-    def _url_begin(self) -> str:
-        """What a klant's JSON text from the database (``readsql._WEERGAVE``) lacks: the
-        opening ``{"url":"`` and the collection URL, escaped as JSON."""
-        return '{"url":' + orjson.dumps(self.collection_url()).decode()[:-1]
+        return Response(orjson.Fragment(readsql.weergave_begin(self.collection_url()) + tekst))
 
     # --- writes ----------------------------------------------------------------------------
     # The services lock the klant row first, answer Klant.DoesNotExist (404) when it is gone,

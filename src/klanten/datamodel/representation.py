@@ -1,16 +1,16 @@
 """The JSON representation of a Klant (C2), built from plain database rows.
 
-Used by the API's writes and the klantbeeld, the audit trail and the notifications of every
-write path (``datamodel.wijzigingen``), and the admin's export. A flat row per klant (the
-klant, its address and its identification, joined: ``values_list(*COLUMNS)``) becomes the
-standard's shape with plain indexing; writes, which hold model instances, use the same
-function through :func:`row_from_instance`, so there is one representation. Keys are
-camelCase already and every key of the standard is always present.
+Used by the API's writes, the audit trail and the notifications of every write path
+(``datamodel.wijzigingen``), and the admin's export. A flat row per klant (the klant, its
+address and its identification, joined: ``values_list(*COLUMNS)``) becomes the standard's
+shape with plain indexing; writes, which hold model instances, use the same function through
+:func:`row_from_instance`, so there is one representation. Keys are camelCase already and
+every key of the standard is always present.
 
-The detail and list reads do not render here: PostgreSQL keeps the same JSON, byte for byte,
-in generated columns (migration ``0020_weergave``, read by ``klanten.api.readsql``); a change
-of this module's output needs the same change there, in a new migration
-(``tests/test_read_path.py`` fails until both agree).
+The detail, list and klantbeeld reads do not render here: PostgreSQL keeps the same JSON,
+byte for byte, in generated columns (migration ``0020_weergave``, read by
+``klanten.api.readsql``); a change of this module's output needs the same change there, in a
+new migration (``tests/test_read_path.py`` fails until both agree).
 """
 
 from operator import attrgetter
