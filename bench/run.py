@@ -246,6 +246,40 @@ def vacuum(database_url: str) -> dict:
     }
 
 
+def prewarm(database_url: str) -> dict:
+    """Load the bench database's tables and indexes into PostgreSQL's shared buffers
+    (``pg_prewarm``, smallest first, so that when they cannot hold it all the large tables'
+    pages stay rather than the indexes'), as a server that has been serving for a while holds
+    them: without it, a run with shared buffers larger than the database starts cold and
+    warms up during its first scenarios. Returns how much it loaded against the size of the
+    shared buffers. Needs the ``pg_prewarm`` extension (PostgreSQL's contrib) and the right
+    to create it."""
+    with psycopg.connect(**conninfo(database_url), autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+        shared, block_size = conn.execute(
+            "SELECT s.setting::bigint * b.setting::bigint, b.setting::bigint "
+            "FROM pg_settings s, pg_settings b "
+            "WHERE s.name = 'shared_buffers' AND b.name = 'block_size'"
+        ).fetchone()
+        relations = conn.execute(
+            "SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relkind IN ('r', 'i', 't', 'm') AND c.relpersistence = 'p' "
+            "AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+            "ORDER BY pg_relation_size(c.oid), c.oid"
+        ).fetchall()
+        started = time.perf_counter()
+        blocks = 0
+        for (oid,) in relations:
+            blocks += conn.execute("SELECT pg_prewarm(%s::oid)", [oid]).fetchone()[0]
+        seconds = time.perf_counter() - started
+    return {
+        "bytes": int(blocks) * int(block_size),
+        "shared_buffers": int(shared),
+        "relations": len(relations),
+        "seconds": round(seconds, 1),
+    }
+
+
 def sample_inputs(database_url: str, size: int) -> dict:
     with psycopg.connect(**conninfo(database_url)) as conn:
         count = conn.execute("SELECT count(*) FROM datamodel_klant").fetchone()[0]
@@ -746,6 +780,22 @@ def _vacuum_text(report: dict) -> str:
     )
 
 
+def _prewarm_text(report: dict) -> str:
+    """What the run loaded into PostgreSQL's shared buffers before its scenarios
+    (``--prewarm``), or nothing."""
+    warmed = report.get("prewarm")
+    if not warmed:
+        return ""
+    mib = 1024 * 1024
+    text = (
+        f" Prewarmed (`--prewarm`, `pg_prewarm`): {warmed['bytes'] / mib:,.0f} MiB of tables "
+        f"and indexes into {warmed['shared_buffers'] / mib:,.0f} MiB of shared buffers"
+    )
+    if warmed["bytes"] > warmed["shared_buffers"]:
+        return text + " (more than they hold: the last loaded stayed)."
+    return text + "."
+
+
 def markdown(report: dict) -> str:
     cfg = report["config"]
     m = report["machine"]
@@ -767,7 +817,9 @@ def markdown(report: dict) -> str:
         f"aiohttp closed loop, concurrency {cfg['concurrency']}, {cfg['warmup']} s warm-up + "
         f"{cfg['duration']} s per scenario, from a separate process on the same machine. "
         "Queries: Django statements per request, measured in-process (CaptureQueriesContext), "
-        "plus the health-check `SELECT 1` and commits it does not see. " + _vacuum_text(report),
+        "plus the health-check `SELECT 1` and commits it does not see. "
+        + _vacuum_text(report)
+        + _prewarm_text(report),
         "",
         "| scenario | req/s | × floor | p50 ms | p99 ms | p50 × baseline | errors | queries/req | "
         "worker CPU ms/req | PG CPU ms/req | cores busy: workers+PG+load+other | "
@@ -1019,6 +1071,12 @@ def main(argv=None) -> int:
         help="do not VACUUM (ANALYZE) the bench database before the scenarios",
     )
     parser.add_argument(
+        "--prewarm",
+        action="store_true",
+        help="load the bench database's tables and indexes into PostgreSQL's shared buffers "
+        "(pg_prewarm) after the vacuum, as a server serving for a while holds them",
+    )
+    parser.add_argument(
         "--code",
         metavar="REF",
         help="serve the code of this commit (git archive into a temporary directory, no "
@@ -1121,6 +1179,15 @@ def main(argv=None) -> int:
             + ("" if vacuumed["checkpoint"] else "; CHECKPOINT refused: no pg_checkpoint")
             + ")"
         )
+    warmed = None
+    if args.prewarm:
+        log("pg_prewarm of the bench database's tables and indexes (--prewarm)")
+        warmed = prewarm(args.database_url)
+        log(
+            f"  {warmed['bytes'] / 1024 / 1024:,.0f} MiB of {warmed['relations']} relations "
+            f"into {warmed['shared_buffers'] / 1024 / 1024:,.0f} MiB of shared buffers, "
+            f"{warmed['seconds']} s"
+        )
     log(f"sampling inputs from {conninfo(args.database_url)['dbname']}")
     inputs = sample_inputs(args.database_url, args.samples)
     # the standard's create carries a klantnummer (required in Klanten API 1.0.0; ours
@@ -1160,6 +1227,7 @@ def main(argv=None) -> int:
         "database": conninfo(args.database_url)["dbname"],
         "postgres": f"PostgreSQL {pg_version.split()[0]}",
         "vacuum": vacuumed,
+        "prewarm": warmed,
         "machine": machine(),
         "code": git_state(),
         "config": {

@@ -145,3 +145,66 @@ def test_an_attempt_served_by_one_worker_is_named(run_module):
     assert run_module.imbalanced_attempts(report) == ["constant 2/2 (0.00+0.92 cores, 918 req/s)"]
     del report["scenarios"]["constant"]["attempts"][1]
     assert run_module.imbalanced_attempts(report) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_prewarm_loads_the_database_into_the_shared_buffers(run_module):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_prewarm'")
+        had_extension = cursor.fetchone() is not None
+        cursor.execute(
+            "SELECT sum(pg_relation_size(c.oid)) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relname IN ('datamodel_klant', 'datamodel_klant_pkey')"
+        )
+        klant_bytes = cursor.fetchone()[0]
+        cursor.execute("SELECT pg_size_bytes(current_setting('shared_buffers'))")
+        shared = cursor.fetchone()[0]
+    try:
+        warmed = run_module.prewarm(_database_url())
+    finally:
+        if not had_extension:
+            with connection.cursor() as cursor:
+                cursor.execute("DROP EXTENSION IF EXISTS pg_prewarm")
+    assert warmed["shared_buffers"] == shared
+    assert warmed["relations"] > 10
+    # every relation of the database, the klant table and its key among them
+    assert warmed["bytes"] >= klant_bytes
+    assert warmed["bytes"] % 8192 == 0
+    text = run_module._prewarm_text({"prewarm": warmed})
+    assert "--prewarm" in text and "MiB of shared buffers" in text
+
+
+def test_the_report_says_whether_the_database_fit_the_shared_buffers(run_module):
+    mib = 1024 * 1024
+    fits = {"bytes": 100 * mib, "shared_buffers": 128 * mib, "relations": 40, "seconds": 0.1}
+    assert run_module._prewarm_text({"prewarm": fits}).endswith("128 MiB of shared buffers.")
+    too_big = {**fits, "bytes": 1300 * mib}
+    assert "more than they hold" in run_module._prewarm_text({"prewarm": too_big})
+    # not asked for, or a result from before the option
+    assert run_module._prewarm_text({"prewarm": None}) == ""
+    assert run_module._prewarm_text({}) == ""
+
+
+def test_prewarming_is_asked_for(run_module, monkeypatch, tmp_path):
+    calls = []
+
+    def stop(*_args, **_kwargs):
+        raise SystemExit("stopped")
+
+    monkeypatch.setattr(run_module.tempfile, "mkdtemp", lambda **kwargs: str(tmp_path))
+    monkeypatch.setattr(run_module, "check_migrations", lambda *args: None)
+    found = {"autovacuum": "on", "dead_rows_before": 0, "checkpoint": True, "seconds": 0.0}
+    monkeypatch.setattr(run_module, "vacuum", lambda url: calls.append(("vacuum", url)) or found)
+    warmed = {"bytes": 0, "shared_buffers": 1, "relations": 0, "seconds": 0.0}
+    monkeypatch.setattr(run_module, "prewarm", lambda url: calls.append(("prewarm", url)) or warmed)
+    monkeypatch.setattr(run_module, "sample_inputs", stop)
+    url = "postgres://postgres@127.0.0.1:5432/klanten_prewarm_test"
+    for argv, expected in (
+        ([], [("vacuum", url)]),
+        (["--prewarm"], [("vacuum", url), ("prewarm", url)]),
+    ):
+        calls.clear()
+        with pytest.raises(SystemExit, match="stopped"):
+            run_module.main(["--database-url", url, "--no-pgbench", "--out", str(tmp_path), *argv])
+        assert calls == expected
