@@ -108,8 +108,10 @@ def scenario_requests(name: str, inputs: dict, rng: random.Random, api: str | No
         )
     if name == "list_first_page":
         return lambda: ("GET", f"{API}/klanten", None, 200)
-    if name == "list_achternaam":
-        names = inputs["achternamen"]
+    if name in ("list_achternaam", "list_achternaam_vol"):
+        names = inputs["achternamen" if name == "list_achternaam" else "achternamen_vol"]
+        if not names:
+            raise SystemExit(f"{name}: no surnames in the inputs (a full page needs 100 klanten)")
 
         def achternaam():
             from urllib.parse import quote

@@ -57,6 +57,7 @@ SCENARIOS = {
     "list_bsn": ("(2) list ?subjectNatuurlijkPersoon__inpBsn=", "read"),
     "list_first_page": ("(3) list, first page, unfiltered", "read"),
     "list_achternaam": ("(4) list ?achternaam=", "read"),
+    "list_achternaam_vol": ("(4b) list ?achternaam=, a full first page (100 klanten)", "read"),
     "create": ("(5) create klant (POST /klanten)", "write"),
     "patch": ("(9) PATCH klant (telefoonnummer)", "write"),
     "klantbeeld": ("(6) klantbeeld by BSN (POST /klantbeeld)", "read"),
@@ -75,7 +76,8 @@ SCENARIOS = {
     "constant_end": ("floor again, at the end (drift check)", "floor"),
 }
 DEFAULT_ORDER = (
-    "constant,constant_auth,detail,list_bsn,list_first_page,list_achternaam,klantbeeld,create,"
+    "constant,constant_auth,detail,list_bsn,list_first_page,list_achternaam,list_achternaam_vol,"
+    "klantbeeld,create,"
     "patch,cm_create,cm_list,ki_partijen_bsn,ki_maak_klantcontact,ki_klantcontacten_expand,"
     "constant_end"
 )
@@ -327,6 +329,15 @@ def sample_inputs(database_url: str, size: int) -> dict:
         inputs["ki_klantcontacten"] = column(
             "SELECT uuid::text FROM datamodel_klantcontact ORDER BY id LIMIT %s"
         )
+        # names whose first page is full (at least a page of 100 matches), drawn from their
+        # klanten as above: the same work per request at every size of the database, where
+        # the names above fill a page more often the larger it is (docs/performance.md,
+        # "Twelfth pass")
+        inputs["achternamen_vol"] = column(
+            "SELECT achternaam FROM datamodel_klant WHERE achternaam IN ("
+            "SELECT achternaam FROM datamodel_klant WHERE achternaam <> '' "
+            "GROUP BY achternaam HAVING count(*) >= 100) ORDER BY random() LIMIT %s"
+        )
         achternaam_matches = conn.execute(
             "SELECT avg(n), max(n) FROM (SELECT count(*) AS n FROM datamodel_klant "
             "WHERE achternaam = ANY(%s) GROUP BY achternaam) t",
@@ -524,6 +535,7 @@ def sample_inputs_api(base_url: str, token: str, prefix: str, size: int, seed: i
         "uuids": uuids,
         "bsns": [b for b in bsns if b],
         "achternamen": [k["achternaam"] for k in klanten if k.get("achternaam")],
+        "achternamen_vol": [],
         "validated_bsns": [],
         "bronorganisaties": sorted({k["bronorganisatie"] for k in klanten}) or ["123456708"],
         "achternaam_matches_avg_max": [0, 0],

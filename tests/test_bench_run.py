@@ -208,3 +208,39 @@ def test_prewarming_is_asked_for(run_module, monkeypatch, tmp_path):
         with pytest.raises(SystemExit, match="stopped"):
             run_module.main(["--database-url", url, "--no-pgbench", "--out", str(tmp_path), *argv])
         assert calls == expected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_full_page_scenario_samples_only_names_that_fill_a_page(run_module):
+    import random
+
+    from klanten.datamodel.models import Klant
+
+    def klanten(achternaam, n, start):
+        Klant.objects.bulk_create(
+            Klant(
+                bronorganisatie="123456782",
+                klantnummer=f"vol{start + i}",
+                subject="https://brp.example/ingeschrevenpersonen/1",
+                achternaam=achternaam,
+            )
+            for i in range(n)
+        )
+
+    klanten("Vol", 100, 0)  # exactly one full page
+    klanten("Bijna", 99, 1000)
+    klanten("Kort", 3, 2000)
+    inputs = run_module.sample_inputs(_database_url(), 300)
+    assert set(inputs["achternamen"]) == {"Vol", "Bijna", "Kort"}
+    # drawn from the klanten (so as often as the name is common), only names of a full page
+    assert len(inputs["achternamen_vol"]) == 100
+    assert set(inputs["achternamen_vol"]) == {"Vol"}
+
+    with bench_module("bench_loadgen", "loadgen.py") as loadgen:
+        request = loadgen.scenario_requests("list_achternaam_vol", inputs, random.Random(1))
+        method, path, _body, status = request()
+        assert (method, status) == ("GET", 200) and path.endswith("/klanten?achternaam=Vol")
+        with pytest.raises(SystemExit, match="a full page needs 100 klanten"):
+            loadgen.scenario_requests(
+                "list_achternaam_vol", {**inputs, "achternamen_vol": []}, random.Random(1)
+            )
