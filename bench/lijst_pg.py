@@ -12,7 +12,8 @@ statement: the wall time and the CPU of the connection's PostgreSQL backend
 10 ms, so differences of a few hundredths of a millisecond per statement are noise). The
 statement is the one a client with every right reads (no visibility condition). Comparing
 the output for a database of 100,000 and one of 1,000,000 klanten shows which part grows
-with size::
+with size; ``--vol`` samples only surnames of at least 100 klanten, so every statement fills a
+page at both sizes (the sampled names fill more of a page the larger the database is)::
 
     DJANGO_SETTINGS_MODULE=benchsettings PYTHONPATH=bench:src SECRET_KEY=x \\
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/klanten_bench \\
@@ -65,6 +66,12 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--names", type=int, default=500, help="surnames sampled")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--vol",
+        action="store_true",
+        help="only surnames of at least 100 klanten (every page full, as bench/run's "
+        "list_achternaam_vol): the same work per statement at every database size",
+    )
     args = parser.parse_args()
     conn = psycopg.connect(os.environ["DATABASE_URL"], autocommit=True)
     pid = conn.info.backend_pid
@@ -72,7 +79,13 @@ def main() -> int:
         row[0]
         for row in conn.execute(
             "SELECT achternaam FROM datamodel_klant WHERE achternaam <> '' "
-            "ORDER BY random() LIMIT %s",
+            + (
+                "AND achternaam IN (SELECT achternaam FROM datamodel_klant "
+                "GROUP BY achternaam HAVING count(*) >= 100) "
+                if args.vol
+                else ""
+            )
+            + "ORDER BY random() LIMIT %s",
             [args.names],
         )
     ]
@@ -109,6 +122,7 @@ def main() -> int:
     resultaat = {
         "klanten": klanten,
         "names": len(names),
+        "vol": args.vol,
         # averages over the statements timed
         "klanten_per_page": round(per_pagina[0], 1),
         "matches_per_name": round(per_pagina[1], 1),
