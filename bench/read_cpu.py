@@ -132,6 +132,12 @@ def main() -> int:
         help="also print each scenario's N costliest functions (own time) to stderr",
     )
     parser.add_argument(
+        "--sort",
+        choices=("tottime", "cumulative"),
+        default="tottime",
+        help="with --top: order by own time (default) or by time including callees",
+    )
+    parser.add_argument(
         "--cpu-time",
         action="store_true",
         help="profile in CPU time (time.process_time) rather than wall time, which counts the "
@@ -201,8 +207,8 @@ def main() -> int:
             send()
         profiler.disable()
         if args.top:
-            print(f"== {name}: own time of 100 requests", file=sys.stderr)
-            pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(args.top)
+            print(f"== {name}: {args.sort} time of 100 requests", file=sys.stderr)
+            pstats.Stats(profiler, stream=sys.stderr).sort_stats(args.sort).print_stats(args.top)
             if args.callers:
                 pstats.Stats(profiler, stream=sys.stderr).print_callers(args.callers)
         out[name] = {
