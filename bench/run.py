@@ -257,7 +257,13 @@ def prewarm(database_url: str) -> dict:
     shared buffers. Needs the ``pg_prewarm`` extension (PostgreSQL's contrib) and the right
     to create it."""
     with psycopg.connect(**conninfo(database_url), autocommit=True) as conn:
-        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+        try:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+        except (psycopg.errors.UndefinedFile, psycopg.errors.InsufficientPrivilege) as exc:
+            raise SystemExit(
+                "--prewarm needs the pg_prewarm extension (PostgreSQL's contrib) and the right "
+                f"to create it in the bench database: {exc.sqlstate} {type(exc).__name__}"
+            ) from exc
         shared, block_size = conn.execute(
             "SELECT s.setting::bigint * b.setting::bigint, b.setting::bigint "
             "FROM pg_settings s, pg_settings b "

@@ -244,3 +244,20 @@ def test_the_full_page_scenario_samples_only_names_that_fill_a_page(run_module):
             loadgen.scenario_requests(
                 "list_achternaam_vol", {**inputs, "achternamen_vol": []}, random.Random(1)
             )
+
+
+@pytest.mark.parametrize("fout", ["UndefinedFile", "InsufficientPrivilege"])
+def test_prewarm_without_the_extension_stops_with_a_clear_message(run_module, monkeypatch, fout):
+    class Connection:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def execute(self, sql, *args):
+            raise getattr(run_module.psycopg.errors, fout)("not here")
+
+    monkeypatch.setattr(run_module.psycopg, "connect", lambda **kwargs: Connection())
+    with pytest.raises(SystemExit, match="--prewarm needs the pg_prewarm extension"):
+        run_module.prewarm("postgres://postgres@127.0.0.1:5432/x")
