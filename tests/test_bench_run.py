@@ -50,28 +50,38 @@ def test_the_bench_database_is_vacuumed_and_analyzed_before_the_run(run_module):
     assert ("and a `CHECKPOINT`" in text) is may_checkpoint
 
 
+class FakeConnection:
+    """A psycopg connection that records the statements it is given; ``antwoord(sql)`` raises
+    or returns the row of ``fetchone``."""
+
+    def __init__(self, antwoord):
+        self.statements, self.antwoord, self.rij = [], antwoord, None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def execute(self, sql, *args):
+        self.statements.append(sql)
+        self.rij = self.antwoord(sql)
+        return self
+
+    def fetchone(self):
+        return self.rij
+
+
 def test_a_checkpoint_the_role_may_not_make_is_reported_not_fatal(run_module, monkeypatch):
-    statements = []
+    def antwoord(sql):
+        if sql == "CHECKPOINT":
+            raise run_module.psycopg.errors.InsufficientPrivilege("no pg_checkpoint")
+        return ["off" if sql == "SHOW autovacuum" else 12]
 
-    class Connection:
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def execute(self, sql, *args):
-            statements.append(sql)
-            if sql == "CHECKPOINT":
-                raise run_module.psycopg.errors.InsufficientPrivilege("no pg_checkpoint")
-            return self
-
-        def fetchone(self):
-            return ["off" if statements[-1] == "SHOW autovacuum" else 12]
-
-    monkeypatch.setattr(run_module.psycopg, "connect", lambda **kwargs: Connection())
+    conn = FakeConnection(antwoord)
+    monkeypatch.setattr(run_module.psycopg, "connect", lambda **kwargs: conn)
     found = run_module.vacuum("postgres://postgres@127.0.0.1:5432/x")
-    assert statements[-2:] == ["VACUUM (ANALYZE)", "CHECKPOINT"]
+    assert conn.statements[-2:] == ["VACUUM (ANALYZE)", "CHECKPOINT"]
     assert found["autovacuum"] == "off" and found["dead_rows_before"] == 12
     assert found["checkpoint"] is False
     assert "was refused" in run_module._vacuum_text({"vacuum": found})
@@ -83,24 +93,34 @@ def test_the_report_says_what_was_done_before_the_run(run_module):
     assert run_module._vacuum_text({}) == ""
 
 
-def test_vacuuming_is_the_default_and_can_be_skipped(run_module, monkeypatch, tmp_path):
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        ([], ["vacuum"]),
+        (["--no-vacuum"], []),
+        (["--prewarm"], ["vacuum", "prewarm"]),
+        (["--no-vacuum", "--prewarm"], ["prewarm"]),
+    ],
+)
+def test_the_preparations_before_the_run(run_module, monkeypatch, tmp_path, argv, expected):
+    """Vacuuming is the default and can be skipped; prewarming is asked for, after it."""
     calls = []
 
     def stop(*_args, **_kwargs):
-        # the run stops where it would sample its inputs, after the vacuum
+        # the run stops where it would sample its inputs, after its preparations
         raise SystemExit("stopped")
 
+    url = "postgres://postgres@127.0.0.1:5432/klanten_preparation_test"
+    found = {"autovacuum": "on", "dead_rows_before": 0, "checkpoint": True, "seconds": 0.0}
+    warmed = {"bytes": 0, "shared_buffers": 1, "relations": 0, "seconds": 0.0}
     monkeypatch.setattr(run_module.tempfile, "mkdtemp", lambda **kwargs: str(tmp_path))
     monkeypatch.setattr(run_module, "check_migrations", lambda *args: None)
-    found = {"autovacuum": "on", "dead_rows_before": 0, "checkpoint": True, "seconds": 0.0}
-    monkeypatch.setattr(run_module, "vacuum", lambda url: calls.append(url) or found)
+    monkeypatch.setattr(run_module, "vacuum", lambda u: calls.append(("vacuum", u)) or found)
+    monkeypatch.setattr(run_module, "prewarm", lambda u: calls.append(("prewarm", u)) or warmed)
     monkeypatch.setattr(run_module, "sample_inputs", stop)
-    url = "postgres://postgres@127.0.0.1:5432/klanten_vacuum_test"
-    for argv, expected in (([], [url]), (["--no-vacuum"], [])):
-        calls.clear()
-        with pytest.raises(SystemExit, match="stopped"):
-            run_module.main(["--database-url", url, "--no-pgbench", "--out", str(tmp_path), *argv])
-        assert calls == expected
+    with pytest.raises(SystemExit, match="stopped"):
+        run_module.main(["--database-url", url, "--no-pgbench", "--out", str(tmp_path), *argv])
+    assert calls == [(name, url) for name in expected]
 
 
 @pytest.mark.parametrize("inhoud", ["### a Markdown report\n", '{"scenarios": {}}', "[]"])
@@ -186,30 +206,6 @@ def test_the_report_says_whether_the_database_fit_the_shared_buffers(run_module)
     assert run_module._prewarm_text({}) == ""
 
 
-def test_prewarming_is_asked_for(run_module, monkeypatch, tmp_path):
-    calls = []
-
-    def stop(*_args, **_kwargs):
-        raise SystemExit("stopped")
-
-    monkeypatch.setattr(run_module.tempfile, "mkdtemp", lambda **kwargs: str(tmp_path))
-    monkeypatch.setattr(run_module, "check_migrations", lambda *args: None)
-    found = {"autovacuum": "on", "dead_rows_before": 0, "checkpoint": True, "seconds": 0.0}
-    monkeypatch.setattr(run_module, "vacuum", lambda url: calls.append(("vacuum", url)) or found)
-    warmed = {"bytes": 0, "shared_buffers": 1, "relations": 0, "seconds": 0.0}
-    monkeypatch.setattr(run_module, "prewarm", lambda url: calls.append(("prewarm", url)) or warmed)
-    monkeypatch.setattr(run_module, "sample_inputs", stop)
-    url = "postgres://postgres@127.0.0.1:5432/klanten_prewarm_test"
-    for argv, expected in (
-        ([], [("vacuum", url)]),
-        (["--prewarm"], [("vacuum", url), ("prewarm", url)]),
-    ):
-        calls.clear()
-        with pytest.raises(SystemExit, match="stopped"):
-            run_module.main(["--database-url", url, "--no-pgbench", "--out", str(tmp_path), *argv])
-        assert calls == expected
-
-
 @pytest.mark.django_db(transaction=True)
 def test_the_full_page_scenario_samples_only_names_that_fill_a_page(run_module):
     import random
@@ -248,16 +244,9 @@ def test_the_full_page_scenario_samples_only_names_that_fill_a_page(run_module):
 
 @pytest.mark.parametrize("fout", ["UndefinedFile", "InsufficientPrivilege"])
 def test_prewarm_without_the_extension_stops_with_a_clear_message(run_module, monkeypatch, fout):
-    class Connection:
-        def __enter__(self):
-            return self
+    def antwoord(sql):
+        raise getattr(run_module.psycopg.errors, fout)("not here")
 
-        def __exit__(self, *exc):
-            return False
-
-        def execute(self, sql, *args):
-            raise getattr(run_module.psycopg.errors, fout)("not here")
-
-    monkeypatch.setattr(run_module.psycopg, "connect", lambda **kwargs: Connection())
+    monkeypatch.setattr(run_module.psycopg, "connect", lambda **kwargs: FakeConnection(antwoord))
     with pytest.raises(SystemExit, match="--prewarm needs the pg_prewarm extension"):
         run_module.prewarm("postgres://postgres@127.0.0.1:5432/x")
