@@ -109,9 +109,12 @@ def scenario_requests(name: str, inputs: dict, rng: random.Random, api: str | No
     if name == "list_first_page":
         return lambda: ("GET", f"{API}/klanten", None, 200)
     if name in ("list_achternaam", "list_achternaam_vol"):
-        names = inputs["achternamen" if name == "list_achternaam" else "achternamen_vol"]
+        names = inputs.get("achternamen" if name == "list_achternaam" else "achternamen_vol")
         if not names:
-            raise SystemExit(f"{name}: no surnames in the inputs (a full page needs 100 klanten)")
+            raise SystemExit(
+                f"{name}: no surnames in the inputs"
+                + (" (a full page needs a name of 100 klanten)" if name.endswith("_vol") else "")
+            )
 
         def achternaam():
             from urllib.parse import quote

@@ -207,7 +207,7 @@ def main() -> int:
             send()
         profiler.disable()
         if args.top:
-            print(f"== {name}: {args.sort} time of 100 requests", file=sys.stderr)
+            print(f"== {name}: 100 requests by {args.sort}", file=sys.stderr)
             pstats.Stats(profiler, stream=sys.stderr).sort_stats(args.sort).print_stats(args.top)
             if args.callers:
                 pstats.Stats(profiler, stream=sys.stderr).print_callers(args.callers)

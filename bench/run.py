@@ -248,6 +248,16 @@ def vacuum(database_url: str) -> dict:
     }
 
 
+def without_unfillable(names: list[str], inputs: dict) -> list[str]:
+    """The scenarios without ``list_achternaam_vol`` when no surname of the database fills a
+    page (a small seed: at 10,000 klanten the commonest name has about a hundred), so that a
+    run of the default scenarios does not stop halfway; logged."""
+    if "list_achternaam_vol" in names and not inputs.get("achternamen_vol"):
+        log("list_achternaam_vol left out: no surname in this database has 100 klanten")
+        return [name for name in names if name != "list_achternaam_vol"]
+    return names
+
+
 def prewarm(database_url: str) -> dict:
     """Load the bench database's tables and indexes into PostgreSQL's shared buffers
     (``pg_prewarm``, smallest first, so that when they cannot hold it all the large tables'
@@ -269,11 +279,20 @@ def prewarm(database_url: str) -> dict:
             "FROM pg_settings s, pg_settings b "
             "WHERE s.name = 'shared_buffers' AND b.name = 'block_size'"
         ).fetchone()
+        # the tables and materialised views of the database's own schemas, their indexes and
+        # their TOAST tables (not the system catalogs'), that this role may read
         relations = conn.execute(
-            "SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE c.relkind IN ('r', 'i', 't', 'm') AND c.relpersistence = 'p' "
+            "WITH eigen AS (SELECT c.oid, c.reltoastrelid FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relkind IN ('r', 'm') AND c.relpersistence = 'p' "
             "AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
-            "ORDER BY pg_relation_size(c.oid), c.oid"
+            "AND n.nspname NOT LIKE 'pg\\_toast%'), "
+            "alle AS (SELECT oid FROM eigen "
+            "UNION SELECT reltoastrelid FROM eigen WHERE reltoastrelid <> 0 "
+            "UNION SELECT i.indexrelid FROM pg_index i "
+            "WHERE i.indrelid IN (SELECT oid FROM eigen UNION SELECT reltoastrelid FROM eigen)) "
+            "SELECT oid FROM alle WHERE has_table_privilege(oid, 'SELECT') "
+            "ORDER BY pg_relation_size(oid), oid"
         ).fetchall()
         started = time.perf_counter()
         blocks = 0
@@ -1217,6 +1236,7 @@ def main(argv=None) -> int:
     inputs_path = workdir / "inputs.json"
     inputs_path.write_text(json.dumps(inputs))
     log(f"  {inputs['klanten']:,} klanten")
+    names = without_unfillable(names, inputs)
 
     peer_names: list[str] = []
     if args.peer:
