@@ -62,7 +62,7 @@ def statements() -> dict[str, str]:
     }
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--names", type=int, default=500, help="surnames sampled")
     parser.add_argument("--rounds", type=int, default=3)
@@ -72,7 +72,7 @@ def main() -> int:
         help="only surnames of at least 100 klanten (every page full, as bench/run's "
         "list_achternaam_vol): the same work per statement at every database size",
     )
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     conn = psycopg.connect(os.environ["DATABASE_URL"], autocommit=True)
     pid = conn.info.backend_pid
     names = [
