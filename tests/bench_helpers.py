@@ -21,3 +21,19 @@ def bench_module(name: str, filename: str):
         yield module
     finally:
         sys.path.remove(str(BENCH))
+
+
+def klanten_met_achternaam(achternaam: str, n: int, start: int) -> None:
+    """``n`` klanten with this surname (klantnummers from ``start``), for the bench scripts'
+    sampling of surnames."""
+    from klanten.datamodel.models import Klant
+
+    Klant.objects.bulk_create(
+        Klant(
+            bronorganisatie="123456782",
+            klantnummer=f"a{start + i}",
+            subject="https://brp.example/ingeschrevenpersonen/1",
+            achternaam=achternaam,
+        )
+        for i in range(n)
+    )

@@ -6,28 +6,14 @@ import json
 
 import pytest
 
-from klanten.datamodel.models import Klant
-
-from .bench_helpers import bench_module
+from .bench_helpers import bench_module, klanten_met_achternaam
 from .test_bench_run import _database_url
-
-
-def _klanten(achternaam: str, n: int, start: int) -> None:
-    Klant.objects.bulk_create(
-        Klant(
-            bronorganisatie="123456782",
-            klantnummer=f"l{start + i}",
-            subject="https://brp.example/ingeschrevenpersonen/1",
-            achternaam=achternaam,
-        )
-        for i in range(n)
-    )
 
 
 @pytest.mark.django_db(transaction=True)
 def test_the_full_page_variant_times_only_names_that_fill_a_page(monkeypatch, capsys):
-    _klanten("Vol", 120, 0)
-    _klanten("Kort", 30, 1000)
+    klanten_met_achternaam("Vol", 120, 0)
+    klanten_met_achternaam("Kort", 30, 1000)
     monkeypatch.setenv("DATABASE_URL", _database_url())
     with bench_module("bench_lijst_pg", "lijst_pg.py") as lijst_pg:
         results = {}

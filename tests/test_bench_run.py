@@ -7,7 +7,7 @@ from urllib.parse import quote
 import pytest
 from django.db import connection
 
-from .bench_helpers import bench_module
+from .bench_helpers import bench_module, klanten_met_achternaam
 
 
 @pytest.fixture(scope="module")
@@ -241,19 +241,7 @@ def test_the_report_says_whether_the_database_fit_the_shared_buffers(run_module)
 def test_the_full_page_scenario_samples_only_names_that_fill_a_page(run_module):
     import random
 
-    from klanten.datamodel.models import Klant
-
-    def klanten(achternaam, n, start):
-        Klant.objects.bulk_create(
-            Klant(
-                bronorganisatie="123456782",
-                klantnummer=f"vol{start + i}",
-                subject="https://brp.example/ingeschrevenpersonen/1",
-                achternaam=achternaam,
-            )
-            for i in range(n)
-        )
-
+    klanten = klanten_met_achternaam
     klanten("Vol", 100, 0)  # exactly one full page
     klanten("Bijna", 99, 1000)
     klanten("Kort", 3, 2000)
