@@ -173,8 +173,9 @@ def machine() -> dict:
 
 
 def git_state() -> dict:
-    """The code under test: commit, uncommitted files in src/ and a fingerprint of both (to
-    notice when src/ changes while a run is going)."""
+    """The code under test: commit, uncommitted files in src/ and a fingerprint of src/ as
+    served (its committed tree and the uncommitted changes in it), to notice when src/ changes
+    while a run is going; a commit of other files (bench/, docs/) leaves it as it was."""
 
     def git(*args):
         out = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
@@ -188,9 +189,10 @@ def git_state() -> dict:
             "snapshot": str(CODE["root"]),
         }
     head = git("rev-parse", "--short", "HEAD")
+    tree = git("rev-parse", "HEAD:src")
     changed = git("status", "--porcelain", "--", "src")
     diff = git("diff", "HEAD", "--", "src")
-    fingerprint = hashlib.sha256("\n".join((head, changed, diff)).encode()).hexdigest()[:12]
+    fingerprint = hashlib.sha256("\n".join((tree, changed, diff)).encode()).hexdigest()[:12]
     return {
         "commit": head,
         "src_uncommitted_files": len(changed.splitlines()) if changed else 0,

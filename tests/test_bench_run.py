@@ -282,3 +282,39 @@ def test_the_full_page_scenario_is_left_out_where_no_name_fills_a_page(run_modul
     # an inputs file from before the scenario
     assert "list_achternaam_vol" not in run_module.without_unfillable(names, {})
     assert run_module.without_unfillable(names, {"achternamen_vol": ["Jong"]}) == names
+
+
+def test_the_code_fingerprint_follows_src_not_the_commit(run_module, monkeypatch, tmp_path):
+    import subprocess
+
+    def git(*args):
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
+            cwd=tmp_path,
+            check=True,
+            capture_output=True,
+        )
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.py").write_text("A = 1\n")
+    (tmp_path / "README").write_text("x\n")
+    git("init", "-q")
+    git("add", "-A")
+    git("commit", "-qm", "one")
+    monkeypatch.setattr(run_module, "ROOT", tmp_path)
+    monkeypatch.setitem(run_module.CODE, "ref", None)
+    before = run_module.git_state()
+    # a commit of another file: the code served is the same
+    (tmp_path / "README").write_text("y\n")
+    git("commit", "-qam", "two")
+    after_docs = run_module.git_state()
+    assert after_docs["commit"] != before["commit"]
+    assert after_docs["fingerprint"] == before["fingerprint"]
+    # a change of src/, uncommitted and then committed: another fingerprint
+    (tmp_path / "src" / "a.py").write_text("A = 2\n")
+    uncommitted = run_module.git_state()
+    assert uncommitted["src_uncommitted_files"] == 1
+    assert uncommitted["fingerprint"] != before["fingerprint"]
+    git("commit", "-qam", "three")
+    committed = run_module.git_state()
+    assert committed["fingerprint"] not in (before["fingerprint"], uncommitted["fingerprint"])
