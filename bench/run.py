@@ -1208,25 +1208,16 @@ def main(argv=None) -> int:
     if args.code:
         log(f"code under test: {args.code} in {use_code(args.code)}")
     check_migrations(args.database_url, args.migrate)
-    vacuumed = None
+    # the preparations, logged as the report will say them
     if args.vacuum:
         log("VACUUM (ANALYZE) of the bench database (--no-vacuum to skip)")
-        vacuumed = vacuum(args.database_url)
-        log(
-            f"  {vacuumed['dead_rows_before']:,} dead rows before, {vacuumed['seconds']} s "
-            f"(autovacuum {vacuumed['autovacuum']}"
-            + ("" if vacuumed["checkpoint"] else "; CHECKPOINT refused: no pg_checkpoint")
-            + ")"
-        )
+    vacuumed = vacuum(args.database_url) if args.vacuum else None
+    log("  " + _vacuum_text({"vacuum": vacuumed}))
     warmed = None
     if args.prewarm:
         log("pg_prewarm of the bench database's tables and indexes (--prewarm)")
         warmed = prewarm(args.database_url)
-        log(
-            f"  {warmed['bytes'] / 1024 / 1024:,.0f} MiB of {warmed['relations']} relations "
-            f"into {warmed['shared_buffers'] / 1024 / 1024:,.0f} MiB of shared buffers, "
-            f"{warmed['seconds']} s"
-        )
+        log(f"  {_prewarm_text({'prewarm': warmed}).strip()} ({warmed['seconds']} s)")
     log(f"sampling inputs from {conninfo(args.database_url)['dbname']}")
     inputs = sample_inputs(args.database_url, args.samples)
     # the standard's create carries a klantnummer (required in Klanten API 1.0.0; ours
